@@ -1,0 +1,61 @@
+//! Server functions, one file per area. Each one: get the ports and the user,
+//! parse its input, call one port method, return a view.
+pub mod requests;
+pub mod roles;
+pub mod session;
+
+#[cfg(feature = "ssr")]
+pub(crate) mod ctx {
+    use crate::domain::User;
+    use crate::error::AppError;
+    use crate::ports::{CurrentUser, Ports};
+    use leptos::prelude::use_context;
+
+    pub fn ports() -> Result<Ports, AppError> {
+        use_context::<Ports>().ok_or_else(|| AppError::Internal {
+            request_id: "ports-missing".into(),
+        })
+    }
+
+    pub fn current_user() -> Result<User, AppError> {
+        maybe_user().ok_or(AppError::Unauthenticated)
+    }
+
+    pub fn maybe_user() -> Option<User> {
+        use_context::<http::request::Parts>()
+            .and_then(|p| p.extensions.get::<CurrentUser>().cloned())
+            .and_then(|c| c.0)
+    }
+
+    pub fn header(name: &str) -> Option<String> {
+        use_context::<http::request::Parts>().and_then(|p| {
+            p.headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        })
+    }
+
+    /// Sets the HTTP status of a failed call from its error (400, 403...),
+    /// so clients and logs see more than a blanket 500.
+    pub fn respond<T>(r: Result<T, AppError>) -> Result<T, AppError> {
+        if let Err(e) = &r {
+            if let (Some(opts), Ok(code)) = (
+                use_context::<leptos_axum::ResponseOptions>(),
+                http::StatusCode::from_u16(e.status_code()),
+            ) {
+                opts.set_status(code);
+            }
+        }
+        r
+    }
+
+    pub fn set_cookie(value: &str) {
+        if let (Some(opts), Ok(v)) = (
+            use_context::<leptos_axum::ResponseOptions>(),
+            http::HeaderValue::from_str(value),
+        ) {
+            opts.append_header(http::header::SET_COOKIE, v);
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! Eligible roles and role details.
+use crate::error::AppError;
+use crate::views::{AccountRolesView, RoleDetailView};
+use leptos::prelude::*;
+
+#[server(endpoint = "eligible_roles")]
+pub async fn list_eligible_roles() -> Result<Vec<AccountRolesView>, AppError> {
+    crate::api::ctx::respond(
+        async move {
+            let ports = crate::api::ctx::ports()?;
+            let user = crate::api::ctx::current_user()?;
+            ports.roles.list_eligible_roles(&user).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "role")]
+pub async fn get_role(account: String, name: String) -> Result<RoleDetailView, AppError> {
+    crate::api::ctx::respond(
+        async move {
+            let ports = crate::api::ctx::ports()?;
+            let user = crate::api::ctx::current_user()?;
+            let account = crate::domain::AccountId::parse(&account)
+                .map_err(|e| AppError::invalid("account", e.0))?;
+            let name = crate::domain::RoleName::parse(&name)
+                .map_err(|e| AppError::invalid("name", e.0))?;
+            ports.roles.get_role(&user, &account, &name).await
+        }
+        .await,
+    )
+}

@@ -1,0 +1,67 @@
+//! Who is signed in, and dev-mode sign-in/out.
+use crate::error::AppError;
+use crate::views::{DevUserView, SessionView};
+use leptos::prelude::*;
+
+#[server(endpoint = "session")]
+pub async fn get_session() -> Result<SessionView, AppError> {
+    crate::api::ctx::respond(
+        async move {
+            let ports = crate::api::ctx::ports()?;
+            let user = crate::api::ctx::maybe_user().map(|u| crate::views::UserView {
+                id: u.id,
+                display_name: u.display_name,
+                groups: u.groups,
+                is_admin: u.is_admin,
+            });
+            Ok(SessionView {
+                user,
+                dev_mode: ports.sessions.dev_mode(),
+            })
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "dev_users")]
+pub async fn list_dev_users() -> Result<Vec<DevUserView>, AppError> {
+    crate::api::ctx::respond(
+        async move {
+            let ports = crate::api::ctx::ports()?;
+            if !ports.sessions.dev_mode() {
+                return Err(AppError::Forbidden("dev sign-in is not enabled".into()));
+            }
+            Ok(ports.sessions.dev_users())
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "dev_sign_in")]
+pub async fn dev_sign_in(user_id: String) -> Result<(), AppError> {
+    crate::api::ctx::respond(
+        async move {
+            let ports = crate::api::ctx::ports()?;
+            let cookie = ports.sessions.dev_sign_in(user_id.trim()).await?;
+            crate::api::ctx::set_cookie(&cookie);
+            leptos_axum::redirect("/");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    crate::api::ctx::respond(
+        async move {
+            let ports = crate::api::ctx::ports()?;
+            let cookie_header = crate::api::ctx::header("cookie");
+            let cookie = ports.sessions.sign_out(cookie_header.as_deref()).await?;
+            crate::api::ctx::set_cookie(&cookie);
+            leptos_axum::redirect("/login");
+            Ok(())
+        }
+        .await,
+    )
+}

@@ -1,0 +1,11 @@
+//! Pure, wasm-safe types and rules. No I/O.
+pub mod glob;
+pub mod ids;
+pub mod policy;
+pub mod request;
+pub mod user;
+
+pub use ids::{AccountId, IdError, RequestId, RoleArn, RoleName};
+pub use policy::{PolicyDocument, PolicyFinding};
+pub use request::{ChangeStatus, RequestAction, RequestStatus};
+pub use user::{Admin, User};

@@ -1,0 +1,123 @@
+//! Routes and the page frame. One module per area.
+pub mod login;
+pub mod requests;
+pub mod roles;
+
+use crate::api::session::{get_session, SignOut};
+use crate::components::ErrorBox;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes, A},
+    hooks::use_location,
+    path,
+};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/web.css"/>
+        <Title text="Latchkey"/>
+        <Router>
+            <Frame>
+                <Routes fallback=|| view! { <NotFound/> }>
+                    <Route path=path!("/") view=roles::RolesHome/>
+                    <Route path=path!("/login") view=login::LoginPage/>
+                    <Route path=path!("/roles/:account/:name") view=roles::RolePage/>
+                    <Route path=path!("/requests") view=requests::RequestsPage/>
+                    <Route path=path!("/requests/:id") view=requests::RequestPage/>
+                </Routes>
+            </Frame>
+        </Router>
+    }
+}
+
+/// Header with navigation, the signed-in user and the dev-mode banner.
+#[component]
+fn Frame(children: Children) -> impl IntoView {
+    let location = use_location();
+    // Re-read on navigation so sign-in and sign-out show at once.
+    let session = Resource::new(move || location.pathname.get(), |_| get_session());
+    let sign_out = ServerAction::<SignOut>::new();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match session.await {
+                    Ok(s) if s.dev_mode => view! {
+                        <div class="dev-banner" role="status">
+                            "Dev mode: sign-in is simulated. Never run this configuration in production."
+                        </div>
+                    }.into_any(),
+                    _ => ().into_any(),
+                }
+            })}
+        </Suspense>
+        <header class="topbar">
+            <A href="/" attr:class="brand">
+                <img class="brand-mark" src="/favicon.svg" alt="" width="22" height="22"/>
+                " Latchkey"
+            </A>
+            <nav>
+                <A href="/">"Roles"</A>
+                <A href="/requests">"Requests"</A>
+            </nav>
+            <div class="whoami">
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match session.await {
+                            Ok(s) => match s.user {
+                                Some(u) => view! {
+                                    <span class="user" data-testid="current-user">
+                                        {u.display_name.clone()}
+                                        {u.is_admin.then(|| view! { <span class="pill">"admin"</span> })}
+                                    </span>
+                                    <ActionForm action=sign_out attr:class="inline">
+                                        <button type="submit" class="link">"Sign out"</button>
+                                    </ActionForm>
+                                }.into_any(),
+                                None => view! { <A href="/login">"Sign in"</A> }.into_any(),
+                            },
+                            Err(e) => view! { <ErrorBox err=e/> }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            </div>
+        </header>
+        <main class="page">{children()}</main>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+            resp.set_status(http::StatusCode::NOT_FOUND);
+        }
+    }
+    view! {
+        <h1>"Not found"</h1>
+        <p>"There is no page here. " <A href="/">"Back to your roles"</A></p>
+    }
+}

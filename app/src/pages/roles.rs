@@ -1,0 +1,229 @@
+//! The roles home page (eligible roles) and a role's detail page with the
+//! form that asks for a new inline policy.
+use crate::api::requests::CreateRequest;
+use crate::api::roles::{get_role, list_eligible_roles};
+use crate::components::{ErrorBox, PolicyBlock};
+use crate::domain::PolicyDocument;
+use crate::error::AppError;
+use crate::views::{AccountRolesView, RoleDetailView};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+#[component]
+pub fn RolesHome() -> impl IntoView {
+    let roles = Resource::new(|| (), |_| list_eligible_roles());
+    let query = use_query_map();
+    let (q, set_q) = signal(query.get_untracked().get("q").unwrap_or_default());
+    view! {
+        <div class="page-head">
+            <h1>"Your roles"</h1>
+            <form method="get" action="/" class="search" on:submit=|ev| ev.prevent_default()>
+                <input type="search" name="q" placeholder="Filter by account, role or ARN"
+                    aria-label="Filter roles" autocomplete="off"
+                    prop:value=q on:input=move |ev| set_q.set(event_target_value(&ev))/>
+            </form>
+        </div>
+        <Suspense fallback=|| view! { <p class="muted">"Loading roles…"</p> }>
+            {move || Suspend::new(async move {
+                match roles.await {
+                    Ok(groups) => view! { <RoleGroups groups q/> }.into_any(),
+                    Err(e) => view! { <ErrorBox err=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn matches(q: &str, account: &AccountRolesView, arn: &str, name: &str) -> bool {
+    let q = q.trim().to_lowercase();
+    q.is_empty()
+        || [arn, name, &account.account_name, &account.account_id]
+            .iter()
+            .any(|s| s.to_lowercase().contains(&q))
+}
+
+#[component]
+fn RoleGroups(groups: Vec<AccountRolesView>, q: ReadSignal<String>) -> impl IntoView {
+    if groups.is_empty() {
+        return view! {
+            <div class="empty">
+                <p>"No roles are mapped to your groups yet."</p>
+                <p class="muted">"Ask an administrator to add your group to the eligibility configuration."</p>
+            </div>
+        }
+        .into_any();
+    }
+    let total: usize = groups.iter().map(|g| g.roles.len()).sum();
+    let groups = StoredValue::new(groups);
+    view! {
+        <p class="muted">{format!("{total} roles you may use")}</p>
+        {move || {
+            let q = q.get();
+            groups.with_value(|groups| groups.iter().filter_map(|g| {
+                let rows: Vec<_> = g.roles.iter()
+                    .filter(|r| matches(&q, g, &r.arn, &r.name))
+                    .map(|r| {
+                        let href = format!("/roles/{}/{}", r.account_id, r.name);
+                        view! {
+                            <li class="role-row" data-arn=r.arn.clone()>
+                                <a href=href class="role-name">{r.name.clone()}</a>
+                                <code class="arn">{r.arn.clone()}</code>
+                                {r.cli_only.then(|| view! { <span class="pill">"CLI only"</span> })}
+                            </li>
+                        }
+                    })
+                    .collect();
+                (!rows.is_empty()).then(|| view! {
+                    <section class="account card">
+                        <h2>{g.account_name.clone()} <span class="muted">{format!(" {}", g.account_id)}</span></h2>
+                        <ul class="roles">{rows}</ul>
+                    </section>
+                })
+            }).collect_view())
+        }}
+    }
+    .into_any()
+}
+
+#[component]
+pub fn RolePage() -> impl IntoView {
+    let params = use_params_map();
+    let role = Resource::new(
+        move || {
+            let p = params.get();
+            (
+                p.get("account").unwrap_or_default(),
+                p.get("name").unwrap_or_default(),
+            )
+        },
+        |(account, name)| get_role(account, name),
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading role…"</p> }>
+            {move || Suspend::new(async move {
+                match role.await {
+                    Ok(r) => view! { <RoleDetail role=r/> }.into_any(),
+                    Err(e) => view! { <ErrorBox err=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn RoleDetail(role: RoleDetailView) -> impl IntoView {
+    let tags = role.tags.clone();
+    view! {
+        <div class="page-head">
+            <div>
+                <h1>{role.name.clone()}</h1>
+                <code class="arn">{role.arn.clone()}</code>
+                <p class="muted">
+                    {format!("Account {} ({}) · path {} · cached {}", role.account_name, role.account_id, role.path, role.synced_at)}
+                </p>
+                {role.description.clone().map(|d| view! { <p>{d}</p> })}
+            </div>
+        </div>
+        <div class="grid">
+            <section class="card">
+                <h2>"Inline policies"</h2>
+                {if role.inline_policies.is_empty() {
+                    view! { <p class="muted">"None"</p> }.into_any()
+                } else {
+                    role.inline_policies.iter().map(|p| view! {
+                        <div class="named-policy" data-policy-name=p.name.clone()>
+                            <h3>{p.name.clone()}</h3>
+                            <PolicyBlock json=p.document.clone()/>
+                        </div>
+                    }).collect_view().into_any()
+                }}
+                <h2>"Managed policies"</h2>
+                {if role.managed_policies.is_empty() {
+                    view! { <p class="muted">"None"</p> }.into_any()
+                } else {
+                    view! { <ul>{role.managed_policies.iter().map(|p| view! {
+                        <li><strong>{p.name.clone()}</strong> " " <code class="arn">{p.arn.clone()}</code>
+                            {p.document.clone().map(|d| view! { <details><summary>"Document"</summary><PolicyBlock json=d/></details> })}
+                        </li>
+                    }).collect_view()}</ul> }.into_any()
+                }}
+                <h2>"Trust policy"</h2>
+                <PolicyBlock json=role.trust_policy.clone()/>
+                <h2>"Tags"</h2>
+                {if tags.is_empty() {
+                    view! { <p class="muted">"None"</p> }.into_any()
+                } else {
+                    view! { <table class="tags"><tbody>{tags.into_iter().map(|(k, v)| view! {
+                        <tr><th>{k}</th><td>{v}</td></tr>
+                    }).collect_view()}</tbody></table> }.into_any()
+                }}
+            </section>
+            <RequestForm role_arn=role.arn.clone()/>
+        </div>
+    }
+}
+
+const POLICY_TEMPLATE: &str = r#"{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Effect": "Allow",
+      "Action": ["s3:GetObject"],
+      "Resource": "arn:aws:s3:::example-bucket/*"
+    }
+  ]
+}"#;
+
+/// Asks for a new inline policy. Checks the JSON as you type with the same
+/// domain code the server uses; the server checks again on submit.
+#[component]
+fn RequestForm(role_arn: String) -> impl IntoView {
+    let action = ServerAction::<CreateRequest>::new();
+    let (text, set_text) = signal(POLICY_TEMPLATE.to_string());
+    let findings = Memo::new(move |_| {
+        text.with(|t| {
+            PolicyDocument::parse_identity_policy(t)
+                .err()
+                .unwrap_or_default()
+        })
+    });
+    let server_error = move || match action.value().get() {
+        Some(Err(e)) => Some(e),
+        _ => None,
+    };
+    view! {
+        <section class="card">
+            <h2>"Request an inline policy"</h2>
+            <ActionForm action=action attr:class="stack" attr:id="request-form">
+                <input type="hidden" name="role_arn" value=role_arn/>
+                <label>"Policy name"
+                    <input name="policy_name" required placeholder="read-example-bucket"/>
+                </label>
+                <label>"Policy (JSON)"
+                    <textarea name="policy" rows="14" spellcheck="false" class="mono"
+                        prop:value=text on:input=move |ev| set_text.set(event_target_value(&ev))>
+                        {POLICY_TEMPLATE}
+                    </textarea>
+                </label>
+                <div class="findings" aria-live="polite">
+                    {move || {
+                        let f = findings.get();
+                        if f.is_empty() {
+                            view! { <p class="ok">"✓ Valid IAM policy"</p> }.into_any()
+                        } else {
+                            view! { <ul class="warn">{f.into_iter().map(|x| view! { <li>{x.to_string()}</li> }).collect_view()}</ul> }.into_any()
+                        }
+                    }}
+                </div>
+                <label>"Justification"
+                    <textarea name="justification" rows="3" required
+                        placeholder="Why is this access needed? Link a ticket if there is one."></textarea>
+                </label>
+                <button type="submit" class="primary" disabled=move || action.pending().get()>
+                    "Submit request"
+                </button>
+                {move || server_error().map(|e: AppError| view! { <ErrorBox err=e/> })}
+            </ActionForm>
+        </section>
+    }
+}

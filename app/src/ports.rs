@@ -1,0 +1,73 @@
+//! What the API needs from the backend. `server` implements these traits;
+//! `app` never sees sqlx or the AWS SDK.
+
+use crate::domain::{AccountId, Admin, PolicyDocument, RequestId, RoleArn, RoleName, User};
+use crate::error::AppError;
+use crate::views::*;
+use async_trait::async_trait;
+use std::sync::Arc;
+
+/// The signed-in user (if any), put into request extensions by the server's
+/// session middleware before any page or server function runs.
+#[derive(Debug, Clone, Default)]
+pub struct CurrentUser(pub Option<User>);
+
+#[async_trait]
+pub trait RolePort: Send + Sync {
+    /// Cached roles the user may use, grouped by account.
+    async fn list_eligible_roles(&self, user: &User) -> Result<Vec<AccountRolesView>, AppError>;
+    async fn get_role(
+        &self,
+        user: &User,
+        account: &AccountId,
+        name: &RoleName,
+    ) -> Result<RoleDetailView, AppError>;
+}
+
+/// A request to put one inline policy on a role.
+#[derive(Debug, Clone)]
+pub struct NewInlinePolicyRequest {
+    pub role: RoleArn,
+    pub policy_name: String,
+    pub document: PolicyDocument,
+    pub justification: String,
+}
+
+#[async_trait]
+pub trait RequestPort: Send + Sync {
+    async fn create_request(
+        &self,
+        user: &User,
+        new: NewInlinePolicyRequest,
+    ) -> Result<RequestId, AppError>;
+    /// Admins see every request, others their own.
+    async fn list_requests(&self, user: &User) -> Result<Vec<RequestSummaryView>, AppError>;
+    async fn get_request(&self, user: &User, id: &RequestId)
+        -> Result<RequestDetailView, AppError>;
+    /// Approves and applies every change to AWS; each change records its outcome.
+    async fn approve_request(&self, admin: &Admin, id: &RequestId) -> Result<(), AppError>;
+    async fn reject_request(
+        &self,
+        admin: &Admin,
+        id: &RequestId,
+        reason: &str,
+    ) -> Result<(), AppError>;
+}
+
+#[async_trait]
+pub trait SessionPort: Send + Sync {
+    fn dev_mode(&self) -> bool;
+    fn dev_users(&self) -> Vec<DevUserView>;
+    /// Starts a session for a configured dev user; returns the Set-Cookie value.
+    async fn dev_sign_in(&self, user_id: &str) -> Result<String, AppError>;
+    /// Ends the session the cookie names; returns the Set-Cookie value that clears it.
+    async fn sign_out(&self, cookie_header: Option<&str>) -> Result<String, AppError>;
+}
+
+/// All ports, provided to pages and server functions through context.
+#[derive(Clone)]
+pub struct Ports {
+    pub roles: Arc<dyn RolePort>,
+    pub requests: Arc<dyn RequestPort>,
+    pub sessions: Arc<dyn SessionPort>,
+}

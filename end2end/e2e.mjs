@@ -1,0 +1,147 @@
+// Golden flow in Chromium against a running Latchkey on a seeded moto:
+// engineer signs in (dev mode), finds an eligible role, submits a request
+// (a bad policy is refused first); admin approves; the role page shows it.
+// Prints "e2e: N passed, M failed". Screenshots go to end2end/output/.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+
+const BASE = (process.env.BASE_URL || 'http://127.0.0.1:3000').replace(/\/$/, '');
+const OUT = new URL('./output/', import.meta.url).pathname;
+mkdirSync(OUT, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+});
+
+let passed = 0, failed = 0;
+const problems = [];
+
+function assert(cond, msg) { if (!cond) throw new Error(msg); }
+
+async function newPage() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    // 4xx answers to refused input are expected and asserted on; anything else is a problem.
+    if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) problems.push(`console error: ${m.text()}`);
+  });
+  page.on('response', (r) => { if (r.status() >= 500) problems.push(`HTTP ${r.status()} ${r.url()}`); });
+  return { context, page };
+}
+
+async function hydrated(page) {
+  // The wasm module marks nothing itself; wait until network is idle after load.
+  await page.waitForLoadState('networkidle');
+}
+
+async function signIn(page, userId) {
+  await page.goto(`${BASE}/login`);
+  await hydrated(page);
+  await page.click(`button[data-user="${userId}"]`);
+  await page.waitForURL(`${BASE}/`);
+  await hydrated(page);
+}
+
+async function test(name, fn) {
+  try {
+    await fn();
+    passed++;
+    console.log(`ok - ${name}`);
+  } catch (e) {
+    failed++;
+    console.log(`not ok - ${name}\n  ${e.stack || e}`);
+  }
+}
+
+const policyName = `e2e-read-logs-${Date.now()}`;
+const rolePath = '/roles/111111111111/eng-developer';
+
+await test('engineer requests a policy, admin approves, role page shows it', async () => {
+  // Engineer
+  const eng = await newPage();
+  let page = eng.page;
+  await page.goto(`${BASE}/login`);
+  await hydrated(page);
+  assert(await page.isVisible('.dev-banner'), 'dev-mode banner is shown');
+  await page.screenshot({ path: `${OUT}01-login.png`, fullPage: true });
+  await signIn(page, 'erin@example.com');
+  await page.waitForSelector('text=eng-developer');
+  assert((await page.textContent('[data-testid="current-user"]')).includes('Erin Engineer'), 'signed in as Erin');
+  assert(!(await page.isVisible('text=admin-breakglass')), 'engineer does not see roles outside the mapping');
+  await page.screenshot({ path: `${OUT}02-roles.png`, fullPage: true });
+
+  // Instant search (needs hydration): only sandbox roles remain.
+  await page.fill('input[name="q"]', 'sandbox');
+  await page.waitForFunction(() => !document.body.innerText.includes('staging'));
+  assert(await page.isVisible('text=ml-training'), 'sandbox role visible after filtering');
+  await page.fill('input[name="q"]', '');
+
+  await page.click(`a[href="${rolePath}"]`);
+  await page.waitForURL(`${BASE}${rolePath}`);
+  await page.waitForSelector('text=Request an inline policy');
+  assert(await page.isVisible('[data-policy-name="dev-s3"]'), 'existing inline policy is shown');
+  await page.screenshot({ path: `${OUT}03-role.png`, fullPage: true });
+
+  // A broken policy is flagged as you type and refused by the server.
+  await page.fill('input[name="policy_name"]', policyName);
+  await page.fill('textarea[name="policy"]', '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "getobject"}]}');
+  await page.fill('textarea[name="justification"]', 'Need to read the staging logs for incident 4242');
+  await page.waitForSelector('.findings ul.warn');
+  const findings = await page.textContent('.findings');
+  assert(findings.includes('Statement[0].Action') && findings.includes('Statement[0].Resource'), `findings name the fields: ${findings}`);
+  await page.click('button:has-text("Submit request")');
+  await page.waitForSelector('#request-form .error');
+  const err = await page.textContent('#request-form .error');
+  assert(err.includes('policy') && err.includes('Statement[0].Resource'), `server error names the field: ${err}`);
+  assert(page.url().endsWith(rolePath), 'stays on the role page');
+  await page.screenshot({ path: `${OUT}04-invalid.png`, fullPage: true });
+
+  // A valid one goes through.
+  await page.fill('textarea[name="policy"]', JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Sid: 'ReadLogs', Effect: 'Allow', Action: ['s3:GetObject'], Resource: 'arn:aws:s3:::staging-logs/*' }],
+  }, null, 2));
+  await page.waitForSelector('.findings .ok');
+  await page.click('button:has-text("Submit request")');
+  await page.waitForURL(/\/requests\/[0-9a-f-]{36}$/);
+  const requestUrl = page.url();
+  await page.waitForSelector('[data-status="pending"]');
+  assert(!(await page.isVisible('button[data-action="approve"]')), 'engineer has no approve button');
+  await page.screenshot({ path: `${OUT}05-request-pending.png`, fullPage: true });
+  await eng.context.close();
+
+  // Admin
+  const adm = await newPage();
+  page = adm.page;
+  await signIn(page, 'ada@example.com');
+  await page.click('nav >> text=Requests');
+  await page.waitForURL(`${BASE}/requests`);
+  await page.waitForSelector('table.data');
+  await page.screenshot({ path: `${OUT}06-requests.png`, fullPage: true });
+  await page.goto(requestUrl);
+  await hydrated(page);
+  await page.waitForSelector('text=Need to read the staging logs for incident 4242');
+  await page.click('button[data-action="approve"]');
+  await page.waitForSelector('.page-head [data-status="applied"]', { timeout: 20000 });
+  await page.screenshot({ path: `${OUT}07-request-applied.png`, fullPage: true });
+
+  await page.goto(`${BASE}${rolePath}`);
+  await hydrated(page);
+  await page.waitForSelector(`[data-policy-name="${policyName}"]`);
+  const shown = await page.textContent(`[data-policy-name="${policyName}"]`);
+  assert(shown.includes('arn:aws:s3:::staging-logs/*'), 'role page shows the applied policy');
+  await page.screenshot({ path: `${OUT}08-role-after.png`, fullPage: true });
+  await adm.context.close();
+});
+
+await test('no page or console errors', async () => {
+  const relevant = problems.filter((p) => !p.includes('favicon'));
+  assert(relevant.length === 0, relevant.join('\n'));
+});
+
+await browser.close();
+console.log(`e2e: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,141 @@
+# Shared helpers for Latchkey's scripts: install what is missing (idempotent),
+# start Postgres and moto if they are not up, build the site.
+# shellcheck shell=bash
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${LATCHKEY_CACHE:-$HOME/.cache/latchkey}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/latchkey-target}
+VENV=$CACHE/venv
+RUN=$ROOT/.run
+WASM_BINDGEN_VERSION=0.2.130
+MOTO_VERSION=5.2.5
+export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
+mkdir -p "$CACHE" "$RUN"
+
+log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+
+apt_install() {
+  if [ -z "${APT_UPDATED:-}" ]; then
+    apt-get update -qq >/dev/null
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+ensure_rust() {
+  command -v cargo >/dev/null || { echo "cargo is required (rustup)" >&2; exit 1; }
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    log "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+    log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 2 minutes, once)"
+    # Not --locked: one locked dependency version is missing from the registry mirror.
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+  fi
+}
+
+ensure_venv() {
+  if [ ! -x "$VENV/bin/moto_server" ] || ! "$VENV/bin/python" -c "import moto,sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null; then
+    log "installing moto[server]==$MOTO_VERSION into $VENV"
+    command -v python3 >/dev/null || apt_install python3 python3-venv
+    python3 -m venv "$VENV" || { apt_install python3-venv; python3 -m venv "$VENV"; }
+    "$VENV/bin/pip" install -q "moto[server]==$MOTO_VERSION" "boto3"
+  fi
+}
+
+ensure_node_deps() {
+  command -v npm >/dev/null || apt_install nodejs npm
+  if [ ! -d "$ROOT/end2end/node_modules/playwright-core" ] || [ ! -x "$ROOT/end2end/node_modules/.bin/wasm-opt" ]; then
+    log "installing end2end npm packages (playwright-core, binaryen)"
+    (cd "$ROOT/end2end" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+ensure_chromium() {
+  if ! command -v chromium >/dev/null; then
+    log "installing Debian's chromium"
+    apt_install chromium
+  fi
+}
+
+pg_up() { # host port
+  if command -v pg_isready >/dev/null; then pg_isready -q -h "$1" -p "$2"; else (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; fi
+}
+
+# Sets PG_BASE (postgres://user@host:port) for a server that answers:
+# DATABASE_URL if given, else the local service, else a throwaway cluster.
+ensure_postgres() {
+  if [ -n "${DATABASE_URL:-}" ]; then
+    PG_BASE=${DATABASE_URL%/*}
+    return
+  fi
+  if ! pg_up 127.0.0.1 5432 && [ -d /etc/postgresql ] && command -v pg_ctlcluster >/dev/null; then
+    log "starting the local PostgreSQL service"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+    for _ in $(seq 50); do pg_up 127.0.0.1 5432 && break; sleep 0.2; done
+  fi
+  if pg_up 127.0.0.1 5432; then
+    PG_BASE=postgres://postgres@127.0.0.1:5432
+    return
+  fi
+  # No service: a throwaway cluster run as the postgres user.
+  local bin
+  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+  if [ -z "$bin" ]; then
+    log "installing PostgreSQL"
+    apt_install postgresql
+    bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  fi
+  local pgd=$CACHE/pg port=55432
+  id postgres >/dev/null 2>&1 || useradd --system --home "$pgd" postgres
+  mkdir -p "$pgd"; chown postgres: "$pgd"
+  if ! pg_up 127.0.0.1 $port; then
+    if [ ! -f "$pgd/data/PG_VERSION" ]; then
+      log "creating a throwaway PostgreSQL cluster in $pgd"
+      runuser -u postgres -- "$bin/initdb" -D "$pgd/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    fi
+    runuser -u postgres -- "$bin/pg_ctl" -D "$pgd/data" -l "$pgd/log" -w start \
+      -o "-p $port -k $pgd -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off" >/dev/null
+  fi
+  PG_BASE=postgres://postgres@127.0.0.1:$port
+}
+
+# Creates database $1 on PG_BASE if missing (needs psql).
+ensure_database() {
+  command -v psql >/dev/null || apt_install postgresql-client
+  if ! psql "$PG_BASE/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$1'" | grep -q 1; then
+    psql "$PG_BASE/postgres" -qc "CREATE DATABASE $1" >/dev/null
+  fi
+}
+
+moto_up() { curl -sf -o /dev/null "http://127.0.0.1:$1/moto-api/data.json"; }
+
+# Starts moto on port $1 unless one answers there already.
+ensure_moto() {
+  local port=$1
+  if moto_up "$port"; then return; fi
+  log "starting moto on 127.0.0.1:$port"
+  nohup "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$RUN/moto-$port.log" 2>&1 &
+  echo $! >"$RUN/moto-$port.pid"
+  for _ in $(seq 100); do moto_up "$port" && return; sleep 0.1; done
+  echo "moto did not start on port $port; see $RUN/moto-$port.log" >&2
+  exit 1
+}
+
+# Builds the wasm bundle, CSS and assets into target/site, and the server.
+build_site() {
+  local site=$ROOT/target/site
+  log "building the browser bundle (wasm)"
+  (cd "$ROOT" && cargo build --package=frontend --lib --target=wasm32-unknown-unknown \
+      --no-default-features --features=hydrate)
+  log "building the server"
+  (cd "$ROOT" && cargo build --package=server --bin=latchkey)
+  mkdir -p "$site/pkg"
+  wasm-bindgen --target=web --out-name=web --out-dir="$site/pkg" \
+    "$CARGO_TARGET_DIR/wasm32-unknown-unknown/debug/frontend.wasm"
+  mv -f "$site/pkg/web_bg.wasm" "$site/pkg/web.wasm"
+  cat "$ROOT/style/stylers.gen.css" "$ROOT/style/base.css" >"$site/pkg/web.css"
+  cp -r "$ROOT/public/." "$site/"
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs what the tests need and runs every test: format and lint checks,
+# unit tests, server tests on real Postgres + moto, and the Chromium e2e flow.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+TEST_MOTO_PORT=${TEST_MOTO_PORT:-5100}
+E2E_MOTO_PORT=${E2E_MOTO_PORT:-5101}
+E2E_PORT=${E2E_PORT:-3100}
+
+ensure_rust
+ensure_venv
+ensure_node_deps
+ensure_chromium
+ensure_postgres
+ensure_moto "$TEST_MOTO_PORT"
+ensure_moto "$E2E_MOTO_PORT"
+cd "$ROOT"
+
+log "cargo fmt --check"
+cargo fmt --all -- --check
+log "cargo clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+cargo clippy --package=frontend --target=wasm32-unknown-unknown --no-default-features --features=hydrate --quiet -- -D warnings
+
+log "wasm bundle must not contain sqlx, the AWS SDK or tokio"
+if cargo tree -p frontend --target wasm32-unknown-unknown --no-default-features --features hydrate -e normal,no-proc-macro \
+    | grep -E '^[│├└ ─]*(sqlx|aws-|tokio |tokio v|mio |hyper )' ; then
+  echo "server-only crates reached the wasm bundle" >&2; exit 1
+fi
+
+log "cargo test (unit + server tests on Postgres and moto)"
+export DATABASE_URL=$PG_BASE/postgres
+export LATCHKEY_TEST_MOTO_URL=http://127.0.0.1:$TEST_MOTO_PORT
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+cargo test --workspace 2>&1 | tee "$RUN/cargo-test.log"
+test "${PIPESTATUS[0]}" -eq 0
+
+log "end-to-end in Chromium"
+build_site
+ensure_database latchkey_e2e
+psql "$PG_BASE/postgres" -qc "DROP DATABASE IF EXISTS latchkey_e2e WITH (FORCE)" -c "CREATE DATABASE latchkey_e2e" >/dev/null
+"$VENV/bin/python" scripts/seed_demo.py "http://127.0.0.1:$E2E_MOTO_PORT"
+DATABASE_URL=$PG_BASE/latchkey_e2e LATCHKEY__AWS__ENDPOINT_URL=http://127.0.0.1:$E2E_MOTO_PORT \
+  LATCHKEY__SERVER__LISTEN=127.0.0.1:$E2E_PORT \
+  "$CARGO_TARGET_DIR/debug/latchkey" --config config/demo.toml serve >"$RUN/e2e-server.log" 2>&1 &
+SERVER_PID=$!
+trap 'kill $SERVER_PID 2>/dev/null || true' EXIT
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$E2E_PORT/readyz" >/dev/null && break; sleep 0.2; done
+# Wait for the start-up sync to cache the demo roles.
+for _ in $(seq 100); do grep -q "start-up sync finished" "$RUN/e2e-server.log" && break; sleep 0.2; done
+passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' "$RUN/cargo-test.log" | awk '{s+=$4} END {print s+0}')
+(cd end2end && BASE_URL="http://127.0.0.1:$E2E_PORT" node e2e.mjs) | tee "$RUN/e2e.log"
+test "${PIPESTATUS[0]}" -eq 0
+e2e=$(grep -Eo '^e2e: [0-9]+ passed' "$RUN/e2e.log" | awk '{print $2}')
+echo "total: $((passed + e2e)) passed, 0 failed"

@@ -1,0 +1,148 @@
+//! AWS access: the hub configuration, spoke sessions (hub -> spoke role,
+//! cached until shortly before expiry) and typed errors. Every client goes
+//! through the real SDK, pointed at AWS or at an emulator by `endpoint_url`.
+
+pub mod decode;
+pub mod iam;
+pub mod sts;
+
+use crate::config::AwsConfig;
+use app::domain::AccountId;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_sdk_sts::error::ProvideErrorMetadata;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+use tokio::sync::Mutex;
+
+/// What went wrong talking to AWS, classified so callers can react.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AwsError {
+    #[error("access denied: {0}")]
+    Denied(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("throttled: {0}")]
+    Throttled(String),
+    #[error("invalid request: {0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl AwsError {
+    /// Maps an SDK error by its AWS error code. The one place where codes become kinds.
+    pub fn from_sdk<E, R>(e: aws_smithy_runtime_api::client::result::SdkError<E, R>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug,
+    {
+        let code = e.code().unwrap_or("").to_owned();
+        let msg = match e.message() {
+            Some(m) => format!("{code}: {m}"),
+            None => format!("{}", aws_sdk_sts::error::DisplayErrorContext(&e)),
+        };
+        match code.as_str() {
+            "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" => Self::Denied(msg),
+            "NoSuchEntity" | "NoSuchEntityException" => Self::NotFound(msg),
+            "Throttling" | "ThrottlingException" | "RequestLimitExceeded" => Self::Throttled(msg),
+            "MalformedPolicyDocument" | "ValidationError" | "InvalidInput" | "LimitExceeded" => {
+                Self::Invalid(msg)
+            }
+            _ => Self::Other(msg),
+        }
+    }
+}
+
+/// Hub configuration plus a cache of spoke sessions.
+pub struct Aws {
+    hub: SdkConfig,
+    spoke_role_name: String,
+    spokes: Mutex<HashMap<AccountId, (SdkConfig, SystemTime)>>,
+}
+
+/// Spoke sessions are renewed this long before they expire.
+const SPOKE_REFRESH_MARGIN: Duration = Duration::from_secs(300);
+
+impl Aws {
+    /// Hub credentials come from the default chain (environment, profile...).
+    pub async fn new(cfg: &AwsConfig) -> Arc<Self> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(cfg.region.clone()))
+            .http_client(http_client(cfg.endpoint_url.as_deref()));
+        if let Some(ep) = &cfg.endpoint_url {
+            loader = loader.endpoint_url(ep);
+        }
+        let hub = loader.load().await;
+        Arc::new(Self {
+            hub,
+            spoke_role_name: cfg.spoke_role_name.clone(),
+            spokes: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn hub(&self) -> &SdkConfig {
+        &self.hub
+    }
+
+    pub fn hub_sts(&self) -> aws_sdk_sts::Client {
+        aws_sdk_sts::Client::new(&self.hub)
+    }
+
+    /// SDK config acting as the spoke role in `account`.
+    pub async fn spoke(&self, account: &AccountId) -> Result<SdkConfig, AwsError> {
+        let mut cache = self.spokes.lock().await;
+        if let Some((conf, expires)) = cache.get(account) {
+            if SystemTime::now() + SPOKE_REFRESH_MARGIN < *expires {
+                return Ok(conf.clone());
+            }
+        }
+        let arn = format!("arn:aws:iam::{account}:role/{}", self.spoke_role_name);
+        let out = self
+            .hub_sts()
+            .assume_role()
+            .role_arn(&arn)
+            .role_session_name("latchkey")
+            .send()
+            .await
+            .map_err(AwsError::from_sdk)?;
+        let c = out
+            .credentials()
+            .ok_or_else(|| AwsError::Other(format!("AssumeRole {arn} returned no credentials")))?;
+        let expires = SystemTime::try_from(*c.expiration()).unwrap_or_else(|_| SystemTime::now());
+        let creds = Credentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            Some(c.session_token().to_owned()),
+            Some(expires),
+            "latchkey-spoke",
+        );
+        let conf = self
+            .hub
+            .to_builder()
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(creds),
+            )
+            .build();
+        cache.insert(account.clone(), (conf.clone(), expires));
+        Ok(conf)
+    }
+
+    pub async fn spoke_iam(&self, account: &AccountId) -> Result<aws_sdk_iam::Client, AwsError> {
+        Ok(aws_sdk_iam::Client::new(&self.spoke(account).await?))
+    }
+}
+
+/// Plain HTTP for an http:// emulator endpoint, rustls (ring) HTTPS otherwise.
+fn http_client(endpoint: Option<&str>) -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::{tls, Builder};
+    match endpoint {
+        Some(ep) if ep.starts_with("http://") => Builder::new().build_http(),
+        _ => Builder::new()
+            .tls_provider(tls::Provider::Rustls(
+                tls::rustls_provider::CryptoMode::Ring,
+            ))
+            .build_https(),
+    }
+}

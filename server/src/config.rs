@@ -1,0 +1,366 @@
+//! Typed settings: a TOML file plus `LATCHKEY__SECTION__KEY` environment
+//! overrides (and `DATABASE_URL`), checked at boot. A bad value stops start-up
+//! with a message naming its key.
+
+use app::domain::AccountId;
+use serde::Deserialize;
+use std::path::Path;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub aws: AwsConfig,
+    #[serde(default)]
+    pub accounts: Vec<AccountConfig>,
+    #[serde(default)]
+    pub sync: SyncConfig,
+    #[serde(default)]
+    pub auth: AuthConfig,
+    #[serde(default)]
+    pub eligibility: Vec<EligibilityRule>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on; overrides Leptos.toml's site-addr when set.
+    pub listen: Option<String>,
+    #[serde(default = "default_leptos_file")]
+    pub leptos_config: String,
+    /// Whether this is a production deployment (dev sign-in is refused then).
+    #[serde(default)]
+    pub production: bool,
+}
+fn default_leptos_file() -> String {
+    "Leptos.toml".into()
+}
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: None,
+            leptos_config: default_leptos_file(),
+            production: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    pub url: String,
+    #[serde(default = "default_pool")]
+    pub max_connections: u32,
+}
+fn default_pool() -> u32 {
+    10
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwsConfig {
+    /// Set for an emulator (http://...); unset means real AWS over HTTPS.
+    pub endpoint_url: Option<String>,
+    #[serde(default = "default_region")]
+    pub region: String,
+    /// Role assumed in every spoke account by the sync and by approvals.
+    pub spoke_role_name: String,
+    /// Credential lifetime handed to users, in seconds.
+    #[serde(default = "default_duration")]
+    pub credential_duration_secs: i32,
+}
+fn default_region() -> String {
+    "us-east-1".into()
+}
+fn default_duration() -> i32 {
+    3600
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountConfig {
+    pub id: String,
+    pub name: String,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncConfig {
+    /// Six-field cron expression (with seconds), e.g. "0 */15 * * * *".
+    #[serde(default = "default_schedule")]
+    pub schedule: String,
+    #[serde(default = "yes")]
+    pub on_start: bool,
+}
+fn default_schedule() -> String {
+    "0 */15 * * * *".into()
+}
+impl Default for SyncConfig {
+    fn default() -> Self {
+        Self {
+            schedule: default_schedule(),
+            on_start: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    #[serde(default)]
+    pub dev_mode: bool,
+    #[serde(default)]
+    pub admin_groups: Vec<String>,
+    #[serde(default)]
+    pub dev_users: Vec<DevUser>,
+    #[serde(default = "default_session_hours")]
+    pub session_hours: i64,
+    /// Lets an admin approve their own requests (recorded as such).
+    #[serde(default)]
+    pub allow_admin_self_approval: bool,
+}
+fn default_session_hours() -> i64 {
+    12
+}
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            dev_mode: false,
+            admin_groups: Vec::new(),
+            dev_users: Vec::new(),
+            session_hours: default_session_hours(),
+            allow_admin_self_approval: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DevUser {
+    pub id: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+/// Members of `group` (or the user `user`) may use roles matching `roles`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EligibilityRule {
+    pub group: Option<String>,
+    pub user: Option<String>,
+    pub roles: Vec<String>,
+    #[serde(default)]
+    pub cli_only: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("config: {0}")]
+    Parse(String),
+    #[error("config key {key}: {message}")]
+    Invalid { key: String, message: String },
+}
+
+fn invalid(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.into(),
+        message: message.into(),
+    }
+}
+
+impl Config {
+    /// Reads the file, applies environment overrides, validates.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_toml(&text, std::env::vars())
+    }
+
+    pub fn from_toml(
+        text: &str,
+        env: impl Iterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let mut value: toml::Table =
+            toml::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
+        for (k, v) in env {
+            if k == "DATABASE_URL" {
+                set_path(&mut value, &["database", "url"], &v);
+            } else if let Some(rest) = k.strip_prefix("LATCHKEY__") {
+                let path: Vec<String> = rest.split("__").map(|s| s.to_ascii_lowercase()).collect();
+                let refs: Vec<&str> = path.iter().map(String::as_str).collect();
+                set_path(&mut value, &refs, &v);
+            }
+        }
+        let cfg: Config = toml::Value::Table(value)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Parse(e.to_string()))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.auth.dev_mode && self.server.production {
+            return Err(invalid(
+                "auth.dev_mode",
+                "dev sign-in cannot be enabled when server.production = true",
+            ));
+        }
+        if let Some(ep) = &self.aws.endpoint_url {
+            if !(ep.starts_with("http://") || ep.starts_with("https://")) {
+                return Err(invalid(
+                    "aws.endpoint_url",
+                    "must start with http:// or https://",
+                ));
+            }
+        }
+        app::domain::RoleName::parse(&self.aws.spoke_role_name)
+            .map_err(|e| invalid("aws.spoke_role_name", e.0))?;
+        for (i, a) in self.accounts.iter().enumerate() {
+            AccountId::parse(&a.id).map_err(|e| invalid(format!("accounts[{i}].id"), e.0))?;
+        }
+        tokio_cron_scheduler::Job::new_async(
+            self.sync.schedule.as_str(),
+            |_, _| Box::pin(async {}),
+        )
+        .map_err(|e| invalid("sync.schedule", format!("not a valid cron expression: {e}")))?;
+        for (i, r) in self.eligibility.iter().enumerate() {
+            if r.group.is_none() == r.user.is_none() {
+                return Err(invalid(
+                    format!("eligibility[{i}]"),
+                    "set exactly one of group or user",
+                ));
+            }
+            for p in &r.roles {
+                if !p.starts_with("arn:") {
+                    return Err(invalid(
+                        format!("eligibility[{i}].roles"),
+                        format!("{p:?} must be a role ARN or an ARN pattern with * and ?"),
+                    ));
+                }
+            }
+        }
+        if self.auth.dev_mode && self.auth.dev_users.is_empty() {
+            return Err(invalid(
+                "auth.dev_users",
+                "dev mode needs at least one dev user",
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn spoke_role_arn(&self, account: &AccountId) -> String {
+        format!("arn:aws:iam::{}:role/{}", account, self.aws.spoke_role_name)
+    }
+}
+
+fn set_path(t: &mut toml::Table, path: &[&str], v: &str) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut cur = t;
+    for p in parents {
+        let entry = cur
+            .entry(p.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        match entry {
+            toml::Value::Table(next) => cur = next,
+            _ => return,
+        }
+    }
+    let val = match v {
+        "true" => toml::Value::Boolean(true),
+        "false" => toml::Value::Boolean(false),
+        _ => match v.parse::<i64>() {
+            Ok(n) if !v.starts_with('0') || v == "0" => toml::Value::Integer(n),
+            _ => toml::Value::String(v.to_owned()),
+        },
+    };
+    cur.insert(last.to_string(), val);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = r#"
+        [database]
+        url = "postgres://localhost/x"
+        [aws]
+        endpoint_url = "http://127.0.0.1:5000"
+        spoke_role_name = "LatchkeySpoke"
+        [[accounts]]
+        id = "222222222222"
+        name = "dev"
+        [auth]
+        dev_mode = true
+        admin_groups = ["admins"]
+        [[auth.dev_users]]
+        id = "a@example.com"
+        display_name = "A"
+        [[eligibility]]
+        group = "engineers"
+        roles = ["arn:aws:iam::*:role/demo-*"]
+    "#;
+
+    #[test]
+    fn a_valid_file_loads_and_env_overrides_win() {
+        let env = vec![
+            ("DATABASE_URL".to_string(), "postgres://db/y".to_string()),
+            (
+                "LATCHKEY__SYNC__SCHEDULE".to_string(),
+                "0 0 * * * *".to_string(),
+            ),
+            (
+                "LATCHKEY__SERVER__LISTEN".to_string(),
+                "127.0.0.1:4000".to_string(),
+            ),
+        ];
+        let c = Config::from_toml(BASE, env.into_iter()).unwrap();
+        assert_eq!(c.database.url, "postgres://db/y");
+        assert_eq!(c.sync.schedule, "0 0 * * * *");
+        assert_eq!(c.server.listen.as_deref(), Some("127.0.0.1:4000"));
+        assert_eq!(
+            c.spoke_role_arn(&AccountId::parse("222222222222").unwrap()),
+            "arn:aws:iam::222222222222:role/LatchkeySpoke"
+        );
+    }
+
+    fn err(text: &str) -> String {
+        Config::from_toml(text, std::iter::empty())
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        assert!(err(&BASE.replace("\"222222222222\"", "\"22\"")).contains("accounts[0].id"));
+        assert!(err(&format!("{BASE}\n[sync]\nschedule = \"every day\"")).contains("sync.schedule"));
+        assert!(err(&BASE.replace("arn:aws:iam::*:role/demo-*", "demo-*"))
+            .contains("eligibility[0].roles"));
+        assert!(err(&format!("{BASE}\n[server]\nproduction = true")).contains("auth.dev_mode"));
+        assert!(
+            err(&BASE.replace("http://127.0.0.1:5000", "127.0.0.1:5000"))
+                .contains("aws.endpoint_url")
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        assert!(err(&BASE.replace("[aws]", "[aws]\nendpoint = \"x\"")).contains("endpoint"));
+    }
+}

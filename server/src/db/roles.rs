@@ -1,0 +1,131 @@
+//! The cached roles. Writes are batched (UNNEST) and skip unchanged rows.
+use crate::aws::iam::RoleSnapshot;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::PgConnection;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RoleRow {
+    pub arn: String,
+    pub account_id: String,
+    pub account_name: String,
+    pub name: String,
+    pub path: String,
+    pub description: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+    pub trust_policy: Value,
+    pub inline_policies: Value,
+    pub managed_policies: Value,
+    pub tags: Value,
+    pub synced_at: DateTime<Utc>,
+}
+
+/// Short form used for eligibility.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RoleKey {
+    pub arn: String,
+    pub account_id: String,
+    pub account_name: String,
+    pub name: String,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ReplaceOutcome {
+    pub changed: u64,
+    pub removed: u64,
+}
+
+/// Replaces the cached roles of one account with `roles`: removes the ones
+/// that disappeared, inserts new ones, updates only those that changed.
+pub async fn replace_account_roles(
+    conn: &mut PgConnection,
+    account_id: &str,
+    roles: &[RoleSnapshot],
+) -> Result<ReplaceOutcome, sqlx::Error> {
+    let arns: Vec<String> = roles.iter().map(|r| r.arn.clone()).collect();
+    let removed = sqlx::query("DELETE FROM roles WHERE account_id = $1 AND NOT (arn = ANY($2))")
+        .bind(account_id)
+        .bind(&arns)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    let col = |f: fn(&RoleSnapshot) -> String| roles.iter().map(f).collect::<Vec<_>>();
+    let jcol = |f: fn(&RoleSnapshot) -> Value| roles.iter().map(f).collect::<Vec<_>>();
+    let created: Vec<Option<DateTime<Utc>>> = roles.iter().map(|r| r.created_at).collect();
+    let changed = sqlx::query(
+        "INSERT INTO roles (arn, account_id, name, path, role_id, created_at, trust_policy,
+                            inline_policies, managed_policies, tags, synced_at)
+         SELECT t.*, now() FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                                      $6::timestamptz[], $7::jsonb[], $8::jsonb[], $9::jsonb[], $10::jsonb[]) AS t
+         ON CONFLICT (arn) DO UPDATE SET
+             name = excluded.name, path = excluded.path, role_id = excluded.role_id,
+             created_at = excluded.created_at, trust_policy = excluded.trust_policy,
+             inline_policies = excluded.inline_policies, managed_policies = excluded.managed_policies,
+             tags = excluded.tags, synced_at = now()
+         WHERE (roles.name, roles.path, roles.role_id, roles.created_at, roles.trust_policy,
+                roles.inline_policies, roles.managed_policies, roles.tags)
+               IS DISTINCT FROM
+               (excluded.name, excluded.path, excluded.role_id, excluded.created_at, excluded.trust_policy,
+                excluded.inline_policies, excluded.managed_policies, excluded.tags)",
+    )
+    .bind(&arns)
+    .bind(col(|r| r.account_id.clone()))
+    .bind(col(|r| r.name.clone()))
+    .bind(col(|r| r.path.clone()))
+    .bind(col(|r| r.role_id.clone()))
+    .bind(&created)
+    .bind(jcol(|r| r.trust_policy.clone()))
+    .bind(jcol(|r| r.inline_policies.clone()))
+    .bind(jcol(|r| r.managed_policies.clone()))
+    .bind(jcol(|r| r.tags.clone()))
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(ReplaceOutcome { changed, removed })
+}
+
+/// Every cached role in an enabled account (for eligibility matching).
+pub async fn list_keys(conn: &mut PgConnection) -> Result<Vec<RoleKey>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT r.arn, r.account_id, a.name AS account_name, r.name
+         FROM roles r JOIN accounts a USING (account_id)
+         WHERE a.enabled ORDER BY a.name, r.name",
+    )
+    .fetch_all(conn)
+    .await
+}
+
+const ROLE_COLUMNS: &str =
+    "r.arn, r.account_id, a.name AS account_name, r.name, r.path, r.description,
+    r.created_at, r.trust_policy, r.inline_policies, r.managed_policies, r.tags, r.synced_at";
+
+pub async fn get_by_name(
+    conn: &mut PgConnection,
+    account_id: &str,
+    name: &str,
+) -> Result<Option<RoleRow>, sqlx::Error> {
+    super::optional(
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {ROLE_COLUMNS} FROM roles r JOIN accounts a USING (account_id)
+             WHERE r.account_id = $1 AND r.name = $2"
+        )))
+        .bind(account_id)
+        .bind(name)
+        .fetch_one(conn)
+        .await,
+    )
+}
+
+pub async fn get_by_arn(
+    conn: &mut PgConnection,
+    arn: &str,
+) -> Result<Option<RoleRow>, sqlx::Error> {
+    super::optional(
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {ROLE_COLUMNS} FROM roles r JOIN accounts a USING (account_id) WHERE r.arn = $1"
+        )))
+        .bind(arn)
+        .fetch_one(conn)
+        .await,
+    )
+}

@@ -1,0 +1,56 @@
+//! Browser sessions. Only a hash of the cookie value is stored.
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub user_id: String,
+    pub display_name: String,
+    pub groups: Vec<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub async fn create(
+    conn: &mut PgConnection,
+    token_hash: &str,
+    user_id: &str,
+    display_name: &str,
+    groups: &[String],
+    expires_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, display_name, groups, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(token_hash)
+    .bind(user_id)
+    .bind(display_name)
+    .bind(groups)
+    .bind(expires_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The live session for this hash, if any (expired ones are ignored).
+pub async fn find(
+    conn: &mut PgConnection,
+    token_hash: &str,
+) -> Result<Option<SessionRow>, sqlx::Error> {
+    super::optional(
+        sqlx::query_as(
+            "SELECT user_id, display_name, groups, expires_at FROM sessions
+             WHERE token_hash = $1 AND expires_at > now()",
+        )
+        .bind(token_hash)
+        .fetch_one(conn)
+        .await,
+    )
+}
+
+pub async fn delete(conn: &mut PgConnection, token_hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,140 @@
+//! Weep-compatible credentials API (ConsoleMe's wire shapes):
+//! `POST /api/v1/get_credentials`, `GET /api/v1/get_roles`.
+use crate::services::{credentials::ClientInfo, eligibility::Access, Services};
+use app::ports::CurrentUser;
+use app::AppError;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde::Deserialize;
+use serde_json::json;
+use std::net::SocketAddr;
+
+#[derive(Debug, Deserialize)]
+pub struct CredentialsRequest {
+    pub requested_role: String,
+    #[serde(default)]
+    pub no_ip_restrictions: bool,
+}
+
+/// ConsoleMe's error codes: 899 bad request, 900 no matching role, 904 bad JSON.
+fn error(
+    status: StatusCode,
+    code: &str,
+    message: String,
+    requested_role: Option<&str>,
+) -> Response {
+    (
+        status,
+        Json(json!({ "code": code, "message": message, "requested_role": requested_role })),
+    )
+        .into_response()
+}
+
+fn app_error(e: AppError, role: &str) -> Response {
+    let status = StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let code = match &e {
+        AppError::Forbidden(_) | AppError::NotFound(_) => "900",
+        AppError::Invalid { .. } => "899",
+        AppError::Unauthenticated => "unauthenticated",
+        _ => "905",
+    };
+    error(status, code, e.to_string(), Some(role))
+}
+
+fn client_info(headers: &HeaderMap, peer: Option<SocketAddr>) -> ClientInfo {
+    ClientInfo {
+        ip: peer.map(|p| p.ip().to_string()),
+        user_agent: headers
+            .get(http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(256).collect()),
+    }
+}
+
+pub async fn get_credentials(
+    State(s): State<Services>,
+    Extension(CurrentUser(user)): Extension<CurrentUser>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(user) = user else {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "sign in first".into(),
+            None,
+        );
+    };
+    let req: CredentialsRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "904",
+                format!("invalid JSON body: {e}"),
+                None,
+            )
+        }
+    };
+    let client = client_info(&headers, peer.map(|Extension(ConnectInfo(a))| a));
+    let role = match s.authorize_role(&user, &req.requested_role, &client).await {
+        Ok(r) => r,
+        Err(e) => return app_error(e, &req.requested_role),
+    };
+    match s.vend_credentials(&user, &role, &client).await {
+        Ok(c) => Json(json!({
+            "Credentials": {
+                "AccessKeyId": c.access_key_id,
+                "SecretAccessKey": c.secret_access_key,
+                "SessionToken": c.session_token,
+                "Expiration": c.expiration.timestamp(),
+            }
+        }))
+        .into_response(),
+        Err(e) => app_error(e, &req.requested_role),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RolesQuery {
+    /// Include CLI-only roles (as ConsoleMe's `?all=true`).
+    #[serde(default)]
+    pub all: bool,
+}
+
+pub async fn get_roles(
+    State(s): State<Services>,
+    Extension(CurrentUser(user)): Extension<CurrentUser>,
+    Query(q): Query<RolesQuery>,
+) -> Response {
+    let Some(user) = user else {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "sign in first".into(),
+            None,
+        );
+    };
+    let mut conn = match s.pool.acquire().await {
+        Ok(c) => c,
+        Err(e) => return app_error(crate::services::db_error(e), ""),
+    };
+    match crate::db::roles::list_keys(&mut conn).await {
+        Ok(keys) => {
+            let arns: Vec<String> = keys
+                .into_iter()
+                .filter(|k| match s.eligibility.access(&user, &k.arn) {
+                    Some(Access::Full) => true,
+                    Some(Access::CliOnly) => q.all,
+                    None => false,
+                })
+                .map(|k| k.arn)
+                .collect();
+            Json(arns).into_response()
+        }
+        Err(e) => app_error(crate::services::db_error(e), ""),
+    }
+}

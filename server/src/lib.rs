@@ -1,0 +1,8 @@
+//! Latchkey server: configuration, AWS, Postgres, services, jobs and HTTP.
+pub mod aws;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod jobs;
+pub mod services;
+pub mod startup;

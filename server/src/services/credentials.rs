@@ -1,0 +1,94 @@
+//! Vending STS credentials to users for roles they are eligible for.
+//! Every issuance and every refusal is audited; credentials are never logged.
+
+use super::{db_error, eligibility::EligibleRole, Services};
+use crate::aws::sts::{assume_role_for_user, IssuedCredentials};
+use crate::db::{self, audit::AuditEvent};
+use app::domain::{RoleArn, User};
+use app::AppError;
+use serde_json::json;
+
+/// Where a call came from, for the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl Services {
+    /// Checks that the role is cached and the user eligible; returns the proof.
+    pub async fn authorize_role(
+        &self,
+        user: &User,
+        requested: &str,
+        client: &ClientInfo,
+    ) -> Result<EligibleRole, AppError> {
+        let arn =
+            RoleArn::parse(requested).map_err(|e| AppError::invalid("requested_role", e.0))?;
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        let known = db::roles::get_by_arn(&mut conn, &arn.to_string())
+            .await
+            .map_err(db_error)?
+            .is_some();
+        let decision = if !known {
+            Err(AppError::NotFound(format!("role {arn}")))
+        } else {
+            self.eligibility
+                .check(user, &arn)
+                .ok_or_else(|| AppError::Forbidden(format!("you are not authorized to use {arn}")))
+        };
+        if let Err(e) = &decision {
+            db::audit::record(
+                &mut conn,
+                AuditEvent {
+                    actor: &user.id,
+                    action: "credentials.issue",
+                    target: &arn.to_string(),
+                    outcome: "denied",
+                    ip: client.ip.as_deref(),
+                    user_agent: client.user_agent.as_deref(),
+                    detail: json!({ "reason": e.to_string() }),
+                },
+            )
+            .await
+            .map_err(db_error)?;
+        }
+        decision
+    }
+
+    /// AssumeRole as the user; audited whether AWS says yes or no.
+    pub async fn vend_credentials(
+        &self,
+        user: &User,
+        role: &EligibleRole,
+        client: &ClientInfo,
+    ) -> Result<IssuedCredentials, AppError> {
+        let sts = self.aws.hub_sts();
+        let result = assume_role_for_user(
+            &sts,
+            role.arn(),
+            &user.id,
+            self.config.aws.credential_duration_secs,
+        )
+        .await;
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        db::audit::record(
+            &mut conn,
+            AuditEvent {
+                actor: &user.id,
+                action: "credentials.issue",
+                target: &role.arn().to_string(),
+                outcome: if result.is_ok() { "success" } else { "failure" },
+                ip: client.ip.as_deref(),
+                user_agent: client.user_agent.as_deref(),
+                detail: match &result {
+                    Ok(c) => json!({ "expiration": c.expiration.to_rfc3339(), "access_key_id": c.access_key_id }),
+                    Err(e) => json!({ "error": e.to_string() }),
+                },
+            },
+        )
+        .await
+        .map_err(db_error)?;
+        result.map_err(super::aws_error)
+    }
+}

@@ -1,0 +1,156 @@
+//! Which users may use which roles, from the config's group/user mapping.
+//! Exact or wildcard matches over the whole ARN; never a substring guess.
+
+use crate::config::Config;
+use app::domain::{glob::glob_match, User};
+
+#[derive(Debug, Clone)]
+struct Rule {
+    group: Option<String>,
+    user: Option<String>,
+    patterns: Vec<String>,
+    cli_only: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Console and CLI.
+    Full,
+    CliOnly,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Eligibility {
+    rules: Vec<Rule>,
+}
+
+impl Eligibility {
+    pub fn from_config(c: &Config) -> Self {
+        Self {
+            rules: c
+                .eligibility
+                .iter()
+                .map(|r| Rule {
+                    group: r.group.clone(),
+                    user: r.user.clone(),
+                    patterns: r.roles.clone(),
+                    cli_only: r.cli_only,
+                })
+                .collect(),
+        }
+    }
+
+    /// The best access `user` has to `role_arn`, if any.
+    pub fn access(&self, user: &User, role_arn: &str) -> Option<Access> {
+        let mut best = None;
+        for r in &self.rules {
+            let applies = r.group.as_deref().is_some_and(|g| user.in_group(g))
+                || r.user.as_deref().is_some_and(|u| u == user.id);
+            if applies && r.patterns.iter().any(|p| glob_match(p, role_arn)) {
+                if !r.cli_only {
+                    return Some(Access::Full);
+                }
+                best = Some(Access::CliOnly);
+            }
+        }
+        best
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn elig() -> Eligibility {
+        let cfg = crate::config::Config::from_toml(
+            r#"
+            [database]
+            url = "postgres://x/y"
+            [aws]
+            spoke_role_name = "S"
+            [[eligibility]]
+            group = "engineers"
+            roles = ["arn:aws:iam::222222222222:role/demo-*"]
+            [[eligibility]]
+            group = "data"
+            roles = ["arn:aws:iam::333333333333:role/etl"]
+            cli_only = true
+            [[eligibility]]
+            user = "ops@example.com"
+            roles = ["arn:aws:iam::*:role/*"]
+            "#,
+            std::iter::empty(),
+        )
+        .unwrap();
+        Eligibility::from_config(&cfg)
+    }
+
+    fn user(id: &str, groups: &[&str]) -> User {
+        User {
+            id: id.into(),
+            display_name: id.into(),
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+            is_admin: false,
+        }
+    }
+
+    #[test]
+    fn group_patterns_grant_matching_roles_only() {
+        let e = elig();
+        let u = user("e@example.com", &["engineers"]);
+        assert_eq!(
+            e.access(&u, "arn:aws:iam::222222222222:role/demo-reader"),
+            Some(Access::Full)
+        );
+        assert_eq!(
+            e.access(&u, "arn:aws:iam::333333333333:role/demo-reader"),
+            None
+        );
+        assert_eq!(
+            e.access(&u, "arn:aws:iam::222222222222:role/prod-admin"),
+            None
+        );
+    }
+
+    #[test]
+    fn cli_only_rules_and_user_rules() {
+        let e = elig();
+        let d = user("d@example.com", &["data"]);
+        assert_eq!(
+            e.access(&d, "arn:aws:iam::333333333333:role/etl"),
+            Some(Access::CliOnly)
+        );
+        assert_eq!(e.access(&d, "arn:aws:iam::333333333333:role/etl2"), None);
+        let ops = user("ops@example.com", &[]);
+        assert_eq!(
+            e.access(&ops, "arn:aws:iam::444444444444:role/anything"),
+            Some(Access::Full)
+        );
+    }
+}
+
+/// Proof that a user may use a role; built only by [`Eligibility::check`].
+#[derive(Debug, Clone)]
+pub struct EligibleRole {
+    arn: app::domain::RoleArn,
+    access: Access,
+}
+
+impl EligibleRole {
+    pub fn arn(&self) -> &app::domain::RoleArn {
+        &self.arn
+    }
+    pub fn access(&self) -> Access {
+        self.access
+    }
+}
+
+impl Eligibility {
+    pub fn check(&self, user: &User, arn: &app::domain::RoleArn) -> Option<EligibleRole> {
+        self.access(user, &arn.to_string())
+            .map(|access| EligibleRole {
+                arn: arn.clone(),
+                access,
+            })
+    }
+}

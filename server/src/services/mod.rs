@@ -1,0 +1,60 @@
+//! Implementations of `app::ports`, composed of db + aws + domain.
+pub mod credentials;
+pub mod eligibility;
+pub mod requests;
+pub mod roles;
+pub mod sessions;
+
+use crate::aws::{Aws, AwsError};
+use crate::config::Config;
+use app::AppError;
+use eligibility::Eligibility;
+use sqlx::PgPool;
+use std::sync::Arc;
+
+/// Everything a service needs, cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    pub pool: PgPool,
+    pub aws: Arc<Aws>,
+    pub config: Arc<Config>,
+    pub eligibility: Arc<Eligibility>,
+}
+
+impl Services {
+    pub fn new(pool: PgPool, aws: Arc<Aws>, config: Arc<Config>) -> Self {
+        let eligibility = Arc::new(Eligibility::from_config(&config));
+        Self {
+            pool,
+            aws,
+            config,
+            eligibility,
+        }
+    }
+
+    pub fn ports(&self) -> app::ports::Ports {
+        app::ports::Ports {
+            roles: Arc::new(roles::RoleService(self.clone())),
+            requests: Arc::new(requests::RequestService(self.clone())),
+            sessions: Arc::new(sessions::SessionService(self.clone())),
+        }
+    }
+}
+
+/// Logs the cause with a fresh id and returns only the id to the user.
+pub fn internal(context: &str, e: impl std::fmt::Display) -> AppError {
+    let request_id = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
+    tracing::error!(%request_id, context, error = %e, "internal error");
+    AppError::Internal { request_id }
+}
+
+pub fn db_error(e: sqlx::Error) -> AppError {
+    internal("database", e)
+}
+
+pub fn aws_error(e: AwsError) -> AppError {
+    match e {
+        AwsError::NotFound(m) => AppError::NotFound(m),
+        other => AppError::Upstream(other.to_string()),
+    }
+}

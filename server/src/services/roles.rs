@@ -1,0 +1,98 @@
+//! RolePort: eligible roles and role details from the cache.
+use super::{db_error, eligibility::Access, Services};
+use crate::db;
+use app::domain::{policy::pretty, AccountId, RoleName, User};
+use app::views::*;
+use app::AppError;
+use async_trait::async_trait;
+use serde_json::Value;
+
+pub struct RoleService(pub Services);
+
+#[async_trait]
+impl app::ports::RolePort for RoleService {
+    async fn list_eligible_roles(&self, user: &User) -> Result<Vec<AccountRolesView>, AppError> {
+        let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
+        let keys = db::roles::list_keys(&mut conn).await.map_err(db_error)?;
+        let mut out: Vec<AccountRolesView> = Vec::new();
+        for k in keys {
+            let Some(access) = self.0.eligibility.access(user, &k.arn) else {
+                continue;
+            };
+            let role = RoleSummaryView {
+                arn: k.arn,
+                name: k.name,
+                account_id: k.account_id.clone(),
+                account_name: k.account_name.clone(),
+                cli_only: access == Access::CliOnly,
+            };
+            match out.last_mut() {
+                Some(g) if g.account_id == k.account_id => g.roles.push(role),
+                _ => out.push(AccountRolesView {
+                    account_id: k.account_id,
+                    account_name: k.account_name,
+                    roles: vec![role],
+                }),
+            }
+        }
+        Ok(out)
+    }
+
+    async fn get_role(
+        &self,
+        user: &User,
+        account: &AccountId,
+        name: &RoleName,
+    ) -> Result<RoleDetailView, AppError> {
+        let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
+        let r = db::roles::get_by_name(&mut conn, account.as_str(), name.as_str())
+            .await
+            .map_err(db_error)?
+            .ok_or_else(|| AppError::NotFound(format!("role {name} in account {account}")))?;
+        let eligible = self.0.eligibility.access(user, &r.arn).is_some();
+        Ok(role_view(r, eligible))
+    }
+}
+
+fn role_view(r: db::roles::RoleRow, eligible: bool) -> RoleDetailView {
+    let arr = |v: &Value| v.as_array().cloned().unwrap_or_default();
+    let s = |v: &Value, k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    RoleDetailView {
+        arn: r.arn,
+        name: r.name,
+        path: r.path,
+        account_id: r.account_id,
+        account_name: r.account_name,
+        description: r.description,
+        created: r
+            .created_at
+            .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string()),
+        trust_policy: pretty(&r.trust_policy),
+        inline_policies: arr(&r.inline_policies)
+            .iter()
+            .map(|p| NamedPolicyView {
+                name: s(p, "name"),
+                document: pretty(&p["document"]),
+            })
+            .collect(),
+        managed_policies: arr(&r.managed_policies)
+            .iter()
+            .map(|p| ManagedPolicyView {
+                name: s(p, "name"),
+                arn: s(p, "arn"),
+                document: (!p["document"].is_null()).then(|| pretty(&p["document"])),
+            })
+            .collect(),
+        tags: arr(&r.tags)
+            .iter()
+            .map(|t| (s(t, "key"), s(t, "value")))
+            .collect(),
+        synced_at: r.synced_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        eligible,
+    }
+}

@@ -1,0 +1,184 @@
+//! Sessions: dev-mode sign-in, sign-out, and resolving a cookie to a user.
+use super::{db_error, Services};
+use crate::db::{self, audit::AuditEvent};
+use app::domain::User;
+use app::views::DevUserView;
+use app::AppError;
+use async_trait::async_trait;
+use sha2::{Digest, Sha256};
+
+pub const COOKIE_NAME: &str = "latchkey_session";
+
+pub struct SessionService(pub Services);
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn new_token() -> Result<String, AppError> {
+    let mut buf = [0u8; 32];
+    getrandom::fill(&mut buf).map_err(|e| super::internal("random", e))?;
+    Ok(hex::encode(buf))
+}
+
+/// The session cookie's value from a `Cookie` header.
+pub fn token_from_cookie_header(header: &str) -> Option<&str> {
+    header
+        .split(';')
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE_NAME)
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_empty())
+}
+
+impl Services {
+    fn cookie_attrs(&self) -> &'static str {
+        // Secure everywhere but dev mode, which runs on plain http://127.0.0.1.
+        if self.config.auth.dev_mode {
+            "Path=/; HttpOnly; SameSite=Lax"
+        } else {
+            "Path=/; HttpOnly; Secure; SameSite=Lax"
+        }
+    }
+
+    /// Starts a session for `user`; returns the cookie value to set.
+    pub async fn start_session(
+        &self,
+        user_id: &str,
+        display_name: &str,
+        groups: &[String],
+    ) -> Result<String, AppError> {
+        let token = new_token()?;
+        let hours = self.config.auth.session_hours;
+        let expires = chrono::Utc::now() + chrono::Duration::hours(hours);
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        db::sessions::create(
+            &mut tx,
+            &hash_token(&token),
+            user_id,
+            display_name,
+            groups,
+            expires,
+        )
+        .await
+        .map_err(db_error)?;
+        db::audit::record(
+            &mut tx,
+            AuditEvent {
+                actor: user_id,
+                action: "signin",
+                target: user_id,
+                outcome: "success",
+                ip: None,
+                user_agent: None,
+                detail: serde_json::json!({ "method": if self.config.auth.dev_mode { "dev" } else { "oidc" } }),
+            },
+        )
+        .await
+        .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(format!(
+            "{COOKIE_NAME}={token}; {}; Max-Age={}",
+            self.cookie_attrs(),
+            hours * 3600
+        ))
+    }
+
+    /// The user a `Cookie` header's session belongs to, if it is live.
+    pub async fn resolve_session(
+        &self,
+        cookie_header: Option<&str>,
+    ) -> Result<Option<User>, sqlx::Error> {
+        let Some(token) = cookie_header.and_then(token_from_cookie_header) else {
+            return Ok(None);
+        };
+        let mut conn = self.pool.acquire().await?;
+        let row = db::sessions::find(&mut conn, &hash_token(token)).await?;
+        Ok(row.map(|s| {
+            let is_admin = s
+                .groups
+                .iter()
+                .any(|g| self.config.auth.admin_groups.contains(g));
+            User {
+                id: s.user_id,
+                display_name: s.display_name,
+                groups: s.groups,
+                is_admin,
+            }
+        }))
+    }
+}
+
+#[async_trait]
+impl app::ports::SessionPort for SessionService {
+    fn dev_mode(&self) -> bool {
+        self.0.config.auth.dev_mode
+    }
+
+    fn dev_users(&self) -> Vec<DevUserView> {
+        if !self.dev_mode() {
+            return Vec::new();
+        }
+        self.0
+            .config
+            .auth
+            .dev_users
+            .iter()
+            .map(|u| DevUserView {
+                id: u.id.clone(),
+                display_name: u.display_name.clone(),
+                groups: u.groups.clone(),
+            })
+            .collect()
+    }
+
+    async fn dev_sign_in(&self, user_id: &str) -> Result<String, AppError> {
+        if !self.dev_mode() {
+            return Err(AppError::Forbidden("dev sign-in is not enabled".into()));
+        }
+        let u = self
+            .0
+            .config
+            .auth
+            .dev_users
+            .iter()
+            .find(|u| u.id == user_id)
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "user_id",
+                    format!("{user_id:?} is not a configured dev user"),
+                )
+            })?;
+        self.0
+            .start_session(&u.id, &u.display_name, &u.groups)
+            .await
+    }
+
+    async fn sign_out(&self, cookie_header: Option<&str>) -> Result<String, AppError> {
+        if let Some(token) = cookie_header.and_then(token_from_cookie_header) {
+            let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
+            db::sessions::delete(&mut conn, &hash_token(token))
+                .await
+                .map_err(db_error)?;
+        }
+        Ok(format!(
+            "{COOKIE_NAME}=; {}; Max-Age=0",
+            self.0.cookie_attrs()
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_session_cookie_among_others() {
+        assert_eq!(
+            token_from_cookie_header("a=1; latchkey_session=abc; b=2"),
+            Some("abc")
+        );
+        assert_eq!(token_from_cookie_header("latchkey_session="), None);
+        assert_eq!(token_from_cookie_header("other=x"), None);
+    }
+}

@@ -1,0 +1,129 @@
+//! Builds the state, the router and the scheduler; serves until shutdown.
+use crate::aws::Aws;
+use crate::config::Config;
+use crate::services::Services;
+use crate::{db, http, jobs};
+use app::{shell, App};
+use axum::routing::{get, post};
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
+
+/// Connects to Postgres (migrating it), prepares AWS clients and accounts.
+pub async fn build_services(config: Config) -> anyhow_like::Result<Services> {
+    let pool = db::connect(&config.database.url, config.database.max_connections)
+        .await
+        .map_err(|e| format!("cannot connect to the database (database.url): {e}"))?;
+    db::MIGRATOR
+        .run(&pool)
+        .await
+        .map_err(|e| format!("database migration failed: {e}"))?;
+    let accounts: Vec<(String, String, bool)> = config
+        .accounts
+        .iter()
+        .map(|a| (a.id.clone(), a.name.clone(), a.enabled))
+        .collect();
+    let mut conn = pool.acquire().await.map_err(|e| e.to_string())?;
+    db::accounts::upsert_from_config(&mut conn, &accounts)
+        .await
+        .map_err(|e| format!("cannot store accounts: {e}"))?;
+    drop(conn);
+    let aws = Aws::new(&config.aws).await;
+    Ok(Services::new(pool, aws, Arc::new(config)))
+}
+
+/// The whole HTTP surface: Leptos pages and server functions, plain APIs.
+pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
+    let routes = generate_route_list(App);
+    let ports = services.ports();
+    let api: Router<LeptosOptions> = Router::new()
+        .route("/healthz", get(http::health::healthz))
+        .route("/readyz", get(http::health::readyz))
+        .route("/api/v1/get_credentials", post(http::weep::get_credentials))
+        .route("/api/v1/get_roles", get(http::weep::get_roles))
+        .with_state(services.clone());
+    Router::new()
+        .leptos_routes_with_context(
+            &leptos_options,
+            routes,
+            move || provide_context(ports.clone()),
+            {
+                let opts = leptos_options.clone();
+                move || shell(opts.clone())
+            },
+        )
+        .merge(api)
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .layer(axum::middleware::from_fn_with_state(
+            services,
+            http::session_layer,
+        ))
+        .with_state(leptos_options)
+}
+
+/// Serves until Ctrl-C / SIGTERM, syncing at start-up and on schedule.
+pub async fn serve(config: Config) -> anyhow_like::Result<()> {
+    let leptos_conf = leptos_config::get_configuration(Some(&config.server.leptos_config))
+        .map_err(|e| format!("cannot read {}: {e}", config.server.leptos_config))?;
+    let mut leptos_options = leptos_conf.leptos_options;
+    if let Some(listen) = &config.server.listen {
+        leptos_options.site_addr = listen
+            .parse()
+            .map_err(|e| format!("server.listen {listen:?} is not host:port: {e}"))?;
+    }
+    let addr = leptos_options.site_addr;
+    let on_start = config.sync.on_start;
+    let services = build_services(config).await?;
+    if on_start {
+        let s = services.clone();
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let r = jobs::sync::sync_all(&s, jobs::sync::Trigger::Startup).await;
+            tracing::info!(
+                accounts = r.len(),
+                failed = r.iter().filter(|x| x.1.is_err()).count(),
+                ms = started.elapsed().as_millis() as u64,
+                "start-up sync finished"
+            );
+        });
+    }
+    let mut scheduler = jobs::scheduler::start(services.clone())
+        .await
+        .map_err(|e| format!("cannot start the scheduler: {e}"))?;
+    let app = router(services, leptos_options);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    tracing::info!("Latchkey listening on http://{addr}");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| format!("server error: {e}"))?;
+    let _ = scheduler.shutdown().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// Start-up errors are messages for the operator.
+pub mod anyhow_like {
+    pub type Result<T> = std::result::Result<T, String>;
+}

@@ -1,0 +1,169 @@
+//! Test helpers: real Postgres (one database per test via #[sqlx::test]) and
+//! a real moto server; every test works in its own random AWS account ids.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use latchkey::aws::Aws;
+use latchkey::config::Config;
+use latchkey::services::Services;
+use sqlx::PgPool;
+use std::sync::Arc;
+
+pub fn moto_url() -> String {
+    std::env::var("LATCHKEY_TEST_MOTO_URL").unwrap_or_else(|_| "http://127.0.0.1:5100".into())
+}
+
+/// A fresh 12-digit account id, so tests sharing one moto never collide.
+pub fn unique_account() -> String {
+    let n = uuid::Uuid::new_v4().as_u128() % 900_000_000_000 + 100_000_000_000;
+    n.to_string()
+}
+
+pub const ENGINEER: &str = "erin@example.com";
+pub const OTHER_ENGINEER: &str = "eve@example.com";
+pub const ADMIN: &str = "ada@example.com";
+
+/// A config for `accounts` where engineers may use `eng-*` roles.
+pub fn config(accounts: &[&str]) -> Config {
+    if std::env::var("AWS_ACCESS_KEY_ID").is_err() {
+        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+    }
+    let mut t = format!(
+        r#"
+        [database]
+        url = "postgres://unused"
+        [aws]
+        endpoint_url = "{moto}"
+        spoke_role_name = "LatchkeySpoke"
+        [auth]
+        dev_mode = true
+        admin_groups = ["admins"]
+        [[auth.dev_users]]
+        id = "{ENGINEER}"
+        display_name = "Erin Engineer"
+        groups = ["engineers"]
+        [[auth.dev_users]]
+        id = "{OTHER_ENGINEER}"
+        display_name = "Eve Engineer"
+        groups = ["engineers"]
+        [[auth.dev_users]]
+        id = "{ADMIN}"
+        display_name = "Ada Admin"
+        groups = ["admins"]
+        [[eligibility]]
+        group = "engineers"
+        roles = ["arn:aws:iam::*:role/eng-*"]
+        "#,
+        moto = moto_url()
+    );
+    for (i, a) in accounts.iter().enumerate() {
+        t.push_str(&format!(
+            "\n[[accounts]]\nid = \"{a}\"\nname = \"acct{i}\"\n"
+        ));
+    }
+    Config::from_toml(&t, std::iter::empty()).expect("test config")
+}
+
+pub async fn services(pool: PgPool, cfg: Config) -> Services {
+    let accounts: Vec<(String, String, bool)> = cfg
+        .accounts
+        .iter()
+        .map(|a| (a.id.clone(), a.name.clone(), true))
+        .collect();
+    let mut conn = pool.acquire().await.unwrap();
+    latchkey::db::accounts::upsert_from_config(&mut conn, &accounts)
+        .await
+        .unwrap();
+    drop(conn);
+    let aws = Aws::new(&cfg.aws).await;
+    Services::new(pool, aws, Arc::new(cfg))
+}
+
+pub async fn iam(s: &Services, account: &str) -> aws_sdk_iam::Client {
+    s.aws
+        .spoke_iam(&app::domain::AccountId::parse(account).unwrap())
+        .await
+        .unwrap()
+}
+
+pub const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
+
+pub async fn create_role(
+    iam: &aws_sdk_iam::Client,
+    name: &str,
+    inline: &[(&str, &str)],
+    tags: &[(&str, &str)],
+) {
+    let mut req = iam
+        .create_role()
+        .role_name(name)
+        .assume_role_policy_document(TRUST);
+    for (k, v) in tags {
+        req = req.tags(
+            aws_sdk_iam::types::Tag::builder()
+                .key(*k)
+                .value(*v)
+                .build()
+                .unwrap(),
+        );
+    }
+    req.send().await.unwrap();
+    for (pn, doc) in inline {
+        iam.put_role_policy()
+            .role_name(name)
+            .policy_name(*pn)
+            .policy_document(*doc)
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+pub fn user(id: &str, groups: &[&str], is_admin: bool) -> app::domain::User {
+    app::domain::User {
+        id: id.into(),
+        display_name: id.into(),
+        groups: groups.iter().map(|g| g.to_string()).collect(),
+        is_admin,
+    }
+}
+
+/// Serves the full router on an ephemeral port; returns its base URL.
+pub async fn spawn_http(s: Services) -> String {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml");
+    let opts = leptos_config::get_configuration(Some(path))
+        .unwrap()
+        .leptos_options;
+    let app = latchkey::startup::router(s, opts);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    format!("http://{addr}")
+}
+
+/// An HTTP client signed in (dev mode) as `user_id`.
+pub async fn signed_in(base: &str, user_id: &str) -> reqwest::Client {
+    let c = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let r = c
+        .post(format!("{base}/api/dev_sign_in"))
+        .form(&[("user_id", user_id)])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_success() || r.status().is_redirection(),
+        "sign-in failed: {}",
+        r.status()
+    );
+    c
+}

@@ -1,0 +1,199 @@
+//! The Weep-compatible credentials API and health endpoints over HTTP.
+#![allow(clippy::unwrap_used)]
+mod common;
+
+use common::*;
+use latchkey::jobs::sync::{sync_all, Trigger};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+async fn setup(pool: &PgPool) -> (String, String) {
+    let a = unique_account();
+    let s = services(pool.clone(), config(&[&a])).await;
+    let iam = iam(&s, &a).await;
+    create_role(&iam, "eng-dev", &[], &[]).await;
+    create_role(&iam, "prod-admin", &[], &[]).await;
+    sync_all(&s, Trigger::Manual).await;
+    (spawn_http(s).await, a)
+}
+
+async fn audit(pool: &PgPool) -> Vec<(String, String, String, Option<String>)> {
+    sqlx::query_as(
+        "SELECT actor, target, outcome, ip FROM audit_events WHERE action = 'credentials.issue' ORDER BY id",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn eligible_role_gets_sts_credentials_and_the_issuance_is_audited(pool: PgPool) {
+    let (base, a) = setup(&pool).await;
+    let eng = signed_in(&base, ENGINEER).await;
+    let arn = format!("arn:aws:iam::{a}:role/eng-dev");
+    let r = eng
+        .post(format!("{base}/api/v1/get_credentials"))
+        .json(&json!({ "requested_role": arn }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    let c = &body["Credentials"];
+    assert!(
+        c["AccessKeyId"].as_str().unwrap().starts_with("ASIA"),
+        "{body}"
+    );
+    assert!(!c["SecretAccessKey"].as_str().unwrap().is_empty());
+    assert!(!c["SessionToken"].as_str().unwrap().is_empty());
+    assert!(c["Expiration"].as_i64().unwrap() > chrono::Utc::now().timestamp());
+
+    // The credentials work: STS says who they are.
+    let creds = aws_credential_types::Credentials::new(
+        c["AccessKeyId"].as_str().unwrap(),
+        c["SecretAccessKey"].as_str().unwrap(),
+        Some(c["SessionToken"].as_str().unwrap().to_owned()),
+        None,
+        "test",
+    );
+    let conf = aws_sdk_sts::config::Builder::new()
+        .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
+        .region(aws_sdk_sts::config::Region::new("us-east-1"))
+        .endpoint_url(moto_url())
+        .credentials_provider(creds)
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
+        .build();
+    let me = aws_sdk_sts::Client::from_conf(conf)
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.account(), Some(a.as_str()));
+    assert!(
+        me.arn()
+            .unwrap()
+            .contains(&format!("assumed-role/eng-dev/{ENGINEER}")),
+        "{:?}",
+        me.arn()
+    );
+
+    let rows = audit(&pool).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (rows[0].0.as_str(), rows[0].1.as_str(), rows[0].2.as_str()),
+        (ENGINEER, arn.as_str(), "success")
+    );
+    assert_eq!(rows[0].3.as_deref(), Some("127.0.0.1"));
+    let detail: Value =
+        sqlx::query_scalar("SELECT detail FROM audit_events WHERE action = 'credentials.issue'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(
+        detail.get("SecretAccessKey").is_none()
+            && !detail
+                .to_string()
+                .contains(c["SessionToken"].as_str().unwrap())
+    );
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn ineligible_unknown_and_malformed_roles_are_refused_with_json_errors(pool: PgPool) {
+    let (base, a) = setup(&pool).await;
+    let eng = signed_in(&base, ENGINEER).await;
+    let post = |role: Value| {
+        let eng = eng.clone();
+        let base = base.clone();
+        async move {
+            let r = eng
+                .post(format!("{base}/api/v1/get_credentials"))
+                .json(&role)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap())
+        }
+    };
+    let (st, body) =
+        post(json!({ "requested_role": format!("arn:aws:iam::{a}:role/prod-admin") })).await;
+    assert_eq!(st, 403);
+    assert_eq!(body["code"], "900");
+    assert!(body["message"].as_str().unwrap().contains("not authorized"));
+    assert!(body.get("Credentials").is_none());
+
+    let (st, body) =
+        post(json!({ "requested_role": format!("arn:aws:iam::{a}:role/eng-missing") })).await;
+    assert_eq!((st, body["code"].as_str()), (404, Some("900")));
+
+    let (st, body) = post(json!({ "requested_role": "eng-dev" })).await;
+    assert_eq!((st, body["code"].as_str()), (400, Some("899")));
+
+    let r = eng
+        .post(format!("{base}/api/v1/get_credentials"))
+        .header("content-type", "application/json")
+        .body("{nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "904");
+
+    let denied: Vec<_> = audit(&pool)
+        .await
+        .into_iter()
+        .filter(|r| r.2 == "denied")
+        .collect();
+    assert_eq!(denied.len(), 2, "refusals for real role ARNs are audited");
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn anonymous_callers_get_401_and_roles_list_only_eligible_arns(pool: PgPool) {
+    let (base, a) = setup(&pool).await;
+    let anon = reqwest::Client::new();
+    let r = anon
+        .post(format!("{base}/api/v1/get_credentials"))
+        .json(&json!({ "requested_role": format!("arn:aws:iam::{a}:role/eng-dev") }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(
+        anon.get(format!("{base}/api/v1/get_roles"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    assert!(audit(&pool).await.is_empty());
+
+    let eng = signed_in(&base, ENGINEER).await;
+    let roles: Vec<String> = eng
+        .get(format!("{base}/api/v1/get_roles"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(roles, [format!("arn:aws:iam::{a}:role/eng-dev")]);
+
+    let health: Value = anon
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "ok");
+    assert_eq!(
+        anon.get(format!("{base}/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
