@@ -20,8 +20,8 @@ const problems = [];
 
 function assert(cond, msg) { if (!cond) throw new Error(msg); }
 
-async function newPage() {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+async function newPage(options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
   const page = await context.newPage();
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => {
@@ -135,6 +135,31 @@ await test('engineer requests a policy, admin approves, role page shows it', asy
   assert(shown.includes('arn:aws:s3:::staging-logs/*'), 'role page shows the applied policy');
   await page.screenshot({ path: `${OUT}08-role-after.png`, fullPage: true });
   await adm.context.close();
+});
+
+await test('pages and forms work before wasm loads (JavaScript off)', async () => {
+  const { context, page } = await newPage({ javaScriptEnabled: false });
+  await page.goto(`${BASE}/login`);
+  await page.click('button[data-user="erin@example.com"]');
+  await page.waitForURL(`${BASE}/`);
+  await page.waitForSelector('text=eng-developer');
+  await page.goto(`${BASE}${rolePath}`);
+  await page.waitForSelector('#request-form');
+  await page.fill('input[name="policy_name"]', `${policyName}-nojs`);
+  await page.fill('textarea[name="policy"]', '{"Version": "2012-10-17"');
+  await page.fill('textarea[name="justification"]', 'Plain form submission without wasm');
+  await page.click('button:has-text("Submit request")');
+  await page.waitForSelector('#request-form .error');
+  const err = await page.textContent('#request-form .error');
+  assert(err.includes('not valid JSON'), `error shown without JS: ${err}`);
+  await page.screenshot({ path: `${OUT}09-nojs-invalid.png`, fullPage: true });
+  await page.fill('input[name="policy_name"]', `${policyName}-nojs`);
+  await page.fill('textarea[name="policy"]', '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:SendMessage","Resource":"*"}]}');
+  await page.fill('textarea[name="justification"]', 'Plain form submission without wasm');
+  await page.click('button:has-text("Submit request")');
+  await page.waitForURL(/\/requests\/[0-9a-f-]{36}$/);
+  await page.waitForSelector('[data-status="pending"]');
+  await context.close();
 });
 
 await test('no page or console errors', async () => {

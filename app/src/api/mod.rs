@@ -37,9 +37,11 @@ pub(crate) mod ctx {
     }
 
     /// Sets the HTTP status of a failed call from its error (400, 403...),
-    /// so clients and logs see more than a blanket 500.
+    /// so clients and logs see more than a blanket 500. Plain HTML form posts
+    /// (no wasm yet) keep the redirect that carries the error back to the page.
     pub fn respond<T>(r: Result<T, AppError>) -> Result<T, AppError> {
-        if let Err(e) = &r {
+        let plain_form = header("accept").is_some_and(|a| a.contains("text/html"));
+        if let (Err(e), false) = (&r, plain_form) {
             if let (Some(opts), Ok(code)) = (
                 use_context::<leptos_axum::ResponseOptions>(),
                 http::StatusCode::from_u16(e.status_code()),

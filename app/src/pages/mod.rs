@@ -10,7 +10,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes, A},
     hooks::use_location,
-    path,
+    path, SsrMode,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -33,6 +33,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Every route streams in order, so the page is complete HTML before wasm
+/// loads (and with JavaScript off); out-of-order streaming needs scripts.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -42,11 +44,11 @@ pub fn App() -> impl IntoView {
         <Router>
             <Frame>
                 <Routes fallback=|| view! { <NotFound/> }>
-                    <Route path=path!("/") view=roles::RolesHome/>
-                    <Route path=path!("/login") view=login::LoginPage/>
-                    <Route path=path!("/roles/:account/:name") view=roles::RolePage/>
-                    <Route path=path!("/requests") view=requests::RequestsPage/>
-                    <Route path=path!("/requests/:id") view=requests::RequestPage/>
+                    <Route path=path!("/") view=roles::RolesHome ssr=SsrMode::InOrder/>
+                    <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/roles/:account/:name") view=roles::RolePage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/requests") view=requests::RequestsPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/requests/:id") view=requests::RequestPage ssr=SsrMode::InOrder/>
                 </Routes>
             </Frame>
         </Router>
