@@ -130,8 +130,10 @@ build_site() {
   log "building the browser bundle (wasm)"
   (cd "$ROOT" && cargo build --package=frontend --lib --target=wasm32-unknown-unknown \
       --no-default-features --features=hydrate)
-  log "building the server"
-  (cd "$ROOT" && cargo build --package=server --bin=latchkey)
+  if [ -z "${SERVER_ALREADY_BUILT:-}" ]; then
+    log "building the server"
+    (cd "$ROOT" && cargo build --package=server --bin=latchkey)
+  fi
   mkdir -p "$site/pkg"
   wasm-bindgen --target=web --out-name=web --out-dir="$site/pkg" \
     "$CARGO_TARGET_DIR/wasm32-unknown-unknown/debug/frontend.wasm"

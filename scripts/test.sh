@@ -35,7 +35,9 @@ cargo test --workspace 2>&1 | tee "$RUN/cargo-test.log"
 test "${PIPESTATUS[0]}" -eq 0
 
 log "end-to-end in Chromium"
-build_site
+# `cargo test` built the latchkey binary already (integration tests need it);
+# building it again without dev-dependency features would recompile half the tree.
+SERVER_ALREADY_BUILT=1 build_site
 ensure_database latchkey_e2e
 psql "$PG_BASE/postgres" -qc "DROP DATABASE IF EXISTS latchkey_e2e WITH (FORCE)" -c "CREATE DATABASE latchkey_e2e" >/dev/null
 "$VENV/bin/python" scripts/seed_demo.py "http://127.0.0.1:$E2E_MOTO_PORT"

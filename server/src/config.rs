@@ -93,11 +93,20 @@ fn yes() -> bool {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SyncConfig {
-    /// Six-field cron expression (with seconds), e.g. "0 */15 * * * *".
+    /// Default six-field cron expression (with seconds), e.g. "0 */15 * * * *".
     #[serde(default = "default_schedule")]
     pub schedule: String,
+    /// Per-task schedules (iam, s3, sqs, sns) overriding `schedule`.
+    #[serde(default)]
+    pub schedules: std::collections::BTreeMap<String, String>,
     #[serde(default = "yes")]
     pub on_start: bool,
+    /// Task/account runs in flight at once.
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+}
+fn default_concurrency() -> usize {
+    4
 }
 fn default_schedule() -> String {
     "0 */15 * * * *".into()
@@ -106,7 +115,9 @@ impl Default for SyncConfig {
     fn default() -> Self {
         Self {
             schedule: default_schedule(),
+            schedules: Default::default(),
             on_start: true,
+            concurrency: default_concurrency(),
         }
     }
 }
@@ -261,6 +272,11 @@ impl Config {
             ));
         }
         Ok(())
+    }
+
+    /// The cron expression of a task.
+    pub fn schedule_of(&self, task: &str) -> &str {
+        self.sync.schedules.get(task).unwrap_or(&self.sync.schedule)
     }
 
     pub fn spoke_role_arn(&self, account: &AccountId) -> String {

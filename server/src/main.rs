@@ -61,16 +61,17 @@ async fn main() -> ExitCode {
                 let results =
                     latchkey::jobs::sync::sync_all(&s, latchkey::jobs::sync::Trigger::Manual).await;
                 let mut failed = false;
-                for (acct, r) in results {
+                for (task, acct, r) in results {
+                    let task = task.name();
                     match r {
                         Ok(Some(o)) => println!(
-                            "{acct}: {} roles, {} changed, {} removed",
+                            "{task} {acct}: {} items, {} changed, {} removed",
                             o.items, o.changed, o.removed
                         ),
-                        Ok(None) => println!("{acct}: skipped (another run in progress)"),
+                        Ok(None) => println!("{task} {acct}: skipped (another run in progress)"),
                         Err(e) => {
                             failed = true;
-                            println!("{acct}: FAILED {e}");
+                            println!("{task} {acct}: FAILED {e}");
                         }
                     }
                 }

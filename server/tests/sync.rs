@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use latchkey::jobs::sync::{sync_account, sync_all, Trigger};
+use latchkey::jobs::sync::{sync_account, sync_all, Task, Trigger};
 use serde_json::Value;
 use sqlx::PgPool;
 
@@ -50,9 +50,9 @@ async fn sync_caches_two_spoke_accounts_removes_deleted_roles_and_is_idempotent(
     create_role(&iam_b, "eng-writer", &[], &[("env", "b")]).await;
 
     let results = sync_all(&s, Trigger::Manual).await;
-    assert_eq!(results.len(), 2);
-    for (acct, r) in &results {
-        assert!(r.as_ref().unwrap().is_some(), "{acct} synced");
+    assert_eq!(results.len(), 8, "four tasks for each of two accounts");
+    for (task, acct, r) in &results {
+        assert!(r.as_ref().unwrap().is_some(), "{task:?} {acct} synced");
     }
     let rows_a = cached(&pool, &a).await;
     let names: Vec<&str> = rows_a.iter().map(|r| r.0.as_str()).collect();
@@ -87,25 +87,27 @@ async fn sync_caches_two_spoke_accounts_removes_deleted_roles_and_is_idempotent(
         .await
         .unwrap();
     let acct_a = app::domain::AccountId::parse(&a).unwrap();
-    let second = sync_account(&s, &acct_a, Trigger::Manual)
+    let second = sync_account(&s, Task::Iam, &acct_a, Trigger::Manual)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!((second.items, second.changed, second.removed), (2, 0, 1));
+    // items: two roles and the managed policy
+    assert_eq!((second.items, second.changed, second.removed), (3, 0, 1));
     assert_eq!(cached(&pool, &a).await.len(), 2);
 
     // Nothing changed in AWS: nothing changes in the cache.
-    let third = sync_account(&s, &acct_a, Trigger::Manual)
+    let third = sync_account(&s, Task::Iam, &acct_a, Trigger::Manual)
         .await
         .unwrap()
         .unwrap();
     assert_eq!((third.changed, third.removed), (0, 0));
 
-    let runs: Vec<(String, String, i32)> =
-        sqlx::query_as("SELECT account_id, outcome, items FROM sync_runs ORDER BY id")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+    let runs: Vec<(String, String, i32)> = sqlx::query_as(
+        "SELECT account_id, outcome, items FROM sync_runs WHERE task = 'iam' ORDER BY id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
     assert_eq!(runs.len(), 4, "every run is recorded: {runs:?}");
     assert!(runs.iter().all(|r| r.1 == "success"));
 }
@@ -117,18 +119,213 @@ async fn a_concurrent_run_of_the_same_account_is_skipped(pool: PgPool) {
     // Hold the account's sync lock as another replica would.
     let mut other = pool.begin().await.unwrap();
     let _: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtext($1))")
-        .bind(format!("iam_roles:{a}"))
+        .bind(format!("iam:{a}"))
         .fetch_one(&mut *other)
         .await
         .unwrap();
     let acct = app::domain::AccountId::parse(&a).unwrap();
     assert_eq!(
-        sync_account(&s, &acct, Trigger::Schedule).await.unwrap(),
+        sync_account(&s, Task::Iam, &acct, Trigger::Schedule)
+            .await
+            .unwrap(),
         None
     );
     other.rollback().await.unwrap();
-    assert!(sync_account(&s, &acct, Trigger::Schedule)
+    assert!(sync_account(&s, Task::Iam, &acct, Trigger::Schedule)
         .await
         .unwrap()
         .is_some());
+}
+
+async fn resources(
+    pool: &PgPool,
+    account: &str,
+    kind: &str,
+) -> Vec<(String, Value, Option<Value>)> {
+    sqlx::query_as("SELECT name, tags, policy FROM resources WHERE account_id = $1 AND kind = $2 ORDER BY name")
+        .bind(account)
+        .bind(kind)
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn buckets_queues_and_topics_are_cached_with_policies_and_tags(pool: PgPool) {
+    let a = unique_account();
+    let s = services(pool.clone(), config(&[&a])).await;
+    let acct = app::domain::AccountId::parse(&a).unwrap();
+    let s3 = s.aws.spoke_s3(&acct).await.unwrap();
+    let bucket = format!("b-{a}");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let bpol = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{a}:root"}},"Action":"s3:GetObject","Resource":"arn:aws:s3:::{bucket}/*"}}]}}"#
+    );
+    s3.put_bucket_policy()
+        .bucket(&bucket)
+        .policy(&bpol)
+        .send()
+        .await
+        .unwrap();
+    let tagging = aws_sdk_s3::types::Tagging::builder()
+        .tag_set(
+            aws_sdk_s3::types::Tag::builder()
+                .key("env")
+                .value("test")
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    s3.put_bucket_tagging()
+        .bucket(&bucket)
+        .tagging(tagging)
+        .send()
+        .await
+        .unwrap();
+    s3.create_bucket()
+        .bucket(format!("plain-{a}"))
+        .send()
+        .await
+        .unwrap();
+
+    let sqs = s.aws.spoke_sqs(&acct).await.unwrap();
+    let q = sqs
+        .create_queue()
+        .queue_name("jobs")
+        .tags("team", "data")
+        .send()
+        .await
+        .unwrap();
+    let qurl = q.queue_url().unwrap().to_owned();
+    let qpol = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":"sqs:SendMessage","Resource":"arn:aws:sqs:us-east-1:{a}:jobs"}}]}}"#
+    );
+    sqs.set_queue_attributes()
+        .queue_url(&qurl)
+        .attributes(aws_sdk_sqs::types::QueueAttributeName::Policy, &qpol)
+        .send()
+        .await
+        .unwrap();
+
+    let sns = s.aws.spoke_sns(&acct).await.unwrap();
+    let topic = sns
+        .create_topic()
+        .name("events")
+        .tags(
+            aws_sdk_sns::types::Tag::builder()
+                .key("env")
+                .value("test")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    for task in [Task::S3, Task::Sqs, Task::Sns] {
+        let o = sync_account(&s, task, &acct, Trigger::Manual)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(o.items >= 1 && o.changed == o.items, "{task:?}: {o:?}");
+    }
+    let buckets = resources(&pool, &a, "s3_bucket").await;
+    assert_eq!(buckets.len(), 2);
+    let b = buckets.iter().find(|b| b.0 == bucket).unwrap();
+    assert_eq!(b.1, serde_json::json!([{ "key": "env", "value": "test" }]));
+    assert_eq!(
+        b.2.as_ref().unwrap(),
+        &serde_json::from_str::<Value>(&bpol).unwrap()
+    );
+    assert!(
+        buckets
+            .iter()
+            .find(|b| b.0.starts_with("plain-"))
+            .unwrap()
+            .2
+            .is_none(),
+        "no policy is None"
+    );
+
+    let queues = resources(&pool, &a, "sqs_queue").await;
+    assert_eq!(queues[0].0, "jobs");
+    assert_eq!(queues[0].1[0]["key"], "team");
+    // moto re-serialises SQS policies: compare parsed JSON, not strings.
+    assert_eq!(
+        queues[0].2.as_ref().unwrap(),
+        &serde_json::from_str::<Value>(&qpol).unwrap()
+    );
+
+    let topics = resources(&pool, &a, "sns_topic").await;
+    assert_eq!(topics[0].0, "events");
+    assert_eq!(topics[0].1[0]["value"], "test");
+    assert!(
+        topics[0].2.as_ref().unwrap()["Statement"].is_array(),
+        "default topic policy cached"
+    );
+
+    // Second pass: nothing changed. Then a deleted queue and topic disappear.
+    for task in [Task::S3, Task::Sqs, Task::Sns] {
+        let o = sync_account(&s, task, &acct, Trigger::Manual)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((o.changed, o.removed), (0, 0), "{task:?} idempotent");
+    }
+    sqs.delete_queue().queue_url(&qurl).send().await.unwrap();
+    sns.delete_topic()
+        .topic_arn(topic.topic_arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        sync_account(&s, Task::Sqs, &acct, Trigger::Manual)
+            .await
+            .unwrap()
+            .unwrap()
+            .removed,
+        1
+    );
+    assert_eq!(
+        sync_account(&s, Task::Sns, &acct, Trigger::Manual)
+            .await
+            .unwrap()
+            .unwrap()
+            .removed,
+        1
+    );
+    assert!(resources(&pool, &a, "sqs_queue").await.is_empty());
+    assert!(resources(&pool, &a, "sns_topic").await.is_empty());
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn two_replicas_run_each_scheduled_task_once_per_tick(pool: PgPool) {
+    let (a, b) = (unique_account(), unique_account());
+    // Two independent server states on one database, as two processes would have.
+    let r1 = services(pool.clone(), config(&[&a, &b])).await;
+    let r2 = services(pool.clone(), config(&[&a, &b])).await;
+    create_role(&iam(&r1, &a).await, "eng-x", &[], &[]).await;
+    let (x, y) = tokio::join!(
+        sync_all(&r1, Trigger::Schedule),
+        sync_all(&r2, Trigger::Schedule)
+    );
+    let ran =
+        |r: &latchkey::jobs::sync::Results| r.iter().filter(|x| matches!(x.2, Ok(Some(_)))).count();
+    assert_eq!(
+        ran(&x) + ran(&y),
+        8,
+        "4 tasks x 2 accounts, each run by exactly one replica"
+    );
+    let per_key: Vec<i64> = sqlx::query_scalar(
+        "SELECT count(*) FROM sync_runs WHERE trigger = 'schedule' GROUP BY task, account_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(per_key.len(), 8);
+    assert!(per_key.iter().all(|n| *n == 1), "{per_key:?}");
+    // A manual run is never deduplicated.
+    let again = sync_all(&r2, Trigger::Manual).await;
+    assert_eq!(ran(&again), 8);
 }

@@ -1,5 +1,6 @@
 //! IAM reads and writes for one spoke account, mapped to plain snapshots.
 
+use super::snapshot::{tags_json, ResourceSnapshot, KIND_MANAGED_POLICY, KIND_ROLE, KIND_USER};
 use super::{decode::policy_json, AwsError};
 use app::domain::{AccountId, PolicyDocument, RoleName};
 use aws_sdk_iam::types::EntityType;
@@ -34,18 +35,53 @@ fn decode_or_note(doc: Option<&str>) -> Value {
     }
 }
 
-/// All roles of the account in one paginated `GetAccountAuthorizationDetails` pass.
-pub async fn list_roles(
+/// Everything the IAM task caches for one account.
+#[derive(Debug, Clone, Default)]
+pub struct IamSnapshot {
+    pub roles: Vec<RoleSnapshot>,
+    /// Users and customer managed policies.
+    pub others: Vec<ResourceSnapshot>,
+}
+
+impl RoleSnapshot {
+    /// The row this role gets in the searchable resources table.
+    pub fn to_resource(&self) -> ResourceSnapshot {
+        ResourceSnapshot {
+            arn: self.arn.clone(),
+            kind: KIND_ROLE,
+            account_id: self.account_id.clone(),
+            name: self.name.clone(),
+            tags: self.tags.clone(),
+            policy: Some(self.trust_policy.clone()),
+            details: json!({
+                "path": self.path,
+                "inline_policies": self.inline_policies,
+                "managed_policies": self.managed_policies,
+            }),
+        }
+    }
+}
+
+fn sorted_tags(tags: &[aws_sdk_iam::types::Tag]) -> Value {
+    tags_json(tags.iter().map(|t| (t.key(), t.value())))
+}
+
+/// Roles, users and customer managed policies of the account in one
+/// paginated `GetAccountAuthorizationDetails` pass.
+pub async fn read_account(
     iam: &aws_sdk_iam::Client,
     account: &AccountId,
-) -> Result<Vec<RoleSnapshot>, AwsError> {
+) -> Result<IamSnapshot, AwsError> {
     let mut pages = iam
         .get_account_authorization_details()
         .filter(EntityType::Role)
+        .filter(EntityType::User)
         .filter(EntityType::LocalManagedPolicy)
         .into_paginator()
         .send();
     let mut roles = Vec::new();
+    let mut users = Vec::new();
+    let mut policies = Vec::new();
     let mut managed_docs: HashMap<String, Value> = HashMap::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(AwsError::from_sdk)?;
@@ -56,10 +92,62 @@ pub async fn list_roles(
                 .iter()
                 .find(|v| v.is_default_version())
                 .and_then(|v| v.document());
-            managed_docs.insert(arn.to_owned(), decode_or_note(doc));
+            let doc = decode_or_note(doc);
+            managed_docs.insert(arn.to_owned(), doc.clone());
+            policies.push(ResourceSnapshot {
+                arn: arn.to_owned(),
+                kind: KIND_MANAGED_POLICY,
+                account_id: account.to_string(),
+                name: p.policy_name().unwrap_or_default().to_owned(),
+                tags: Value::Array(vec![]),
+                policy: Some(doc),
+                details: json!({
+                    "path": p.path(),
+                    "attachment_count": p.attachment_count(),
+                    "default_version_id": p.default_version_id(),
+                    "created": p.create_date().and_then(to_chrono),
+                }),
+            });
         }
         roles.extend(page.role_detail_list().iter().cloned());
+        users.extend(page.user_detail_list().iter().cloned());
     }
+    let mut others: Vec<ResourceSnapshot> = users
+        .iter()
+        .filter_map(|u| {
+            let mut inline: Vec<Value> = u
+                .user_policy_list()
+                .iter()
+                .map(|p| json!({ "name": p.policy_name(), "document": decode_or_note(p.policy_document()) }))
+                .collect();
+            inline.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+            let mut managed: Vec<Value> = u
+                .attached_managed_policies()
+                .iter()
+                .map(|p| json!({ "name": p.policy_name(), "arn": p.policy_arn() }))
+                .collect();
+            managed.sort_by(|a, b| a["arn"].as_str().cmp(&b["arn"].as_str()));
+            let mut groups: Vec<&str> = u.group_list().iter().map(String::as_str).collect();
+            groups.sort();
+            Some(ResourceSnapshot {
+                arn: u.arn()?.to_owned(),
+                kind: KIND_USER,
+                account_id: account.to_string(),
+                name: u.user_name().unwrap_or_default().to_owned(),
+                tags: sorted_tags(u.tags()),
+                policy: None,
+                details: json!({
+                    "path": u.path(),
+                    "inline_policies": inline,
+                    "managed_policies": managed,
+                    "groups": groups,
+                    "created": u.create_date().and_then(to_chrono),
+                }),
+            })
+        })
+        .collect();
+    others.extend(policies);
+    others.sort_by(|a, b| a.arn.cmp(&b.arn));
     let mut out: Vec<RoleSnapshot> = roles
         .into_iter()
         .filter_map(|r| {
@@ -88,12 +176,7 @@ pub async fn list_roles(
                 })
                 .collect();
             managed.sort_by(|a, b| a["arn"].as_str().cmp(&b["arn"].as_str()));
-            let mut tags: Vec<Value> = r
-                .tags()
-                .iter()
-                .map(|t| json!({ "key": t.key(), "value": t.value() }))
-                .collect();
-            tags.sort_by(|a, b| a["key"].as_str().cmp(&b["key"].as_str()));
+            let tags = sorted_tags(r.tags());
             Some(RoleSnapshot {
                 arn,
                 account_id: account.to_string(),
@@ -104,12 +187,12 @@ pub async fn list_roles(
                 trust_policy: decode_or_note(r.assume_role_policy_document()),
                 inline_policies: Value::Array(inline),
                 managed_policies: Value::Array(managed),
-                tags: Value::Array(tags),
+                tags,
             })
         })
         .collect();
     out.sort_by(|a, b| a.arn.cmp(&b.arn));
-    Ok(out)
+    Ok(IamSnapshot { roles: out, others })
 }
 
 /// `PutRolePolicy`: creates or replaces one inline policy.

@@ -4,6 +4,10 @@
 
 pub mod decode;
 pub mod iam;
+pub mod s3;
+pub mod snapshot;
+pub mod sns;
+pub mod sqs;
 pub mod sts;
 
 use crate::config::AwsConfig;
@@ -59,6 +63,7 @@ impl AwsError {
 pub struct Aws {
     hub: SdkConfig,
     spoke_role_name: String,
+    emulator: bool,
     spokes: Mutex<HashMap<AccountId, (SdkConfig, SystemTime)>>,
 }
 
@@ -74,10 +79,14 @@ impl Aws {
         if let Some(ep) = &cfg.endpoint_url {
             loader = loader.endpoint_url(ep);
         }
+        // Throttling and transient errors are retried with exponential backoff.
+        loader =
+            loader.retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(5));
         let hub = loader.load().await;
         Arc::new(Self {
             hub,
             spoke_role_name: cfg.spoke_role_name.clone(),
+            emulator: cfg.endpoint_url.is_some(),
             spokes: Mutex::new(HashMap::new()),
         })
     }
@@ -131,6 +140,26 @@ impl Aws {
 
     pub async fn spoke_iam(&self, account: &AccountId) -> Result<aws_sdk_iam::Client, AwsError> {
         Ok(aws_sdk_iam::Client::new(&self.spoke(account).await?))
+    }
+
+    /// S3 with path-style addressing when an emulator endpoint is set.
+    pub async fn spoke_s3(&self, account: &AccountId) -> Result<aws_sdk_s3::Client, AwsError> {
+        let conf = aws_sdk_s3::config::Builder::from(&self.spoke(account).await?)
+            .force_path_style(self.emulator)
+            .build();
+        Ok(aws_sdk_s3::Client::from_conf(conf))
+    }
+
+    pub async fn spoke_sqs(&self, account: &AccountId) -> Result<aws_sdk_sqs::Client, AwsError> {
+        Ok(aws_sdk_sqs::Client::new(&self.spoke(account).await?))
+    }
+
+    pub async fn spoke_sns(&self, account: &AccountId) -> Result<aws_sdk_sns::Client, AwsError> {
+        Ok(aws_sdk_sns::Client::new(&self.spoke(account).await?))
+    }
+
+    pub fn region(&self) -> &str {
+        self.hub.region().map(|r| r.as_ref()).unwrap_or("us-east-1")
     }
 }
 

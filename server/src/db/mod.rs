@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod requests;
+pub mod resources;
 pub mod roles;
 pub mod sessions;
 pub mod sync_runs;

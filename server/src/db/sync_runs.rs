@@ -2,47 +2,36 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
-pub async fn start(
-    conn: &mut PgConnection,
-    task: &str,
-    account_id: &str,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("INSERT INTO sync_runs (task, account_id) VALUES ($1, $2) RETURNING id")
-        .bind(task)
-        .bind(account_id)
-        .fetch_one(conn)
-        .await
+/// Identifies one execution of a task for an account.
+pub struct Run<'a> {
+    pub task: &'a str,
+    pub account_id: &'a str,
+    pub trigger: &'a str,
+    pub started_at: DateTime<Utc>,
 }
 
-pub async fn finish_success(
+/// Records a finished run: counts (items, changed, removed) or the error.
+pub async fn record(
     conn: &mut PgConnection,
-    id: i64,
-    items: i64,
-    changed: i64,
-    removed: i64,
+    run: &Run<'_>,
+    outcome: Result<(i64, i64, i64), &str>,
 ) -> Result<(), sqlx::Error> {
+    let (status, (items, changed, removed), error) = match outcome {
+        Ok(c) => ("success", c, None),
+        Err(e) => ("failed", (0, 0, 0), Some(e)),
+    };
     sqlx::query(
-        "UPDATE sync_runs SET finished_at = now(), outcome = 'success', items = $2, changed = $3, removed = $4
-         WHERE id = $1",
+        "INSERT INTO sync_runs (task, account_id, trigger, started_at, finished_at, outcome, items, changed, removed, error)
+         VALUES ($1, $2, $3, $4, now(), $5, $6, $7, $8, $9)",
     )
-    .bind(id)
+    .bind(run.task)
+    .bind(run.account_id)
+    .bind(run.trigger)
+    .bind(run.started_at)
+    .bind(status)
     .bind(items as i32)
     .bind(changed as i32)
     .bind(removed as i32)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-pub async fn finish_failed(
-    conn: &mut PgConnection,
-    id: i64,
-    error: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE sync_runs SET finished_at = now(), outcome = 'failed', error = $2 WHERE id = $1",
-    )
-    .bind(id)
     .bind(error)
     .execute(conn)
     .await?;
@@ -53,6 +42,7 @@ pub async fn finish_failed(
 pub struct RunRow {
     pub id: i64,
     pub task: String,
+    pub trigger: String,
     pub account_id: String,
     pub started_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,

@@ -1,20 +1,29 @@
-//! Wires the sync into tokio-cron-scheduler.
-use super::sync::{sync_all, Trigger};
+//! Wires the sync tasks into tokio-cron-scheduler: one job per task on its
+//! own schedule. The scheduler only triggers; runs claim their slot in Postgres.
+use super::sync::{sync_all_tasks, Task, Trigger};
 use crate::services::Services;
 use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 
 pub async fn start(s: Services) -> Result<JobScheduler, JobSchedulerError> {
     let sched = JobScheduler::new().await?;
-    let schedule = s.config.sync.schedule.clone();
-    let job = Job::new_async(schedule.as_str(), move |_id, _l| {
+    for task in Task::ALL {
+        let schedule = s.config.schedule_of(task.name()).to_owned();
         let s = s.clone();
-        Box::pin(async move {
-            let results = sync_all(&s, Trigger::Schedule).await;
-            let failed = results.iter().filter(|r| r.1.is_err()).count();
-            tracing::info!(accounts = results.len(), failed, "scheduled sync finished");
-        })
-    })?;
-    sched.add(job).await?;
+        let job = Job::new_async(schedule.as_str(), move |_id, _l| {
+            let s = s.clone();
+            Box::pin(async move {
+                let results = sync_all_tasks(&s, &[task], Trigger::Schedule).await;
+                let failed = results.iter().filter(|r| r.2.is_err()).count();
+                tracing::info!(
+                    task = task.name(),
+                    accounts = results.len(),
+                    failed,
+                    "scheduled sync finished"
+                );
+            })
+        })?;
+        sched.add(job).await?;
+    }
     sched.start().await?;
     Ok(sched)
 }

@@ -1,12 +1,41 @@
-//! Role sync: per account, assume the spoke role, read every role in one
-//! `GetAccountAuthorizationDetails` pass and replace the account's cached
-//! roles. One account failing never stops the others; every run is recorded.
+//! Inventory sync tasks. Per task and account: take the account's lock, read
+//! from AWS through the spoke role, replace the cached rows, record the run.
+//! One account failing never stops the others.
 
+use crate::aws::snapshot::*;
+use crate::aws::AwsError;
 use crate::db;
 use crate::services::Services;
 use app::domain::AccountId;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
 
-pub const TASK_IAM_ROLES: &str = "iam_roles";
+/// A scheduled inventory task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Task {
+    /// Roles, users and customer managed policies (one GetAccountAuthorizationDetails pass).
+    Iam,
+    S3,
+    Sqs,
+    Sns,
+}
+
+impl Task {
+    pub const ALL: [Task; 4] = [Task::Iam, Task::S3, Task::Sqs, Task::Sns];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Task::Iam => "iam",
+            Task::S3 => "s3",
+            Task::Sqs => "sqs",
+            Task::Sns => "sns",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Task> {
+        Task::ALL.into_iter().find(|t| t.name() == s)
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trigger {
@@ -14,6 +43,17 @@ pub enum Trigger {
     Schedule,
     AfterApply,
     Manual,
+}
+
+impl Trigger {
+    fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Startup => "startup",
+            Trigger::Schedule => "schedule",
+            Trigger::AfterApply => "after_apply",
+            Trigger::Manual => "manual",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,91 +68,165 @@ pub enum SyncError {
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
     #[error("AWS: {0}")]
-    Aws(#[from] crate::aws::AwsError),
+    Aws(#[from] AwsError),
 }
 
-/// Syncs one account. `Ok(None)` means another replica holds this account's
-/// lock right now, so this run was skipped.
+/// A scheduled run is skipped when another replica already ran this
+/// task/account for the same tick (schedules are at least a minute apart).
+const SAME_TICK_SECS: f64 = 30.0;
+
+/// Runs one task for one account. `Ok(None)`: skipped, because another
+/// replica holds the lock or already ran this scheduled tick.
 pub async fn sync_account(
     s: &Services,
+    task: Task,
     account: &AccountId,
     trigger: Trigger,
 ) -> Result<Option<SyncOutcome>, SyncError> {
     let mut tx = s.pool.begin().await?;
-    let lock_key = format!("{TASK_IAM_ROLES}:{account}");
+    // Roll back (and release the lock) on every early return.
+    let lock_key = format!("{}:{account}", task.name());
     let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtext($1))")
         .bind(&lock_key)
         .fetch_one(&mut *tx)
         .await?;
     if !locked {
-        tracing::info!(%account, ?trigger, "sync skipped: another run holds the lock");
+        tracing::info!(task = task.name(), %account, ?trigger, "sync skipped: another run holds the lock");
         return Ok(None);
     }
-    let run_id = {
-        let mut conn = s.pool.acquire().await?;
-        db::sync_runs::start(&mut conn, TASK_IAM_ROLES, account.as_str()).await?
-    };
-    let started = std::time::Instant::now();
-    let fetched = async {
-        let iam = s.aws.spoke_iam(account).await?;
-        crate::aws::iam::list_roles(&iam, account).await
+    if trigger == Trigger::Schedule {
+        let recent: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM sync_runs WHERE task = $1 AND account_id = $2
+                 AND trigger = 'schedule' AND started_at > now() - make_interval(secs => $3))",
+        )
+        .bind(task.name())
+        .bind(account.as_str())
+        .bind(SAME_TICK_SECS)
+        .fetch_one(&mut *tx)
+        .await?;
+        if recent {
+            tracing::info!(task = task.name(), %account, "sync skipped: this tick already ran on another replica");
+            return Ok(None);
+        }
     }
-    .await;
-    let roles = match fetched {
-        Ok(r) => r,
+    // The run record is written in the same transaction as the data, so a
+    // replica that takes the lock next sees it; no second connection is held
+    // meanwhile (that could starve the pool under concurrency).
+    let started_at = chrono::Utc::now();
+    let started = std::time::Instant::now();
+    let result = run_task(s, task, account, &mut tx).await;
+    let result = match result {
+        Ok(o) => {
+            let recorded = db::sync_runs::record(
+                &mut tx,
+                &db::sync_runs::Run {
+                    task: task.name(),
+                    account_id: account.as_str(),
+                    trigger: trigger.as_str(),
+                    started_at,
+                },
+                Ok((o.items as i64, o.changed as i64, o.removed as i64)),
+            )
+            .await;
+            match recorded {
+                Ok(()) => tx.commit().await.map(|_| o).map_err(SyncError::from),
+                Err(e) => Err(e.into()),
+            }
+        }
+        Err(e) => Err(e),
+    };
+    match &result {
+        Ok(o) => {
+            tracing::info!(task = task.name(), %account, ?trigger, items = o.items, changed = o.changed,
+                removed = o.removed, ms = started.elapsed().as_millis() as u64, "sync done");
+        }
         Err(e) => {
             let mut conn = s.pool.acquire().await?;
-            db::sync_runs::finish_failed(&mut conn, run_id, &e.to_string()).await?;
-            tracing::warn!(%account, error = %e, "sync failed");
-            return Err(e.into());
+            let run = db::sync_runs::Run {
+                task: task.name(),
+                account_id: account.as_str(),
+                trigger: trigger.as_str(),
+                started_at,
+            };
+            db::sync_runs::record(&mut conn, &run, Err(&e.to_string())).await?;
+            tracing::warn!(task = task.name(), %account, error = %e, "sync failed");
         }
-    };
-    let out = match db::roles::replace_account_roles(&mut tx, account.as_str(), &roles).await {
-        Ok(o) => o,
-        Err(e) => {
-            drop(tx);
-            let mut conn = s.pool.acquire().await?;
-            db::sync_runs::finish_failed(&mut conn, run_id, &e.to_string()).await?;
-            return Err(e.into());
-        }
-    };
-    tx.commit().await?;
-    let outcome = SyncOutcome {
-        items: roles.len() as u64,
-        changed: out.changed,
-        removed: out.removed,
-    };
-    let mut conn = s.pool.acquire().await?;
-    db::sync_runs::finish_success(
-        &mut conn,
-        run_id,
-        outcome.items as i64,
-        outcome.changed as i64,
-        outcome.removed as i64,
-    )
-    .await?;
-    tracing::info!(%account, ?trigger, roles = outcome.items, changed = outcome.changed,
-        removed = outcome.removed, ms = started.elapsed().as_millis() as u64, "sync done");
-    Ok(Some(outcome))
+    }
+    result.map(Some)
 }
 
-/// Syncs every enabled configured account in parallel; returns per-account results.
-pub async fn sync_all(
+async fn run_task(
     s: &Services,
-    trigger: Trigger,
-) -> Vec<(AccountId, Result<Option<SyncOutcome>, String>)> {
+    task: Task,
+    account: &AccountId,
+    tx: &mut sqlx::PgConnection,
+) -> Result<SyncOutcome, SyncError> {
+    let acct = account.as_str();
+    let (rows, kinds): (Vec<ResourceSnapshot>, &[&str]) = match task {
+        Task::Iam => {
+            let snap =
+                crate::aws::iam::read_account(&s.aws.spoke_iam(account).await?, account).await?;
+            let roles_out = db::roles::replace_account_roles(tx, acct, &snap.roles).await?;
+            let mut rows: Vec<ResourceSnapshot> =
+                snap.roles.iter().map(|r| r.to_resource()).collect();
+            rows.extend(snap.others);
+            let res = db::resources::replace_account(
+                tx,
+                acct,
+                &[KIND_ROLE, KIND_USER, KIND_MANAGED_POLICY],
+                &rows,
+            )
+            .await?;
+            return Ok(SyncOutcome {
+                items: rows.len() as u64,
+                // A role counts once even though it lives in two tables.
+                changed: res.changed.max(roles_out.changed),
+                removed: res.removed.max(roles_out.removed),
+            });
+        }
+        Task::S3 => (
+            crate::aws::s3::read_account(&s.aws.spoke_s3(account).await?, acct).await?,
+            &[KIND_BUCKET],
+        ),
+        Task::Sqs => (
+            crate::aws::sqs::read_account(&s.aws.spoke_sqs(account).await?, acct).await?,
+            &[KIND_QUEUE],
+        ),
+        Task::Sns => (
+            crate::aws::sns::read_account(&s.aws.spoke_sns(account).await?, acct).await?,
+            &[KIND_TOPIC],
+        ),
+    };
+    let out = db::resources::replace_account(tx, acct, kinds, &rows).await?;
+    Ok(SyncOutcome {
+        items: rows.len() as u64,
+        changed: out.changed,
+        removed: out.removed,
+    })
+}
+
+/// Results of one task over many accounts.
+pub type Results = Vec<(Task, AccountId, Result<Option<SyncOutcome>, String>)>;
+
+/// Runs `tasks` for every enabled configured account, at most
+/// `sync.concurrency` at a time.
+pub async fn sync_all_tasks(s: &Services, tasks: &[Task], trigger: Trigger) -> Results {
+    let limit = Arc::new(Semaphore::new(s.config.sync.concurrency.max(1)));
     let mut set = tokio::task::JoinSet::new();
     for a in s.config.accounts.iter().filter(|a| a.enabled) {
         let Ok(id) = AccountId::parse(&a.id) else {
             continue;
         };
-        let s = s.clone();
-        set.spawn(async move {
-            let r = sync_account(&s, &id, trigger)
-                .await
-                .map_err(|e| e.to_string());
-            (id, r)
-        });
+        for &task in tasks {
+            let (s, id, limit) = (s.clone(), id.clone(), limit.clone());
+            set.spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                let r = sync_account(&s, task, &id, trigger)
+                    .await
+                    .map_err(|e| e.to_string());
+                (task, id, r)
+            });
+        }
     }
     let mut out = Vec::new();
     while let Some(r) = set.join_next().await {
@@ -121,6 +235,11 @@ pub async fn sync_all(
             Err(e) => tracing::error!(error = %e, "sync task panicked"),
         }
     }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out.sort_by(|a, b| (a.0.name(), &a.1).cmp(&(b.0.name(), &b.1)));
     out
+}
+
+/// Every task for every account.
+pub async fn sync_all(s: &Services, trigger: Trigger) -> Results {
+    sync_all_tasks(s, &Task::ALL, trigger).await
 }

@@ -150,6 +150,7 @@ impl RequestService {
         // Re-read the account so the role page shows the new state at once.
         if let Err(e) = crate::jobs::sync::sync_account(
             &self.0,
+            crate::jobs::sync::Task::Iam,
             role.account(),
             crate::jobs::sync::Trigger::AfterApply,
         )

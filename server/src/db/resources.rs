@@ -1,0 +1,188 @@
+//! The searchable cache of every principal and resource.
+use crate::aws::snapshot::ResourceSnapshot;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::PgConnection;
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ReplaceOutcome {
+    pub changed: u64,
+    pub removed: u64,
+}
+
+/// Makes the account's rows of `kinds` equal to `rows`: deletes what vanished,
+/// inserts what is new, rewrites only what changed (one statement each, UNNEST).
+pub async fn replace_account(
+    conn: &mut PgConnection,
+    account_id: &str,
+    kinds: &[&str],
+    rows: &[ResourceSnapshot],
+) -> Result<ReplaceOutcome, sqlx::Error> {
+    let arns: Vec<String> = rows.iter().map(|r| r.arn.clone()).collect();
+    let kinds: Vec<String> = kinds.iter().map(|k| k.to_string()).collect();
+    let removed = sqlx::query(
+        "DELETE FROM resources WHERE account_id = $1 AND kind = ANY($2) AND NOT (arn = ANY($3))",
+    )
+    .bind(account_id)
+    .bind(&kinds)
+    .bind(&arns)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    let changed = upsert(conn, rows).await?;
+    Ok(ReplaceOutcome { changed, removed })
+}
+
+/// Inserts or updates rows; unchanged rows are not written. Returns rows written.
+pub async fn upsert(
+    conn: &mut PgConnection,
+    rows: &[ResourceSnapshot],
+) -> Result<u64, sqlx::Error> {
+    let arns: Vec<&str> = rows.iter().map(|r| r.arn.as_str()).collect();
+    let kinds: Vec<&str> = rows.iter().map(|r| r.kind).collect();
+    let accounts: Vec<&str> = rows.iter().map(|r| r.account_id.as_str()).collect();
+    let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+    let tags: Vec<&Value> = rows.iter().map(|r| &r.tags).collect();
+    let policies: Vec<Option<&Value>> = rows.iter().map(|r| r.policy.as_ref()).collect();
+    let details: Vec<&Value> = rows.iter().map(|r| &r.details).collect();
+    Ok(sqlx::query(
+        "INSERT INTO resources (arn, kind, account_id, name, tags, policy, details, synced_at)
+         SELECT t.*, now() FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[], $7::jsonb[]) AS t
+         ON CONFLICT (arn) DO UPDATE SET kind = excluded.kind, account_id = excluded.account_id,
+             name = excluded.name, tags = excluded.tags, policy = excluded.policy,
+             details = excluded.details, synced_at = now()
+         WHERE (resources.kind, resources.account_id, resources.name, resources.tags, resources.policy, resources.details)
+               IS DISTINCT FROM
+               (excluded.kind, excluded.account_id, excluded.name, excluded.tags, excluded.policy, excluded.details)",
+    )
+    .bind(&arns)
+    .bind(&kinds)
+    .bind(&accounts)
+    .bind(&names)
+    .bind(&tags)
+    .bind(&policies)
+    .bind(&details)
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ResourceRow {
+    pub arn: String,
+    pub kind: String,
+    pub account_id: String,
+    pub account_name: String,
+    pub name: String,
+    pub tags: Value,
+    pub policy: Option<Value>,
+    pub details: Value,
+    pub synced_at: DateTime<Utc>,
+}
+
+pub async fn get(conn: &mut PgConnection, arn: &str) -> Result<Option<ResourceRow>, sqlx::Error> {
+    super::optional(
+        sqlx::query_as(
+            "SELECT r.arn, r.kind, r.account_id, a.name AS account_name, r.name, r.tags, r.policy, r.details, r.synced_at
+             FROM resources r JOIN accounts a USING (account_id) WHERE r.arn = $1",
+        )
+        .bind(arn)
+        .fetch_one(conn)
+        .await,
+    )
+}
+
+/// Filters for the resources table; every field optional.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub kind: Option<String>,
+    pub account_id: Option<String>,
+    /// Case-insensitive substring of name or ARN.
+    pub text: Option<String>,
+    pub tag: Option<(String, Option<String>)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    Name,
+    Account,
+    Kind,
+}
+
+/// Keyset position: the sort key and ARN of the last row of the previous page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub key: String,
+    pub arn: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ListRow {
+    pub arn: String,
+    pub kind: String,
+    pub account_id: String,
+    pub account_name: String,
+    pub name: String,
+    pub tags: Value,
+    pub sort_key: String,
+}
+
+/// One page of matching rows in `sort` order after `after`, plus whether more follow.
+pub async fn search(
+    conn: &mut PgConnection,
+    f: &Filter,
+    sort: Sort,
+    descending: bool,
+    after: Option<&Cursor>,
+    limit: i64,
+) -> Result<(Vec<ListRow>, bool), sqlx::Error> {
+    let key = match sort {
+        Sort::Name => "r.name",
+        Sort::Account => "(a.name || ' ' || r.name)",
+        Sort::Kind => "(r.kind || ' ' || r.name)",
+    };
+    let (cmp, dir) = if descending {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
+    let like = f
+        .text
+        .as_ref()
+        .map(|t| format!("%{}%", escape_like(&t.to_lowercase())));
+    let tag = f.tag.as_ref().map(|(k, v)| match v {
+        Some(v) => serde_json::json!([{ "key": k, "value": v }]),
+        None => serde_json::json!([{ "key": k }]),
+    });
+    // Only fixed fragments are formatted in; every value is a bind parameter.
+    let sql = format!(
+        "SELECT r.arn, r.kind, r.account_id, a.name AS account_name, r.name, r.tags, {key} AS sort_key
+         FROM resources r JOIN accounts a USING (account_id)
+         WHERE ($1::text IS NULL OR r.kind = $1)
+           AND ($2::text IS NULL OR r.account_id = $2)
+           AND ($3::text IS NULL OR lower(r.name || ' ' || r.arn) LIKE $3)
+           AND ($4::jsonb IS NULL OR r.tags @> $4)
+           AND ($5::text IS NULL OR ({key}, r.arn) {cmp} ($5, $6))
+         ORDER BY {key} {dir}, r.arn {dir}
+         LIMIT $7"
+    );
+    let mut rows: Vec<ListRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(&f.kind)
+        .bind(&f.account_id)
+        .bind(like)
+        .bind(tag)
+        .bind(after.map(|c| c.key.clone()))
+        .bind(after.map(|c| c.arn.clone()))
+        .bind(limit + 1)
+        .fetch_all(conn)
+        .await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    Ok((rows, more))
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
