@@ -50,7 +50,7 @@ for _ in $(seq 100); do curl -sf "http://127.0.0.1:$E2E_PORT/readyz" >/dev/null 
 # Wait for the start-up sync to cache the demo roles.
 for _ in $(seq 100); do grep -q "start-up sync finished" "$RUN/e2e-server.log" && break; sleep 0.2; done
 passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' "$RUN/cargo-test.log" | awk '{s+=$4} END {print s+0}')
-(cd end2end && BASE_URL="http://127.0.0.1:$E2E_PORT" node e2e.mjs) | tee "$RUN/e2e.log"
+(cd end2end && BASE_URL="http://127.0.0.1:$E2E_PORT" MOTO_URL="http://127.0.0.1:$E2E_MOTO_PORT" node e2e.mjs) | tee "$RUN/e2e.log"
 test "${PIPESTATUS[0]}" -eq 0
 e2e=$(grep -Eo '^e2e: [0-9]+ passed' "$RUN/e2e.log" | awk '{print $2}')
 echo "total: $((passed + e2e)) passed, 0 failed"

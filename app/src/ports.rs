@@ -70,4 +70,18 @@ pub struct Ports {
     pub roles: Arc<dyn RolePort>,
     pub requests: Arc<dyn RequestPort>,
     pub sessions: Arc<dyn SessionPort>,
+    pub inventory: Arc<dyn InventoryPort>,
+}
+
+#[async_trait]
+pub trait InventoryPort: Send + Sync {
+    async fn list_accounts(&self, user: &User) -> Result<Vec<AccountView>, AppError>;
+    async fn search_resources(
+        &self,
+        user: &User,
+        query: &crate::domain::inventory::ResourceQuery,
+    ) -> Result<ResourcePageView, AppError>;
+    async fn get_resource(&self, user: &User, arn: &str) -> Result<ResourceDetailView, AppError>;
+    /// Re-reads one item from AWS and updates the cache.
+    async fn refresh_resource(&self, user: &User, arn: &str) -> Result<(), AppError>;
 }

@@ -117,3 +117,52 @@ pub struct RequestDetailView {
     /// Whether the viewer may approve or reject (the server checks again).
     pub can_decide: bool,
 }
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub account_id: String,
+    pub name: String,
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceRowView {
+    pub arn: String,
+    /// Machine name (`s3_bucket`) and label (`S3 bucket`).
+    pub kind: String,
+    pub kind_label: String,
+    pub name: String,
+    pub account_id: String,
+    pub account_name: String,
+    pub tags: Vec<(String, String)>,
+    /// Where the row links to in Latchkey.
+    pub href: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourcePageView {
+    pub rows: Vec<ResourceRowView>,
+    /// Query string of the next page, when there is one.
+    pub next: Option<String>,
+    /// Query string of the first page when this is a later one.
+    pub first: Option<String>,
+    /// Query string of the CSV export of the whole filtered set.
+    pub csv: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceDetailView {
+    pub arn: String,
+    pub kind: String,
+    pub kind_label: String,
+    pub name: String,
+    pub account_id: String,
+    pub account_name: String,
+    pub tags: Vec<(String, String)>,
+    /// Pretty-printed resource policy / document, if any.
+    pub policy: Option<String>,
+    /// Pretty-printed kind-specific facts.
+    pub details: String,
+    pub console_url: String,
+    pub synced_at: String,
+}

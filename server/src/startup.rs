@@ -42,6 +42,8 @@ pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
         .route("/readyz", get(http::health::readyz))
         .route("/api/v1/get_credentials", post(http::weep::get_credentials))
         .route("/api/v1/get_roles", get(http::weep::get_roles))
+        .route("/resources.csv", get(http::csv::export))
+        .route("/metrics", get(http::metrics::metrics))
         .with_state(services.clone());
     Router::new()
         .leptos_routes_with_context(

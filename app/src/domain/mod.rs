@@ -1,6 +1,7 @@
 //! Pure, wasm-safe types and rules. No I/O.
 pub mod glob;
 pub mod ids;
+pub mod inventory;
 pub mod policy;
 pub mod request;
 pub mod user;

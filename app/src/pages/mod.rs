@@ -1,6 +1,7 @@
 //! Routes and the page frame. One module per area.
 pub mod login;
 pub mod requests;
+pub mod resources;
 pub mod roles;
 
 use crate::api::session::{get_session, SignOut};
@@ -48,6 +49,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/roles/:account/:name") view=roles::RolePage ssr=SsrMode::InOrder/>
                     <Route path=path!("/requests") view=requests::RequestsPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/resources") view=resources::ResourcesPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/resource") view=resources::ResourcePage ssr=SsrMode::InOrder/>
                     <Route path=path!("/requests/:id") view=requests::RequestPage ssr=SsrMode::InOrder/>
                 </Routes>
             </Frame>
@@ -82,6 +85,7 @@ fn Frame(children: Children) -> impl IntoView {
             </A>
             <nav>
                 <A href="/">"Roles"</A>
+                <A href="/resources">"Resources"</A>
                 <A href="/requests">"Requests"</A>
             </nav>
             <div class="whoami">

@@ -98,7 +98,12 @@ pub async fn read_account(
                 arn: arn.to_owned(),
                 kind: KIND_MANAGED_POLICY,
                 account_id: account.to_string(),
-                name: p.policy_name().unwrap_or_default().to_owned(),
+                // Some implementations leave PolicyName empty here; the ARN ends with it.
+                name: p
+                    .policy_name()
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or_else(|| arn.rsplit('/').next().unwrap_or(arn))
+                    .to_owned(),
                 tags: Value::Array(vec![]),
                 policy: Some(doc),
                 details: json!({

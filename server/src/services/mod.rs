@@ -1,6 +1,7 @@
 //! Implementations of `app::ports`, composed of db + aws + domain.
 pub mod credentials;
 pub mod eligibility;
+pub mod inventory;
 pub mod requests;
 pub mod roles;
 pub mod sessions;
@@ -37,6 +38,7 @@ impl Services {
             roles: Arc::new(roles::RoleService(self.clone())),
             requests: Arc::new(requests::RequestService(self.clone())),
             sessions: Arc::new(sessions::SessionService(self.clone())),
+            inventory: Arc::new(inventory::InventoryService(self.clone())),
         }
     }
 }

@@ -1,0 +1,70 @@
+//! Accounts, the resources table and resource details.
+use crate::error::AppError;
+use crate::views::{AccountView, ResourceDetailView, ResourcePageView};
+use leptos::prelude::*;
+use std::collections::BTreeMap;
+
+#[server(endpoint = "accounts")]
+pub async fn list_accounts() -> Result<Vec<AccountView>, AppError> {
+    crate::api::ctx::respond(
+        async move {
+            let ports = crate::api::ctx::ports()?;
+            let user = crate::api::ctx::current_user()?;
+            ports.inventory.list_accounts(&user).await
+        }
+        .await,
+    )
+}
+
+/// `params` are the page's URL query parameters (type, account, q, tag, sort, dir, after).
+#[server(endpoint = "resources")]
+pub async fn search_resources(
+    #[server(default)] params: BTreeMap<String, String>,
+) -> Result<ResourcePageView, AppError> {
+    crate::api::ctx::respond(
+        async move {
+            let ports = crate::api::ctx::ports()?;
+            let user = crate::api::ctx::current_user()?;
+            let query = crate::domain::inventory::ResourceQuery::from_params(&params)
+                .map_err(|(field, message)| AppError::invalid(field, message))?;
+            ports.inventory.search_resources(&user, &query).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "resource")]
+pub async fn get_resource(arn: String) -> Result<ResourceDetailView, AppError> {
+    crate::api::ctx::respond(
+        async move {
+            let ports = crate::api::ctx::ports()?;
+            let user = crate::api::ctx::current_user()?;
+            if !arn.starts_with("arn:") {
+                return Err(AppError::invalid(
+                    "arn",
+                    "must be an ARN (arn:partition:service:...)",
+                ));
+            }
+            ports.inventory.get_resource(&user, &arn).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "refresh_resource")]
+pub async fn refresh_resource(arn: String) -> Result<(), AppError> {
+    crate::api::ctx::respond(
+        async move {
+            let ports = crate::api::ctx::ports()?;
+            let user = crate::api::ctx::current_user()?;
+            if !arn.starts_with("arn:") {
+                return Err(AppError::invalid(
+                    "arn",
+                    "must be an ARN (arn:partition:service:...)",
+                ));
+            }
+            ports.inventory.refresh_resource(&user, &arn).await
+        }
+        .await,
+    )
+}

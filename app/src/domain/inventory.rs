@@ -1,0 +1,280 @@
+//! The resources table's query: filters, sort and keyset position, parsed
+//! from and written back to URL query parameters so every state has a URL.
+
+use super::ids::AccountId;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ResourceKind {
+    Role,
+    User,
+    ManagedPolicy,
+    S3Bucket,
+    SqsQueue,
+    SnsTopic,
+}
+
+impl ResourceKind {
+    pub const ALL: [ResourceKind; 6] = [
+        Self::Role,
+        Self::User,
+        Self::ManagedPolicy,
+        Self::S3Bucket,
+        Self::SqsQueue,
+        Self::SnsTopic,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Role => "role",
+            Self::User => "user",
+            Self::ManagedPolicy => "managed_policy",
+            Self::S3Bucket => "s3_bucket",
+            Self::SqsQueue => "sqs_queue",
+            Self::SnsTopic => "sns_topic",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Role => "IAM role",
+            Self::User => "IAM user",
+            Self::ManagedPolicy => "Managed policy",
+            Self::S3Bucket => "S3 bucket",
+            Self::SqsQueue => "SQS queue",
+            Self::SnsTopic => "SNS topic",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum SortBy {
+    #[default]
+    Name,
+    Account,
+    Kind,
+}
+
+impl SortBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Account => "account",
+            Self::Kind => "type",
+        }
+    }
+}
+
+/// One state of the resources table.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ResourceQuery {
+    pub kind: Option<ResourceKind>,
+    pub account: Option<AccountId>,
+    pub text: Option<String>,
+    /// `key` or `key=value`.
+    pub tag: Option<(String, Option<String>)>,
+    pub sort: SortBy,
+    pub descending: bool,
+    /// Keyset position: sort key and ARN of the last row already shown.
+    pub after: Option<(String, String)>,
+}
+
+/// Page sizes are fixed so pages are cheap and predictable.
+pub const PAGE_SIZE: i64 = 50;
+
+impl ResourceQuery {
+    /// Parses URL query parameters; a bad value names its parameter.
+    pub fn from_params(p: &BTreeMap<String, String>) -> Result<Self, (String, String)> {
+        let get = |k: &str| p.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let kind = match get("type") {
+            None => None,
+            Some(t) => Some(ResourceKind::parse(t).ok_or_else(|| {
+                ("type".to_string(), format!("unknown type {t:?}; use one of role, user, managed_policy, s3_bucket, sqs_queue, sns_topic"))
+            })?),
+        };
+        let account = match get("account") {
+            None => None,
+            Some(a) => Some(AccountId::parse(a).map_err(|e| ("account".to_string(), e.0))?),
+        };
+        let text = get("q").map(|s| s.chars().take(200).collect());
+        let tag = get("tag").map(|t| match t.split_once('=') {
+            Some((k, v)) => (k.trim().to_owned(), Some(v.trim().to_owned())),
+            None => (t.to_owned(), None),
+        });
+        let sort = match get("sort") {
+            None | Some("name") => SortBy::Name,
+            Some("account") => SortBy::Account,
+            Some("type") => SortBy::Kind,
+            Some(o) => {
+                return Err((
+                    "sort".into(),
+                    format!("unknown sort {o:?}; use name, account or type"),
+                ))
+            }
+        };
+        let descending = match get("dir") {
+            None | Some("asc") => false,
+            Some("desc") => true,
+            Some(o) => return Err(("dir".into(), format!("{o:?} must be asc or desc"))),
+        };
+        let after = match get("after") {
+            None => None,
+            Some(c) => Some(
+                c.split_once('\t')
+                    .map(|(k, a)| (k.to_owned(), a.to_owned()))
+                    .ok_or_else(|| {
+                        (
+                            "after".to_string(),
+                            "is not a page position from this table".to_string(),
+                        )
+                    })?,
+            ),
+        };
+        Ok(Self {
+            kind,
+            account,
+            text,
+            tag,
+            sort,
+            descending,
+            after,
+        })
+    }
+
+    /// Query parameters for this state (without `after` unless set).
+    pub fn to_params(&self) -> Vec<(&'static str, String)> {
+        let mut v = Vec::new();
+        if let Some(k) = self.kind {
+            v.push(("type", k.as_str().to_owned()));
+        }
+        if let Some(a) = &self.account {
+            v.push(("account", a.to_string()));
+        }
+        if let Some(t) = &self.text {
+            v.push(("q", t.clone()));
+        }
+        if let Some((k, val)) = &self.tag {
+            v.push((
+                "tag",
+                match val {
+                    Some(val) => format!("{k}={val}"),
+                    None => k.clone(),
+                },
+            ));
+        }
+        if self.sort != SortBy::Name {
+            v.push(("sort", self.sort.as_str().to_owned()));
+        }
+        if self.descending {
+            v.push(("dir", "desc".into()));
+        }
+        if let Some((k, a)) = &self.after {
+            v.push(("after", format!("{k}\t{a}")));
+        }
+        v
+    }
+
+    /// `?a=b&c=d` (percent-encoded), or "" when there are no parameters.
+    pub fn to_query_string(&self) -> String {
+        let parts: Vec<String> = self
+            .to_params()
+            .into_iter()
+            .map(|(k, v)| format!("{k}={}", encode(&v)))
+            .collect();
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
+    }
+}
+
+/// Percent-encodes everything but unreserved characters (RFC 3986).
+pub fn encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn every_filter_round_trips_through_the_url() {
+        let q = ResourceQuery::from_params(&params(&[
+            ("type", "s3_bucket"),
+            ("account", "111111111111"),
+            ("q", "logs"),
+            ("tag", "env=prod"),
+            ("sort", "account"),
+            ("dir", "desc"),
+            ("after", "k\tarn:aws:s3:::x"),
+        ]))
+        .unwrap();
+        assert_eq!(q.kind, Some(ResourceKind::S3Bucket));
+        assert_eq!(q.tag, Some(("env".into(), Some("prod".into()))));
+        let back: BTreeMap<String, String> = q
+            .to_params()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        assert_eq!(ResourceQuery::from_params(&back).unwrap(), q);
+        assert!(q
+            .to_query_string()
+            .starts_with("?type=s3_bucket&account=111111111111&q=logs&tag=env%3Dprod"));
+    }
+
+    #[test]
+    fn bad_parameters_are_named() {
+        assert_eq!(
+            ResourceQuery::from_params(&params(&[("type", "vm")]))
+                .unwrap_err()
+                .0,
+            "type"
+        );
+        assert_eq!(
+            ResourceQuery::from_params(&params(&[("account", "12")]))
+                .unwrap_err()
+                .0,
+            "account"
+        );
+        assert_eq!(
+            ResourceQuery::from_params(&params(&[("sort", "size")]))
+                .unwrap_err()
+                .0,
+            "sort"
+        );
+        assert_eq!(
+            ResourceQuery::from_params(&params(&[("after", "nope")]))
+                .unwrap_err()
+                .0,
+            "after"
+        );
+        assert_eq!(
+            ResourceQuery::from_params(&params(&[])).unwrap(),
+            ResourceQuery::default()
+        );
+    }
+
+    #[test]
+    fn tag_key_alone_means_any_value() {
+        let q = ResourceQuery::from_params(&params(&[("tag", "owner")])).unwrap();
+        assert_eq!(q.tag, Some(("owner".into(), None)));
+    }
+}

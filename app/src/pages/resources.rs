@@ -1,0 +1,219 @@
+//! Every cached principal and resource in one table (server-side filter, sort,
+//! keyset pages, CSV export; every state is a URL), and a resource's page.
+use crate::api::inventory::{get_resource, list_accounts, search_resources, RefreshResource};
+use crate::components::{ErrorBox, PolicyBlock};
+use crate::domain::inventory::{encode, ResourceKind};
+use crate::views::{ResourceDetailView, ResourcePageView};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
+use std::collections::BTreeMap;
+
+fn params_of(q: &leptos_router::params::ParamsMap) -> BTreeMap<String, String> {
+    ["type", "account", "q", "tag", "sort", "dir", "after"]
+        .into_iter()
+        .filter_map(|k| q.get(k).map(|v| (k.to_owned(), v)))
+        .collect()
+}
+
+#[component]
+pub fn ResourcesPage() -> impl IntoView {
+    let query = use_query_map();
+    let params = Memo::new(move |_| params_of(&query.get()));
+    let page = Resource::new(move || params.get(), search_resources);
+    let accounts = Resource::new(|| (), |_| list_accounts());
+    let navigate = use_navigate();
+    // Changing any filter goes back to the first page.
+    let set = move |key: &'static str, value: String| {
+        let mut p = params.get_untracked();
+        p.remove("after");
+        if value.is_empty() {
+            p.remove(key);
+        } else {
+            p.insert(key.to_owned(), value);
+        }
+        let qs: Vec<String> = p
+            .iter()
+            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .collect();
+        let url = if qs.is_empty() {
+            "/resources".to_owned()
+        } else {
+            format!("/resources?{}", qs.join("&"))
+        };
+        navigate(
+            &url,
+            NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..Default::default()
+            },
+        );
+    };
+    let p0 = params.get_untracked();
+    let get0 = move |k: &str| p0.get(k).cloned().unwrap_or_default();
+    let (set_a, set_b, set_c, set_d) = (set.clone(), set.clone(), set.clone(), set);
+    view! {
+        <div class="page-head"><h1>"Resources"</h1></div>
+        <form method="get" action="/resources" class="filters" on:submit=|ev| ev.prevent_default()>
+            <input type="search" name="q" placeholder="Name or ARN contains…" aria-label="Search name or ARN"
+                value=get0("q") on:input=move |ev| set_a("q", event_target_value(&ev))/>
+            <select name="type" aria-label="Type" on:change=move |ev| set_b("type", event_target_value(&ev))>
+                <option value="">"All types"</option>
+                {ResourceKind::ALL.into_iter().map(|k| {
+                    let selected = get0("type") == k.as_str();
+                    view! { <option value=k.as_str() selected=selected>{k.label()}</option> }
+                }).collect_view()}
+            </select>
+            <select name="account" aria-label="Account" on:change=move |ev| set_c("account", event_target_value(&ev))>
+                <option value="">"All accounts"</option>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let current = params.get_untracked().get("account").cloned().unwrap_or_default();
+                        accounts.await.unwrap_or_default().into_iter().map(|a| {
+                            let selected = a.account_id == current;
+                            view! { <option value=a.account_id.clone() selected=selected>{format!("{} ({})", a.name, a.account_id)}</option> }
+                        }).collect_view()
+                    })}
+                </Suspense>
+            </select>
+            <input name="tag" placeholder="tag key=value" aria-label="Tag filter"
+                value=get0("tag") on:change=move |ev| set_d("tag", event_target_value(&ev))/>
+            <noscript><button type="submit">"Filter"</button></noscript>
+        </form>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(p) => view! { <ResourceTable page=p params=params.get_untracked()/> }.into_any(),
+                    Err(e) => view! { <ErrorBox err=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn sort_link(params: &BTreeMap<String, String>, key: &str) -> String {
+    let mut p = params.clone();
+    p.remove("after");
+    let current = p.get("sort").cloned().unwrap_or_else(|| "name".into());
+    let desc = p.get("dir").map(String::as_str) == Some("desc");
+    p.insert("sort".into(), key.into());
+    if current == key && !desc {
+        p.insert("dir".into(), "desc".into());
+    } else {
+        p.remove("dir");
+    }
+    let qs: Vec<String> = p
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect();
+    format!("/resources?{}", qs.join("&"))
+}
+
+#[component]
+fn ResourceTable(page: ResourcePageView, params: BTreeMap<String, String>) -> impl IntoView {
+    if page.rows.is_empty() {
+        return view! { <div class="empty"><p>"Nothing matches these filters."</p></div> }
+            .into_any();
+    }
+    let csv = format!("/resources.csv{}", page.csv);
+    view! {
+        <table class="data resources">
+            <thead><tr>
+                <th><a href=sort_link(&params, "type")>"Type"</a></th>
+                <th><a href=sort_link(&params, "name")>"Name"</a></th>
+                <th><a href=sort_link(&params, "account")>"Account"</a></th>
+                <th>"ARN"</th>
+                <th>"Tags"</th>
+            </tr></thead>
+            <tbody>
+                {page.rows.into_iter().map(|r| { let (arn, kind) = (r.arn.clone(), r.kind.clone()); view! {
+                    <tr data-arn=arn data-kind=kind>
+                        <td class="nowrap">{r.kind_label}</td>
+                        <td><a href=r.href>{r.name}</a></td>
+                        <td class="nowrap">{r.account_name} <span class="muted">{format!(" {}", r.account_id)}</span></td>
+                        <td><code class="arn">{r.arn}</code></td>
+                        <td>{r.tags.into_iter().map(|(k, v)| view! { <span class="tag">{format!("{k}={v}")}</span> }).collect_view()}</td>
+                    </tr>
+                }}).collect_view()}
+            </tbody>
+        </table>
+        <div class="pager">
+            {page.first.map(|q| view! { <a href=format!("/resources{q}")>"« First page"</a> })}
+            {page.next.map(|q| view! { <a href=format!("/resources{q}") rel="next">"Next page »"</a> })}
+            <a href=csv rel="external" download="resources.csv" class="csv">"Export CSV"</a>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn ResourcePage() -> impl IntoView {
+    let query = use_query_map();
+    let refresh = ServerAction::<RefreshResource>::new();
+    let detail = Resource::new(
+        move || {
+            (
+                query.get().get("arn").unwrap_or_default(),
+                refresh.version().get(),
+            )
+        },
+        |(arn, _)| get_resource(arn),
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(d) => view! { <ResourceDetail d refresh/> }.into_any(),
+                    Err(e) => view! { <ErrorBox err=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+        {move || refresh.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox err=e/> })}
+    }
+}
+
+#[component]
+fn ResourceDetail(d: ResourceDetailView, refresh: ServerAction<RefreshResource>) -> impl IntoView {
+    let arn = d.arn.clone();
+    view! {
+        <div class="page-head">
+            <div>
+                <p class="muted kind">{d.kind_label.clone()}</p>
+                <h1>{d.name.clone()}</h1>
+                <code class="arn">{d.arn.clone()}</code>
+                <p class="muted">{format!("Account {} ({}) · cached {}", d.account_name, d.account_id, d.synced_at)}</p>
+            </div>
+            <div class="actions">
+                <a class="button" href=d.console_url.clone() target="_blank" rel="noopener">"Open in AWS console"</a>
+                <ActionForm action=refresh attr:class="inline">
+                    <input type="hidden" name="arn" value=arn/>
+                    <button type="submit" disabled=move || refresh.pending().get()>"Refresh from AWS"</button>
+                </ActionForm>
+            </div>
+        </div>
+        <div class="grid">
+            <section class="card">
+                <h2>{if d.kind == "managed_policy" { "Policy document" } else { "Resource policy" }}</h2>
+                {match d.policy.clone() {
+                    Some(p) => view! { <PolicyBlock json=p/> }.into_any(),
+                    None => view! { <p class="muted">"None"</p> }.into_any(),
+                }}
+                {(d.details != "{}").then(|| view! {
+                    <h2>"Details"</h2>
+                    <PolicyBlock json=d.details.clone()/>
+                })}
+            </section>
+            <section class="card">
+                <h2>"Tags"</h2>
+                {if d.tags.is_empty() {
+                    view! { <p class="muted">"None"</p> }.into_any()
+                } else {
+                    view! { <table class="tags"><tbody>{d.tags.into_iter().map(|(k, v)| view! {
+                        <tr><th>{k}</th><td>{v}</td></tr>
+                    }).collect_view()}</tbody></table> }.into_any()
+                }}
+            </section>
+        </div>
+    }
+}

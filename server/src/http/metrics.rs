@@ -1,0 +1,126 @@
+//! `GET /metrics`: Prometheus text format, per sync task and account.
+use crate::services::Services;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use std::fmt::Write;
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    task: String,
+    account_id: String,
+    last_success: Option<DateTime<Utc>>,
+    last_duration: Option<f64>,
+    last_items: Option<i32>,
+    last_failed: Option<bool>,
+    failures: i64,
+    runs: i64,
+}
+
+const QUERY: &str = "
+    WITH last AS (
+        SELECT DISTINCT ON (task, account_id) task, account_id,
+               EXTRACT(EPOCH FROM (finished_at - started_at))::float8 AS last_duration,
+               items AS last_items, outcome = 'failed' AS last_failed
+        FROM sync_runs WHERE finished_at IS NOT NULL
+        ORDER BY task, account_id, id DESC)
+    SELECT r.task, r.account_id,
+           max(r.finished_at) FILTER (WHERE r.outcome = 'success') AS last_success,
+           l.last_duration, l.last_items, l.last_failed,
+           count(*) FILTER (WHERE r.outcome = 'failed') AS failures,
+           count(*) AS runs
+    FROM sync_runs r JOIN last l USING (task, account_id)
+    GROUP BY r.task, r.account_id, l.last_duration, l.last_items, l.last_failed
+    ORDER BY r.task, r.account_id";
+
+/// Metric name, type, help text and how to read its value from a row.
+type Series = (
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(&Row) -> Option<f64>,
+);
+
+fn label(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+pub async fn metrics(State(s): State<Services>) -> Response {
+    let rows: Vec<Row> = match sqlx::query_as(QUERY).fetch_all(&s.pool).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "metrics query failed");
+            return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response();
+        }
+    };
+    let mut out = String::new();
+    let series: [Series; 5] = [
+        (
+            "latchkey_sync_last_success_timestamp_seconds",
+            "gauge",
+            "Unix time of the last successful run.",
+            |r| r.last_success.map(|t| t.timestamp() as f64),
+        ),
+        (
+            "latchkey_sync_last_duration_seconds",
+            "gauge",
+            "Duration of the last finished run.",
+            |r| r.last_duration,
+        ),
+        (
+            "latchkey_sync_items",
+            "gauge",
+            "Items read by the last finished run.",
+            |r| r.last_items.map(f64::from),
+        ),
+        (
+            "latchkey_sync_last_run_failed",
+            "gauge",
+            "1 when the last finished run failed.",
+            |r| r.last_failed.map(|f| if f { 1.0 } else { 0.0 }),
+        ),
+        (
+            "latchkey_sync_failures_total",
+            "counter",
+            "Failed runs recorded.",
+            |r| Some(r.failures as f64),
+        ),
+    ];
+    for (name, kind, help, value) in series {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        for r in &rows {
+            if let Some(v) = value(r) {
+                let _ = writeln!(
+                    out,
+                    "{name}{{task=\"{}\",account=\"{}\"}} {v}",
+                    label(&r.task),
+                    label(&r.account_id)
+                );
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "# HELP latchkey_sync_runs_total Runs recorded.\n# TYPE latchkey_sync_runs_total counter"
+    );
+    for r in &rows {
+        let _ = writeln!(
+            out,
+            "latchkey_sync_runs_total{{task=\"{}\",account=\"{}\"}} {}",
+            label(&r.task),
+            label(&r.account_id),
+            r.runs
+        );
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        out,
+    )
+        .into_response()
+}

@@ -1,0 +1,238 @@
+//! InventoryPort: accounts, the resources table, details, refresh of one item.
+use super::{aws_error, db_error, Services};
+use crate::aws::snapshot::*;
+use crate::db::{
+    self,
+    resources::{Cursor, Filter, Sort},
+};
+use app::domain::inventory::{encode, ResourceKind, ResourceQuery, SortBy, PAGE_SIZE};
+use app::domain::{policy::pretty, AccountId, User};
+use app::views::*;
+use app::AppError;
+use async_trait::async_trait;
+use serde_json::Value;
+
+pub struct InventoryService(pub Services);
+
+fn tag_pairs(v: &Value) -> Vec<(String, String)> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|t| {
+                    let s = |k: &str| {
+                        t.get(k)
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_owned()
+                    };
+                    (s("key"), s("value"))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn label(kind: &str) -> String {
+    ResourceKind::parse(kind)
+        .map(|k| k.label().to_owned())
+        .unwrap_or_else(|| kind.to_owned())
+}
+
+/// Where a row links: role pages for roles, the generic detail page otherwise.
+pub fn href(kind: &str, account_id: &str, name: &str, arn: &str) -> String {
+    if kind == KIND_ROLE {
+        format!("/roles/{account_id}/{name}")
+    } else {
+        format!("/resource?arn={}", encode(arn))
+    }
+}
+
+/// The AWS console page of a resource.
+pub fn console_url(kind: &str, arn: &str, name: &str, region: &str) -> String {
+    let region = arn
+        .split(':')
+        .nth(3)
+        .filter(|r| !r.is_empty())
+        .unwrap_or(region);
+    match kind {
+        KIND_ROLE => format!("https://console.aws.amazon.com/iam/home#/roles/details/{name}"),
+        KIND_USER => format!("https://console.aws.amazon.com/iam/home#/users/details/{name}"),
+        KIND_MANAGED_POLICY => format!(
+            "https://console.aws.amazon.com/iam/home#/policies/details/{}",
+            encode(arn)
+        ),
+        KIND_BUCKET => format!("https://s3.console.aws.amazon.com/s3/buckets/{name}"),
+        KIND_QUEUE => {
+            let account = arn.split(':').nth(4).unwrap_or_default();
+            let url = format!("https://sqs.{region}.amazonaws.com/{account}/{name}");
+            format!(
+                "https://{region}.console.aws.amazon.com/sqs/v3/home?region={region}#/queues/{}",
+                encode(&url)
+            )
+        }
+        KIND_TOPIC => format!(
+            "https://{region}.console.aws.amazon.com/sns/v3/home?region={region}#/topic/{arn}"
+        ),
+        _ => "https://console.aws.amazon.com/".to_owned(),
+    }
+}
+
+pub fn filter_of(q: &ResourceQuery) -> (Filter, Sort) {
+    let f = Filter {
+        kind: q.kind.map(|k| k.as_str().to_owned()),
+        account_id: q.account.as_ref().map(|a| a.to_string()),
+        text: q.text.clone(),
+        tag: q.tag.clone(),
+    };
+    let sort = match q.sort {
+        SortBy::Name => Sort::Name,
+        SortBy::Account => Sort::Account,
+        SortBy::Kind => Sort::Kind,
+    };
+    (f, sort)
+}
+
+#[async_trait]
+impl app::ports::InventoryPort for InventoryService {
+    async fn list_accounts(&self, _user: &User) -> Result<Vec<AccountView>, AppError> {
+        let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
+        let rows = db::accounts::list(&mut conn).await.map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|a| AccountView {
+                account_id: a.account_id,
+                name: a.name,
+                enabled: a.enabled,
+            })
+            .collect())
+    }
+
+    async fn search_resources(
+        &self,
+        _user: &User,
+        q: &ResourceQuery,
+    ) -> Result<ResourcePageView, AppError> {
+        let (f, sort) = filter_of(q);
+        let after = q.after.as_ref().map(|(key, arn)| Cursor {
+            key: key.clone(),
+            arn: arn.clone(),
+        });
+        let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
+        let (rows, more) =
+            db::resources::search(&mut conn, &f, sort, q.descending, after.as_ref(), PAGE_SIZE)
+                .await
+                .map_err(db_error)?;
+        let next = match (more, rows.last()) {
+            (true, Some(last)) => {
+                let mut nq = q.clone();
+                nq.after = Some((last.sort_key.clone(), last.arn.clone()));
+                Some(nq.to_query_string())
+            }
+            _ => None,
+        };
+        let mut base = q.clone();
+        base.after = None;
+        Ok(ResourcePageView {
+            first: q.after.as_ref().map(|_| base.to_query_string()),
+            csv: base.to_query_string(),
+            next,
+            rows: rows
+                .into_iter()
+                .map(|r| ResourceRowView {
+                    href: href(&r.kind, &r.account_id, &r.name, &r.arn),
+                    kind_label: label(&r.kind),
+                    tags: tag_pairs(&r.tags),
+                    arn: r.arn,
+                    kind: r.kind,
+                    name: r.name,
+                    account_id: r.account_id,
+                    account_name: r.account_name,
+                })
+                .collect(),
+        })
+    }
+
+    async fn get_resource(&self, _user: &User, arn: &str) -> Result<ResourceDetailView, AppError> {
+        let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
+        let r = db::resources::get(&mut conn, arn)
+            .await
+            .map_err(db_error)?
+            .ok_or_else(|| AppError::NotFound(format!("resource {arn}")))?;
+        Ok(ResourceDetailView {
+            console_url: console_url(&r.kind, &r.arn, &r.name, self.0.aws.region()),
+            kind_label: label(&r.kind),
+            tags: tag_pairs(&r.tags),
+            policy: r.policy.as_ref().map(pretty),
+            details: pretty(&r.details),
+            synced_at: r.synced_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            arn: r.arn,
+            kind: r.kind,
+            name: r.name,
+            account_id: r.account_id,
+            account_name: r.account_name,
+        })
+    }
+
+    async fn refresh_resource(&self, _user: &User, arn: &str) -> Result<(), AppError> {
+        let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
+        let r = db::resources::get(&mut conn, arn)
+            .await
+            .map_err(db_error)?
+            .ok_or_else(|| AppError::NotFound(format!("resource {arn}")))?;
+        drop(conn);
+        let account = AccountId::parse(&r.account_id)?;
+        let aws = &self.0.aws;
+        let snap = match r.kind.as_str() {
+            KIND_BUCKET => {
+                crate::aws::s3::read_bucket(
+                    &aws.spoke_s3(&account).await.map_err(aws_error)?,
+                    &r.account_id,
+                    &r.name,
+                )
+                .await
+            }
+            KIND_TOPIC => {
+                crate::aws::sns::read_topic(
+                    &aws.spoke_sns(&account).await.map_err(aws_error)?,
+                    &r.account_id,
+                    &r.arn,
+                )
+                .await
+            }
+            KIND_QUEUE => {
+                let sqs = aws.spoke_sqs(&account).await.map_err(aws_error)?;
+                let url = sqs
+                    .get_queue_url()
+                    .queue_name(&r.name)
+                    .queue_owner_aws_account_id(&r.account_id)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error(crate::aws::AwsError::from_sdk(e)))?;
+                crate::aws::sqs::read_queue(
+                    &sqs,
+                    &r.account_id,
+                    url.queue_url().unwrap_or_default(),
+                )
+                .await
+            }
+            // IAM items are re-read with the account's IAM pass (one call covers them all).
+            _ => {
+                return crate::jobs::sync::sync_account(
+                    &self.0,
+                    crate::jobs::sync::Task::Iam,
+                    &account,
+                    crate::jobs::sync::Trigger::Manual,
+                )
+                .await
+                .map(|_| ())
+                .map_err(|e| AppError::Upstream(e.to_string()));
+            }
+        }
+        .map_err(aws_error)?;
+        let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
+        db::resources::upsert(&mut conn, &[snap])
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+}

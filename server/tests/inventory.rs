@@ -1,0 +1,295 @@
+//! The resources table (filters, sort, keyset pages), CSV export and /metrics.
+#![allow(clippy::unwrap_used)]
+mod common;
+
+use common::*;
+use latchkey::aws::snapshot::ResourceSnapshot;
+use latchkey::db::resources::{search, Cursor, Filter, Sort};
+use latchkey::jobs::sync::{sync_all, Trigger};
+use serde_json::json;
+use sqlx::PgPool;
+
+fn row(account: &str, kind: &'static str, name: &str, env: &str) -> ResourceSnapshot {
+    let arn = match kind {
+        "s3_bucket" => format!("arn:aws:s3:::{name}"),
+        "sqs_queue" => format!("arn:aws:sqs:us-east-1:{account}:{name}"),
+        _ => format!("arn:aws:iam::{account}:role/{name}"),
+    };
+    ResourceSnapshot {
+        arn,
+        kind,
+        account_id: account.into(),
+        name: name.into(),
+        tags: json!([{ "key": "env", "value": env }]),
+        policy: None,
+        details: json!({}),
+    }
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn resources_are_filtered_sorted_and_paged_by_keyset(pool: PgPool) {
+    let (a, b) = (unique_account(), unique_account());
+    let _s = services(pool.clone(), config(&[&a, &b])).await;
+    let mut rows = Vec::new();
+    for i in 0..60 {
+        rows.push(row(
+            &a,
+            "role",
+            &format!("role-{i:03}"),
+            if i % 2 == 0 { "prod" } else { "dev" },
+        ));
+        rows.push(row(&b, "s3_bucket", &format!("bucket-{i:03}-{b}"), "prod"));
+        rows.push(row(&b, "sqs_queue", &format!("queue-{i:03}"), "dev"));
+    }
+    let mut conn = pool.acquire().await.unwrap();
+    assert_eq!(
+        latchkey::db::resources::upsert(&mut conn, &rows)
+            .await
+            .unwrap(),
+        180
+    );
+    assert_eq!(
+        latchkey::db::resources::upsert(&mut conn, &rows)
+            .await
+            .unwrap(),
+        0,
+        "unchanged rows are not rewritten"
+    );
+
+    // Keyset pages cover every row once, in order.
+    let mut seen = Vec::new();
+    let mut cursor: Option<Cursor> = None;
+    loop {
+        let (page, more) = search(
+            &mut conn,
+            &Filter::default(),
+            Sort::Name,
+            false,
+            cursor.as_ref(),
+            50,
+        )
+        .await
+        .unwrap();
+        seen.extend(page.iter().map(|r| r.name.clone()));
+        cursor = page.last().map(|r| Cursor {
+            key: r.sort_key.clone(),
+            arn: r.arn.clone(),
+        });
+        if !more {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), 180);
+    let mut sorted = seen.clone();
+    sorted.sort();
+    assert_eq!(seen, sorted);
+
+    let f = |kind: Option<&str>,
+             account: Option<&str>,
+             text: Option<&str>,
+             tag: Option<(&str, Option<&str>)>| Filter {
+        kind: kind.map(str::to_owned),
+        account_id: account.map(str::to_owned),
+        text: text.map(str::to_owned),
+        tag: tag.map(|(k, v)| (k.to_owned(), v.map(str::to_owned))),
+    };
+    let count = |page: (Vec<latchkey::db::resources::ListRow>, bool)| page.0.len();
+    assert_eq!(
+        count(
+            search(
+                &mut conn,
+                &f(Some("sqs_queue"), None, None, None),
+                Sort::Name,
+                false,
+                None,
+                500
+            )
+            .await
+            .unwrap()
+        ),
+        60
+    );
+    assert_eq!(
+        count(
+            search(
+                &mut conn,
+                &f(None, Some(&a), None, None),
+                Sort::Name,
+                false,
+                None,
+                500
+            )
+            .await
+            .unwrap()
+        ),
+        60
+    );
+    assert_eq!(
+        count(
+            search(
+                &mut conn,
+                &f(None, None, Some("ROLE-01"), None),
+                Sort::Name,
+                false,
+                None,
+                500
+            )
+            .await
+            .unwrap()
+        ),
+        10,
+        "case-insensitive substring"
+    );
+    assert_eq!(
+        count(
+            search(
+                &mut conn,
+                &f(None, None, Some("50%"), None),
+                Sort::Name,
+                false,
+                None,
+                500
+            )
+            .await
+            .unwrap()
+        ),
+        0,
+        "LIKE wildcards are literal"
+    );
+    assert_eq!(
+        count(
+            search(
+                &mut conn,
+                &f(Some("role"), None, None, Some(("env", Some("prod")))),
+                Sort::Name,
+                false,
+                None,
+                500
+            )
+            .await
+            .unwrap()
+        ),
+        30
+    );
+    assert_eq!(
+        count(
+            search(
+                &mut conn,
+                &f(None, None, None, Some(("env", None))),
+                Sort::Name,
+                false,
+                None,
+                500
+            )
+            .await
+            .unwrap()
+        ),
+        180
+    );
+    let (desc, _) = search(
+        &mut conn,
+        &f(Some("role"), None, None, None),
+        Sort::Name,
+        true,
+        None,
+        3,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        desc.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+        ["role-059", "role-058", "role-057"]
+    );
+    let (by_account, _) = search(&mut conn, &Filter::default(), Sort::Account, false, None, 1)
+        .await
+        .unwrap();
+    assert_eq!(by_account[0].account_name, "acct0");
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn csv_export_and_metrics_reflect_the_synced_inventory(pool: PgPool) {
+    let a = unique_account();
+    let s = services(pool.clone(), config(&[&a])).await;
+    let acct = app::domain::AccountId::parse(&a).unwrap();
+    let s3 = s.aws.spoke_s3(&acct).await.unwrap();
+    s3.create_bucket()
+        .bucket(format!("csv-{a}"))
+        .send()
+        .await
+        .unwrap();
+    create_role(&iam(&s, &a).await, "eng-csv", &[], &[("team", "a,b")]).await;
+    sync_all(&s, Trigger::Manual).await;
+    let base = spawn_http(s).await;
+
+    let anon = reqwest::Client::new();
+    assert_eq!(
+        anon.get(format!("{base}/resources.csv"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let eng = signed_in(&base, ENGINEER).await;
+    let r = eng
+        .get(format!("{base}/resources.csv?account={a}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let body = r.text().await.unwrap();
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(lines[0], "type,name,account_id,account_name,arn,tags");
+    assert_eq!(lines.len(), 3, "{body}");
+    assert!(
+        lines.contains(&format!("s3_bucket,csv-{a},{a},acct0,arn:aws:s3:::csv-{a},").as_str()),
+        "{body}"
+    );
+    assert!(
+        body.contains(&format!(
+            "role,eng-csv,{a},acct0,arn:aws:iam::{a}:role/eng-csv,\"team=a,b\""
+        )),
+        "{body}"
+    );
+    let bad = eng
+        .get(format!("{base}/resources.csv?type=vm"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().await.unwrap().starts_with("type:"));
+
+    let m = anon
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for task in ["iam", "s3", "sqs", "sns"] {
+        assert!(
+            m.contains(&format!(
+                "latchkey_sync_last_success_timestamp_seconds{{task=\"{task}\",account=\"{a}\"}}"
+            )),
+            "{m}"
+        );
+        assert!(
+            m.contains(&format!(
+                "latchkey_sync_last_run_failed{{task=\"{task}\",account=\"{a}\"}} 0"
+            )),
+            "{m}"
+        );
+    }
+    assert!(
+        m.contains(&format!(
+            "latchkey_sync_items{{task=\"s3\",account=\"{a}\"}} 1"
+        )),
+        "{m}"
+    );
+    assert!(m.contains("# TYPE latchkey_sync_failures_total counter"));
+}
