@@ -200,10 +200,42 @@ async fn resources_are_filtered_sorted_and_paged_by_keyset(pool: PgPool) {
         desc.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
         ["role-059", "role-058", "role-057"]
     );
-    let (by_account, _) = search(&mut conn, &Filter::default(), Sort::Account, false, None, 1)
-        .await
-        .unwrap();
-    assert_eq!(by_account[0].account_name, "acct0");
+    // Every sort order pages through all rows exactly once, in order.
+    for (sort, desc) in [
+        (Sort::Account, false),
+        (Sort::Kind, true),
+        (Sort::Name, true),
+    ] {
+        let mut keys = Vec::new();
+        let mut cursor: Option<Cursor> = None;
+        loop {
+            let (page, more) = search(
+                &mut conn,
+                &Filter::default(),
+                sort,
+                desc,
+                cursor.as_ref(),
+                40,
+            )
+            .await
+            .unwrap();
+            keys.extend(page.iter().map(|r| (r.sort_key.clone(), r.arn.clone())));
+            cursor = page.last().map(|r| Cursor {
+                key: r.sort_key.clone(),
+                arn: r.arn.clone(),
+            });
+            if !more {
+                break;
+            }
+        }
+        let mut expected = keys.clone();
+        expected.sort();
+        if desc {
+            expected.reverse();
+        }
+        assert_eq!(keys.len(), 180, "{sort:?}");
+        assert_eq!(keys, expected, "{sort:?} desc={desc}");
+    }
 }
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]

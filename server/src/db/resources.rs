@@ -127,7 +127,12 @@ pub struct ListRow {
     pub sort_key: String,
 }
 
+/// Separates the parts of a multi-column sort key inside a cursor.
+pub const KEY_SEP: char = '\u{1f}';
+
 /// One page of matching rows in `sort` order after `after`, plus whether more follow.
+/// Every sort order is served by a (col, name, arn) index, so deep pages cost
+/// the same as the first one.
 pub async fn search(
     conn: &mut PgConnection,
     f: &Filter,
@@ -136,10 +141,10 @@ pub async fn search(
     after: Option<&Cursor>,
     limit: i64,
 ) -> Result<(Vec<ListRow>, bool), sqlx::Error> {
-    let key = match sort {
-        Sort::Name => "r.name",
-        Sort::Account => "(a.name || ' ' || r.name)",
-        Sort::Kind => "(r.kind || ' ' || r.name)",
+    let lead = match sort {
+        Sort::Name => None,
+        Sort::Account => Some("r.account_id"),
+        Sort::Kind => Some("r.kind"),
     };
     let (cmp, dir) = if descending {
         ("<", "DESC")
@@ -154,24 +159,53 @@ pub async fn search(
         Some(v) => serde_json::json!([{ "key": k, "value": v }]),
         None => serde_json::json!([{ "key": k }]),
     });
+    let (first, name) = match (after, lead) {
+        (None, _) => (None, None),
+        (Some(c), None) => (None, Some(c.key.clone())),
+        (Some(c), Some(_)) => match c.key.split_once(KEY_SEP) {
+            Some((a, b)) => (Some(a.to_owned()), Some(b.to_owned())),
+            None => (Some(c.key.clone()), Some(String::new())),
+        },
+    };
     // Only fixed fragments are formatted in; every value is a bind parameter.
+    let (key_expr, position, order) = match lead {
+        None => (
+            "r.name".to_owned(),
+            format!("($6::text IS NULL OR (r.name, r.arn) {cmp} ($6, $7))"),
+            format!("r.name {dir}, r.arn {dir}"),
+        ),
+        Some(col) => (
+            format!("{col} || chr(31) || r.name"),
+            format!("($6::text IS NULL OR ({col}, r.name, r.arn) {cmp} ($5, $6, $7))"),
+            format!("{col} {dir}, r.name {dir}, r.arn {dir}"),
+        ),
+    };
+    // A substring of 3+ characters is found through the trigram index first and
+    // only the matches are sorted; walking the name index and filtering instead
+    // reads most of the table when matches are rare.
+    let source = if f.text.as_ref().is_some_and(|t| t.chars().count() >= 3) {
+        "(WITH m AS MATERIALIZED (SELECT * FROM resources WHERE lower(name || ' ' || arn) LIKE $3) SELECT * FROM m) r"
+    } else {
+        "resources r"
+    };
     let sql = format!(
-        "SELECT r.arn, r.kind, r.account_id, a.name AS account_name, r.name, r.tags, {key} AS sort_key
-         FROM resources r JOIN accounts a USING (account_id)
+        "SELECT r.arn, r.kind, r.account_id, a.name AS account_name, r.name, r.tags, {key_expr} AS sort_key
+         FROM {source} JOIN accounts a USING (account_id)
          WHERE ($1::text IS NULL OR r.kind = $1)
            AND ($2::text IS NULL OR r.account_id = $2)
            AND ($3::text IS NULL OR lower(r.name || ' ' || r.arn) LIKE $3)
            AND ($4::jsonb IS NULL OR r.tags @> $4)
-           AND ($5::text IS NULL OR ({key}, r.arn) {cmp} ($5, $6))
-         ORDER BY {key} {dir}, r.arn {dir}
-         LIMIT $7"
+           AND {position}
+         ORDER BY {order}
+         LIMIT $8"
     );
     let mut rows: Vec<ListRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(&f.kind)
         .bind(&f.account_id)
         .bind(like)
         .bind(tag)
-        .bind(after.map(|c| c.key.clone()))
+        .bind(first)
+        .bind(name)
         .bind(after.map(|c| c.arn.clone()))
         .bind(limit + 1)
         .fetch_all(conn)

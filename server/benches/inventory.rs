@@ -1,0 +1,339 @@
+//! Inventory benchmarks (a bench binary, not timed tests):
+//! 1. the resources query on 1,000,000 cached rows over 200 accounts, 50
+//!    concurrent clients, for each filter kind and for deep keyset pages;
+//! 2. sync ingest: rows/s for a 1,000-role account written with UNNEST batches.
+//!
+//! Run: `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench -p server --bench inventory`
+//! It creates (once) and reuses a database named `latchkey_bench`; set
+//! `BENCH_ROWS` to change the row count, `BENCH_FRESH=1` to rebuild it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use latchkey::aws::iam::RoleSnapshot;
+use latchkey::db::resources::{search, Cursor, Filter, Sort};
+use serde_json::json;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+use std::time::{Duration, Instant};
+
+const ACCOUNTS: i64 = 200;
+const CLIENTS: usize = 50;
+const QUERIES_PER_CLIENT: usize = 40;
+
+#[tokio::main]
+async fn main() {
+    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL (a Postgres server URL)");
+    let server = base
+        .rsplit_once('/')
+        .map(|x| x.0)
+        .unwrap_or(&base)
+        .to_owned();
+    let rows: i64 = std::env::var("BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let admin = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&format!("{server}/postgres"))
+        .await
+        .unwrap();
+    let fresh = std::env::var("BENCH_FRESH").is_ok();
+    let exists: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'latchkey_bench')",
+    )
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    if fresh && exists {
+        sqlx::query("DROP DATABASE latchkey_bench WITH (FORCE)")
+            .execute(&admin)
+            .await
+            .unwrap();
+    }
+    if fresh || !exists {
+        sqlx::query("CREATE DATABASE latchkey_bench")
+            .execute(&admin)
+            .await
+            .unwrap();
+    }
+    let pool = PgPoolOptions::new()
+        .max_connections(CLIENTS as u32)
+        .connect(&format!("{server}/latchkey_bench"))
+        .await
+        .unwrap();
+    latchkey::db::MIGRATOR.run(&pool).await.unwrap();
+    fill(&pool, rows).await;
+    // Open all client connections and touch every page once before timing.
+    sqlx::query("VACUUM ANALYZE resources")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("CHECKPOINT").execute(&pool).await.unwrap();
+    let _ = run_concurrently(&pool, Filter::default(), Sort::Name, None).await;
+
+    println!(
+        "\n== resources query: {rows} rows, {ACCOUNTS} accounts, {CLIENTS} concurrent clients =="
+    );
+    println!(
+        "{:<38} {:>9} | {:>8} {:>8} {:>8} {:>8}",
+        "query", "1-client", "p50 ms", "p95 ms", "p99 ms", "max ms"
+    );
+    let cases: Vec<(&str, Filter, Sort)> = vec![
+        (
+            "first page, no filter (name)",
+            Filter::default(),
+            Sort::Name,
+        ),
+        (
+            "first page, sort by account",
+            Filter::default(),
+            Sort::Account,
+        ),
+        (
+            "type = sqs_queue",
+            Filter {
+                kind: Some("sqs_queue".into()),
+                ..Default::default()
+            },
+            Sort::Name,
+        ),
+        (
+            "account = one of 200",
+            Filter {
+                account_id: Some(account(137)),
+                ..Default::default()
+            },
+            Sort::Name,
+        ),
+        (
+            "text 'worker-0042' (substring)",
+            Filter {
+                text: Some("worker-0042".into()),
+                ..Default::default()
+            },
+            Sort::Name,
+        ),
+        (
+            "text 'zz-no-match'",
+            Filter {
+                text: Some("zz-no-match".into()),
+                ..Default::default()
+            },
+            Sort::Name,
+        ),
+        (
+            "tag team=team-7",
+            Filter {
+                tag: Some(("team".into(), Some("team-7".into()))),
+                ..Default::default()
+            },
+            Sort::Name,
+        ),
+        (
+            "tag env=prod + type role",
+            Filter {
+                kind: Some("role".into()),
+                tag: Some(("env".into(), Some("prod".into()))),
+                ..Default::default()
+            },
+            Sort::Name,
+        ),
+    ];
+    for (label, filter, sort) in cases {
+        let single = run_clients(&pool, 1, filter.clone(), sort, None).await;
+        let lat = run_concurrently(&pool, filter, sort, None).await;
+        report(label, &single, lat);
+    }
+    // Deep pages: cursors from page 2,000 (row 100,000) and near the end.
+    for depth in [100_000i64, rows - 100] {
+        let (key, arn): (String, String) =
+            sqlx::query_as("SELECT name, arn FROM resources ORDER BY name, arn OFFSET $1 LIMIT 1")
+                .bind(depth.max(0))
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        let cursor = Some(Cursor { key, arn });
+        let single = run_clients(&pool, 1, Filter::default(), Sort::Name, cursor.clone()).await;
+        let lat = run_concurrently(&pool, Filter::default(), Sort::Name, cursor).await;
+        report(&format!("keyset page after row {depth}"), &single, lat);
+    }
+
+    ingest(&pool).await;
+}
+
+fn account(i: i64) -> String {
+    format!("{:012}", 100_000_000_000 + i)
+}
+
+/// Fills resources with `rows` rows (roles, users, buckets, queues, topics,
+/// policies) spread over 200 accounts, with tags, in one INSERT ... SELECT.
+async fn fill(pool: &PgPool, rows: i64) {
+    let have: i64 = sqlx::query_scalar("SELECT count(*) FROM resources")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    if have == rows {
+        println!("reusing {have} rows in latchkey_bench");
+        return;
+    }
+    let t = Instant::now();
+    sqlx::query("TRUNCATE resources, accounts CASCADE")
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO accounts (account_id, name) SELECT lpad((100000000000 + i)::text, 12, '0'), 'account-' || i
+         FROM generate_series(0, $1 - 1) i",
+    )
+    .bind(ACCOUNTS)
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO resources (arn, kind, account_id, name, tags, policy, details)
+         SELECT arn, kind, acct, name,
+                jsonb_build_array(jsonb_build_object('key', 'env', 'value', CASE WHEN i % 3 = 0 THEN 'prod' ELSE 'dev' END),
+                                  jsonb_build_object('key', 'team', 'value', 'team-' || (i % 50))),
+                '{\"Version\":\"2012-10-17\",\"Statement\":[]}'::jsonb, '{}'::jsonb
+         FROM (SELECT i, lpad((100000000000 + i % $2)::text, 12, '0') AS acct,
+                      (ARRAY['role','user','s3_bucket','sqs_queue','sns_topic','managed_policy'])[1 + i % 6] AS kind,
+                      (ARRAY['api','worker','etl','web','batch','ml','audit','ops'])[1 + (i / 6) % 8] || '-' || lpad((i / 48)::text, 5, '0') || '-' || (i % 6) AS name
+               FROM generate_series(0, $1 - 1) i) s,
+              LATERAL (SELECT CASE kind
+                  WHEN 'role' THEN 'arn:aws:iam::' || acct || ':role/' || name
+                  WHEN 'user' THEN 'arn:aws:iam::' || acct || ':user/' || name
+                  WHEN 'managed_policy' THEN 'arn:aws:iam::' || acct || ':policy/' || name
+                  WHEN 's3_bucket' THEN 'arn:aws:s3:::' || name || '-' || i
+                  WHEN 'sqs_queue' THEN 'arn:aws:sqs:us-east-1:' || acct || ':' || name
+                  ELSE 'arn:aws:sns:us-east-1:' || acct || ':' || name END AS arn) a",
+    )
+    .bind(rows)
+    .bind(ACCOUNTS)
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query("ANALYZE resources")
+        .execute(pool)
+        .await
+        .unwrap();
+    println!("filled {rows} rows in {:.1} s", t.elapsed().as_secs_f64());
+}
+
+async fn run_concurrently(
+    pool: &PgPool,
+    filter: Filter,
+    sort: Sort,
+    after: Option<Cursor>,
+) -> Vec<Duration> {
+    run_clients(pool, CLIENTS, filter, sort, after).await
+}
+
+async fn run_clients(
+    pool: &PgPool,
+    clients: usize,
+    filter: Filter,
+    sort: Sort,
+    after: Option<Cursor>,
+) -> Vec<Duration> {
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..clients {
+        let (pool, filter, after) = (pool.clone(), filter.clone(), after.clone());
+        set.spawn(async move {
+            let mut conn = pool.acquire().await.unwrap();
+            let mut lat = Vec::with_capacity(QUERIES_PER_CLIENT);
+            for _ in 0..QUERIES_PER_CLIENT {
+                let t = Instant::now();
+                let (rows, _) = search(&mut conn, &filter, sort, false, after.as_ref(), 50)
+                    .await
+                    .unwrap();
+                lat.push(t.elapsed());
+                std::hint::black_box(rows);
+            }
+            lat
+        });
+    }
+    let mut all = Vec::new();
+    while let Some(r) = set.join_next().await {
+        all.extend(r.unwrap());
+    }
+    all.sort();
+    all
+}
+
+fn pct(lat: &[Duration], p: f64) -> f64 {
+    lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)].as_secs_f64() * 1000.0
+}
+
+fn report(label: &str, single: &[Duration], lat: Vec<Duration>) {
+    println!(
+        "{label:<38} {:>9.2} | {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
+        pct(single, 0.5),
+        pct(&lat, 0.50),
+        pct(&lat, 0.95),
+        pct(&lat, 0.99),
+        pct(&lat, 1.0)
+    );
+}
+
+/// Rows/s writing a 1,000-role account the way the IAM task does (roles and
+/// resources tables, UNNEST batches): first insert, then an unchanged re-sync.
+async fn ingest(pool: &PgPool) {
+    let acct = account(999_999);
+    sqlx::query(
+        "INSERT INTO accounts (account_id, name) VALUES ($1, 'ingest') ON CONFLICT DO NOTHING",
+    )
+    .bind(&acct)
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query("DELETE FROM roles WHERE account_id = $1")
+        .bind(&acct)
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM resources WHERE account_id = $1")
+        .bind(&acct)
+        .execute(pool)
+        .await
+        .unwrap();
+    let doc = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": "*"}]});
+    let roles: Vec<RoleSnapshot> = (0..1000)
+        .map(|i| RoleSnapshot {
+            arn: format!("arn:aws:iam::{acct}:role/ingest-{i:04}"),
+            account_id: acct.clone(),
+            name: format!("ingest-{i:04}"),
+            path: "/".into(),
+            role_id: format!("AROA{i:016}"),
+            created_at: None,
+            trust_policy: doc.clone(),
+            inline_policies: json!([{ "name": "p1", "document": doc }, { "name": "p2", "document": doc }]),
+            managed_policies: json!([{ "name": "ReadOnly", "arn": "arn:aws:iam::aws:policy/ReadOnlyAccess", "document": null }]),
+            tags: json!([{ "key": "team", "value": format!("t{}", i % 10) }]),
+        })
+        .collect();
+    let resources: Vec<_> = roles.iter().map(|r| r.to_resource()).collect();
+    println!("\n== sync ingest: 1,000-role account (roles + resources rows) ==");
+    for pass in ["first sync (insert)", "second sync (unchanged)"] {
+        let t = Instant::now();
+        let mut tx = pool.begin().await.unwrap();
+        latchkey::db::roles::replace_account_roles(&mut tx, &acct, &roles)
+            .await
+            .unwrap();
+        latchkey::db::resources::replace_account(&mut tx, &acct, &["role"], &resources)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let secs = t.elapsed().as_secs_f64();
+        let n = (roles.len() + resources.len()) as f64;
+        println!(
+            "{pass:<38} {:>8.1} ms  {:>10.0} rows/s",
+            secs * 1000.0,
+            n / secs
+        );
+    }
+    // Leave the table at exactly BENCH_ROWS rows so the next run reuses it.
+    sqlx::query("DELETE FROM accounts WHERE account_id = $1")
+        .bind(&acct)
+        .execute(pool)
+        .await
+        .unwrap();
+}
