@@ -71,6 +71,7 @@ pub struct Ports {
     pub requests: Arc<dyn RequestPort>,
     pub sessions: Arc<dyn SessionPort>,
     pub inventory: Arc<dyn InventoryPort>,
+    pub sync: Arc<dyn SyncPort>,
 }
 
 #[async_trait]
@@ -84,4 +85,17 @@ pub trait InventoryPort: Send + Sync {
     async fn get_resource(&self, user: &User, arn: &str) -> Result<ResourceDetailView, AppError>;
     /// Re-reads one item from AWS and updates the cache.
     async fn refresh_resource(&self, user: &User, arn: &str) -> Result<(), AppError>;
+}
+
+#[async_trait]
+pub trait SyncPort: Send + Sync {
+    /// Every account with the state of each sync task.
+    async fn sync_status(&self, admin: &Admin) -> Result<Vec<AccountSyncView>, AppError>;
+    /// Starts runs in the background; `None` means every task / every account.
+    async fn run_sync(
+        &self,
+        admin: &Admin,
+        task: Option<String>,
+        account: Option<AccountId>,
+    ) -> Result<(), AppError>;
 }

@@ -166,3 +166,24 @@ pub struct ResourceDetailView {
     pub console_url: String,
     pub synced_at: String,
 }
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskStatusView {
+    pub task: String,
+    /// RFC 3339 time of the last successful run.
+    pub last_success: Option<String>,
+    pub last_outcome: Option<String>,
+    pub last_error: Option<String>,
+    pub last_items: Option<i32>,
+    pub last_duration_ms: Option<i64>,
+    pub running: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountSyncView {
+    pub account_id: String,
+    pub name: String,
+    pub source: String,
+    pub enabled: bool,
+    pub tasks: Vec<TaskStatusView>,
+}

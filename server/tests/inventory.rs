@@ -325,3 +325,64 @@ async fn csv_export_and_metrics_reflect_the_synced_inventory(pool: PgPool) {
     );
     assert!(m.contains("# TYPE latchkey_sync_failures_total counter"));
 }
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn typeahead_finds_arns_and_names_by_substring(pool: PgPool) {
+    let a = unique_account();
+    let s = services(pool.clone(), config(&[&a])).await;
+    let mut conn = pool.acquire().await.unwrap();
+    let rows: Vec<_> = (0..30)
+        .map(|i| row(&a, "sqs_queue", &format!("orders-{i:02}"), "prod"))
+        .collect();
+    latchkey::db::resources::upsert(&mut conn, &rows)
+        .await
+        .unwrap();
+    latchkey::db::resources::upsert(&mut conn, &[row(&a, "role", "orders-reader", "prod")])
+        .await
+        .unwrap();
+    let base = spawn_http(s).await;
+    let eng = signed_in(&base, ENGINEER).await;
+    let hits: serde_json::Value = eng
+        .post(format!("{base}/api/typeahead"))
+        .form(&[("q", "ORDERS-1")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = hits
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        (10..20).map(|i| format!("orders-{i}")).collect::<Vec<_>>()
+    );
+    let roles: serde_json::Value = eng
+        .post(format!("{base}/api/typeahead"))
+        .form(&[("q", "orders"), ("kind", "role")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        roles[0]["arn"],
+        format!("arn:aws:iam::{a}:role/orders-reader")
+    );
+    assert_eq!(roles[0]["href"], format!("/roles/{a}/orders-reader"));
+    let anon = reqwest::Client::new();
+    assert_eq!(
+        anon.post(format!("{base}/api/typeahead"))
+            .form(&[("q", "orders")])
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+}

@@ -329,3 +329,146 @@ async fn two_replicas_run_each_scheduled_task_once_per_tick(pool: PgPool) {
     let again = sync_all(&r2, Trigger::Manual).await;
     assert_eq!(ran(&again), 8);
 }
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn a_failing_account_is_recorded_and_never_stops_the_others(pool: PgPool) {
+    let (good, bad) = (unique_account(), unique_account());
+    let s = services(pool.clone(), config(&[&good, &bad])).await;
+    create_role(&iam(&s, &good).await, "eng-good", &[], &[]).await;
+    create_role(&iam(&s, &bad).await, "eng-bad", &[], &[]).await;
+    // The bad account's writes fail half-way (its account row is gone).
+    sqlx::query("DELETE FROM accounts WHERE account_id = $1")
+        .bind(&bad)
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    let results = sync_all(&s, Trigger::Manual).await;
+    let of = |acct: &str| {
+        results
+            .iter()
+            .filter(|r| r.1.as_str() == acct)
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        of(&good).iter().all(|r| matches!(r.2, Ok(Some(_)))),
+        "{results:?}"
+    );
+    assert!(of(&bad).iter().any(|r| r.2.is_err()), "{results:?}");
+    let roles: Vec<String> = sqlx::query_scalar("SELECT name FROM roles ORDER BY name")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        roles,
+        ["eng-good"],
+        "nothing half-written for the failing account"
+    );
+    let (outcome, error): (String, Option<String>) = sqlx::query_as(
+        "SELECT outcome, error FROM sync_runs WHERE account_id = $1 AND task = 'iam'",
+    )
+    .bind(&bad)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(outcome, "failed");
+    assert!(
+        error.unwrap().contains("foreign key"),
+        "the error is recorded"
+    );
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn admins_see_sync_health_and_run_a_task_now_engineers_cannot(pool: PgPool) {
+    let a = unique_account();
+    let s = services(pool.clone(), config(&[&a])).await;
+    create_role(&iam(&s, &a).await, "eng-now", &[], &[]).await;
+    let base = spawn_http(s).await;
+
+    let eng = signed_in(&base, ENGINEER).await;
+    assert_eq!(
+        eng.post(format!("{base}/api/sync_status"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let r = eng
+        .post(format!("{base}/api/run_sync"))
+        .form(&[("task", "iam"), ("account", a.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    let admin = signed_in(&base, ADMIN).await;
+    let status: Value = admin
+        .post(format!("{base}/api/sync_status"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status[0]["account_id"], a);
+    assert_eq!(
+        status[0]["tasks"][0]["last_outcome"],
+        Value::Null,
+        "never run yet"
+    );
+
+    let r = admin
+        .post(format!("{base}/api/run_sync"))
+        .form(&[("task", "nope")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = admin
+        .post(format!("{base}/api/run_sync"))
+        .form(&[("task", "iam"), ("account", a.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let mut ran = false;
+    for _ in 0..100 {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM sync_runs WHERE task = 'iam' AND outcome = 'success'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if n == 1 {
+            ran = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(ran, "run-now ran the task");
+    let status: Value = admin
+        .post(format!("{base}/api/sync_status"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let iam_task = status[0]["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["task"] == "iam")
+        .unwrap()
+        .clone();
+    assert_eq!(iam_task["last_outcome"], "success");
+    assert_eq!(iam_task["last_items"], 1);
+    assert!(iam_task["last_duration_ms"].as_i64().unwrap() >= 0);
+    let audited: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE action = 'sync.run_now'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(audited, 1);
+}

@@ -68,3 +68,30 @@ pub async fn refresh_resource(arn: String) -> Result<(), AppError> {
         .await,
     )
 }
+
+/// Up to 10 cached principals/resources whose name or ARN contains `q`
+/// (optionally of one type), for pickers such as the request wizard.
+#[server(endpoint = "typeahead")]
+pub async fn typeahead(
+    q: String,
+    #[server(default)] kind: String,
+) -> Result<Vec<crate::views::ResourceRowView>, AppError> {
+    crate::api::ctx::respond(
+        async move {
+            let ports = crate::api::ctx::ports()?;
+            let user = crate::api::ctx::current_user()?;
+            let mut params = BTreeMap::new();
+            params.insert("q".to_owned(), q);
+            params.insert("type".to_owned(), kind);
+            let query = crate::domain::inventory::ResourceQuery::from_params(&params)
+                .map_err(|(field, message)| AppError::invalid(field, message))?;
+            if query.text.is_none() {
+                return Ok(Vec::new());
+            }
+            let mut page = ports.inventory.search_resources(&user, &query).await?;
+            page.rows.truncate(10);
+            Ok(page.rows)
+        }
+        .await,
+    )
+}

@@ -32,7 +32,7 @@ impl Admin {
             Ok(Admin(user.clone()))
         } else {
             Err(AppError::Forbidden(
-                "only administrators can approve or reject requests".into(),
+                "only administrators can do this".into(),
             ))
         }
     }

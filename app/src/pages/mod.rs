@@ -1,4 +1,5 @@
 //! Routes and the page frame. One module per area.
+pub mod admin;
 pub mod login;
 pub mod requests;
 pub mod resources;
@@ -51,6 +52,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/requests") view=requests::RequestsPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/resources") view=resources::ResourcesPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/resource") view=resources::ResourcePage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/sync") view=admin::SyncPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/requests/:id") view=requests::RequestPage ssr=SsrMode::InOrder/>
                 </Routes>
             </Frame>
@@ -98,6 +100,7 @@ fn Frame(children: Children) -> impl IntoView {
                                         {u.display_name.clone()}
                                         {u.is_admin.then(|| view! { <span class="pill">"admin"</span> })}
                                     </span>
+                                    {u.is_admin.then(|| view! { <A href="/admin/sync">"Sync"</A> })}
                                     <ActionForm action=sign_out attr:class="inline">
                                         <button type="submit" class="link">"Sign out"</button>
                                     </ActionForm>

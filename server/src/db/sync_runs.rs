@@ -22,7 +22,7 @@ pub async fn record(
     };
     sqlx::query(
         "INSERT INTO sync_runs (task, account_id, trigger, started_at, finished_at, outcome, items, changed, removed, error)
-         VALUES ($1, $2, $3, $4, now(), $5, $6, $7, $8, $9)",
+         VALUES ($1, $2, $3, $4, clock_timestamp(), $5, $6, $7, $8, $9)",
     )
     .bind(run.task)
     .bind(run.account_id)

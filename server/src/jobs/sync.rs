@@ -109,6 +109,7 @@ pub async fn sync_account(
             return Ok(None);
         }
     }
+    let _running = RunningGuard::new(s, task, account);
     // The run record is written in the same transaction as the data, so a
     // replica that takes the lock next sees it; no second connection is held
     // meanwhile (that could starve the pool under concurrency).
@@ -153,6 +154,33 @@ pub async fn sync_account(
         }
     }
     result.map(Some)
+}
+
+/// Marks a task/account as running in this process until dropped.
+struct RunningGuard {
+    set: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<(String, String)>>>,
+    key: (String, String),
+}
+
+impl RunningGuard {
+    fn new(s: &Services, task: Task, account: &AccountId) -> Self {
+        let key = (task.name().to_owned(), account.to_string());
+        if let Ok(mut set) = s.running.lock() {
+            set.insert(key.clone());
+        }
+        Self {
+            set: s.running.clone(),
+            key,
+        }
+    }
+}
+
+impl Drop for RunningGuard {
+    fn drop(&mut self) {
+        if let Ok(mut set) = self.set.lock() {
+            set.remove(&self.key);
+        }
+    }
 }
 
 async fn run_task(

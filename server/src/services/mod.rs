@@ -5,6 +5,7 @@ pub mod inventory;
 pub mod requests;
 pub mod roles;
 pub mod sessions;
+pub mod sync;
 
 use crate::aws::{Aws, AwsError};
 use crate::config::Config;
@@ -20,6 +21,8 @@ pub struct Services {
     pub aws: Arc<Aws>,
     pub config: Arc<Config>,
     pub eligibility: Arc<Eligibility>,
+    /// (task, account) runs in progress in this process, for the Tasks page.
+    pub running: Arc<std::sync::Mutex<std::collections::HashSet<(String, String)>>>,
 }
 
 impl Services {
@@ -30,6 +33,7 @@ impl Services {
             aws,
             config,
             eligibility,
+            running: Default::default(),
         }
     }
 
@@ -39,6 +43,7 @@ impl Services {
             requests: Arc::new(requests::RequestService(self.clone())),
             sessions: Arc::new(sessions::SessionService(self.clone())),
             inventory: Arc::new(inventory::InventoryService(self.clone())),
+            sync: Arc::new(sync::SyncService(self.clone())),
         }
     }
 }

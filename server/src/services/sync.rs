@@ -1,0 +1,137 @@
+//! SyncPort: per account and task, the last runs; "run now" in the background.
+use super::{db_error, Services};
+use crate::jobs::sync::{sync_account, Task, Trigger};
+use app::domain::{AccountId, Admin};
+use app::views::{AccountSyncView, TaskStatusView};
+use app::AppError;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+pub struct SyncService(pub Services);
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    account_id: String,
+    name: String,
+    source: String,
+    enabled: bool,
+    task: Option<String>,
+    last_success: Option<DateTime<Utc>>,
+    last_outcome: Option<String>,
+    last_error: Option<String>,
+    last_items: Option<i32>,
+    last_duration_ms: Option<i64>,
+}
+
+#[async_trait]
+impl app::ports::SyncPort for SyncService {
+    async fn sync_status(&self, _admin: &Admin) -> Result<Vec<AccountSyncView>, AppError> {
+        let rows: Vec<Row> = sqlx::query_as(
+            "WITH last AS (
+                 SELECT DISTINCT ON (task, account_id) task, account_id, outcome, error, items,
+                        (EXTRACT(EPOCH FROM (finished_at - started_at)) * 1000)::bigint AS ms
+                 FROM sync_runs ORDER BY task, account_id, id DESC),
+             ok AS (SELECT task, account_id, max(finished_at) AS at FROM sync_runs
+                    WHERE outcome = 'success' GROUP BY task, account_id)
+             SELECT a.account_id, a.name, a.source, a.enabled, l.task, ok.at AS last_success,
+                    l.outcome AS last_outcome, l.error AS last_error, l.items AS last_items, l.ms AS last_duration_ms
+             FROM accounts a
+             LEFT JOIN last l ON l.account_id = a.account_id
+             LEFT JOIN ok ON ok.account_id = l.account_id AND ok.task = l.task
+             ORDER BY a.name, l.task",
+        )
+        .fetch_all(&self.0.pool)
+        .await
+        .map_err(db_error)?;
+        let running = self.0.running.lock().map(|r| r.clone()).unwrap_or_default();
+        let mut out: Vec<AccountSyncView> = Vec::new();
+        for r in rows {
+            if out.last().map(|a| &a.account_id) != Some(&r.account_id) {
+                out.push(AccountSyncView {
+                    account_id: r.account_id.clone(),
+                    name: r.name.clone(),
+                    source: r.source.clone(),
+                    enabled: r.enabled,
+                    tasks: Task::ALL
+                        .iter()
+                        .map(|t| TaskStatusView {
+                            task: t.name().into(),
+                            last_success: None,
+                            last_outcome: None,
+                            last_error: None,
+                            last_items: None,
+                            last_duration_ms: None,
+                            running: running.contains(&(t.name().to_owned(), r.account_id.clone())),
+                        })
+                        .collect(),
+                });
+            }
+            let (Some(acct), Some(task)) = (out.last_mut(), r.task) else {
+                continue;
+            };
+            if let Some(t) = acct.tasks.iter_mut().find(|t| t.task == task) {
+                t.last_success = r.last_success.map(|d| d.to_rfc3339());
+                t.last_outcome = r.last_outcome;
+                t.last_error = r.last_error;
+                t.last_items = r.last_items;
+                t.last_duration_ms = r.last_duration_ms;
+            }
+        }
+        Ok(out)
+    }
+
+    async fn run_sync(
+        &self,
+        admin: &Admin,
+        task: Option<String>,
+        account: Option<AccountId>,
+    ) -> Result<(), AppError> {
+        let tasks: Vec<Task> = match task.as_deref() {
+            None => Task::ALL.to_vec(),
+            Some(t) => vec![Task::parse(t).ok_or_else(|| {
+                AppError::invalid(
+                    "task",
+                    format!("unknown task {t:?}; tasks are iam, s3, sqs, sns"),
+                )
+            })?],
+        };
+        let accounts: Vec<AccountId> = self
+            .0
+            .config
+            .accounts
+            .iter()
+            .filter(|a| a.enabled)
+            .filter_map(|a| AccountId::parse(&a.id).ok())
+            .filter(|a| account.as_ref().is_none_or(|want| want == a))
+            .collect();
+        if accounts.is_empty() {
+            return Err(AppError::invalid("account", "is not an enabled account"));
+        }
+        let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
+        crate::db::audit::record(
+            &mut conn,
+            crate::db::audit::AuditEvent {
+                actor: &admin.user().id,
+                action: "sync.run_now",
+                target: &account.as_ref().map(|a| a.to_string()).unwrap_or_else(|| "*".into()),
+                outcome: "started",
+                ip: None,
+                user_agent: None,
+                detail: serde_json::json!({ "tasks": tasks.iter().map(|t| t.name()).collect::<Vec<_>>() }),
+            },
+        )
+        .await
+        .map_err(db_error)?;
+        for a in accounts {
+            for &t in &tasks {
+                let (s, a) = (self.0.clone(), a.clone());
+                tokio::spawn(async move {
+                    if let Err(e) = sync_account(&s, t, &a, Trigger::Manual).await {
+                        tracing::warn!(task = t.name(), account = %a, error = %e, "run-now sync failed");
+                    }
+                });
+            }
+        }
+        Ok(())
+    }
+}
