@@ -138,7 +138,20 @@ def main():
         sns.set_topic_attributes(TopicArn=t, AttributeName="Policy", AttributeValue=policy({
             "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{acct}:role/app-worker"},
             "Action": "sns:Subscribe", "Resource": t}))
-    print(f"seeded moto at {ENDPOINT}: {len(ACCOUNTS)} spoke accounts, {total_roles} roles, "
+    # An AWS Organization managed from the hub, with one member account that
+    # Latchkey discovers through ListAccounts (config: [[organizations]]).
+    org = client("organizations")
+    org.create_organization(FeatureSet="ALL")
+    member = org.create_account(AccountName="analytics", Email="analytics@example.com")["CreateAccountStatus"]["AccountId"]
+    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{member}:role/{SPOKE_ROLE}", RoleSessionName="seed")["Credentials"]
+    iam = client("iam", creds)
+    for rname in ("eng-analyst", "data-etl"):
+        iam.create_role(RoleName=rname, AssumeRolePolicyDocument=trust({"AWS": f"arn:aws:iam::{HUB}:root"}),
+                        Tags=[{"Key": "owner", "Value": "analytics"}])
+        iam.put_role_policy(RoleName=rname, PolicyName="athena-read",
+                            PolicyDocument=policy(allow(["athena:Get*", "athena:StartQueryExecution"], "*")))
+    total_roles += 2
+    print(f"seeded moto at {ENDPOINT}: {len(ACCOUNTS)} spoke accounts + organization member {member}, {total_roles} roles, "
           f"{2 * len(ACCOUNTS)} buckets, {len(ACCOUNTS)} queues, {len(ACCOUNTS)} topics")
 
 

@@ -91,6 +91,13 @@ pub trait InventoryPort: Send + Sync {
 pub trait SyncPort: Send + Sync {
     /// Every account with the state of each sync task.
     async fn sync_status(&self, admin: &Admin) -> Result<Vec<AccountSyncView>, AppError>;
+    /// Enables or disables syncing (and role use) of one account.
+    async fn set_account_enabled(
+        &self,
+        admin: &Admin,
+        account: &AccountId,
+        enabled: bool,
+    ) -> Result<(), AppError>;
     /// Starts runs in the background; `None` means every task / every account.
     async fn run_sync(
         &self,

@@ -21,6 +21,19 @@ pub struct Config {
     pub auth: AuthConfig,
     #[serde(default)]
     pub eligibility: Vec<EligibilityRule>,
+    /// AWS Organizations whose member accounts are discovered (ListAccounts).
+    #[serde(default)]
+    pub organizations: Vec<OrganizationConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationConfig {
+    /// The management account; its spoke role is assumed to call ListAccounts.
+    pub management_account_id: String,
+    /// Whether newly discovered accounts are synced without an admin enabling them.
+    #[serde(default = "yes")]
+    pub enable_new_accounts: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -244,11 +257,28 @@ impl Config {
         for (i, a) in self.accounts.iter().enumerate() {
             AccountId::parse(&a.id).map_err(|e| invalid(format!("accounts[{i}].id"), e.0))?;
         }
-        tokio_cron_scheduler::Job::new_async(
-            self.sync.schedule.as_str(),
-            |_, _| Box::pin(async {}),
-        )
-        .map_err(|e| invalid("sync.schedule", format!("not a valid cron expression: {e}")))?;
+        for (i, o) in self.organizations.iter().enumerate() {
+            AccountId::parse(&o.management_account_id)
+                .map_err(|e| invalid(format!("organizations[{i}].management_account_id"), e.0))?;
+        }
+        let schedules = std::iter::once(("sync.schedule".to_string(), &self.sync.schedule)).chain(
+            self.sync
+                .schedules
+                .iter()
+                .map(|(k, v)| (format!("sync.schedules.{k}"), v)),
+        );
+        for (key, expr) in schedules {
+            tokio_cron_scheduler::Job::new_async(expr.as_str(), |_, _| Box::pin(async {}))
+                .map_err(|e| invalid(&key, format!("not a valid cron expression: {e}")))?;
+        }
+        for k in self.sync.schedules.keys() {
+            if !["accounts", "iam", "s3", "sqs", "sns"].contains(&k.as_str()) {
+                return Err(invalid(
+                    format!("sync.schedules.{k}"),
+                    "unknown task; tasks are accounts, iam, s3, sqs, sns",
+                ));
+            }
+        }
         for (i, r) in self.eligibility.iter().enumerate() {
             if r.group.is_none() == r.user.is_none() {
                 return Err(invalid(
@@ -366,6 +396,17 @@ mod tests {
     fn bad_values_name_their_key() {
         assert!(err(&BASE.replace("\"222222222222\"", "\"22\"")).contains("accounts[0].id"));
         assert!(err(&format!("{BASE}\n[sync]\nschedule = \"every day\"")).contains("sync.schedule"));
+        assert!(
+            err(&format!("{BASE}\n[sync.schedules]\ns3 = \"nope\"")).contains("sync.schedules.s3")
+        );
+        assert!(
+            err(&format!("{BASE}\n[sync.schedules]\nec2 = \"0 0 * * * *\""))
+                .contains("sync.schedules.ec2")
+        );
+        assert!(err(&format!(
+            "{BASE}\n[[organizations]]\nmanagement_account_id = \"1\""
+        ))
+        .contains("organizations[0]"));
         assert!(err(&BASE.replace("arn:aws:iam::*:role/demo-*", "demo-*"))
             .contains("eligibility[0].roles"));
         assert!(err(&format!("{BASE}\n[server]\nproduction = true")).contains("auth.dev_mode"));

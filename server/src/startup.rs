@@ -81,6 +81,7 @@ pub async fn serve(config: Config) -> anyhow_like::Result<()> {
         let s = services.clone();
         tokio::spawn(async move {
             let started = std::time::Instant::now();
+            jobs::accounts::discover_all(&s).await;
             let r = jobs::sync::sync_all(&s, jobs::sync::Trigger::Startup).await;
             tracing::info!(
                 accounts = r.len(),

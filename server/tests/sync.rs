@@ -336,12 +336,22 @@ async fn a_failing_account_is_recorded_and_never_stops_the_others(pool: PgPool) 
     let s = services(pool.clone(), config(&[&good, &bad])).await;
     create_role(&iam(&s, &good).await, "eng-good", &[], &[]).await;
     create_role(&iam(&s, &bad).await, "eng-bad", &[], &[]).await;
-    // The bad account's writes fail half-way (its account row is gone).
-    sqlx::query("DELETE FROM accounts WHERE account_id = $1")
-        .bind(&bad)
-        .execute(&pool)
-        .await
-        .unwrap();
+    // The bad account's writes fail half-way: its roles are written, then the
+    // resources insert raises (an injected database failure).
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "CREATE FUNCTION fail_bad() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN RAISE EXCEPTION 'injected failure for {bad}'; END $$"
+    )))
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "CREATE TRIGGER fail_bad BEFORE INSERT ON resources FOR EACH ROW
+         WHEN (NEW.account_id = '{bad}') EXECUTE FUNCTION fail_bad()"
+    )))
+    .execute(&pool)
+    .await
+    .unwrap();
 
     let results = sync_all(&s, Trigger::Manual).await;
     let of = |acct: &str| {
@@ -373,7 +383,7 @@ async fn a_failing_account_is_recorded_and_never_stops_the_others(pool: PgPool) 
     .unwrap();
     assert_eq!(outcome, "failed");
     assert!(
-        error.unwrap().contains("foreign key"),
+        error.unwrap().contains("injected failure"),
         "the error is recorded"
     );
 }

@@ -38,3 +38,20 @@ pub async fn run_sync(
         .await,
     )
 }
+
+#[server(endpoint = "set_account_enabled")]
+pub async fn set_account_enabled(account: String, enabled: bool) -> Result<(), AppError> {
+    crate::api::ctx::respond(
+        async move {
+            let ports = crate::api::ctx::ports()?;
+            let admin = crate::domain::Admin::check(&crate::api::ctx::current_user()?)?;
+            let account = crate::domain::AccountId::parse(&account)
+                .map_err(|e| AppError::invalid("account", e.0))?;
+            ports
+                .sync
+                .set_account_enabled(&admin, &account, enabled)
+                .await
+        }
+        .await,
+    )
+}

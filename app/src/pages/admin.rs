@@ -1,6 +1,6 @@
 //! Admin › Sync: every account's last run per task, errors, and "run now"
 //! (per task and account, per account, or everything), refreshed while runs go.
-use crate::api::admin::{sync_status, RunSync};
+use crate::api::admin::{sync_status, RunSync, SetAccountEnabled};
 use crate::components::ErrorBox;
 use crate::views::{AccountSyncView, TaskStatusView};
 use leptos::prelude::*;
@@ -8,8 +8,12 @@ use leptos::prelude::*;
 #[component]
 pub fn SyncPage() -> impl IntoView {
     let run = ServerAction::<RunSync>::new();
+    let toggle = ServerAction::<SetAccountEnabled>::new();
     let (tick, set_tick) = signal(0u32);
-    let status = Resource::new(move || (run.version().get(), tick.get()), |_| sync_status());
+    let status = Resource::new(
+        move || (run.version().get(), toggle.version().get(), tick.get()),
+        |_| sync_status(),
+    );
     // While anything runs (or was just started), re-read every 1.5 s.
     Effect::new(move |_| {
         let busy = run.version().get() > 0
@@ -38,7 +42,7 @@ pub fn SyncPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match status.await {
-                    Ok(accounts) => view! { <SyncTable accounts run/> }.into_any(),
+                    Ok(accounts) => view! { <SyncTable accounts run toggle/> }.into_any(),
                     Err(e) => view! { <ErrorBox err=e/> }.into_any(),
                 }
             })}
@@ -47,7 +51,11 @@ pub fn SyncPage() -> impl IntoView {
 }
 
 #[component]
-fn SyncTable(accounts: Vec<AccountSyncView>, run: ServerAction<RunSync>) -> impl IntoView {
+fn SyncTable(
+    accounts: Vec<AccountSyncView>,
+    run: ServerAction<RunSync>,
+    toggle: ServerAction<SetAccountEnabled>,
+) -> impl IntoView {
     let tasks: Vec<String> = accounts
         .first()
         .map(|a| a.tasks.iter().map(|t| t.task.clone()).collect())
@@ -62,6 +70,7 @@ fn SyncTable(accounts: Vec<AccountSyncView>, run: ServerAction<RunSync>) -> impl
             <tbody>
                 {accounts.into_iter().map(|a| {
                     let id = a.account_id.clone();
+                    let (id_run, id_toggle, id_attr) = (id.clone(), id.clone(), id.clone());
                     view! {
                         <tr data-account=a.account_id.clone()>
                             <td>
@@ -69,10 +78,17 @@ fn SyncTable(accounts: Vec<AccountSyncView>, run: ServerAction<RunSync>) -> impl
                                 <div class="muted">{format!("{} · {}{}", a.account_id, a.source, if a.enabled { "" } else { " · disabled" })}</div>
                             </td>
                             {a.tasks.into_iter().map(|t| view! { <TaskCell t account=id.clone() run/> }).collect_view()}
-                            <td>
+                            <td class="row-actions">
                                 <ActionForm action=run attr:class="inline">
-                                    <input type="hidden" name="account" value=id.clone()/>
-                                    <button type="submit">"Run all"</button>
+                                    <input type="hidden" name="account" value=id_run/>
+                                    <button type="submit" disabled=!a.enabled>"Run all"</button>
+                                </ActionForm>
+                                <ActionForm action=toggle attr:class="inline">
+                                    <input type="hidden" name="account" value=id_toggle/>
+                                    <input type="hidden" name="enabled" value=(!a.enabled).to_string()/>
+                                    <button type="submit" class="link-button" data-toggle=id_attr>
+                                        {if a.enabled { "Disable" } else { "Enable" }}
+                                    </button>
                                 </ActionForm>
                             </td>
                         </tr>

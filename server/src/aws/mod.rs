@@ -4,6 +4,7 @@
 
 pub mod decode;
 pub mod iam;
+pub mod organizations;
 pub mod s3;
 pub mod snapshot;
 pub mod sns;
@@ -152,6 +153,15 @@ impl Aws {
 
     pub async fn spoke_sqs(&self, account: &AccountId) -> Result<aws_sdk_sqs::Client, AwsError> {
         Ok(aws_sdk_sqs::Client::new(&self.spoke(account).await?))
+    }
+
+    pub async fn spoke_organizations(
+        &self,
+        account: &AccountId,
+    ) -> Result<aws_sdk_organizations::Client, AwsError> {
+        Ok(aws_sdk_organizations::Client::new(
+            &self.spoke(account).await?,
+        ))
     }
 
     pub async fn spoke_sns(&self, account: &AccountId) -> Result<aws_sdk_sns::Client, AwsError> {

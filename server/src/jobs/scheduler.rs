@@ -24,6 +24,17 @@ pub async fn start(s: Services) -> Result<JobScheduler, JobSchedulerError> {
         })?;
         sched.add(job).await?;
     }
+    if !s.config.organizations.is_empty() {
+        let s = s.clone();
+        let schedule = s.config.schedule_of("accounts").to_owned();
+        let job = Job::new_async(schedule.as_str(), move |_id, _l| {
+            let s = s.clone();
+            Box::pin(async move {
+                super::accounts::discover_all(&s).await;
+            })
+        })?;
+        sched.add(job).await?;
+    }
     sched.start().await?;
     Ok(sched)
 }

@@ -236,13 +236,24 @@ async fn run_task(
 /// Results of one task over many accounts.
 pub type Results = Vec<(Task, AccountId, Result<Option<SyncOutcome>, String>)>;
 
-/// Runs `tasks` for every enabled configured account, at most
+/// Runs `tasks` for every enabled account (configured or discovered), at most
 /// `sync.concurrency` at a time.
 pub async fn sync_all_tasks(s: &Services, tasks: &[Task], trigger: Trigger) -> Results {
     let limit = Arc::new(Semaphore::new(s.config.sync.concurrency.max(1)));
     let mut set = tokio::task::JoinSet::new();
-    for a in s.config.accounts.iter().filter(|a| a.enabled) {
-        let Ok(id) = AccountId::parse(&a.id) else {
+    let accounts = match s.pool.acquire().await {
+        Ok(mut conn) => db::accounts::list_enabled(&mut conn).await,
+        Err(e) => Err(e),
+    };
+    let accounts = match accounts {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot list accounts to sync");
+            return Vec::new();
+        }
+    };
+    for a in accounts {
+        let Ok(id) = AccountId::parse(&a.account_id) else {
             continue;
         };
         for &task in tasks {

@@ -80,6 +80,40 @@ impl app::ports::SyncPort for SyncService {
         Ok(out)
     }
 
+    async fn set_account_enabled(
+        &self,
+        admin: &Admin,
+        account: &AccountId,
+        enabled: bool,
+    ) -> Result<(), AppError> {
+        let mut tx = self.0.pool.begin().await.map_err(db_error)?;
+        if !crate::db::accounts::set_enabled(&mut tx, account.as_str(), enabled)
+            .await
+            .map_err(db_error)?
+        {
+            return Err(AppError::NotFound(format!("account {account}")));
+        }
+        crate::db::audit::record(
+            &mut tx,
+            crate::db::audit::AuditEvent {
+                actor: &admin.user().id,
+                action: if enabled {
+                    "account.enable"
+                } else {
+                    "account.disable"
+                },
+                target: account.as_str(),
+                outcome: "success",
+                ip: None,
+                user_agent: None,
+                detail: serde_json::json!({}),
+            },
+        )
+        .await
+        .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)
+    }
+
     async fn run_sync(
         &self,
         admin: &Admin,
@@ -95,19 +129,17 @@ impl app::ports::SyncPort for SyncService {
                 )
             })?],
         };
-        let accounts: Vec<AccountId> = self
-            .0
-            .config
-            .accounts
-            .iter()
-            .filter(|a| a.enabled)
-            .filter_map(|a| AccountId::parse(&a.id).ok())
+        let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
+        let accounts: Vec<AccountId> = crate::db::accounts::list_enabled(&mut conn)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .filter_map(|a| AccountId::parse(&a.account_id).ok())
             .filter(|a| account.as_ref().is_none_or(|want| want == a))
             .collect();
         if accounts.is_empty() {
             return Err(AppError::invalid("account", "is not an enabled account"));
         }
-        let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
         crate::db::audit::record(
             &mut conn,
             crate::db::audit::AuditEvent {

@@ -24,6 +24,11 @@ pub const ADMIN: &str = "ada@example.com";
 
 /// A config for `accounts` where engineers may use `eng-*` roles.
 pub fn config(accounts: &[&str]) -> Config {
+    config_with(accounts, "")
+}
+
+/// Like [`config`], with extra TOML appended (e.g. `[[organizations]]`).
+pub fn config_with(accounts: &[&str], extra: &str) -> Config {
     if std::env::var("AWS_ACCESS_KEY_ID").is_err() {
         std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
         std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
@@ -61,6 +66,7 @@ pub fn config(accounts: &[&str]) -> Config {
             "\n[[accounts]]\nid = \"{a}\"\nname = \"acct{i}\"\n"
         ));
     }
+    t.push_str(extra);
     Config::from_toml(&t, std::iter::empty()).expect("test config")
 }
 

@@ -1,0 +1,118 @@
+//! Accounts from config and from AWS Organizations; admins enable/disable them.
+#![allow(clippy::unwrap_used)]
+mod common;
+
+use common::*;
+use latchkey::jobs::accounts::discover_all;
+use latchkey::jobs::sync::{sync_all, Trigger};
+use sqlx::PgPool;
+
+async fn accounts(pool: &PgPool) -> Vec<(String, String, String, bool)> {
+    sqlx::query_as("SELECT account_id, name, source, enabled FROM accounts ORDER BY account_id")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn organization_members_are_discovered_synced_and_can_be_disabled(pool: PgPool) {
+    let mgmt = unique_account();
+    let configured = unique_account();
+    let cfg = config_with(
+        &[&configured],
+        &format!("\n[[organizations]]\nmanagement_account_id = \"{mgmt}\"\n"),
+    );
+    let s = services(pool.clone(), cfg).await;
+    // An organization in moto, managed from `mgmt`, with two member accounts.
+    let mgmt_id = app::domain::AccountId::parse(&mgmt).unwrap();
+    let org = s.aws.spoke_organizations(&mgmt_id).await.unwrap();
+    org.create_organization()
+        .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
+        .send()
+        .await
+        .unwrap();
+    let mut members = Vec::new();
+    for name in ["team-a", "team-b"] {
+        let r = org
+            .create_account()
+            .account_name(name)
+            .email(format!("{name}@example.com"))
+            .send()
+            .await
+            .unwrap();
+        members.push(
+            r.create_account_status()
+                .unwrap()
+                .account_id()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+
+    let found = discover_all(&s).await;
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        found[0].1,
+        Ok(3),
+        "management account and two members added: {found:?}"
+    );
+    let all = accounts(&pool).await;
+    assert_eq!(all.len(), 4);
+    let source = format!("organizations:{mgmt}");
+    for m in &members {
+        let a = all.iter().find(|a| &a.0 == m).unwrap();
+        assert_eq!((a.2.as_str(), a.3), (source.as_str(), true));
+    }
+    assert!(all.iter().any(|a| a.0 == configured && a.2 == "config"));
+    assert_eq!(
+        discover_all(&s).await[0].1,
+        Ok(0),
+        "a second discovery adds nothing"
+    );
+
+    // Discovered accounts are synced like configured ones.
+    let results = sync_all(&s, Trigger::Manual).await;
+    assert_eq!(results.len(), 4 * 4);
+
+    // An admin disables one member: it is no longer synced, and discovery does not re-enable it.
+    let base = spawn_http(s.clone()).await;
+    let eng = signed_in(&base, ENGINEER).await;
+    let r = eng
+        .post(format!("{base}/api/set_account_enabled"))
+        .form(&[("account", members[0].as_str()), ("enabled", "false")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let admin = signed_in(&base, ADMIN).await;
+    let r = admin
+        .post(format!("{base}/api/set_account_enabled"))
+        .form(&[("account", members[0].as_str()), ("enabled", "false")])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    discover_all(&s).await;
+    let disabled = accounts(&pool)
+        .await
+        .into_iter()
+        .find(|a| a.0 == members[0])
+        .unwrap();
+    assert!(!disabled.3);
+    let results = sync_all(&s, Trigger::Manual).await;
+    assert_eq!(results.len(), 3 * 4);
+    assert!(results.iter().all(|r| r.1.as_str() != members[0]));
+    let audited: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE action = 'account.disable'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(audited, 1);
+    let r = admin
+        .post(format!("{base}/api/set_account_enabled"))
+        .form(&[("account", "999999999999"), ("enabled", "true")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
