@@ -172,6 +172,22 @@ await test('resources page filters, and a row leads to the policy moto holds', a
   await context.close();
 });
 
+await test('console sign-in from the roles page reaches the federation endpoint as the role', async () => {
+  const { context, page } = await newPage();
+  await signIn(page, 'erin@example.com');
+  await page.fill('input[name="q"]', 'staging');
+  await page.click('li[data-arn="arn:aws:iam::111111111111:role/eng-developer"] a.signin');
+  await page.waitForURL(/\/dev\/federation\?Action=login/);
+  const caller = await page.textContent('#caller');
+  assert(caller === 'arn:aws:sts::111111111111:assumed-role/eng-developer/erin@example.com', `signed in as the role: ${caller}`);
+  await page.screenshot({ path: `${OUT}12-console.png`, fullPage: true });
+  // CLI-only roles offer no console button.
+  await page.goto(`${BASE}/`);
+  await page.waitForSelector('li[data-arn="arn:aws:iam::111111111111:role/data-etl"]');
+  assert(!(await page.isVisible('li[data-arn="arn:aws:iam::111111111111:role/data-etl"] a.signin')), 'no console for CLI-only');
+  await context.close();
+});
+
 await test('pages and forms work before wasm loads (JavaScript off)', async () => {
   const { context, page } = await newPage({ javaScriptEnabled: false });
   await page.goto(`${BASE}/login`);

@@ -17,6 +17,8 @@ build_site
 export DATABASE_URL=$PG_BASE/latchkey_demo
 export LATCHKEY__AWS__ENDPOINT_URL=http://127.0.0.1:$MOTO_PORT
 export LATCHKEY__SERVER__LISTEN=127.0.0.1:$PORT
+export LATCHKEY__CONSOLE__FEDERATION_URL=http://127.0.0.1:$PORT/dev/federation
+export LATCHKEY__CONSOLE__ISSUER=http://127.0.0.1:$PORT
 # Hub credentials for moto (any key maps to its default account).
 export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-testing} AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-testing}
 cd "$ROOT"

@@ -21,9 +21,41 @@ pub struct Config {
     pub auth: AuthConfig,
     #[serde(default)]
     pub eligibility: Vec<EligibilityRule>,
+    #[serde(default)]
+    pub console: ConsoleConfig,
     /// AWS Organizations whose member accounts are discovered (ListAccounts).
     #[serde(default)]
     pub organizations: Vec<OrganizationConfig>,
+}
+
+/// AWS console sign-in through the federation endpoint.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleConfig {
+    /// getSigninToken / login endpoint.
+    #[serde(default = "default_federation")]
+    pub federation_url: String,
+    /// Shown by AWS as where the session came from (Issuer).
+    #[serde(default = "default_issuer")]
+    pub issuer: String,
+    /// Console session length (900..=43200 seconds).
+    #[serde(default = "default_duration")]
+    pub session_duration_secs: i32,
+}
+fn default_federation() -> String {
+    "https://signin.aws.amazon.com/federation".into()
+}
+fn default_issuer() -> String {
+    "https://latchkey.example.com".into()
+}
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        Self {
+            federation_url: default_federation(),
+            issuer: default_issuer(),
+            session_duration_secs: default_duration(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -256,6 +288,17 @@ impl Config {
             .map_err(|e| invalid("aws.spoke_role_name", e.0))?;
         for (i, a) in self.accounts.iter().enumerate() {
             AccountId::parse(&a.id).map_err(|e| invalid(format!("accounts[{i}].id"), e.0))?;
+        }
+        if !(self.console.federation_url.starts_with("https://")
+            || self.console.federation_url.starts_with("http://"))
+        {
+            return Err(invalid("console.federation_url", "must be an http(s) URL"));
+        }
+        if !(900..=43200).contains(&self.console.session_duration_secs) {
+            return Err(invalid(
+                "console.session_duration_secs",
+                "must be between 900 and 43200",
+            ));
         }
         for (i, o) in self.organizations.iter().enumerate() {
             AccountId::parse(&o.management_account_id)

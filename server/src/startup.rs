@@ -37,14 +37,18 @@ pub async fn build_services(config: Config) -> anyhow_like::Result<Services> {
 pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
     let routes = generate_route_list(App);
     let ports = services.ports();
-    let api: Router<LeptosOptions> = Router::new()
+    let mut api: Router<Services> = Router::new()
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))
         .route("/api/v1/get_credentials", post(http::weep::get_credentials))
         .route("/api/v1/get_roles", get(http::weep::get_roles))
         .route("/resources.csv", get(http::csv::export))
         .route("/metrics", get(http::metrics::metrics))
-        .with_state(services.clone());
+        .route("/role/{account}/{name}", get(http::console::signin));
+    if services.config.auth.dev_mode {
+        api = api.route("/dev/federation", get(http::federation_stub::federation));
+    }
+    let api: Router<LeptosOptions> = api.with_state(services.clone());
     Router::new()
         .leptos_routes_with_context(
             &leptos_options,

@@ -68,7 +68,15 @@ fn RoleGroups(groups: Vec<AccountRolesView>, q: ReadSignal<String>) -> impl Into
                             <li class="role-row" data-arn=r.arn.clone()>
                                 <a href=href class="role-name">{r.name.clone()}</a>
                                 <code class="arn">{r.arn.clone()}</code>
-                                {r.cli_only.then(|| view! { <span class="pill">"CLI only"</span> })}
+                                {if r.cli_only {
+                                    view! { <span class="pill">"CLI only"</span> }.into_any()
+                                } else {
+                                    // rel=external: a server route, not a client-side page.
+                                    view! {
+                                        <a class="button small signin" rel="external"
+                                            href=format!("/role/{}/{}", r.account_id, r.name)>"Console"</a>
+                                    }.into_any()
+                                }}
                             </li>
                         }
                     })

@@ -3,6 +3,7 @@
 //! through the real SDK, pointed at AWS or at an emulator by `endpoint_url`.
 
 pub mod decode;
+pub mod federation;
 pub mod iam;
 pub mod organizations;
 pub mod s3;

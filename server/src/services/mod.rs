@@ -1,4 +1,5 @@
 //! Implementations of `app::ports`, composed of db + aws + domain.
+pub mod console;
 pub mod credentials;
 pub mod eligibility;
 pub mod inventory;

@@ -1,0 +1,156 @@
+//! Console sign-in: /role/{account}/{name} -> federation endpoint -> login URL,
+//! against the dev-mode federation stub and moto.
+#![allow(clippy::unwrap_used)]
+mod common;
+
+use common::*;
+use latchkey::jobs::sync::{sync_all, Trigger};
+use sqlx::PgPool;
+
+async fn no_redirects_signed_in(base: &str, user: &str) -> reqwest::Client {
+    let c = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    c.post(format!("{base}/api/dev_sign_in"))
+        .form(&[("user_id", user)])
+        .send()
+        .await
+        .unwrap();
+    c
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn console_signin_reaches_the_federation_endpoint_with_the_users_session(pool: PgPool) {
+    let a = unique_account();
+    // A first server plays the federation endpoint (dev stub); the second is Latchkey.
+    let stub = spawn_http(services(pool.clone(), config(&[])).await).await;
+    let extra = format!(
+        "\n[console]\nfederation_url = \"{stub}/dev/federation\"\nissuer = \"https://latchkey.test\"\n\
+         [[eligibility]]\ngroup = \"engineers\"\nroles = [\"arn:aws:iam::*:role/cli-*\"]\ncli_only = true\n"
+    );
+    let s = services(pool.clone(), config_with(&[&a], &extra)).await;
+    let iam = iam(&s, &a).await;
+    for r in ["eng-dev", "cli-batch", "prod-admin"] {
+        create_role(&iam, r, &[], &[]).await;
+    }
+    sync_all(&s, Trigger::Manual).await;
+    let base = spawn_http(s).await;
+    let eng = no_redirects_signed_in(&base, ENGINEER).await;
+
+    // By account name, with a region and a deep link.
+    let r = eng
+        .get(format!(
+            "{base}/role/acct0/eng-dev?r=eu-west-1&redirect=/s3/"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{:?}", r.text().await);
+    let login = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        login.starts_with(&format!(
+            "{stub}/dev/federation?Action=login&Issuer=https%3A%2F%2Flatchkey.test&Destination="
+        )),
+        "{login}"
+    );
+    assert!(
+        login.contains(
+            &urlencoding::encode("https://eu-west-1.console.aws.amazon.com/s3/?region=eu-west-1")
+                .into_owned()
+        ),
+        "{login}"
+    );
+    // The stub checked the session and STS says it is the role, as the user.
+    let page = reqwest::get(&login).await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains(&format!("arn:aws:sts::{a}:assumed-role/eng-dev/{ENGINEER}")),
+        "{page}"
+    );
+    // The token is single-use.
+    assert_eq!(reqwest::get(&login).await.unwrap().status(), 400);
+
+    // By account id and by full ARN.
+    for path in [
+        format!("/role/{a}/eng-dev"),
+        format!("/role/arn:aws:iam::{a}:role/eng-dev"),
+    ] {
+        let r = eng.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(r.status(), 303, "{path}");
+    }
+
+    // Refusals
+    let status = |path: String| {
+        let eng = eng.clone();
+        let base = base.clone();
+        async move {
+            eng.get(format!("{base}{path}"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(
+        status(format!("/role/{a}/cli-batch")).await,
+        403,
+        "CLI-only roles get no console"
+    );
+    assert_eq!(
+        status(format!("/role/{a}/prod-admin")).await,
+        403,
+        "not eligible"
+    );
+    assert_eq!(status(format!("/role/{a}/eng-missing")).await, 404);
+    assert_eq!(status("/role/nosuch/eng-dev".into()).await, 404);
+    let anon = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = anon
+        .get(format!("{base}/role/{a}/eng-dev"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/login");
+
+    let audit: Vec<(String, String)> = sqlx::query_as(
+        "SELECT target, outcome FROM audit_events WHERE action = 'console.signin' ORDER BY id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let arn = |r: &str| format!("arn:aws:iam::{a}:role/{r}");
+    assert_eq!(
+        audit,
+        [
+            (arn("eng-dev"), "success".to_string()),
+            (arn("eng-dev"), "success".to_string()),
+            (arn("eng-dev"), "success".to_string()),
+            (arn("cli-batch"), "denied".to_string()),
+            (arn("prod-admin"), "denied".to_string()),
+        ]
+    );
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn an_ambiguous_account_name_lists_the_candidates(pool: PgPool) {
+    let (a, b) = (unique_account(), unique_account());
+    let s = services(pool.clone(), config(&[&a, &b])).await;
+    sqlx::query("UPDATE accounts SET name = 'shared'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let base = spawn_http(s).await;
+    let eng = no_redirects_signed_in(&base, ENGINEER).await;
+    let r = eng
+        .get(format!("{base}/role/shared/eng-dev"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    let body = r.text().await.unwrap();
+    assert!(body.contains(&a) && body.contains(&b), "{body}");
+}
