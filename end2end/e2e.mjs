@@ -188,6 +188,27 @@ await test('console sign-in from the roles page reaches the federation endpoint 
   await context.close();
 });
 
+await test('settings: create an API token, use it, revoke it', async () => {
+  const { context, page } = await newPage();
+  await signIn(page, 'erin@example.com');
+  await page.click('text=Settings');
+  await page.waitForURL(`${BASE}/settings`);
+  await page.fill('#token-form input[name="name"]', 'e2e-laptop');
+  await page.click('#token-form button');
+  await page.waitForSelector('[data-testid="new-token"]');
+  const token = (await page.textContent('[data-testid="new-token"]')).trim();
+  assert(/^lk_[0-9a-f]{64}$/.test(token), `token shown once: ${token}`);
+  const roles = await fetch(`${BASE}/api/v1/get_roles`, { headers: { Authorization: `Bearer ${token}` } });
+  assert(roles.status === 200, `token works: ${roles.status}`);
+  await page.waitForSelector('table.tokens >> text=e2e-laptop');
+  await page.screenshot({ path: `${OUT}13-settings.png`, fullPage: true });
+  await page.click('table.tokens tr:has-text("e2e-laptop") button:has-text("Revoke")');
+  await page.waitForSelector('table.tokens tr:has-text("e2e-laptop") >> text=revoked');
+  const after = await fetch(`${BASE}/api/v1/get_roles`, { headers: { Authorization: `Bearer ${token}` } });
+  assert(after.status === 401, `revoked token refused: ${after.status}`);
+  await context.close();
+});
+
 await test('pages and forms work before wasm loads (JavaScript off)', async () => {
   const { context, page } = await newPage({ javaScriptEnabled: false });
   await page.goto(`${BASE}/login`);

@@ -10,6 +10,7 @@ VENV=$CACHE/venv
 RUN=$ROOT/.run
 WASM_BINDGEN_VERSION=0.2.130
 MOTO_VERSION=5.2.5
+AWSCLI_VERSION=${AWSCLI_VERSION:-1.46.3}
 export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
 mkdir -p "$CACHE" "$RUN"
 
@@ -42,6 +43,14 @@ ensure_venv() {
     command -v python3 >/dev/null || apt_install python3 python3-venv
     python3 -m venv "$VENV" || { apt_install python3-venv; python3 -m venv "$VENV"; }
     "$VENV/bin/pip" install -q "moto[server]==$MOTO_VERSION" "boto3"
+  fi
+}
+
+# The real AWS CLI, for the test that proves the ECS credential endpoint.
+ensure_awscli() {
+  if [ ! -x "$VENV/bin/aws" ]; then
+    log "installing the AWS CLI into $VENV"
+    "$VENV/bin/pip" install -q "awscli==$AWSCLI_VERSION"
   fi
 }
 

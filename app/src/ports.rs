@@ -72,6 +72,7 @@ pub struct Ports {
     pub sessions: Arc<dyn SessionPort>,
     pub inventory: Arc<dyn InventoryPort>,
     pub sync: Arc<dyn SyncPort>,
+    pub tokens: Arc<dyn TokenPort>,
 }
 
 #[async_trait]
@@ -104,5 +105,16 @@ pub trait SyncPort: Send + Sync {
         admin: &Admin,
         task: Option<String>,
         account: Option<AccountId>,
+    ) -> Result<(), AppError>;
+}
+
+#[async_trait]
+pub trait TokenPort: Send + Sync {
+    async fn list_tokens(&self, user: &User) -> Result<Vec<ApiTokenView>, AppError>;
+    async fn create_token(&self, user: &User, name: &str) -> Result<NewApiTokenView, AppError>;
+    async fn revoke_token(
+        &self,
+        user: &User,
+        id: &crate::domain::ids::TokenId,
     ) -> Result<(), AppError>;
 }

@@ -187,3 +187,20 @@ pub struct AccountSyncView {
     pub enabled: bool,
     pub tasks: Vec<TaskStatusView>,
 }
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiTokenView {
+    pub id: String,
+    pub name: String,
+    pub created: String,
+    pub last_used: Option<String>,
+    pub revoked: bool,
+}
+
+/// A token just created: the secret is shown once and never stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewApiTokenView {
+    pub id: String,
+    pub name: String,
+    pub token: String,
+}

@@ -42,6 +42,8 @@ pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
         .route("/readyz", get(http::health::readyz))
         .route("/api/v1/get_credentials", post(http::weep::get_credentials))
         .route("/api/v1/get_roles", get(http::weep::get_roles))
+        .route("/api/v2/get_roles", get(http::weep::get_roles_v2))
+        .route("/ecs/{account}/{name}", get(http::weep::ecs_credentials))
         .route("/resources.csv", get(http::csv::export))
         .route("/metrics", get(http::metrics::metrics))
         .route("/role/{account}/{name}", get(http::console::signin));

@@ -5,6 +5,7 @@ pub mod inventory;
 pub mod requests;
 pub mod roles;
 pub mod session;
+pub mod tokens;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ctx {

@@ -302,3 +302,6 @@ mod request_id_tests {
         assert!(RequestId::parse("6f9619ff-8b86-d011-b42d-00c04fc964fz").is_err());
     }
 }
+
+/// API token ids are UUIDs too.
+pub type TokenId = RequestId;

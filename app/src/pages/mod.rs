@@ -4,6 +4,7 @@ pub mod login;
 pub mod requests;
 pub mod resources;
 pub mod roles;
+pub mod settings;
 
 use crate::api::session::{get_session, SignOut};
 use crate::components::ErrorBox;
@@ -53,6 +54,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/resources") view=resources::ResourcesPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/resource") view=resources::ResourcePage ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/sync") view=admin::SyncPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/requests/:id") view=requests::RequestPage ssr=SsrMode::InOrder/>
                 </Routes>
             </Frame>
@@ -101,6 +103,7 @@ fn Frame(children: Children) -> impl IntoView {
                                         {u.is_admin.then(|| view! { <span class="pill">"admin"</span> })}
                                     </span>
                                     {u.is_admin.then(|| view! { <A href="/admin/sync">"Sync"</A> })}
+                                    <A href="/settings">"Settings"</A>
                                     <ActionForm action=sign_out attr:class="inline">
                                         <button type="submit" class="link">"Sign out"</button>
                                     </ActionForm>

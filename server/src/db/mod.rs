@@ -7,6 +7,7 @@ pub mod resources;
 pub mod roles;
 pub mod sessions;
 pub mod sync_runs;
+pub mod tokens;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 

@@ -11,7 +11,7 @@ use crate::services::Services;
 use app::ports::CurrentUser;
 use axum::{extract::Request, extract::State, middleware::Next, response::Response};
 
-/// Puts the session's user (or none) into the request extensions, where
+/// Puts the caller's user (or none) into the request extensions, where
 /// pages, server functions and API handlers read it.
 pub async fn session_layer(State(s): State<Services>, mut req: Request, next: Next) -> Response {
     let cookie = req
@@ -19,7 +19,18 @@ pub async fn session_layer(State(s): State<Services>, mut req: Request, next: Ne
         .get(http::header::COOKIE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let user = match s.resolve_session(cookie.as_deref()).await {
+    // An API token (`Authorization: Bearer lk_…`, or the bare token as the
+    // AWS SDKs send AWS_CONTAINER_AUTHORIZATION_TOKEN) or the session cookie.
+    let token = req
+        .headers()
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.strip_prefix("Bearer ").unwrap_or(v).trim().to_owned());
+    let resolved = match token {
+        Some(t) => s.resolve_token(&t).await,
+        None => s.resolve_session(cookie.as_deref()).await,
+    };
+    let user = match resolved {
         Ok(u) => u,
         Err(e) => {
             tracing::error!(error = %e, "session lookup failed");

@@ -43,7 +43,7 @@ fn app_error(e: AppError, role: &str) -> Response {
     error(status, code, e.to_string(), Some(role))
 }
 
-fn client_info(headers: &HeaderMap, peer: Option<SocketAddr>) -> ClientInfo {
+pub fn client_info(headers: &HeaderMap, peer: Option<SocketAddr>) -> ClientInfo {
     ClientInfo {
         ip: peer.map(|p| p.ip().to_string()),
         user_agent: headers
@@ -80,7 +80,17 @@ pub async fn get_credentials(
         }
     };
     let client = client_info(&headers, peer.map(|Extension(ConnectInfo(a))| a));
-    let role = match s.authorize_role(&user, &req.requested_role, &client).await {
+    // `account-name-or-id/role-name` is resolved exactly; ARNs are used as given.
+    let requested = match req.requested_role.split_once('/') {
+        Some((account, name)) if !req.requested_role.starts_with("arn:") => {
+            match s.resolve_role(account, name).await {
+                Ok(arn) => arn.to_string(),
+                Err(e) => return app_error(e, &req.requested_role),
+            }
+        }
+        _ => req.requested_role.clone(),
+    };
+    let role = match s.authorize_role(&user, &requested, &client).await {
         Ok(r) => r,
         Err(e) => return app_error(e, &req.requested_role),
     };
@@ -136,5 +146,85 @@ pub async fn get_roles(
             Json(arns).into_response()
         }
         Err(e) => app_error(crate::services::db_error(e), ""),
+    }
+}
+
+/// `GET /api/v2/get_roles`: eligible roles with their account names
+/// (ConsoleMe's WebResponse shape), CLI-only ones flagged.
+pub async fn get_roles_v2(
+    State(s): State<Services>,
+    Extension(CurrentUser(user)): Extension<CurrentUser>,
+) -> Response {
+    let Some(user) = user else {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "sign in first".into(),
+            None,
+        );
+    };
+    let mut conn = match s.pool.acquire().await {
+        Ok(c) => c,
+        Err(e) => return app_error(crate::services::db_error(e), ""),
+    };
+    match crate::db::roles::list_keys(&mut conn).await {
+        Ok(keys) => {
+            let data: Vec<serde_json::Value> = keys
+                .into_iter()
+                .filter_map(|k| {
+                    let access = s.eligibility.access(&user, &k.arn)?;
+                    Some(json!({
+                        "arn": k.arn,
+                        "account_id": k.account_id,
+                        "account_friendly_name": k.account_name,
+                        "role_name": k.name,
+                        "cli_only": access == Access::CliOnly,
+                    }))
+                })
+                .collect();
+            Json(json!({ "status": "success", "count": data.len(), "data": data })).into_response()
+        }
+        Err(e) => app_error(crate::services::db_error(e), ""),
+    }
+}
+
+/// `GET /ecs/{account}/{role}`: the container credential provider protocol
+/// (`AWS_CONTAINER_CREDENTIALS_FULL_URI` + `AWS_CONTAINER_AUTHORIZATION_TOKEN`),
+/// so the AWS CLI and SDKs fetch credentials for one role with an API token.
+pub async fn ecs_credentials(
+    State(s): State<Services>,
+    Extension(CurrentUser(user)): Extension<CurrentUser>,
+    axum::extract::Path((account, name)): axum::extract::Path<(String, String)>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(user) = user else {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "send an API token in the Authorization header".into(),
+            None,
+        );
+    };
+    let label = format!("{account}/{name}");
+    let client = client_info(&headers, peer.map(|Extension(ConnectInfo(a))| a));
+    let arn = match s.resolve_role(&account, &name).await {
+        Ok(a) => a,
+        Err(e) => return app_error(e, &label),
+    };
+    let role = match s.authorize_role(&user, &arn.to_string(), &client).await {
+        Ok(r) => r,
+        Err(e) => return app_error(e, &label),
+    };
+    match s.vend_credentials(&user, &role, &client).await {
+        Ok(c) => Json(json!({
+            "AccessKeyId": c.access_key_id,
+            "SecretAccessKey": c.secret_access_key,
+            "Token": c.session_token,
+            "Expiration": c.expiration.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "RoleArn": arn.to_string(),
+        }))
+        .into_response(),
+        Err(e) => app_error(e, &label),
     }
 }

@@ -7,6 +7,7 @@ pub mod requests;
 pub mod roles;
 pub mod sessions;
 pub mod sync;
+pub mod tokens;
 
 use crate::aws::{Aws, AwsError};
 use crate::config::Config;
@@ -45,6 +46,7 @@ impl Services {
             sessions: Arc::new(sessions::SessionService(self.clone())),
             inventory: Arc::new(inventory::InventoryService(self.clone())),
             sync: Arc::new(sync::SyncService(self.clone())),
+            tokens: Arc::new(tokens::TokenService(self.clone())),
         }
     }
 }

@@ -1,0 +1,49 @@
+//! The signed-in user's API tokens (for the CLI and the credentials APIs).
+use crate::error::AppError;
+use crate::views::{ApiTokenView, NewApiTokenView};
+use leptos::prelude::*;
+
+#[server(endpoint = "tokens")]
+pub async fn list_tokens() -> Result<Vec<ApiTokenView>, AppError> {
+    crate::api::ctx::respond(
+        async move {
+            let ports = crate::api::ctx::ports()?;
+            let user = crate::api::ctx::current_user()?;
+            ports.tokens.list_tokens(&user).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "create_token")]
+pub async fn create_token(name: String) -> Result<NewApiTokenView, AppError> {
+    crate::api::ctx::respond(
+        async move {
+            let ports = crate::api::ctx::ports()?;
+            let user = crate::api::ctx::current_user()?;
+            let name = name.trim();
+            if name.is_empty() || name.chars().count() > 64 {
+                return Err(AppError::invalid(
+                    "name",
+                    "must be 1-64 characters, e.g. \"laptop\"",
+                ));
+            }
+            ports.tokens.create_token(&user, name).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "revoke_token")]
+pub async fn revoke_token(id: String) -> Result<(), AppError> {
+    crate::api::ctx::respond(
+        async move {
+            let ports = crate::api::ctx::ports()?;
+            let user = crate::api::ctx::current_user()?;
+            let id =
+                crate::domain::RequestId::parse(&id).map_err(|e| AppError::invalid("id", e.0))?;
+            ports.tokens.revoke_token(&user, &id).await
+        }
+        .await,
+    )
+}

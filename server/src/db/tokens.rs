@@ -1,0 +1,77 @@
+//! API tokens (hashed).
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenRow {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenOwner {
+    pub user_id: String,
+    pub display_name: String,
+    pub groups: Vec<String>,
+}
+
+pub async fn create(
+    conn: &mut PgConnection,
+    id: Uuid,
+    owner: &TokenOwner,
+    name: &str,
+    token_hash: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO api_tokens (id, user_id, display_name, groups, name, token_hash) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(&owner.user_id)
+    .bind(&owner.display_name)
+    .bind(&owner.groups)
+    .bind(name)
+    .bind(token_hash)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The owner of a live token; marks it used.
+pub async fn use_token(
+    conn: &mut PgConnection,
+    token_hash: &str,
+) -> Result<Option<TokenOwner>, sqlx::Error> {
+    super::optional(
+        sqlx::query_as(
+            "UPDATE api_tokens SET last_used_at = now() WHERE token_hash = $1 AND revoked_at IS NULL
+             RETURNING user_id, display_name, groups",
+        )
+        .bind(token_hash)
+        .fetch_one(conn)
+        .await,
+    )
+}
+
+pub async fn list(conn: &mut PgConnection, user_id: &str) -> Result<Vec<TokenRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC",
+    )
+    .bind(user_id)
+    .fetch_all(conn)
+    .await
+}
+
+/// Revokes one of `user_id`'s tokens; false when there is no such live token.
+pub async fn revoke(conn: &mut PgConnection, user_id: &str, id: Uuid) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query("UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL")
+        .bind(id)
+        .bind(user_id)
+        .execute(conn)
+        .await?
+        .rows_affected()
+        == 1)
+}
