@@ -183,8 +183,22 @@ await test('console sign-in from the roles page reaches the federation endpoint 
   await page.screenshot({ path: `${OUT}12-console.png`, fullPage: true });
   // CLI-only roles offer no console button.
   await page.goto(`${BASE}/`);
-  await page.waitForSelector('li[data-arn="arn:aws:iam::111111111111:role/data-etl"]');
-  assert(!(await page.isVisible('li[data-arn="arn:aws:iam::111111111111:role/data-etl"] a.signin')), 'no console for CLI-only');
+  await hydrated(page);
+  const etl = 'li[data-arn="arn:aws:iam::111111111111:role/data-etl"]';
+  await page.waitForSelector(etl);
+  assert(!(await page.isVisible(`${etl} a.signin`)), 'no console for CLI-only');
+  // The role just used is listed first.
+  assert(await page.isVisible('.card.recent li[data-arn="arn:aws:iam::111111111111:role/eng-developer"]'), 'recently used role first');
+  // Credentials for the CLI-only role, as export lines per shell.
+  await page.click(`.account:not(.recent) ${etl} button.creds`);
+  await page.waitForSelector('[data-testid="export-lines"]');
+  const posix = await page.textContent('[data-testid="export-lines"]');
+  assert(/^export AWS_ACCESS_KEY_ID='ASIA/.test(posix) && posix.includes('AWS_SESSION_TOKEN'), `bash lines: ${posix}`);
+  await page.click('.tabs button:has-text("fish")');
+  await page.waitForFunction(() => document.querySelector('[data-testid="export-lines"]').textContent.startsWith('set -gx'));
+  await page.click('.tabs button:has-text("PowerShell")');
+  await page.waitForFunction(() => document.querySelector('[data-testid="export-lines"]').textContent.startsWith('$Env:AWS_ACCESS_KEY_ID'));
+  await page.screenshot({ path: `${OUT}14-credentials.png`, fullPage: false });
   await context.close();
 });
 

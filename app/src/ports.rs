@@ -12,10 +12,24 @@ use std::sync::Arc;
 #[derive(Debug, Clone, Default)]
 pub struct CurrentUser(pub Option<User>);
 
+/// Where the request came from, for the audit trail (set by the server).
+#[derive(Debug, Clone, Default)]
+pub struct ClientMeta {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
 #[async_trait]
 pub trait RolePort: Send + Sync {
-    /// Cached roles the user may use, grouped by account.
-    async fn list_eligible_roles(&self, user: &User) -> Result<Vec<AccountRolesView>, AppError>;
+    /// Cached roles the user may use, grouped by account, recent ones first.
+    async fn list_eligible_roles(&self, user: &User) -> Result<RolesHomeView, AppError>;
+    /// STS credentials for an eligible role (audited).
+    async fn issue_credentials(
+        &self,
+        user: &User,
+        role: &RoleArn,
+        client: &ClientMeta,
+    ) -> Result<CredentialsView, AppError>;
     async fn get_role(
         &self,
         user: &User,

@@ -204,3 +204,20 @@ pub struct NewApiTokenView {
     pub name: String,
     pub token: String,
 }
+
+/// The roles home page: recently used roles first, then all by account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RolesHomeView {
+    pub recent: Vec<RoleSummaryView>,
+    pub accounts: Vec<AccountRolesView>,
+}
+
+/// Temporary credentials for the signed-in user, shown once in the browser.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CredentialsView {
+    pub role_arn: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: String,
+    pub expiration: String,
+}

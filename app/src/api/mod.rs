@@ -30,6 +30,12 @@ pub(crate) mod ctx {
             .and_then(|c| c.0)
     }
 
+    pub fn client_meta() -> crate::ports::ClientMeta {
+        use_context::<http::request::Parts>()
+            .and_then(|p| p.extensions.get::<crate::ports::ClientMeta>().cloned())
+            .unwrap_or_default()
+    }
+
     pub fn header(name: &str) -> Option<String> {
         use_context::<http::request::Parts>().and_then(|p| {
             p.headers

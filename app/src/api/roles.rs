@@ -1,10 +1,10 @@
 //! Eligible roles and role details.
 use crate::error::AppError;
-use crate::views::{AccountRolesView, RoleDetailView};
+use crate::views::{CredentialsView, RoleDetailView, RolesHomeView};
 use leptos::prelude::*;
 
 #[server(endpoint = "eligible_roles")]
-pub async fn list_eligible_roles() -> Result<Vec<AccountRolesView>, AppError> {
+pub async fn list_eligible_roles() -> Result<RolesHomeView, AppError> {
     crate::api::ctx::respond(
         async move {
             let ports = crate::api::ctx::ports()?;
@@ -26,6 +26,24 @@ pub async fn get_role(account: String, name: String) -> Result<RoleDetailView, A
             let name = crate::domain::RoleName::parse(&name)
                 .map_err(|e| AppError::invalid("name", e.0))?;
             ports.roles.get_role(&user, &account, &name).await
+        }
+        .await,
+    )
+}
+
+/// Credentials for one eligible role, for the "Credentials" panel.
+#[server(endpoint = "role_credentials")]
+pub async fn role_credentials(arn: String) -> Result<CredentialsView, AppError> {
+    crate::api::ctx::respond(
+        async move {
+            let ports = crate::api::ctx::ports()?;
+            let user = crate::api::ctx::current_user()?;
+            let arn =
+                crate::domain::RoleArn::parse(&arn).map_err(|e| AppError::invalid("arn", e.0))?;
+            ports
+                .roles
+                .issue_credentials(&user, &arn, &crate::api::ctx::client_meta())
+                .await
         }
         .await,
     )

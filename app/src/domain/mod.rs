@@ -4,6 +4,7 @@ pub mod ids;
 pub mod inventory;
 pub mod policy;
 pub mod request;
+pub mod shell;
 pub mod user;
 
 pub use ids::{AccountId, IdError, RequestId, RoleArn, RoleName};

@@ -1,17 +1,22 @@
 //! The roles home page (eligible roles) and a role's detail page with the
 //! form that asks for a new inline policy.
 use crate::api::requests::CreateRequest;
-use crate::api::roles::{get_role, list_eligible_roles};
+use crate::api::roles::{get_role, list_eligible_roles, RoleCredentials};
 use crate::components::{ErrorBox, PolicyBlock};
+use crate::domain::shell::{export_lines, Shell};
 use crate::domain::PolicyDocument;
 use crate::error::AppError;
-use crate::views::{AccountRolesView, RoleDetailView};
+use crate::views::{
+    AccountRolesView, CredentialsView, RoleDetailView, RoleSummaryView, RolesHomeView,
+};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
 pub fn RolesHome() -> impl IntoView {
-    let roles = Resource::new(|| (), |_| list_eligible_roles());
+    let creds = ServerAction::<RoleCredentials>::new();
+    // Re-read after credentials are issued so "Recently used" is current.
+    let roles = Resource::new(move || creds.version().get(), |_| list_eligible_roles());
     let query = use_query_map();
     let (q, set_q) = signal(query.get_untracked().get("q").unwrap_or_default());
     view! {
@@ -23,14 +28,15 @@ pub fn RolesHome() -> impl IntoView {
                     prop:value=q on:input=move |ev| set_q.set(event_target_value(&ev))/>
             </form>
         </div>
-        <Suspense fallback=|| view! { <p class="muted">"Loading roles…"</p> }>
+        <CredentialsPanel creds/>
+        <Transition fallback=|| view! { <p class="muted">"Loading roles…"</p> }>
             {move || Suspend::new(async move {
                 match roles.await {
-                    Ok(groups) => view! { <RoleGroups groups q/> }.into_any(),
+                    Ok(home) => view! { <RoleGroups home q creds/> }.into_any(),
                     Err(e) => view! { <ErrorBox err=e/> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
@@ -42,9 +48,34 @@ fn matches(q: &str, account: &AccountRolesView, arn: &str, name: &str) -> bool {
             .any(|s| s.to_lowercase().contains(&q))
 }
 
+/// One role's row: name, ARN, console and credentials buttons.
+fn role_row(r: &RoleSummaryView, creds: ServerAction<RoleCredentials>) -> impl IntoView {
+    let href = format!("/roles/{}/{}", r.account_id, r.name);
+    let arn = r.arn.clone();
+    view! {
+        <li class="role-row" data-arn=r.arn.clone()>
+            <a href=href class="role-name">{r.name.clone()}</a>
+            <code class="arn">{r.arn.clone()}</code>
+            {r.cli_only.then(|| view! { <span class="pill">"CLI only"</span> })}
+            <button type="button" class="small creds" on:click=move |_| {
+                creds.dispatch(RoleCredentials { arn: arn.clone() });
+            }>"Credentials"</button>
+            {(!r.cli_only).then(|| view! {
+                // rel=external: a server route, not a client-side page.
+                <a class="button small signin" rel="external"
+                    href=format!("/role/{}/{}", r.account_id, r.name)>"Console"</a>
+            })}
+        </li>
+    }
+}
+
 #[component]
-fn RoleGroups(groups: Vec<AccountRolesView>, q: ReadSignal<String>) -> impl IntoView {
-    if groups.is_empty() {
+fn RoleGroups(
+    home: RolesHomeView,
+    q: ReadSignal<String>,
+    creds: ServerAction<RoleCredentials>,
+) -> impl IntoView {
+    if home.accounts.is_empty() {
         return view! {
             <div class="empty">
                 <p>"No roles are mapped to your groups yet."</p>
@@ -53,33 +84,23 @@ fn RoleGroups(groups: Vec<AccountRolesView>, q: ReadSignal<String>) -> impl Into
         }
         .into_any();
     }
-    let total: usize = groups.iter().map(|g| g.roles.len()).sum();
-    let groups = StoredValue::new(groups);
+    let total: usize = home.accounts.iter().map(|g| g.roles.len()).sum();
+    let groups = StoredValue::new(home.accounts);
+    let recent = home.recent;
     view! {
         <p class="muted">{format!("{total} roles you may use")}</p>
+        {(!recent.is_empty()).then(|| view! {
+            <section class="account card recent">
+                <h2>"Recently used"</h2>
+                <ul class="roles">{recent.iter().map(|r| role_row(r, creds)).collect_view()}</ul>
+            </section>
+        })}
         {move || {
             let q = q.get();
             groups.with_value(|groups| groups.iter().filter_map(|g| {
                 let rows: Vec<_> = g.roles.iter()
                     .filter(|r| matches(&q, g, &r.arn, &r.name))
-                    .map(|r| {
-                        let href = format!("/roles/{}/{}", r.account_id, r.name);
-                        view! {
-                            <li class="role-row" data-arn=r.arn.clone()>
-                                <a href=href class="role-name">{r.name.clone()}</a>
-                                <code class="arn">{r.arn.clone()}</code>
-                                {if r.cli_only {
-                                    view! { <span class="pill">"CLI only"</span> }.into_any()
-                                } else {
-                                    // rel=external: a server route, not a client-side page.
-                                    view! {
-                                        <a class="button small signin" rel="external"
-                                            href=format!("/role/{}/{}", r.account_id, r.name)>"Console"</a>
-                                    }.into_any()
-                                }}
-                            </li>
-                        }
-                    })
+                    .map(|r| role_row(r, creds))
                     .collect();
                 (!rows.is_empty()).then(|| view! {
                     <section class="account card">
@@ -91,6 +112,42 @@ fn RoleGroups(groups: Vec<AccountRolesView>, q: ReadSignal<String>) -> impl Into
         }}
     }
     .into_any()
+}
+
+/// Shows the credentials just issued, as export lines for the chosen shell.
+#[component]
+fn CredentialsPanel(creds: ServerAction<RoleCredentials>) -> impl IntoView {
+    let (shell, set_shell) = signal(Shell::Posix);
+    // The panel shows the latest issue until the user closes it.
+    let (closed_at, set_closed_at) = signal(0usize);
+    let hidden = move || creds.version().get() <= closed_at.get();
+    view! {
+        {move || match (creds.value().get(), hidden()) {
+            (Some(Ok(c)), false) => {
+                let c: CredentialsView = c;
+                view! {
+                    <section class="card credentials" role="dialog" aria-label="Credentials">
+                        <div class="page-head">
+                            <div>
+                                <h2>"Credentials for " <code>{c.role_arn.clone()}</code></h2>
+                                <p class="muted">{format!("Valid until {}. Paste into a terminal.", c.expiration)}</p>
+                            </div>
+                            <button type="button" on:click=move |_| set_closed_at.set(creds.version().get_untracked())>"Close"</button>
+                        </div>
+                        <div class="tabs">
+                            {Shell::ALL.into_iter().map(|s| view! {
+                                <button type="button" class:active=move || shell.get() == s
+                                    on:click=move |_| set_shell.set(s)>{s.label()}</button>
+                            }).collect_view()}
+                        </div>
+                        <pre class="policy"><code data-testid="export-lines">{move || export_lines(shell.get(), &c.access_key_id, &c.secret_access_key, &c.session_token)}</code></pre>
+                    </section>
+                }.into_any()
+            }
+            (Some(Err(e)), false) => view! { <ErrorBox err=e/> }.into_any(),
+            _ => ().into_any(),
+        }}
+    }
 }
 
 #[component]

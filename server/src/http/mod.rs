@@ -37,6 +37,19 @@ pub async fn session_layer(State(s): State<Services>, mut req: Request, next: Ne
             None
         }
     };
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+    let user_agent = req
+        .headers()
+        .get(http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.chars().take(256).collect());
+    req.extensions_mut().insert(app::ports::ClientMeta {
+        ip: peer,
+        user_agent,
+    });
     req.extensions_mut().insert(CurrentUser(user));
     next.run(req).await
 }

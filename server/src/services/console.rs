@@ -81,6 +81,11 @@ impl Services {
         )
         .await
         .map_err(db_error)?;
+        if result.is_ok() {
+            db::audit::touch_recent_role(&mut conn, &user.id, &role.to_string())
+                .await
+                .map_err(db_error)?;
+        }
         result
     }
 

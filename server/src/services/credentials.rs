@@ -89,6 +89,11 @@ impl Services {
         )
         .await
         .map_err(db_error)?;
+        if result.is_ok() {
+            db::audit::touch_recent_role(&mut conn, &user.id, &role.arn().to_string())
+                .await
+                .map_err(db_error)?;
+        }
         result.map_err(super::aws_error)
     }
 }

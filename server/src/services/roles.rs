@@ -11,9 +11,12 @@ pub struct RoleService(pub Services);
 
 #[async_trait]
 impl app::ports::RolePort for RoleService {
-    async fn list_eligible_roles(&self, user: &User) -> Result<Vec<AccountRolesView>, AppError> {
+    async fn list_eligible_roles(&self, user: &User) -> Result<RolesHomeView, AppError> {
         let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
         let keys = db::roles::list_keys(&mut conn).await.map_err(db_error)?;
+        let recent_arns = db::audit::recent_roles(&mut conn, &user.id, 5)
+            .await
+            .map_err(db_error)?;
         let mut out: Vec<AccountRolesView> = Vec::new();
         for k in keys {
             let Some(access) = self.0.eligibility.access(user, &k.arn) else {
@@ -35,7 +38,41 @@ impl app::ports::RolePort for RoleService {
                 }),
             }
         }
-        Ok(out)
+        let all: Vec<&RoleSummaryView> = out.iter().flat_map(|g| g.roles.iter()).collect();
+        let recent = recent_arns
+            .iter()
+            .filter_map(|arn| all.iter().find(|r| &r.arn == arn).map(|r| (*r).clone()))
+            .collect();
+        Ok(RolesHomeView {
+            recent,
+            accounts: out,
+        })
+    }
+
+    async fn issue_credentials(
+        &self,
+        user: &User,
+        role: &app::domain::RoleArn,
+        client: &app::ports::ClientMeta,
+    ) -> Result<CredentialsView, AppError> {
+        let client = super::credentials::ClientInfo {
+            ip: client.ip.clone(),
+            user_agent: client.user_agent.clone(),
+        };
+        let eligible = self
+            .0
+            .authorize_role(user, &role.to_string(), &client)
+            .await?;
+        let c = self.0.vend_credentials(user, &eligible, &client).await?;
+        Ok(CredentialsView {
+            role_arn: role.to_string(),
+            access_key_id: c.access_key_id,
+            secret_access_key: c.secret_access_key,
+            session_token: c.session_token,
+            expiration: c
+                .expiration
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        })
     }
 
     async fn get_role(
