@@ -87,6 +87,7 @@ pub struct Ports {
     pub inventory: Arc<dyn InventoryPort>,
     pub sync: Arc<dyn SyncPort>,
     pub tokens: Arc<dyn TokenPort>,
+    pub audit: Arc<dyn AuditPort>,
 }
 
 #[async_trait]
@@ -131,4 +132,27 @@ pub trait TokenPort: Send + Sync {
         user: &User,
         id: &crate::domain::ids::TokenId,
     ) -> Result<(), AppError>;
+}
+
+/// Filters for the audit log; all optional. `before` pages backwards by id.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    /// Substring of the target (role ARN, account id...).
+    pub target: Option<String>,
+    pub account: Option<AccountId>,
+    /// RFC 3339 or YYYY-MM-DD bounds.
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub before: Option<i64>,
+}
+
+#[async_trait]
+pub trait AuditPort: Send + Sync {
+    async fn list_audit(
+        &self,
+        admin: &Admin,
+        filter: &AuditFilter,
+    ) -> Result<Vec<AuditEventView>, AppError>;
 }

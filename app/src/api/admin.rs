@@ -55,3 +55,60 @@ pub async fn set_account_enabled(account: String, enabled: bool) -> Result<(), A
         .await,
     )
 }
+
+/// The audit log, newest first, 100 at a time. `params` are the page's URL
+/// query (actor, action, target, account, since, until, before).
+#[server(endpoint = "audit")]
+pub async fn list_audit(
+    #[server(default)] params: std::collections::BTreeMap<String, String>,
+) -> Result<Vec<crate::views::AuditEventView>, AppError> {
+    crate::api::ctx::respond(
+        async move {
+            let ports = crate::api::ctx::ports()?;
+            let admin = crate::domain::Admin::check(&crate::api::ctx::current_user()?)?;
+            let get = |k: &str| {
+                params
+                    .get(k)
+                    .map(|v| v.trim().to_owned())
+                    .filter(|v| !v.is_empty())
+            };
+            let date = |k: &str| -> Result<Option<String>, AppError> {
+                match get(k) {
+                    None => Ok(None),
+                    Some(v)
+                        if v.len() >= 10 && v.as_bytes()[4] == b'-' && v.as_bytes()[7] == b'-' =>
+                    {
+                        Ok(Some(v))
+                    }
+                    Some(v) => Err(AppError::invalid(
+                        k,
+                        format!("{v:?} is not a date (YYYY-MM-DD or RFC 3339)"),
+                    )),
+                }
+            };
+            let filter = crate::ports::AuditFilter {
+                actor: get("actor"),
+                action: get("action"),
+                target: get("target"),
+                account: match get("account") {
+                    None => None,
+                    Some(a) => Some(
+                        crate::domain::AccountId::parse(&a)
+                            .map_err(|e| AppError::invalid("account", e.0))?,
+                    ),
+                },
+                since: date("since")?,
+                until: date("until")?,
+                before: match get("before") {
+                    None => None,
+                    Some(b) => Some(
+                        b.parse()
+                            .map_err(|_| AppError::invalid("before", "must be an event id"))?,
+                    ),
+                },
+            };
+            ports.audit.list_audit(&admin, &filter).await
+        }
+        .await,
+    )
+}

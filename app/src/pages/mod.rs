@@ -1,5 +1,6 @@
 //! Routes and the page frame. One module per area.
 pub mod admin;
+pub mod audit;
 pub mod login;
 pub mod requests;
 pub mod resources;
@@ -54,6 +55,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/resources") view=resources::ResourcesPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/resource") view=resources::ResourcePage ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/sync") view=admin::SyncPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/audit") view=audit::AuditPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/requests/:id") view=requests::RequestPage ssr=SsrMode::InOrder/>
                 </Routes>
@@ -102,7 +104,7 @@ fn Frame(children: Children) -> impl IntoView {
                                         {u.display_name.clone()}
                                         {u.is_admin.then(|| view! { <span class="pill">"admin"</span> })}
                                     </span>
-                                    {u.is_admin.then(|| view! { <A href="/admin/sync">"Sync"</A> })}
+                                    {u.is_admin.then(|| view! { <A href="/admin/sync">"Sync"</A> <A href="/admin/audit">"Audit"</A> })}
                                     <A href="/settings">"Settings"</A>
                                     <ActionForm action=sign_out attr:class="inline">
                                         <button type="submit" class="link">"Sign out"</button>

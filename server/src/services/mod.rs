@@ -1,4 +1,5 @@
 //! Implementations of `app::ports`, composed of db + aws + domain.
+pub mod audit;
 pub mod console;
 pub mod credentials;
 pub mod eligibility;
@@ -47,6 +48,7 @@ impl Services {
             inventory: Arc::new(inventory::InventoryService(self.clone())),
             sync: Arc::new(sync::SyncService(self.clone())),
             tokens: Arc::new(tokens::TokenService(self.clone())),
+            audit: Arc::new(audit::AuditService(self.clone())),
         }
     }
 }
