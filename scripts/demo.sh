@@ -29,4 +29,4 @@ cat <<MSG
   Stop with Ctrl-C. Weep-style API: POST /api/v1/get_credentials
 
 MSG
-exec "$CARGO_TARGET_DIR/debug/latchkey" --config config/demo.toml serve
+exec "$CARGO_TARGET_DIR/debug/latchkey" --config config/demo.toml server

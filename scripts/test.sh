@@ -46,7 +46,7 @@ psql "$PG_BASE/postgres" -qc "DROP DATABASE IF EXISTS latchkey_e2e WITH (FORCE)"
 DATABASE_URL=$PG_BASE/latchkey_e2e LATCHKEY__AWS__ENDPOINT_URL=http://127.0.0.1:$E2E_MOTO_PORT \
   LATCHKEY__SERVER__LISTEN=127.0.0.1:$E2E_PORT \
   LATCHKEY__CONSOLE__FEDERATION_URL=http://127.0.0.1:$E2E_PORT/dev/federation \
-  "$CARGO_TARGET_DIR/debug/latchkey" --config config/demo.toml serve >"$RUN/e2e-server.log" 2>&1 &
+  "$CARGO_TARGET_DIR/debug/latchkey" --config config/demo.toml server >"$RUN/e2e-server.log" 2>&1 &
 SERVER_PID=$!
 trap 'kill $SERVER_PID 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$E2E_PORT/readyz" >/dev/null && break; sleep 0.2; done

@@ -1,5 +1,6 @@
 //! Latchkey server: configuration, AWS, Postgres, services, jobs and HTTP.
 pub mod aws;
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod http;

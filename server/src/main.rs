@@ -26,12 +26,43 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the web server, the start-up sync and the scheduler (default).
-    Serve,
+    /// Run the web server, the start-up sync and the scheduler (the default).
+    Server,
     /// Apply database migrations and exit.
     Migrate,
     /// Sync every enabled account once and exit.
     Sync,
+    /// CLI: save the server URL and an API token (from Settings) for the commands below.
+    Login {
+        /// Latchkey's URL, e.g. https://latchkey.example.com
+        #[arg(long)]
+        server: String,
+        /// The token; read from standard input when absent.
+        #[arg(long)]
+        token: Option<String>,
+    },
+    /// CLI: list the roles you may use.
+    Roles,
+    /// CLI: print shell lines exporting credentials for ROLE (ARN or account/role).
+    Export {
+        role: String,
+        #[arg(long, default_value = "bash")]
+        shell: String,
+    },
+    /// CLI: credentials for ROLE in the AWS `credential_process` format.
+    CredentialProcess { role: String },
+    /// CLI: open the AWS console as ROLE (account/role) in the browser.
+    Console {
+        role: String,
+        #[arg(long)]
+        region: Option<String>,
+    },
+    /// CLI: serve ROLE's credentials locally for AWS_CONTAINER_CREDENTIALS_FULL_URI.
+    Serve {
+        role: String,
+        #[arg(long, default_value_t = 9091)]
+        port: u16,
+    },
 }
 
 #[tokio::main]
@@ -44,6 +75,30 @@ async fn main() -> ExitCode {
         )
         .init();
     let cli = Cli::parse();
+    let client = match &cli.command {
+        Some(Command::Login { server, token }) => {
+            Some(latchkey::cli::login(server, token.clone()).await)
+        }
+        Some(Command::Roles) => Some(latchkey::cli::roles().await),
+        Some(Command::Export { role, shell }) => Some(latchkey::cli::export(role, shell).await),
+        Some(Command::CredentialProcess { role }) => {
+            Some(latchkey::cli::credential_process(role).await)
+        }
+        Some(Command::Console { role, region }) => {
+            Some(latchkey::cli::console(role, region.as_deref()))
+        }
+        Some(Command::Serve { role, port }) => Some(latchkey::cli::serve(role, *port).await),
+        _ => None,
+    };
+    if let Some(r) = client {
+        return match r {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("latchkey: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let config = match Config::load(&cli.config) {
         Ok(c) => c,
         Err(e) => {
@@ -51,12 +106,12 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => latchkey::startup::serve(config).await,
-        Command::Migrate => latchkey::startup::build_services(config).await.map(|_| {
+    let result = match cli.command {
+        None | Some(Command::Server) => latchkey::startup::serve(config).await,
+        Some(Command::Migrate) => latchkey::startup::build_services(config).await.map(|_| {
             println!("migrations applied");
         }),
-        Command::Sync => match latchkey::startup::build_services(config).await {
+        Some(Command::Sync) => match latchkey::startup::build_services(config).await {
             Ok(s) => {
                 let results =
                     latchkey::jobs::sync::sync_all(&s, latchkey::jobs::sync::Trigger::Manual).await;
@@ -83,6 +138,8 @@ async fn main() -> ExitCode {
             }
             Err(e) => Err(e),
         },
+        // Client commands were handled above.
+        Some(_) => Ok(()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

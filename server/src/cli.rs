@@ -1,0 +1,268 @@
+//! Client subcommands of the `latchkey` binary (the Weep replacement):
+//! login, roles, export, credential-process, console, serve. One binary for
+//! server and CLI keeps distribution simple; the client only needs reqwest.
+use app::domain::shell::{export_lines, Shell};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+
+/// Saved by `latchkey login`: where the server is and the API token (0600).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ClientConfig {
+    pub server: String,
+    pub token: String,
+}
+
+pub type CliResult<T> = Result<T, String>;
+
+pub fn config_path() -> PathBuf {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("latchkey").join("cli.json")
+}
+
+pub fn load() -> CliResult<ClientConfig> {
+    let p = config_path();
+    let text = std::fs::read_to_string(&p).map_err(|_| {
+        format!(
+            "not logged in ({} missing): run `latchkey login`",
+            p.display()
+        )
+    })?;
+    serde_json::from_str(&text).map_err(|e| format!("{} is not valid: {e}", p.display()))
+}
+
+/// Stores the server and token, readable by the owner only.
+pub fn save(cfg: &ClientConfig) -> CliResult<PathBuf> {
+    let p = config_path();
+    if let Some(dir) = p.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let text = serde_json::to_string_pretty(cfg).map_err(|e| e.to_string())?;
+    #[cfg(unix)]
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&p)
+            .map_err(|e| format!("cannot write {}: {e}", p.display()))?;
+        f.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
+    }
+    #[cfg(not(unix))]
+    std::fs::write(&p, text).map_err(|e| e.to_string())?;
+    Ok(p)
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .user_agent(concat!("latchkey-cli/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .unwrap_or_default()
+}
+
+async fn check(resp: reqwest::Result<reqwest::Response>) -> CliResult<Value> {
+    let resp = resp.map_err(|e| format!("cannot reach the server: {}", e.without_url()))?;
+    let status = resp.status();
+    let body: Value = resp.json().await.unwrap_or(Value::Null);
+    if status.is_success() {
+        Ok(body)
+    } else {
+        Err(format!(
+            "{status}: {}",
+            body["message"].as_str().unwrap_or("request failed")
+        ))
+    }
+}
+
+pub async fn login(server: &str, token: Option<String>) -> CliResult<()> {
+    let server = server.trim_end_matches('/').to_owned();
+    let token = match token {
+        Some(t) => t,
+        None => {
+            eprintln!("Create a token at {server}/settings and paste it here:");
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .map_err(|e| e.to_string())?;
+            line.trim().to_owned()
+        }
+    };
+    let cfg = ClientConfig { server, token };
+    // Prove the token works before saving it.
+    check(
+        client()
+            .get(format!("{}/api/v1/get_roles", cfg.server))
+            .bearer_auth(&cfg.token)
+            .send()
+            .await,
+    )
+    .await?;
+    let p = save(&cfg)?;
+    println!(
+        "logged in to {}; token saved in {}",
+        cfg.server,
+        p.display()
+    );
+    Ok(())
+}
+
+pub async fn roles() -> CliResult<()> {
+    let cfg = load()?;
+    let v = check(
+        client()
+            .get(format!("{}/api/v2/get_roles", cfg.server))
+            .bearer_auth(&cfg.token)
+            .send()
+            .await,
+    )
+    .await?;
+    for r in v["data"].as_array().into_iter().flatten() {
+        println!(
+            "{}/{}\t{}{}",
+            r["account_friendly_name"].as_str().unwrap_or_default(),
+            r["role_name"].as_str().unwrap_or_default(),
+            r["arn"].as_str().unwrap_or_default(),
+            if r["cli_only"].as_bool() == Some(true) {
+                "\t(cli only)"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(())
+}
+
+/// Credentials for `role` (ARN or account/role) from the Weep-compatible API.
+pub async fn credentials(cfg: &ClientConfig, role: &str) -> CliResult<Value> {
+    let v = check(
+        client()
+            .post(format!("{}/api/v1/get_credentials", cfg.server))
+            .bearer_auth(&cfg.token)
+            .json(&json!({ "requested_role": role }))
+            .send()
+            .await,
+    )
+    .await?;
+    Ok(v["Credentials"].clone())
+}
+
+fn field(c: &Value, k: &str) -> String {
+    c[k].as_str().unwrap_or_default().to_owned()
+}
+
+fn rfc3339(epoch: i64) -> String {
+    chrono::DateTime::from_timestamp(epoch, 0)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+pub async fn export(role: &str, shell: &str) -> CliResult<()> {
+    let shell = match shell {
+        "bash" | "zsh" | "sh" => Shell::Posix,
+        "fish" => Shell::Fish,
+        "powershell" | "pwsh" => Shell::PowerShell,
+        other => {
+            return Err(format!(
+                "--shell {other:?}: use bash, zsh, fish or powershell"
+            ))
+        }
+    };
+    let c = credentials(&load()?, role).await?;
+    println!(
+        "{}",
+        export_lines(
+            shell,
+            &field(&c, "AccessKeyId"),
+            &field(&c, "SecretAccessKey"),
+            &field(&c, "SessionToken")
+        )
+    );
+    Ok(())
+}
+
+/// The `credential_process` protocol of ~/.aws/config.
+pub async fn credential_process(role: &str) -> CliResult<()> {
+    let c = credentials(&load()?, role).await?;
+    let out = json!({
+        "Version": 1,
+        "AccessKeyId": c["AccessKeyId"],
+        "SecretAccessKey": c["SecretAccessKey"],
+        "SessionToken": c["SessionToken"],
+        "Expiration": rfc3339(c["Expiration"].as_i64().unwrap_or_default()),
+    });
+    println!("{out}");
+    Ok(())
+}
+
+pub fn console(role: &str, region: Option<&str>) -> CliResult<()> {
+    let cfg = load()?;
+    // Both `account/role` and a full ARN map onto /role/{account}/{name}.
+    let mut url = format!("{}/role/{role}", cfg.server);
+    if let Some(r) = region {
+        url.push_str(&format!("?r={}", urlencoding::encode(r)));
+    }
+    // Opening needs the browser's session, so this hands the URL to it.
+    let opened = std::process::Command::new("xdg-open")
+        .arg(&url)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !opened {
+        println!("{url}");
+    }
+    Ok(())
+}
+
+/// A local ECS-style credential provider for one role on 127.0.0.1:`port`:
+/// credentials are cached and refreshed 5 minutes before they expire.
+pub async fn serve(role: &str, port: u16) -> CliResult<()> {
+    use std::sync::Arc;
+    use tokio::sync::Mutex;
+    let cfg = Arc::new(load()?);
+    let role = Arc::new(role.to_owned());
+    let cache: Arc<Mutex<Option<Value>>> = Arc::new(Mutex::new(None));
+    let handler = move || {
+        let (cfg, role, cache) = (cfg.clone(), role.clone(), cache.clone());
+        async move {
+            let mut slot = cache.lock().await;
+            let fresh = slot.as_ref().is_some_and(|c| {
+                c["Expiration"].as_i64().unwrap_or(0) > chrono::Utc::now().timestamp() + 300
+            });
+            if !fresh {
+                match credentials(&cfg, &role).await {
+                    Ok(c) => *slot = Some(c),
+                    Err(e) => {
+                        return (
+                            axum::http::StatusCode::BAD_GATEWAY,
+                            axum::Json(json!({ "message": e })),
+                        )
+                    }
+                }
+            }
+            let c = slot.clone().unwrap_or_default();
+            (
+                axum::http::StatusCode::OK,
+                axum::Json(json!({
+                    "AccessKeyId": c["AccessKeyId"],
+                    "SecretAccessKey": c["SecretAccessKey"],
+                    "Token": c["SessionToken"],
+                    "Expiration": rfc3339(c["Expiration"].as_i64().unwrap_or_default()),
+                })),
+            )
+        }
+    };
+    let app = axum::Router::new().route("/", axum::routing::get(handler));
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("export AWS_CONTAINER_CREDENTIALS_FULL_URI=http://{addr}/");
+    axum::serve(listener, app).await.map_err(|e| e.to_string())
+}

@@ -1,0 +1,182 @@
+//! The `latchkey` CLI against a running server: login (token saved 0600),
+//! roles, export, credential-process, and the local credential server.
+#![allow(clippy::unwrap_used)]
+mod common;
+
+use common::*;
+use latchkey::jobs::sync::{sync_all, Trigger};
+use serde_json::Value;
+use sqlx::PgPool;
+use std::process::{Command, Output};
+
+fn cli(home: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_latchkey"))
+        .args(args)
+        .env("XDG_CONFIG_HOME", home)
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn the_cli_logs_in_lists_roles_and_gets_credentials(pool: PgPool) {
+    let a = unique_account();
+    let s = services(pool.clone(), config(&[&a])).await;
+    let iam = iam(&s, &a).await;
+    create_role(&iam, "eng-dev", &[], &[]).await;
+    create_role(&iam, "prod-admin", &[], &[]).await;
+    sync_all(&s, Trigger::Manual).await;
+    let base = spawn_http(s).await;
+    let eng = signed_in(&base, ENGINEER).await;
+    let t: Value = eng
+        .post(format!("{base}/api/create_token"))
+        .form(&[("name", "cli")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = t["token"].as_str().unwrap().to_owned();
+    let home = std::env::temp_dir().join(format!("latchkey-cli-{}", uuid::Uuid::new_v4()));
+    let (base2, home2) = (base.clone(), home.clone());
+    let run = move |args: Vec<String>| {
+        let home = home2.clone();
+        tokio::task::spawn_blocking(move || {
+            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            cli(&home, &refs)
+        })
+    };
+
+    // Not logged in yet: a clear error.
+    let out = run(vec!["roles".into()]).await.unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("latchkey login"));
+    // A bad token is refused and not saved.
+    let out = run(vec![
+        "login".into(),
+        "--server".into(),
+        base2.clone(),
+        "--token".into(),
+        "lk_bad".into(),
+    ])
+    .await
+    .unwrap();
+    assert!(!out.status.success());
+    stdout(
+        &run(vec![
+            "login".into(),
+            "--server".into(),
+            base2.clone(),
+            "--token".into(),
+            token.clone(),
+        ])
+        .await
+        .unwrap(),
+    );
+    let saved = home.join("latchkey").join("cli.json");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&saved).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+
+    let roles = stdout(&run(vec!["roles".into()]).await.unwrap());
+    assert!(
+        roles.contains(&format!("acct0/eng-dev\tarn:aws:iam::{a}:role/eng-dev")),
+        "{roles}"
+    );
+    assert!(!roles.contains("prod-admin"));
+
+    let lines = stdout(
+        &run(vec!["export".into(), "acct0/eng-dev".into()])
+            .await
+            .unwrap(),
+    );
+    assert!(
+        lines.starts_with("export AWS_ACCESS_KEY_ID='ASIA"),
+        "{lines}"
+    );
+    let fish = stdout(
+        &run(vec![
+            "export".into(),
+            "acct0/eng-dev".into(),
+            "--shell".into(),
+            "fish".into(),
+        ])
+        .await
+        .unwrap(),
+    );
+    assert!(fish.starts_with("set -gx AWS_ACCESS_KEY_ID"));
+
+    let cp: Value = serde_json::from_str(&stdout(
+        &run(vec![
+            "credential-process".into(),
+            format!("arn:aws:iam::{a}:role/eng-dev"),
+        ])
+        .await
+        .unwrap(),
+    ))
+    .unwrap();
+    assert_eq!(cp["Version"], 1);
+    assert!(cp["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
+    assert!(cp["Expiration"].as_str().unwrap().ends_with('Z'));
+
+    let denied = run(vec![
+        "export".into(),
+        format!("arn:aws:iam::{a}:role/prod-admin"),
+    ])
+    .await
+    .unwrap();
+    assert!(!denied.status.success());
+    assert!(String::from_utf8_lossy(&denied.stderr).contains("403"));
+
+    // The local credential server caches until shortly before expiry.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_latchkey"))
+        .args(["serve", "acct0/eng-dev", "--port", &port.to_string()])
+        .env("XDG_CONFIG_HOME", &home)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}/");
+    let mut first = Value::Null;
+    for _ in 0..100 {
+        if let Ok(r) = reqwest::get(&url).await {
+            first = r.json().await.unwrap();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let second: Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(
+        first["AccessKeyId"].as_str().unwrap().starts_with("ASIA"),
+        "{first}"
+    );
+    assert_eq!(
+        first["AccessKeyId"], second["AccessKeyId"],
+        "served from the cache"
+    );
+    let issued: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE action = 'credentials.issue' AND outcome = 'success'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(issued, 4, "export x2, credential-process, serve (once)");
+    let _ = std::fs::remove_dir_all(&home);
+}
