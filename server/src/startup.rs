@@ -67,6 +67,8 @@ pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
             services,
             http::session_layer,
         ))
+        // Outermost: refuse cross-origin cookie-authenticated writes first.
+        .layer(axum::middleware::from_fn(http::csrf::csrf_layer))
         .with_state(leptos_options)
 }
 

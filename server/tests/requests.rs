@@ -304,3 +304,37 @@ async fn requesters_see_their_own_requests_only(pool: PgPool) {
         .unwrap();
     assert_eq!(mine[0]["status"], "pending");
 }
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn a_cross_origin_post_with_the_session_cookie_is_refused(pool: PgPool) {
+    let (s, _a, arn) = setup(&pool).await;
+    let base = spawn_http(s).await;
+    let eng = signed_in(&base, ENGINEER).await;
+    let form = [
+        ("role_arn", arn.as_str()),
+        ("policy_name", "x"),
+        ("policy", POLICY),
+        ("justification", "Cross-site forgery attempt"),
+    ];
+    let r = eng
+        .post(format!("{base}/api/create_request"))
+        .header("origin", "https://evil.example.com")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(count(&pool, "requests").await, 0, "nothing stored");
+    let r = eng
+        .post(format!("{base}/api/create_request"))
+        .header("origin", base.as_str())
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_success(),
+        "same origin is fine: {}",
+        r.status()
+    );
+}

@@ -1,6 +1,7 @@
 //! Plain HTTP endpoints next to the Leptos app: health, the Weep-compatible
 //! API, and the session middleware that resolves the signed-in user.
 pub mod console;
+pub mod csrf;
 pub mod csv;
 pub mod federation_stub;
 pub mod health;
