@@ -40,20 +40,39 @@ pub async fn create(
     Ok(())
 }
 
-/// The owner of a live token; marks it used.
+/// The owner of a live token. Marks it used, at most once a minute, so a busy
+/// CLI does not pay a write per call.
 pub async fn use_token(
     conn: &mut PgConnection,
     token_hash: &str,
 ) -> Result<Option<TokenOwner>, sqlx::Error> {
-    super::optional(
-        sqlx::query_as(
-            "UPDATE api_tokens SET last_used_at = now() WHERE token_hash = $1 AND revoked_at IS NULL
-             RETURNING user_id, display_name, groups",
+    let row: Option<(TokenOwner, bool)> = super::optional(
+        sqlx::query_as::<_, (String, String, Vec<String>, bool)>(
+            "SELECT user_id, display_name, groups,
+                    (last_used_at IS NULL OR last_used_at < now() - interval '1 minute') AS stale
+             FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
         )
         .bind(token_hash)
-        .fetch_one(conn)
+        .fetch_one(&mut *conn)
         .await,
-    )
+    )?
+    .map(|(user_id, display_name, groups, stale)| {
+        (
+            TokenOwner {
+                user_id,
+                display_name,
+                groups,
+            },
+            stale,
+        )
+    });
+    if let Some((_, true)) = &row {
+        sqlx::query("UPDATE api_tokens SET last_used_at = now() WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(conn)
+            .await?;
+    }
+    Ok(row.map(|(owner, _)| owner))
 }
 
 pub async fn list(conn: &mut PgConnection, user_id: &str) -> Result<Vec<TokenRow>, sqlx::Error> {

@@ -71,7 +71,8 @@ impl Services {
             self.config.aws.credential_duration_secs,
         )
         .await;
-        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        // The audit row and the recent-roles mark commit together (one fsync).
+        let mut conn = self.pool.begin().await.map_err(db_error)?;
         db::audit::record(
             &mut conn,
             AuditEvent {
@@ -94,6 +95,7 @@ impl Services {
                 .await
                 .map_err(db_error)?;
         }
+        conn.commit().await.map_err(db_error)?;
         result.map_err(super::aws_error)
     }
 }

@@ -1,0 +1,254 @@
+//! Credentials endpoint benchmark: 50 concurrent clients calling
+//! POST /api/v1/get_credentials (token auth, eligibility, STS AssumeRole via
+//! moto, audit row), against 50 concurrent bare STS AssumeRole calls, so the
+//! difference is Latchkey's overhead.
+//!
+//! Run: `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
+//!   LATCHKEY_TEST_MOTO_URL=http://127.0.0.1:5100 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
+//!   cargo bench -p server --bench credentials`
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use latchkey::aws::Aws;
+use latchkey::config::Config;
+use latchkey::services::Services;
+use serde_json::json;
+use sqlx::postgres::PgPoolOptions;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const CLIENTS: usize = 50;
+const PER_CLIENT: usize = 20;
+
+fn pct(lat: &[Duration], p: f64) -> f64 {
+    lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)].as_secs_f64() * 1000.0
+}
+
+fn report(label: &str, lat: &[Duration], wall: Duration) {
+    println!(
+        "{label:<34} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>9.0}",
+        pct(lat, 0.5),
+        pct(lat, 0.95),
+        pct(lat, 0.99),
+        pct(lat, 1.0),
+        lat.len() as f64 / wall.as_secs_f64()
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+    let server = base
+        .rsplit_once('/')
+        .map(|x| x.0)
+        .unwrap_or(&base)
+        .to_owned();
+    let moto =
+        std::env::var("LATCHKEY_TEST_MOTO_URL").unwrap_or_else(|_| "http://127.0.0.1:5100".into());
+    let admin = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&format!("{server}/postgres"))
+        .await
+        .unwrap();
+    sqlx::query("DROP DATABASE IF EXISTS latchkey_bench_creds WITH (FORCE)")
+        .execute(&admin)
+        .await
+        .unwrap();
+    sqlx::query("CREATE DATABASE latchkey_bench_creds")
+        .execute(&admin)
+        .await
+        .unwrap();
+    let pool = PgPoolOptions::new()
+        .max_connections(20)
+        .connect(&format!("{server}/latchkey_bench_creds"))
+        .await
+        .unwrap();
+    latchkey::db::MIGRATOR.run(&pool).await.unwrap();
+
+    let account = format!(
+        "{}",
+        700_000_000_000u64 + (std::process::id() as u64 % 1_000_000)
+    );
+    let cfg = Config::from_toml(
+        &format!(
+            r#"
+            [database]
+            url = "unused"
+            [aws]
+            endpoint_url = "{moto}"
+            spoke_role_name = "LatchkeySpoke"
+            [[accounts]]
+            id = "{account}"
+            name = "bench"
+            [auth]
+            dev_mode = true
+            [[auth.dev_users]]
+            id = "bench@example.com"
+            display_name = "Bench"
+            groups = ["engineers"]
+            [[eligibility]]
+            group = "engineers"
+            roles = ["arn:aws:iam::*:role/eng-*"]
+            "#
+        ),
+        std::iter::empty(),
+    )
+    .unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    latchkey::db::accounts::upsert_from_config(
+        &mut conn,
+        &[(account.clone(), "bench".into(), true)],
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    let aws = Aws::new(&cfg.aws).await;
+    let s = Services::new(pool.clone(), aws, Arc::new(cfg));
+    let acct = app::domain::AccountId::parse(&account).unwrap();
+    let iam = s.aws.spoke_iam(&acct).await.unwrap();
+    let _ = iam
+        .create_role()
+        .role_name("eng-bench")
+        .assume_role_policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#)
+        .send()
+        .await;
+    latchkey::jobs::sync::sync_all(&s, latchkey::jobs::sync::Trigger::Manual).await;
+    let user = app::domain::User {
+        id: "bench@example.com".into(),
+        display_name: "Bench".into(),
+        groups: vec!["engineers".into()],
+        is_admin: false,
+    };
+    let token = s
+        .ports()
+        .tokens
+        .create_token(&user, "bench")
+        .await
+        .unwrap()
+        .token;
+
+    let opts = leptos_config::get_configuration(Some(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../Leptos.toml"
+    )))
+    .unwrap()
+    .leptos_options;
+    let app = latchkey::startup::router(s.clone(), opts);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    let url = format!("http://{addr}/api/v1/get_credentials");
+    let role = format!("arn:aws:iam::{account}:role/eng-bench");
+    let http = reqwest::Client::new();
+    // Warm up: connections and caches.
+    for _ in 0..5 {
+        let r = http
+            .post(&url)
+            .bearer_auth(&token)
+            .json(&json!({ "requested_role": role }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+
+    for clients in [1usize, CLIENTS] {
+        measure(clients, &http, &url, &token, &role, &s).await;
+    }
+    let issued: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE action = 'credentials.issue'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    println!("audit rows written: {issued}");
+}
+
+async fn measure(
+    clients: usize,
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    role: &str,
+    s: &Services,
+) {
+    println!("\n== credentials: {clients} concurrent client(s) x {PER_CLIENT} calls (moto on the same 2 cores) ==");
+    println!(
+        "{:<34} {:>8} {:>8} {:>8} {:>8} {:>9}",
+        "", "p50 ms", "p95 ms", "p99 ms", "max ms", "calls/s"
+    );
+    let t = Instant::now();
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..clients {
+        let (http, url, token, role) = (
+            http.clone(),
+            url.to_owned(),
+            token.to_owned(),
+            role.to_owned(),
+        );
+        set.spawn(async move {
+            let mut lat = Vec::new();
+            for _ in 0..PER_CLIENT {
+                let t = Instant::now();
+                let r = http
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&json!({ "requested_role": role }))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 200);
+                let _ = r.bytes().await;
+                lat.push(t.elapsed());
+            }
+            lat
+        });
+    }
+    let mut api = Vec::new();
+    while let Some(r) = set.join_next().await {
+        api.extend(r.unwrap());
+    }
+    let api_wall = t.elapsed();
+    api.sort();
+
+    let sts = s.aws.hub_sts();
+    let t = Instant::now();
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..clients {
+        let (sts, role) = (sts.clone(), role.to_owned());
+        set.spawn(async move {
+            let mut lat = Vec::new();
+            for _ in 0..PER_CLIENT {
+                let t = Instant::now();
+                sts.assume_role()
+                    .role_arn(&role)
+                    .role_session_name("bench")
+                    .send()
+                    .await
+                    .unwrap();
+                lat.push(t.elapsed());
+            }
+            lat
+        });
+    }
+    let mut raw = Vec::new();
+    while let Some(r) = set.join_next().await {
+        raw.extend(r.unwrap());
+    }
+    let raw_wall = t.elapsed();
+    raw.sort();
+    report("POST /api/v1/get_credentials", &api, api_wall);
+    report("bare STS AssumeRole (moto)", &raw, raw_wall);
+    println!(
+        "{:<34} {:>8.1} {:>8} {:>8.1}",
+        "overhead (API - STS)",
+        pct(&api, 0.5) - pct(&raw, 0.5),
+        "",
+        pct(&api, 0.99) - pct(&raw, 0.99)
+    );
+}
