@@ -197,3 +197,61 @@ async fn anonymous_callers_get_401_and_roles_list_only_eligible_arns(pool: PgPoo
         200
     );
 }
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn role_tags_make_roles_eligible_for_the_groups_they_name(pool: PgPool) {
+    let a = unique_account();
+    let s = services(pool.clone(), config(&[&a])).await;
+    let iam = iam(&s, &a).await;
+    create_role(
+        &iam,
+        "reports",
+        &[],
+        &[("latchkey-authorized", "finance:engineers")],
+    )
+    .await;
+    create_role(
+        &iam,
+        "batch",
+        &[],
+        &[("latchkey-authorized-cli-only", "engineers")],
+    )
+    .await;
+    create_role(&iam, "other", &[], &[("latchkey-authorized", "finance")]).await;
+    sync_all(&s, Trigger::Manual).await;
+    let base = spawn_http(s).await;
+    let eng = signed_in(&base, ENGINEER).await;
+    let roles: Vec<String> = eng
+        .get(format!("{base}/api/v1/get_roles?all=true"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        roles,
+        [
+            format!("arn:aws:iam::{a}:role/batch"),
+            format!("arn:aws:iam::{a}:role/reports")
+        ]
+    );
+    let console_only: Vec<String> = eng
+        .get(format!("{base}/api/v1/get_roles"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(console_only, [format!("arn:aws:iam::{a}:role/reports")]);
+    for (role, status) in [("reports", 200), ("batch", 200), ("other", 403)] {
+        let r = eng
+            .post(format!("{base}/api/v1/get_credentials"))
+            .json(&json!({ "requested_role": format!("arn:aws:iam::{a}:role/{role}") }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), status, "{role}");
+    }
+}

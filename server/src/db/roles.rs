@@ -27,6 +27,7 @@ pub struct RoleKey {
     pub account_id: String,
     pub account_name: String,
     pub name: String,
+    pub tags: Value,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -87,7 +88,7 @@ pub async fn replace_account_roles(
 /// Every cached role in an enabled account (for eligibility matching).
 pub async fn list_keys(conn: &mut PgConnection) -> Result<Vec<RoleKey>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT r.arn, r.account_id, a.name AS account_name, r.name
+        "SELECT r.arn, r.account_id, a.name AS account_name, r.name, r.tags
          FROM roles r JOIN accounts a USING (account_id)
          WHERE a.enabled ORDER BY a.name, r.name",
     )

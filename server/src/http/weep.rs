@@ -136,7 +136,7 @@ pub async fn get_roles(
         Ok(keys) => {
             let arns: Vec<String> = keys
                 .into_iter()
-                .filter(|k| match s.eligibility.access(&user, &k.arn) {
+                .filter(|k| match s.eligibility.access(&user, &k.arn, &k.tags) {
                     Some(Access::Full) => true,
                     Some(Access::CliOnly) => q.all,
                     None => false,
@@ -172,7 +172,7 @@ pub async fn get_roles_v2(
             let data: Vec<serde_json::Value> = keys
                 .into_iter()
                 .filter_map(|k| {
-                    let access = s.eligibility.access(&user, &k.arn)?;
+                    let access = s.eligibility.access(&user, &k.arn, &k.tags)?;
                     Some(json!({
                         "arn": k.arn,
                         "account_id": k.account_id,

@@ -96,7 +96,19 @@ impl Services {
         region: Option<&str>,
         redirect: Option<&str>,
     ) -> Result<String, AppError> {
-        match self.eligibility.check(user, role).map(|e| e.access()) {
+        let tags = {
+            let mut conn = self.pool.acquire().await.map_err(db_error)?;
+            db::roles::get_by_arn(&mut conn, &role.to_string())
+                .await
+                .map_err(db_error)?
+                .map(|r| r.tags)
+                .ok_or_else(|| AppError::NotFound(format!("role {role}")))?
+        };
+        match self
+            .eligibility
+            .check(user, role, &tags)
+            .map(|e| e.access())
+        {
             Some(Access::Full) => {}
             Some(Access::CliOnly) => {
                 return Err(AppError::Forbidden(format!(

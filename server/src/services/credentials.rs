@@ -26,16 +26,15 @@ impl Services {
         let arn =
             RoleArn::parse(requested).map_err(|e| AppError::invalid("requested_role", e.0))?;
         let mut conn = self.pool.acquire().await.map_err(db_error)?;
-        let known = db::roles::get_by_arn(&mut conn, &arn.to_string())
+        let cached = db::roles::get_by_arn(&mut conn, &arn.to_string())
             .await
-            .map_err(db_error)?
-            .is_some();
-        let decision = if !known {
-            Err(AppError::NotFound(format!("role {arn}")))
-        } else {
-            self.eligibility
-                .check(user, &arn)
-                .ok_or_else(|| AppError::Forbidden(format!("you are not authorized to use {arn}")))
+            .map_err(db_error)?;
+        let decision = match cached {
+            None => Err(AppError::NotFound(format!("role {arn}"))),
+            Some(row) => self
+                .eligibility
+                .check(user, &arn, &row.tags)
+                .ok_or_else(|| AppError::Forbidden(format!("you are not authorized to use {arn}"))),
         };
         if let Err(e) = &decision {
             db::audit::record(

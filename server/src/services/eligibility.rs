@@ -40,8 +40,11 @@ impl Eligibility {
         }
     }
 
-    /// The best access `user` has to `role_arn`, if any.
-    pub fn access(&self, user: &User, role_arn: &str) -> Option<Access> {
+    /// The best access `user` has to `role_arn`, if any, from the config's
+    /// rules and the role's own tags (`tags` as cached: `[{"key","value"}]`):
+    /// `latchkey-authorized` (console and CLI) and `latchkey-authorized-cli-only`,
+    /// each a `:`-separated list of groups (or user ids).
+    pub fn access(&self, user: &User, role_arn: &str, tags: &serde_json::Value) -> Option<Access> {
         let mut best = None;
         for r in &self.rules {
             let applies = r.group.as_deref().is_some_and(|g| user.in_group(g))
@@ -53,13 +56,49 @@ impl Eligibility {
                 best = Some(Access::CliOnly);
             }
         }
+        let tag = |key: &str| {
+            tags.as_array()
+                .into_iter()
+                .flatten()
+                .filter(|t| t["key"].as_str() == Some(key))
+                .filter_map(|t| t["value"].as_str())
+                .any(|v| {
+                    v.split(':')
+                        .map(str::trim)
+                        .any(|g| !g.is_empty() && (user.in_group(g) || g == user.id))
+                })
+        };
+        if tag(TAG_AUTHORIZED) {
+            return Some(Access::Full);
+        }
+        if tag(TAG_AUTHORIZED_CLI_ONLY) {
+            best = Some(Access::CliOnly);
+        }
         best
     }
+
+    pub fn check(
+        &self,
+        user: &User,
+        arn: &app::domain::RoleArn,
+        tags: &serde_json::Value,
+    ) -> Option<EligibleRole> {
+        self.access(user, &arn.to_string(), tags)
+            .map(|access| EligibleRole {
+                arn: arn.clone(),
+                access,
+            })
+    }
 }
+
+/// Role tags that grant use of the role to the groups they list.
+pub const TAG_AUTHORIZED: &str = "latchkey-authorized";
+pub const TAG_AUTHORIZED_CLI_ONLY: &str = "latchkey-authorized-cli-only";
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn elig() -> Eligibility {
         let cfg = crate::config::Config::from_toml(
@@ -99,16 +138,57 @@ mod tests {
         let e = elig();
         let u = user("e@example.com", &["engineers"]);
         assert_eq!(
-            e.access(&u, "arn:aws:iam::222222222222:role/demo-reader"),
+            e.access(&u, "arn:aws:iam::222222222222:role/demo-reader", &json!([])),
             Some(Access::Full)
         );
         assert_eq!(
-            e.access(&u, "arn:aws:iam::333333333333:role/demo-reader"),
+            e.access(&u, "arn:aws:iam::333333333333:role/demo-reader", &json!([])),
             None
         );
         assert_eq!(
-            e.access(&u, "arn:aws:iam::222222222222:role/prod-admin"),
+            e.access(&u, "arn:aws:iam::222222222222:role/prod-admin", &json!([])),
             None
+        );
+    }
+
+    #[test]
+    fn role_tags_grant_their_groups() {
+        let e = elig();
+        let u = user("x@example.com", &["analysts"]);
+        let arn = "arn:aws:iam::444444444444:role/reports";
+        assert_eq!(e.access(&u, arn, &json!([])), None);
+        assert_eq!(
+            e.access(
+                &u,
+                arn,
+                &json!([{ "key": "latchkey-authorized", "value": "finance:analysts" }])
+            ),
+            Some(Access::Full)
+        );
+        assert_eq!(
+            e.access(
+                &u,
+                arn,
+                &json!([{ "key": "latchkey-authorized-cli-only", "value": "analysts" }])
+            ),
+            Some(Access::CliOnly)
+        );
+        assert_eq!(
+            e.access(
+                &u,
+                arn,
+                &json!([{ "key": "latchkey-authorized", "value": "analysts-team" }])
+            ),
+            None,
+            "whole group names only"
+        );
+        assert_eq!(
+            e.access(
+                &u,
+                arn,
+                &json!([{ "key": "latchkey-authorized", "value": "x@example.com" }])
+            ),
+            Some(Access::Full)
         );
     }
 
@@ -117,13 +197,16 @@ mod tests {
         let e = elig();
         let d = user("d@example.com", &["data"]);
         assert_eq!(
-            e.access(&d, "arn:aws:iam::333333333333:role/etl"),
+            e.access(&d, "arn:aws:iam::333333333333:role/etl", &json!([])),
             Some(Access::CliOnly)
         );
-        assert_eq!(e.access(&d, "arn:aws:iam::333333333333:role/etl2"), None);
+        assert_eq!(
+            e.access(&d, "arn:aws:iam::333333333333:role/etl2", &json!([])),
+            None
+        );
         let ops = user("ops@example.com", &[]);
         assert_eq!(
-            e.access(&ops, "arn:aws:iam::444444444444:role/anything"),
+            e.access(&ops, "arn:aws:iam::444444444444:role/anything", &json!([])),
             Some(Access::Full)
         );
     }
@@ -142,15 +225,5 @@ impl EligibleRole {
     }
     pub fn access(&self) -> Access {
         self.access
-    }
-}
-
-impl Eligibility {
-    pub fn check(&self, user: &User, arn: &app::domain::RoleArn) -> Option<EligibleRole> {
-        self.access(user, &arn.to_string())
-            .map(|access| EligibleRole {
-                arn: arn.clone(),
-                access,
-            })
     }
 }

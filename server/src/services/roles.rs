@@ -19,7 +19,7 @@ impl app::ports::RolePort for RoleService {
             .map_err(db_error)?;
         let mut out: Vec<AccountRolesView> = Vec::new();
         for k in keys {
-            let Some(access) = self.0.eligibility.access(user, &k.arn) else {
+            let Some(access) = self.0.eligibility.access(user, &k.arn, &k.tags) else {
                 continue;
             };
             let role = RoleSummaryView {
@@ -86,7 +86,7 @@ impl app::ports::RolePort for RoleService {
             .await
             .map_err(db_error)?
             .ok_or_else(|| AppError::NotFound(format!("role {name} in account {account}")))?;
-        let eligible = self.0.eligibility.access(user, &r.arn).is_some();
+        let eligible = self.0.eligibility.access(user, &r.arn, &r.tags).is_some();
         Ok(role_view(r, eligible))
     }
 }
