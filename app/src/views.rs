@@ -69,6 +69,15 @@ pub struct RoleDetailView {
     pub tags: Vec<(String, String)>,
     pub synced_at: String,
     pub eligible: bool,
+    /// Who may use the role and why: filled for administrators only.
+    pub grants: Vec<GrantView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GrantView {
+    pub principal: String,
+    pub cli_only: bool,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -254,4 +254,49 @@ async fn role_tags_make_roles_eligible_for_the_groups_they_name(pool: PgPool) {
             .unwrap();
         assert_eq!(r.status(), status, "{role}");
     }
+    // Administrators see who may use a role and why; engineers do not.
+    let admin = signed_in(&base, ADMIN).await;
+    let detail: Value = admin
+        .post(format!("{base}/api/role"))
+        .form(&[("account", a.as_str()), ("name", "reports")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let grants: Vec<(String, String)> = detail["grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["principal"].as_str().unwrap().to_owned(),
+                g["reason"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        grants,
+        [
+            (
+                "group or user finance".to_string(),
+                "role tag latchkey-authorized".to_string()
+            ),
+            (
+                "group or user engineers".to_string(),
+                "role tag latchkey-authorized".to_string()
+            ),
+        ]
+    );
+    let mine: Value = eng
+        .post(format!("{base}/api/role"))
+        .form(&[("account", a.as_str()), ("name", "reports")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(mine["grants"].as_array().unwrap().is_empty());
 }

@@ -214,6 +214,18 @@ fn RoleDetail(role: RoleDetailView) -> impl IntoView {
                 }}
                 <h2>"Trust policy"</h2>
                 <PolicyBlock json=role.trust_policy.clone()/>
+                {(!role.grants.is_empty()).then(|| view! {
+                    <h2>"Who may use this role"</h2>
+                    <table class="tags grants"><tbody>
+                        {role.grants.iter().map(|g| view! {
+                            <tr>
+                                <th>{g.principal.clone()}</th>
+                                <td>{if g.cli_only { "CLI only" } else { "console and CLI" }}</td>
+                                <td class="muted small">{g.reason.clone()}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody></table>
+                })}
                 <h2>"Tags"</h2>
                 {if tags.is_empty() {
                     view! { <p class="muted">"None"</p> }.into_any()

@@ -91,6 +91,66 @@ impl Eligibility {
     }
 }
 
+/// One way a role is granted: to whom, how, and by which rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub principal: String,
+    pub access: Access,
+    pub reason: String,
+}
+
+impl Eligibility {
+    /// Everyone who may use `role_arn` and why (for administrators).
+    pub fn grants(&self, role_arn: &str, tags: &serde_json::Value) -> Vec<Grant> {
+        let mut out = Vec::new();
+        for (i, r) in self.rules.iter().enumerate() {
+            if let Some(p) = r.patterns.iter().find(|p| glob_match(p, role_arn)) {
+                let principal = match (&r.group, &r.user) {
+                    (Some(g), _) => format!("group {g}"),
+                    (None, Some(u)) => format!("user {u}"),
+                    (None, None) => continue,
+                };
+                let access = if r.cli_only {
+                    Access::CliOnly
+                } else {
+                    Access::Full
+                };
+                out.push(Grant {
+                    principal,
+                    access,
+                    reason: format!("config eligibility[{i}] pattern {p}"),
+                });
+            }
+        }
+        for (key, access) in [
+            (TAG_AUTHORIZED, Access::Full),
+            (TAG_AUTHORIZED_CLI_ONLY, Access::CliOnly),
+        ] {
+            for t in tags
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|t| t["key"].as_str() == Some(key))
+            {
+                for g in t["value"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .split(':')
+                    .map(str::trim)
+                    .filter(|g| !g.is_empty())
+                {
+                    out.push(Grant {
+                        principal: format!("group or user {g}"),
+                        access,
+                        reason: format!("role tag {key}"),
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
 /// Role tags that grant use of the role to the groups they list.
 pub const TAG_AUTHORIZED: &str = "latchkey-authorized";
 pub const TAG_AUTHORIZED_CLI_ONLY: &str = "latchkey-authorized-cli-only";

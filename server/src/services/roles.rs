@@ -87,11 +87,25 @@ impl app::ports::RolePort for RoleService {
             .map_err(db_error)?
             .ok_or_else(|| AppError::NotFound(format!("role {name} in account {account}")))?;
         let eligible = self.0.eligibility.access(user, &r.arn, &r.tags).is_some();
-        Ok(role_view(r, eligible))
+        let grants = if user.is_admin {
+            self.0
+                .eligibility
+                .grants(&r.arn, &r.tags)
+                .into_iter()
+                .map(|g| GrantView {
+                    principal: g.principal,
+                    cli_only: g.access == Access::CliOnly,
+                    reason: g.reason,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(role_view(r, eligible, grants))
     }
 }
 
-fn role_view(r: db::roles::RoleRow, eligible: bool) -> RoleDetailView {
+fn role_view(r: db::roles::RoleRow, eligible: bool, grants: Vec<GrantView>) -> RoleDetailView {
     let arr = |v: &Value| v.as_array().cloned().unwrap_or_default();
     let s = |v: &Value, k: &str| {
         v.get(k)
@@ -131,5 +145,6 @@ fn role_view(r: db::roles::RoleRow, eligible: bool) -> RoleDetailView {
             .collect(),
         synced_at: r.synced_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
         eligible,
+        grants,
     }
 }
