@@ -72,10 +72,17 @@ pub trait RequestPort: Send + Sync {
 pub trait SessionPort: Send + Sync {
     fn dev_mode(&self) -> bool;
     fn dev_users(&self) -> Vec<DevUserView>;
-    /// Starts a session for a configured dev user; returns the Set-Cookie value.
-    async fn dev_sign_in(&self, user_id: &str) -> Result<String, AppError>;
+    /// Starts a session for a configured dev user, ending the session the
+    /// request already carried (rotation); returns the Set-Cookie value.
+    async fn dev_sign_in(
+        &self,
+        user_id: &str,
+        cookie_header: Option<&str>,
+    ) -> Result<String, AppError>;
     /// Ends the session the cookie names; returns the Set-Cookie value that clears it.
     async fn sign_out(&self, cookie_header: Option<&str>) -> Result<String, AppError>;
+    /// Ends every session of the user (all browsers); returns the clearing Set-Cookie.
+    async fn sign_out_everywhere(&self, user: &User) -> Result<String, AppError>;
 }
 
 /// All ports, provided to pages and server functions through context.

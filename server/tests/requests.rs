@@ -338,3 +338,50 @@ async fn a_cross_origin_post_with_the_session_cookie_is_refused(pool: PgPool) {
         r.status()
     );
 }
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn sessions_rotate_at_sign_in_and_end_everywhere_on_request(pool: PgPool) {
+    let (s, _a, _arn) = setup(&pool).await;
+    let base = spawn_http(s).await;
+    let laptop = signed_in(&base, ENGINEER).await;
+    let phone = signed_in(&base, ENGINEER).await;
+    let sessions = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sessions")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    assert_eq!(sessions().await, 2);
+    // Signing in again from the laptop replaces its session instead of adding one.
+    laptop
+        .post(format!("{base}/api/dev_sign_in"))
+        .form(&[("user_id", ENGINEER)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sessions().await, 2);
+    assert!(laptop
+        .post(format!("{base}/api/list_requests"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .is_success());
+    // Sign out everywhere from the phone ends the laptop's session too.
+    let r = phone
+        .post(format!("{base}/api/sign_out_everywhere"))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success() || r.status().is_redirection());
+    assert_eq!(sessions().await, 0);
+    assert_eq!(
+        laptop
+            .post(format!("{base}/api/list_requests"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+}

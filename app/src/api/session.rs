@@ -42,7 +42,11 @@ pub async fn dev_sign_in(user_id: String) -> Result<(), AppError> {
     crate::api::ctx::respond(
         async move {
             let ports = crate::api::ctx::ports()?;
-            let cookie = ports.sessions.dev_sign_in(user_id.trim()).await?;
+            let current = crate::api::ctx::header("cookie");
+            let cookie = ports
+                .sessions
+                .dev_sign_in(user_id.trim(), current.as_deref())
+                .await?;
             crate::api::ctx::set_cookie(&cookie);
             leptos_axum::redirect("/");
             Ok(())
@@ -58,6 +62,21 @@ pub async fn sign_out() -> Result<(), AppError> {
             let ports = crate::api::ctx::ports()?;
             let cookie_header = crate::api::ctx::header("cookie");
             let cookie = ports.sessions.sign_out(cookie_header.as_deref()).await?;
+            crate::api::ctx::set_cookie(&cookie);
+            leptos_axum::redirect("/login");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "sign_out_everywhere")]
+pub async fn sign_out_everywhere() -> Result<(), AppError> {
+    crate::api::ctx::respond(
+        async move {
+            let ports = crate::api::ctx::ports()?;
+            let user = crate::api::ctx::current_user()?;
+            let cookie = ports.sessions.sign_out_everywhere(&user).await?;
             crate::api::ctx::set_cookie(&cookie);
             leptos_axum::redirect("/login");
             Ok(())

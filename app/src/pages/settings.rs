@@ -1,5 +1,6 @@
 //! Settings: API tokens for the CLI, Weep-compatible API and the ECS
 //! credential endpoint. A new token is shown once.
+use crate::api::session::SignOutEverywhere;
 use crate::api::tokens::{list_tokens, CreateToken, RevokeToken};
 use crate::components::ErrorBox;
 use leptos::prelude::*;
@@ -8,6 +9,7 @@ use leptos::prelude::*;
 pub fn SettingsPage() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
+    let everywhere = ServerAction::<SignOutEverywhere>::new();
     let tokens = Resource::new(
         move || (create.version().get(), revoke.version().get()),
         |_| list_tokens(),
@@ -78,6 +80,13 @@ pub fn SettingsPage() -> impl IntoView {
                         }
                     })}
                 </Suspense>
+            </section>
+            <section class="card">
+                <h2>"Sessions"</h2>
+                <p class="muted">"Sign out of Latchkey in every browser where you are signed in. API tokens stay valid; revoke them above."</p>
+                <ActionForm action=everywhere attr:class="inline">
+                    <button type="submit" class="danger">"Sign out everywhere"</button>
+                </ActionForm>
             </section>
         </div>
     }

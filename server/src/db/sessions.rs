@@ -54,3 +54,12 @@ pub async fn delete(conn: &mut PgConnection, token_hash: &str) -> Result<(), sql
         .await?;
     Ok(())
 }
+
+/// Ends every session of `user_id`; returns how many there were.
+pub async fn delete_all_for(conn: &mut PgConnection, user_id: &str) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(conn)
+        .await?
+        .rows_affected())
+}

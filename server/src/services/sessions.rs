@@ -132,7 +132,11 @@ impl app::ports::SessionPort for SessionService {
             .collect()
     }
 
-    async fn dev_sign_in(&self, user_id: &str) -> Result<String, AppError> {
+    async fn dev_sign_in(
+        &self,
+        user_id: &str,
+        cookie_header: Option<&str>,
+    ) -> Result<String, AppError> {
         if !self.dev_mode() {
             return Err(AppError::Forbidden("dev sign-in is not enabled".into()));
         }
@@ -149,9 +153,42 @@ impl app::ports::SessionPort for SessionService {
                     format!("{user_id:?} is not a configured dev user"),
                 )
             })?;
+        // Rotate: a session the browser already had ends here.
+        if let Some(old) = cookie_header.and_then(token_from_cookie_header) {
+            let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
+            db::sessions::delete(&mut conn, &hash_token(old))
+                .await
+                .map_err(db_error)?;
+        }
         self.0
             .start_session(&u.id, &u.display_name, &u.groups)
             .await
+    }
+
+    async fn sign_out_everywhere(&self, user: &User) -> Result<String, AppError> {
+        let mut tx = self.0.pool.begin().await.map_err(db_error)?;
+        let ended = db::sessions::delete_all_for(&mut tx, &user.id)
+            .await
+            .map_err(db_error)?;
+        db::audit::record(
+            &mut tx,
+            AuditEvent {
+                actor: &user.id,
+                action: "signout.everywhere",
+                target: &user.id,
+                outcome: "success",
+                ip: None,
+                user_agent: None,
+                detail: serde_json::json!({ "sessions_ended": ended }),
+            },
+        )
+        .await
+        .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(format!(
+            "{COOKIE_NAME}=; {}; Max-Age=0",
+            self.0.cookie_attrs()
+        ))
     }
 
     async fn sign_out(&self, cookie_header: Option<&str>) -> Result<String, AppError> {
