@@ -68,6 +68,9 @@ pub struct RoleDetailView {
     pub managed_policies: Vec<ManagedPolicyView>,
     pub tags: Vec<(String, String)>,
     pub synced_at: String,
+    pub boundary_arn: Option<String>,
+    /// "2026-11-20 14:03 UTC in eu-west-1", or None when never used.
+    pub last_used: Option<String>,
     pub eligible: bool,
     /// Who may use the role and why: filled for administrators only.
     pub grants: Vec<GrantView>,

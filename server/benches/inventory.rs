@@ -308,6 +308,9 @@ async fn ingest(pool: &PgPool) {
             inline_policies: json!([{ "name": "p1", "document": doc }, { "name": "p2", "document": doc }]),
             managed_policies: json!([{ "name": "ReadOnly", "arn": "arn:aws:iam::aws:policy/ReadOnlyAccess", "document": null }]),
             tags: json!([{ "key": "team", "value": format!("t{}", i % 10) }]),
+            boundary_arn: None,
+            last_used_at: None,
+            last_used_region: None,
         })
         .collect();
     let resources: Vec<_> = roles.iter().map(|r| r.to_resource()).collect();

@@ -482,3 +482,43 @@ async fn admins_see_sync_health_and_run_a_task_now_engineers_cannot(pool: PgPool
             .unwrap();
     assert_eq!(audited, 1);
 }
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn role_boundary_and_creation_are_cached_and_shown(pool: PgPool) {
+    let a = unique_account();
+    let s = services(pool.clone(), config(&[&a])).await;
+    let iam = iam(&s, &a).await;
+    let boundary = iam
+        .create_policy()
+        .policy_name("Boundary")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#)
+        .send()
+        .await
+        .unwrap()
+        .policy()
+        .unwrap()
+        .arn()
+        .unwrap()
+        .to_owned();
+    iam.create_role()
+        .role_name("eng-bounded")
+        .assume_role_policy_document(TRUST)
+        .permissions_boundary(&boundary)
+        .send()
+        .await
+        .unwrap();
+    sync_all(&s, Trigger::Manual).await;
+    let base = spawn_http(s).await;
+    let eng = signed_in(&base, ENGINEER).await;
+    let role: Value = eng
+        .post(format!("{base}/api/role"))
+        .form(&[("account", a.as_str()), ("name", "eng-bounded")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(role["boundary_arn"], boundary);
+    assert!(role["created"].as_str().unwrap().ends_with("UTC"), "{role}");
+}

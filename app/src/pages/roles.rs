@@ -187,6 +187,14 @@ fn RoleDetail(role: RoleDetailView) -> impl IntoView {
                     {format!("Account {} ({}) · path {} · cached {}", role.account_name, role.account_id, role.path, role.synced_at)}
                 </p>
                 {role.description.clone().map(|d| view! { <p>{d}</p> })}
+                <dl class="facts role-facts">
+                    <dt>"Created"</dt><dd>{role.created.clone().unwrap_or_else(|| "unknown".into())}</dd>
+                    <dt>"Last used"</dt><dd data-testid="last-used">{role.last_used.clone().unwrap_or_else(|| "never (or not reported)".into())}</dd>
+                    <dt>"Permissions boundary"</dt><dd>{match role.boundary_arn.clone() {
+                        Some(b) => view! { <code class="arn">{b}</code> }.into_any(),
+                        None => view! { <span class="muted">"none"</span> }.into_any(),
+                    }}</dd>
+                </dl>
             </div>
         </div>
         <div class="grid">

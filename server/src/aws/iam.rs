@@ -22,6 +22,9 @@ pub struct RoleSnapshot {
     pub inline_policies: Value,
     pub managed_policies: Value,
     pub tags: Value,
+    pub boundary_arn: Option<String>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub last_used_region: Option<String>,
 }
 
 fn to_chrono(d: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
@@ -57,6 +60,9 @@ impl RoleSnapshot {
                 "path": self.path,
                 "inline_policies": self.inline_policies,
                 "managed_policies": self.managed_policies,
+                "permissions_boundary": self.boundary_arn,
+                "last_used": self.last_used_at,
+                "last_used_region": self.last_used_region,
             }),
         }
     }
@@ -193,6 +199,18 @@ pub async fn read_account(
                 inline_policies: Value::Array(inline),
                 managed_policies: Value::Array(managed),
                 tags,
+                boundary_arn: r
+                    .permissions_boundary()
+                    .and_then(|b| b.permissions_boundary_arn())
+                    .map(str::to_owned),
+                last_used_at: r
+                    .role_last_used()
+                    .and_then(|u| u.last_used_date())
+                    .and_then(to_chrono),
+                last_used_region: r
+                    .role_last_used()
+                    .and_then(|u| u.region())
+                    .map(str::to_owned),
             })
         })
         .collect();

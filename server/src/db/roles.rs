@@ -18,6 +18,9 @@ pub struct RoleRow {
     pub managed_policies: Value,
     pub tags: Value,
     pub synced_at: DateTime<Utc>,
+    pub boundary_arn: Option<String>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub last_used_region: Option<String>,
 }
 
 /// Short form used for eligibility.
@@ -55,19 +58,25 @@ pub async fn replace_account_roles(
     let created: Vec<Option<DateTime<Utc>>> = roles.iter().map(|r| r.created_at).collect();
     let changed = sqlx::query(
         "INSERT INTO roles (arn, account_id, name, path, role_id, created_at, trust_policy,
-                            inline_policies, managed_policies, tags, synced_at)
+                            inline_policies, managed_policies, tags, boundary_arn, last_used_at,
+                            last_used_region, synced_at)
          SELECT t.*, now() FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
-                                      $6::timestamptz[], $7::jsonb[], $8::jsonb[], $9::jsonb[], $10::jsonb[]) AS t
+                                      $6::timestamptz[], $7::jsonb[], $8::jsonb[], $9::jsonb[], $10::jsonb[],
+                                      $11::text[], $12::timestamptz[], $13::text[]) AS t
          ON CONFLICT (arn) DO UPDATE SET
              name = excluded.name, path = excluded.path, role_id = excluded.role_id,
              created_at = excluded.created_at, trust_policy = excluded.trust_policy,
              inline_policies = excluded.inline_policies, managed_policies = excluded.managed_policies,
-             tags = excluded.tags, synced_at = now()
+             tags = excluded.tags, boundary_arn = excluded.boundary_arn,
+             last_used_at = excluded.last_used_at, last_used_region = excluded.last_used_region,
+             synced_at = now()
          WHERE (roles.name, roles.path, roles.role_id, roles.created_at, roles.trust_policy,
-                roles.inline_policies, roles.managed_policies, roles.tags)
+                roles.inline_policies, roles.managed_policies, roles.tags, roles.boundary_arn,
+                roles.last_used_at, roles.last_used_region)
                IS DISTINCT FROM
                (excluded.name, excluded.path, excluded.role_id, excluded.created_at, excluded.trust_policy,
-                excluded.inline_policies, excluded.managed_policies, excluded.tags)",
+                excluded.inline_policies, excluded.managed_policies, excluded.tags, excluded.boundary_arn,
+                excluded.last_used_at, excluded.last_used_region)",
     )
     .bind(&arns)
     .bind(col(|r| r.account_id.clone()))
@@ -79,6 +88,9 @@ pub async fn replace_account_roles(
     .bind(jcol(|r| r.inline_policies.clone()))
     .bind(jcol(|r| r.managed_policies.clone()))
     .bind(jcol(|r| r.tags.clone()))
+    .bind(roles.iter().map(|r| r.boundary_arn.clone()).collect::<Vec<_>>())
+    .bind(roles.iter().map(|r| r.last_used_at).collect::<Vec<_>>())
+    .bind(roles.iter().map(|r| r.last_used_region.clone()).collect::<Vec<_>>())
     .execute(&mut *conn)
     .await?
     .rows_affected();
@@ -98,7 +110,8 @@ pub async fn list_keys(conn: &mut PgConnection) -> Result<Vec<RoleKey>, sqlx::Er
 
 const ROLE_COLUMNS: &str =
     "r.arn, r.account_id, a.name AS account_name, r.name, r.path, r.description,
-    r.created_at, r.trust_policy, r.inline_policies, r.managed_policies, r.tags, r.synced_at";
+    r.created_at, r.trust_policy, r.inline_policies, r.managed_policies, r.tags, r.synced_at,
+    r.boundary_arn, r.last_used_at, r.last_used_region";
 
 pub async fn get_by_name(
     conn: &mut PgConnection,

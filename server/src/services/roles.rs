@@ -144,6 +144,11 @@ fn role_view(r: db::roles::RoleRow, eligible: bool, grants: Vec<GrantView>) -> R
             .map(|t| (s(t, "key"), s(t, "value")))
             .collect(),
         synced_at: r.synced_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        boundary_arn: r.boundary_arn,
+        last_used: r.last_used_at.map(|t| match &r.last_used_region {
+            Some(region) => format!("{} in {region}", t.format("%Y-%m-%d %H:%M UTC")),
+            None => t.format("%Y-%m-%d %H:%M UTC").to_string(),
+        }),
         eligible,
         grants,
     }
