@@ -92,7 +92,7 @@ pub async fn serve(config: Config) -> anyhow_like::Result<()> {
             jobs::accounts::discover_all(&s).await;
             let r = jobs::sync::sync_all(&s, jobs::sync::Trigger::Startup).await;
             tracing::info!(
-                accounts = r.len(),
+                runs = r.len(),
                 failed = r.iter().filter(|x| x.2.is_err()).count(),
                 ms = started.elapsed().as_millis() as u64,
                 "start-up sync finished"
