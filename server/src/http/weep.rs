@@ -120,32 +120,16 @@ pub async fn get_roles(
     Extension(CurrentUser(user)): Extension<CurrentUser>,
     Query(q): Query<RolesQuery>,
 ) -> Response {
-    let Some(user) = user else {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
-            "sign in first".into(),
-            None,
-        );
-    };
-    let mut conn = match s.pool.acquire().await {
-        Ok(c) => c,
-        Err(e) => return app_error(crate::services::db_error(e), ""),
-    };
-    match crate::db::roles::list_keys(&mut conn).await {
-        Ok(keys) => {
-            let arns: Vec<String> = keys
+    match eligible_roles(&s, user).await {
+        Ok(roles) => {
+            let arns: Vec<String> = roles
                 .into_iter()
-                .filter(|k| match s.eligibility.access(&user, &k.arn, &k.tags) {
-                    Some(Access::Full) => true,
-                    Some(Access::CliOnly) => q.all,
-                    None => false,
-                })
-                .map(|k| k.arn)
+                .filter(|(_, access)| *access == Access::Full || q.all)
+                .map(|(k, _)| k.arn)
                 .collect();
             Json(arns).into_response()
         }
-        Err(e) => app_error(crate::services::db_error(e), ""),
+        Err(r) => r,
     }
 }
 
@@ -155,37 +139,49 @@ pub async fn get_roles_v2(
     State(s): State<Services>,
     Extension(CurrentUser(user)): Extension<CurrentUser>,
 ) -> Response {
-    let Some(user) = user else {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
-            "sign in first".into(),
-            None,
-        );
-    };
-    let mut conn = match s.pool.acquire().await {
-        Ok(c) => c,
-        Err(e) => return app_error(crate::services::db_error(e), ""),
-    };
-    match crate::db::roles::list_keys(&mut conn).await {
-        Ok(keys) => {
-            let data: Vec<serde_json::Value> = keys
+    match eligible_roles(&s, user).await {
+        Ok(roles) => {
+            let data: Vec<serde_json::Value> = roles
                 .into_iter()
-                .filter_map(|k| {
-                    let access = s.eligibility.access(&user, &k.arn, &k.tags)?;
-                    Some(json!({
+                .map(|(k, access)| {
+                    json!({
                         "arn": k.arn,
                         "account_id": k.account_id,
                         "account_friendly_name": k.account_name,
                         "role_name": k.name,
                         "cli_only": access == Access::CliOnly,
-                    }))
+                    })
                 })
                 .collect();
             Json(json!({ "status": "success", "count": data.len(), "data": data })).into_response()
         }
-        Err(e) => app_error(crate::services::db_error(e), ""),
+        Err(r) => r,
     }
+}
+
+/// The signed-in caller's eligible cached roles with their access, or the
+/// error response (401 when nobody is signed in).
+async fn eligible_roles(
+    s: &Services,
+    user: Option<app::domain::User>,
+) -> Result<Vec<(crate::db::roles::RoleKey, Access)>, Response> {
+    let Some(user) = user else {
+        return Err(error(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "sign in first".into(),
+            None,
+        ));
+    };
+    let db_err = |e| app_error(crate::services::db_error(e), "");
+    let mut conn = s.pool.acquire().await.map_err(db_err)?;
+    let keys = crate::db::roles::list_keys(&mut conn)
+        .await
+        .map_err(db_err)?;
+    Ok(keys
+        .into_iter()
+        .filter_map(|k| s.eligibility.access(&user, &k.arn, &k.tags).map(|a| (k, a)))
+        .collect())
 }
 
 /// `GET /ecs/{account}/{role}`: the container credential provider protocol
