@@ -33,18 +33,27 @@ pub async fn search_resources(
     )
 }
 
+/// Resource ARNs vary by service; only the `arn:` shape is checked here and
+/// the cache lookup decides whether it exists.
+#[cfg(feature = "ssr")]
+fn check_arn(arn: &str) -> Result<(), AppError> {
+    if arn.starts_with("arn:") {
+        Ok(())
+    } else {
+        Err(AppError::invalid(
+            "arn",
+            "must be an ARN (arn:partition:service:...)",
+        ))
+    }
+}
+
 #[server(endpoint = "resource")]
 pub async fn get_resource(arn: String) -> Result<ResourceDetailView, AppError> {
     crate::api::ctx::respond(
         async move {
             let ports = crate::api::ctx::ports()?;
             let user = crate::api::ctx::current_user()?;
-            if !arn.starts_with("arn:") {
-                return Err(AppError::invalid(
-                    "arn",
-                    "must be an ARN (arn:partition:service:...)",
-                ));
-            }
+            check_arn(&arn)?;
             ports.inventory.get_resource(&user, &arn).await
         }
         .await,
@@ -57,12 +66,7 @@ pub async fn refresh_resource(arn: String) -> Result<(), AppError> {
         async move {
             let ports = crate::api::ctx::ports()?;
             let user = crate::api::ctx::current_user()?;
-            if !arn.starts_with("arn:") {
-                return Err(AppError::invalid(
-                    "arn",
-                    "must be an ARN (arn:partition:service:...)",
-                ));
-            }
+            check_arn(&arn)?;
             ports.inventory.refresh_resource(&user, &arn).await
         }
         .await,
