@@ -1,7 +1,7 @@
 //! What the API needs from the backend. `server` implements these traits;
 //! `app` never sees sqlx or the AWS SDK.
 
-use crate::domain::{AccountId, Admin, PolicyDocument, RequestId, RoleArn, RoleName, User};
+use crate::domain::{AccountId, Admin, RequestId, RoleArn, RoleName, User};
 use crate::error::AppError;
 use crate::views::*;
 use async_trait::async_trait;
@@ -38,13 +38,54 @@ pub trait RolePort: Send + Sync {
     ) -> Result<RoleDetailView, AppError>;
 }
 
-/// A request to put one inline policy on a role.
+/// One change a request asks for, as typed or generated; the server checks it again.
 #[derive(Debug, Clone)]
-pub struct NewInlinePolicyRequest {
-    pub role: RoleArn,
-    pub policy_name: String,
-    pub document: PolicyDocument,
+pub struct NewChange {
+    pub target_arn: String,
+    pub spec: crate::domain::change::ChangeSpec,
+    /// RFC 3339 time after which the access ends (temporary access).
+    pub expires_at: Option<String>,
+}
+
+/// A new request: changes to one principal (plus what they imply elsewhere).
+#[derive(Debug, Clone)]
+pub struct NewRequest {
+    pub principal_arn: String,
     pub justification: String,
+    pub changes: Vec<NewChange>,
+}
+
+/// Filters of the requests list, as given in its URL; empty means any.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RequestFilter {
+    pub status: Option<String>,
+    pub requester: Option<String>,
+    pub account: Option<String>,
+    /// `YYYY-MM-DD`, inclusive.
+    pub from: Option<String>,
+    /// `YYYY-MM-DD`, inclusive.
+    pub to: Option<String>,
+}
+
+/// What a reviewer or the requester does on the review page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReviewAction {
+    /// Approve and apply one change, optionally with an edited document.
+    Apply {
+        change_id: String,
+        edited_document: Option<String>,
+    },
+    CancelChange {
+        change_id: String,
+    },
+    Reject {
+        reason: String,
+    },
+    /// The requester withdraws the request while nothing is applied.
+    Cancel,
+    Comment {
+        text: String,
+    },
 }
 
 #[async_trait]
@@ -52,19 +93,24 @@ pub trait RequestPort: Send + Sync {
     async fn create_request(
         &self,
         user: &User,
-        new: NewInlinePolicyRequest,
+        new: NewRequest,
+        client: &ClientMeta,
     ) -> Result<RequestId, AppError>;
-    /// Admins see every request, others their own.
-    async fn list_requests(&self, user: &User) -> Result<Vec<RequestSummaryView>, AppError>;
+    /// Approvers see the requests of their accounts, others their own.
+    async fn list_requests(
+        &self,
+        user: &User,
+        filter: &RequestFilter,
+    ) -> Result<Vec<RequestSummaryView>, AppError>;
     async fn get_request(&self, user: &User, id: &RequestId)
         -> Result<RequestDetailView, AppError>;
-    /// Approves and applies every change to AWS; each change records its outcome.
-    async fn approve_request(&self, admin: &Admin, id: &RequestId) -> Result<(), AppError>;
-    async fn reject_request(
+    /// One review step; the server checks who may do it.
+    async fn review(
         &self,
-        admin: &Admin,
+        user: &User,
         id: &RequestId,
-        reason: &str,
+        action: ReviewAction,
+        client: &ClientMeta,
     ) -> Result<(), AppError>;
 }
 

@@ -97,12 +97,27 @@ pub struct RequestSummaryView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChangeView {
     pub id: String,
+    /// Machine kind (`inline_policy_put`) and what it does in words.
     pub kind: String,
-    pub policy_name: String,
-    pub document: String,
+    pub summary: String,
+    pub target_arn: String,
+    /// The document this change writes (pretty JSON), if it writes one.
+    pub document: Option<String>,
+    /// What the target holds now in the cache (pretty JSON), for the diff.
+    pub current_document: Option<String>,
     pub status: String,
     pub error: Option<String>,
     pub applied_at: Option<String>,
+    pub expires_at: Option<String>,
+    pub expired_at: Option<String>,
+    /// Made by Latchkey (e.g. the cross-account side of a grant).
+    pub generated: bool,
+    pub approvals: Vec<String>,
+    pub auto_rule: Option<String>,
+    /// High-risk changes may need a second approver.
+    pub approvals_needed: usize,
+    /// Whether the viewer may apply/cancel this change now (the server checks again).
+    pub can_apply: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -123,11 +138,14 @@ pub struct RequestDetailView {
     pub justification: String,
     pub status: String,
     pub request_status: String,
+    pub origin: String,
     pub created: String,
     pub changes: Vec<ChangeView>,
     pub events: Vec<EventView>,
     /// Whether the viewer may approve or reject (the server checks again).
     pub can_decide: bool,
+    /// Whether the viewer may withdraw the request (requester, nothing applied).
+    pub can_cancel: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -245,4 +263,15 @@ pub struct AuditEventView {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub detail: String,
+}
+
+/// What the request wizard shows for the chosen principal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WizardContextView {
+    /// (ARN, label) of every principal the user may ask for.
+    pub principals: Vec<(String, String)>,
+    /// The principal's current `latchkey-access` policy (JSON), if any.
+    pub current_policy: Option<String>,
+    /// Why the chosen principal cannot be used, if it cannot.
+    pub error: Option<String>,
 }

@@ -1,5 +1,8 @@
-//! Permission requests: submit, list, review, approve, reject.
+//! Permission requests: submit, list, review (apply, edit, cancel, reject,
+//! comment). Every action is re-checked by the server's request service.
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::ports::{NewChange, NewRequest, ReviewAction};
 use crate::views::{RequestDetailView, RequestSummaryView};
 use leptos::prelude::*;
 
@@ -49,6 +52,12 @@ pub fn validate_new_request(
     Ok((role, name.to_owned(), doc, why.to_owned()))
 }
 
+#[cfg(feature = "ssr")]
+fn parse_id(id: &str) -> Result<crate::domain::RequestId, AppError> {
+    crate::domain::RequestId::parse(id).map_err(|e| AppError::invalid("id", e.0))
+}
+
+/// The form on a role page: one inline policy.
 #[server(endpoint = "create_request")]
 pub async fn create_request(
     role_arn: String,
@@ -62,13 +71,20 @@ pub async fn create_request(
             let user = crate::api::ctx::current_user()?;
             let (role, policy_name, document, justification) =
                 validate_new_request(&role_arn, &policy_name, &policy, &justification)?;
-            let new = crate::ports::NewInlinePolicyRequest {
-                role,
-                policy_name,
-                document,
+            let new = NewRequest {
+                principal_arn: role.to_string(),
                 justification,
+                changes: vec![NewChange {
+                    target_arn: role.to_string(),
+                    spec: crate::domain::change::ChangeSpec::InlinePolicyPut {
+                        policy_name,
+                        document: document.as_json().clone(),
+                    },
+                    expires_at: None,
+                }],
             };
-            let id = ports.requests.create_request(&user, new).await?;
+            let client = crate::api::ctx::client_meta();
+            let id = ports.requests.create_request(&user, new, &client).await?;
             leptos_axum::redirect(&format!("/requests/{id}"));
             Ok(id.to_string())
         }
@@ -76,13 +92,66 @@ pub async fn create_request(
     )
 }
 
-#[server(endpoint = "list_requests")]
-pub async fn list_requests() -> Result<Vec<RequestSummaryView>, AppError> {
+/// One change as the wizard and the advanced editor send it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ChangeInput {
+    pub target_arn: String,
+    pub spec: crate::domain::change::ChangeSpec,
+    #[serde(default)]
+    pub expires_at: Option<String>,
+}
+
+/// Submits any set of changes to one principal (wizard, advanced editor, API).
+#[server(endpoint = "submit_request", input = server_fn::codec::Json)]
+pub async fn submit_request(
+    principal_arn: String,
+    justification: String,
+    changes: Vec<ChangeInput>,
+) -> Result<String, AppError> {
     crate::api::ctx::respond(
         async move {
             let ports = crate::api::ctx::ports()?;
             let user = crate::api::ctx::current_user()?;
-            ports.requests.list_requests(&user).await
+            let new = NewRequest {
+                principal_arn,
+                justification,
+                changes: changes
+                    .into_iter()
+                    .map(|c| NewChange {
+                        target_arn: c.target_arn,
+                        spec: c.spec,
+                        expires_at: c.expires_at,
+                    })
+                    .collect(),
+            };
+            let client = crate::api::ctx::client_meta();
+            let id = ports.requests.create_request(&user, new, &client).await?;
+            Ok(id.to_string())
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "list_requests")]
+pub async fn list_requests(
+    #[server(default)] status: Option<String>,
+    #[server(default)] requester: Option<String>,
+    #[server(default)] account: Option<String>,
+    #[server(default)] from: Option<String>,
+    #[server(default)] to: Option<String>,
+) -> Result<Vec<RequestSummaryView>, AppError> {
+    crate::api::ctx::respond(
+        async move {
+            let ports = crate::api::ctx::ports()?;
+            let user = crate::api::ctx::current_user()?;
+            let filter = crate::ports::RequestFilter {
+                status,
+                requester,
+                account,
+                from,
+                to,
+            };
+            ports.requests.list_requests(&user, &filter).await
         }
         .await,
     )
@@ -94,24 +163,40 @@ pub async fn get_request(id: String) -> Result<RequestDetailView, AppError> {
         async move {
             let ports = crate::api::ctx::ports()?;
             let user = crate::api::ctx::current_user()?;
-            let id =
-                crate::domain::RequestId::parse(&id).map_err(|e| AppError::invalid("id", e.0))?;
-            ports.requests.get_request(&user, &id).await
+            ports.requests.get_request(&user, &parse_id(&id)?).await
         }
         .await,
     )
 }
 
+/// Approves and applies every open change of a request, in order.
 #[server(endpoint = "approve_request")]
 pub async fn approve_request(id: String) -> Result<(), AppError> {
     crate::api::ctx::respond(
         async move {
             let ports = crate::api::ctx::ports()?;
             let user = crate::api::ctx::current_user()?;
-            let admin = crate::domain::Admin::check(&user)?;
-            let id =
-                crate::domain::RequestId::parse(&id).map_err(|e| AppError::invalid("id", e.0))?;
-            ports.requests.approve_request(&admin, &id).await?;
+            let rid = parse_id(&id)?;
+            let client = crate::api::ctx::client_meta();
+            let view = ports.requests.get_request(&user, &rid).await?;
+            if !view.changes.iter().any(|c| c.can_apply) {
+                let open = view
+                    .changes
+                    .iter()
+                    .any(|c| c.status == "pending" || c.status == "failed");
+                return Err(if open {
+                    AppError::Forbidden("there is nothing here you can approve".into())
+                } else {
+                    AppError::Conflict("nothing is left to approve".into())
+                });
+            }
+            for c in view.changes.into_iter().filter(|c| c.can_apply) {
+                let action = ReviewAction::Apply {
+                    change_id: c.id,
+                    edited_document: None,
+                };
+                ports.requests.review(&user, &rid, action, &client).await?;
+            }
             leptos_axum::redirect(&format!("/requests/{id}"));
             Ok(())
         }
@@ -121,17 +206,52 @@ pub async fn approve_request(id: String) -> Result<(), AppError> {
 
 #[server(endpoint = "reject_request")]
 pub async fn reject_request(id: String, reason: String) -> Result<(), AppError> {
+    review_request(id, "reject".into(), None, None, Some(reason)).await
+}
+
+/// One review step: `action` is apply, cancel_change, reject, cancel or comment.
+#[server(endpoint = "review_request")]
+pub async fn review_request(
+    id: String,
+    action: String,
+    #[server(default)] change_id: Option<String>,
+    #[server(default)] document: Option<String>,
+    #[server(default)] text: Option<String>,
+) -> Result<(), AppError> {
     crate::api::ctx::respond(
         async move {
             let ports = crate::api::ctx::ports()?;
             let user = crate::api::ctx::current_user()?;
-            let admin = crate::domain::Admin::check(&user)?;
-            let id =
-                crate::domain::RequestId::parse(&id).map_err(|e| AppError::invalid("id", e.0))?;
-            ports
-                .requests
-                .reject_request(&admin, &id, reason.trim())
-                .await?;
+            let rid = parse_id(&id)?;
+            let change = || {
+                change_id
+                    .clone()
+                    .ok_or_else(|| AppError::invalid("change_id", "is required for this action"))
+            };
+            let action = match action.as_str() {
+                "apply" => ReviewAction::Apply {
+                    change_id: change()?,
+                    edited_document: document,
+                },
+                "cancel_change" => ReviewAction::CancelChange {
+                    change_id: change()?,
+                },
+                "reject" => ReviewAction::Reject {
+                    reason: text.unwrap_or_default(),
+                },
+                "cancel" => ReviewAction::Cancel,
+                "comment" => ReviewAction::Comment {
+                    text: text.unwrap_or_default(),
+                },
+                other => {
+                    return Err(AppError::invalid(
+                        "action",
+                        format!("`{other}` is not apply, cancel_change, reject, cancel or comment"),
+                    ))
+                }
+            };
+            let client = crate::api::ctx::client_meta();
+            ports.requests.review(&user, &rid, action, &client).await?;
             leptos_axum::redirect(&format!("/requests/{id}"));
             Ok(())
         }

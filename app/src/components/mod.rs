@@ -1,5 +1,7 @@
 //! Reusable widgets.
+mod policy_diff;
 mod status;
+pub use policy_diff::PolicyDiff;
 pub use status::StatusBadge;
 
 use crate::error::AppError;

@@ -1,4 +1,5 @@
 //! Pure, wasm-safe types and rules. No I/O.
+pub mod change;
 pub mod glob;
 pub mod ids;
 pub mod inventory;

@@ -2,6 +2,7 @@
 //! cached until shortly before expiry) and typed errors. Every client goes
 //! through the real SDK, pointed at AWS or at an emulator by `endpoint_url`.
 
+pub mod apply;
 pub mod decode;
 pub mod federation;
 pub mod iam;

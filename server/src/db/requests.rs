@@ -15,6 +15,8 @@ pub struct RequestRow {
     pub created_at: DateTime<Utc>,
     pub decided_by: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,
+    pub origin: String,
+    pub updated_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -23,11 +25,17 @@ pub struct ChangeRow {
     pub request_id: Uuid,
     pub position: i32,
     pub kind: String,
-    pub policy_name: String,
-    pub document: Value,
+    pub target_arn: String,
+    pub spec: Value,
     pub status: String,
     pub error: Option<String>,
     pub applied_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub generated: bool,
+    pub approvals: Vec<String>,
+    pub auto_rule: Option<String>,
+    pub attempts: i32,
+    pub expired_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -44,6 +52,7 @@ pub struct NewRequest<'a> {
     pub principal_arn: &'a str,
     pub account_id: &'a str,
     pub justification: &'a str,
+    pub origin: &'a str,
 }
 
 pub async fn insert_request(
@@ -51,36 +60,48 @@ pub async fn insert_request(
     r: &NewRequest<'_>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO requests (id, requester, principal_arn, account_id, justification, status)
-         VALUES ($1, $2, $3, $4, $5, 'pending')",
+        "INSERT INTO requests (id, requester, principal_arn, account_id, justification, status, origin)
+         VALUES ($1, $2, $3, $4, $5, 'pending', $6)",
     )
     .bind(r.id)
     .bind(r.requester)
     .bind(r.principal_arn)
     .bind(r.account_id)
     .bind(r.justification)
+    .bind(r.origin)
     .execute(conn)
     .await?;
     Ok(())
 }
 
-pub async fn insert_inline_policy_change(
+pub struct NewChange<'a> {
+    pub request_id: Uuid,
+    pub position: i32,
+    pub target_arn: &'a str,
+    pub kind: &'a str,
+    pub spec: &'a Value,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub generated: bool,
+}
+
+pub async fn insert_change(
     conn: &mut PgConnection,
-    request_id: Uuid,
-    position: i32,
-    policy_name: &str,
-    document: &Value,
+    c: &NewChange<'_>,
 ) -> Result<Uuid, sqlx::Error> {
     let id = Uuid::new_v4();
     sqlx::query(
-        "INSERT INTO request_changes (id, request_id, position, kind, policy_name, document, status)
-         VALUES ($1, $2, $3, 'inline_policy_put', $4, $5, 'pending')",
+        "INSERT INTO request_changes
+             (id, request_id, position, kind, target_arn, spec, expires_at, generated, status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending')",
     )
     .bind(id)
-    .bind(request_id)
-    .bind(position)
-    .bind(policy_name)
-    .bind(document)
+    .bind(c.request_id)
+    .bind(c.position)
+    .bind(c.kind)
+    .bind(c.target_arn)
+    .bind(c.spec)
+    .bind(c.expires_at)
+    .bind(c.generated)
     .execute(conn)
     .await?;
     Ok(id)
@@ -134,7 +155,7 @@ pub async fn set_status(
     decided_by: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE requests SET status = $2, decided_by = $3, decided_at = now() WHERE id = $1",
+        "UPDATE requests SET status = $2, decided_by = $3, decided_at = now(), updated_at = now() WHERE id = $1",
     )
     .bind(id)
     .bind(status)
@@ -154,7 +175,26 @@ pub async fn changes(
         .await
 }
 
-pub async fn set_change_outcome(
+/// Locks one change of a request (serialises concurrent appliers).
+pub async fn change_for_update(
+    conn: &mut PgConnection,
+    request_id: Uuid,
+    change_id: Uuid,
+) -> Result<Option<ChangeRow>, sqlx::Error> {
+    super::optional(
+        sqlx::query_as(
+            "SELECT * FROM request_changes WHERE id = $1 AND request_id = $2 FOR UPDATE",
+        )
+        .bind(change_id)
+        .bind(request_id)
+        .fetch_one(conn)
+        .await,
+    )
+}
+
+/// Moves a change to `status`; `applied_at` is stamped on success and every
+/// move to `applying` counts one attempt.
+pub async fn set_change_status(
     conn: &mut PgConnection,
     change_id: Uuid,
     status: &str,
@@ -162,7 +202,8 @@ pub async fn set_change_outcome(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE request_changes SET status = $2, error = $3,
-             applied_at = CASE WHEN $2 = 'applied' THEN now() ELSE applied_at END
+             applied_at = CASE WHEN $2 = 'applied' THEN now() ELSE applied_at END,
+             attempts = attempts + CASE WHEN $2 = 'applying' THEN 1 ELSE 0 END
          WHERE id = $1",
     )
     .bind(change_id)
@@ -170,6 +211,48 @@ pub async fn set_change_outcome(
     .bind(error)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Records one more approver of a change (and the rule, for auto-approvals).
+pub async fn add_approval(
+    conn: &mut PgConnection,
+    change_id: Uuid,
+    approver: &str,
+    auto_rule: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE request_changes SET approvals = array_append(approvals, $2),
+             auto_rule = COALESCE($3, auto_rule)
+         WHERE id = $1",
+    )
+    .bind(change_id)
+    .bind(approver)
+    .bind(auto_rule)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Replaces a change's spec (edit-then-apply); earlier approvals no longer hold.
+pub async fn set_change_spec(
+    conn: &mut PgConnection,
+    change_id: Uuid,
+    spec: &Value,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE request_changes SET spec = $2, approvals = '{}' WHERE id = $1")
+        .bind(change_id)
+        .bind(spec)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn touch(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE requests SET updated_at = now() WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -208,22 +291,75 @@ pub struct RequestListRow {
     pub change_statuses: Vec<String>,
 }
 
+/// Filters of the requests list; `None` means any.
+#[derive(Debug, Default)]
+pub struct ListFilter<'a> {
+    pub status: Option<&'a str>,
+    pub requester: Option<&'a str>,
+    pub account: Option<&'a str>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// Limits the list to what one user may see: their own requests and those
+    /// on the accounts they approve. `None` for global approvers.
+    pub visible_to: Option<(&'a str, &'a [String])>,
+    pub limit: i64,
+}
+
 pub async fn list(
     conn: &mut PgConnection,
-    requester: Option<&str>,
-    limit: i64,
+    f: &ListFilter<'_>,
 ) -> Result<Vec<RequestListRow>, sqlx::Error> {
+    let (viewer, viewer_accounts) = match f.visible_to {
+        Some((u, a)) => (Some(u), a.to_vec()),
+        None => (None, Vec::new()),
+    };
     sqlx::query_as(
         "SELECT r.id, r.requester, r.principal_arn, r.account_id, r.status, r.created_at,
                 COALESCE(array_agg(c.status ORDER BY c.position) FILTER (WHERE c.id IS NOT NULL), '{}') AS change_statuses
          FROM requests r LEFT JOIN request_changes c ON c.request_id = r.id
-         WHERE $1::text IS NULL OR r.requester = $1
+         WHERE ($1::text IS NULL OR r.status = $1)
+           AND ($2::text IS NULL OR r.requester = $2)
+           AND ($3::text IS NULL OR r.account_id = $3)
+           AND ($4::timestamptz IS NULL OR r.created_at >= $4)
+           AND ($5::timestamptz IS NULL OR r.created_at < $5)
+           AND ($6::text IS NULL OR r.requester = $6 OR r.account_id = ANY($7))
          GROUP BY r.id
          ORDER BY (r.status = 'pending') DESC, r.created_at DESC
-         LIMIT $2",
+         LIMIT $8",
     )
-    .bind(requester)
+    .bind(f.status)
+    .bind(f.requester)
+    .bind(f.account)
+    .bind(f.since)
+    .bind(f.until)
+    .bind(viewer)
+    .bind(&viewer_accounts)
+    .bind(f.limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// Applied, expiring changes whose time has come, oldest first.
+pub async fn expired_changes(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<ChangeRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT * FROM request_changes
+         WHERE status = 'applied' AND expires_at IS NOT NULL AND expired_at IS NULL AND expires_at <= $1
+         ORDER BY expires_at LIMIT $2",
+    )
+    .bind(now)
     .bind(limit)
     .fetch_all(conn)
     .await
+}
+
+pub async fn mark_expired(conn: &mut PgConnection, change_id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE request_changes SET expired_at = now() WHERE id = $1")
+        .bind(change_id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

@@ -174,14 +174,28 @@ impl app::ports::InventoryPort for InventoryService {
     }
 
     async fn refresh_resource(&self, _user: &User, arn: &str) -> Result<(), AppError> {
-        let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
+        self.0
+            .refresh_item(arn, crate::jobs::sync::Trigger::Manual)
+            .await
+    }
+}
+
+impl Services {
+    /// Re-reads one cached principal or resource from AWS (IAM items with their
+    /// account's IAM pass, which covers them all in one call).
+    pub async fn refresh_item(
+        &self,
+        arn: &str,
+        trigger: crate::jobs::sync::Trigger,
+    ) -> Result<(), AppError> {
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
         let r = db::resources::get(&mut conn, arn)
             .await
             .map_err(db_error)?
             .ok_or_else(|| AppError::NotFound(format!("resource {arn}")))?;
         drop(conn);
         let account = AccountId::parse(&r.account_id)?;
-        let aws = &self.0.aws;
+        let aws = &self.aws;
         let snap = match r.kind.as_str() {
             KIND_BUCKET => {
                 crate::aws::s3::read_bucket(
@@ -218,10 +232,10 @@ impl app::ports::InventoryPort for InventoryService {
             // IAM items are re-read with the account's IAM pass (one call covers them all).
             _ => {
                 return crate::jobs::sync::sync_account(
-                    &self.0,
+                    self,
                     crate::jobs::sync::Task::Iam,
                     &account,
-                    crate::jobs::sync::Trigger::Manual,
+                    trigger,
                 )
                 .await
                 .map(|_| ())
@@ -229,7 +243,7 @@ impl app::ports::InventoryPort for InventoryService {
             }
         }
         .map_err(aws_error)?;
-        let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
         db::resources::upsert(&mut conn, &[snap])
             .await
             .map_err(db_error)?;

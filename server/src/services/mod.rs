@@ -26,17 +26,25 @@ pub struct Services {
     pub eligibility: Arc<Eligibility>,
     /// (task, account) runs in progress in this process, for the Tasks page.
     pub running: Arc<std::sync::Mutex<std::collections::HashSet<(String, String)>>>,
+    pub notifiers: crate::notify::Notifiers,
 }
 
 impl Services {
     pub fn new(pool: PgPool, aws: Arc<Aws>, config: Arc<Config>) -> Self {
         let eligibility = Arc::new(Eligibility::from_config(&config));
+        // Addresses and URLs were checked with the config; what fails here is TLS set-up.
+        let notifiers = crate::notify::Notifiers::from_config(&config.notifications)
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "notifications disabled");
+                crate::notify::Notifiers::default()
+            });
         Self {
             pool,
             aws,
             config,
             eligibility,
             running: Default::default(),
+            notifiers,
         }
     }
 

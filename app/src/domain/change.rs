@@ -1,0 +1,399 @@
+//! What a request asks to change in AWS: one [`Change`] per AWS call, each on
+//! one target (a role, a user, a bucket, a queue, a topic or a managed policy).
+//! The same model carries self-service asks, generated cross-account changes
+//! and administrators' direct edits, so every one is reviewed, applied and
+//! recorded the same way.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One key/value tag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+}
+
+/// The kind of AWS object a change targets, read off its ARN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetKind {
+    Role,
+    User,
+    S3Bucket,
+    SqsQueue,
+    SnsTopic,
+    ManagedPolicy,
+}
+
+impl TargetKind {
+    /// Classifies an ARN, or says why it is not one Latchkey can change.
+    pub fn of(arn: &str) -> Result<TargetKind, String> {
+        let parts: Vec<&str> = arn.splitn(6, ':').collect();
+        if parts.len() != 6 || parts[0] != "arn" || parts[1].is_empty() {
+            return Err(format!(
+                "`{arn}` is not an ARN (arn:partition:service:region:account:resource)"
+            ));
+        }
+        let (service, account, resource) = (parts[2], parts[4], parts[5]);
+        let account_ok = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
+        let kind = match service {
+            "iam" if resource.starts_with("role/") => TargetKind::Role,
+            "iam" if resource.starts_with("user/") => TargetKind::User,
+            "iam" if resource.starts_with("policy/") => TargetKind::ManagedPolicy,
+            "s3" if !resource.is_empty() && !resource.contains('/') => {
+                return Ok(TargetKind::S3Bucket)
+            }
+            "sqs" if !resource.is_empty() => TargetKind::SqsQueue,
+            "sns" if !resource.is_empty() => TargetKind::SnsTopic,
+            _ => {
+                return Err(format!(
+                    "`{arn}` is not a role, user, managed policy, S3 bucket, SQS queue or SNS topic"
+                ))
+            }
+        };
+        if !account_ok {
+            return Err(format!("`{arn}` has no 12-digit account id"));
+        }
+        Ok(kind)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Role => "role",
+            Self::User => "user",
+            Self::S3Bucket => "S3 bucket",
+            Self::SqsQueue => "SQS queue",
+            Self::SnsTopic => "SNS topic",
+            Self::ManagedPolicy => "managed policy",
+        }
+    }
+
+    pub fn is_principal(self) -> bool {
+        matches!(self, Self::Role | Self::User)
+    }
+}
+
+/// What to do to the target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ChangeSpec {
+    InlinePolicyPut {
+        policy_name: String,
+        document: Value,
+    },
+    InlinePolicyDelete {
+        policy_name: String,
+    },
+    ManagedPolicyAttach {
+        policy_arn: String,
+    },
+    ManagedPolicyDetach {
+        policy_arn: String,
+    },
+    TrustPolicyPut {
+        document: Value,
+    },
+    BoundaryPut {
+        policy_arn: String,
+    },
+    BoundaryDelete,
+    TagsPut {
+        tags: Vec<Tag>,
+    },
+    TagsRemove {
+        keys: Vec<String>,
+    },
+    ResourcePolicyPut {
+        document: Value,
+    },
+    ManagedPolicyDocumentPut {
+        document: Value,
+    },
+}
+
+impl ChangeSpec {
+    /// Stable machine name, stored in the `kind` column.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::InlinePolicyPut { .. } => "inline_policy_put",
+            Self::InlinePolicyDelete { .. } => "inline_policy_delete",
+            Self::ManagedPolicyAttach { .. } => "managed_policy_attach",
+            Self::ManagedPolicyDetach { .. } => "managed_policy_detach",
+            Self::TrustPolicyPut { .. } => "trust_policy_put",
+            Self::BoundaryPut { .. } => "boundary_put",
+            Self::BoundaryDelete => "boundary_delete",
+            Self::TagsPut { .. } => "tags_put",
+            Self::TagsRemove { .. } => "tags_remove",
+            Self::ResourcePolicyPut { .. } => "resource_policy_put",
+            Self::ManagedPolicyDocumentPut { .. } => "managed_policy_document_put",
+        }
+    }
+
+    /// What a reviewer reads in a list, e.g. "put inline policy s3-read".
+    pub fn summary(&self) -> String {
+        match self {
+            Self::InlinePolicyPut { policy_name, .. } => format!("put inline policy {policy_name}"),
+            Self::InlinePolicyDelete { policy_name } => {
+                format!("delete inline policy {policy_name}")
+            }
+            Self::ManagedPolicyAttach { policy_arn } => format!("attach {policy_arn}"),
+            Self::ManagedPolicyDetach { policy_arn } => format!("detach {policy_arn}"),
+            Self::TrustPolicyPut { .. } => "replace the trust policy".into(),
+            Self::BoundaryPut { policy_arn } => format!("set permissions boundary {policy_arn}"),
+            Self::BoundaryDelete => "remove the permissions boundary".into(),
+            Self::TagsPut { tags } => format!(
+                "set tags {}",
+                tags.iter()
+                    .map(|t| format!("{}={}", t.key, t.value))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Self::TagsRemove { keys } => format!("remove tags {}", keys.join(", ")),
+            Self::ResourcePolicyPut { .. } => "replace the resource policy".into(),
+            Self::ManagedPolicyDocumentPut { .. } => "new managed policy version".into(),
+        }
+    }
+
+    /// The policy document this change writes, if it writes one.
+    pub fn document(&self) -> Option<&Value> {
+        match self {
+            Self::InlinePolicyPut { document, .. }
+            | Self::TrustPolicyPut { document }
+            | Self::ResourcePolicyPut { document }
+            | Self::ManagedPolicyDocumentPut { document } => Some(document),
+            _ => None,
+        }
+    }
+
+    /// The same change with its document replaced (edit-then-apply).
+    pub fn with_document(&self, new: Value) -> Result<ChangeSpec, String> {
+        let mut spec = self.clone();
+        match &mut spec {
+            Self::InlinePolicyPut { document, .. }
+            | Self::TrustPolicyPut { document }
+            | Self::ResourcePolicyPut { document }
+            | Self::ManagedPolicyDocumentPut { document } => {
+                *document = new;
+                Ok(spec)
+            }
+            _ => Err(format!("a {} change has no document to edit", self.kind())),
+        }
+    }
+
+    /// Checks that this change makes sense on `target` and that its names are
+    /// well formed. Policy documents are checked separately by the policy checks.
+    pub fn check_target(&self, target: TargetKind) -> Result<(), (String, String)> {
+        let principal = target.is_principal();
+        let ok = match self {
+            Self::InlinePolicyPut { .. }
+            | Self::InlinePolicyDelete { .. }
+            | Self::ManagedPolicyAttach { .. }
+            | Self::ManagedPolicyDetach { .. }
+            | Self::BoundaryPut { .. }
+            | Self::BoundaryDelete
+            | Self::TagsPut { .. }
+            | Self::TagsRemove { .. } => principal,
+            Self::TrustPolicyPut { .. } => target == TargetKind::Role,
+            Self::ResourcePolicyPut { .. } => matches!(
+                target,
+                TargetKind::S3Bucket | TargetKind::SqsQueue | TargetKind::SnsTopic
+            ),
+            Self::ManagedPolicyDocumentPut { .. } => target == TargetKind::ManagedPolicy,
+        };
+        if !ok {
+            return Err((
+                "target_arn".into(),
+                format!(
+                    "a {} change cannot target a {}",
+                    self.kind(),
+                    target.label()
+                ),
+            ));
+        }
+        match self {
+            Self::InlinePolicyPut { policy_name, .. }
+            | Self::InlinePolicyDelete { policy_name } => check_policy_name(policy_name),
+            Self::ManagedPolicyAttach { policy_arn }
+            | Self::ManagedPolicyDetach { policy_arn }
+            | Self::BoundaryPut { policy_arn } => match TargetKind::of(policy_arn) {
+                Ok(TargetKind::ManagedPolicy) => Ok(()),
+                _ if policy_arn.starts_with("arn:aws:iam::aws:policy/") => Ok(()),
+                _ => Err((
+                    "policy_arn".into(),
+                    format!("`{policy_arn}` is not a managed policy ARN"),
+                )),
+            },
+            Self::TagsPut { tags } => {
+                if tags.is_empty() {
+                    return Err(("tags".into(), "give at least one tag".into()));
+                }
+                for t in tags {
+                    check_tag(&t.key, &t.value)?;
+                }
+                Ok(())
+            }
+            Self::TagsRemove { keys } if keys.is_empty() => {
+                Err(("tags".into(), "give at least one tag key to remove".into()))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// IAM inline policy names: 1–128 of letters, digits and `+=,.@_-`.
+pub fn check_policy_name(name: &str) -> Result<(), (String, String)> {
+    if name.is_empty()
+        || name.len() > 128
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+    {
+        return Err((
+            "policy_name".into(),
+            "must be 1-128 characters of letters, digits and +=,.@_-".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn check_tag(key: &str, value: &str) -> Result<(), (String, String)> {
+    let allowed = |c: char| c.is_alphanumeric() || " _.:/=+-@".contains(c);
+    if key.is_empty() || key.chars().count() > 128 || !key.chars().all(allowed) {
+        return Err((
+            "tags".into(),
+            format!("tag key `{key}` must be 1-128 letters, digits, spaces or _.:/=+-@"),
+        ));
+    }
+    if key.to_ascii_lowercase().starts_with("aws:") {
+        return Err((
+            "tags".into(),
+            format!("tag key `{key}` uses the reserved aws: prefix"),
+        ));
+    }
+    if value.chars().count() > 256 || !value.chars().all(allowed) {
+        return Err((
+            "tags".into(),
+            format!("tag value of `{key}` must be at most 256 letters, digits, spaces or _.:/=+-@"),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn targets_are_classified_from_their_arn() {
+        let cases = [
+            ("arn:aws:iam::111111111111:role/app", TargetKind::Role),
+            ("arn:aws:iam::111111111111:user/ci", TargetKind::User),
+            (
+                "arn:aws:iam::111111111111:policy/p",
+                TargetKind::ManagedPolicy,
+            ),
+            (
+                "arn:aws:sqs:us-east-1:111111111111:jobs",
+                TargetKind::SqsQueue,
+            ),
+            (
+                "arn:aws:sns:us-east-1:111111111111:alerts",
+                TargetKind::SnsTopic,
+            ),
+        ];
+        for (arn, kind) in cases {
+            assert_eq!(TargetKind::of(arn), Ok(kind), "{arn}");
+        }
+        assert_eq!(
+            TargetKind::of("arn:aws:s3:::logs"),
+            Ok(TargetKind::S3Bucket)
+        );
+        assert!(TargetKind::of("arn:aws:s3:::logs/key").is_err());
+        assert!(TargetKind::of("arn:aws:iam::1234:role/x").is_err());
+        assert!(TargetKind::of("role/x").is_err());
+    }
+
+    #[test]
+    fn a_trust_policy_change_only_fits_a_role() {
+        let spec = ChangeSpec::TrustPolicyPut {
+            document: json!({}),
+        };
+        assert!(spec.check_target(TargetKind::Role).is_ok());
+        let err = spec.check_target(TargetKind::User).unwrap_err();
+        assert_eq!(err.0, "target_arn");
+        assert!(err.1.contains("cannot target a user"));
+    }
+
+    #[test]
+    fn resource_policies_fit_buckets_queues_and_topics_only() {
+        let spec = ChangeSpec::ResourcePolicyPut {
+            document: json!({}),
+        };
+        for k in [
+            TargetKind::S3Bucket,
+            TargetKind::SqsQueue,
+            TargetKind::SnsTopic,
+        ] {
+            assert!(spec.check_target(k).is_ok());
+        }
+        assert!(spec.check_target(TargetKind::Role).is_err());
+    }
+
+    #[test]
+    fn bad_names_and_tags_name_the_field() {
+        let bad = ChangeSpec::InlinePolicyDelete {
+            policy_name: "no spaces".into(),
+        };
+        assert_eq!(
+            bad.check_target(TargetKind::Role).unwrap_err().0,
+            "policy_name"
+        );
+        let reserved = ChangeSpec::TagsPut {
+            tags: vec![Tag {
+                key: "aws:owner".into(),
+                value: "x".into(),
+            }],
+        };
+        assert!(reserved
+            .check_target(TargetKind::Role)
+            .unwrap_err()
+            .1
+            .contains("reserved"));
+        let attach = ChangeSpec::ManagedPolicyAttach {
+            policy_arn: "ReadOnly".into(),
+        };
+        assert_eq!(
+            attach.check_target(TargetKind::Role).unwrap_err().0,
+            "policy_arn"
+        );
+        let aws_managed = ChangeSpec::ManagedPolicyAttach {
+            policy_arn: "arn:aws:iam::aws:policy/ReadOnlyAccess".into(),
+        };
+        assert!(aws_managed.check_target(TargetKind::Role).is_ok());
+    }
+
+    #[test]
+    fn specs_round_trip_through_json_with_their_kind() {
+        let spec = ChangeSpec::InlinePolicyPut {
+            policy_name: "read".into(),
+            document: json!({"Version": "2012-10-17", "Statement": []}),
+        };
+        let v = serde_json::to_value(&spec).unwrap();
+        assert_eq!(v["kind"], "inline_policy_put");
+        assert_eq!(serde_json::from_value::<ChangeSpec>(v).unwrap(), spec);
+    }
+
+    #[test]
+    fn only_document_changes_can_be_edited() {
+        let put = ChangeSpec::TrustPolicyPut {
+            document: json!({"a": 1}),
+        };
+        assert_eq!(
+            put.with_document(json!({"b": 2})).unwrap().document(),
+            Some(&json!({"b": 2}))
+        );
+        assert!(ChangeSpec::BoundaryDelete.with_document(json!({})).is_err());
+    }
+}

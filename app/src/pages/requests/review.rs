@@ -1,0 +1,216 @@
+//! The review page: requester, principal, justification, each change beside
+//! what its target holds now, per-change apply / edit-then-apply / cancel,
+//! reject or withdraw, comments and the full history. Every form is a plain
+//! POST before wasm loads; the server decides who may do what.
+use crate::api::requests::{get_request, ApproveRequest, ReviewRequest};
+use crate::components::{ErrorBox, PolicyBlock, PolicyDiff, StatusBadge};
+use crate::views::{ChangeView, RequestDetailView};
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn RequestPage() -> impl IntoView {
+    let params = use_params_map();
+    let approve = ServerAction::<ApproveRequest>::new();
+    let review = ServerAction::<ReviewRequest>::new();
+    let request = Resource::new(
+        move || {
+            (
+                params.get().get("id").unwrap_or_default(),
+                approve.version().get(),
+                review.version().get(),
+            )
+        },
+        |(id, _, _)| get_request(id),
+    );
+    let action_error = move || {
+        approve
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| review.value().get().and_then(|r| r.err()))
+    };
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading request…"</p> }>
+            {move || Suspend::new(async move {
+                match request.await {
+                    Ok(r) => view! { <RequestDetail r approve review/> }.into_any(),
+                    Err(e) => view! { <ErrorBox err=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+        {move || action_error().map(|e| view! { <div id="review-error"><ErrorBox err=e/></div> })}
+    }
+}
+
+#[component]
+fn RequestDetail(
+    r: RequestDetailView,
+    approve: ServerAction<ApproveRequest>,
+    review: ServerAction<ReviewRequest>,
+) -> impl IntoView {
+    let any_applicable = r.changes.iter().any(|c| c.can_apply);
+    let id = r.id.clone();
+    let (id_all, id_reject, id_cancel, id_comment) =
+        (id.clone(), id.clone(), id.clone(), id.clone());
+    let title = if r.origin == "direct_edit" {
+        "Direct edit of "
+    } else {
+        "Request for "
+    };
+    view! {
+        <div class="page-head">
+            <div>
+                <h1>{title} {r.role_name.clone()}</h1>
+                <code class="arn">{r.role_arn.clone()}</code>
+            </div>
+            <StatusBadge status=r.status.clone()/>
+        </div>
+        <div class="grid">
+            <section class="card wide">
+                <dl class="facts">
+                    <dt>"Requester"</dt><dd data-testid="requester">{r.requester.clone()}</dd>
+                    <dt>"Account"</dt><dd>{r.account_id.clone()}</dd>
+                    <dt>"Created"</dt><dd>{r.created.clone()}</dd>
+                    <dt>"Justification"</dt><dd class="justification">{r.justification.clone()}</dd>
+                </dl>
+                {r.changes.into_iter().enumerate().map(|(i, c)| view! {
+                    <ChangeCard c n=i + 1 request_id=id.clone() requester_may_cancel=r.can_cancel review/>
+                }).collect_view()}
+                <div class="decide">
+                    {any_applicable.then(move || view! {
+                        <ActionForm action=approve attr:class="inline">
+                            <input type="hidden" name="id" value=id_all/>
+                            <button type="submit" class="primary" data-action="approve"
+                                disabled=move || approve.pending().get()>"Approve and apply all"</button>
+                        </ActionForm>
+                    })}
+                    {r.can_decide.then(move || view! {
+                        <ActionForm action=review attr:class="inline reject">
+                            <input type="hidden" name="id" value=id_reject/>
+                            <input type="hidden" name="action" value="reject"/>
+                            <input name="text" placeholder="Reason for rejecting" aria-label="Reason for rejecting" required/>
+                            <button type="submit" class="danger" data-action="reject"
+                                disabled=move || review.pending().get()>"Reject"</button>
+                        </ActionForm>
+                    })}
+                    {r.can_cancel.then(move || view! {
+                        <ActionForm action=review attr:class="inline">
+                            <input type="hidden" name="id" value=id_cancel/>
+                            <input type="hidden" name="action" value="cancel"/>
+                            <button type="submit" data-action="withdraw"
+                                disabled=move || review.pending().get()>"Withdraw request"</button>
+                        </ActionForm>
+                    })}
+                </div>
+            </section>
+            <section class="card">
+                <h2>"Comments and history"</h2>
+                <ol class="events">
+                    {r.events.into_iter().map(|e| {
+                        let comment = e.kind == "comment";
+                        view! {
+                            <li class:comment=comment data-event=e.kind.clone()>
+                                <span class="muted">{e.at}</span> " " <strong>{e.actor}</strong> " "
+                                {(!comment).then(|| e.kind.replace('.', " "))} " "
+                                <span class="detail">{e.detail}</span>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ol>
+                <ActionForm action=review attr:class="comment-form">
+                    <input type="hidden" name="id" value=id_comment/>
+                    <input type="hidden" name="action" value="comment"/>
+                    <textarea name="text" rows="3" placeholder="Add a comment" aria-label="Comment" required></textarea>
+                    <button type="submit" data-action="comment" disabled=move || review.pending().get()>"Comment"</button>
+                </ActionForm>
+            </section>
+        </div>
+    }
+}
+
+#[component]
+fn ChangeCard(
+    c: ChangeView,
+    n: usize,
+    request_id: String,
+    requester_may_cancel: bool,
+    review: ServerAction<ReviewRequest>,
+) -> impl IntoView {
+    let (rid_apply, rid_cancel) = (request_id.clone(), request_id);
+    let (cid_apply, cid_cancel) = (c.id.clone(), c.id.clone());
+    let editable = c.document.clone();
+    let approvals = (!c.approvals.is_empty()).then(|| {
+        format!(
+            "Approved by {} ({} of {})",
+            c.approvals.join(", "),
+            c.approvals.len(),
+            c.approvals_needed
+        )
+    });
+    let can_apply = c.can_apply;
+    let open = c.status == "pending" || c.status == "failed";
+    let apply_label = if c.status == "failed" {
+        "Retry"
+    } else {
+        "Approve and apply"
+    };
+    let can_cancel = open && (can_apply || requester_may_cancel);
+    view! {
+        <div class="change" data-change-status=c.status.clone() data-change-kind=c.kind.clone()>
+            <h2>
+                {format!("{n}. {}", capitalise(&c.summary))} " "
+                <StatusBadge status=c.status.clone()/>
+                {c.generated.then(|| view! { <span class="badge" title="Generated by Latchkey for the other side of a cross-account grant">"generated"</span> })}
+            </h2>
+            <p class="muted">"On " <code class="arn">{c.target_arn.clone()}</code></p>
+            {c.expires_at.clone().map(|t| view! { <p class="notice">{format!("Temporary: ends {t}")}
+                {c.expired_at.clone().map(|x| format!(" (removed {x})"))}</p> })}
+            {c.auto_rule.clone().map(|r| view! { <p class="notice">{format!("Auto-approved by rule “{r}”")}</p> })}
+            {approvals.map(|a| view! { <p class="muted">{a}</p> })}
+            {match (c.current_document.clone(), c.document.clone()) {
+                (Some(old), Some(new)) => view! { <PolicyDiff old new/> }.into_any(),
+                (None, Some(new)) => view! { <p class="muted">"New document:"</p><PolicyBlock json=new/> }.into_any(),
+                _ => ().into_any(),
+            }}
+            {c.error.clone().map(|e| view! { <div class="error" role="alert">{format!("AWS error: {e}")}</div> })}
+            {c.applied_at.clone().map(|t| view! { <p class="muted">{format!("Applied {t}")}</p> })}
+            <div class="change-actions">
+                {can_apply.then(move || view! {
+                    <ActionForm action=review attr:class="apply-form">
+                        <input type="hidden" name="id" value=rid_apply/>
+                        <input type="hidden" name="action" value="apply"/>
+                        <input type="hidden" name="change_id" value=cid_apply/>
+                        {editable.map(|doc| view! {
+                            <details class="edit">
+                                <summary>"Edit before applying"</summary>
+                                <textarea name="document" rows="14" spellcheck="false" aria-label="Edited document">{doc}</textarea>
+                            </details>
+                        })}
+                        <button type="submit" class="primary" data-action="apply"
+                            disabled=move || review.pending().get()>
+                            {apply_label}
+                        </button>
+                    </ActionForm>
+                })}
+                {can_cancel.then(move || view! {
+                    <ActionForm action=review attr:class="inline">
+                        <input type="hidden" name="id" value=rid_cancel/>
+                        <input type="hidden" name="action" value="cancel_change"/>
+                        <input type="hidden" name="change_id" value=cid_cancel/>
+                        <button type="submit" data-action="cancel-change"
+                            disabled=move || review.pending().get()>"Cancel change"</button>
+                    </ActionForm>
+                })}
+            </div>
+        </div>
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}

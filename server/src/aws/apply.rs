@@ -1,0 +1,335 @@
+//! Applies one reviewed change to AWS: exactly one write call per change kind
+//! (two for a managed policy that already holds five versions).
+use super::{Aws, AwsError};
+use app::domain::change::{ChangeSpec, TargetKind};
+use app::domain::AccountId;
+use aws_sdk_iam::types::Tag as IamTag;
+
+/// The name part of an ARN's resource (`role/path/name` → `name`).
+fn last_segment(arn: &str) -> &str {
+    arn.rsplit(['/', ':']).next().unwrap_or(arn)
+}
+
+fn iam_tags(tags: &[app::domain::change::Tag]) -> Result<Vec<IamTag>, AwsError> {
+    tags.iter()
+        .map(|t| {
+            IamTag::builder()
+                .key(&t.key)
+                .value(&t.value)
+                .build()
+                .map_err(|e| AwsError::Invalid(e.to_string()))
+        })
+        .collect()
+}
+
+/// Applies `spec` to `target_arn` in `account` (the target's owner).
+pub async fn apply(
+    aws: &Aws,
+    account: &AccountId,
+    target_arn: &str,
+    spec: &ChangeSpec,
+) -> Result<(), AwsError> {
+    let target = TargetKind::of(target_arn).map_err(AwsError::Invalid)?;
+    match target {
+        TargetKind::Role | TargetKind::User => {
+            let iam = aws.spoke_iam(account).await?;
+            let name = last_segment(target_arn);
+            if target == TargetKind::Role {
+                apply_to_role(&iam, name, spec).await
+            } else {
+                apply_to_user(&iam, name, spec).await
+            }
+        }
+        TargetKind::ManagedPolicy => {
+            let iam = aws.spoke_iam(account).await?;
+            match spec {
+                ChangeSpec::ManagedPolicyDocumentPut { document } => {
+                    put_policy_version(&iam, target_arn, &document.to_string()).await
+                }
+                other => Err(unsupported(other, target)),
+            }
+        }
+        TargetKind::S3Bucket => match spec {
+            ChangeSpec::ResourcePolicyPut { document } => {
+                let s3 = aws.spoke_s3(account).await?;
+                s3.put_bucket_policy()
+                    .bucket(last_segment(target_arn))
+                    .policy(document.to_string())
+                    .send()
+                    .await
+                    .map_err(AwsError::from_sdk)?;
+                Ok(())
+            }
+            other => Err(unsupported(other, target)),
+        },
+        TargetKind::SqsQueue => match spec {
+            ChangeSpec::ResourcePolicyPut { document } => {
+                let sqs = aws.spoke_sqs(account).await?;
+                let url = sqs
+                    .get_queue_url()
+                    .queue_name(last_segment(target_arn))
+                    .queue_owner_aws_account_id(account.as_str())
+                    .send()
+                    .await
+                    .map_err(AwsError::from_sdk)?
+                    .queue_url
+                    .ok_or_else(|| AwsError::NotFound(format!("queue {target_arn}")))?;
+                sqs.set_queue_attributes()
+                    .queue_url(url)
+                    .attributes(
+                        aws_sdk_sqs::types::QueueAttributeName::Policy,
+                        document.to_string(),
+                    )
+                    .send()
+                    .await
+                    .map_err(AwsError::from_sdk)?;
+                Ok(())
+            }
+            other => Err(unsupported(other, target)),
+        },
+        TargetKind::SnsTopic => match spec {
+            ChangeSpec::ResourcePolicyPut { document } => {
+                let sns = aws.spoke_sns(account).await?;
+                sns.set_topic_attributes()
+                    .topic_arn(target_arn)
+                    .attribute_name("Policy")
+                    .attribute_value(document.to_string())
+                    .send()
+                    .await
+                    .map_err(AwsError::from_sdk)?;
+                Ok(())
+            }
+            other => Err(unsupported(other, target)),
+        },
+    }
+}
+
+fn unsupported(spec: &ChangeSpec, target: TargetKind) -> AwsError {
+    AwsError::Invalid(format!(
+        "a {} change cannot target a {}",
+        spec.kind(),
+        target.label()
+    ))
+}
+
+async fn apply_to_role(
+    iam: &aws_sdk_iam::Client,
+    role: &str,
+    spec: &ChangeSpec,
+) -> Result<(), AwsError> {
+    let r = match spec {
+        ChangeSpec::InlinePolicyPut {
+            policy_name,
+            document,
+        } => iam
+            .put_role_policy()
+            .role_name(role)
+            .policy_name(policy_name)
+            .policy_document(document.to_string())
+            .send()
+            .await
+            .map(drop)
+            .map_err(AwsError::from_sdk),
+        ChangeSpec::InlinePolicyDelete { policy_name } => iam
+            .delete_role_policy()
+            .role_name(role)
+            .policy_name(policy_name)
+            .send()
+            .await
+            .map(drop)
+            .map_err(AwsError::from_sdk),
+        ChangeSpec::ManagedPolicyAttach { policy_arn } => iam
+            .attach_role_policy()
+            .role_name(role)
+            .policy_arn(policy_arn)
+            .send()
+            .await
+            .map(drop)
+            .map_err(AwsError::from_sdk),
+        ChangeSpec::ManagedPolicyDetach { policy_arn } => iam
+            .detach_role_policy()
+            .role_name(role)
+            .policy_arn(policy_arn)
+            .send()
+            .await
+            .map(drop)
+            .map_err(AwsError::from_sdk),
+        ChangeSpec::TrustPolicyPut { document } => iam
+            .update_assume_role_policy()
+            .role_name(role)
+            .policy_document(document.to_string())
+            .send()
+            .await
+            .map(drop)
+            .map_err(AwsError::from_sdk),
+        ChangeSpec::BoundaryPut { policy_arn } => iam
+            .put_role_permissions_boundary()
+            .role_name(role)
+            .permissions_boundary(policy_arn)
+            .send()
+            .await
+            .map(drop)
+            .map_err(AwsError::from_sdk),
+        ChangeSpec::BoundaryDelete => iam
+            .delete_role_permissions_boundary()
+            .role_name(role)
+            .send()
+            .await
+            .map(drop)
+            .map_err(AwsError::from_sdk),
+        ChangeSpec::TagsPut { tags } => iam
+            .tag_role()
+            .role_name(role)
+            .set_tags(Some(iam_tags(tags)?))
+            .send()
+            .await
+            .map(drop)
+            .map_err(AwsError::from_sdk),
+        ChangeSpec::TagsRemove { keys } => iam
+            .untag_role()
+            .role_name(role)
+            .set_tag_keys(Some(keys.clone()))
+            .send()
+            .await
+            .map(drop)
+            .map_err(AwsError::from_sdk),
+        other => return Err(unsupported(other, TargetKind::Role)),
+    };
+    r
+}
+
+async fn apply_to_user(
+    iam: &aws_sdk_iam::Client,
+    user: &str,
+    spec: &ChangeSpec,
+) -> Result<(), AwsError> {
+    let r = match spec {
+        ChangeSpec::InlinePolicyPut {
+            policy_name,
+            document,
+        } => iam
+            .put_user_policy()
+            .user_name(user)
+            .policy_name(policy_name)
+            .policy_document(document.to_string())
+            .send()
+            .await
+            .map(drop)
+            .map_err(AwsError::from_sdk),
+        ChangeSpec::InlinePolicyDelete { policy_name } => iam
+            .delete_user_policy()
+            .user_name(user)
+            .policy_name(policy_name)
+            .send()
+            .await
+            .map(drop)
+            .map_err(AwsError::from_sdk),
+        ChangeSpec::ManagedPolicyAttach { policy_arn } => iam
+            .attach_user_policy()
+            .user_name(user)
+            .policy_arn(policy_arn)
+            .send()
+            .await
+            .map(drop)
+            .map_err(AwsError::from_sdk),
+        ChangeSpec::ManagedPolicyDetach { policy_arn } => iam
+            .detach_user_policy()
+            .user_name(user)
+            .policy_arn(policy_arn)
+            .send()
+            .await
+            .map(drop)
+            .map_err(AwsError::from_sdk),
+        ChangeSpec::BoundaryPut { policy_arn } => iam
+            .put_user_permissions_boundary()
+            .user_name(user)
+            .permissions_boundary(policy_arn)
+            .send()
+            .await
+            .map(drop)
+            .map_err(AwsError::from_sdk),
+        ChangeSpec::BoundaryDelete => iam
+            .delete_user_permissions_boundary()
+            .user_name(user)
+            .send()
+            .await
+            .map(drop)
+            .map_err(AwsError::from_sdk),
+        ChangeSpec::TagsPut { tags } => iam
+            .tag_user()
+            .user_name(user)
+            .set_tags(Some(iam_tags(tags)?))
+            .send()
+            .await
+            .map(drop)
+            .map_err(AwsError::from_sdk),
+        ChangeSpec::TagsRemove { keys } => iam
+            .untag_user()
+            .user_name(user)
+            .set_tag_keys(Some(keys.clone()))
+            .send()
+            .await
+            .map(drop)
+            .map_err(AwsError::from_sdk),
+        other => return Err(unsupported(other, TargetKind::User)),
+    };
+    r
+}
+
+/// A new default version; the oldest non-default one makes room when the
+/// policy already holds IAM's maximum of five.
+async fn put_policy_version(
+    iam: &aws_sdk_iam::Client,
+    policy_arn: &str,
+    document: &str,
+) -> Result<(), AwsError> {
+    let versions = iam
+        .list_policy_versions()
+        .policy_arn(policy_arn)
+        .send()
+        .await
+        .map_err(AwsError::from_sdk)?
+        .versions
+        .unwrap_or_default();
+    if versions.len() >= 5 {
+        if let Some(oldest) = versions
+            .iter()
+            .filter(|v| !v.is_default_version)
+            .min_by_key(|v| v.create_date.map(|d| d.secs()))
+            .and_then(|v| v.version_id.clone())
+        {
+            iam.delete_policy_version()
+                .policy_arn(policy_arn)
+                .version_id(oldest)
+                .send()
+                .await
+                .map_err(AwsError::from_sdk)?;
+        }
+    }
+    iam.create_policy_version()
+        .policy_arn(policy_arn)
+        .policy_document(document)
+        .set_as_default(true)
+        .send()
+        .await
+        .map_err(AwsError::from_sdk)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::last_segment;
+
+    #[test]
+    fn names_come_from_the_last_arn_segment() {
+        assert_eq!(
+            last_segment("arn:aws:iam::111111111111:role/a/b/app"),
+            "app"
+        );
+        assert_eq!(last_segment("arn:aws:s3:::logs"), "logs");
+        assert_eq!(
+            last_segment("arn:aws:sqs:us-east-1:111111111111:jobs"),
+            "jobs"
+        );
+    }
+}

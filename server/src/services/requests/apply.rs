@@ -1,0 +1,81 @@
+//! Applying one claimed change: the change is already `applying` (committed),
+//! so no other reviewer or replica can start it again. The AWS call happens
+//! outside any transaction; its outcome is recorded on the change either way,
+//! and a failed change can be retried.
+use super::{db_error, record, Ev};
+use crate::aws::apply::apply;
+use crate::db;
+use crate::jobs::sync::Trigger;
+use crate::services::Services;
+use app::domain::change::ChangeSpec;
+use app::domain::AccountId;
+use app::ports::ClientMeta;
+use app::AppError;
+use uuid::Uuid;
+
+/// Makes the AWS call for a claimed change and records the outcome. Returns
+/// the AWS error text when AWS said no (the change is then `failed`).
+pub async fn apply_pending_change(
+    s: &Services,
+    request_id: Uuid,
+    change: &db::requests::ChangeRow,
+    actor: &str,
+    client: Option<&ClientMeta>,
+) -> Result<Option<String>, AppError> {
+    let spec: Result<ChangeSpec, _> = serde_json::from_value(change.spec.clone());
+    let mut conn = s.pool.acquire().await.map_err(db_error)?;
+    let account = super::owner_account(&mut conn, &change.target_arn).await?;
+    drop(conn);
+    let outcome = match (spec, account.as_deref().map(AccountId::parse)) {
+        (Err(e), _) => Err(format!("stored change is unreadable: {e}")),
+        (_, None) => Err(format!("{} is not in the cache", change.target_arn)),
+        (_, Some(Err(e))) => Err(e.to_string()),
+        (Ok(spec), Some(Ok(account))) => apply(&s.aws, &account, &change.target_arn, &spec)
+            .await
+            .map_err(|e| e.to_string()),
+    };
+    let error = outcome.err();
+    let (status, verb) = match error {
+        None => ("applied", "applied"),
+        Some(_) => ("failed", "failed"),
+    };
+    let mut tx = s.pool.begin().await.map_err(db_error)?;
+    db::requests::set_change_status(&mut tx, change.id, status, error.as_deref())
+        .await
+        .map_err(db_error)?;
+    let summary = serde_json::from_value::<ChangeSpec>(change.spec.clone())
+        .map(|c| c.summary())
+        .unwrap_or_else(|_| change.kind.clone());
+    let detail = match &error {
+        None => format!("{summary} on {}", change.target_arn),
+        Some(e) => format!("{summary} on {} failed: {e}", change.target_arn),
+    };
+    record(
+        &mut tx,
+        Ev {
+            request_id,
+            actor,
+            kind: &format!("change.{verb}"),
+            detail: &detail,
+            target: &change.target_arn,
+            client,
+            outcome: if error.is_none() {
+                "success"
+            } else {
+                "failure"
+            },
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(db_error)?;
+    if error.is_none() {
+        // Re-read the target so the cache and its page show the new state at once.
+        if let Err(e) = s
+            .refresh_item(&change.target_arn, Trigger::AfterApply)
+            .await
+        {
+            tracing::warn!(target_arn = %change.target_arn, error = %e, "refresh after apply failed");
+        }
+    }
+    Ok(error)
+}

@@ -1,0 +1,281 @@
+//! Submitting a request: every change is checked (target, names, policy
+//! checks, expiry) before anything is stored; then one transaction stores the
+//! request, its changes, its first event and the audit row.
+use super::{db_error, record, Ev};
+use crate::db;
+use crate::services::Services;
+use app::domain::change::{ChangeSpec, TargetKind};
+use app::domain::{RequestId, User};
+use app::ports::{ClientMeta, NewChange, NewRequest};
+use app::AppError;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// At most this many changes in one request.
+const MAX_CHANGES: usize = 20;
+/// Temporary access may last at most this long.
+const MAX_EXPIRY_DAYS: i64 = 90;
+
+/// A checked change, ready to store.
+pub(super) struct Checked {
+    pub target_arn: String,
+    pub spec: ChangeSpec,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub generated: bool,
+}
+
+/// Runs the policy checks on the document a change writes.
+pub(super) fn check_document(spec: &ChangeSpec) -> Result<(), AppError> {
+    let Some(doc) = spec.document() else {
+        return Ok(());
+    };
+    let findings = match spec {
+        ChangeSpec::InlinePolicyPut { .. } | ChangeSpec::ManagedPolicyDocumentPut { .. } => {
+            app::domain::policy::check_identity_policy(doc)
+        }
+        _ => principal_policy_findings(doc),
+    };
+    if findings.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Invalid {
+            field: "policy".into(),
+            messages: findings.into_iter().map(|f| f.to_string()).collect(),
+        })
+    }
+}
+
+/// Trust and resource policies: a Statement list whose entries name an Effect,
+/// a Principal and actions.
+fn principal_policy_findings(doc: &serde_json::Value) -> Vec<app::domain::PolicyFinding> {
+    let finding = |path: String, message: &str| app::domain::PolicyFinding {
+        path,
+        message: message.to_owned(),
+    };
+    let statements = match &doc["Statement"] {
+        serde_json::Value::Array(a) if !a.is_empty() => a.clone(),
+        serde_json::Value::Object(_) => vec![doc["Statement"].clone()],
+        _ => {
+            return vec![finding(
+                "Statement".into(),
+                "is required: one or more statements",
+            )]
+        }
+    };
+    let mut out = Vec::new();
+    for (i, st) in statements.iter().enumerate() {
+        if !matches!(st["Effect"].as_str(), Some("Allow" | "Deny")) {
+            out.push(finding(
+                format!("Statement[{i}].Effect"),
+                "must be Allow or Deny",
+            ));
+        }
+        if st.get("Principal").is_none() && st.get("NotPrincipal").is_none() {
+            out.push(finding(
+                format!("Statement[{i}].Principal"),
+                "is required in this policy",
+            ));
+        }
+        if st.get("Action").is_none() && st.get("NotAction").is_none() {
+            out.push(finding(format!("Statement[{i}].Action"), "is required"));
+        }
+    }
+    out
+}
+
+fn parse_expiry(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, AppError> {
+    let at = DateTime::parse_from_rfc3339(s.trim())
+        .map_err(|_| {
+            AppError::invalid(
+                "expires_at",
+                "must be a date and time such as 2026-12-01T17:00:00Z",
+            )
+        })?
+        .with_timezone(&Utc);
+    if at <= now {
+        return Err(AppError::invalid("expires_at", "must be in the future"));
+    }
+    if at > now + chrono::Duration::days(MAX_EXPIRY_DAYS) {
+        return Err(AppError::invalid(
+            "expires_at",
+            format!("temporary access lasts at most {MAX_EXPIRY_DAYS} days"),
+        ));
+    }
+    Ok(at)
+}
+
+/// Checks one change as given by a person; nothing is stored.
+pub(super) fn check_change(c: NewChange, now: DateTime<Utc>) -> Result<Checked, AppError> {
+    let target_arn = c.target_arn.trim().to_owned();
+    let target = TargetKind::of(&target_arn).map_err(|m| AppError::invalid("target_arn", m))?;
+    c.spec
+        .check_target(target)
+        .map_err(|(field, m)| AppError::invalid(field, m))?;
+    check_document(&c.spec)?;
+    let expires_at = match c.expires_at.as_deref().filter(|s| !s.trim().is_empty()) {
+        None => None,
+        Some(s) => {
+            if !matches!(
+                c.spec,
+                ChangeSpec::InlinePolicyPut { .. } | ChangeSpec::ResourcePolicyPut { .. }
+            ) {
+                return Err(AppError::invalid(
+                    "expires_at",
+                    "only policy statements can be temporary",
+                ));
+            }
+            Some(parse_expiry(s, now)?)
+        }
+    };
+    Ok(Checked {
+        target_arn,
+        spec: c.spec,
+        expires_at,
+        generated: false,
+    })
+}
+
+/// Whether `user` may ask for changes to `principal`: approvers of its account
+/// may ask for anything there; others for roles they are eligible to use and
+/// for bucket, queue and topic policies.
+async fn may_request_for(
+    s: &Services,
+    conn: &mut sqlx::PgConnection,
+    user: &User,
+    principal: &str,
+) -> Result<(), AppError> {
+    let row = db::resources::get(conn, principal)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(|| {
+            AppError::invalid(
+                "principal_arn",
+                format!("{principal} is not in the cache (is its account synced?)"),
+            )
+        })?;
+    if s.approves(user, &row.account_id) {
+        return Ok(());
+    }
+    let allowed = match row.kind.as_str() {
+        "role" => s.eligibility.access(user, principal, &row.tags).is_some(),
+        "s3_bucket" | "sqs_queue" | "sns_topic" => true,
+        _ => false,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "you may not request changes to {principal}"
+        )))
+    }
+}
+
+pub(super) async fn create(
+    s: &Services,
+    user: &User,
+    new: NewRequest,
+    client: &ClientMeta,
+    origin: &str,
+) -> Result<RequestId, AppError> {
+    let justification = new.justification.trim().to_owned();
+    if justification.chars().count() < 10 {
+        return Err(AppError::invalid(
+            "justification",
+            "is required: say in at least 10 characters why this access is needed",
+        ));
+    }
+    if new.changes.is_empty() {
+        return Err(AppError::invalid("changes", "ask for at least one change"));
+    }
+    if new.changes.len() > MAX_CHANGES {
+        return Err(AppError::invalid(
+            "changes",
+            format!("at most {MAX_CHANGES} changes fit in one request"),
+        ));
+    }
+    let principal = new.principal_arn.trim().to_owned();
+    TargetKind::of(&principal).map_err(|m| AppError::invalid("principal_arn", m))?;
+    let now = Utc::now();
+    let changes = new
+        .changes
+        .into_iter()
+        .map(|c| check_change(c, now))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let mut tx = s.pool.begin().await.map_err(db_error)?;
+    may_request_for(s, &mut tx, user, &principal).await?;
+    let account = super::owner_account(&mut tx, &principal)
+        .await?
+        .ok_or_else(|| AppError::invalid("principal_arn", "has no known account"))?;
+    for c in &changes {
+        if super::owner_account(&mut tx, &c.target_arn)
+            .await?
+            .is_none()
+        {
+            return Err(AppError::invalid(
+                "target_arn",
+                format!(
+                    "{} is not in the cache (is its account synced?)",
+                    c.target_arn
+                ),
+            ));
+        }
+    }
+    let id = Uuid::new_v4();
+    db::requests::insert_request(
+        &mut tx,
+        &db::requests::NewRequest {
+            id,
+            requester: &user.id,
+            principal_arn: &principal,
+            account_id: &account,
+            justification: &justification,
+            origin,
+        },
+    )
+    .await
+    .map_err(db_error)?;
+    let mut summary = Vec::new();
+    for (i, c) in changes.iter().enumerate() {
+        let spec = serde_json::to_value(&c.spec).map_err(|e| super::super::internal("spec", e))?;
+        db::requests::insert_change(
+            &mut tx,
+            &db::requests::NewChange {
+                request_id: id,
+                position: i32::try_from(i).unwrap_or(i32::MAX),
+                target_arn: &c.target_arn,
+                kind: c.spec.kind(),
+                spec: &spec,
+                expires_at: c.expires_at,
+                generated: c.generated,
+            },
+        )
+        .await
+        .map_err(db_error)?;
+        summary.push(c.spec.summary());
+    }
+    let detail = format!("asked to {}", summary.join("; "));
+    record(
+        &mut tx,
+        Ev {
+            request_id: id,
+            actor: &user.id,
+            kind: "created",
+            detail: &detail,
+            target: &principal,
+            client: Some(client),
+            outcome: "success",
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(db_error)?;
+    s.notify_request(
+        crate::notify::NotifyEvent::Created,
+        id,
+        &principal,
+        &user.id,
+        &user.id,
+        &format!("{detail}\nJustification: {justification}"),
+    );
+    RequestId::parse(&id.to_string()).map_err(AppError::from)
+}

@@ -1,0 +1,152 @@
+//! RequestPort: permission requests from submission through review to apply.
+//! `create` checks and stores a request, `review` holds every reviewer and
+//! requester action, `apply` makes the one AWS call per change, `view` reads.
+mod apply;
+mod create;
+mod review;
+mod view;
+
+use super::{db_error, Services};
+use crate::db::{self, audit::AuditEvent};
+use app::domain::{RequestId, User};
+use app::ports::{ClientMeta, NewRequest, RequestFilter, ReviewAction};
+use app::views::*;
+use app::AppError;
+use async_trait::async_trait;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+pub use apply::apply_pending_change;
+
+pub struct RequestService(pub Services);
+
+fn uuid_of(field: &str, id: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(id).map_err(|_| AppError::invalid(field, "is not a request or change id"))
+}
+
+fn ts(d: chrono::DateTime<chrono::Utc>) -> String {
+    d.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// The account that owns an ARN: its account field, or for S3 buckets (whose
+/// ARNs carry none) the account the cache found the bucket in.
+async fn owner_account(conn: &mut PgConnection, arn: &str) -> Result<Option<String>, AppError> {
+    let from_arn = arn.split(':').nth(4).filter(|a| !a.is_empty());
+    if let Some(a) = from_arn {
+        return Ok(Some(a.to_owned()));
+    }
+    Ok(db::resources::get(conn, arn)
+        .await
+        .map_err(db_error)?
+        .map(|r| r.account_id))
+}
+
+impl Services {
+    /// Tells the configured notifiers about a request event (after commit).
+    pub(crate) fn notify_request(
+        &self,
+        event: crate::notify::NotifyEvent,
+        request_id: Uuid,
+        principal_arn: &str,
+        requester: &str,
+        actor: &str,
+        detail: &str,
+    ) {
+        let id = request_id.to_string();
+        self.notifiers.send(crate::notify::Notification {
+            event,
+            link: self.notifiers.link(&id),
+            request_id: id,
+            principal_arn: principal_arn.to_owned(),
+            requester: requester.to_owned(),
+            actor: actor.to_owned(),
+            detail: detail.to_owned(),
+        });
+    }
+
+    /// Whether `user` approves changes in `account`: administrators everywhere.
+    pub fn approves(&self, user: &User, _account: &str) -> bool {
+        user.is_admin
+    }
+
+    /// Whether `user` may decide a request `requester` made in `account`:
+    /// an approver there, and not the requester unless admins may self-approve.
+    pub fn may_decide(&self, user: &User, requester: &str, account: &str) -> bool {
+        self.approves(user, account)
+            && (requester != user.id
+                || (user.is_admin && self.config.auth.allow_admin_self_approval))
+    }
+}
+
+/// One entry of a request's history, also written to the audit trail.
+struct Ev<'a> {
+    request_id: Uuid,
+    actor: &'a str,
+    kind: &'a str,
+    detail: &'a str,
+    target: &'a str,
+    client: Option<&'a ClientMeta>,
+    outcome: &'a str,
+}
+
+/// Writes the event and its audit row in the caller's transaction.
+async fn record(conn: &mut PgConnection, e: Ev<'_>) -> Result<(), AppError> {
+    db::requests::add_event(conn, e.request_id, e.actor, e.kind, e.detail)
+        .await
+        .map_err(db_error)?;
+    db::requests::touch(conn, e.request_id)
+        .await
+        .map_err(db_error)?;
+    db::audit::record(
+        conn,
+        AuditEvent {
+            actor: e.actor,
+            action: &format!("request.{}", e.kind),
+            target: e.target,
+            outcome: e.outcome,
+            ip: e.client.and_then(|c| c.ip.as_deref()),
+            user_agent: e.client.and_then(|c| c.user_agent.as_deref()),
+            detail: serde_json::json!({ "request_id": e.request_id, "detail": e.detail }),
+        },
+    )
+    .await
+    .map_err(db_error)
+}
+
+#[async_trait]
+impl app::ports::RequestPort for RequestService {
+    async fn create_request(
+        &self,
+        user: &User,
+        new: NewRequest,
+        client: &ClientMeta,
+    ) -> Result<RequestId, AppError> {
+        create::create(&self.0, user, new, client, "request").await
+    }
+
+    async fn list_requests(
+        &self,
+        user: &User,
+        filter: &RequestFilter,
+    ) -> Result<Vec<RequestSummaryView>, AppError> {
+        view::list(&self.0, user, filter).await
+    }
+
+    async fn get_request(
+        &self,
+        user: &User,
+        id: &RequestId,
+    ) -> Result<RequestDetailView, AppError> {
+        view::get(&self.0, user, id).await
+    }
+
+    async fn review(
+        &self,
+        user: &User,
+        id: &RequestId,
+        action: ReviewAction,
+        client: &ClientMeta,
+    ) -> Result<(), AppError> {
+        review::review(&self.0, user, id, action, client).await
+    }
+}

@@ -1,0 +1,206 @@
+//! Reading requests: the filtered list and the review page's view, with each
+//! change beside what its target holds now (for the diff).
+use super::review::{approvals_needed, may_view};
+use super::{db_error, ts, uuid_of};
+use crate::db;
+use crate::services::Services;
+use app::domain::change::ChangeSpec;
+use app::domain::request::display_status;
+use app::domain::{policy::pretty, ChangeStatus, RequestId, RequestStatus, User};
+use app::ports::RequestFilter;
+use app::views::*;
+use app::AppError;
+use chrono::{NaiveDate, TimeZone, Utc};
+use serde_json::Value;
+use sqlx::PgConnection;
+
+fn status_of(s: &str) -> Result<RequestStatus, AppError> {
+    RequestStatus::parse(s).ok_or_else(|| crate::services::internal("request status", s))
+}
+
+fn day(field: &str, s: &Option<String>) -> Result<Option<chrono::DateTime<Utc>>, AppError> {
+    match s.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|d| Some(Utc.from_utc_datetime(&d)))
+            .ok_or_else(|| AppError::invalid(field, "must be a date such as 2026-11-24")),
+    }
+}
+
+fn name_of(arn: &str) -> String {
+    arn.rsplit(['/', ':']).next().unwrap_or_default().to_owned()
+}
+
+pub(super) async fn list(
+    s: &Services,
+    user: &User,
+    f: &RequestFilter,
+) -> Result<Vec<RequestSummaryView>, AppError> {
+    let status = f.status.as_deref().filter(|x| !x.is_empty());
+    if let Some(st) = status {
+        if RequestStatus::parse(st).is_none() {
+            return Err(AppError::invalid(
+                "status",
+                "must be pending, approved, rejected or cancelled",
+            ));
+        }
+    }
+    let since = day("from", &f.from)?;
+    let until = day("to", &f.to)?.map(|d| d + chrono::Duration::days(1));
+    // Global approvers see everything; everyone else their own requests.
+    let everything = user.is_admin;
+    let own: Vec<String> = Vec::new();
+    let mut conn = s.pool.acquire().await.map_err(db_error)?;
+    let rows = db::requests::list(
+        &mut conn,
+        &db::requests::ListFilter {
+            status,
+            requester: f.requester.as_deref().filter(|x| !x.is_empty()),
+            account: f.account.as_deref().filter(|x| !x.is_empty()),
+            since,
+            until,
+            visible_to: (!everything).then_some((user.id.as_str(), own.as_slice())),
+            limit: 200,
+        },
+    )
+    .await
+    .map_err(db_error)?;
+    rows.into_iter()
+        .map(|r| {
+            let changes: Vec<ChangeStatus> = r
+                .change_statuses
+                .iter()
+                .filter_map(|s| ChangeStatus::parse(s))
+                .collect();
+            Ok(RequestSummaryView {
+                id: r.id.to_string(),
+                requester: r.requester,
+                role_name: name_of(&r.principal_arn),
+                role_arn: r.principal_arn,
+                account_id: r.account_id,
+                status: display_status(status_of(&r.status)?, &changes).to_owned(),
+                created: ts(r.created_at),
+            })
+        })
+        .collect()
+}
+
+/// What the target of a change holds now, as cached, for the diff.
+async fn current_document(
+    conn: &mut PgConnection,
+    target: &str,
+    spec: &ChangeSpec,
+) -> Result<Option<Value>, AppError> {
+    let Some(row) = db::resources::get(conn, target).await.map_err(db_error)? else {
+        return Ok(None);
+    };
+    Ok(match spec {
+        ChangeSpec::InlinePolicyPut { policy_name, .. } => row.details["inline_policies"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|p| p["name"].as_str() == Some(policy_name))
+            .map(|p| p["document"].clone()),
+        ChangeSpec::TrustPolicyPut { .. }
+        | ChangeSpec::ResourcePolicyPut { .. }
+        | ChangeSpec::ManagedPolicyDocumentPut { .. } => row.policy,
+        _ => None,
+    })
+}
+
+pub(super) async fn get(
+    s: &Services,
+    user: &User,
+    id: &RequestId,
+) -> Result<RequestDetailView, AppError> {
+    let uid = uuid_of("id", id.as_str())?;
+    let mut conn = s.pool.acquire().await.map_err(db_error)?;
+    let not_found = || AppError::NotFound(format!("request {id}"));
+    let r = db::requests::get(&mut conn, uid)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(not_found)?;
+    if !may_view(s, user, &r) {
+        // Same answer as a missing request: do not reveal that it exists.
+        return Err(not_found());
+    }
+    let changes = db::requests::changes(&mut conn, uid)
+        .await
+        .map_err(db_error)?;
+    let events = db::requests::events(&mut conn, uid)
+        .await
+        .map_err(db_error)?;
+    let statuses: Vec<ChangeStatus> = changes
+        .iter()
+        .filter_map(|c| ChangeStatus::parse(&c.status))
+        .collect();
+    let req_status = status_of(&r.status)?;
+    let open = matches!(req_status, RequestStatus::Pending | RequestStatus::Approved);
+    let any_applied = changes
+        .iter()
+        .any(|c| c.status == "applied" || c.status == "applying");
+    let mut change_views = Vec::with_capacity(changes.len());
+    for c in changes {
+        let spec: Option<ChangeSpec> = serde_json::from_value(c.spec.clone()).ok();
+        let current = match &spec {
+            Some(sp) => current_document(&mut conn, &c.target_arn, sp).await?,
+            None => None,
+        };
+        let account = super::owner_account(&mut conn, &c.target_arn)
+            .await?
+            .unwrap_or_default();
+        let applicable = ChangeStatus::parse(&c.status).is_some_and(ChangeStatus::can_apply);
+        change_views.push(ChangeView {
+            id: c.id.to_string(),
+            summary: spec.as_ref().map(ChangeSpec::summary).unwrap_or_default(),
+            document: spec.as_ref().and_then(|sp| sp.document()).map(pretty),
+            current_document: current.as_ref().map(pretty),
+            approvals_needed: spec.as_ref().map_or(1, |sp| approvals_needed(s, sp)),
+            can_apply: open
+                && applicable
+                && s.may_decide(user, &r.requester, &account)
+                && (!c.approvals.contains(&user.id)
+                    || (c.status == "failed"
+                        && c.approvals.len()
+                            >= spec.as_ref().map_or(1, |sp| approvals_needed(s, sp)))),
+            kind: c.kind,
+            target_arn: c.target_arn,
+            status: c.status,
+            error: c.error,
+            applied_at: c.applied_at.map(ts),
+            expires_at: c.expires_at.map(ts),
+            expired_at: c.expired_at.map(ts),
+            generated: c.generated,
+            approvals: c.approvals,
+            auto_rule: c.auto_rule,
+        });
+    }
+    Ok(RequestDetailView {
+        id: r.id.to_string(),
+        can_decide: req_status == RequestStatus::Pending
+            && !any_applied
+            && s.may_decide(user, &r.requester, &r.account_id),
+        can_cancel: req_status == RequestStatus::Pending && !any_applied && r.requester == user.id,
+        requester: r.requester,
+        role_name: name_of(&r.principal_arn),
+        role_arn: r.principal_arn,
+        account_id: r.account_id,
+        justification: r.justification,
+        status: display_status(req_status, &statuses).to_owned(),
+        request_status: req_status.as_str().to_owned(),
+        origin: r.origin,
+        created: ts(r.created_at),
+        changes: change_views,
+        events: events
+            .into_iter()
+            .map(|e| EventView {
+                at: ts(e.at),
+                actor: e.actor,
+                kind: e.kind,
+                detail: e.detail,
+            })
+            .collect(),
+    })
+}
