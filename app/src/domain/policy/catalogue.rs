@@ -156,7 +156,16 @@ pub fn expand(pattern: &str) -> Vec<(&'static Service, &'static Action)> {
         None => return Vec::new(),
     };
     let mut out = Vec::new();
-    for svc in all() {
+    // Most patterns name their service: look it up instead of scanning all.
+    let candidates: &[Service] = if sp.contains(['*', '?']) {
+        all()
+    } else {
+        match service(sp) {
+            Some(svc) => std::slice::from_ref(svc),
+            None => return out,
+        }
+    };
+    for svc in candidates {
         if !action_matches(sp, svc.prefix) {
             continue;
         }

@@ -12,6 +12,7 @@
 mod actions;
 mod condition;
 mod grammar;
+mod principal;
 mod risk;
 
 pub use actions::arn_matches_type;
