@@ -145,6 +145,51 @@ await test('engineer requests a policy, admin approves, role page shows it', asy
   await adm.context.close();
 });
 
+await test('wizard: ask in plain terms, admin edits then applies, role page shows it', async () => {
+  const eng = await newPage();
+  let page = eng.page;
+  await signIn(page, 'erin@example.com');
+  await page.goto(`${BASE}/request?principal=arn:aws:iam::111111111111:role/eng-developer&arn=arn:aws:s3:::production-logs`);
+  await hydrated(page);
+  await page.check('input[data-group="S3Get"]');
+  await page.fill('.s3-prefix', 'incidents/');
+  await page.press('.s3-prefix', 'Tab');
+  await page.waitForFunction(() => document.querySelector('[data-testid="policy-preview"]')?.textContent.includes('production-logs/incidents/*'));
+  await page.fill('textarea[name="justification"]', 'Investigating incident 4242 in production');
+  await page.screenshot({ path: `${OUT}15-wizard.png`, fullPage: true });
+  await page.click('button[data-action="submit-wizard"]');
+  await page.waitForURL(/\/requests\/[0-9a-f-]{36}$/);
+  const requestUrl = page.url();
+  await page.waitForSelector('[data-change-kind="resource_policy_put"]');
+  assert(await page.isVisible('.change .badge:has-text("generated")'), 'the other account\'s bucket policy is generated');
+  await eng.context.close();
+
+  const adm = await newPage();
+  page = adm.page;
+  await signIn(page, 'ada@example.com');
+  await page.goto(requestUrl);
+  await hydrated(page);
+  await page.screenshot({ path: `${OUT}16-review.png`, fullPage: true });
+  // Edit the role's policy before applying: narrow the prefix.
+  const first = page.locator('.change').first();
+  await first.locator('details.edit summary').click();
+  const edited = (await first.locator('textarea[name="document"]').inputValue()).replaceAll('incidents/', 'incidents/4242/');
+  await first.locator('textarea[name="document"]').fill(edited);
+  await first.locator('button[data-action="apply"]').click();
+  await page.waitForSelector('.change[data-change-kind="inline_policy_put"][data-change-status="applied"]', { timeout: 20000 });
+  await page.locator('.change[data-change-kind="resource_policy_put"] button[data-action="apply"]').click();
+  await page.waitForSelector('.change[data-change-kind="resource_policy_put"][data-change-status="applied"]', { timeout: 20000 });
+  assert(await page.isVisible('[data-event="change.edited"]'), 'the edit is in the history');
+  await page.screenshot({ path: `${OUT}17-review-applied.png`, fullPage: true });
+
+  await page.goto(`${BASE}${rolePath}`);
+  await hydrated(page);
+  await page.waitForSelector('[data-policy-name="latchkey-access"]');
+  const shown = await page.textContent('[data-policy-name="latchkey-access"]');
+  assert(shown.includes('production-logs/incidents/4242/*'), `role page shows the edited policy: ${shown}`);
+  await adm.context.close();
+});
+
 await test('resources page filters, and a row leads to the policy moto holds', async () => {
   const { context, page } = await newPage();
   await signIn(page, 'erin@example.com');

@@ -54,6 +54,16 @@ ensure_awscli() {
   fi
 }
 
+# The outside policy linter every generated policy must pass (app/tests/parliament.rs);
+# it also bundles the AWS service authorization data scripts/gen_iam_catalogue.py reads.
+PARLIAMENT_VERSION=1.6.4
+ensure_parliament() {
+  if [ ! -x "$VENV/bin/parliament" ]; then
+    log "installing parliament $PARLIAMENT_VERSION into $VENV"
+    "$VENV/bin/pip" install -q "parliament==$PARLIAMENT_VERSION"
+  fi
+}
+
 ensure_node_deps() {
   command -v npm >/dev/null || apt_install nodejs npm
   if [ ! -d "$ROOT/end2end/node_modules/playwright-core" ] || [ ! -x "$ROOT/end2end/node_modules/.bin/wasm-opt" ]; then

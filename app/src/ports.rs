@@ -55,6 +55,15 @@ pub struct NewRequest {
     pub changes: Vec<NewChange>,
 }
 
+/// The wizard's submission.
+#[derive(Debug, Clone)]
+pub struct NewIntentRequest {
+    pub principal_arn: String,
+    pub intents: Vec<crate::domain::policy::Intent>,
+    pub justification: String,
+    pub expires_at: Option<String>,
+}
+
 /// Filters of the requests list, as given in its URL; empty means any.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RequestFilter {
@@ -104,6 +113,19 @@ pub trait RequestPort: Send + Sync {
     ) -> Result<Vec<RequestSummaryView>, AppError>;
     async fn get_request(&self, user: &User, id: &RequestId)
         -> Result<RequestDetailView, AppError>;
+    /// The wizard: intents become the principal's policy change plus the
+    /// cross-account changes it needs.
+    async fn create_from_intents(
+        &self,
+        user: &User,
+        new: NewIntentRequest,
+        client: &ClientMeta,
+    ) -> Result<RequestId, AppError>;
+    async fn wizard_context(
+        &self,
+        user: &User,
+        principal: &str,
+    ) -> Result<WizardContextView, AppError>;
     /// One review step; the server checks who may do it.
     async fn review(
         &self,

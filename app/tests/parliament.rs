@@ -25,8 +25,9 @@ fn parliament() -> Option<PathBuf> {
     if path.is_file() {
         return Some(path);
     }
+    // scripts/test.sh (and so CI) names the linter: then it must be there.
     assert!(
-        std::env::var_os("CI").is_none(),
+        std::env::var_os("CI").is_none() && std::env::var_os("LATCHKEY_TEST_PARLIAMENT").is_none(),
         "parliament not found at {}; install it (pip install parliament) or set LATCHKEY_TEST_PARLIAMENT",
         path.display()
     );

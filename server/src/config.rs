@@ -28,6 +28,8 @@ pub struct Config {
     pub organizations: Vec<OrganizationConfig>,
     #[serde(default)]
     pub notifications: NotificationsConfig,
+    #[serde(default)]
+    pub requests: RequestsConfig,
 }
 
 /// AWS console sign-in through the federation endpoint.
@@ -549,4 +551,14 @@ impl NotificationsConfig {
         }
         Ok(())
     }
+}
+
+/// How permission requests are reviewed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestsConfig {
+    /// Changes the policy checks flag as high risk (wildcards, privilege
+    /// escalation, public principals) need two distinct approvers.
+    #[serde(default)]
+    pub two_approvers_for_high_risk: bool,
 }

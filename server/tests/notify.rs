@@ -31,13 +31,17 @@ async fn smtp_sink() -> (u16, Arc<Mutex<Vec<Mail>>>) {
                 let (r, mut w) = sock.into_split();
                 let mut lines = BufReader::new(r).lines();
                 w.write_all(b"220 sink ESMTP\r\n").await.unwrap();
-                let mut mail = Mail { rcpt: vec![], data: String::new() };
+                let mut mail = Mail {
+                    rcpt: vec![],
+                    data: String::new(),
+                };
                 while let Ok(Some(line)) = lines.next_line().await {
                     let upper = line.to_ascii_uppercase();
                     let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
                         b"250 sink\r\n"
                     } else if upper.starts_with("RCPT TO:") {
-                        mail.rcpt.push(line[8..].trim().trim_matches(['<', '>']).to_owned());
+                        mail.rcpt
+                            .push(line[8..].trim().trim_matches(['<', '>']).to_owned());
                         b"250 ok\r\n"
                     } else if upper.starts_with("DATA") {
                         w.write_all(b"354 go on\r\n").await.unwrap();
@@ -49,7 +53,10 @@ async fn smtp_sink() -> (u16, Arc<Mutex<Vec<Mail>>>) {
                             mail.data.push('\n');
                         }
                         store.lock().unwrap().push(mail.clone());
-                        mail = Mail { rcpt: vec![], data: String::new() };
+                        mail = Mail {
+                            rcpt: vec![],
+                            data: String::new(),
+                        };
                         b"250 queued\r\n"
                     } else if upper.starts_with("QUIT") {
                         w.write_all(b"221 bye\r\n").await.unwrap();
@@ -150,8 +157,17 @@ async fn create_comment_apply_and_reject_are_sent_by_mail_and_webhook(pool: PgPo
 
     // A comment from the admin reaches the approvers' list and the requester.
     let admin = signed_in(&base, ADMIN).await;
-    let form = [("id", id.as_str()), ("action", "comment"), ("text", "Which cost centre?")];
-    admin.post(format!("{base}/api/review_request")).form(&form).send().await.unwrap();
+    let form = [
+        ("id", id.as_str()),
+        ("action", "comment"),
+        ("text", "Which cost centre?"),
+    ];
+    admin
+        .post(format!("{base}/api/review_request"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     let got = eventually(&mails, |m| m.len() >= 2).await;
     assert_eq!(got[1].rcpt, ["security@example.com", ENGINEER]);
     assert!(got[1].data.contains("Which cost centre?"));
@@ -170,8 +186,17 @@ async fn create_comment_apply_and_reject_are_sent_by_mail_and_webhook(pool: PgPo
     // Rejected: the requester is told, with the reason.
     let id2 = submit("other").await;
     eventually(&mails, |m| m.len() >= 4).await;
-    let form = [("id", id2.as_str()), ("action", "reject"), ("text", "Use the shared tag set")];
-    admin.post(format!("{base}/api/review_request")).form(&form).send().await.unwrap();
+    let form = [
+        ("id", id2.as_str()),
+        ("action", "reject"),
+        ("text", "Use the shared tag set"),
+    ];
+    admin
+        .post(format!("{base}/api/review_request"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     let got = eventually(&mails, |m| m.len() >= 5).await;
     assert_eq!(got[4].rcpt, [ENGINEER]);
     assert!(got[4].data.contains("Rejected") && got[4].data.contains("Use the shared tag set"));

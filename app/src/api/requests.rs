@@ -78,7 +78,10 @@ pub async fn create_request(
                     target_arn: role.to_string(),
                     spec: crate::domain::change::ChangeSpec::InlinePolicyPut {
                         policy_name,
-                        document: document.as_json().clone(),
+                        // The document as typed (it passed the checks): the reviewer
+                        // and AWS get exactly what the requester wrote.
+                        document: serde_json::from_str(&policy)
+                            .unwrap_or_else(|_| document.as_json().clone()),
                     },
                     expires_at: None,
                 }],
@@ -254,6 +257,52 @@ pub async fn review_request(
             ports.requests.review(&user, &rid, action, &client).await?;
             leptos_axum::redirect(&format!("/requests/{id}"));
             Ok(())
+        }
+        .await,
+    )
+}
+
+/// What the wizard needs for a principal: the principals the user may ask
+/// for, and that principal's current Latchkey policy (for the diff).
+#[server(endpoint = "wizard_context")]
+pub async fn wizard_context(
+    principal: String,
+) -> Result<crate::views::WizardContextView, AppError> {
+    crate::api::ctx::respond(
+        async move {
+            let ports = crate::api::ctx::ports()?;
+            let user = crate::api::ctx::current_user()?;
+            ports.requests.wizard_context(&user, principal.trim()).await
+        }
+        .await,
+    )
+}
+
+/// Submits the wizard: the server generates, merges and checks the policy
+/// again, and adds the cross-account changes the grant needs.
+#[server(endpoint = "submit_intents", input = server_fn::codec::Json)]
+pub async fn submit_intents(
+    principal_arn: String,
+    intents: Vec<crate::domain::policy::Intent>,
+    justification: String,
+    expires_at: Option<String>,
+) -> Result<String, AppError> {
+    crate::api::ctx::respond(
+        async move {
+            let ports = crate::api::ctx::ports()?;
+            let user = crate::api::ctx::current_user()?;
+            let client = crate::api::ctx::client_meta();
+            let new = crate::ports::NewIntentRequest {
+                principal_arn,
+                intents,
+                justification,
+                expires_at,
+            };
+            let id = ports
+                .requests
+                .create_from_intents(&user, new, &client)
+                .await?;
+            Ok(id.to_string())
         }
         .await,
     )

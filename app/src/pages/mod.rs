@@ -6,6 +6,7 @@ pub mod requests;
 pub mod resources;
 pub mod roles;
 pub mod settings;
+pub mod wizard;
 
 use crate::api::session::{get_session, SignOut};
 use crate::components::ErrorBox;
@@ -52,6 +53,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/roles/:account/:name") view=roles::RolePage ssr=SsrMode::InOrder/>
                     <Route path=path!("/requests") view=requests::RequestsPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/request") view=wizard::WizardPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/resources") view=resources::ResourcesPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/resource") view=resources::ResourcePage ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/sync") view=admin::SyncPage ssr=SsrMode::InOrder/>
@@ -93,6 +95,7 @@ fn Frame(children: Children) -> impl IntoView {
                 <A href="/">"Roles"</A>
                 <A href="/resources">"Resources"</A>
                 <A href="/requests">"Requests"</A>
+                <A href="/request">"Request access"</A>
             </nav>
             <div class="whoami">
                 <Suspense fallback=|| ()>

@@ -5,6 +5,7 @@ use super::{db_error, record, Ev};
 use crate::db;
 use crate::services::Services;
 use app::domain::change::{ChangeSpec, TargetKind};
+use app::domain::policy::{check_policy, pretty, Finding, PolicyKind};
 use app::domain::{RequestId, User};
 use app::ports::{ClientMeta, NewChange, NewRequest};
 use app::AppError;
@@ -24,63 +25,43 @@ pub(super) struct Checked {
     pub generated: bool,
 }
 
-/// Runs the policy checks on the document a change writes.
-pub(super) fn check_document(spec: &ChangeSpec) -> Result<(), AppError> {
-    let Some(doc) = spec.document() else {
-        return Ok(());
-    };
-    let findings = match spec {
-        ChangeSpec::InlinePolicyPut { .. } | ChangeSpec::ManagedPolicyDocumentPut { .. } => {
-            app::domain::policy::check_identity_policy(doc)
-        }
-        _ => principal_policy_findings(doc),
-    };
-    if findings.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::Invalid {
-            field: "policy".into(),
-            messages: findings.into_iter().map(|f| f.to_string()).collect(),
-        })
-    }
+/// The checks a change's document gets: decided by what it writes and where.
+pub(super) fn policy_kind(spec: &ChangeSpec, target: TargetKind) -> Option<PolicyKind> {
+    Some(match spec {
+        ChangeSpec::InlinePolicyPut { .. } => PolicyKind::Inline,
+        ChangeSpec::ManagedPolicyDocumentPut { .. } => PolicyKind::Managed,
+        ChangeSpec::TrustPolicyPut { .. } => PolicyKind::Trust,
+        ChangeSpec::ResourcePolicyPut { .. } => match target {
+            TargetKind::S3Bucket => PolicyKind::S3Bucket,
+            TargetKind::SqsQueue => PolicyKind::SqsQueue,
+            _ => PolicyKind::SnsTopic,
+        },
+        _ => return None,
+    })
 }
 
-/// Trust and resource policies: a Statement list whose entries name an Effect,
-/// a Principal and actions.
-fn principal_policy_findings(doc: &serde_json::Value) -> Vec<app::domain::PolicyFinding> {
-    let finding = |path: String, message: &str| app::domain::PolicyFinding {
-        path,
-        message: message.to_owned(),
+/// Runs the policy checks on the document a change writes (as the reviewer
+/// sees it, pretty-printed, so lines match). Errors refuse the change; the
+/// warnings are returned.
+pub(super) fn check_document(
+    spec: &ChangeSpec,
+    target: TargetKind,
+) -> Result<Vec<Finding>, AppError> {
+    let (Some(doc), Some(kind)) = (spec.document(), policy_kind(spec, target)) else {
+        return Ok(Vec::new());
     };
-    let statements = match &doc["Statement"] {
-        serde_json::Value::Array(a) if !a.is_empty() => a.clone(),
-        serde_json::Value::Object(_) => vec![doc["Statement"].clone()],
-        _ => {
-            return vec![finding(
-                "Statement".into(),
-                "is required: one or more statements",
-            )]
-        }
-    };
-    let mut out = Vec::new();
-    for (i, st) in statements.iter().enumerate() {
-        if !matches!(st["Effect"].as_str(), Some("Allow" | "Deny")) {
-            out.push(finding(
-                format!("Statement[{i}].Effect"),
-                "must be Allow or Deny",
-            ));
-        }
-        if st.get("Principal").is_none() && st.get("NotPrincipal").is_none() {
-            out.push(finding(
-                format!("Statement[{i}].Principal"),
-                "is required in this policy",
-            ));
-        }
-        if st.get("Action").is_none() && st.get("NotAction").is_none() {
-            out.push(finding(format!("Statement[{i}].Action"), "is required"));
-        }
+    let findings = check_policy(&pretty(doc), kind);
+    if findings.iter().any(Finding::is_error) {
+        return Err(AppError::Invalid {
+            field: "policy".into(),
+            messages: findings
+                .iter()
+                .filter(|f| f.is_error())
+                .map(|f| f.to_string())
+                .collect(),
+        });
     }
-    out
+    Ok(findings)
 }
 
 fn parse_expiry(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, AppError> {
@@ -111,7 +92,7 @@ pub(super) fn check_change(c: NewChange, now: DateTime<Utc>) -> Result<Checked, 
     c.spec
         .check_target(target)
         .map_err(|(field, m)| AppError::invalid(field, m))?;
-    check_document(&c.spec)?;
+    check_document(&c.spec, target)?;
     let expires_at = match c.expires_at.as_deref().filter(|s| !s.trim().is_empty()) {
         None => None,
         Some(s) => {
@@ -138,7 +119,7 @@ pub(super) fn check_change(c: NewChange, now: DateTime<Utc>) -> Result<Checked, 
 /// Whether `user` may ask for changes to `principal`: approvers of its account
 /// may ask for anything there; others for roles they are eligible to use and
 /// for bucket, queue and topic policies.
-async fn may_request_for(
+pub(super) async fn may_request_for(
     s: &Services,
     conn: &mut sqlx::PgConnection,
     user: &User,
@@ -170,6 +151,28 @@ async fn may_request_for(
     }
 }
 
+/// What every request needs besides its changes.
+pub(super) fn check_justification(text: &str) -> Result<String, AppError> {
+    let justification = text.trim().to_owned();
+    if justification.chars().count() < 10 {
+        return Err(AppError::invalid(
+            "justification",
+            "is required: say in at least 10 characters why this access is needed",
+        ));
+    }
+    Ok(justification)
+}
+
+pub(super) fn parse_optional_expiry(
+    s: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, AppError> {
+    match s.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => parse_expiry(s, now).map(Some),
+    }
+}
+
 pub(super) async fn create(
     s: &Services,
     user: &User,
@@ -177,13 +180,7 @@ pub(super) async fn create(
     client: &ClientMeta,
     origin: &str,
 ) -> Result<RequestId, AppError> {
-    let justification = new.justification.trim().to_owned();
-    if justification.chars().count() < 10 {
-        return Err(AppError::invalid(
-            "justification",
-            "is required: say in at least 10 characters why this access is needed",
-        ));
-    }
+    let justification = check_justification(&new.justification)?;
     if new.changes.is_empty() {
         return Err(AppError::invalid("changes", "ask for at least one change"));
     }
@@ -202,8 +199,40 @@ pub(super) async fn create(
         .map(|c| check_change(c, now))
         .collect::<Result<Vec<_>, _>>()?;
 
+    store(
+        s,
+        user,
+        &principal,
+        &justification,
+        changes,
+        client,
+        origin,
+        None,
+    )
+    .await
+}
+
+/// Checks the requester may ask for `principal`, then stores the request and
+/// its already-checked changes in one transaction. `intents` lets the wizard
+/// build its changes inside the same transaction.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn store(
+    s: &Services,
+    user: &User,
+    principal: &str,
+    justification: &str,
+    mut changes: Vec<Checked>,
+    client: &ClientMeta,
+    origin: &str,
+    intents: Option<(&[app::domain::policy::Intent], Option<DateTime<Utc>>)>,
+) -> Result<RequestId, AppError> {
+    let principal = principal.to_owned();
+    let justification = justification.to_owned();
     let mut tx = s.pool.begin().await.map_err(db_error)?;
     may_request_for(s, &mut tx, user, &principal).await?;
+    if let Some((intents, expires_at)) = intents {
+        changes = super::intents::changes_for(s, &mut tx, &principal, intents, expires_at).await?;
+    }
     let account = super::owner_account(&mut tx, &principal)
         .await?
         .ok_or_else(|| AppError::invalid("principal_arn", "has no known account"))?;

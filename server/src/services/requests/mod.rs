@@ -3,13 +3,14 @@
 //! requester action, `apply` makes the one AWS call per change, `view` reads.
 mod apply;
 mod create;
+mod intents;
 mod review;
 mod view;
 
 use super::{db_error, Services};
 use crate::db::{self, audit::AuditEvent};
 use app::domain::{RequestId, User};
-use app::ports::{ClientMeta, NewRequest, RequestFilter, ReviewAction};
+use app::ports::{ClientMeta, NewIntentRequest, NewRequest, RequestFilter, ReviewAction};
 use app::views::*;
 use app::AppError;
 use async_trait::async_trait;
@@ -122,6 +123,45 @@ impl app::ports::RequestPort for RequestService {
         client: &ClientMeta,
     ) -> Result<RequestId, AppError> {
         create::create(&self.0, user, new, client, "request").await
+    }
+
+    async fn create_from_intents(
+        &self,
+        user: &User,
+        new: NewIntentRequest,
+        client: &ClientMeta,
+    ) -> Result<RequestId, AppError> {
+        let justification = create::check_justification(&new.justification)?;
+        if new.intents.is_empty() {
+            return Err(AppError::invalid(
+                "intents",
+                "pick at least one resource and what to do with it",
+            ));
+        }
+        let expires_at =
+            create::parse_optional_expiry(new.expires_at.as_deref(), chrono::Utc::now())?;
+        let principal = new.principal_arn.trim();
+        app::domain::change::TargetKind::of(principal)
+            .map_err(|m| AppError::invalid("principal_arn", m))?;
+        create::store(
+            &self.0,
+            user,
+            principal,
+            &justification,
+            Vec::new(),
+            client,
+            "request",
+            Some((&new.intents, expires_at)),
+        )
+        .await
+    }
+
+    async fn wizard_context(
+        &self,
+        user: &User,
+        principal: &str,
+    ) -> Result<WizardContextView, AppError> {
+        intents::context(&self.0, user, principal).await
     }
 
     async fn list_requests(

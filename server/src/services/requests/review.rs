@@ -4,7 +4,7 @@
 use super::{db_error, record, uuid_of, Ev};
 use crate::db;
 use crate::services::Services;
-use app::domain::change::ChangeSpec;
+use app::domain::change::{ChangeSpec, TargetKind};
 use app::domain::{ChangeStatus, RequestId, RequestStatus, User};
 use app::ports::{ClientMeta, ReviewAction};
 use app::AppError;
@@ -18,9 +18,24 @@ fn status_of(s: &str) -> RequestStatus {
     RequestStatus::parse(s).unwrap_or(RequestStatus::Pending)
 }
 
-/// Approvals a change needs before it is applied.
-pub(super) fn approvals_needed(_s: &Services, _spec: &ChangeSpec) -> usize {
-    1
+/// Approvals a change needs before it is applied: two distinct approvers for
+/// what the checks flag as high risk, when the config asks for that.
+pub(super) fn approvals_needed(s: &Services, spec: &ChangeSpec, target_arn: &str) -> usize {
+    let Ok(target) = TargetKind::of(target_arn) else {
+        return 1;
+    };
+    let high_risk = super::create::check_document(spec, target)
+        .map(|w| app::domain::policy::is_high_risk(&w))
+        .unwrap_or(false);
+    if high_risk && s.config.requests.two_approvers_for_high_risk {
+        2
+    } else {
+        1
+    }
+}
+
+fn target_kind(arn: &str) -> Result<TargetKind, AppError> {
+    TargetKind::of(arn).map_err(|m| crate::services::internal("stored change target", m))
 }
 
 async fn locked_request(
@@ -247,7 +262,7 @@ async fn approve_change(
             spec = spec
                 .with_document(doc)
                 .map_err(|m| AppError::invalid("document", m))?;
-            super::create::check_document(&spec)?;
+            super::create::check_document(&spec, target_kind(&c.target_arn)?)?;
             let value =
                 serde_json::to_value(&spec).map_err(|e| crate::services::internal("spec", e))?;
             db::requests::set_change_spec(&mut tx, cid, &value)
@@ -261,7 +276,7 @@ async fn approve_change(
                     request_id: rid,
                     actor: &user.id,
                     kind: "change.edited",
-                    detail: &format!("edited before applying: {}", spec.summary()),
+                    detail: &format!("{} (before applying)", spec.summary()),
                     target: &c.target_arn,
                     client: Some(client),
                     outcome: "success",
@@ -271,9 +286,9 @@ async fn approve_change(
         }
     } else {
         // Re-check what was stored: the catalogue or the rules may have changed.
-        super::create::check_document(&spec)?;
+        super::create::check_document(&spec, target_kind(&c.target_arn)?)?;
     }
-    let needed = approvals_needed(s, &spec);
+    let needed = approvals_needed(s, &spec, &c.target_arn);
     // A failed change that already had its approvals is retried as it stands.
     let retry = c.status == "failed" && c.approvals.len() >= needed;
     if !retry {

@@ -157,14 +157,18 @@ pub(super) async fn get(
             summary: spec.as_ref().map(ChangeSpec::summary).unwrap_or_default(),
             document: spec.as_ref().and_then(|sp| sp.document()).map(pretty),
             current_document: current.as_ref().map(pretty),
-            approvals_needed: spec.as_ref().map_or(1, |sp| approvals_needed(s, sp)),
+            approvals_needed: spec
+                .as_ref()
+                .map_or(1, |sp| approvals_needed(s, sp, &c.target_arn)),
             can_apply: open
                 && applicable
                 && s.may_decide(user, &r.requester, &account)
                 && (!c.approvals.contains(&user.id)
                     || (c.status == "failed"
                         && c.approvals.len()
-                            >= spec.as_ref().map_or(1, |sp| approvals_needed(s, sp)))),
+                            >= spec
+                                .as_ref()
+                                .map_or(1, |sp| approvals_needed(s, sp, &c.target_arn)))),
             kind: c.kind,
             target_arn: c.target_arn,
             status: c.status,
