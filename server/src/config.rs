@@ -320,10 +320,10 @@ impl Config {
                 .map_err(|e| invalid(&key, format!("not a valid cron expression: {e}")))?;
         }
         for k in self.sync.schedules.keys() {
-            if !["accounts", "iam", "s3", "sqs", "sns"].contains(&k.as_str()) {
+            if !["accounts", "iam", "s3", "sqs", "sns", "expiry"].contains(&k.as_str()) {
                 return Err(invalid(
                     format!("sync.schedules.{k}"),
-                    "unknown task; tasks are accounts, iam, s3, sqs, sns",
+                    "unknown task; tasks are accounts, iam, s3, sqs, sns, expiry",
                 ));
             }
         }
@@ -355,6 +355,14 @@ impl Config {
     /// The cron expression of a task.
     pub fn schedule_of(&self, task: &str) -> &str {
         self.sync.schedules.get(task).unwrap_or(&self.sync.schedule)
+    }
+
+    /// When the temporary-access sweeper runs (default every five minutes).
+    pub fn expiry_schedule(&self) -> &str {
+        self.sync
+            .schedules
+            .get("expiry")
+            .map_or("0 */5 * * * *", String::as_str)
     }
 
     pub fn spoke_role_arn(&self, account: &AccountId) -> String {
@@ -561,4 +569,19 @@ pub struct RequestsConfig {
     /// escalation, public principals) need two distinct approvers.
     #[serde(default)]
     pub two_approvers_for_high_risk: bool,
+    /// Wizard requests these rules approve without a person.
+    #[serde(default)]
+    pub auto_approve: Vec<AutoApproveRule>,
+}
+
+/// Approves wizard requests whose every action only reads (action groups
+/// marked read-only, custom actions of access level List or Read) on
+/// resources and principals that all live in the rule's accounts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutoApproveRule {
+    /// Shown on every change it approves.
+    pub name: String,
+    /// Account ids or names (globs allowed), e.g. ["sandbox", "dev-*"].
+    pub accounts: Vec<String>,
 }

@@ -196,3 +196,165 @@ async fn the_wizard_refuses_roles_the_engineer_may_not_use_and_bad_intents(pool:
         .unwrap();
     assert_eq!(stored, 0);
 }
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn the_sweeper_removes_expired_statements_and_records_it(pool: PgPool) {
+    let a = unique_account();
+    let s = services(pool.clone(), config(&[&a])).await;
+    create_role(&iam(&s, &a).await, "eng-etl", &[], &[]).await;
+    sync_all(&s, Trigger::Manual).await;
+    let base = spawn_http(s.clone()).await;
+    let role = format!("arn:aws:iam::{a}:role/eng-etl");
+    let queue = format!("arn:aws:sqs:us-east-1:{a}:jobs");
+    let eng = signed_in(&base, ENGINEER).await;
+    let ask = |groups: Value, expires: Option<String>| {
+        json!({"principal_arn": role, "justification": "Send the nightly jobs",
+               "intents": [{"resource": {"type": "sqs_queue", "arn": queue}, "groups": groups}],
+               "expires_at": expires})
+    };
+    let admin = signed_in(&base, ADMIN).await;
+    let approve = |id: String| {
+        let (admin, base) = (admin.clone(), base.clone());
+        async move {
+            let r = admin
+                .post(format!("{base}/api/approve_request"))
+                .form(&[("id", id.as_str())])
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success());
+        }
+    };
+    // A permanent grant, then a temporary one merged into the same policy.
+    let id: String = submit(&eng, &base, ask(json!(["sqs_send"]), None))
+        .await
+        .json()
+        .await
+        .unwrap();
+    approve(id).await;
+    let soon = (chrono::Utc::now() + chrono::Duration::minutes(30))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let id: String = submit(&eng, &base, ask(json!(["sqs_receive"]), Some(soon)))
+        .await
+        .json()
+        .await
+        .unwrap();
+    approve(id.clone()).await;
+    let read = || async {
+        let got = iam(&s, &a)
+            .await
+            .get_role_policy()
+            .role_name("eng-etl")
+            .policy_name("latchkey-access")
+            .send()
+            .await
+            .unwrap();
+        latchkey::aws::decode::policy_json(got.policy_document())
+            .unwrap()
+            .to_string()
+    };
+    assert!(read().await.contains("sqs:ReceiveMessage"));
+
+    // Not yet due: nothing happens.
+    assert_eq!(
+        latchkey::services::requests::sweep_expired(&s, chrono::Utc::now())
+            .await
+            .unwrap(),
+        0
+    );
+    // Due: the temporary statement goes, the permanent one stays, and it is recorded.
+    let later = chrono::Utc::now() + chrono::Duration::hours(1);
+    assert_eq!(
+        latchkey::services::requests::sweep_expired(&s, later)
+            .await
+            .unwrap(),
+        1
+    );
+    let now = read().await;
+    assert!(!now.contains("sqs:ReceiveMessage"), "{now}");
+    assert!(now.contains("sqs:SendMessage"), "{now}");
+    let (kind, actor): (String, String) = sqlx::query_as(
+        "SELECT kind, actor FROM request_events WHERE request_id = $1::uuid ORDER BY id DESC LIMIT 1",
+    )
+    .bind(&id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (kind.as_str(), actor.as_str()),
+        ("change.expired", latchkey::services::requests::SWEEPER)
+    );
+    // Swept once only.
+    assert_eq!(
+        latchkey::services::requests::sweep_expired(&s, later)
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn a_read_only_ask_in_a_rules_account_is_approved_and_applied_by_the_rule(pool: PgPool) {
+    let a = unique_account();
+    let extra =
+        "\n[[requests.auto_approve]]\nname = \"read-only in acct0\"\naccounts = [\"acct0\"]\n";
+    let s = services(pool.clone(), config_with(&[&a], extra)).await;
+    create_role(&iam(&s, &a).await, "eng-etl", &[], &[]).await;
+    let s3 = s
+        .aws
+        .spoke_s3(&app::domain::AccountId::parse(&a).unwrap())
+        .await
+        .unwrap();
+    s3.create_bucket()
+        .bucket(format!("data-{a}"))
+        .send()
+        .await
+        .unwrap();
+    sync_all(&s, Trigger::Manual).await;
+    let base = spawn_http(s.clone()).await;
+    let role = format!("arn:aws:iam::{a}:role/eng-etl");
+    let eng = signed_in(&base, ENGINEER).await;
+    let ask = |groups: Value| {
+        json!({"principal_arn": role, "justification": "Read the data for the report",
+               "intents": [{"resource": {"type": "s3_bucket", "bucket": format!("data-{a}")}, "groups": groups}],
+               "expires_at": null})
+    };
+    let read: String = submit(&eng, &base, ask(json!(["s3_list", "s3_get"])))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let (status, rule): (String, Option<String>) =
+        sqlx::query_as("SELECT status, auto_rule FROM request_changes WHERE request_id = $1::uuid")
+            .bind(&read)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (status.as_str(), rule.as_deref()),
+        ("applied", Some("read-only in acct0"))
+    );
+    let inline = iam(&s, &a)
+        .await
+        .list_role_policies()
+        .role_name("eng-etl")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(inline.policy_names(), ["latchkey-access"]);
+
+    // Writing is not read-only: it waits for a person.
+    let write: String = submit(&eng, &base, ask(json!(["s3_put"])))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let status: String =
+        sqlx::query_scalar("SELECT status FROM request_changes WHERE request_id = $1::uuid")
+            .bind(&write)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(status, "pending");
+}

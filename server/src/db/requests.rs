@@ -339,21 +339,23 @@ pub async fn list(
     .await
 }
 
-/// Applied, expiring changes whose time has come, oldest first.
-pub async fn expired_changes(
+/// Claims the oldest applied change whose time has come; rows another
+/// replica is sweeping are skipped (the lock lasts for the caller's transaction).
+pub async fn claim_expired_change(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
-    limit: i64,
-) -> Result<Vec<ChangeRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT * FROM request_changes
-         WHERE status = 'applied' AND expires_at IS NOT NULL AND expired_at IS NULL AND expires_at <= $1
-         ORDER BY expires_at LIMIT $2",
+) -> Result<Option<ChangeRow>, sqlx::Error> {
+    super::optional(
+        sqlx::query_as(
+            "SELECT * FROM request_changes
+             WHERE status = 'applied' AND expires_at IS NOT NULL AND expired_at IS NULL AND expires_at <= $1
+             ORDER BY expires_at LIMIT 1
+             FOR UPDATE SKIP LOCKED",
+        )
+        .bind(now)
+        .fetch_one(conn)
+        .await,
     )
-    .bind(now)
-    .bind(limit)
-    .fetch_all(conn)
-    .await
 }
 
 pub async fn mark_expired(conn: &mut PgConnection, change_id: Uuid) -> Result<(), sqlx::Error> {

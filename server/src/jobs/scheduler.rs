@@ -35,6 +35,21 @@ pub async fn start(s: Services) -> Result<JobScheduler, JobSchedulerError> {
         })?;
         sched.add(job).await?;
     }
+    {
+        let s = s.clone();
+        let schedule = s.config.expiry_schedule().to_owned();
+        let job = Job::new_async(schedule.as_str(), move |_id, _l| {
+            let s = s.clone();
+            Box::pin(async move {
+                match crate::services::requests::sweep_expired(&s, chrono::Utc::now()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(changes = n, "expired access removed"),
+                    Err(e) => tracing::warn!(error = %e, "expiry sweep failed"),
+                }
+            })
+        })?;
+        sched.add(job).await?;
+    }
     sched.start().await?;
     Ok(sched)
 }

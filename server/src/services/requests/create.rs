@@ -230,8 +230,14 @@ pub(super) async fn store(
     let justification = justification.to_owned();
     let mut tx = s.pool.begin().await.map_err(db_error)?;
     may_request_for(s, &mut tx, user, &principal).await?;
+    let mut rule = None;
     if let Some((intents, expires_at)) = intents {
         changes = super::intents::changes_for(s, &mut tx, &principal, intents, expires_at).await?;
+        let mut accounts = Vec::new();
+        for c in &changes {
+            accounts.extend(super::owner_account(&mut tx, &c.target_arn).await?);
+        }
+        rule = super::auto::matching_rule(s, &mut tx, intents, &accounts).await?;
     }
     let account = super::owner_account(&mut tx, &principal)
         .await?
@@ -306,5 +312,8 @@ pub(super) async fn store(
         &user.id,
         &format!("{detail}\nJustification: {justification}"),
     );
+    if let Some(rule) = rule {
+        super::auto::approve_and_apply(s, id, &rule).await?;
+    }
     RequestId::parse(&id.to_string()).map_err(AppError::from)
 }

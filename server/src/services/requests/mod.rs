@@ -2,7 +2,9 @@
 //! `create` checks and stores a request, `review` holds every reviewer and
 //! requester action, `apply` makes the one AWS call per change, `view` reads.
 mod apply;
+mod auto;
 mod create;
+mod expiry;
 mod intents;
 mod review;
 mod view;
@@ -18,6 +20,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 pub use apply::apply_pending_change;
+pub use expiry::{sweep_expired, SWEEPER};
 
 pub struct RequestService(pub Services);
 

@@ -1,0 +1,109 @@
+//! Auto-approval: a wizard request that only reads, inside accounts a
+//! configured rule names, is approved and applied at once; every change says
+//! which rule approved it.
+use super::{db_error, record, Ev};
+use crate::config::AutoApproveRule;
+use crate::db;
+use crate::services::Services;
+use app::domain::glob::glob_match;
+use app::domain::policy::{catalogue, Intent};
+use app::AppError;
+use uuid::Uuid;
+
+/// Whether every action the intents grant only reads.
+fn read_only(intents: &[Intent]) -> bool {
+    intents.iter().all(|i| {
+        i.groups.iter().all(|g| g.is_read_only())
+            && i.custom_actions.iter().all(|a| {
+                let matched = catalogue::expand(a);
+                !matched.is_empty() && matched.iter().all(|(_, act)| !act.level.is_write())
+            })
+    })
+}
+
+/// The first rule that approves a request touching `accounts` (ids).
+pub(super) async fn matching_rule(
+    s: &Services,
+    conn: &mut sqlx::PgConnection,
+    intents: &[Intent],
+    accounts: &[String],
+) -> Result<Option<AutoApproveRule>, AppError> {
+    let rules = &s.config.requests.auto_approve;
+    if rules.is_empty() || !read_only(intents) {
+        return Ok(None);
+    }
+    let known = db::accounts::list(conn).await.map_err(db_error)?;
+    let name_of = |id: &str| {
+        known
+            .iter()
+            .find(|a| a.account_id == id)
+            .map(|a| a.name.clone())
+    };
+    Ok(rules
+        .iter()
+        .find(|r| {
+            accounts.iter().all(|id| {
+                let name = name_of(id).unwrap_or_default();
+                r.accounts
+                    .iter()
+                    .any(|p| glob_match(p, id) || (!name.is_empty() && glob_match(p, &name)))
+            })
+        })
+        .cloned())
+}
+
+/// Approves every change of the request under `rule` and applies them.
+pub(super) async fn approve_and_apply(
+    s: &Services,
+    request_id: Uuid,
+    rule: &AutoApproveRule,
+) -> Result<(), AppError> {
+    let actor = format!("latchkey (rule {})", rule.name);
+    let mut tx = s.pool.begin().await.map_err(db_error)?;
+    let req = db::requests::get_for_update(&mut tx, request_id)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(|| AppError::NotFound(format!("request {request_id}")))?;
+    db::requests::set_status(&mut tx, request_id, "approved", &actor)
+        .await
+        .map_err(db_error)?;
+    let changes = db::requests::changes(&mut tx, request_id)
+        .await
+        .map_err(db_error)?;
+    for c in &changes {
+        db::requests::add_approval(&mut tx, c.id, &actor, Some(&rule.name))
+            .await
+            .map_err(db_error)?;
+        db::requests::set_change_status(&mut tx, c.id, "applying", None)
+            .await
+            .map_err(db_error)?;
+        record(
+            &mut tx,
+            Ev {
+                request_id,
+                actor: &actor,
+                kind: "change.approved",
+                detail: &format!("auto-approved by rule “{}”: {}", rule.name, c.kind),
+                target: &c.target_arn,
+                client: None,
+                outcome: "success",
+            },
+        )
+        .await?;
+    }
+    tx.commit().await.map_err(db_error)?;
+    for c in &changes {
+        let failed = super::apply_pending_change(s, request_id, c, &actor, None).await?;
+        if failed.is_none() {
+            s.notify_request(
+                crate::notify::NotifyEvent::Applied,
+                request_id,
+                &req.principal_arn,
+                &req.requester,
+                &actor,
+                &format!("{} on {} (rule {})", c.kind, c.target_arn, rule.name),
+            );
+        }
+    }
+    Ok(())
+}

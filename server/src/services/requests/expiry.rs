@@ -1,0 +1,119 @@
+//! The temporary-access sweeper. Expiring statements carry a `DateLessThan
+//! aws:CurrentTime` condition, so access ends on time even if this never
+//! runs; the sweeper then removes the dead statements so policies stay small
+//! and honest, and records that on the request.
+use super::{db_error, record, Ev};
+use crate::aws::apply::apply;
+use crate::db;
+use crate::jobs::sync::Trigger;
+use crate::services::Services;
+use app::domain::change::ChangeSpec;
+use app::domain::policy::{remove_expired, PolicyDocument, PolicyKind};
+use app::domain::AccountId;
+use app::AppError;
+use chrono::{DateTime, Utc};
+
+/// The actor recorded for the sweeper's work.
+pub const SWEEPER: &str = "latchkey (expiry sweeper)";
+
+/// Removes every expired statement whose change has come due; returns how
+/// many changes were swept. Replicas share the work (SKIP LOCKED).
+pub async fn sweep_expired(s: &Services, now: DateTime<Utc>) -> Result<usize, AppError> {
+    let mut swept = 0;
+    loop {
+        let mut tx = s.pool.begin().await.map_err(db_error)?;
+        let Some(c) = db::requests::claim_expired_change(&mut tx, now)
+            .await
+            .map_err(db_error)?
+        else {
+            return Ok(swept);
+        };
+        // Read what AWS holds now, not what the cache held at apply time.
+        if let Err(e) = s.refresh_item(&c.target_arn, Trigger::AfterApply).await {
+            tracing::warn!(target_arn = %c.target_arn, error = %e, "expiry: refresh failed; will retry");
+            return Ok(swept);
+        }
+        let detail = match sweep_one(s, &mut tx, &c, now).await {
+            Ok(detail) => detail,
+            Err(e) => {
+                tracing::warn!(target_arn = %c.target_arn, error = %e, "expiry: cleanup failed; will retry");
+                return Ok(swept);
+            }
+        };
+        db::requests::mark_expired(&mut tx, c.id)
+            .await
+            .map_err(db_error)?;
+        record(
+            &mut tx,
+            Ev {
+                request_id: c.request_id,
+                actor: SWEEPER,
+                kind: "change.expired",
+                detail: &detail,
+                target: &c.target_arn,
+                client: None,
+                outcome: "success",
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(db_error)?;
+        swept += 1;
+    }
+}
+
+/// Removes the expired statements from the change's policy in AWS.
+async fn sweep_one(
+    s: &Services,
+    conn: &mut sqlx::PgConnection,
+    c: &db::requests::ChangeRow,
+    now: DateTime<Utc>,
+) -> Result<String, String> {
+    let spec: ChangeSpec = serde_json::from_value(c.spec.clone()).map_err(|e| e.to_string())?;
+    let row = db::resources::get(conn, &c.target_arn)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("{} is gone", c.target_arn))?;
+    let (current, kind) = match &spec {
+        ChangeSpec::InlinePolicyPut { policy_name, .. } => (
+            row.details["inline_policies"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|p| p["name"].as_str() == Some(policy_name))
+                .map(|p| p["document"].clone()),
+            PolicyKind::Inline,
+        ),
+        ChangeSpec::ResourcePolicyPut { .. } => (row.policy.clone(), PolicyKind::S3Bucket),
+        _ => return Ok("nothing to remove".into()),
+    };
+    let Some(current) = current.filter(|v| !v.is_null()) else {
+        return Ok("the policy is already gone".into());
+    };
+    let doc = PolicyDocument::parse(&current.to_string(), kind)
+        .or_else(|_| PolicyDocument::parse(&current.to_string(), PolicyKind::SnsTopic))
+        .map_err(|_| "the current policy does not parse".to_owned())?
+        .doc;
+    let (kept, removed) = remove_expired(&doc, now.timestamp());
+    if removed == 0 {
+        return Ok("no expired statements were left".into());
+    }
+    let new_spec = match (&spec, kept.statements().is_empty()) {
+        (ChangeSpec::InlinePolicyPut { policy_name, .. }, true) => ChangeSpec::InlinePolicyDelete {
+            policy_name: policy_name.clone(),
+        },
+        _ => spec
+            .with_document(kept.as_json().clone())
+            .map_err(|e| e.to_string())?,
+    };
+    let account = AccountId::parse(&row.account_id).map_err(|e| e.to_string())?;
+    apply(&s.aws, &account, &c.target_arn, &new_spec)
+        .await
+        .map_err(|e| e.to_string())?;
+    if let Err(e) = s.refresh_item(&c.target_arn, Trigger::AfterApply).await {
+        tracing::warn!(target_arn = %c.target_arn, error = %e, "expiry: refresh after cleanup failed");
+    }
+    Ok(format!(
+        "removed {removed} expired statement(s): {}",
+        new_spec.summary()
+    ))
+}
