@@ -144,3 +144,20 @@ fn actions_covered_by_a_wildcard_in_the_same_statement_are_removed() {
         st.actions()
     );
 }
+
+#[test]
+fn actions_granted_by_the_principals_other_policies_are_not_requested_again() {
+    let managed = doc(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject*","Resource":"arn:aws:s3:::*"}]}"#,
+    );
+    let new = bucket_intent(&[ActionGroup::S3Get, ActionGroup::S3Put]);
+    let out = super::merge_with(None, &[&managed], &new);
+    let actions: Vec<&String> = out.statements().iter().flat_map(|s| s.actions()).collect();
+    assert!(
+        actions.iter().all(|a| a.starts_with("s3:Put")
+            || a.starts_with("s3:AbortM")
+            || a.starts_with("s3:ListM")),
+        "{actions:?}"
+    );
+    assert_eq!(check_policy(&out.to_pretty(), PolicyKind::Inline), vec![]);
+}
