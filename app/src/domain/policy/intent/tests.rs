@@ -1,3 +1,5 @@
+//! Generation from intents: every action group, prefixes, custom actions, URL encoding.
+
 use super::*;
 use crate::domain::policy::{check_policy, PolicyDocument, PolicyKind};
 

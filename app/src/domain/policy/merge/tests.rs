@@ -1,3 +1,5 @@
+//! Merge and minimisation: coverage by wildcards, wider resources, conditions; determinism.
+
 use super::merge;
 use crate::domain::policy::{
     check_policy, generate, with_expiry, ActionGroup, Intent, PolicyDocument, PolicyKind,
