@@ -163,3 +163,18 @@ fn actions_granted_by_the_principals_other_policies_are_not_requested_again() {
     );
     assert_eq!(check_policy(&out.to_pretty(), PolicyKind::Inline), vec![]);
 }
+
+#[test]
+fn statements_of_the_existing_policy_keep_the_form_they_were_written_in() {
+    let text = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Mine","Effect":"Allow","Action":["sqs:SendMessage"],"Resource":["arn:aws:sqs:us-east-1:111122223333:q"]}]}"#;
+    let existing = doc(text);
+    assert_eq!(existing.to_compact(), text);
+    let out = merge(Some(&existing), &bucket_intent(&[ActionGroup::S3Get]));
+    assert_eq!(
+        out.as_json()["Statement"][0],
+        existing.as_json()["Statement"][0]
+    );
+    assert_eq!(out.statements().len(), 2);
+    let new = &out.as_json()["Statement"][1];
+    assert_eq!(new["Resource"], "arn:aws:s3:::demo-bucket/*");
+}
