@@ -237,12 +237,26 @@ fn one_or_many(v: &[String]) -> Value {
 /// A policy document. Built by [`PolicyDocument::parse`] (checked) or
 /// [`PolicyDocument::new`] (from statements, e.g. generated ones); keeps its
 /// JSON form next to the typed statements so both are cheap to read.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// A parsed document keeps the JSON it was given (a list stays a list even
+/// with one element), and statements it keeps through [`Self::with_statements`]
+/// keep their original form, so what a person typed is what gets applied and
+/// a diff shows only real changes. New statements are written AWS-style.
+#[derive(Debug, Clone)]
 pub struct PolicyDocument {
     version: String,
     id: Option<String>,
     statements: Vec<Statement>,
     json: Value,
+    /// Statements as they were read, with their original JSON.
+    originals: Vec<(Statement, Value)>,
+}
+
+impl PartialEq for PolicyDocument {
+    /// Equal when the JSON is equal (the statements follow from it).
+    fn eq(&self, other: &Self) -> bool {
+        self.json == other.json
+    }
 }
 
 impl PolicyDocument {
@@ -252,26 +266,49 @@ impl PolicyDocument {
     }
 
     pub fn from_parts(version: String, id: Option<String>, statements: Vec<Statement>) -> Self {
+        Self::build(version, id, statements, Vec::new())
+    }
+
+    fn build(
+        version: String,
+        id: Option<String>,
+        statements: Vec<Statement>,
+        originals: Vec<(Statement, Value)>,
+    ) -> Self {
         let mut m = Map::new();
         m.insert("Version".into(), json!(version));
         if let Some(id) = &id {
             m.insert("Id".into(), json!(id));
         }
-        m.insert(
-            "Statement".into(),
-            Value::Array(statements.iter().map(Statement::to_value).collect()),
-        );
+        let values = statements
+            .iter()
+            .map(|st| match originals.iter().find(|(o, _)| o == st) {
+                Some((_, v)) => v.clone(),
+                None => st.to_value(),
+            })
+            .collect();
+        m.insert("Statement".into(), Value::Array(values));
         Self {
             version,
             id,
             statements,
             json: Value::Object(m),
+            originals,
         }
     }
 
-    /// The same document with other statements (Version and Id kept).
+    /// The same document with other statements (Version and Id kept;
+    /// statements it already had keep their JSON form).
     pub fn with_statements(&self, statements: Vec<Statement>) -> Self {
-        Self::from_parts(self.version.clone(), self.id.clone(), statements)
+        if statements == self.statements {
+            return self.clone();
+        }
+        Self::build(
+            self.version.clone(),
+            self.id.clone(),
+            statements,
+            self.originals.clone(),
+        )
     }
 
     /// Typed view of JSON the checks accepted; `None` if the shape is wrong.
@@ -283,11 +320,21 @@ impl PolicyDocument {
             .unwrap_or(VERSION)
             .to_owned();
         let id = m.get("Id").and_then(Value::as_str).map(str::to_owned);
-        let statements = match m.get("Statement")? {
-            Value::Array(a) => a.iter().map(Statement::from_value).collect::<Option<_>>()?,
-            one => vec![Statement::from_value(one)?],
+        let raw: Vec<&Value> = match m.get("Statement")? {
+            Value::Array(a) => a.iter().collect(),
+            one => vec![one],
         };
-        Some(Self::from_parts(version, id, statements))
+        let originals: Vec<(Statement, Value)> = raw
+            .into_iter()
+            .map(|v| Some((Statement::from_value(v)?, v.clone())))
+            .collect::<Option<_>>()?;
+        Some(Self {
+            version,
+            id,
+            statements: originals.iter().map(|(s, _)| s.clone()).collect(),
+            json: v.clone(),
+            originals,
+        })
     }
 
     pub fn version(&self) -> &str {

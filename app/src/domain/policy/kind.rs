@@ -87,6 +87,15 @@ impl PolicyKind {
         }
     }
 
+    /// Most actions one statement may list, where the service documents a limit
+    /// (SQS: 7).
+    pub fn max_actions_per_statement(self) -> Option<usize> {
+        match self {
+            Self::SqsQueue => Some(7),
+            _ => None,
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::Inline => "inline policy",

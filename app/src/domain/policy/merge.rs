@@ -10,11 +10,23 @@ use super::wildcard::{action_matches, matches};
 use std::collections::HashSet;
 
 /// `existing` (or an empty document) with `new` merged in. Deterministic:
-/// the same inputs always give the same text.
+/// the same inputs always give the same text. Run the checks on the result
+/// (its size may pass the kind's limit).
 pub fn merge(existing: Option<&PolicyDocument>, new: &[Statement]) -> PolicyDocument {
+    merge_with(existing, &[], new)
+}
+
+/// Like [`merge`], and also drops actions that `also_granted` (the
+/// principal's other policies, which stay as they are) already allow.
+pub fn merge_with(
+    existing: Option<&PolicyDocument>,
+    also_granted: &[&PolicyDocument],
+    new: &[Statement],
+) -> PolicyDocument {
     let mut base: Vec<Statement> = existing
         .map(|d| d.statements().to_vec())
         .unwrap_or_default();
+    let others: Vec<&Statement> = also_granted.iter().flat_map(|d| d.statements()).collect();
     let mut added = Vec::new();
     for n in new {
         let mut n = n.clone();
@@ -22,7 +34,10 @@ pub fn merge(existing: Option<&PolicyDocument>, new: &[Statement]) -> PolicyDocu
         if let Some(actions) = &n.action {
             let left: Vec<String> = actions
                 .iter()
-                .filter(|a| !base.iter().any(|b| grants(b, a, &n)))
+                .filter(|a| {
+                    !base.iter().any(|b| grants(b, a, &n))
+                        && !others.iter().any(|b| grants(b, a, &n))
+                })
                 .cloned()
                 .collect();
             if left.is_empty() {

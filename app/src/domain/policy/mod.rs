@@ -41,7 +41,7 @@ pub use expiry::{format_rfc3339, parse_time, remove_expired, with_expiry};
 pub use finding::{is_high_risk, Finding, PolicyFinding, Severity, HIGH_RISK_CODES};
 pub use intent::{generate, ActionGroup, Intent, IntentError, ResourceTarget};
 pub use kind::{PolicyKind, SizeRule, TRUST_ACTIONS};
-pub use merge::merge;
+pub use merge::{merge, merge_with};
 pub use statements::content_sid;
 pub use wildcard::{action_matches, matches as wildcard_matches};
 

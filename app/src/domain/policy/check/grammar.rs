@@ -164,7 +164,20 @@ fn check_statement(
             format!("{p}.Action"),
             "is required",
         )),
-        (Some(a), None) => string_list(&format!("{p}.Action"), a, out),
+        (Some(a), None) => {
+            string_list(&format!("{p}.Action"), a, out);
+            let n = a.as_array().map_or(1, Vec::len);
+            if let Some(max) = kind.max_actions_per_statement().filter(|m| n > *m) {
+                out.push(Finding::error(
+                    "action-count",
+                    format!("{p}.Action"),
+                    format!(
+                        "a {} statement may list at most {max} actions; this one has {n}",
+                        kind.label()
+                    ),
+                ));
+            }
+        }
         (None, Some(a)) => string_list(&format!("{p}.NotAction"), a, out),
     }
     check_resource_keys(p, m, kind, out);

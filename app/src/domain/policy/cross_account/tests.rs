@@ -1,3 +1,5 @@
+//! Cross-account generation for buckets, queues, topics and roles, and idempotent adds.
+
 use super::*;
 use crate::domain::policy::{
     check_policy, generate, with_expiry, ActionGroup, Intent, PolicyKind, ResourceTarget,

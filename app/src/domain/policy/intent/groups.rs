@@ -97,16 +97,42 @@ impl ActionGroup {
         }
     }
 
-    /// True for groups that only read (auto-approval rules use this).
+    /// What the wizard shows next to the checkbox.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::S3List => "List objects",
+            Self::S3Get => "Read objects",
+            Self::S3Put => "Write objects",
+            Self::S3Delete => "Delete objects",
+            Self::SqsSend => "Send messages",
+            Self::SqsReceive => "Receive messages",
+            Self::SqsDelete => "Delete messages",
+            Self::SqsGetAttributes => "Read queue attributes",
+            Self::SnsPublish => "Publish",
+            Self::SnsSubscribe => "Subscribe",
+            Self::SnsGetAttributes => "Read topic attributes",
+            Self::StsAssumeRole => "Assume the role",
+            Self::KmsDecrypt => "Decrypt",
+            Self::KmsEncrypt => "Encrypt",
+            Self::SecretsRead => "Read the secret",
+        }
+    }
+
+    /// The groups that apply to resources of `service` (`s3`, `sqs`, `sns`,
+    /// `iam`, `kms`, `secretsmanager`), in wizard order.
+    pub fn for_service(service: &str) -> Vec<ActionGroup> {
+        Self::ALL
+            .into_iter()
+            .filter(|g| g.service() == service)
+            .collect()
+    }
+
+    /// True when no action of the group changes anything, by the access
+    /// levels of AWS's service authorization reference (auto-approval rules
+    /// use this). AWS classes `kms:Decrypt` as Write, so `KmsDecrypt` is not.
     pub fn is_read_only(self) -> bool {
-        matches!(
-            self,
-            Self::S3List
-                | Self::S3Get
-                | Self::SqsGetAttributes
-                | Self::SnsGetAttributes
-                | Self::KmsDecrypt
-                | Self::SecretsRead
-        )
+        self.actions()
+            .iter()
+            .all(|a| super::super::catalogue::access_level(a).is_some_and(|l| !l.is_write()))
     }
 }

@@ -1,3 +1,5 @@
+//! Generation from intents: every action group, prefixes, custom actions, URL encoding.
+
 use super::*;
 use crate::domain::policy::{check_policy, PolicyDocument, PolicyKind};
 
@@ -250,4 +252,41 @@ fn a_decoded_intent_is_validated_like_input() {
         Intent::decode(&evil.encode()),
         Err(IntentError::BadArn(_))
     ));
+}
+
+#[test]
+fn each_service_offers_its_own_groups_and_every_group_belongs_to_one() {
+    assert_eq!(
+        ActionGroup::for_service("s3"),
+        [
+            ActionGroup::S3List,
+            ActionGroup::S3Get,
+            ActionGroup::S3Put,
+            ActionGroup::S3Delete
+        ]
+    );
+    let total: usize = ["s3", "sqs", "sns", "iam", "kms", "secretsmanager"]
+        .iter()
+        .map(|s| ActionGroup::for_service(s).len())
+        .sum();
+    assert_eq!(total, ActionGroup::ALL.len());
+    assert!(ActionGroup::for_service("dynamodb").is_empty());
+}
+
+#[test]
+fn only_groups_without_write_actions_count_as_read_only() {
+    let read_only: Vec<ActionGroup> = ActionGroup::ALL
+        .into_iter()
+        .filter(|g| g.is_read_only())
+        .collect();
+    assert_eq!(
+        read_only,
+        [
+            ActionGroup::S3List,
+            ActionGroup::S3Get,
+            ActionGroup::SqsGetAttributes,
+            ActionGroup::SnsGetAttributes,
+            ActionGroup::SecretsRead,
+        ]
+    );
 }

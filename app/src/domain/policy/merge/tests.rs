@@ -1,3 +1,5 @@
+//! Merge and minimisation: coverage by wildcards, wider resources, conditions; determinism.
+
 use super::merge;
 use crate::domain::policy::{
     check_policy, generate, with_expiry, ActionGroup, Intent, PolicyDocument, PolicyKind,
@@ -143,4 +145,36 @@ fn actions_covered_by_a_wildcard_in_the_same_statement_are_removed() {
         "{:?}",
         st.actions()
     );
+}
+
+#[test]
+fn actions_granted_by_the_principals_other_policies_are_not_requested_again() {
+    let managed = doc(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject*","Resource":"arn:aws:s3:::*"}]}"#,
+    );
+    let new = bucket_intent(&[ActionGroup::S3Get, ActionGroup::S3Put]);
+    let out = super::merge_with(None, &[&managed], &new);
+    let actions: Vec<&String> = out.statements().iter().flat_map(|s| s.actions()).collect();
+    assert!(
+        actions.iter().all(|a| a.starts_with("s3:Put")
+            || a.starts_with("s3:AbortM")
+            || a.starts_with("s3:ListM")),
+        "{actions:?}"
+    );
+    assert_eq!(check_policy(&out.to_pretty(), PolicyKind::Inline), vec![]);
+}
+
+#[test]
+fn statements_of_the_existing_policy_keep_the_form_they_were_written_in() {
+    let text = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Mine","Effect":"Allow","Action":["sqs:SendMessage"],"Resource":["arn:aws:sqs:us-east-1:111122223333:q"]}]}"#;
+    let existing = doc(text);
+    assert_eq!(existing.to_compact(), text);
+    let out = merge(Some(&existing), &bucket_intent(&[ActionGroup::S3Get]));
+    assert_eq!(
+        out.as_json()["Statement"][0],
+        existing.as_json()["Statement"][0]
+    );
+    assert_eq!(out.statements().len(), 2);
+    let new = &out.as_json()["Statement"][1];
+    assert_eq!(new["Resource"], "arn:aws:s3:::demo-bucket/*");
 }

@@ -287,3 +287,32 @@ fn every_policy_kind_has_a_size_limit_and_identity_kinds_forbid_principal() {
         );
     }
 }
+
+#[test]
+fn sqs_statements_list_at_most_seven_actions() {
+    let acts = [
+        "SendMessage",
+        "ReceiveMessage",
+        "DeleteMessage",
+        "GetQueueUrl",
+        "GetQueueAttributes",
+        "ChangeMessageVisibility",
+        "PurgeQueue",
+        "ListQueueTags",
+    ];
+    let st = |n: usize| {
+        let list: Vec<String> = acts[..n].iter().map(|a| format!("\"sqs:{a}\"")).collect();
+        inline(&format!(
+            r#"{{"Effect":"Allow","Principal":{{"AWS":"111122223333"}},"Action":[{}],"Resource":"arn:aws:sqs:us-east-1:111122223333:q"}}"#,
+            list.join(",")
+        ))
+    };
+    assert_eq!(errors(&st(7), PolicyKind::SqsQueue), Vec::<String>::new());
+    assert_eq!(
+        errors(&st(8), PolicyKind::SqsQueue),
+        vec!["action-count@Statement[0].Action"]
+    );
+    assert!(!errors(&st(8), PolicyKind::Inline)
+        .iter()
+        .any(|e| e.starts_with("action-count")));
+}

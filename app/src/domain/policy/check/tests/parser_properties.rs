@@ -46,7 +46,11 @@ proptest! {
         let text = if pretty { serde_json::to_string_pretty(&v).unwrap_or_default() } else { v.to_string() };
         for kind in PolicyKind::ALL {
             let _ = check_policy(&text, kind);
-            let _ = PolicyDocument::parse(&text, kind);
+            // Whatever is accepted must be accepted again, unchanged, after a round trip.
+            if let Ok(first) = PolicyDocument::parse(&text, kind) {
+                let again = PolicyDocument::parse(&first.doc.to_pretty(), kind);
+                prop_assert_eq!(again.map(|c| c.doc), Ok(first.doc));
+            }
         }
     }
 
