@@ -83,6 +83,8 @@ pub trait SessionPort: Send + Sync {
     async fn sign_out(&self, cookie_header: Option<&str>) -> Result<String, AppError>;
     /// Ends every session of the user (all browsers); returns the clearing Set-Cookie.
     async fn sign_out_everywhere(&self, user: &User) -> Result<String, AppError>;
+    /// The user, their groups and what each grants (the `/me` page).
+    async fn describe_me(&self, user: &User) -> Result<MeView, AppError>;
 }
 
 /// All ports, provided to pages and server functions through context.

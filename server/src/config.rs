@@ -181,6 +181,18 @@ pub struct AuthConfig {
     /// Lets an admin approve their own requests (recorded as such).
     #[serde(default)]
     pub allow_admin_self_approval: bool,
+    /// Groups whose members approve requests in some accounts.
+    #[serde(default)]
+    pub approvers: Vec<ApproverRule>,
+}
+
+/// Members of `group` approve requests in `accounts`: 12-digit ids, account
+/// names, or patterns of either with `*` and `?` (`"*"` is every account).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApproverRule {
+    pub group: String,
+    pub accounts: Vec<String>,
 }
 fn default_session_hours() -> i64 {
     12
@@ -193,6 +205,7 @@ impl Default for AuthConfig {
             dev_users: Vec::new(),
             session_hours: default_session_hours(),
             allow_admin_self_approval: false,
+            approvers: Vec::new(),
         }
     }
 }
@@ -338,6 +351,23 @@ impl Config {
                 }
             }
         }
+        for (i, a) in self.auth.approvers.iter().enumerate() {
+            if a.group.trim().is_empty() {
+                return Err(invalid(
+                    format!("auth.approvers[{i}].group"),
+                    "must name a group",
+                ));
+            }
+            if a.accounts.is_empty() || a.accounts.iter().any(|p| p.trim().is_empty()) {
+                return Err(invalid(
+                    format!("auth.approvers[{i}].accounts"),
+                    "list account ids, names or patterns (\"*\" for every account)",
+                ));
+            }
+        }
+        if self.auth.session_hours <= 0 {
+            return Err(invalid("auth.session_hours", "must be at least 1"));
+        }
         if self.auth.dev_mode && self.auth.dev_users.is_empty() {
             return Err(invalid(
                 "auth.dev_users",
@@ -453,6 +483,10 @@ mod tests {
         assert!(err(&BASE.replace("arn:aws:iam::*:role/demo-*", "demo-*"))
             .contains("eligibility[0].roles"));
         assert!(err(&format!("{BASE}\n[server]\nproduction = true")).contains("auth.dev_mode"));
+        assert!(err(&format!(
+            "{BASE}\n[[auth.approvers]]\ngroup = \"leads\"\naccounts = []"
+        ))
+        .contains("auth.approvers[0].accounts"));
         assert!(
             err(&BASE.replace("http://127.0.0.1:5000", "127.0.0.1:5000"))
                 .contains("aws.endpoint_url")

@@ -1,6 +1,6 @@
 //! Who is signed in, and dev-mode sign-in/out.
 use crate::error::AppError;
-use crate::views::{DevUserView, SessionView};
+use crate::views::{DevUserView, MeView, SessionView};
 use leptos::prelude::*;
 
 #[server(endpoint = "session")]
@@ -80,6 +80,19 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
             crate::api::ctx::set_cookie(&cookie);
             leptos_axum::redirect("/login");
             Ok(())
+        }
+        .await,
+    )
+}
+
+/// The signed-in user, their groups and what each grants.
+#[server(endpoint = "me")]
+pub async fn get_me() -> Result<MeView, AppError> {
+    crate::api::ctx::respond(
+        async move {
+            let ports = crate::api::ctx::ports()?;
+            let user = crate::api::ctx::current_user()?;
+            ports.sessions.describe_me(&user).await
         }
         .await,
     )

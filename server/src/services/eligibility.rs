@@ -122,6 +122,56 @@ impl Eligibility {
                 });
             }
         }
+        for (g, access, key) in Self::tag_principals(tags) {
+            out.push(Grant {
+                principal: format!("group or user {g}"),
+                access,
+                reason: format!("role tag {key}"),
+            });
+        }
+        out
+    }
+}
+
+/// One config rule as it applies to a user: who it names and what it grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleGrant {
+    /// `Some(group)` for a group rule, `None` for a rule naming the user.
+    pub group: Option<String>,
+    pub patterns: Vec<String>,
+    pub access: Access,
+    pub index: usize,
+}
+
+impl Eligibility {
+    /// The config rules that name `user` or one of their groups.
+    pub fn rules_for(&self, user: &User) -> Vec<RuleGrant> {
+        self.rules
+            .iter()
+            .enumerate()
+            .filter_map(|(index, r)| {
+                let group = match (&r.group, &r.user) {
+                    (Some(g), _) if user.in_group(g) => Some(g.clone()),
+                    (None, Some(u)) if *u == user.id => None,
+                    _ => return None,
+                };
+                Some(RuleGrant {
+                    group,
+                    patterns: r.patterns.clone(),
+                    access: if r.cli_only {
+                        Access::CliOnly
+                    } else {
+                        Access::Full
+                    },
+                    index,
+                })
+            })
+            .collect()
+    }
+
+    /// The groups or user ids a role's tags name, with the access and tag.
+    pub fn tag_principals(tags: &serde_json::Value) -> Vec<(String, Access, &'static str)> {
+        let mut out = Vec::new();
         for (key, access) in [
             (TAG_AUTHORIZED, Access::Full),
             (TAG_AUTHORIZED_CLI_ONLY, Access::CliOnly),
@@ -139,11 +189,7 @@ impl Eligibility {
                     .map(str::trim)
                     .filter(|g| !g.is_empty())
                 {
-                    out.push(Grant {
-                        principal: format!("group or user {g}"),
-                        access,
-                        reason: format!("role tag {key}"),
-                    });
+                    out.push((g.to_owned(), access, key));
                 }
             }
         }
@@ -190,6 +236,7 @@ mod tests {
             display_name: id.into(),
             groups: groups.iter().map(|g| g.to_string()).collect(),
             is_admin: false,
+            approver_accounts: vec![],
         }
     }
 

@@ -3,6 +3,7 @@ pub mod audit;
 pub mod console;
 pub mod credentials;
 pub mod eligibility;
+pub mod identity;
 pub mod inventory;
 pub mod requests;
 pub mod roles;
@@ -24,6 +25,8 @@ pub struct Services {
     pub aws: Arc<Aws>,
     pub config: Arc<Config>,
     pub eligibility: Arc<Eligibility>,
+    /// Admin and approver groups from config.
+    pub app_roles: Arc<crate::auth::AppRoles>,
     /// (task, account) runs in progress in this process, for the Tasks page.
     pub running: Arc<std::sync::Mutex<std::collections::HashSet<(String, String)>>>,
 }
@@ -31,11 +34,13 @@ pub struct Services {
 impl Services {
     pub fn new(pool: PgPool, aws: Arc<Aws>, config: Arc<Config>) -> Self {
         let eligibility = Arc::new(Eligibility::from_config(&config));
+        let app_roles = Arc::new(crate::auth::AppRoles::from_config(&config.auth));
         Self {
             pool,
             aws,
             config,
             eligibility,
+            app_roles,
             running: Default::default(),
         }
     }

@@ -94,18 +94,13 @@ impl Services {
         };
         let mut conn = self.pool.acquire().await?;
         let row = db::sessions::find(&mut conn, &hash_token(token)).await?;
-        Ok(row.map(|s| {
-            let is_admin = s
-                .groups
-                .iter()
-                .any(|g| self.config.auth.admin_groups.contains(g));
-            User {
-                id: s.user_id,
-                display_name: s.display_name,
-                groups: s.groups,
-                is_admin,
-            }
-        }))
+        drop(conn);
+        match row {
+            Some(s) => Ok(Some(
+                self.user_for(s.user_id, s.display_name, s.groups).await?,
+            )),
+            None => Ok(None),
+        }
     }
 }
 
@@ -189,6 +184,10 @@ impl app::ports::SessionPort for SessionService {
             "{COOKIE_NAME}=; {}; Max-Age=0",
             self.0.cookie_attrs()
         ))
+    }
+
+    async fn describe_me(&self, user: &User) -> Result<app::views::MeView, AppError> {
+        self.0.describe_user(user).await
     }
 
     async fn sign_out(&self, cookie_header: Option<&str>) -> Result<String, AppError> {

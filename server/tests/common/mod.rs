@@ -131,6 +131,7 @@ pub fn user(id: &str, groups: &[&str], is_admin: bool) -> app::domain::User {
         display_name: id.into(),
         groups: groups.iter().map(|g| g.to_string()).collect(),
         is_admin,
+        approver_accounts: vec![],
     }
 }
 
