@@ -72,6 +72,8 @@ pub trait RequestPort: Send + Sync {
 pub trait SessionPort: Send + Sync {
     fn dev_mode(&self) -> bool;
     fn dev_users(&self) -> Vec<DevUserView>;
+    /// The OIDC provider's display name, when OIDC sign-in is configured.
+    fn oidc_provider(&self) -> Option<String>;
     /// Starts a session for a configured dev user, ending the session the
     /// request already carried (rotation); returns the Set-Cookie value.
     async fn dev_sign_in(

@@ -17,6 +17,14 @@ pub struct SessionView {
     pub dev_mode: bool,
 }
 
+/// How one can sign in here: an OIDC provider, dev users (dev mode only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoginOptionsView {
+    /// "Sign in with {oidc_provider}" when OIDC is configured.
+    pub oidc_provider: Option<String>,
+    pub dev_users: Vec<DevUserView>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DevUserView {
     pub id: String,

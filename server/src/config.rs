@@ -184,6 +184,74 @@ pub struct AuthConfig {
     /// Groups whose members approve requests in some accounts.
     #[serde(default)]
     pub approvers: Vec<ApproverRule>,
+    /// Sign-in through an OpenID Connect provider.
+    pub oidc: Option<OidcConfig>,
+}
+
+/// A secret from config: never printed by `Debug`, read with [`SecretString::expose`].
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct SecretString(String);
+
+impl SecretString {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretString([redacted])")
+    }
+}
+
+/// OpenID Connect sign-in (authorization code with PKCE, state and nonce).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcConfig {
+    /// The provider's issuer; its discovery document is
+    /// `{issuer_url}/.well-known/openid-configuration`.
+    pub issuer_url: String,
+    pub client_id: String,
+    pub client_secret: SecretString,
+    /// This server's `/auth/oidc/callback` as the provider knows it.
+    pub redirect_url: String,
+    #[serde(default = "default_oidc_scopes")]
+    pub scopes: Vec<String>,
+    /// Claim holding the user's groups (a dotted path for nested claims,
+    /// e.g. `realm_access.roles`).
+    #[serde(default = "default_groups_claim")]
+    pub groups_claim: String,
+    /// Also read claims (groups) from the userinfo endpoint.
+    #[serde(default)]
+    pub use_userinfo: bool,
+    /// Claim used as the user id (`email` must then be verified, or `sub`).
+    #[serde(default = "default_user_id_claim")]
+    pub user_id_claim: String,
+    /// Shown on the sign-in button: "Sign in with {provider_name}".
+    #[serde(default = "default_provider_name")]
+    pub provider_name: String,
+    /// How long a started sign-in may take at the provider.
+    #[serde(default = "default_login_timeout")]
+    pub login_timeout_secs: i64,
+}
+fn default_oidc_scopes() -> Vec<String> {
+    ["openid", "email", "profile"].map(String::from).to_vec()
+}
+fn default_groups_claim() -> String {
+    "groups".into()
+}
+fn default_user_id_claim() -> String {
+    "email".into()
+}
+fn default_provider_name() -> String {
+    "single sign-on".into()
+}
+fn default_login_timeout() -> i64 {
+    600
 }
 
 /// Members of `group` approve requests in `accounts`: 12-digit ids, account
@@ -206,6 +274,7 @@ impl Default for AuthConfig {
             session_hours: default_session_hours(),
             allow_admin_self_approval: false,
             approvers: Vec::new(),
+            oidc: None,
         }
     }
 }
@@ -365,6 +434,9 @@ impl Config {
                 ));
             }
         }
+        if let Some(o) = &self.auth.oidc {
+            o.validate()?;
+        }
         if self.auth.session_hours <= 0 {
             return Err(invalid("auth.session_hours", "must be at least 1"));
         }
@@ -384,6 +456,54 @@ impl Config {
 
     pub fn spoke_role_arn(&self, account: &AccountId) -> String {
         format!("arn:aws:iam::{}:role/{}", account, self.aws.spoke_role_name)
+    }
+}
+
+impl OidcConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let url = |key: &str, v: &str| -> Result<openidconnect::url::Url, ConfigError> {
+            let u = openidconnect::url::Url::parse(v)
+                .map_err(|e| invalid(format!("auth.oidc.{key}"), format!("not a URL: {e}")))?;
+            if !matches!(u.scheme(), "https" | "http") {
+                return Err(invalid(
+                    format!("auth.oidc.{key}"),
+                    "must be an http(s) URL",
+                ));
+            }
+            Ok(u)
+        };
+        url("issuer_url", &self.issuer_url)?;
+        let redirect = url("redirect_url", &self.redirect_url)?;
+        if redirect.path() != "/auth/oidc/callback" {
+            return Err(invalid(
+                "auth.oidc.redirect_url",
+                "must end in /auth/oidc/callback (this server's callback route)",
+            ));
+        }
+        if self.client_id.trim().is_empty() {
+            return Err(invalid("auth.oidc.client_id", "must not be empty"));
+        }
+        if self.client_secret.expose().is_empty() {
+            return Err(invalid("auth.oidc.client_secret", "must not be empty"));
+        }
+        if !self.scopes.iter().any(|s| s == "openid") {
+            return Err(invalid("auth.oidc.scopes", "must include \"openid\""));
+        }
+        for (key, v) in [
+            ("groups_claim", &self.groups_claim),
+            ("user_id_claim", &self.user_id_claim),
+        ] {
+            if v.trim().is_empty() {
+                return Err(invalid(format!("auth.oidc.{key}"), "must name a claim"));
+            }
+        }
+        if !(60..=3600).contains(&self.login_timeout_secs) {
+            return Err(invalid(
+                "auth.oidc.login_timeout_secs",
+                "must be between 60 and 3600",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -487,6 +607,19 @@ mod tests {
             "{BASE}\n[[auth.approvers]]\ngroup = \"leads\"\naccounts = []"
         ))
         .contains("auth.approvers[0].accounts"));
+        let oidc = "\n[auth.oidc]\nissuer_url = \"https://idp.example.com\"\nclient_id = \"lk\"\nclient_secret = \"s3cret\"\nredirect_url = \"https://lk.example.com/auth/oidc/callback\"\n";
+        let with_oidc = BASE.replace("[[auth.dev_users]]", &format!("{oidc}\n[[auth.dev_users]]"));
+        let c = Config::from_toml(&with_oidc, std::iter::empty()).unwrap();
+        assert!(!format!("{c:?}").contains("s3cret"), "secrets never print");
+        assert!(err(&with_oidc.replace(
+            "idp.example.com\"",
+            "idp.example.com\"\nscopes = [\"email\"]"
+        ))
+        .contains("auth.oidc.scopes"));
+        assert!(err(&with_oidc.replace("/auth/oidc/callback", "/cb"))
+            .contains("auth.oidc.redirect_url"));
+        assert!(err(&with_oidc.replace("https://idp.example.com", "idp"))
+            .contains("auth.oidc.issuer_url"));
         assert!(
             err(&BASE.replace("http://127.0.0.1:5000", "127.0.0.1:5000"))
                 .contains("aws.endpoint_url")

@@ -47,6 +47,11 @@ pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
         .route("/resources.csv", get(http::csv::export))
         .route("/metrics", get(http::metrics::metrics))
         .route("/role/{account}/{name}", get(http::console::signin));
+    if services.oidc.is_some() {
+        api = api
+            .route("/auth/oidc/login", get(http::oidc::login))
+            .route("/auth/oidc/callback", get(http::oidc::callback));
+    }
     if services.config.auth.dev_mode {
         api = api.route("/dev/federation", get(http::federation_stub::federation));
     }

@@ -6,6 +6,7 @@ pub mod csv;
 pub mod federation_stub;
 pub mod health;
 pub mod metrics;
+pub mod oidc;
 pub mod weep;
 
 use crate::services::Services;

@@ -27,6 +27,8 @@ pub struct Services {
     pub eligibility: Arc<Eligibility>,
     /// Admin and approver groups from config.
     pub app_roles: Arc<crate::auth::AppRoles>,
+    /// OIDC sign-in, when `[auth.oidc]` is configured.
+    pub oidc: Option<Arc<crate::auth::oidc::Oidc>>,
     /// (task, account) runs in progress in this process, for the Tasks page.
     pub running: Arc<std::sync::Mutex<std::collections::HashSet<(String, String)>>>,
 }
@@ -35,12 +37,18 @@ impl Services {
     pub fn new(pool: PgPool, aws: Arc<Aws>, config: Arc<Config>) -> Self {
         let eligibility = Arc::new(Eligibility::from_config(&config));
         let app_roles = Arc::new(crate::auth::AppRoles::from_config(&config.auth));
+        let oidc = config
+            .auth
+            .oidc
+            .clone()
+            .map(|o| Arc::new(crate::auth::oidc::Oidc::new(o)));
         Self {
             pool,
             aws,
             config,
             eligibility,
             app_roles,
+            oidc,
             running: Default::default(),
         }
     }
