@@ -186,6 +186,99 @@ pub struct AuthConfig {
     pub approvers: Vec<ApproverRule>,
     /// Sign-in through an OpenID Connect provider.
     pub oidc: Option<OidcConfig>,
+    /// The user as an authenticating proxy in front says (ALB, oauth2-proxy).
+    pub trusted_headers: Option<TrustedHeadersConfig>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrustedMode {
+    /// AWS ALB authentication: the signed `x-amzn-oidc-data` JWT.
+    Alb,
+    /// Plain headers, e.g. oauth2-proxy's `X-Forwarded-User`/`-Groups`.
+    Headers,
+}
+
+/// Identity from headers set by a proxy. Only requests whose socket peer is
+/// in `trusted_proxies` are believed; from anywhere else the headers are ignored.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustedHeadersConfig {
+    pub mode: TrustedMode,
+    pub trusted_proxies: Vec<crate::auth::cidr::Cidr>,
+    /// headers mode: the user id header.
+    #[serde(default = "default_user_header")]
+    pub user_header: String,
+    /// headers mode: comma-separated groups.
+    #[serde(default = "default_groups_header")]
+    pub groups_header: String,
+    /// alb mode: the load balancer's ARN; tokens signed by another are refused.
+    pub alb_arn: Option<String>,
+    /// alb mode: where public keys are fetched (`{url}/{kid}`); defaults to
+    /// `https://public-keys.auth.elb.{region of alb_arn}.amazonaws.com`.
+    pub alb_public_key_url: Option<String>,
+    /// alb mode: claims holding the groups and the user id.
+    #[serde(default = "default_groups_claim")]
+    pub groups_claim: String,
+    #[serde(default = "default_user_id_claim")]
+    pub user_id_claim: String,
+}
+fn default_user_header() -> String {
+    "x-forwarded-user".into()
+}
+fn default_groups_header() -> String {
+    "x-forwarded-groups".into()
+}
+
+impl TrustedHeadersConfig {
+    /// The ALB public key base URL (validated at load).
+    pub fn alb_key_url(&self) -> Option<String> {
+        if let Some(u) = &self.alb_public_key_url {
+            return Some(u.trim_end_matches('/').to_owned());
+        }
+        let region = self.alb_arn.as_deref()?.split(':').nth(3)?;
+        Some(format!(
+            "https://public-keys.auth.elb.{region}.amazonaws.com"
+        ))
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let key = |k: &str| format!("auth.trusted_headers.{k}");
+        if self.trusted_proxies.is_empty() {
+            return Err(invalid(
+                key("trusted_proxies"),
+                "list the proxies' networks, e.g. [\"10.0.0.0/8\"]",
+            ));
+        }
+        for (k, v) in [
+            ("user_header", &self.user_header),
+            ("groups_header", &self.groups_header),
+        ] {
+            if http::HeaderName::from_bytes(v.as_bytes()).is_err() {
+                return Err(invalid(key(k), "not a valid header name"));
+            }
+        }
+        if self.mode == TrustedMode::Alb {
+            let arn = self.alb_arn.as_deref().unwrap_or_default();
+            let parts: Vec<&str> = arn.split(':').collect();
+            if parts.len() < 6
+                || !arn.starts_with("arn:aws")
+                || parts[2] != "elasticloadbalancing"
+                || parts[3].is_empty()
+            {
+                return Err(invalid(
+                    key("alb_arn"),
+                    "alb mode needs the load balancer ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/app/...)",
+                ));
+            }
+            if let Some(u) = &self.alb_public_key_url {
+                if !(u.starts_with("https://") || u.starts_with("http://")) {
+                    return Err(invalid(key("alb_public_key_url"), "must be an http(s) URL"));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A secret from config: never printed by `Debug`, read with [`SecretString::expose`].
@@ -275,6 +368,7 @@ impl Default for AuthConfig {
             allow_admin_self_approval: false,
             approvers: Vec::new(),
             oidc: None,
+            trusted_headers: None,
         }
     }
 }
@@ -437,6 +531,9 @@ impl Config {
         if let Some(o) = &self.auth.oidc {
             o.validate()?;
         }
+        if let Some(t) = &self.auth.trusted_headers {
+            t.validate()?;
+        }
         if self.auth.session_hours <= 0 {
             return Err(invalid("auth.session_hours", "must be at least 1"));
         }
@@ -521,6 +618,15 @@ fn set_path(t: &mut toml::Table, path: &[&str], v: &str) {
             _ => return,
         }
     }
+    // `[...]` is a TOML array, e.g. LATCHKEY__AUTH__OIDC__SCOPES='["openid", "email"]'.
+    if v.trim_start().starts_with('[') {
+        if let Ok(mut t) = toml::from_str::<toml::Table>(&format!("v = {v}")) {
+            if let Some(arr) = t.remove("v") {
+                cur.insert(last.to_string(), arr);
+                return;
+            }
+        }
+    }
     let val = match v {
         "true" => toml::Value::Boolean(true),
         "false" => toml::Value::Boolean(false),
@@ -568,11 +674,20 @@ mod tests {
                 "LATCHKEY__SERVER__LISTEN".to_string(),
                 "127.0.0.1:4000".to_string(),
             ),
+            (
+                "LATCHKEY__AUTH__ADMIN_GROUPS".to_string(),
+                r#"["ops", "sec"]"#.to_string(),
+            ),
         ];
         let c = Config::from_toml(BASE, env.into_iter()).unwrap();
         assert_eq!(c.database.url, "postgres://db/y");
         assert_eq!(c.sync.schedule, "0 0 * * * *");
         assert_eq!(c.server.listen.as_deref(), Some("127.0.0.1:4000"));
+        assert_eq!(
+            c.auth.admin_groups,
+            ["ops", "sec"],
+            "arrays from the environment"
+        );
         assert_eq!(
             c.spoke_role_arn(&AccountId::parse("222222222222").unwrap()),
             "arn:aws:iam::222222222222:role/LatchkeySpoke"

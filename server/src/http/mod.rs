@@ -28,9 +28,22 @@ pub async fn session_layer(State(s): State<Services>, mut req: Request, next: Ne
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(|v| v.strip_prefix("Bearer ").unwrap_or(v).trim().to_owned());
-    let resolved = match token {
-        Some(t) => s.resolve_token(&t).await,
-        None => s.resolve_session(cookie.as_deref()).await,
+    let peer_addr = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    // A trusted proxy's word (only from its addresses) comes before the cookie.
+    let from_proxy = match (&s.trusted_headers, &token) {
+        (Some(t), None) => t.identity(req.headers(), peer_addr).await,
+        _ => None,
+    };
+    let resolved = match (token, from_proxy) {
+        (Some(t), _) => s.resolve_token(&t).await,
+        (None, Some(who)) => s
+            .user_for(who.user_id, who.display_name, who.groups)
+            .await
+            .map(Some),
+        (None, None) => s.resolve_session(cookie.as_deref()).await,
     };
     let user = match resolved {
         Ok(u) => u,
@@ -39,10 +52,7 @@ pub async fn session_layer(State(s): State<Services>, mut req: Request, next: Ne
             None
         }
     };
-    let peer = req
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
+    let peer = peer_addr.map(|ip| ip.to_string());
     let user_agent = req
         .headers()
         .get(http::header::USER_AGENT)

@@ -29,6 +29,8 @@ pub struct Services {
     pub app_roles: Arc<crate::auth::AppRoles>,
     /// OIDC sign-in, when `[auth.oidc]` is configured.
     pub oidc: Option<Arc<crate::auth::oidc::Oidc>>,
+    /// Identity from a trusted proxy, when `[auth.trusted_headers]` is configured.
+    pub trusted_headers: Option<Arc<crate::auth::trusted::TrustedHeaders>>,
     /// (task, account) runs in progress in this process, for the Tasks page.
     pub running: Arc<std::sync::Mutex<std::collections::HashSet<(String, String)>>>,
 }
@@ -42,6 +44,11 @@ impl Services {
             .oidc
             .clone()
             .map(|o| Arc::new(crate::auth::oidc::Oidc::new(o)));
+        let trusted_headers = config
+            .auth
+            .trusted_headers
+            .clone()
+            .map(|t| Arc::new(crate::auth::trusted::TrustedHeaders::new(t)));
         Self {
             pool,
             aws,
@@ -49,6 +56,7 @@ impl Services {
             eligibility,
             app_roles,
             oidc,
+            trusted_headers,
             running: Default::default(),
         }
     }
