@@ -6,5 +6,9 @@ pub mod config;
 pub mod db;
 pub mod http;
 pub mod jobs;
+pub mod plugins;
+mod run;
 pub mod services;
 pub mod startup;
+
+pub use run::run;

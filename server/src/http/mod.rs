@@ -32,10 +32,11 @@ pub async fn session_layer(State(s): State<Services>, mut req: Request, next: Ne
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip());
-    // A trusted proxy's word (only from its addresses) comes before the cookie.
-    let from_proxy = match (&s.trusted_headers, &token) {
-        (Some(t), None) => t.identity(req.headers(), peer_addr).await,
-        _ => None,
+    // An identity provider's word (a trusted proxy's headers, a plugin's)
+    // comes before the cookie.
+    let from_proxy = match &token {
+        None => s.identify(req.headers(), peer_addr).await,
+        Some(_) => None,
     };
     let resolved = match (token, from_proxy) {
         (Some(t), _) => s.resolve_token(&t).await,

@@ -22,6 +22,17 @@ pub enum Access {
 #[derive(Debug, Clone, Default)]
 pub struct Eligibility {
     rules: Vec<Rule>,
+    extra: ExtraSources,
+}
+
+/// Eligibility sources a private build added (see `crate::plugins`).
+#[derive(Clone, Default)]
+struct ExtraSources(Vec<std::sync::Arc<dyn crate::plugins::EligibilitySource>>);
+
+impl std::fmt::Debug for ExtraSources {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} plugin source(s)", self.0.len())
+    }
 }
 
 impl Eligibility {
@@ -37,7 +48,17 @@ impl Eligibility {
                     cli_only: r.cli_only,
                 })
                 .collect(),
+            extra: ExtraSources::default(),
         }
+    }
+
+    /// Adds the sources of a private build; the best access any gives wins.
+    pub fn with_sources(
+        mut self,
+        sources: Vec<std::sync::Arc<dyn crate::plugins::EligibilitySource>>,
+    ) -> Self {
+        self.extra = ExtraSources(sources);
+        self
     }
 
     /// The best access `user` has to `role_arn`, if any, from the config's
@@ -45,6 +66,26 @@ impl Eligibility {
     /// `latchkey-authorized` (console and CLI) and `latchkey-authorized-cli-only`,
     /// each a `:`-separated list of groups (or user ids).
     pub fn access(&self, user: &User, role_arn: &str, tags: &serde_json::Value) -> Option<Access> {
+        let builtin = self.builtin_access(user, role_arn, tags);
+        if builtin == Some(Access::Full) {
+            return builtin;
+        }
+        self.extra
+            .0
+            .iter()
+            .filter_map(|s| s.access(user, role_arn, tags))
+            .fold(builtin, |best, a| match (best, a) {
+                (_, Access::Full) | (None, _) => Some(a),
+                (b, _) => b,
+            })
+    }
+
+    fn builtin_access(
+        &self,
+        user: &User,
+        role_arn: &str,
+        tags: &serde_json::Value,
+    ) -> Option<Access> {
         let mut best = None;
         for r in &self.rules {
             let applies = r.group.as_deref().is_some_and(|g| user.in_group(g))

@@ -17,6 +17,7 @@ impl Services {
         display_name: String,
         groups: Vec<String>,
     ) -> Result<User, sqlx::Error> {
+        let groups = self.resolve_groups(&id, groups).await;
         let is_admin = self.app_roles.is_admin(&groups);
         let entries = self.app_roles.approver_entries(&groups);
         let accounts = if AppRoles::needs_accounts(&entries) {

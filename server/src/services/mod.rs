@@ -31,6 +31,8 @@ pub struct Services {
     pub oidc: Option<Arc<crate::auth::oidc::Oidc>>,
     /// Identity from a trusted proxy, when `[auth.trusted_headers]` is configured.
     pub trusted_headers: Option<Arc<crate::auth::trusted::TrustedHeaders>>,
+    /// The private build's plugins (`Plugins::default()` for the stock binary).
+    pub plugins: Arc<crate::plugins::Plugins>,
     /// (task, account) runs in progress in this process, for the Tasks page.
     pub running: Arc<std::sync::Mutex<std::collections::HashSet<(String, String)>>>,
 }
@@ -57,8 +59,19 @@ impl Services {
             app_roles,
             oidc,
             trusted_headers,
+            plugins: Default::default(),
             running: Default::default(),
         }
+    }
+
+    /// The same services running a private build's plugins.
+    pub fn with_plugins(mut self, plugins: crate::plugins::Plugins) -> Self {
+        self.eligibility = Arc::new(
+            Eligibility::from_config(&self.config)
+                .with_sources(plugins.eligibility_sources.clone()),
+        );
+        self.plugins = Arc::new(plugins);
+        self
     }
 
     pub fn ports(&self) -> app::ports::Ports {
