@@ -59,6 +59,17 @@ async fn forwarded_user_headers_from_a_trusted_proxy_sign_the_user_in(pool: PgPo
     assert_eq!(m["user"]["groups"], json!(["admins", "engineers"]));
     assert_eq!(m["user"]["is_admin"], true);
     assert_eq!(me(&base, &[]).await.0, 401, "no headers, no user");
+    // The proxy adds the headers to every request, so they are ambient
+    // credentials: a cross-origin write riding them is refused.
+    let (status, _) = me(
+        &base,
+        &[
+            ("x-forwarded-user", "pat@example.com"),
+            ("origin", "https://evil.example.com"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 403);
 }
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
