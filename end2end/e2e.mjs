@@ -293,6 +293,35 @@ await test('pages and forms work before wasm loads (JavaScript off)', async () =
   await context.close();
 });
 
+// OIDC_ISSUER is set when scripts/test.sh runs end2end/oidc/provider.mjs and
+// points the server at it: sign in on the provider's own login page.
+if (process.env.OIDC_ISSUER) await test('signs in through the OIDC provider login and consent pages', async () => {
+  // Not newPage(): the provider's dev pages load web fonts this sandbox cannot reach.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${BASE}/login?next=/me`);
+  await hydrated(page);
+  const button = page.locator('[data-testid="oidc-sign-in"]');
+  assert((await button.textContent()).includes('Sign in with'), 'OIDC button shown');
+  await button.click();
+  await page.waitForURL((u) => u.href.startsWith(process.env.OIDC_ISSUER));
+  await page.fill('input[name="login"]', 'ada@example.com');
+  await page.fill('input[name="password"]', 'any password');
+  await page.screenshot({ path: `${OUT}15-oidc-provider-login.png`, fullPage: true });
+  await page.click('button[type="submit"]');
+  // Consent page: "Continue".
+  await page.waitForSelector('input[name="prompt"][value="consent"]', { state: 'attached' });
+  await page.click('button[type="submit"]');
+  await page.waitForURL(`${BASE}/me`);
+  await hydrated(page);
+  await page.waitForSelector('[data-testid="me-groups"]');
+  assert((await page.textContent('[data-testid="me-id"]')).includes('ada@example.com'), 'signed in as Ada');
+  assert((await page.textContent('[data-testid="me-groups"]')).includes('admins'), 'groups from the ID token');
+  assert((await page.textContent('[data-testid="current-user"]')).includes('Ada Admin'), 'header shows Ada');
+  await page.screenshot({ path: `${OUT}16-oidc-me.png`, fullPage: true });
+  await context.close();
+});
+
 await test('no page or console errors', async () => {
   const relevant = problems.filter((p) => !p.includes('favicon'));
   assert(relevant.length === 0, relevant.join('\n'));

@@ -66,8 +66,9 @@ ensure_parliament() {
 
 ensure_node_deps() {
   command -v npm >/dev/null || apt_install nodejs npm
-  if [ ! -d "$ROOT/end2end/node_modules/playwright-core" ] || [ ! -x "$ROOT/end2end/node_modules/.bin/wasm-opt" ]; then
-    log "installing end2end npm packages (playwright-core, binaryen)"
+  if [ ! -d "$ROOT/end2end/node_modules/playwright-core" ] || [ ! -x "$ROOT/end2end/node_modules/.bin/wasm-opt" ] \
+      || [ ! -d "$ROOT/end2end/node_modules/oidc-provider" ]; then
+    log "installing end2end npm packages (playwright-core, binaryen, oidc-provider)"
     (cd "$ROOT/end2end" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 }

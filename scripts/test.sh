@@ -5,6 +5,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 TEST_MOTO_PORT=${TEST_MOTO_PORT:-5100}
 E2E_MOTO_PORT=${E2E_MOTO_PORT:-5101}
 E2E_PORT=${E2E_PORT:-3100}
+E2E_OIDC_PORT=${E2E_OIDC_PORT:-3190}
+E2E_DB=${E2E_DB:-latchkey_e2e}
 
 ensure_rust
 ensure_venv
@@ -42,20 +44,31 @@ log "end-to-end in Chromium"
 # `cargo test` built the latchkey binary already (integration tests need it);
 # building it again without dev-dependency features would recompile half the tree.
 SERVER_ALREADY_BUILT=1 build_site
-ensure_database latchkey_e2e
-psql "$PG_BASE/postgres" -qc "DROP DATABASE IF EXISTS latchkey_e2e WITH (FORCE)" -c "CREATE DATABASE latchkey_e2e" >/dev/null
+ensure_database "$E2E_DB"
+psql "$PG_BASE/postgres" -qc "DROP DATABASE IF EXISTS $E2E_DB WITH (FORCE)" -c "CREATE DATABASE $E2E_DB" >/dev/null
 "$VENV/bin/python" scripts/seed_demo.py "http://127.0.0.1:$E2E_MOTO_PORT"
-DATABASE_URL=$PG_BASE/latchkey_e2e LATCHKEY__AWS__ENDPOINT_URL=http://127.0.0.1:$E2E_MOTO_PORT \
+# A real OIDC provider next to dev mode: one server, both sign-in ways.
+OIDC_ISSUER=http://127.0.0.1:$E2E_OIDC_PORT
+(cd end2end && PORT=$E2E_OIDC_PORT REDIRECT_URI=http://127.0.0.1:$E2E_PORT/auth/oidc/callback \
+  exec node oidc/provider.mjs) >"$RUN/e2e-oidc.log" 2>&1 &
+OIDC_PID=$!
+DATABASE_URL=$PG_BASE/$E2E_DB LATCHKEY__AWS__ENDPOINT_URL=http://127.0.0.1:$E2E_MOTO_PORT \
   LATCHKEY__SERVER__LISTEN=127.0.0.1:$E2E_PORT \
   LATCHKEY__CONSOLE__FEDERATION_URL=http://127.0.0.1:$E2E_PORT/dev/federation \
+  LATCHKEY__AUTH__OIDC__ISSUER_URL=$OIDC_ISSUER LATCHKEY__AUTH__OIDC__CLIENT_ID=latchkey \
+  LATCHKEY__AUTH__OIDC__CLIENT_SECRET=latchkey-secret \
+  LATCHKEY__AUTH__OIDC__REDIRECT_URL=http://127.0.0.1:$E2E_PORT/auth/oidc/callback \
+  LATCHKEY__AUTH__OIDC__SCOPES='["openid", "email", "profile", "groups"]' \
+  LATCHKEY__AUTH__OIDC__PROVIDER_NAME="Test IdP" \
   "$CARGO_TARGET_DIR/debug/latchkey" --config config/demo.toml server >"$RUN/e2e-server.log" 2>&1 &
 SERVER_PID=$!
-trap 'kill $SERVER_PID 2>/dev/null || true' EXIT
+trap 'kill $SERVER_PID $OIDC_PID 2>/dev/null || true' EXIT
+for _ in $(seq 100); do curl -sf "$OIDC_ISSUER/.well-known/openid-configuration" >/dev/null && break; sleep 0.2; done
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$E2E_PORT/readyz" >/dev/null && break; sleep 0.2; done
 # Wait for the start-up sync to cache the demo roles.
 for _ in $(seq 100); do grep -q "start-up sync finished" "$RUN/e2e-server.log" && break; sleep 0.2; done
 passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' "$RUN/cargo-test.log" | awk '{s+=$4} END {print s+0}')
-(cd end2end && BASE_URL="http://127.0.0.1:$E2E_PORT" MOTO_URL="http://127.0.0.1:$E2E_MOTO_PORT" node e2e.mjs) | tee "$RUN/e2e.log"
+(cd end2end && BASE_URL="http://127.0.0.1:$E2E_PORT" OIDC_ISSUER=$OIDC_ISSUER MOTO_URL="http://127.0.0.1:$E2E_MOTO_PORT" node e2e.mjs) | tee "$RUN/e2e.log"
 test "${PIPESTATUS[0]}" -eq 0
 e2e=$(grep -Eo '^e2e: [0-9]+ passed' "$RUN/e2e.log" | awk '{print $2}')
 echo "total: $((passed + e2e)) passed, 0 failed"

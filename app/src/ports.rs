@@ -140,6 +140,8 @@ pub trait RequestPort: Send + Sync {
 pub trait SessionPort: Send + Sync {
     fn dev_mode(&self) -> bool;
     fn dev_users(&self) -> Vec<DevUserView>;
+    /// The OIDC provider's display name, when OIDC sign-in is configured.
+    fn oidc_provider(&self) -> Option<String>;
     /// Starts a session for a configured dev user, ending the session the
     /// request already carried (rotation); returns the Set-Cookie value.
     async fn dev_sign_in(
@@ -151,6 +153,8 @@ pub trait SessionPort: Send + Sync {
     async fn sign_out(&self, cookie_header: Option<&str>) -> Result<String, AppError>;
     /// Ends every session of the user (all browsers); returns the clearing Set-Cookie.
     async fn sign_out_everywhere(&self, user: &User) -> Result<String, AppError>;
+    /// The user, their groups and what each grants (the `/me` page).
+    async fn describe_me(&self, user: &User) -> Result<MeView, AppError>;
 }
 
 /// All ports, provided to pages and server functions through context.

@@ -17,6 +17,14 @@ pub struct SessionView {
     pub dev_mode: bool,
 }
 
+/// How one can sign in here: an OIDC provider, dev users (dev mode only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoginOptionsView {
+    /// "Sign in with {oidc_provider}" when OIDC is configured.
+    pub oidc_provider: Option<String>,
+    pub dev_users: Vec<DevUserView>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DevUserView {
     pub id: String,
@@ -274,4 +282,34 @@ pub struct WizardContextView {
     pub current_policy: Option<String>,
     /// Why the chosen principal cannot be used, if it cannot.
     pub error: Option<String>,
+}
+
+/// The `/me` page: who the user is and what each of their groups grants.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeView {
+    pub user: UserView,
+    /// Approver in every account (admin, or an approver entry `*`).
+    pub approves_everywhere: bool,
+    /// Accounts the user approves in, when not everywhere.
+    pub approver_accounts: Vec<AccountView>,
+    /// One entry per group the user is in, in the order the provider sent them.
+    pub groups: Vec<GroupGrantsView>,
+    /// What config rules and role tags naming the user's own id grant.
+    pub personal: Vec<GrantLineView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupGrantsView {
+    pub group: String,
+    /// Empty when the group grants nothing in Latchkey.
+    pub grants: Vec<GrantLineView>,
+}
+
+/// One thing a group grants: `kind` is admin, approver, roles or role.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GrantLineView {
+    pub kind: String,
+    pub what: String,
+    /// Where it comes from: a config key or a role tag.
+    pub source: String,
 }

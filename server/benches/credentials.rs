@@ -117,6 +117,7 @@ async fn main() {
         display_name: "Bench".into(),
         groups: vec!["engineers".into()],
         is_admin: false,
+        approver_accounts: vec![],
     };
     let token = s
         .ports()

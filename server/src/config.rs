@@ -185,6 +185,179 @@ pub struct AuthConfig {
     /// Lets an admin approve their own requests (recorded as such).
     #[serde(default)]
     pub allow_admin_self_approval: bool,
+    /// Groups whose members approve requests in some accounts.
+    #[serde(default)]
+    pub approvers: Vec<ApproverRule>,
+    /// Sign-in through an OpenID Connect provider.
+    pub oidc: Option<OidcConfig>,
+    /// The user as an authenticating proxy in front says (ALB, oauth2-proxy).
+    pub trusted_headers: Option<TrustedHeadersConfig>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrustedMode {
+    /// AWS ALB authentication: the signed `x-amzn-oidc-data` JWT.
+    Alb,
+    /// Plain headers, e.g. oauth2-proxy's `X-Forwarded-User`/`-Groups`.
+    Headers,
+}
+
+/// Identity from headers set by a proxy. Only requests whose socket peer is
+/// in `trusted_proxies` are believed; from anywhere else the headers are ignored.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustedHeadersConfig {
+    pub mode: TrustedMode,
+    pub trusted_proxies: Vec<crate::auth::cidr::Cidr>,
+    /// headers mode: the user id header.
+    #[serde(default = "default_user_header")]
+    pub user_header: String,
+    /// headers mode: comma-separated groups.
+    #[serde(default = "default_groups_header")]
+    pub groups_header: String,
+    /// alb mode: the load balancer's ARN; tokens signed by another are refused.
+    pub alb_arn: Option<String>,
+    /// alb mode: where public keys are fetched (`{url}/{kid}`); defaults to
+    /// `https://public-keys.auth.elb.{region of alb_arn}.amazonaws.com`.
+    pub alb_public_key_url: Option<String>,
+    /// alb mode: claims holding the groups and the user id.
+    #[serde(default = "default_groups_claim")]
+    pub groups_claim: String,
+    #[serde(default = "default_user_id_claim")]
+    pub user_id_claim: String,
+}
+fn default_user_header() -> String {
+    "x-forwarded-user".into()
+}
+fn default_groups_header() -> String {
+    "x-forwarded-groups".into()
+}
+
+impl TrustedHeadersConfig {
+    /// The ALB public key base URL (validated at load).
+    pub fn alb_key_url(&self) -> Option<String> {
+        if let Some(u) = &self.alb_public_key_url {
+            return Some(u.trim_end_matches('/').to_owned());
+        }
+        let region = self.alb_arn.as_deref()?.split(':').nth(3)?;
+        Some(format!(
+            "https://public-keys.auth.elb.{region}.amazonaws.com"
+        ))
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let key = |k: &str| format!("auth.trusted_headers.{k}");
+        if self.trusted_proxies.is_empty() {
+            return Err(invalid(
+                key("trusted_proxies"),
+                "list the proxies' networks, e.g. [\"10.0.0.0/8\"]",
+            ));
+        }
+        for (k, v) in [
+            ("user_header", &self.user_header),
+            ("groups_header", &self.groups_header),
+        ] {
+            if http::HeaderName::from_bytes(v.as_bytes()).is_err() {
+                return Err(invalid(key(k), "not a valid header name"));
+            }
+        }
+        if self.mode == TrustedMode::Alb {
+            let arn = self.alb_arn.as_deref().unwrap_or_default();
+            let parts: Vec<&str> = arn.split(':').collect();
+            if parts.len() < 6
+                || !arn.starts_with("arn:aws")
+                || parts[2] != "elasticloadbalancing"
+                || parts[3].is_empty()
+            {
+                return Err(invalid(
+                    key("alb_arn"),
+                    "alb mode needs the load balancer ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/app/...)",
+                ));
+            }
+            if let Some(u) = &self.alb_public_key_url {
+                if !(u.starts_with("https://") || u.starts_with("http://")) {
+                    return Err(invalid(key("alb_public_key_url"), "must be an http(s) URL"));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A secret from config: never printed by `Debug`, read with [`SecretString::expose`].
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct SecretString(String);
+
+impl SecretString {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretString([redacted])")
+    }
+}
+
+/// OpenID Connect sign-in (authorization code with PKCE, state and nonce).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcConfig {
+    /// The provider's issuer; its discovery document is
+    /// `{issuer_url}/.well-known/openid-configuration`.
+    pub issuer_url: String,
+    pub client_id: String,
+    pub client_secret: SecretString,
+    /// This server's `/auth/oidc/callback` as the provider knows it.
+    pub redirect_url: String,
+    #[serde(default = "default_oidc_scopes")]
+    pub scopes: Vec<String>,
+    /// Claim holding the user's groups (a dotted path for nested claims,
+    /// e.g. `realm_access.roles`).
+    #[serde(default = "default_groups_claim")]
+    pub groups_claim: String,
+    /// Also read claims (groups) from the userinfo endpoint.
+    #[serde(default)]
+    pub use_userinfo: bool,
+    /// Claim used as the user id (`email` must then be verified, or `sub`).
+    #[serde(default = "default_user_id_claim")]
+    pub user_id_claim: String,
+    /// Shown on the sign-in button: "Sign in with {provider_name}".
+    #[serde(default = "default_provider_name")]
+    pub provider_name: String,
+    /// How long a started sign-in may take at the provider.
+    #[serde(default = "default_login_timeout")]
+    pub login_timeout_secs: i64,
+}
+fn default_oidc_scopes() -> Vec<String> {
+    ["openid", "email", "profile"].map(String::from).to_vec()
+}
+fn default_groups_claim() -> String {
+    "groups".into()
+}
+fn default_user_id_claim() -> String {
+    "email".into()
+}
+fn default_provider_name() -> String {
+    "single sign-on".into()
+}
+fn default_login_timeout() -> i64 {
+    600
+}
+
+/// Members of `group` approve requests in `accounts`: 12-digit ids, account
+/// names, or patterns of either with `*` and `?` (`"*"` is every account).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApproverRule {
+    pub group: String,
+    pub accounts: Vec<String>,
 }
 fn default_session_hours() -> i64 {
     12
@@ -197,6 +370,9 @@ impl Default for AuthConfig {
             dev_users: Vec::new(),
             session_hours: default_session_hours(),
             allow_admin_self_approval: false,
+            approvers: Vec::new(),
+            oidc: None,
+            trusted_headers: None,
         }
     }
 }
@@ -343,6 +519,29 @@ impl Config {
                 }
             }
         }
+        for (i, a) in self.auth.approvers.iter().enumerate() {
+            if a.group.trim().is_empty() {
+                return Err(invalid(
+                    format!("auth.approvers[{i}].group"),
+                    "must name a group",
+                ));
+            }
+            if a.accounts.is_empty() || a.accounts.iter().any(|p| p.trim().is_empty()) {
+                return Err(invalid(
+                    format!("auth.approvers[{i}].accounts"),
+                    "list account ids, names or patterns (\"*\" for every account)",
+                ));
+            }
+        }
+        if let Some(o) = &self.auth.oidc {
+            o.validate()?;
+        }
+        if let Some(t) = &self.auth.trusted_headers {
+            t.validate()?;
+        }
+        if self.auth.session_hours <= 0 {
+            return Err(invalid("auth.session_hours", "must be at least 1"));
+        }
         if self.auth.dev_mode && self.auth.dev_users.is_empty() {
             return Err(invalid(
                 "auth.dev_users",
@@ -370,6 +569,54 @@ impl Config {
     }
 }
 
+impl OidcConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let url = |key: &str, v: &str| -> Result<openidconnect::url::Url, ConfigError> {
+            let u = openidconnect::url::Url::parse(v)
+                .map_err(|e| invalid(format!("auth.oidc.{key}"), format!("not a URL: {e}")))?;
+            if !matches!(u.scheme(), "https" | "http") {
+                return Err(invalid(
+                    format!("auth.oidc.{key}"),
+                    "must be an http(s) URL",
+                ));
+            }
+            Ok(u)
+        };
+        url("issuer_url", &self.issuer_url)?;
+        let redirect = url("redirect_url", &self.redirect_url)?;
+        if redirect.path() != "/auth/oidc/callback" {
+            return Err(invalid(
+                "auth.oidc.redirect_url",
+                "must end in /auth/oidc/callback (this server's callback route)",
+            ));
+        }
+        if self.client_id.trim().is_empty() {
+            return Err(invalid("auth.oidc.client_id", "must not be empty"));
+        }
+        if self.client_secret.expose().is_empty() {
+            return Err(invalid("auth.oidc.client_secret", "must not be empty"));
+        }
+        if !self.scopes.iter().any(|s| s == "openid") {
+            return Err(invalid("auth.oidc.scopes", "must include \"openid\""));
+        }
+        for (key, v) in [
+            ("groups_claim", &self.groups_claim),
+            ("user_id_claim", &self.user_id_claim),
+        ] {
+            if v.trim().is_empty() {
+                return Err(invalid(format!("auth.oidc.{key}"), "must name a claim"));
+            }
+        }
+        if !(60..=3600).contains(&self.login_timeout_secs) {
+            return Err(invalid(
+                "auth.oidc.login_timeout_secs",
+                "must be between 60 and 3600",
+            ));
+        }
+        Ok(())
+    }
+}
+
 fn set_path(t: &mut toml::Table, path: &[&str], v: &str) {
     let Some((last, parents)) = path.split_last() else {
         return;
@@ -382,6 +629,15 @@ fn set_path(t: &mut toml::Table, path: &[&str], v: &str) {
         match entry {
             toml::Value::Table(next) => cur = next,
             _ => return,
+        }
+    }
+    // `[...]` is a TOML array, e.g. LATCHKEY__AUTH__OIDC__SCOPES='["openid", "email"]'.
+    if v.trim_start().starts_with('[') {
+        if let Ok(mut t) = toml::from_str::<toml::Table>(&format!("v = {v}")) {
+            if let Some(arr) = t.remove("v") {
+                cur.insert(last.to_string(), arr);
+                return;
+            }
         }
     }
     let val = match v {
@@ -431,11 +687,20 @@ mod tests {
                 "LATCHKEY__SERVER__LISTEN".to_string(),
                 "127.0.0.1:4000".to_string(),
             ),
+            (
+                "LATCHKEY__AUTH__ADMIN_GROUPS".to_string(),
+                r#"["ops", "sec"]"#.to_string(),
+            ),
         ];
         let c = Config::from_toml(BASE, env.into_iter()).unwrap();
         assert_eq!(c.database.url, "postgres://db/y");
         assert_eq!(c.sync.schedule, "0 0 * * * *");
         assert_eq!(c.server.listen.as_deref(), Some("127.0.0.1:4000"));
+        assert_eq!(
+            c.auth.admin_groups,
+            ["ops", "sec"],
+            "arrays from the environment"
+        );
         assert_eq!(
             c.spoke_role_arn(&AccountId::parse("222222222222").unwrap()),
             "arn:aws:iam::222222222222:role/LatchkeySpoke"
@@ -466,6 +731,23 @@ mod tests {
         assert!(err(&BASE.replace("arn:aws:iam::*:role/demo-*", "demo-*"))
             .contains("eligibility[0].roles"));
         assert!(err(&format!("{BASE}\n[server]\nproduction = true")).contains("auth.dev_mode"));
+        assert!(err(&format!(
+            "{BASE}\n[[auth.approvers]]\ngroup = \"leads\"\naccounts = []"
+        ))
+        .contains("auth.approvers[0].accounts"));
+        let oidc = "\n[auth.oidc]\nissuer_url = \"https://idp.example.com\"\nclient_id = \"lk\"\nclient_secret = \"s3cret\"\nredirect_url = \"https://lk.example.com/auth/oidc/callback\"\n";
+        let with_oidc = BASE.replace("[[auth.dev_users]]", &format!("{oidc}\n[[auth.dev_users]]"));
+        let c = Config::from_toml(&with_oidc, std::iter::empty()).unwrap();
+        assert!(!format!("{c:?}").contains("s3cret"), "secrets never print");
+        assert!(err(&with_oidc.replace(
+            "idp.example.com\"",
+            "idp.example.com\"\nscopes = [\"email\"]"
+        ))
+        .contains("auth.oidc.scopes"));
+        assert!(err(&with_oidc.replace("/auth/oidc/callback", "/cb"))
+            .contains("auth.oidc.redirect_url"));
+        assert!(err(&with_oidc.replace("https://idp.example.com", "idp"))
+            .contains("auth.oidc.issuer_url"));
         assert!(
             err(&BASE.replace("http://127.0.0.1:5000", "127.0.0.1:5000"))
                 .contains("aws.endpoint_url")

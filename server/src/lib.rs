@@ -1,4 +1,5 @@
 //! Latchkey server: configuration, AWS, Postgres, services, jobs and HTTP.
+pub mod auth;
 pub mod aws;
 pub mod cli;
 pub mod config;
@@ -6,5 +7,9 @@ pub mod db;
 pub mod http;
 pub mod jobs;
 pub mod notify;
+pub mod plugins;
+mod run;
 pub mod services;
 pub mod startup;
+
+pub use run::run;

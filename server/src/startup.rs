@@ -47,6 +47,11 @@ pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
         .route("/resources.csv", get(http::csv::export))
         .route("/metrics", get(http::metrics::metrics))
         .route("/role/{account}/{name}", get(http::console::signin));
+    if services.oidc.is_some() {
+        api = api
+            .route("/auth/oidc/login", get(http::oidc::login))
+            .route("/auth/oidc/callback", get(http::oidc::callback));
+    }
     if services.config.auth.dev_mode {
         api = api.route("/dev/federation", get(http::federation_stub::federation));
     }
@@ -74,6 +79,14 @@ pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
 
 /// Serves until Ctrl-C / SIGTERM, syncing at start-up and on schedule.
 pub async fn serve(config: Config) -> anyhow_like::Result<()> {
+    serve_with(config, crate::plugins::Plugins::default()).await
+}
+
+/// [`serve`] with a private build's plugins.
+pub async fn serve_with(
+    config: Config,
+    plugins: crate::plugins::Plugins,
+) -> anyhow_like::Result<()> {
     let leptos_conf = leptos_config::get_configuration(Some(&config.server.leptos_config))
         .map_err(|e| format!("cannot read {}: {e}", config.server.leptos_config))?;
     let mut leptos_options = leptos_conf.leptos_options;
@@ -84,7 +97,18 @@ pub async fn serve(config: Config) -> anyhow_like::Result<()> {
     }
     let addr = leptos_options.site_addr;
     let on_start = config.sync.on_start;
-    let services = build_services(config).await?;
+    for t in &plugins.scheduled_tasks {
+        tokio_cron_scheduler::Job::new_async(t.schedule(), |_, _| Box::pin(async {})).map_err(
+            |e| {
+                format!(
+                    "plugin task {}: bad schedule {:?}: {e}",
+                    t.name(),
+                    t.schedule()
+                )
+            },
+        )?;
+    }
+    let services = build_services(config).await?.with_plugins(plugins);
     if on_start {
         let s = services.clone();
         tokio::spawn(async move {

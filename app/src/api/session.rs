@@ -1,6 +1,6 @@
 //! Who is signed in, and dev-mode sign-in/out.
 use crate::error::AppError;
-use crate::views::{DevUserView, SessionView};
+use crate::views::{DevUserView, LoginOptionsView, MeView, SessionView};
 use leptos::prelude::*;
 
 #[server(endpoint = "session")]
@@ -32,6 +32,21 @@ pub async fn list_dev_users() -> Result<Vec<DevUserView>, AppError> {
                 return Err(AppError::Forbidden("dev sign-in is not enabled".into()));
             }
             Ok(ports.sessions.dev_users())
+        }
+        .await,
+    )
+}
+
+/// The sign-in choices: the OIDC provider, and dev users in dev mode.
+#[server(endpoint = "login_options")]
+pub async fn login_options() -> Result<LoginOptionsView, AppError> {
+    crate::api::ctx::respond(
+        async move {
+            let ports = crate::api::ctx::ports()?;
+            Ok(LoginOptionsView {
+                oidc_provider: ports.sessions.oidc_provider(),
+                dev_users: ports.sessions.dev_users(),
+            })
         }
         .await,
     )
@@ -80,6 +95,19 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
             crate::api::ctx::set_cookie(&cookie);
             leptos_axum::redirect("/login");
             Ok(())
+        }
+        .await,
+    )
+}
+
+/// The signed-in user, their groups and what each grants.
+#[server(endpoint = "me")]
+pub async fn get_me() -> Result<MeView, AppError> {
+    crate::api::ctx::respond(
+        async move {
+            let ports = crate::api::ctx::ports()?;
+            let user = crate::api::ctx::current_user()?;
+            ports.sessions.describe_me(&user).await
         }
         .await,
     )

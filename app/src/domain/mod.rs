@@ -11,4 +11,4 @@ pub mod user;
 pub use ids::{AccountId, IdError, RequestId, RoleArn, RoleName};
 pub use policy::{PolicyDocument, PolicyFinding};
 pub use request::{ChangeStatus, RequestAction, RequestStatus};
-pub use user::{Admin, User};
+pub use user::{Admin, Approver, User};

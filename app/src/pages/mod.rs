@@ -2,6 +2,7 @@
 pub mod admin;
 pub mod audit;
 pub mod login;
+pub mod me;
 pub mod requests;
 pub mod resources;
 pub mod roles;
@@ -59,6 +60,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/sync") view=admin::SyncPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/audit") view=audit::AuditPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/me") view=me::MePage ssr=SsrMode::InOrder/>
                     <Route path=path!("/requests/:id") view=requests::RequestPage ssr=SsrMode::InOrder/>
                 </Routes>
             </Frame>
@@ -103,10 +105,10 @@ fn Frame(children: Children) -> impl IntoView {
                         match session.await {
                             Ok(s) => match s.user {
                                 Some(u) => view! {
-                                    <span class="user" data-testid="current-user">
+                                    <A href="/me" attr:class="user" attr:data-testid="current-user" attr:title="Your groups and what they grant">
                                         {u.display_name.clone()}
                                         {u.is_admin.then(|| view! { <span class="pill">"admin"</span> })}
-                                    </span>
+                                    </A>
                                     {u.is_admin.then(|| view! { <A href="/admin/sync">"Sync"</A> <A href="/admin/audit">"Audit"</A> })}
                                     <A href="/settings">"Settings"</A>
                                     <ActionForm action=sign_out attr:class="inline">

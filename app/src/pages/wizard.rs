@@ -12,28 +12,6 @@ use crate::domain::policy::{
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-/// What the user sees for each action group.
-pub fn group_label(g: ActionGroup) -> &'static str {
-    use ActionGroup::*;
-    match g {
-        S3List => "List objects",
-        S3Get => "Read objects",
-        S3Put => "Write objects",
-        S3Delete => "Delete objects",
-        SqsSend => "Send messages",
-        SqsReceive => "Receive messages",
-        SqsDelete => "Delete messages",
-        SqsGetAttributes => "Read attributes",
-        SnsPublish => "Publish",
-        SnsSubscribe => "Subscribe",
-        SnsGetAttributes => "Read attributes",
-        StsAssumeRole => "Assume the role",
-        KmsDecrypt => "Decrypt",
-        KmsEncrypt => "Encrypt",
-        SecretsRead => "Read the secret",
-    }
-}
-
 /// The service an ARN belongs to (`s3`, `sqs`, ... ; roles are `iam`).
 fn service_of(arn: &str) -> &str {
     arn.split(':').nth(2).unwrap_or_default()
@@ -287,7 +265,7 @@ fn IntentRow(key: usize, rows: RwSignal<Vec<Row>>) -> impl IntoView {
                 {move || {
                     let arn = get().arn;
                     let svc = service_of(&arn).to_owned();
-                    ActionGroup::ALL.into_iter().filter(|g| g.service() == svc).map(|g| {
+                    ActionGroup::for_service(&svc).into_iter().map(|g| {
                         let checked = get().groups.contains(&g);
                         view! {
                             <label class="check">
@@ -296,7 +274,7 @@ fn IntentRow(key: usize, rows: RwSignal<Vec<Row>>) -> impl IntoView {
                                         let on = event_target_checked(&ev);
                                         edit(&|r| { r.groups.retain(|x| *x != g); if on { r.groups.push(g); r.groups.sort(); } })
                                     }/>
-                                {group_label(g)}
+                                {g.label()}
                             </label>
                         }
                     }).collect_view()

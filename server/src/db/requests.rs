@@ -300,7 +300,7 @@ pub struct ListFilter<'a> {
     pub since: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
     /// Limits the list to what one user may see: their own requests and those
-    /// on the accounts they approve. `None` for global approvers.
+    /// on the accounts they approve (ids or `*`/`?` patterns). `None` for global approvers.
     pub visible_to: Option<(&'a str, &'a [String])>,
     pub limit: i64,
 }
@@ -322,7 +322,9 @@ pub async fn list(
            AND ($3::text IS NULL OR r.account_id = $3)
            AND ($4::timestamptz IS NULL OR r.created_at >= $4)
            AND ($5::timestamptz IS NULL OR r.created_at < $5)
-           AND ($6::text IS NULL OR r.requester = $6 OR r.account_id = ANY($7))
+           AND ($6::text IS NULL OR r.requester = $6 OR EXISTS (
+                SELECT 1 FROM unnest($7::text[]) p
+                WHERE r.account_id LIKE replace(replace(p, '*', '%'), '?', '_')))
          GROUP BY r.id
          ORDER BY (r.status = 'pending') DESC, r.created_at DESC
          LIMIT $8",

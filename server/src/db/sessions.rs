@@ -18,6 +18,10 @@ pub async fn create(
     groups: &[String],
     expires_at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
+    // Sweep sessions nobody came back with; sign-ins are rare enough to pay for it.
+    sqlx::query("DELETE FROM sessions WHERE expires_at <= now()")
+        .execute(&mut *conn)
+        .await?;
     sqlx::query(
         "INSERT INTO sessions (token_hash, user_id, display_name, groups, expires_at) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -26,19 +30,23 @@ pub async fn create(
     .bind(display_name)
     .bind(groups)
     .bind(expires_at)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
-/// The live session for this hash, if any (expired ones are ignored).
+/// The live session for this hash, if any. An expired one is refused and
+/// deleted in the same statement.
 pub async fn find(
     conn: &mut PgConnection,
     token_hash: &str,
 ) -> Result<Option<SessionRow>, sqlx::Error> {
     super::optional(
         sqlx::query_as(
-            "SELECT user_id, display_name, groups, expires_at FROM sessions
+            "WITH expired AS (
+                 DELETE FROM sessions WHERE token_hash = $1 AND expires_at <= now()
+             )
+             SELECT user_id, display_name, groups, expires_at FROM sessions
              WHERE token_hash = $1 AND expires_at > now()",
         )
         .bind(token_hash)

@@ -1,7 +1,9 @@
 //! CSRF defence for cookie-authenticated, state-changing requests: the
 //! browser's Origin (or, failing that, Referer) must be this site. Requests
 //! with an API token (Authorization header) carry no ambient credentials and
-//! are exempt; SameSite=Lax cookies are the second layer.
+//! are exempt; SameSite=Lax cookies are the second layer. Identity headers
+//! an authenticating proxy adds (ALB, oauth2-proxy) are ambient credentials
+//! just like the session cookie.
 use axum::extract::Request;
 use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
@@ -30,8 +32,10 @@ pub async fn csrf_layer(req: Request, next: Next) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let headers = req.headers();
     let has_token = headers.contains_key(header::AUTHORIZATION);
-    let has_cookie = headers.contains_key(header::COOKIE);
-    if safe || has_token || !has_cookie {
+    let ambient = headers.contains_key(header::COOKIE)
+        || headers.contains_key("x-amzn-oidc-data")
+        || headers.contains_key("x-forwarded-user");
+    if safe || has_token || !ambient {
         return next.run(req).await;
     }
     let host = headers

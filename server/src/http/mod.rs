@@ -6,6 +6,7 @@ pub mod csv;
 pub mod federation_stub;
 pub mod health;
 pub mod metrics;
+pub mod oidc;
 pub mod weep;
 
 use crate::services::Services;
@@ -27,9 +28,23 @@ pub async fn session_layer(State(s): State<Services>, mut req: Request, next: Ne
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(|v| v.strip_prefix("Bearer ").unwrap_or(v).trim().to_owned());
-    let resolved = match token {
-        Some(t) => s.resolve_token(&t).await,
-        None => s.resolve_session(cookie.as_deref()).await,
+    let peer_addr = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    // An identity provider's word (a trusted proxy's headers, a plugin's)
+    // comes before the cookie.
+    let from_proxy = match &token {
+        None => s.identify(req.headers(), peer_addr).await,
+        Some(_) => None,
+    };
+    let resolved = match (token, from_proxy) {
+        (Some(t), _) => s.resolve_token(&t).await,
+        (None, Some(who)) => s
+            .user_for(who.user_id, who.display_name, who.groups)
+            .await
+            .map(Some),
+        (None, None) => s.resolve_session(cookie.as_deref()).await,
     };
     let user = match resolved {
         Ok(u) => u,
@@ -38,10 +53,7 @@ pub async fn session_layer(State(s): State<Services>, mut req: Request, next: Ne
             None
         }
     };
-    let peer = req
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
+    let peer = peer_addr.map(|ip| ip.to_string());
     let user_agent = req
         .headers()
         .get(http::header::USER_AGENT)

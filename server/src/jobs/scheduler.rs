@@ -50,6 +50,19 @@ pub async fn start(s: Services) -> Result<JobScheduler, JobSchedulerError> {
         })?;
         sched.add(job).await?;
     }
+    for task in s.plugins.scheduled_tasks.clone() {
+        let s = s.clone();
+        let schedule = task.schedule().to_owned();
+        let job = Job::new_async(schedule.as_str(), move |_id, _l| {
+            let (s, task) = (s.clone(), task.clone());
+            Box::pin(async move {
+                if let Err(e) = s.run_scheduled_task(task.as_ref()).await {
+                    tracing::error!(task = task.name(), error = %e, "plugin task failed");
+                }
+            })
+        })?;
+        sched.add(job).await?;
+    }
     sched.start().await?;
     Ok(sched)
 }

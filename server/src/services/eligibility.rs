@@ -22,6 +22,17 @@ pub enum Access {
 #[derive(Debug, Clone, Default)]
 pub struct Eligibility {
     rules: Vec<Rule>,
+    extra: ExtraSources,
+}
+
+/// Eligibility sources a private build added (see `crate::plugins`).
+#[derive(Clone, Default)]
+struct ExtraSources(Vec<std::sync::Arc<dyn crate::plugins::EligibilitySource>>);
+
+impl std::fmt::Debug for ExtraSources {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} plugin source(s)", self.0.len())
+    }
 }
 
 impl Eligibility {
@@ -37,7 +48,17 @@ impl Eligibility {
                     cli_only: r.cli_only,
                 })
                 .collect(),
+            extra: ExtraSources::default(),
         }
+    }
+
+    /// Adds the sources of a private build; the best access any gives wins.
+    pub fn with_sources(
+        mut self,
+        sources: Vec<std::sync::Arc<dyn crate::plugins::EligibilitySource>>,
+    ) -> Self {
+        self.extra = ExtraSources(sources);
+        self
     }
 
     /// The best access `user` has to `role_arn`, if any, from the config's
@@ -45,6 +66,26 @@ impl Eligibility {
     /// `latchkey-authorized` (console and CLI) and `latchkey-authorized-cli-only`,
     /// each a `:`-separated list of groups (or user ids).
     pub fn access(&self, user: &User, role_arn: &str, tags: &serde_json::Value) -> Option<Access> {
+        let builtin = self.builtin_access(user, role_arn, tags);
+        if builtin == Some(Access::Full) {
+            return builtin;
+        }
+        self.extra
+            .0
+            .iter()
+            .filter_map(|s| s.access(user, role_arn, tags))
+            .fold(builtin, |best, a| match (best, a) {
+                (_, Access::Full) | (None, _) => Some(a),
+                (b, _) => b,
+            })
+    }
+
+    fn builtin_access(
+        &self,
+        user: &User,
+        role_arn: &str,
+        tags: &serde_json::Value,
+    ) -> Option<Access> {
         let mut best = None;
         for r in &self.rules {
             let applies = r.group.as_deref().is_some_and(|g| user.in_group(g))
@@ -122,6 +163,56 @@ impl Eligibility {
                 });
             }
         }
+        for (g, access, key) in Self::tag_principals(tags) {
+            out.push(Grant {
+                principal: format!("group or user {g}"),
+                access,
+                reason: format!("role tag {key}"),
+            });
+        }
+        out
+    }
+}
+
+/// One config rule as it applies to a user: who it names and what it grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleGrant {
+    /// `Some(group)` for a group rule, `None` for a rule naming the user.
+    pub group: Option<String>,
+    pub patterns: Vec<String>,
+    pub access: Access,
+    pub index: usize,
+}
+
+impl Eligibility {
+    /// The config rules that name `user` or one of their groups.
+    pub fn rules_for(&self, user: &User) -> Vec<RuleGrant> {
+        self.rules
+            .iter()
+            .enumerate()
+            .filter_map(|(index, r)| {
+                let group = match (&r.group, &r.user) {
+                    (Some(g), _) if user.in_group(g) => Some(g.clone()),
+                    (None, Some(u)) if *u == user.id => None,
+                    _ => return None,
+                };
+                Some(RuleGrant {
+                    group,
+                    patterns: r.patterns.clone(),
+                    access: if r.cli_only {
+                        Access::CliOnly
+                    } else {
+                        Access::Full
+                    },
+                    index,
+                })
+            })
+            .collect()
+    }
+
+    /// The groups or user ids a role's tags name, with the access and tag.
+    pub fn tag_principals(tags: &serde_json::Value) -> Vec<(String, Access, &'static str)> {
+        let mut out = Vec::new();
         for (key, access) in [
             (TAG_AUTHORIZED, Access::Full),
             (TAG_AUTHORIZED_CLI_ONLY, Access::CliOnly),
@@ -139,11 +230,7 @@ impl Eligibility {
                     .map(str::trim)
                     .filter(|g| !g.is_empty())
                 {
-                    out.push(Grant {
-                        principal: format!("group or user {g}"),
-                        access,
-                        reason: format!("role tag {key}"),
-                    });
+                    out.push((g.to_owned(), access, key));
                 }
             }
         }
@@ -190,6 +277,7 @@ mod tests {
             display_name: id.into(),
             groups: groups.iter().map(|g| g.to_string()).collect(),
             is_admin: false,
+            approver_accounts: vec![],
         }
     }
 

@@ -3,6 +3,7 @@ pub mod audit;
 pub mod console;
 pub mod credentials;
 pub mod eligibility;
+pub mod identity;
 pub mod inventory;
 pub mod requests;
 pub mod roles;
@@ -24,6 +25,14 @@ pub struct Services {
     pub aws: Arc<Aws>,
     pub config: Arc<Config>,
     pub eligibility: Arc<Eligibility>,
+    /// Admin and approver groups from config.
+    pub app_roles: Arc<crate::auth::AppRoles>,
+    /// OIDC sign-in, when `[auth.oidc]` is configured.
+    pub oidc: Option<Arc<crate::auth::oidc::Oidc>>,
+    /// Identity from a trusted proxy, when `[auth.trusted_headers]` is configured.
+    pub trusted_headers: Option<Arc<crate::auth::trusted::TrustedHeaders>>,
+    /// The private build's plugins (`Plugins::default()` for the stock binary).
+    pub plugins: Arc<crate::plugins::Plugins>,
     /// (task, account) runs in progress in this process, for the Tasks page.
     pub running: Arc<std::sync::Mutex<std::collections::HashSet<(String, String)>>>,
     pub notifiers: crate::notify::Notifiers,
@@ -38,14 +47,39 @@ impl Services {
                 tracing::error!(error = %e, "notifications disabled");
                 crate::notify::Notifiers::default()
             });
+        let app_roles = Arc::new(crate::auth::AppRoles::from_config(&config.auth));
+        let oidc = config
+            .auth
+            .oidc
+            .clone()
+            .map(|o| Arc::new(crate::auth::oidc::Oidc::new(o)));
+        let trusted_headers = config
+            .auth
+            .trusted_headers
+            .clone()
+            .map(|t| Arc::new(crate::auth::trusted::TrustedHeaders::new(t)));
         Self {
             pool,
             aws,
             config,
             eligibility,
+            app_roles,
+            oidc,
+            trusted_headers,
+            plugins: Default::default(),
             running: Default::default(),
             notifiers,
         }
+    }
+
+    /// The same services running a private build's plugins.
+    pub fn with_plugins(mut self, plugins: crate::plugins::Plugins) -> Self {
+        self.eligibility = Arc::new(
+            Eligibility::from_config(&self.config)
+                .with_sources(plugins.eligibility_sources.clone()),
+        );
+        self.plugins = Arc::new(plugins);
+        self
     }
 
     pub fn ports(&self) -> app::ports::Ports {

@@ -23,10 +23,15 @@ fn new_token() -> Result<String, AppError> {
 
 /// The session cookie's value from a `Cookie` header.
 pub fn token_from_cookie_header(header: &str) -> Option<&str> {
+    cookie_value(header, COOKIE_NAME)
+}
+
+/// A named cookie's value from a `Cookie` header (empty values are none).
+pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
     header
         .split(';')
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE_NAME)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v)
         .filter(|v| !v.is_empty())
 }
@@ -41,12 +46,15 @@ impl Services {
         }
     }
 
-    /// Starts a session for `user`; returns the cookie value to set.
+    /// Starts a session for `user`, audited as a sign-in by `method` from
+    /// `client`; returns the cookie value to set.
     pub async fn start_session(
         &self,
         user_id: &str,
         display_name: &str,
         groups: &[String],
+        method: &str,
+        client: &app::ports::ClientMeta,
     ) -> Result<String, AppError> {
         let token = new_token()?;
         let hours = self.config.auth.session_hours;
@@ -69,9 +77,9 @@ impl Services {
                 action: "signin",
                 target: user_id,
                 outcome: "success",
-                ip: None,
-                user_agent: None,
-                detail: serde_json::json!({ "method": if self.config.auth.dev_mode { "dev" } else { "oidc" } }),
+                ip: client.ip.as_deref(),
+                user_agent: client.user_agent.as_deref(),
+                detail: serde_json::json!({ "method": method, "groups": groups }),
             },
         )
         .await
@@ -84,6 +92,25 @@ impl Services {
         ))
     }
 
+    /// Ends the session a `Cookie` header carries, if any (rotation at sign-in).
+    pub async fn end_session(&self, cookie_header: Option<&str>) -> Result<(), AppError> {
+        if let Some(old) = cookie_header.and_then(token_from_cookie_header) {
+            let mut conn = self.pool.acquire().await.map_err(db_error)?;
+            db::sessions::delete(&mut conn, &hash_token(old))
+                .await
+                .map_err(db_error)?;
+        }
+        Ok(())
+    }
+
+    /// A cookie with this server's attributes (Secure unless dev mode).
+    pub fn cookie(&self, name: &str, value: &str, max_age_secs: i64) -> String {
+        format!(
+            "{name}={value}; {}; Max-Age={max_age_secs}",
+            self.cookie_attrs()
+        )
+    }
+
     /// The user a `Cookie` header's session belongs to, if it is live.
     pub async fn resolve_session(
         &self,
@@ -94,18 +121,13 @@ impl Services {
         };
         let mut conn = self.pool.acquire().await?;
         let row = db::sessions::find(&mut conn, &hash_token(token)).await?;
-        Ok(row.map(|s| {
-            let is_admin = s
-                .groups
-                .iter()
-                .any(|g| self.config.auth.admin_groups.contains(g));
-            User {
-                id: s.user_id,
-                display_name: s.display_name,
-                groups: s.groups,
-                is_admin,
-            }
-        }))
+        drop(conn);
+        match row {
+            Some(s) => Ok(Some(
+                self.user_for(s.user_id, s.display_name, s.groups).await?,
+            )),
+            None => Ok(None),
+        }
     }
 }
 
@@ -132,6 +154,10 @@ impl app::ports::SessionPort for SessionService {
             .collect()
     }
 
+    fn oidc_provider(&self) -> Option<String> {
+        self.0.oidc.as_ref().map(|o| o.provider_name().to_owned())
+    }
+
     async fn dev_sign_in(
         &self,
         user_id: &str,
@@ -154,14 +180,15 @@ impl app::ports::SessionPort for SessionService {
                 )
             })?;
         // Rotate: a session the browser already had ends here.
-        if let Some(old) = cookie_header.and_then(token_from_cookie_header) {
-            let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
-            db::sessions::delete(&mut conn, &hash_token(old))
-                .await
-                .map_err(db_error)?;
-        }
+        self.0.end_session(cookie_header).await?;
         self.0
-            .start_session(&u.id, &u.display_name, &u.groups)
+            .start_session(
+                &u.id,
+                &u.display_name,
+                &u.groups,
+                "dev",
+                &app::ports::ClientMeta::default(),
+            )
             .await
     }
 
@@ -189,6 +216,10 @@ impl app::ports::SessionPort for SessionService {
             "{COOKIE_NAME}=; {}; Max-Age=0",
             self.0.cookie_attrs()
         ))
+    }
+
+    async fn describe_me(&self, user: &User) -> Result<app::views::MeView, AppError> {
+        self.0.describe_user(user).await
     }
 
     async fn sign_out(&self, cookie_header: Option<&str>) -> Result<String, AppError> {

@@ -25,18 +25,13 @@ impl Services {
         }
         let mut conn = self.pool.acquire().await?;
         let owner = db::tokens::use_token(&mut conn, &hash_token(token)).await?;
-        Ok(owner.map(|o| {
-            let is_admin = o
-                .groups
-                .iter()
-                .any(|g| self.config.auth.admin_groups.contains(g));
-            User {
-                id: o.user_id,
-                display_name: o.display_name,
-                groups: o.groups,
-                is_admin,
-            }
-        }))
+        drop(conn);
+        match owner {
+            Some(o) => Ok(Some(
+                self.user_for(o.user_id, o.display_name, o.groups).await?,
+            )),
+            None => Ok(None),
+        }
     }
 }
 

@@ -131,17 +131,24 @@ pub fn user(id: &str, groups: &[&str], is_admin: bool) -> app::domain::User {
         display_name: id.into(),
         groups: groups.iter().map(|g| g.to_string()).collect(),
         is_admin,
+        approver_accounts: vec![],
     }
 }
 
 /// Serves the full router on an ephemeral port; returns its base URL.
 pub async fn spawn_http(s: Services) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    spawn_http_on(listener, s).await
+}
+
+/// Like [`spawn_http`] on a listener bound beforehand (when the config must
+/// name the server's own URL, e.g. an OIDC redirect URL).
+pub async fn spawn_http_on(listener: tokio::net::TcpListener, s: Services) -> String {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml");
     let opts = leptos_config::get_configuration(Some(path))
         .unwrap()
         .leptos_options;
     let app = latchkey::startup::router(s, opts);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         axum::serve(

@@ -68,9 +68,12 @@ impl Services {
         });
     }
 
-    /// Whether `user` approves changes in `account`: administrators everywhere.
-    pub fn approves(&self, user: &User, _account: &str) -> bool {
-        user.is_admin
+    /// Whether `user` approves changes in `account`: administrators everywhere,
+    /// approver groups in the accounts config gives them (the `Approver` proof's rule).
+    pub fn approves(&self, user: &User, account: &str) -> bool {
+        app::domain::AccountId::parse(account)
+            .map(|a| app::domain::Approver::check(user, &a).is_ok())
+            .unwrap_or(false)
     }
 
     /// Whether `user` may decide a request `requester` made in `account`:

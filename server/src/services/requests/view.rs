@@ -49,9 +49,10 @@ pub(super) async fn list(
     }
     let since = day("from", &f.from)?;
     let until = day("to", &f.to)?.map(|d| d + chrono::Duration::days(1));
-    // Global approvers see everything; everyone else their own requests.
-    let everything = user.is_admin;
-    let own: Vec<String> = Vec::new();
+    // Global approvers see everything; account approvers their accounts'
+    // requests and their own; everyone else their own.
+    let everything = user.is_admin || user.approver_accounts.iter().any(|p| p == "*");
+    let own: Vec<String> = user.approver_accounts.clone();
     let mut conn = s.pool.acquire().await.map_err(db_error)?;
     let rows = db::requests::list(
         &mut conn,

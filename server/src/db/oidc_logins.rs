@@ -1,0 +1,64 @@
+//! OIDC sign-ins in flight, keyed by a hash of their `state`; consumed once.
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PendingLogin {
+    pub pkce_verifier: String,
+    pub nonce: String,
+    pub return_to: String,
+}
+
+/// Stores a started sign-in (and sweeps the expired ones).
+pub async fn create(
+    conn: &mut PgConnection,
+    state_hash: &str,
+    login: &PendingLogin,
+    expires_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM oidc_logins WHERE expires_at < now()")
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO oidc_logins (state_hash, pkce_verifier, nonce, return_to, expires_at)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(state_hash)
+    .bind(&login.pkce_verifier)
+    .bind(&login.nonce)
+    .bind(&login.return_to)
+    .bind(expires_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Removes and returns the live sign-in for this state: a second call with
+/// the same state (a replayed callback) finds nothing.
+pub async fn take(
+    conn: &mut PgConnection,
+    state_hash: &str,
+) -> Result<Option<PendingLogin>, sqlx::Error> {
+    let row: Option<PendingLoginRow> = sqlx::query_as(
+        "DELETE FROM oidc_logins WHERE state_hash = $1
+         RETURNING pkce_verifier, nonce, return_to, expires_at",
+    )
+    .bind(state_hash)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row
+        .filter(|r| r.expires_at > Utc::now())
+        .map(|r| PendingLogin {
+            pkce_verifier: r.pkce_verifier,
+            nonce: r.nonce,
+            return_to: r.return_to,
+        }))
+}
+
+#[derive(sqlx::FromRow)]
+struct PendingLoginRow {
+    pkce_verifier: String,
+    nonce: String,
+    return_to: String,
+    expires_at: DateTime<Utc>,
+}

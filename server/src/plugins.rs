@@ -1,0 +1,212 @@
+//! Extension points for a private build. Each trait has the built-in
+//! behaviour as its default implementation; a build adds its own from its own
+//! crate and runs the same binary:
+//!
+//! ```no_run
+//! # async fn f() -> std::process::ExitCode {
+//! use latchkey::plugins::Plugins;
+//! latchkey::run(Plugins::default() /* .with_notifier(MySlack) ... */).await
+//! # }
+//! ```
+//!
+//! See `docs/plugins.md` and `server/examples/private_plugin.rs`.
+pub use crate::auth::oidc::Identity;
+use crate::services::eligibility::Access;
+use crate::services::Services;
+use app::domain::User;
+use async_trait::async_trait;
+use http::HeaderMap;
+use serde_json::Value;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// Tells who a request is from, before the session cookie is looked at
+/// (built in: trusted proxy headers, when configured).
+#[async_trait]
+pub trait IdentityProvider: Send + Sync {
+    /// `None` when this provider has nothing to say about the request.
+    async fn identify(&self, headers: &HeaderMap, peer: Option<IpAddr>) -> Option<Identity>;
+}
+
+/// Adds to or rewrites a user's groups after sign-in and on every request
+/// (built in: the groups the identity provider sent, unchanged).
+#[async_trait]
+pub trait GroupSource: Send + Sync {
+    async fn groups(&self, user_id: &str, groups: Vec<String>) -> Vec<String>;
+}
+
+/// Grants use of roles beyond the config's rules and role tags (which are
+/// built in and always apply). The best access any source gives wins.
+pub trait EligibilitySource: Send + Sync {
+    fn access(&self, user: &User, role_arn: &str, tags: &Value) -> Option<Access>;
+}
+
+/// What happened to a permission request, for notifiers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    /// `created`, `commented`, `approved`, `rejected`, `cancelled`, `applied`...
+    pub event: String,
+    pub request_id: String,
+    pub actor: String,
+    pub requester: String,
+    pub summary: String,
+}
+
+/// Tells people about request events (built in: a log line).
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    async fn notify(&self, n: &Notification);
+}
+
+/// What an auto-approval rule sees of a new request.
+#[derive(Debug, Clone)]
+pub struct AutoApprovalInput {
+    pub requester: String,
+    pub account_id: String,
+    pub principal_arn: String,
+    /// The policy documents the request would apply.
+    pub documents: Vec<Value>,
+}
+
+/// Approves requests without a human when it says so; the rule's name is
+/// recorded as the approver (built in: none, every request needs a human).
+pub trait AutoApprovalRule: Send + Sync {
+    fn name(&self) -> &str;
+    fn approves(&self, request: &AutoApprovalInput) -> bool;
+}
+
+/// A job of the build's own on a cron schedule (six fields, with seconds).
+/// With several replicas it runs once per tick: a Postgres advisory lock on
+/// its name is taken for the run.
+#[async_trait]
+pub trait ScheduledTask: Send + Sync {
+    fn name(&self) -> &str;
+    fn schedule(&self) -> &str;
+    async fn run(&self, services: &Services) -> Result<(), String>;
+}
+
+/// The plugins a build runs with. `Plugins::default()` is the stock binary.
+#[derive(Clone, Default)]
+pub struct Plugins {
+    pub identity_providers: Vec<Arc<dyn IdentityProvider>>,
+    pub group_sources: Vec<Arc<dyn GroupSource>>,
+    pub eligibility_sources: Vec<Arc<dyn EligibilitySource>>,
+    pub notifiers: Vec<Arc<dyn Notifier>>,
+    pub auto_approval_rules: Vec<Arc<dyn AutoApprovalRule>>,
+    pub scheduled_tasks: Vec<Arc<dyn ScheduledTask>>,
+}
+
+impl Plugins {
+    pub fn with_identity_provider(mut self, p: impl IdentityProvider + 'static) -> Self {
+        self.identity_providers.push(Arc::new(p));
+        self
+    }
+    pub fn with_group_source(mut self, g: impl GroupSource + 'static) -> Self {
+        self.group_sources.push(Arc::new(g));
+        self
+    }
+    pub fn with_eligibility_source(mut self, e: impl EligibilitySource + 'static) -> Self {
+        self.eligibility_sources.push(Arc::new(e));
+        self
+    }
+    pub fn with_notifier(mut self, n: impl Notifier + 'static) -> Self {
+        self.notifiers.push(Arc::new(n));
+        self
+    }
+    pub fn with_auto_approval_rule(mut self, r: impl AutoApprovalRule + 'static) -> Self {
+        self.auto_approval_rules.push(Arc::new(r));
+        self
+    }
+    pub fn with_scheduled_task(mut self, t: impl ScheduledTask + 'static) -> Self {
+        self.scheduled_tasks.push(Arc::new(t));
+        self
+    }
+}
+
+/// Built in: the log line every request event gets, whatever else is added.
+pub struct LogNotifier;
+
+#[async_trait]
+impl Notifier for LogNotifier {
+    async fn notify(&self, n: &Notification) {
+        tracing::info!(
+            event = %n.event,
+            request = %n.request_id,
+            actor = %n.actor,
+            requester = %n.requester,
+            "request event"
+        );
+    }
+}
+
+#[async_trait]
+impl IdentityProvider for crate::auth::trusted::TrustedHeaders {
+    async fn identify(&self, headers: &HeaderMap, peer: Option<IpAddr>) -> Option<Identity> {
+        self.identity(headers, peer).await
+    }
+}
+
+impl Services {
+    /// Who the identity providers say the request is from (built-ins first).
+    pub async fn identify(&self, headers: &HeaderMap, peer: Option<IpAddr>) -> Option<Identity> {
+        if let Some(t) = &self.trusted_headers {
+            if let Some(who) = t.identify(headers, peer).await {
+                return Some(who);
+            }
+        }
+        for p in &self.plugins.identity_providers {
+            if let Some(who) = p.identify(headers, peer).await {
+                return Some(who);
+            }
+        }
+        None
+    }
+
+    /// The groups after every group source had its say.
+    pub async fn resolve_groups(&self, user_id: &str, mut groups: Vec<String>) -> Vec<String> {
+        for g in &self.plugins.group_sources {
+            groups = g.groups(user_id, groups).await;
+        }
+        groups
+    }
+
+    /// Tells every notifier (the built-in log line first).
+    pub async fn notify(&self, n: &Notification) {
+        LogNotifier.notify(n).await;
+        for x in &self.plugins.notifiers {
+            x.notify(n).await;
+        }
+    }
+
+    /// The first auto-approval rule that approves the request, by name.
+    pub fn auto_approval(&self, request: &AutoApprovalInput) -> Option<String> {
+        self.plugins
+            .auto_approval_rules
+            .iter()
+            .find(|r| r.approves(request))
+            .map(|r| r.name().to_owned())
+    }
+
+    /// Runs one plugin task unless another replica is running it.
+    pub async fn run_scheduled_task(&self, task: &dyn ScheduledTask) -> Result<bool, String> {
+        let mut tx = self.pool.begin().await.map_err(|e| e.to_string())?;
+        let claimed: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtext($1))")
+            .bind(format!("latchkey-plugin-task:{}", task.name()))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| e.to_string())?;
+        if !claimed {
+            return Ok(false);
+        }
+        let started = std::time::Instant::now();
+        let r = task.run(self).await;
+        tracing::info!(
+            task = task.name(),
+            ok = r.is_ok(),
+            ms = started.elapsed().as_millis() as u64,
+            "plugin task finished"
+        );
+        tx.commit().await.map_err(|e| e.to_string())?;
+        r.map(|()| true)
+    }
+}

@@ -1,0 +1,153 @@
+//! `latchkey` command line: serve | migrate | sync.
+use crate::config::Config;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "latchkey",
+    version,
+    about = "Multi-account AWS access and permissions console"
+)]
+struct Cli {
+    /// Config file (TOML); LATCHKEY__SECTION__KEY variables override it.
+    #[arg(
+        long,
+        short,
+        env = "LATCHKEY_CONFIG",
+        default_value = "latchkey.toml",
+        global = true
+    )]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server, the start-up sync and the scheduler (the default).
+    Server,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Sync every enabled account once and exit.
+    Sync,
+    /// CLI: save the server URL and an API token (from Settings) for the commands below.
+    Login {
+        /// Latchkey's URL, e.g. https://latchkey.example.com
+        #[arg(long)]
+        server: String,
+        /// The token; read from standard input when absent.
+        #[arg(long)]
+        token: Option<String>,
+    },
+    /// CLI: list the roles you may use.
+    Roles,
+    /// CLI: print shell lines exporting credentials for ROLE (ARN or account/role).
+    Export {
+        role: String,
+        #[arg(long, default_value = "bash")]
+        shell: String,
+    },
+    /// CLI: credentials for ROLE in the AWS `credential_process` format.
+    CredentialProcess { role: String },
+    /// CLI: open the AWS console as ROLE (account/role) in the browser.
+    Console {
+        role: String,
+        #[arg(long)]
+        region: Option<String>,
+    },
+    /// CLI: serve ROLE's credentials locally for AWS_CONTAINER_CREDENTIALS_FULL_URI.
+    Serve {
+        role: String,
+        #[arg(long, default_value_t = 9091)]
+        port: u16,
+    },
+}
+
+/// The `latchkey` command line with a build's plugins: what the stock
+/// binary's `main` runs with `Plugins::default()`, and what a private build's
+/// own `main` runs with its own (see `docs/plugins.md`).
+pub async fn run(plugins: crate::plugins::Plugins) -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                "info,aws_config=warn,aws_smithy_runtime=warn,sqlx=warn".into()
+            }),
+        )
+        .init();
+    let cli = Cli::parse();
+    let client = match &cli.command {
+        Some(Command::Login { server, token }) => {
+            Some(crate::cli::login(server, token.clone()).await)
+        }
+        Some(Command::Roles) => Some(crate::cli::roles().await),
+        Some(Command::Export { role, shell }) => Some(crate::cli::export(role, shell).await),
+        Some(Command::CredentialProcess { role }) => {
+            Some(crate::cli::credential_process(role).await)
+        }
+        Some(Command::Console { role, region }) => {
+            Some(crate::cli::console(role, region.as_deref()))
+        }
+        Some(Command::Serve { role, port }) => Some(crate::cli::serve(role, *port).await),
+        _ => None,
+    };
+    if let Some(r) = client {
+        return match r {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("latchkey: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let config = match Config::load(&cli.config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("latchkey: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command {
+        None | Some(Command::Server) => crate::startup::serve_with(config, plugins).await,
+        Some(Command::Migrate) => crate::startup::build_services(config).await.map(|_| {
+            println!("migrations applied");
+        }),
+        Some(Command::Sync) => match crate::startup::build_services(config).await {
+            Ok(s) => {
+                let results =
+                    crate::jobs::sync::sync_all(&s, crate::jobs::sync::Trigger::Manual).await;
+                let mut failed = false;
+                for (task, acct, r) in results {
+                    let task = task.name();
+                    match r {
+                        Ok(Some(o)) => println!(
+                            "{task} {acct}: {} items, {} changed, {} removed",
+                            o.items, o.changed, o.removed
+                        ),
+                        Ok(None) => println!("{task} {acct}: skipped (another run in progress)"),
+                        Err(e) => {
+                            failed = true;
+                            println!("{task} {acct}: FAILED {e}");
+                        }
+                    }
+                }
+                if failed {
+                    Err("some accounts failed".into())
+                } else {
+                    Ok(())
+                }
+            }
+            Err(e) => Err(e),
+        },
+        // Client commands were handled above.
+        Some(_) => Ok(()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("latchkey: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

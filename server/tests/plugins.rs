@@ -1,0 +1,122 @@
+//! The plugins of `server/examples/private_plugin.rs`, run in-process: a
+//! private build's identity provider, group source, eligibility source,
+//! notifier, auto-approval rule and scheduled task all take effect.
+#![allow(clippy::unwrap_used)]
+mod common;
+#[allow(dead_code)]
+#[path = "../examples/private_plugin.rs"]
+mod private_plugin;
+
+use common::*;
+use latchkey::plugins::{AutoApprovalInput, Notification};
+use latchkey::services::eligibility::Access;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn a_private_builds_plugins_take_effect(pool: PgPool) {
+    let notifier = private_plugin::ChatNotifier::default();
+    let s = services(pool.clone(), config(&[]))
+        .await
+        .with_plugins(private_plugin::plugins(notifier.clone()));
+    let base = spawn_http(s.clone()).await;
+
+    // Identity provider + group source.
+    let me: Value = reqwest::Client::new()
+        .post(format!("{base}/api/me"))
+        .header("x-mesh-user", "sam@example.com")
+        .header("x-mesh-groups", "on-call")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["user"]["id"], "sam@example.com");
+    assert_eq!(me["user"]["groups"], json!(["on-call", "everyone"]));
+
+    // Eligibility source, next to the config's rules.
+    let sam = s
+        .user_for(
+            "sam@example.com".into(),
+            "Sam".into(),
+            vec!["on-call".into()],
+        )
+        .await
+        .unwrap();
+    let erin = user(ENGINEER, &["engineers"], false);
+    let glass = "arn:aws:iam::111111111111:role/break-glass";
+    assert_eq!(
+        s.eligibility.access(&sam, glass, &json!([])),
+        Some(Access::Full)
+    );
+    assert_eq!(s.eligibility.access(&erin, glass, &json!([])), None);
+    assert_eq!(
+        s.eligibility
+            .access(&erin, "arn:aws:iam::111111111111:role/eng-dev", &json!([])),
+        Some(Access::Full),
+        "built-in rules still apply"
+    );
+
+    // Notifier.
+    s.notify(&Notification {
+        event: "created".into(),
+        request_id: "r1".into(),
+        actor: ENGINEER.into(),
+        requester: ENGINEER.into(),
+        summary: "read logs".into(),
+    })
+    .await;
+    assert_eq!(
+        notifier.outbox.lock().unwrap().as_slice(),
+        [format!("{ENGINEER} created request r1: read logs")]
+    );
+
+    // Auto-approval rule.
+    let ask = |account: &str, action: &str| AutoApprovalInput {
+        requester: ENGINEER.into(),
+        account_id: account.into(),
+        principal_arn: format!("arn:aws:iam::{account}:role/app"),
+        documents: vec![json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": [action], "Resource": "*"}]})],
+    };
+    assert_eq!(
+        s.auto_approval(&ask("333333333333", "s3:GetObject"))
+            .as_deref(),
+        Some("read-only-in-sandbox")
+    );
+    assert_eq!(s.auto_approval(&ask("333333333333", "s3:PutObject")), None);
+    assert_eq!(s.auto_approval(&ask("111111111111", "s3:GetObject")), None);
+
+    // Scheduled task: runs, and is skipped while another replica holds it.
+    let task = private_plugin::SessionCount;
+    assert_eq!(s.run_scheduled_task(&task).await, Ok(true));
+    let mut other = pool.begin().await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('latchkey-plugin-task:session-count'))")
+        .execute(&mut *other)
+        .await
+        .unwrap();
+    assert_eq!(s.run_scheduled_task(&task).await, Ok(false));
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn the_stock_build_has_only_the_built_in_behaviour(pool: PgPool) {
+    let s = services(pool, config(&[])).await;
+    let base = spawn_http(s.clone()).await;
+    let r = reqwest::Client::new()
+        .post(format!("{base}/api/me"))
+        .header("x-mesh-user", "sam@example.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "no plugin identity provider");
+    assert_eq!(
+        s.auto_approval(&AutoApprovalInput {
+            requester: ENGINEER.into(),
+            account_id: "333333333333".into(),
+            principal_arn: "arn:aws:iam::333333333333:role/app".into(),
+            documents: vec![],
+        }),
+        None
+    );
+}

@@ -1,0 +1,101 @@
+//! Sessions end: at expiry (refused and deleted), at sign-out (that browser
+//! only), and everywhere on request (every browser of that user, nobody else).
+#![allow(clippy::unwrap_used)]
+mod common;
+
+use common::*;
+use sqlx::PgPool;
+
+async fn sessions_of(pool: &PgPool, user: &str) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM sessions WHERE user_id = $1")
+        .bind(user)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+async fn me_status(c: &reqwest::Client, base: &str) -> u16 {
+    c.post(format!("{base}/api/me"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn an_expired_session_is_refused_and_deleted(pool: PgPool) {
+    let base = spawn_http(services(pool.clone(), config(&[])).await).await;
+    let c = signed_in(&base, ENGINEER).await;
+    assert_eq!(me_status(&c, &base).await, 200);
+    sqlx::query("UPDATE sessions SET expires_at = now() - interval '1 second'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(me_status(&c, &base).await, 401);
+    assert_eq!(
+        sessions_of(&pool, ENGINEER).await,
+        0,
+        "the expired row is gone"
+    );
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn sessions_last_as_long_as_configured(pool: PgPool) {
+    let mut cfg = config(&[]);
+    cfg.auth.session_hours = 2;
+    let base = spawn_http(services(pool.clone(), cfg).await).await;
+    let r = reqwest::Client::new()
+        .post(format!("{base}/api/dev_sign_in"))
+        .form(&[("user_id", ENGINEER)])
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.contains("Max-Age=7200") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    let hours: f64 = sqlx::query_scalar(
+        "SELECT EXTRACT(EPOCH FROM expires_at - now())::float8 / 3600 FROM sessions",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!((1.9..=2.0).contains(&hours), "{hours}");
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn signing_out_ends_only_this_browsers_session(pool: PgPool) {
+    let base = spawn_http(services(pool.clone(), config(&[])).await).await;
+    let laptop = signed_in(&base, ENGINEER).await;
+    let phone = signed_in(&base, ENGINEER).await;
+    let r = laptop
+        .post(format!("{base}/api/sign_out"))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success() || r.status().is_redirection());
+    let cleared = r.headers()["set-cookie"].to_str().unwrap();
+    assert!(cleared.starts_with("latchkey_session=;") && cleared.contains("Max-Age=0"));
+    assert_eq!(me_status(&laptop, &base).await, 401);
+    assert_eq!(me_status(&phone, &base).await, 200);
+    assert_eq!(sessions_of(&pool, ENGINEER).await, 1);
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn signing_out_everywhere_ends_every_session_of_that_user_only(pool: PgPool) {
+    let base = spawn_http(services(pool.clone(), config(&[])).await).await;
+    let laptop = signed_in(&base, ENGINEER).await;
+    let phone = signed_in(&base, ENGINEER).await;
+    let colleague = signed_in(&base, OTHER_ENGINEER).await;
+    phone
+        .post(format!("{base}/api/sign_out_everywhere"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me_status(&laptop, &base).await, 401);
+    assert_eq!(me_status(&phone, &base).await, 401);
+    assert_eq!(me_status(&colleague, &base).await, 200);
+    assert_eq!(sessions_of(&pool, ENGINEER).await, 0);
+}
