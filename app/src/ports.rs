@@ -52,6 +52,8 @@ pub struct NewChange {
 pub struct NewRequest {
     pub principal_arn: String,
     pub justification: String,
+    /// An approver's direct edit: applied at once, recorded as self-approved.
+    pub direct: bool,
     pub changes: Vec<NewChange>,
 }
 

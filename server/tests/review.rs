@@ -504,3 +504,57 @@ async fn engineers_cannot_ask_for_roles_they_may_not_use_or_misfit_changes(pool:
         .unwrap();
     assert_eq!(stored, 0);
 }
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn an_approvers_direct_edit_applies_at_once_and_is_recorded_as_self_approved(pool: PgPool) {
+    let w = world(&pool).await;
+    let tag = json!([{"target_arn": w.role, "spec": {"kind": "tags_put", "tags": [{"key": "owner", "value": "data"}]}}]);
+    let direct =
+        |c: reqwest::Client| {
+            let (base, role, tag) = (w.base.clone(), w.role.clone(), tag.clone());
+            async move {
+                c.post(format!("{base}/api/submit_request"))
+                .json(&json!({"principal_arn": role, "justification": "Ownership after the re-org",
+                              "changes": tag, "direct": true}))
+                .send()
+                .await
+                .unwrap()
+            }
+        };
+    // An engineer may ask, not edit directly.
+    let r = direct(signed_in(&w.base, ENGINEER).await).await;
+    assert_eq!(r.status(), 403);
+    let r = direct(signed_in(&w.base, ADMIN).await).await;
+    assert!(r.status().is_success(), "{}", r.status());
+    let id: String = r.json().await.unwrap();
+    let (origin, status): (String, String) =
+        sqlx::query_as("SELECT origin, status FROM requests WHERE id = $1::uuid")
+            .bind(&id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (origin.as_str(), status.as_str()),
+        ("direct_edit", "approved")
+    );
+    assert_eq!(changes(&pool, &id).await[0].1, "applied");
+    let tags = iam(&w.s, &w.account)
+        .await
+        .list_role_tags()
+        .role_name("eng-dev")
+        .send()
+        .await
+        .unwrap();
+    assert!(tags
+        .tags()
+        .iter()
+        .any(|t| t.key() == "owner" && t.value() == "data"));
+    let detail: String = sqlx::query_scalar(
+        "SELECT detail FROM request_events WHERE request_id = $1::uuid AND kind = 'change.approved'",
+    )
+    .bind(&id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(detail.contains("direct edit, self-approved"), "{detail}");
+}

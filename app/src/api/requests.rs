@@ -74,6 +74,7 @@ pub async fn create_request(
             let new = NewRequest {
                 principal_arn: role.to_string(),
                 justification,
+                direct: false,
                 changes: vec![NewChange {
                     target_arn: role.to_string(),
                     spec: crate::domain::change::ChangeSpec::InlinePolicyPut {
@@ -110,6 +111,9 @@ pub async fn submit_request(
     principal_arn: String,
     justification: String,
     changes: Vec<ChangeInput>,
+    /// An approver's direct edit: applied at once, recorded as self-approved.
+    #[server(default)]
+    direct: bool,
 ) -> Result<String, AppError> {
     crate::api::ctx::respond(
         async move {
@@ -118,6 +122,7 @@ pub async fn submit_request(
             let new = NewRequest {
                 principal_arn,
                 justification,
+                direct,
                 changes: changes
                     .into_iter()
                     .map(|c| NewChange {

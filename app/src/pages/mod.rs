@@ -1,6 +1,7 @@
 //! Routes and the page frame. One module per area.
 pub mod admin;
 pub mod audit;
+pub mod editor;
 pub mod login;
 pub mod me;
 pub mod requests;
@@ -55,6 +56,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/roles/:account/:name") view=roles::RolePage ssr=SsrMode::InOrder/>
                     <Route path=path!("/requests") view=requests::RequestsPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/request") view=wizard::WizardPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/request/advanced") view=editor::EditorPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/resources") view=resources::ResourcesPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/resource") view=resources::ResourcePage ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/sync") view=admin::SyncPage ssr=SsrMode::InOrder/>

@@ -186,6 +186,8 @@ fn ResourceDetail(d: ResourceDetailView, refresh: ServerAction<RefreshResource>)
             </div>
             <div class="actions">
                 <a class="button" href=d.console_url.clone() target="_blank" rel="noopener">"Open in AWS console"</a>
+                <a class="button" href=format!("/request/advanced?target={}", crate::domain::inventory::encode(&d.arn))>"Edit"</a>
+                <a class="button" href=format!("/request?arn={}", crate::domain::inventory::encode(&d.arn))>"Request access to it"</a>
                 <ActionForm action=refresh attr:class="inline">
                     <input type="hidden" name="arn" value=arn/>
                     <button type="submit" disabled=move || refresh.pending().get()>"Refresh from AWS"</button>

@@ -279,6 +279,11 @@ fn RequestForm(role_arn: String) -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Request an inline policy"</h2>
+            <p class="muted">
+                "Or " <a href=format!("/request?principal={}", crate::domain::inventory::encode(&role_arn))>"ask in plain terms"</a>
+                " with the wizard, or use the " <a href=format!("/request/advanced?target={}", crate::domain::inventory::encode(&role_arn))>"advanced editor"</a>
+                " for trust policy, tags, boundary and managed policies."
+            </p>
             <ActionForm action=action attr:class="stack" attr:id="request-form">
                 <input type="hidden" name="role_arn" value=role_arn/>
                 <label>"Policy name"

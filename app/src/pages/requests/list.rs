@@ -32,7 +32,11 @@ pub fn RequestsPage() -> impl IntoView {
     view! {
         <div class="page-head">
             <h1>"Requests"</h1>
-            <a class="button primary" href="/request">"New request"</a>
+            <span>
+                <a class="button" href="/request/advanced">"Advanced editor"</a>
+                " "
+                <a class="button primary" href="/request">"New request"</a>
+            </span>
         </div>
         <form method="get" action="/requests" class="filters" id="request-filters">
             <select name="status" aria-label="Status">

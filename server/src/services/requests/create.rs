@@ -230,6 +230,24 @@ pub(super) async fn store(
     let justification = justification.to_owned();
     let mut tx = s.pool.begin().await.map_err(db_error)?;
     may_request_for(s, &mut tx, user, &principal).await?;
+    if origin == "direct_edit" {
+        for c in &changes {
+            let account = super::owner_account(&mut tx, &c.target_arn)
+                .await?
+                .unwrap_or_default();
+            if !s.approves(user, &account) {
+                return Err(AppError::Forbidden(format!(
+                    "only approvers of {} may edit {} directly; submit a request instead",
+                    if account.is_empty() {
+                        "its account"
+                    } else {
+                        account.as_str()
+                    },
+                    c.target_arn
+                )));
+            }
+        }
+    }
     let mut rule = None;
     if let Some((intents, expires_at)) = intents {
         changes = super::intents::changes_for(s, &mut tx, &principal, intents, expires_at).await?;

@@ -128,7 +128,26 @@ impl app::ports::RequestPort for RequestService {
         new: NewRequest,
         client: &ClientMeta,
     ) -> Result<RequestId, AppError> {
-        create::create(&self.0, user, new, client, "request").await
+        let direct = new.direct;
+        let id = create::create(
+            &self.0,
+            user,
+            new,
+            client,
+            if direct { "direct_edit" } else { "request" },
+        )
+        .await?;
+        if direct {
+            // Every change was checked to be in the user's accounts; apply in order.
+            for change_id in view::change_ids(&self.0, &id).await? {
+                let action = ReviewAction::Apply {
+                    change_id,
+                    edited_document: None,
+                };
+                review::review(&self.0, user, &id, action, client).await?;
+            }
+        }
+        Ok(id)
     }
 
     async fn create_from_intents(

@@ -227,7 +227,11 @@ async fn approve_change(
     let target_account = super::owner_account(&mut tx, &c.target_arn)
         .await?
         .unwrap_or_default();
-    if !s.may_decide(user, &req.requester, &target_account) {
+    // A direct edit is its approver's own change, applied at once (self-approved).
+    let direct_edit = req.origin == "direct_edit"
+        && req.requester == user.id
+        && s.approves(user, &target_account);
+    if !(direct_edit || s.may_decide(user, &req.requester, &target_account)) {
         return Err(AppError::Forbidden(if req.requester == user.id {
             "you cannot approve your own request".into()
         } else {
@@ -302,7 +306,9 @@ async fn approve_change(
             .map_err(db_error)?;
         c.approvals.push(user.id.clone());
     }
-    let approved_detail = if self_approved {
+    let approved_detail = if direct_edit {
+        format!("{} (direct edit, self-approved)", spec.summary())
+    } else if self_approved {
         format!("{} (self-approved)", spec.summary())
     } else {
         spec.summary()

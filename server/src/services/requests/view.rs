@@ -209,3 +209,15 @@ pub(super) async fn get(
             .collect(),
     })
 }
+
+/// The ids of a request's changes, in order.
+pub(super) async fn change_ids(s: &Services, id: &RequestId) -> Result<Vec<String>, AppError> {
+    let uid = uuid_of("id", id.as_str())?;
+    let mut conn = s.pool.acquire().await.map_err(db_error)?;
+    Ok(db::requests::changes(&mut conn, uid)
+        .await
+        .map_err(db_error)?
+        .into_iter()
+        .map(|c| c.id.to_string())
+        .collect())
+}

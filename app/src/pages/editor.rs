@@ -1,0 +1,375 @@
+//! The advanced editor (`/request/advanced?target=ARN`): any change kind on
+//! any role, user, bucket, queue, topic or managed policy, with a JSON policy
+//! editor (highlighted, formatted, findings with line and column from the
+//! same checks the server runs). Approvers of the target's account may apply
+//! it at once as a direct edit, recorded as a self-approved request.
+use crate::api::inventory::get_resource;
+use crate::api::requests::{ChangeInput, SubmitRequest};
+use crate::components::{ErrorBox, PolicyDiff};
+use crate::domain::change::{ChangeSpec, Tag, TargetKind};
+use crate::domain::policy::{check_policy, pretty, PolicyKind, Severity};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+/// The change kinds that fit a target, as (value, label).
+fn kinds_for(t: Option<TargetKind>) -> Vec<(&'static str, &'static str)> {
+    match t {
+        Some(TargetKind::Role) | Some(TargetKind::User) => {
+            let mut v = vec![
+                ("inline_policy_put", "Put an inline policy"),
+                ("inline_policy_delete", "Delete an inline policy"),
+                ("managed_policy_attach", "Attach a managed policy"),
+                ("managed_policy_detach", "Detach a managed policy"),
+                ("boundary_put", "Set the permissions boundary"),
+                ("boundary_delete", "Remove the permissions boundary"),
+                ("tags_put", "Set tags"),
+                ("tags_remove", "Remove tags"),
+            ];
+            if t == Some(TargetKind::Role) {
+                v.insert(4, ("trust_policy_put", "Replace the trust policy"));
+            }
+            v
+        }
+        Some(TargetKind::S3Bucket | TargetKind::SqsQueue | TargetKind::SnsTopic) => {
+            vec![("resource_policy_put", "Replace the resource policy")]
+        }
+        Some(TargetKind::ManagedPolicy) => {
+            vec![("managed_policy_document_put", "New policy version")]
+        }
+        None => Vec::new(),
+    }
+}
+
+/// The checks a document of `kind` on `target` gets (mirrors the server).
+fn policy_kind(kind: &str, target: Option<TargetKind>) -> Option<PolicyKind> {
+    Some(match (kind, target) {
+        ("inline_policy_put", _) => PolicyKind::Inline,
+        ("managed_policy_document_put", _) => PolicyKind::Managed,
+        ("trust_policy_put", _) => PolicyKind::Trust,
+        ("resource_policy_put", Some(TargetKind::S3Bucket)) => PolicyKind::S3Bucket,
+        ("resource_policy_put", Some(TargetKind::SqsQueue)) => PolicyKind::SqsQueue,
+        ("resource_policy_put", _) => PolicyKind::SnsTopic,
+        _ => return None,
+    })
+}
+
+/// JSON split into (css class, text) tokens for highlighting.
+fn highlight(text: &str) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '"' {
+            let start = i;
+            i += 1;
+            while i < chars.len() && chars[i] != '"' {
+                if chars[i] == '\\' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            i = (i + 1).min(chars.len());
+            let s: String = chars[start..i].iter().collect();
+            let rest = chars[i..].iter().find(|c| !c.is_whitespace());
+            out.push((if rest == Some(&':') { "j-key" } else { "j-str" }, s));
+        } else if c.is_ascii_digit() || c == '-' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || ".-+".contains(chars[i]))
+            {
+                i += 1;
+            }
+            out.push(("j-num", chars[start..i].iter().collect()));
+        } else if c.is_ascii_alphabetic() {
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_alphabetic() {
+                i += 1;
+            }
+            out.push(("j-lit", chars[start..i].iter().collect()));
+        } else {
+            out.push(("j-punct", c.to_string()));
+            i += 1;
+        }
+    }
+    out
+}
+
+fn build_spec(kind: &str, name: &str, doc: &str, tags: &str) -> Result<ChangeSpec, String> {
+    let document = || -> Result<serde_json::Value, String> {
+        serde_json::from_str(doc).map_err(|e| format!("document: not valid JSON: {e}"))
+    };
+    let name = name.trim().to_owned();
+    Ok(match kind {
+        "inline_policy_put" => ChangeSpec::InlinePolicyPut {
+            policy_name: name,
+            document: document()?,
+        },
+        "inline_policy_delete" => ChangeSpec::InlinePolicyDelete { policy_name: name },
+        "managed_policy_attach" => ChangeSpec::ManagedPolicyAttach { policy_arn: name },
+        "managed_policy_detach" => ChangeSpec::ManagedPolicyDetach { policy_arn: name },
+        "boundary_put" => ChangeSpec::BoundaryPut { policy_arn: name },
+        "boundary_delete" => ChangeSpec::BoundaryDelete,
+        "trust_policy_put" => ChangeSpec::TrustPolicyPut {
+            document: document()?,
+        },
+        "resource_policy_put" => ChangeSpec::ResourcePolicyPut {
+            document: document()?,
+        },
+        "managed_policy_document_put" => ChangeSpec::ManagedPolicyDocumentPut {
+            document: document()?,
+        },
+        "tags_put" => ChangeSpec::TagsPut {
+            tags: tags
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| {
+                    let (k, v) = l.split_once('=').unwrap_or((l, ""));
+                    Tag {
+                        key: k.trim().to_owned(),
+                        value: v.trim().to_owned(),
+                    }
+                })
+                .collect(),
+        },
+        "tags_remove" => ChangeSpec::TagsRemove {
+            keys: tags
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        },
+        other => return Err(format!("pick what to change ({other})")),
+    })
+}
+
+#[component]
+pub fn EditorPage() -> impl IntoView {
+    let query = use_query_map();
+    let q0 = query.get_untracked();
+    let target = RwSignal::new(q0.get("target").unwrap_or_default());
+    let target_kind = Memo::new(move |_| TargetKind::of(target.get().trim()).ok());
+    let kind = RwSignal::new(q0.get("kind").unwrap_or_default());
+    let name = RwSignal::new(q0.get("name").unwrap_or_default());
+    let doc = RwSignal::new(String::new());
+    let tags = RwSignal::new(String::new());
+    let justification = RwSignal::new(String::new());
+    let direct = RwSignal::new(false);
+    let current = Resource::new(
+        move || target.get(),
+        |arn| async move {
+            if arn.trim().is_empty() {
+                return None;
+            }
+            get_resource(arn.trim().to_owned()).await.ok()
+        },
+    );
+    // Pick a kind that fits the target when the current one does not.
+    Effect::new(move |_| {
+        let fits = kinds_for(target_kind.get());
+        if !fits.iter().any(|(k, _)| *k == kind.get_untracked()) {
+            kind.set(fits.first().map(|(k, _)| k.to_string()).unwrap_or_default());
+        }
+    });
+    let findings = Memo::new(move |_| {
+        let Some(pk) = policy_kind(&kind.get(), target_kind.get()) else {
+            return Vec::new();
+        };
+        let text = doc.get();
+        if text.trim().is_empty() {
+            return Vec::new();
+        }
+        check_policy(&text, pk)
+    });
+    let submit = ServerAction::<SubmitRequest>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = submit.value().get() {
+            navigate(&format!("/requests/{id}"), Default::default());
+        }
+    });
+    let local_error = RwSignal::new(None::<String>);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match build_spec(
+            &kind.get_untracked(),
+            &name.get_untracked(),
+            &doc.get_untracked(),
+            &tags.get_untracked(),
+        ) {
+            Ok(spec) => {
+                local_error.set(None);
+                let arn = target.get_untracked().trim().to_owned();
+                submit.dispatch(SubmitRequest {
+                    principal_arn: arn.clone(),
+                    justification: justification.get_untracked(),
+                    changes: vec![ChangeInput {
+                        target_arn: arn,
+                        spec,
+                        expires_at: None,
+                    }],
+                    direct: direct.get_untracked(),
+                });
+            }
+            Err(e) => local_error.set(Some(e)),
+        }
+    };
+    let uses_doc = move || policy_kind(&kind.get(), target_kind.get()).is_some();
+    let uses_name = move || {
+        matches!(
+            kind.get().as_str(),
+            "inline_policy_put"
+                | "inline_policy_delete"
+                | "managed_policy_attach"
+                | "managed_policy_detach"
+                | "boundary_put"
+        )
+    };
+    let uses_tags = move || matches!(kind.get().as_str(), "tags_put" | "tags_remove");
+    // Start from what the target holds now.
+    let load_current = move |_| {
+        if let Some(Some(r)) = current.get_untracked() {
+            if let Some(p) = r.policy {
+                doc.set(p);
+            }
+        }
+    };
+    let format = move |_| {
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&doc.get_untracked()) {
+            doc.set(pretty(&v));
+        }
+    };
+
+    view! {
+        <div class="page-head">
+            <div>
+                <h1>"Advanced editor"</h1>
+                <p class="muted">"Any change to a role, user, bucket, queue, topic or managed policy, checked as you type."</p>
+            </div>
+        </div>
+        <form class="wizard editor" id="editor" on:submit=on_submit>
+            <section class="card">
+                <label>"Target ARN"
+                    <input name="target" placeholder="arn:aws:iam::123456789012:role/app" prop:value=move || target.get()
+                        on:change=move |ev| target.set(event_target_value(&ev).trim().to_owned())/>
+                </label>
+                <label>"Change"
+                    <select name="kind" on:change=move |ev| kind.set(event_target_value(&ev))>
+                        {move || kinds_for(target_kind.get()).into_iter().map(|(k, label)| {
+                            let selected = kind.get() == k;
+                            view! { <option value=k selected=selected>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                {move || uses_name().then(|| view! {
+                    <label>{move || if kind.get().starts_with("inline") { "Policy name" } else { "Managed policy ARN" }}
+                        <input name="name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                    </label>
+                })}
+                {move || uses_tags().then(|| view! {
+                    <label>{move || if kind.get() == "tags_put" { "Tags, one key=value per line" } else { "Tag keys, one per line" }}
+                        <textarea name="tags" rows="4" prop:value=move || tags.get() on:input=move |ev| tags.set(event_target_value(&ev))></textarea>
+                    </label>
+                })}
+            </section>
+            {move || uses_doc().then(|| view! {
+                <section class="card">
+                    <div class="editor-head">
+                        <h2>"Policy document"</h2>
+                        <span>
+                            <button type="button" on:click=load_current data-action="load-current">"Start from the current policy"</button>
+                            " "
+                            <button type="button" on:click=format data-action="format">"Format"</button>
+                        </span>
+                    </div>
+                    <textarea name="document" class="json-input" rows="16" spellcheck="false"
+                        prop:value=move || doc.get() on:input=move |ev| doc.set(event_target_value(&ev))></textarea>
+                    <pre class="json-view" aria-hidden="true"><code>
+                        {move || highlight(&doc.get()).into_iter().map(|(cls, t)| view! { <span class=cls>{t}</span> }).collect_view()}
+                    </code></pre>
+                    <div class="findings" data-testid="editor-findings">
+                        {move || {
+                            let f = findings.get();
+                            if f.is_empty() {
+                                (!doc.get().trim().is_empty()).then(|| view! { <p class="ok">"No findings."</p> }.into_any())
+                            } else {
+                                Some(view! {
+                                    <ul class="findings-list">
+                                        {f.into_iter().map(|x| {
+                                            let cls = if x.severity == Severity::Error { "error" } else { "warn" };
+                                            view! { <li class=cls>{x.to_string()}</li> }
+                                        }).collect_view()}
+                                    </ul>
+                                }.into_any())
+                            }
+                        }}
+                    </div>
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            current.await.and_then(|r| r.policy).map(|old| view! {
+                                <details class="diff-against-current">
+                                    <summary>"Diff against the current policy"</summary>
+                                    {move || view! { <PolicyDiff old=old.clone() new=doc.get()/> }}
+                                </details>
+                            })
+                        })}
+                    </Suspense>
+                </section>
+            })}
+            <section class="card">
+                <label>"Justification"
+                    <textarea name="justification" rows="3" required on:input=move |ev| justification.set(event_target_value(&ev))></textarea>
+                </label>
+                <label class="check">
+                    <input type="checkbox" name="direct" on:change=move |ev| direct.set(event_target_checked(&ev))/>
+                    "Apply now as a direct edit (approvers of the account only; recorded as self-approved)"
+                </label>
+                {move || local_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                {move || submit.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox err=e/> })}
+                <button type="submit" class="primary" data-action="submit-editor" disabled=move || submit.pending().get()>
+                    {move || if direct.get() { "Apply now" } else { "Submit request" }}
+                </button>
+            </section>
+        </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn highlighting_keeps_every_character_and_tells_keys_from_values() {
+        let text = "{\"Effect\": \"Allow\", \"n\": 12, \"b\": true}";
+        let tokens = highlight(text);
+        assert_eq!(
+            tokens.iter().map(|t| t.1.as_str()).collect::<String>(),
+            text
+        );
+        assert!(tokens.contains(&("j-key", "\"Effect\"".into())));
+        assert!(tokens.contains(&("j-str", "\"Allow\"".into())));
+        assert!(tokens.contains(&("j-num", "12".into())));
+        assert!(tokens.contains(&("j-lit", "true".into())));
+    }
+
+    #[test]
+    fn tags_are_read_one_per_line() {
+        let spec = build_spec("tags_put", "", "", "team = data\nenv=prod\n").unwrap();
+        assert_eq!(
+            spec,
+            ChangeSpec::TagsPut {
+                tags: vec![
+                    Tag {
+                        key: "team".into(),
+                        value: "data".into()
+                    },
+                    Tag {
+                        key: "env".into(),
+                        value: "prod".into()
+                    }
+                ]
+            }
+        );
+        assert!(build_spec("trust_policy_put", "", "{", "").is_err());
+    }
+}
