@@ -39,6 +39,9 @@ export LATCHKEY_TEST_PARLIAMENT=$VENV/bin/parliament
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
 cargo test --workspace 2>&1 | tee "$RUN/cargo-test.log"
 test "${PIPESTATUS[0]}" -eq 0
+# A private copy at once: on a machine where several worktrees share
+# CARGO_TARGET_DIR, debug/latchkey is whichever branch built last.
+cp "$CARGO_TARGET_DIR/debug/latchkey" "$RUN/latchkey"
 
 log "end-to-end in Chromium"
 # `cargo test` built the latchkey binary already (integration tests need it);
@@ -60,7 +63,7 @@ DATABASE_URL=$PG_BASE/$E2E_DB LATCHKEY__AWS__ENDPOINT_URL=http://127.0.0.1:$E2E_
   LATCHKEY__AUTH__OIDC__REDIRECT_URL=http://127.0.0.1:$E2E_PORT/auth/oidc/callback \
   LATCHKEY__AUTH__OIDC__SCOPES='["openid", "email", "profile", "groups"]' \
   LATCHKEY__AUTH__OIDC__PROVIDER_NAME="Test IdP" \
-  "$CARGO_TARGET_DIR/debug/latchkey" --config config/demo.toml server >"$RUN/e2e-server.log" 2>&1 &
+  "$RUN/latchkey" --config config/demo.toml server >"$RUN/e2e-server.log" 2>&1 &
 SERVER_PID=$!
 trap 'kill $SERVER_PID $OIDC_PID 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -sf "$OIDC_ISSUER/.well-known/openid-configuration" >/dev/null && break; sleep 0.2; done
