@@ -256,3 +256,32 @@ impl Notifiers {
         }
     }
 }
+
+/// A private build's notifier (see `crate::plugins::Notifier`), fed the same events.
+pub struct PluginNotifier(pub Arc<dyn crate::plugins::Notifier>);
+
+#[async_trait]
+impl Notifier for PluginNotifier {
+    fn name(&self) -> &'static str {
+        "plugin"
+    }
+
+    async fn notify(&self, n: &Notification) -> Result<(), String> {
+        let event = match n.event {
+            NotifyEvent::Created => "created",
+            NotifyEvent::Commented => "commented",
+            NotifyEvent::Applied => "applied",
+            NotifyEvent::Rejected => "rejected",
+        };
+        self.0
+            .notify(&crate::plugins::Notification {
+                event: event.to_owned(),
+                request_id: n.request_id.clone(),
+                actor: n.actor.clone(),
+                requester: n.requester.clone(),
+                summary: n.detail.clone(),
+            })
+            .await;
+        Ok(())
+    }
+}

@@ -78,6 +78,10 @@ impl Services {
             Eligibility::from_config(&self.config)
                 .with_sources(plugins.eligibility_sources.clone()),
         );
+        for n in &plugins.notifiers {
+            let bridge = crate::notify::PluginNotifier(Arc::clone(n));
+            self.notifiers = self.notifiers.clone().with(Arc::new(bridge));
+        }
         self.plugins = Arc::new(plugins);
         self
     }

@@ -21,6 +21,26 @@ fn read_only(intents: &[Intent]) -> bool {
     })
 }
 
+/// The first plugin rule (`crate::plugins::AutoApprovalRule`) that approves
+/// the request, by name.
+pub(super) fn plugin_rule(
+    s: &Services,
+    user: &app::domain::User,
+    account_id: &str,
+    principal_arn: &str,
+    changes: &[super::create::Checked],
+) -> Option<String> {
+    s.auto_approval(&crate::plugins::AutoApprovalInput {
+        requester: user.id.clone(),
+        account_id: account_id.to_owned(),
+        principal_arn: principal_arn.to_owned(),
+        documents: changes
+            .iter()
+            .filter_map(|c| c.spec.document().cloned())
+            .collect(),
+    })
+}
+
 /// The first rule that approves a request touching `accounts` (ids).
 pub(super) async fn matching_rule(
     s: &Services,
@@ -56,9 +76,9 @@ pub(super) async fn matching_rule(
 pub(super) async fn approve_and_apply(
     s: &Services,
     request_id: Uuid,
-    rule: &AutoApproveRule,
+    rule: &str,
 ) -> Result<(), AppError> {
-    let actor = format!("latchkey (rule {})", rule.name);
+    let actor = format!("latchkey (rule {rule})");
     let mut tx = s.pool.begin().await.map_err(db_error)?;
     let req = db::requests::get_for_update(&mut tx, request_id)
         .await
@@ -71,7 +91,7 @@ pub(super) async fn approve_and_apply(
         .await
         .map_err(db_error)?;
     for c in &changes {
-        db::requests::add_approval(&mut tx, c.id, &actor, Some(&rule.name))
+        db::requests::add_approval(&mut tx, c.id, &actor, Some(rule))
             .await
             .map_err(db_error)?;
         db::requests::set_change_status(&mut tx, c.id, "applying", None)
@@ -83,7 +103,7 @@ pub(super) async fn approve_and_apply(
                 request_id,
                 actor: &actor,
                 kind: "change.approved",
-                detail: &format!("auto-approved by rule “{}”: {}", rule.name, c.kind),
+                detail: &format!("auto-approved by rule “{rule}”: {}", c.kind),
                 target: &c.target_arn,
                 client: None,
                 outcome: "success",
@@ -101,7 +121,7 @@ pub(super) async fn approve_and_apply(
                 &req.principal_arn,
                 &req.requester,
                 &actor,
-                &format!("{} on {} (rule {})", c.kind, c.target_arn, rule.name),
+                &format!("{} on {} (rule {rule})", c.kind, c.target_arn),
             );
         }
     }

@@ -255,7 +255,9 @@ pub(super) async fn store(
         for c in &changes {
             accounts.extend(super::owner_account(&mut tx, &c.target_arn).await?);
         }
-        rule = super::auto::matching_rule(s, &mut tx, intents, &accounts).await?;
+        rule = super::auto::matching_rule(s, &mut tx, intents, &accounts)
+            .await?
+            .map(|r| r.name);
     }
     let account = super::owner_account(&mut tx, &principal)
         .await?
@@ -273,6 +275,9 @@ pub(super) async fn store(
                 ),
             ));
         }
+    }
+    if rule.is_none() && origin != "direct_edit" {
+        rule = super::auto::plugin_rule(s, user, &account, &principal, &changes);
     }
     let id = Uuid::new_v4();
     db::requests::insert_request(
