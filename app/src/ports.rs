@@ -123,6 +123,17 @@ pub trait RequestPort: Send + Sync {
         new: NewIntentRequest,
         client: &ClientMeta,
     ) -> Result<RequestId, AppError>;
+    /// A request to create `new_arn` as a copy of the cached role `source_arn`.
+    #[allow(clippy::too_many_arguments)]
+    async fn clone_role(
+        &self,
+        user: &User,
+        source_arn: &str,
+        new_arn: &str,
+        justification: &str,
+        direct: bool,
+        client: &ClientMeta,
+    ) -> Result<RequestId, AppError>;
     async fn wizard_context(
         &self,
         user: &User,

@@ -558,3 +558,253 @@ async fn an_approvers_direct_edit_applies_at_once_and_is_recorded_as_self_approv
     .unwrap();
     assert!(detail.contains("direct edit, self-approved"), "{detail}");
 }
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn review_actions_follow_approver_scopes_per_account(pool: PgPool) {
+    let (a, b) = (unique_account(), unique_account());
+    let extra = r#"
+        [[auth.dev_users]]
+        id = "lead-a@example.com"
+        display_name = "Lead A"
+        groups = ["engineers", "leads-a"]
+        [[auth.dev_users]]
+        id = "lead-b@example.com"
+        display_name = "Lead B"
+        groups = ["engineers", "leads-b"]
+        [[auth.approvers]]
+        group = "leads-a"
+        accounts = ["acct0"]
+        [[auth.approvers]]
+        group = "leads-b"
+        accounts = ["acct1"]
+    "#;
+    let s = services(pool.clone(), config_with(&[&a, &b], extra)).await;
+    create_role(&iam(&s, &a).await, "eng-dev", &[], &[]).await;
+    sync_all(&s, Trigger::Manual).await;
+    let base = spawn_http(s.clone()).await;
+    let role = format!("arn:aws:iam::{a}:role/eng-dev");
+    let eng = signed_in(&base, ENGINEER).await;
+    let id = submitted(&eng, &base, &role, json!([
+        {"target_arn": role, "spec": {"kind": "tags_put", "tags": [{"key": "a", "value": "1"}]}},
+        {"target_arn": role, "spec": {"kind": "tags_put", "tags": [{"key": "b", "value": "2"}]}},
+    ])).await;
+    let cs = changes(&pool, &id).await;
+    let other = signed_in(&base, OTHER_ENGINEER).await;
+    let lead_a = signed_in(&base, "lead-a@example.com").await;
+    let lead_b = signed_in(&base, "lead-b@example.com").await;
+    let admin = signed_in(&base, ADMIN).await;
+    let anon = reqwest::Client::new();
+
+    let view = |c: &reqwest::Client| {
+        let (c, base, id) = (c.clone(), base.clone(), id.clone());
+        async move {
+            c.post(format!("{base}/api/get_request"))
+                .form(&[("id", id.as_str())])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let listed = |c: &reqwest::Client| {
+        let (c, base, id) = (c.clone(), base.clone(), id.clone());
+        async move {
+            let l: Value = c
+                .post(format!("{base}/api/list_requests"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            l.as_array().unwrap().iter().any(|r| r["id"] == id.as_str())
+        }
+    };
+    // Who sees the request (and finds it in the list).
+    for (who, c, status, in_list) in [
+        ("requester", &eng, 200, true),
+        ("other engineer", &other, 404, false),
+        ("approver of another account", &lead_b, 404, false),
+        ("approver of the account", &lead_a, 200, true),
+        ("admin", &admin, 200, true),
+    ] {
+        assert_eq!(view(c).await, status, "{who} viewing");
+        assert_eq!(listed(c).await, in_list, "{who} listing");
+    }
+    assert_eq!(view(&anon).await, 401);
+
+    // Who may apply, reject and comment.
+    let apply_0 = [
+        ("id", id.as_str()),
+        ("action", "apply"),
+        ("change_id", cs[0].0.as_str()),
+    ];
+    let reject = [
+        ("id", id.as_str()),
+        ("action", "reject"),
+        ("text", "not now"),
+    ];
+    let comment = [
+        ("id", id.as_str()),
+        ("action", "comment"),
+        ("text", "looking"),
+    ];
+    for (who, c, apply_status, reject_status, comment_status) in [
+        ("requester", &eng, 403, 403, 200),
+        ("other engineer", &other, 404, 404, 404),
+        ("approver of another account", &lead_b, 404, 404, 404),
+    ] {
+        assert_eq!(
+            review(c, &base, &apply_0).await.status().as_u16(),
+            apply_status,
+            "{who} applying"
+        );
+        assert_eq!(
+            review(c, &base, &reject).await.status().as_u16(),
+            reject_status,
+            "{who} rejecting"
+        );
+        assert_eq!(
+            review(c, &base, &comment).await.status().as_u16(),
+            comment_status,
+            "{who} commenting"
+        );
+    }
+    assert_eq!(
+        changes(&pool, &id).await[0].1,
+        "pending",
+        "nothing was applied by them"
+    );
+    // The account's approver applies one change; then nobody may reject or withdraw.
+    assert!(review(&lead_a, &base, &comment).await.status().is_success());
+    assert!(review(&lead_a, &base, &apply_0).await.status().is_success());
+    assert_eq!(changes(&pool, &id).await[0].1, "applied");
+    assert_eq!(review(&admin, &base, &reject).await.status(), 409);
+    let withdraw = [("id", id.as_str()), ("action", "cancel")];
+    assert_eq!(review(&eng, &base, &withdraw).await.status(), 409);
+    // The admin applies the other one.
+    let apply_1 = [
+        ("id", id.as_str()),
+        ("action", "apply"),
+        ("change_id", cs[1].0.as_str()),
+    ];
+    assert!(review(&admin, &base, &apply_1).await.status().is_success());
+    let approvals: Vec<Vec<String>> = sqlx::query_scalar(
+        "SELECT approvals FROM request_changes WHERE request_id = $1::uuid ORDER BY position",
+    )
+    .bind(&id)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        approvals,
+        [
+            vec!["lead-a@example.com".to_owned()],
+            vec![ADMIN.to_owned()]
+        ]
+    );
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn admins_clone_a_role_across_accounts_and_delete_roles(pool: PgPool) {
+    let (a, b) = (unique_account(), unique_account());
+    let s = services(pool.clone(), config(&[&a, &b])).await;
+    create_role(
+        &iam(&s, &a).await,
+        "eng-app",
+        &[("read", READ_LOGS)],
+        &[("team", "data")],
+    )
+    .await;
+    sync_all(&s, Trigger::Manual).await;
+    let base = spawn_http(s.clone()).await;
+    let source = format!("arn:aws:iam::{a}:role/eng-app");
+    let copy = format!("arn:aws:iam::{b}:role/eng-app-copy");
+    let clone = |c: reqwest::Client, direct: &'static str| {
+        let (base, source, copy) = (base.clone(), source.clone(), copy.clone());
+        async move {
+            c.post(format!("{base}/api/clone_role"))
+                .form(&[
+                    ("source_arn", source.as_str()),
+                    ("new_arn", copy.as_str()),
+                    ("justification", "Same role for the new account"),
+                    ("direct", direct),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Engineers may not create roles; an admin clones at once (direct edit).
+    assert_eq!(
+        clone(signed_in(&base, ENGINEER).await, "false")
+            .await
+            .status(),
+        403
+    );
+    let admin = signed_in(&base, ADMIN).await;
+    let r = clone(admin.clone(), "true").await;
+    assert!(
+        r.status().is_success() || r.status().is_redirection(),
+        "{}",
+        r.status()
+    );
+    let iam_b = iam(&s, &b).await;
+    let got = iam_b
+        .get_role()
+        .role_name("eng-app-copy")
+        .send()
+        .await
+        .unwrap()
+        .role
+        .unwrap();
+    assert!(got
+        .tags()
+        .iter()
+        .any(|t| t.key() == "team" && t.value() == "data"));
+    let inline = iam_b
+        .list_role_policies()
+        .role_name("eng-app-copy")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(inline.policy_names(), ["read"]);
+    let cached: i64 = sqlx::query_scalar("SELECT count(*) FROM roles WHERE arn = $1")
+        .bind(&copy)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(cached, 1, "the new role is in the cache at once");
+    // A second clone to the same ARN is refused.
+    assert_eq!(clone(admin.clone(), "true").await.status(), 400);
+
+    // Deleting goes through review too: the engineer asks, the admin applies.
+    let eng = signed_in(&base, ENGINEER).await;
+    let id = submitted(
+        &eng,
+        &base,
+        &source,
+        json!([{"target_arn": source, "spec": {"kind": "role_delete"}}]),
+    )
+    .await;
+    let cid = changes(&pool, &id).await[0].0.clone();
+    assert!(apply(&admin, &base, &id, &cid).await.status().is_success());
+    assert_eq!(changes(&pool, &id).await[0].1, "applied");
+    assert!(
+        iam(&s, &a)
+            .await
+            .get_role()
+            .role_name("eng-app")
+            .send()
+            .await
+            .is_err(),
+        "gone from AWS"
+    );
+    let cached: i64 = sqlx::query_scalar("SELECT count(*) FROM roles WHERE arn = $1")
+        .bind(&source)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(cached, 0, "and from the cache");
+}

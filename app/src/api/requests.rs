@@ -312,3 +312,35 @@ pub async fn submit_intents(
         .await,
     )
 }
+
+/// Creates a copy of a cached role (within or across accounts) as a request,
+/// or at once when an approver asks for a direct edit.
+#[server(endpoint = "clone_role")]
+pub async fn clone_role(
+    source_arn: String,
+    new_arn: String,
+    justification: String,
+    #[server(default)] direct: bool,
+) -> Result<String, AppError> {
+    crate::api::ctx::respond(
+        async move {
+            let ports = crate::api::ctx::ports()?;
+            let user = crate::api::ctx::current_user()?;
+            let client = crate::api::ctx::client_meta();
+            let id = ports
+                .requests
+                .clone_role(
+                    &user,
+                    &source_arn,
+                    &new_arn,
+                    &justification,
+                    direct,
+                    &client,
+                )
+                .await?;
+            leptos_axum::redirect(&format!("/requests/{id}"));
+            Ok(id.to_string())
+        }
+        .await,
+    )
+}

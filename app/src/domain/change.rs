@@ -110,6 +110,28 @@ pub enum ChangeSpec {
     ManagedPolicyDocumentPut {
         document: Value,
     },
+    /// Creates the target role (also what cloning a role produces).
+    RoleCreate {
+        trust_policy: Value,
+        #[serde(default)]
+        description: Option<String>,
+        #[serde(default)]
+        inline_policies: Vec<NamedPolicy>,
+        #[serde(default)]
+        managed_policy_arns: Vec<String>,
+        #[serde(default)]
+        tags: Vec<Tag>,
+    },
+    /// Deletes the target role with its inline policies, attachments and
+    /// instance-profile memberships.
+    RoleDelete,
+}
+
+/// An inline policy of a role being created.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NamedPolicy {
+    pub name: String,
+    pub document: Value,
 }
 
 impl ChangeSpec {
@@ -127,6 +149,8 @@ impl ChangeSpec {
             Self::TagsRemove { .. } => "tags_remove",
             Self::ResourcePolicyPut { .. } => "resource_policy_put",
             Self::ManagedPolicyDocumentPut { .. } => "managed_policy_document_put",
+            Self::RoleCreate { .. } => "role_create",
+            Self::RoleDelete => "role_delete",
         }
     }
 
@@ -152,6 +176,16 @@ impl ChangeSpec {
             Self::TagsRemove { keys } => format!("remove tags {}", keys.join(", ")),
             Self::ResourcePolicyPut { .. } => "replace the resource policy".into(),
             Self::ManagedPolicyDocumentPut { .. } => "new managed policy version".into(),
+            Self::RoleCreate {
+                inline_policies,
+                managed_policy_arns,
+                ..
+            } => format!(
+                "create the role ({} inline, {} managed policies)",
+                inline_policies.len(),
+                managed_policy_arns.len()
+            ),
+            Self::RoleDelete => "delete the role".into(),
         }
     }
 
@@ -161,7 +195,11 @@ impl ChangeSpec {
             Self::InlinePolicyPut { document, .. }
             | Self::TrustPolicyPut { document }
             | Self::ResourcePolicyPut { document }
-            | Self::ManagedPolicyDocumentPut { document } => Some(document),
+            | Self::ManagedPolicyDocumentPut { document }
+            | Self::RoleCreate {
+                trust_policy: document,
+                ..
+            } => Some(document),
             _ => None,
         }
     }
@@ -173,7 +211,11 @@ impl ChangeSpec {
             Self::InlinePolicyPut { document, .. }
             | Self::TrustPolicyPut { document }
             | Self::ResourcePolicyPut { document }
-            | Self::ManagedPolicyDocumentPut { document } => {
+            | Self::ManagedPolicyDocumentPut { document }
+            | Self::RoleCreate {
+                trust_policy: document,
+                ..
+            } => {
                 *document = new;
                 Ok(spec)
             }
@@ -194,7 +236,9 @@ impl ChangeSpec {
             | Self::BoundaryDelete
             | Self::TagsPut { .. }
             | Self::TagsRemove { .. } => principal,
-            Self::TrustPolicyPut { .. } => target == TargetKind::Role,
+            Self::TrustPolicyPut { .. } | Self::RoleCreate { .. } | Self::RoleDelete => {
+                target == TargetKind::Role
+            }
             Self::ResourcePolicyPut { .. } => matches!(
                 target,
                 TargetKind::S3Bucket | TargetKind::SqsQueue | TargetKind::SnsTopic
@@ -227,6 +271,26 @@ impl ChangeSpec {
             Self::TagsPut { tags } => {
                 if tags.is_empty() {
                     return Err(("tags".into(), "give at least one tag".into()));
+                }
+                for t in tags {
+                    check_tag(&t.key, &t.value)?;
+                }
+                Ok(())
+            }
+            Self::RoleCreate {
+                inline_policies,
+                managed_policy_arns,
+                tags,
+                ..
+            } => {
+                for p in inline_policies {
+                    check_policy_name(&p.name)?;
+                }
+                for arn in managed_policy_arns {
+                    Self::ManagedPolicyAttach {
+                        policy_arn: arn.clone(),
+                    }
+                    .check_target(target)?;
                 }
                 for t in tags {
                     check_tag(&t.key, &t.value)?;

@@ -4,7 +4,7 @@
 //! same checks the server runs). Approvers of the target's account may apply
 //! it at once as a direct edit, recorded as a self-approved request.
 use crate::api::inventory::get_resource;
-use crate::api::requests::{ChangeInput, SubmitRequest};
+use crate::api::requests::{ChangeInput, CloneRole, SubmitRequest};
 use crate::components::{ErrorBox, PolicyDiff};
 use crate::domain::change::{ChangeSpec, Tag, TargetKind};
 use crate::domain::policy::{check_policy, pretty, PolicyKind, Severity};
@@ -27,6 +27,8 @@ fn kinds_for(t: Option<TargetKind>) -> Vec<(&'static str, &'static str)> {
             ];
             if t == Some(TargetKind::Role) {
                 v.insert(4, ("trust_policy_put", "Replace the trust policy"));
+                v.push(("role_create", "Create this role (trust policy below)"));
+                v.push(("role_delete", "Delete the role"));
             }
             v
         }
@@ -45,7 +47,7 @@ fn policy_kind(kind: &str, target: Option<TargetKind>) -> Option<PolicyKind> {
     Some(match (kind, target) {
         ("inline_policy_put", _) => PolicyKind::Inline,
         ("managed_policy_document_put", _) => PolicyKind::Managed,
-        ("trust_policy_put", _) => PolicyKind::Trust,
+        ("trust_policy_put" | "role_create", _) => PolicyKind::Trust,
         ("resource_policy_put", Some(TargetKind::S3Bucket)) => PolicyKind::S3Bucket,
         ("resource_policy_put", Some(TargetKind::SqsQueue)) => PolicyKind::SqsQueue,
         ("resource_policy_put", _) => PolicyKind::SnsTopic,
@@ -109,6 +111,14 @@ fn build_spec(kind: &str, name: &str, doc: &str, tags: &str) -> Result<ChangeSpe
         "managed_policy_detach" => ChangeSpec::ManagedPolicyDetach { policy_arn: name },
         "boundary_put" => ChangeSpec::BoundaryPut { policy_arn: name },
         "boundary_delete" => ChangeSpec::BoundaryDelete,
+        "role_delete" => ChangeSpec::RoleDelete,
+        "role_create" => ChangeSpec::RoleCreate {
+            trust_policy: document()?,
+            description: None,
+            inline_policies: Vec::new(),
+            managed_policy_arns: Vec::new(),
+            tags: Vec::new(),
+        },
         "trust_policy_put" => ChangeSpec::TrustPolicyPut {
             document: document()?,
         },
@@ -331,6 +341,31 @@ pub fn EditorPage() -> impl IntoView {
                 </button>
             </section>
         </form>
+        {move || (target_kind.get() == Some(TargetKind::Role)).then(|| view! { <CloneForm source=target.get()/> })}
+    }
+}
+
+/// Copies the role into another name or account (a `role_create` change).
+#[component]
+fn CloneForm(source: String) -> impl IntoView {
+    let clone = ServerAction::<CloneRole>::new();
+    view! {
+        <section class="card">
+            <h2>"Clone this role"</h2>
+            <p class="muted">"Trust policy, description, inline and managed policies and tags are copied; customer managed policies are attached from the target account."</p>
+            <ActionForm action=clone attr:class="stack" attr:id="clone-form">
+                <input type="hidden" name="source_arn" value=source/>
+                <label>"New role ARN"
+                    <input name="new_arn" required placeholder="arn:aws:iam::222222222222:role/app-copy"/>
+                </label>
+                <label>"Justification"
+                    <input name="justification" required/>
+                </label>
+                <label class="check"><input type="checkbox" name="direct" value="true"/>"Create now as a direct edit (approvers only)"</label>
+                {move || clone.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox err=e/> })}
+                <button type="submit" data-action="clone" disabled=move || clone.pending().get()>"Clone"</button>
+            </ActionForm>
+        </section>
     }
 }
 

@@ -189,11 +189,27 @@ impl Services {
         trigger: crate::jobs::sync::Trigger,
     ) -> Result<(), AppError> {
         let mut conn = self.pool.acquire().await.map_err(db_error)?;
-        let r = db::resources::get(&mut conn, arn)
-            .await
-            .map_err(db_error)?
-            .ok_or_else(|| AppError::NotFound(format!("resource {arn}")))?;
+        let cached = db::resources::get(&mut conn, arn).await.map_err(db_error)?;
         drop(conn);
+        let Some(r) = cached else {
+            // Not cached yet (a role just created): its account's IAM pass finds it.
+            let iam_account = arn
+                .strip_prefix("arn:aws:iam::")
+                .and_then(|rest| rest.split(':').next())
+                .and_then(|a| AccountId::parse(a).ok());
+            return match iam_account {
+                Some(account) => crate::jobs::sync::sync_account(
+                    self,
+                    crate::jobs::sync::Task::Iam,
+                    &account,
+                    trigger,
+                )
+                .await
+                .map(|_| ())
+                .map_err(|e| AppError::Upstream(e.to_string())),
+                None => Err(AppError::NotFound(format!("resource {arn}"))),
+            };
+        };
         let account = AccountId::parse(&r.account_id)?;
         let aws = &self.aws;
         let snap = match r.kind.as_str() {

@@ -30,7 +30,7 @@ pub(super) fn policy_kind(spec: &ChangeSpec, target: TargetKind) -> Option<Polic
     Some(match spec {
         ChangeSpec::InlinePolicyPut { .. } => PolicyKind::Inline,
         ChangeSpec::ManagedPolicyDocumentPut { .. } => PolicyKind::Managed,
-        ChangeSpec::TrustPolicyPut { .. } => PolicyKind::Trust,
+        ChangeSpec::TrustPolicyPut { .. } | ChangeSpec::RoleCreate { .. } => PolicyKind::Trust,
         ChangeSpec::ResourcePolicyPut { .. } => match target {
             TargetKind::S3Bucket => PolicyKind::S3Bucket,
             TargetKind::SqsQueue => PolicyKind::SqsQueue,
@@ -50,7 +50,22 @@ pub(super) fn check_document(
     let (Some(doc), Some(kind)) = (spec.document(), policy_kind(spec, target)) else {
         return Ok(Vec::new());
     };
-    let findings = check_policy(&pretty(doc), kind);
+    let mut findings = check_policy(&pretty(doc), kind);
+    if let ChangeSpec::RoleCreate {
+        inline_policies, ..
+    } = spec
+    {
+        for p in inline_policies {
+            findings.extend(
+                check_policy(&pretty(&p.document), PolicyKind::Inline)
+                    .into_iter()
+                    .map(|mut f| {
+                        f.path = format!("{}: {}", p.name, f.path);
+                        f
+                    }),
+            );
+        }
+    }
     if findings.iter().any(Finding::is_error) {
         return Err(AppError::Invalid {
             field: "policy".into(),
@@ -124,16 +139,28 @@ pub(super) async fn may_request_for(
     conn: &mut sqlx::PgConnection,
     user: &User,
     principal: &str,
+    creating: bool,
 ) -> Result<(), AppError> {
     let row = db::resources::get(conn, principal)
         .await
-        .map_err(db_error)?
-        .ok_or_else(|| {
-            AppError::invalid(
-                "principal_arn",
-                format!("{principal} is not in the cache (is its account synced?)"),
-            )
-        })?;
+        .map_err(db_error)?;
+    if row.is_none() && creating {
+        // A role that does not exist yet: only its account's approvers create roles.
+        let account = principal.split(':').nth(4).unwrap_or_default();
+        return if s.approves(user, account) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!(
+                "only approvers of account {account} may create roles in it"
+            )))
+        };
+    }
+    let row = row.ok_or_else(|| {
+        AppError::invalid(
+            "principal_arn",
+            format!("{principal} is not in the cache (is its account synced?)"),
+        )
+    })?;
     if s.approves(user, &row.account_id) {
         return Ok(());
     }
@@ -229,7 +256,10 @@ pub(super) async fn store(
     let principal = principal.to_owned();
     let justification = justification.to_owned();
     let mut tx = s.pool.begin().await.map_err(db_error)?;
-    may_request_for(s, &mut tx, user, &principal).await?;
+    let creating = changes
+        .iter()
+        .any(|c| matches!(c.spec, ChangeSpec::RoleCreate { .. }) && c.target_arn == principal);
+    may_request_for(s, &mut tx, user, &principal, creating).await?;
     if origin == "direct_edit" {
         for c in &changes {
             let account = super::owner_account(&mut tx, &c.target_arn)
@@ -262,7 +292,10 @@ pub(super) async fn store(
     let account = super::owner_account(&mut tx, &principal)
         .await?
         .ok_or_else(|| AppError::invalid("principal_arn", "has no known account"))?;
-    for c in &changes {
+    for c in changes
+        .iter()
+        .filter(|c| !matches!(c.spec, ChangeSpec::RoleCreate { .. }))
+    {
         if super::owner_account(&mut tx, &c.target_arn)
             .await?
             .is_none()

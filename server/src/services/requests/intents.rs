@@ -176,7 +176,7 @@ pub(super) async fn context(
     let (current_policy, error) = if principal.is_empty() {
         (None, None)
     } else {
-        match super::create::may_request_for(s, &mut conn, user, principal).await {
+        match super::create::may_request_for(s, &mut conn, user, principal, false).await {
             Ok(()) => (
                 current_wizard_policy(&mut conn, principal)
                     .await?

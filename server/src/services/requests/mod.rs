@@ -3,6 +3,7 @@
 //! requester action, `apply` makes the one AWS call per change, `view` reads.
 mod apply;
 mod auto;
+mod clone;
 mod create;
 mod expiry;
 mod intents;
@@ -179,6 +180,47 @@ impl app::ports::RequestPort for RequestService {
             Some((&new.intents, expires_at)),
         )
         .await
+    }
+
+    async fn clone_role(
+        &self,
+        user: &User,
+        source_arn: &str,
+        new_arn: &str,
+        justification: &str,
+        direct: bool,
+        client: &ClientMeta,
+    ) -> Result<RequestId, AppError> {
+        let new_arn = new_arn.trim();
+        let kind = app::domain::change::TargetKind::of(new_arn)
+            .map_err(|m| AppError::invalid("new_arn", m))?;
+        if kind != app::domain::change::TargetKind::Role {
+            return Err(AppError::invalid("new_arn", "must be a role ARN"));
+        }
+        let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
+        if db::resources::get(&mut conn, new_arn)
+            .await
+            .map_err(db_error)?
+            .is_some()
+        {
+            return Err(AppError::invalid(
+                "new_arn",
+                format!("{new_arn} already exists"),
+            ));
+        }
+        let spec = clone::clone_spec(&mut conn, source_arn.trim(), new_arn).await?;
+        drop(conn);
+        let new = NewRequest {
+            principal_arn: new_arn.to_owned(),
+            justification: justification.to_owned(),
+            direct,
+            changes: vec![app::ports::NewChange {
+                target_arn: new_arn.to_owned(),
+                spec,
+                expires_at: None,
+            }],
+        };
+        self.create_request(user, new, client).await
     }
 
     async fn wizard_context(
