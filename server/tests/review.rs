@@ -808,3 +808,108 @@ async fn admins_clone_a_role_across_accounts_and_delete_roles(pool: PgPool) {
         .unwrap();
     assert_eq!(cached, 0, "and from the cache");
 }
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn high_risk_changes_wait_for_a_second_approver_when_config_asks(pool: PgPool) {
+    let a = unique_account();
+    let extra = r#"
+        [[auth.dev_users]]
+        id = "sam@example.com"
+        display_name = "Sam Security"
+        groups = ["admins"]
+        [requests]
+        two_approvers_for_high_risk = true
+    "#;
+    let s = services(pool.clone(), config_with(&[&a], extra)).await;
+    create_role(&iam(&s, &a).await, "eng-dev", &[], &[]).await;
+    sync_all(&s, Trigger::Manual).await;
+    let base = spawn_http(s.clone()).await;
+    let role = format!("arn:aws:iam::{a}:role/eng-dev");
+    let eng = signed_in(&base, ENGINEER).await;
+    // iam:PassRole on * is flagged high risk by the checks; tags are not.
+    let risky = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}]});
+    let id = submitted(&eng, &base, &role, json!([
+        {"target_arn": role, "spec": {"kind": "inline_policy_put", "policy_name": "pass", "document": risky}},
+        {"target_arn": role, "spec": {"kind": "tags_put", "tags": [{"key": "a", "value": "1"}]}},
+    ])).await;
+    let cs = changes(&pool, &id).await;
+    let ada = signed_in(&base, ADMIN).await;
+    let sam = signed_in(&base, "sam@example.com").await;
+    let apply_risky = [
+        ("id", id.as_str()),
+        ("action", "apply"),
+        ("change_id", cs[0].0.as_str()),
+    ];
+    let apply_tags = [
+        ("id", id.as_str()),
+        ("action", "apply"),
+        ("change_id", cs[1].0.as_str()),
+    ];
+    assert!(review(&ada, &base, &apply_tags).await.status().is_success());
+    assert_eq!(
+        changes(&pool, &id).await[1].1,
+        "applied",
+        "one approver is enough for tags"
+    );
+    assert!(review(&ada, &base, &apply_risky)
+        .await
+        .status()
+        .is_success());
+    assert_eq!(
+        changes(&pool, &id).await[0].1,
+        "pending",
+        "the first approval is not enough"
+    );
+    assert_eq!(
+        review(&ada, &base, &apply_risky).await.status(),
+        409,
+        "the same approver twice does not count"
+    );
+    let view: Value = sam
+        .post(format!("{base}/api/get_request"))
+        .form(&[("id", id.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["changes"][0]["approvals_needed"], 2);
+    assert!(review(&sam, &base, &apply_risky)
+        .await
+        .status()
+        .is_success());
+    assert_eq!(changes(&pool, &id).await[0].1, "applied");
+
+    // The list filters are URL parameters the server applies.
+    let list = |q: &'static [(&'static str, &'static str)]| {
+        let (ada, base) = (ada.clone(), base.clone());
+        async move {
+            let v: Value = ada
+                .post(format!("{base}/api/list_requests"))
+                .form(q)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v.as_array().unwrap().len()
+        }
+    };
+    assert_eq!(list(&[("status", "approved")]).await, 1);
+    assert_eq!(list(&[("status", "pending")]).await, 0);
+    assert_eq!(list(&[("requester", ENGINEER)]).await, 1);
+    assert_eq!(list(&[("requester", "nobody@example.com")]).await, 0);
+    assert_eq!(
+        list(&[("from", "2000-01-01"), ("to", "2000-01-02")]).await,
+        0
+    );
+    let r = ada
+        .post(format!("{base}/api/list_requests"))
+        .form(&[("from", "yesterday")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+}

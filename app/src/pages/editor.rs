@@ -4,7 +4,7 @@
 //! same checks the server runs). Approvers of the target's account may apply
 //! it at once as a direct edit, recorded as a self-approved request.
 use crate::api::inventory::get_resource;
-use crate::api::requests::{ChangeInput, CloneRole, SubmitRequest};
+use crate::api::requests::{submit_request, ChangeInput, CloneRole, SubmitRequest};
 use crate::components::{ErrorBox, PolicyDiff};
 use crate::domain::change::{ChangeSpec, Tag, TargetKind};
 use crate::domain::policy::{check_policy, pretty, PolicyKind, Severity};
@@ -159,7 +159,17 @@ pub fn EditorPage() -> impl IntoView {
     let q0 = query.get_untracked();
     let target = RwSignal::new(q0.get("target").unwrap_or_default());
     let target_kind = Memo::new(move |_| TargetKind::of(target.get().trim()).ok());
-    let kind = RwSignal::new(q0.get("kind").unwrap_or_default());
+    let chosen_kind = RwSignal::new(q0.get("kind").unwrap_or_default());
+    // The chosen change kind, or the first that fits the target.
+    let kind = Memo::new(move |_| {
+        let fits = kinds_for(target_kind.get());
+        let k = chosen_kind.get();
+        if fits.iter().any(|(x, _)| *x == k) {
+            k
+        } else {
+            fits.first().map(|(x, _)| x.to_string()).unwrap_or_default()
+        }
+    });
     let name = RwSignal::new(q0.get("name").unwrap_or_default());
     let doc = RwSignal::new(String::new());
     let tags = RwSignal::new(String::new());
@@ -174,13 +184,6 @@ pub fn EditorPage() -> impl IntoView {
             get_resource(arn.trim().to_owned()).await.ok()
         },
     );
-    // Pick a kind that fits the target when the current one does not.
-    Effect::new(move |_| {
-        let fits = kinds_for(target_kind.get());
-        if !fits.iter().any(|(k, _)| *k == kind.get_untracked()) {
-            kind.set(fits.first().map(|(k, _)| k.to_string()).unwrap_or_default());
-        }
-    });
     let findings = Memo::new(move |_| {
         let Some(pk) = policy_kind(&kind.get(), target_kind.get()) else {
             return Vec::new();
@@ -191,11 +194,22 @@ pub fn EditorPage() -> impl IntoView {
         }
         check_policy(&text, pk)
     });
-    let submit = ServerAction::<SubmitRequest>::new();
+    // Navigates from the action itself (no Effect: see the wizard).
     let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(id)) = submit.value().get() {
-            navigate(&format!("/requests/{id}"), Default::default());
+    let submit = Action::new_local(move |input: &SubmitRequest| {
+        let (input, navigate) = (input.clone(), navigate.clone());
+        async move {
+            let r = submit_request(
+                input.principal_arn,
+                input.justification,
+                input.changes,
+                input.direct,
+            )
+            .await;
+            if let Ok(id) = &r {
+                navigate(&format!("/requests/{id}"), Default::default());
+            }
+            r
         }
     });
     let local_error = RwSignal::new(None::<String>);
@@ -264,7 +278,7 @@ pub fn EditorPage() -> impl IntoView {
                         on:change=move |ev| target.set(event_target_value(&ev).trim().to_owned())/>
                 </label>
                 <label>"Change"
-                    <select name="kind" on:change=move |ev| kind.set(event_target_value(&ev))>
+                    <select name="kind" on:change=move |ev| chosen_kind.set(event_target_value(&ev))>
                         {move || kinds_for(target_kind.get()).into_iter().map(|(k, label)| {
                             let selected = kind.get() == k;
                             view! { <option value=k selected=selected>{label}</option> }

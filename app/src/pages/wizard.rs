@@ -3,7 +3,7 @@
 //! diff against what it has (computed in the browser by the same domain code
 //! the server checks with), justify, optionally limit in time, submit.
 //! Deep links: `?principal=ARN`, `?arn=RESOURCE_ARN`, `?intent=ENCODED`.
-use crate::api::requests::{wizard_context, SubmitIntents};
+use crate::api::requests::{submit_intents, wizard_context, SubmitIntents};
 use crate::components::{ErrorBox, PolicyDiff};
 use crate::domain::policy::{
     catalogue, generate, merge, with_expiry, ActionGroup, Intent, PolicyDocument, PolicyKind,
@@ -100,11 +100,23 @@ pub fn WizardPage() -> impl IntoView {
     let justification = RwSignal::new(String::new());
     let expires = RwSignal::new(String::new());
     let context = Resource::new(move || principal.get(), wizard_context);
-    let submit = ServerAction::<SubmitIntents>::new();
+    // Navigates to the new request from the action itself: an Effect here
+    // would be spawned during server rendering, where it cannot run.
     let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(id)) = submit.value().get() {
-            navigate(&format!("/requests/{id}"), Default::default());
+    let submit = Action::new_local(move |input: &SubmitIntents| {
+        let (input, navigate) = (input.clone(), navigate.clone());
+        async move {
+            let r = submit_intents(
+                input.principal_arn,
+                input.intents,
+                input.justification,
+                input.expires_at,
+            )
+            .await;
+            if let Ok(id) = &r {
+                navigate(&format!("/requests/{id}"), Default::default());
+            }
+            r
         }
     });
 
