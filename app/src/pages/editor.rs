@@ -8,8 +8,9 @@ use crate::api::requests::{submit_request, ChangeInput, CloneRole, SubmitRequest
 use crate::components::{ErrorBox, PolicyDiff};
 use crate::domain::change::{ChangeSpec, Tag, TargetKind};
 use crate::domain::policy::{check_policy, pretty, PolicyKind, Severity};
+use crate::pages::wizard::open_request;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 /// The change kinds that fit a target, as (value, label).
 fn kinds_for(t: Option<TargetKind>) -> Vec<(&'static str, &'static str)> {
@@ -194,10 +195,8 @@ pub fn EditorPage() -> impl IntoView {
         }
         check_policy(&text, pk)
     });
-    // Navigates from the action itself (no Effect: see the wizard).
-    let navigate = use_navigate();
-    let submit = Action::new_local(move |input: &SubmitRequest| {
-        let (input, navigate) = (input.clone(), navigate.clone());
+    let submit = Action::new(move |input: &SubmitRequest| {
+        let input = input.clone();
         async move {
             let r = submit_request(
                 input.principal_arn,
@@ -207,7 +206,7 @@ pub fn EditorPage() -> impl IntoView {
             )
             .await;
             if let Ok(id) = &r {
-                navigate(&format!("/requests/{id}"), Default::default());
+                open_request(id);
             }
             r
         }

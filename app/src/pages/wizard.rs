@@ -10,7 +10,19 @@ use crate::domain::policy::{
     ResourceTarget, Severity,
 };
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
+
+/// Opens a request's page after submitting. A full load: the router's
+/// `navigate` cannot be held by a Send action, and an Effect would be spawned
+/// during server rendering.
+pub fn open_request(id: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = window().location().set_href(&format!("/requests/{id}"));
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = id;
+}
 
 /// The service an ARN belongs to (`s3`, `sqs`, ... ; roles are `iam`).
 fn service_of(arn: &str) -> &str {
@@ -100,11 +112,8 @@ pub fn WizardPage() -> impl IntoView {
     let justification = RwSignal::new(String::new());
     let expires = RwSignal::new(String::new());
     let context = Resource::new(move || principal.get(), wizard_context);
-    // Navigates to the new request from the action itself: an Effect here
-    // would be spawned during server rendering, where it cannot run.
-    let navigate = use_navigate();
-    let submit = Action::new_local(move |input: &SubmitIntents| {
-        let (input, navigate) = (input.clone(), navigate.clone());
+    let submit = Action::new(move |input: &SubmitIntents| {
+        let input = input.clone();
         async move {
             let r = submit_intents(
                 input.principal_arn,
@@ -114,7 +123,7 @@ pub fn WizardPage() -> impl IntoView {
             )
             .await;
             if let Ok(id) = &r {
-                navigate(&format!("/requests/{id}"), Default::default());
+                open_request(id);
             }
             r
         }
