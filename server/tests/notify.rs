@@ -173,12 +173,7 @@ async fn create_comment_apply_and_reject_are_sent_by_mail_and_webhook(pool: PgPo
     assert!(got[1].data.contains("Which cost centre?"));
 
     // Applied: the requester is told.
-    admin
-        .post(format!("{base}/api/approve_request"))
-        .form(&[("id", id.as_str())])
-        .send()
-        .await
-        .unwrap();
+    approve_all(&admin, &base, id.as_str()).await;
     let got = eventually(&mails, |m| m.len() >= 3).await;
     assert_eq!(got[2].rcpt, [ENGINEER]);
     assert!(got[2].data.contains("Applied"), "{}", got[2].data);

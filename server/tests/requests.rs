@@ -63,12 +63,7 @@ async fn approved_request_puts_the_policy_on_the_role_in_moto(pool: PgPool) {
     let id = request_id(&pool).await;
 
     let admin = signed_in(&base, ADMIN).await;
-    let r = admin
-        .post(format!("{base}/api/approve_request"))
-        .form(&[("id", id.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = approve_all(&admin, &base, id.as_str()).await;
     assert!(r.status().is_success(), "{}", r.status());
 
     // In AWS (moto)
@@ -106,12 +101,7 @@ async fn approved_request_puts_the_policy_on_the_role_in_moto(pool: PgPool) {
     assert_eq!(inline[0]["name"], "read-logs");
 
     // Approving twice applies nothing twice.
-    let r = admin
-        .post(format!("{base}/api/approve_request"))
-        .form(&[("id", id.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = approve_all(&admin, &base, id.as_str()).await;
     assert_eq!(r.status(), 409);
 }
 
@@ -158,21 +148,11 @@ async fn engineers_cannot_approve_and_admins_cannot_approve_their_own(pool: PgPo
     // The requester may not approve; another engineer may not even see it.
     for (who, status) in [(ENGINEER, 403), (OTHER_ENGINEER, 404)] {
         let c = signed_in(&base, who).await;
-        let r = c
-            .post(format!("{base}/api/approve_request"))
-            .form(&[("id", id.as_str())])
-            .send()
-            .await
-            .unwrap();
+        let r = approve_all(&c, &base, id.as_str()).await;
         assert_eq!(r.status(), status, "{who} must not approve");
     }
     let anon = reqwest::Client::new();
-    let r = anon
-        .post(format!("{base}/api/approve_request"))
-        .form(&[("id", id.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = approve_all(&anon, &base, id.as_str()).await;
     assert_eq!(r.status(), 401);
 
     // An admin's own request cannot be self-approved (config does not allow it).
@@ -190,12 +170,7 @@ async fn engineers_cannot_approve_and_admins_cannot_approve_their_own(pool: PgPo
         .fetch_one(&pool)
         .await
         .unwrap();
-    let r = admin
-        .post(format!("{base}/api/approve_request"))
-        .form(&[("id", own.to_string())])
-        .send()
-        .await
-        .unwrap();
+    let r = approve_all(&admin, &base, &own.to_string()).await;
     assert_eq!(r.status(), 403);
 
     let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM requests WHERE status = 'pending'")

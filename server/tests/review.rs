@@ -145,12 +145,7 @@ async fn every_change_kind_is_applied_and_visible_in_moto(pool: PgPool) {
         {"target_arn": policy_arn, "spec": {"kind": "managed_policy_document_put", "document": new_version}},
     ])).await;
     let admin = signed_in(&w.base, ADMIN).await;
-    let r = admin
-        .post(format!("{}/api/approve_request", w.base))
-        .form(&[("id", id.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = approve_all(&admin, &w.base, &id).await;
     assert!(r.status().is_success(), "{}", r.text().await.unwrap());
     for (cid, status, err) in changes(&pool, &id).await {
         assert_eq!((status.as_str(), err), ("applied", None), "change {cid}");

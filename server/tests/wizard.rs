@@ -82,12 +82,7 @@ async fn a_read_grant_on_another_accounts_bucket_generates_its_bucket_policy(poo
 
     // Applied, the access exists on both sides.
     let admin = signed_in(&base, ADMIN).await;
-    let r = admin
-        .post(format!("{base}/api/approve_request"))
-        .form(&[("id", id.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = approve_all(&admin, &base, id.as_str()).await;
     assert!(r.status().is_success());
     let policy = s3.get_bucket_policy().bucket(&bucket).send().await.unwrap();
     assert!(policy.policy().unwrap().contains(&role));
@@ -216,12 +211,7 @@ async fn the_sweeper_removes_expired_statements_and_records_it(pool: PgPool) {
     let approve = |id: String| {
         let (admin, base) = (admin.clone(), base.clone());
         async move {
-            let r = admin
-                .post(format!("{base}/api/approve_request"))
-                .form(&[("id", id.as_str())])
-                .send()
-                .await
-                .unwrap();
+            let r = approve_all(&admin, &base, id.as_str()).await;
             assert!(r.status().is_success());
         }
     };

@@ -161,6 +161,15 @@ pub async fn spawn_http_on(listener: tokio::net::TcpListener, s: Services) -> St
     format!("http://{addr}")
 }
 
+/// Approves and applies every open change of request `id` as `c`'s user.
+pub async fn approve_all(c: &reqwest::Client, base: &str, id: &str) -> reqwest::Response {
+    c.post(format!("{base}/api/approve_request"))
+        .form(&[("id", id)])
+        .send()
+        .await
+        .unwrap()
+}
+
 /// An HTTP client signed in (dev mode) as `user_id`.
 pub async fn signed_in(base: &str, user_id: &str) -> reqwest::Client {
     let c = reqwest::Client::builder()
