@@ -1,6 +1,9 @@
 //! Inventory benchmarks (a bench binary, not timed tests):
 //! 1. the resources query on 1,000,000 cached rows over 200 accounts, 50
-//!    concurrent clients, for each filter kind and for deep keyset pages;
+//!    concurrent clients, for each filter kind and for deep keyset pages. The
+//!    clients share one pool of the server's default size (10 connections,
+//!    `database.max_connections`), as requests do in the server; a query's
+//!    time is server time: waiting for a connection plus the query;
 //! 2. sync ingest: rows/s for a 1,000-role account written with UNNEST batches.
 //!
 //! Run: `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench -p server --bench inventory`
@@ -18,6 +21,8 @@ use std::time::{Duration, Instant};
 const ACCOUNTS: i64 = 200;
 const CLIENTS: usize = 50;
 const QUERIES_PER_CLIENT: usize = 40;
+/// The server's default `database.max_connections`.
+const SERVER_POOL: u32 = 10;
 
 #[tokio::main]
 async fn main() {
@@ -56,7 +61,8 @@ async fn main() {
             .unwrap();
     }
     let pool = PgPoolOptions::new()
-        .max_connections(CLIENTS as u32)
+        .max_connections(SERVER_POOL)
+        .min_connections(SERVER_POOL)
         .connect(&format!("{server}/latchkey_bench"))
         .await
         .unwrap();
@@ -139,10 +145,25 @@ async fn main() {
         ),
     ];
     for (label, filter, sort) in cases {
-        let single = run_clients(&pool, 1, filter.clone(), sort, None).await;
+        let single = run_clients(&pool, 1, std::slice::from_ref(&filter), sort, None).await;
         let lat = run_concurrently(&pool, filter, sort, None).await;
         report(label, &single, lat);
     }
+    // Each client its own substring, as when many people search at once:
+    // names of different groups and numbers, matching 6 to 60 rows each.
+    let mixed: Vec<Filter> = (0..CLIENTS)
+        .map(|i| Filter {
+            text: Some(format!(
+                "{}-{:04}",
+                ["api", "worker", "etl", "web", "batch", "ml", "audit", "ops"][i % 8],
+                100 + i * 37
+            )),
+            ..Default::default()
+        })
+        .collect();
+    let single = run_clients(&pool, 1, &mixed[..1], Sort::Name, None).await;
+    let lat = run_clients(&pool, CLIENTS, &mixed, Sort::Name, None).await;
+    report("text: 50 different substrings", &single, lat);
     // Deep pages: cursors from page 2,000 (row 100,000) and near the end.
     for depth in [100_000i64, rows - 100] {
         let (key, arn): (String, String) =
@@ -152,7 +173,7 @@ async fn main() {
                 .await
                 .unwrap();
         let cursor = Some(Cursor { key, arn });
-        let single = run_clients(&pool, 1, Filter::default(), Sort::Name, cursor.clone()).await;
+        let single = run_clients(&pool, 1, &[Filter::default()], Sort::Name, cursor.clone()).await;
         let lat = run_concurrently(&pool, Filter::default(), Sort::Name, cursor).await;
         report(&format!("keyset page after row {depth}"), &single, lat);
     }
@@ -224,24 +245,29 @@ async fn run_concurrently(
     sort: Sort,
     after: Option<Cursor>,
 ) -> Vec<Duration> {
-    run_clients(pool, CLIENTS, filter, sort, after).await
+    run_clients(pool, CLIENTS, &[filter], sort, after).await
 }
 
+/// `clients` tasks, client i querying with `filters[i % len]`.
 async fn run_clients(
     pool: &PgPool,
     clients: usize,
-    filter: Filter,
+    filters: &[Filter],
     sort: Sort,
     after: Option<Cursor>,
 ) -> Vec<Duration> {
     let mut set = tokio::task::JoinSet::new();
-    for _ in 0..clients {
-        let (pool, filter, after) = (pool.clone(), filter.clone(), after.clone());
+    for i in 0..clients {
+        let (pool, filter, after) = (
+            pool.clone(),
+            filters[i % filters.len()].clone(),
+            after.clone(),
+        );
         set.spawn(async move {
-            let mut conn = pool.acquire().await.unwrap();
             let mut lat = Vec::with_capacity(QUERIES_PER_CLIENT);
             for _ in 0..QUERIES_PER_CLIENT {
                 let t = Instant::now();
+                let mut conn = pool.acquire().await.unwrap();
                 let (rows, _) = search(&mut conn, &filter, sort, false, after.as_ref(), 50)
                     .await
                     .unwrap();

@@ -200,25 +200,29 @@ async fn resources_are_filtered_sorted_and_paged_by_keyset(pool: PgPool) {
         desc.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
         ["role-059", "role-058", "role-057"]
     );
-    // Every sort order pages through all rows exactly once, in order.
-    for (sort, desc) in [
-        (Sort::Account, false),
-        (Sort::Kind, true),
-        (Sort::Name, true),
+    // Every sort order pages through all rows exactly once, in order, with
+    // and without every filter at once (substring, type, account, tag).
+    let all = Filter::default();
+    let combined = f(
+        Some("s3_bucket"),
+        Some(&b),
+        Some("BUCKET-0"),
+        Some(("env", Some("prod"))),
+    );
+    for (filter, sort, desc, total) in [
+        (&all, Sort::Account, false, 180),
+        (&all, Sort::Kind, true, 180),
+        (&all, Sort::Name, true, 180),
+        (&combined, Sort::Account, false, 60),
+        (&combined, Sort::Kind, true, 60),
+        (&combined, Sort::Name, false, 60),
     ] {
         let mut keys = Vec::new();
         let mut cursor: Option<Cursor> = None;
         loop {
-            let (page, more) = search(
-                &mut conn,
-                &Filter::default(),
-                sort,
-                desc,
-                cursor.as_ref(),
-                40,
-            )
-            .await
-            .unwrap();
+            let (page, more) = search(&mut conn, filter, sort, desc, cursor.as_ref(), 40)
+                .await
+                .unwrap();
             keys.extend(page.iter().map(|r| (r.sort_key.clone(), r.arn.clone())));
             cursor = page.last().map(|r| Cursor {
                 key: r.sort_key.clone(),
@@ -233,8 +237,8 @@ async fn resources_are_filtered_sorted_and_paged_by_keyset(pool: PgPool) {
         if desc {
             expected.reverse();
         }
-        assert_eq!(keys.len(), 180, "{sort:?}");
-        assert_eq!(keys, expected, "{sort:?} desc={desc}");
+        assert_eq!(keys.len(), total, "{sort:?} {filter:?}");
+        assert_eq!(keys, expected, "{sort:?} desc={desc} {filter:?}");
     }
 }
 

@@ -132,7 +132,9 @@ pub const KEY_SEP: char = '\u{1f}';
 
 /// One page of matching rows in `sort` order after `after`, plus whether more follow.
 /// Every sort order is served by a (col, name, arn) index, so deep pages cost
-/// the same as the first one.
+/// the same as the first one. Only the filters present become SQL conditions:
+/// each combination is its own prepared statement with its own plan, instead
+/// of one `$n IS NULL OR ...` statement whose generic plan fits none of them.
 pub async fn search(
     conn: &mut PgConnection,
     f: &Filter,
@@ -154,6 +156,7 @@ pub async fn search(
     let like = f
         .text
         .as_ref()
+        .filter(|t| !t.is_empty())
         .map(|t| format!("%{}%", escape_like(&t.to_lowercase())));
     let tag = f.tag.as_ref().map(|(k, v)| match v {
         Some(v) => serde_json::json!([{ "key": k, "value": v }]),
@@ -167,49 +170,88 @@ pub async fn search(
             None => (Some(c.key.clone()), Some(String::new())),
         },
     };
-    // Only fixed fragments are formatted in; every value is a bind parameter.
-    let (key_expr, position, order) = match lead {
-        None => (
-            "r.name".to_owned(),
-            format!("($6::text IS NULL OR (r.name, r.arn) {cmp} ($6, $7))"),
-            format!("r.name {dir}, r.arn {dir}"),
-        ),
-        Some(col) => (
-            format!("{col} || chr(31) || r.name"),
-            format!("($6::text IS NULL OR ({col}, r.name, r.arn) {cmp} ($5, $6, $7))"),
-            format!("{col} {dir}, r.name {dir}, r.arn {dir}"),
-        ),
+    // Only fixed fragments and parameter numbers are formatted in; every
+    // value is a bind parameter.
+    let mut conds: Vec<String> = Vec::new();
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        n
+    };
+    if f.kind.is_some() {
+        conds.push(format!("r.kind = ${}", next()));
+    }
+    if f.account_id.is_some() {
+        conds.push(format!("r.account_id = ${}", next()));
+    }
+    let like_param = like.as_ref().map(|_| next());
+    if let Some(p) = like_param {
+        conds.push(format!("lower(r.arn) LIKE ${p}"));
+    }
+    if tag.is_some() {
+        conds.push(format!("r.tags @> ${}", next()));
+    }
+    let key_expr = match lead {
+        None => "r.name".to_owned(),
+        Some(col) => format!("{col} || chr(31) || r.name"),
+    };
+    if after.is_some() {
+        conds.push(match lead {
+            None => format!("(r.name, r.arn) {cmp} (${}, ${})", next(), next()),
+            Some(col) => format!(
+                "({col}, r.name, r.arn) {cmp} (${}, ${}, ${})",
+                next(),
+                next(),
+                next()
+            ),
+        });
+    }
+    let limit_param = next();
+    let order = match lead {
+        None => format!("r.name {dir}, r.arn {dir}"),
+        Some(col) => format!("{col} {dir}, r.name {dir}, r.arn {dir}"),
     };
     // A substring of 3+ characters is found through the trigram index first and
     // only the matches are sorted; walking the name index and filtering instead
     // reads most of the table when matches are rare.
-    let source = if f.text.as_ref().is_some_and(|t| t.chars().count() >= 3) {
-        "(WITH m AS MATERIALIZED (SELECT * FROM resources WHERE lower(name || ' ' || arn) LIKE $3) SELECT * FROM m) r"
+    let source = match (like_param, f.text.as_ref()) {
+        (Some(p), Some(t)) if t.chars().count() >= 3 => format!(
+            "(WITH m AS MATERIALIZED (SELECT * FROM resources WHERE lower(arn) LIKE ${p}) SELECT * FROM m) r"
+        ),
+        _ => "resources r".to_owned(),
+    };
+    let filter = if conds.is_empty() {
+        String::new()
     } else {
-        "resources r"
+        format!("WHERE {}", conds.join(" AND "))
     };
     let sql = format!(
         "SELECT r.arn, r.kind, r.account_id, a.name AS account_name, r.name, r.tags, {key_expr} AS sort_key
          FROM {source} JOIN accounts a USING (account_id)
-         WHERE ($1::text IS NULL OR r.kind = $1)
-           AND ($2::text IS NULL OR r.account_id = $2)
-           AND ($3::text IS NULL OR lower(r.name || ' ' || r.arn) LIKE $3)
-           AND ($4::jsonb IS NULL OR r.tags @> $4)
-           AND {position}
+         {filter}
          ORDER BY {order}
-         LIMIT $8"
+         LIMIT ${limit_param}"
     );
-    let mut rows: Vec<ListRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(&f.kind)
-        .bind(&f.account_id)
-        .bind(like)
-        .bind(tag)
-        .bind(first)
-        .bind(name)
-        .bind(after.map(|c| c.arn.clone()))
-        .bind(limit + 1)
-        .fetch_all(conn)
-        .await?;
+    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+    if let Some(k) = &f.kind {
+        q = q.bind(k);
+    }
+    if let Some(a) = &f.account_id {
+        q = q.bind(a);
+    }
+    if let Some(l) = like {
+        q = q.bind(l);
+    }
+    if let Some(t) = tag {
+        q = q.bind(t);
+    }
+    if let Some(c) = after {
+        if lead.is_some() {
+            q = q.bind(first);
+        }
+        q = q.bind(name).bind(c.arn.clone());
+    }
+    let mut rows: Vec<ListRow> = q.bind(limit + 1).fetch_all(conn).await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     Ok((rows, more))
