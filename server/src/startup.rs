@@ -72,8 +72,10 @@ pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
             services,
             http::session_layer,
         ))
-        // Outermost: refuse cross-origin cookie-authenticated writes first.
+        // Refuse cross-origin cookie-authenticated writes before anything else;
+        // only the timing layer wraps it, so its figure covers every layer.
         .layer(axum::middleware::from_fn(http::csrf::csrf_layer))
+        .layer(axum::middleware::from_fn(http::timing::server_timing_layer))
         .with_state(leptos_options)
 }
 

@@ -38,6 +38,17 @@ async fn eligible_role_gets_sts_credentials_and_the_issuance_is_audited(pool: Pg
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    // Server-Timing splits the server's time from the AssumeRole call.
+    let timing = r.headers()["server-timing"].to_str().unwrap().to_owned();
+    let ms = |name: &str| -> f64 {
+        timing
+            .split(", ")
+            .find_map(|e| e.strip_prefix(name)?.strip_prefix(";dur="))
+            .unwrap_or_else(|| panic!("{name} in {timing}"))
+            .parse()
+            .unwrap()
+    };
+    assert!(ms("sts") > 0.0 && ms("app") >= ms("sts"), "{timing}");
     let body: Value = r.json().await.unwrap();
     let c = &body["Credentials"];
     assert!(
@@ -95,6 +106,14 @@ async fn eligible_role_gets_sts_credentials_and_the_issuance_is_audited(pool: Pg
                 .to_string()
                 .contains(c["SessionToken"].as_str().unwrap())
     );
+    // The role now leads the engineer's "Recently used" list.
+    let recent: Vec<String> =
+        sqlx::query_scalar("SELECT role_arn FROM recent_roles WHERE user_id = $1")
+            .bind(ENGINEER)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(recent, [arn.clone()]);
 }
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]

@@ -64,6 +64,7 @@ mod tests {
             secret_access_key: "se/cr+et".into(),
             session_token: "to ken".into(),
             expiration: Utc::now(),
+            sts_elapsed: std::time::Duration::ZERO,
         }
     }
 

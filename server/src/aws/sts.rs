@@ -11,6 +11,8 @@ pub struct IssuedCredentials {
     pub secret_access_key: String,
     pub session_token: String,
     pub expiration: DateTime<Utc>,
+    /// How long the AssumeRole call took (reported in `Server-Timing`).
+    pub sts_elapsed: std::time::Duration,
 }
 
 /// STS allows `[\w+=,.@-]{2,64}` for session names and source identities.
@@ -39,6 +41,7 @@ pub async fn assume_role_for_user(
     duration_secs: i32,
 ) -> Result<IssuedCredentials, AwsError> {
     let name = session_name_for(user_id);
+    let started = std::time::Instant::now();
     let out = sts
         .assume_role()
         .role_arn(role.to_string())
@@ -58,6 +61,7 @@ pub async fn assume_role_for_user(
         session_token: c.session_token().to_owned(),
         expiration: DateTime::from_timestamp(exp.secs(), exp.subsec_nanos())
             .unwrap_or_else(Utc::now),
+        sts_elapsed: started.elapsed(),
     })
 }
 

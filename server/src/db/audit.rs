@@ -12,35 +12,52 @@ pub struct AuditEvent<'a> {
     pub detail: Value,
 }
 
+type Query<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
+/// Binds the event as $1..$7 (actor, action, target, outcome, ip, user agent, detail).
+fn bind_event<'q>(q: Query<'q>, e: AuditEvent<'q>) -> Query<'q> {
+    q.bind(e.actor)
+        .bind(e.action)
+        .bind(e.target)
+        .bind(e.outcome)
+        .bind(e.ip)
+        .bind(e.user_agent)
+        .bind(e.detail)
+}
+
 pub async fn record(conn: &mut PgConnection, e: AuditEvent<'_>) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO audit_events (actor, action, target, outcome, ip, user_agent, detail)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    bind_event(
+        sqlx::query(
+            "INSERT INTO audit_events (actor, action, target, outcome, ip, user_agent, detail)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        ),
+        e,
     )
-    .bind(e.actor)
-    .bind(e.action)
-    .bind(e.target)
-    .bind(e.outcome)
-    .bind(e.ip)
-    .bind(e.user_agent)
-    .bind(e.detail)
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// Remembers that `user_id` just used `role_arn` (recent roles first).
-pub async fn touch_recent_role(
+/// Records a credential or console event for `e.actor` on the role
+/// `e.target` and, when `used` (the role was really used), marks it as the
+/// user's most recent role: one statement, so both or neither are written,
+/// in one round trip without BEGIN/COMMIT on the credentials path.
+pub async fn record_role_use(
     conn: &mut PgConnection,
-    user_id: &str,
-    role_arn: &str,
+    e: AuditEvent<'_>,
+    used: bool,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO recent_roles (user_id, role_arn) VALUES ($1, $2)
-         ON CONFLICT (user_id, role_arn) DO UPDATE SET used_at = now()",
+    bind_event(
+        sqlx::query(
+            "WITH audit AS (
+                 INSERT INTO audit_events (actor, action, target, outcome, ip, user_agent, detail)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7))
+             INSERT INTO recent_roles (user_id, role_arn) SELECT $1, $3 WHERE $8
+             ON CONFLICT (user_id, role_arn) DO UPDATE SET used_at = now()",
+        ),
+        e,
     )
-    .bind(user_id)
-    .bind(role_arn)
+    .bind(used)
     .execute(conn)
     .await?;
     Ok(())

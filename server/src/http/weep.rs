@@ -95,17 +95,28 @@ pub async fn get_credentials(
         Err(e) => return app_error(e, &req.requested_role),
     };
     match s.vend_credentials(&user, &role, &client).await {
-        Ok(c) => Json(json!({
-            "Credentials": {
-                "AccessKeyId": c.access_key_id,
-                "SecretAccessKey": c.secret_access_key,
-                "SessionToken": c.session_token,
-                "Expiration": c.expiration.timestamp(),
-            }
-        }))
-        .into_response(),
+        Ok(c) => (
+            sts_timing(&c),
+            Json(json!({
+                "Credentials": {
+                    "AccessKeyId": c.access_key_id,
+                    "SecretAccessKey": c.secret_access_key,
+                    "SessionToken": c.session_token,
+                    "Expiration": c.expiration.timestamp(),
+                }
+            })),
+        )
+            .into_response(),
         Err(e) => app_error(e, &req.requested_role),
     }
+}
+
+/// The AssumeRole call's share of the request, for `Server-Timing`.
+fn sts_timing(c: &crate::aws::sts::IssuedCredentials) -> [(&'static str, String); 1] {
+    [(
+        super::timing::HEADER,
+        super::timing::entry("sts", c.sts_elapsed),
+    )]
 }
 
 #[derive(Debug, Deserialize)]
@@ -213,14 +224,17 @@ pub async fn ecs_credentials(
         Err(e) => return app_error(e, &label),
     };
     match s.vend_credentials(&user, &role, &client).await {
-        Ok(c) => Json(json!({
-            "AccessKeyId": c.access_key_id,
-            "SecretAccessKey": c.secret_access_key,
-            "Token": c.session_token,
-            "Expiration": c.expiration.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            "RoleArn": arn.to_string(),
-        }))
-        .into_response(),
+        Ok(c) => (
+            sts_timing(&c),
+            Json(json!({
+                "AccessKeyId": c.access_key_id,
+                "SecretAccessKey": c.secret_access_key,
+                "Token": c.session_token,
+                "Expiration": c.expiration.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                "RoleArn": arn.to_string(),
+            })),
+        )
+            .into_response(),
         Err(e) => app_error(e, &label),
     }
 }

@@ -60,7 +60,7 @@ impl Services {
             .console_signin_inner(user, role, region, redirect)
             .await;
         let mut conn = self.pool.acquire().await.map_err(db_error)?;
-        db::audit::record(
+        db::audit::record_role_use(
             &mut conn,
             AuditEvent {
                 actor: &user.id,
@@ -78,14 +78,10 @@ impl Services {
                     Err(e) => json!({ "error": e.to_string() }),
                 },
             },
+            result.is_ok(),
         )
         .await
         .map_err(db_error)?;
-        if result.is_ok() {
-            db::audit::touch_recent_role(&mut conn, &user.id, &role.to_string())
-                .await
-                .map_err(db_error)?;
-        }
         result
     }
 

@@ -70,14 +70,16 @@ impl Services {
             self.config.aws.credential_duration_secs,
         )
         .await;
-        // The audit row and the recent-roles mark commit together (one fsync).
-        let mut conn = self.pool.begin().await.map_err(db_error)?;
-        db::audit::record(
+        // The audit row and the recent-roles mark are one statement: both or
+        // neither, one round trip, one commit.
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        let arn = role.arn().to_string();
+        db::audit::record_role_use(
             &mut conn,
             AuditEvent {
                 actor: &user.id,
                 action: "credentials.issue",
-                target: &role.arn().to_string(),
+                target: &arn,
                 outcome: if result.is_ok() { "success" } else { "failure" },
                 ip: client.ip.as_deref(),
                 user_agent: client.user_agent.as_deref(),
@@ -86,15 +88,10 @@ impl Services {
                     Err(e) => json!({ "error": e.to_string() }),
                 },
             },
+            result.is_ok(),
         )
         .await
         .map_err(db_error)?;
-        if result.is_ok() {
-            db::audit::touch_recent_role(&mut conn, &user.id, &role.arn().to_string())
-                .await
-                .map_err(db_error)?;
-        }
-        conn.commit().await.map_err(db_error)?;
         result.map_err(super::aws_error)
     }
 }
