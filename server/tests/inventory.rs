@@ -209,7 +209,11 @@ async fn resources_are_filtered_sorted_and_paged_by_keyset(pool: PgPool) {
         Some("BUCKET-0"),
         Some(("env", Some("prod"))),
     );
+    let prod = f(None, None, None, Some(("env", Some("prod"))));
     for (filter, sort, desc, total) in [
+        (&prod, Sort::Name, false, 90),
+        (&prod, Sort::Name, true, 90),
+        (&prod, Sort::Account, false, 90),
         (&all, Sort::Account, false, 180),
         (&all, Sort::Kind, true, 180),
         (&all, Sort::Name, true, 180),
@@ -240,6 +244,35 @@ async fn resources_are_filtered_sorted_and_paged_by_keyset(pool: PgPool) {
         assert_eq!(keys.len(), total, "{sort:?} {filter:?}");
         assert_eq!(keys, expected, "{sort:?} desc={desc} {filter:?}");
     }
+
+    // A changed tag moves the resource between tag filters; a removed one
+    // drops it.
+    let mut changed = rows.clone();
+    changed[0] = row(&a, "role", "role-000", "dev");
+    assert_eq!(
+        latchkey::db::resources::upsert(&mut conn, &changed)
+            .await
+            .unwrap(),
+        1
+    );
+    let names = |page: (Vec<latchkey::db::resources::ListRow>, bool)| {
+        page.0.into_iter().map(|r| r.name).collect::<Vec<_>>()
+    };
+    let roles_in = |env: &'static str| f(Some("role"), None, None, Some(("env", Some(env))));
+    let prod_roles = names(
+        search(&mut conn, &roles_in("prod"), Sort::Name, false, None, 500)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(prod_roles.len(), 29);
+    assert!(!prod_roles.contains(&"role-000".to_owned()));
+    let dev_roles = names(
+        search(&mut conn, &roles_in("dev"), Sort::Name, false, None, 500)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(dev_roles.first().map(String::as_str), Some("role-000"));
+    assert_eq!(dev_roles.len(), 31);
 }
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]

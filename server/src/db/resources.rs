@@ -45,7 +45,7 @@ pub async fn upsert(
     let tags: Vec<&Value> = rows.iter().map(|r| &r.tags).collect();
     let policies: Vec<Option<&Value>> = rows.iter().map(|r| r.policy.as_ref()).collect();
     let details: Vec<&Value> = rows.iter().map(|r| &r.details).collect();
-    Ok(sqlx::query(
+    let written: Vec<String> = sqlx::query_scalar(
         "INSERT INTO resources (arn, kind, account_id, name, tags, policy, details, synced_at)
          SELECT t.*, now() FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[], $7::jsonb[]) AS t
          ON CONFLICT (arn) DO UPDATE SET kind = excluded.kind, account_id = excluded.account_id,
@@ -53,7 +53,8 @@ pub async fn upsert(
              details = excluded.details, synced_at = now()
          WHERE (resources.kind, resources.account_id, resources.name, resources.tags, resources.policy, resources.details)
                IS DISTINCT FROM
-               (excluded.kind, excluded.account_id, excluded.name, excluded.tags, excluded.policy, excluded.details)",
+               (excluded.kind, excluded.account_id, excluded.name, excluded.tags, excluded.policy, excluded.details)
+         RETURNING arn",
     )
     .bind(&arns)
     .bind(&kinds)
@@ -62,9 +63,49 @@ pub async fn upsert(
     .bind(&tags)
     .bind(&policies)
     .bind(&details)
-    .execute(conn)
-    .await?
-    .rows_affected())
+    .fetch_all(&mut *conn)
+    .await?;
+    if !written.is_empty() {
+        write_tags(conn, rows, &written).await?;
+    }
+    Ok(written.len() as u64)
+}
+
+/// Rewrites the `resource_tags` rows of the resources just written.
+async fn write_tags(
+    conn: &mut PgConnection,
+    rows: &[ResourceSnapshot],
+    written: &[String],
+) -> Result<(), sqlx::Error> {
+    let written: std::collections::HashSet<&str> = written.iter().map(String::as_str).collect();
+    let (mut arns, mut keys, mut values, mut names) = (vec![], vec![], vec![], vec![]);
+    for r in rows.iter().filter(|r| written.contains(r.arn.as_str())) {
+        for t in r.tags.as_array().into_iter().flatten() {
+            if let Some(k) = t["key"].as_str() {
+                arns.push(r.arn.as_str());
+                keys.push(k);
+                values.push(t["value"].as_str().unwrap_or(""));
+                names.push(r.name.as_str());
+            }
+        }
+    }
+    let all: Vec<&str> = written.into_iter().collect();
+    sqlx::query("DELETE FROM resource_tags WHERE arn = ANY($1)")
+        .bind(&all)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO resource_tags (arn, key, value, name)
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[])
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(&arns)
+    .bind(&keys)
+    .bind(&values)
+    .bind(&names)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -188,7 +229,24 @@ pub async fn search(
     if let Some(p) = like_param {
         conds.push(format!("lower(r.arn) LIKE ${p}"));
     }
-    if tag.is_some() {
+    // A tag with a value, in name order, walks resource_tags' (key, value,
+    // name, arn) index: the page comes straight off the index, however rare
+    // the tag. Substring searches keep the trigram path (fewer rows still).
+    let trigram = f.text.as_ref().is_some_and(|t| t.chars().count() >= 3);
+    let tag_walk = match &f.tag {
+        Some((k, Some(v))) if lead.is_none() && !trigram => Some((k, v)),
+        _ => None,
+    };
+    // The columns the position and order read: the tag rows' copies of name
+    // and ARN on the tag path (so the index supplies the order).
+    let (nm, an) = if tag_walk.is_some() {
+        ("t.name", "t.arn")
+    } else {
+        ("r.name", "r.arn")
+    };
+    if tag_walk.is_some() {
+        conds.push(format!("t.key = ${} AND t.value = ${}", next(), next()));
+    } else if tag.is_some() {
         conds.push(format!("r.tags @> ${}", next()));
     }
     let key_expr = match lead {
@@ -197,7 +255,7 @@ pub async fn search(
     };
     if after.is_some() {
         conds.push(match lead {
-            None => format!("(r.name, r.arn) {cmp} (${}, ${})", next(), next()),
+            None => format!("({nm}, {an}) {cmp} (${}, ${})", next(), next()),
             Some(col) => format!(
                 "({col}, r.name, r.arn) {cmp} (${}, ${}, ${})",
                 next(),
@@ -208,16 +266,17 @@ pub async fn search(
     }
     let limit_param = next();
     let order = match lead {
-        None => format!("r.name {dir}, r.arn {dir}"),
+        None => format!("{nm} {dir}, {an} {dir}"),
         Some(col) => format!("{col} {dir}, r.name {dir}, r.arn {dir}"),
     };
     // A substring of 3+ characters is found through the trigram index first and
     // only the matches are sorted; walking the name index and filtering instead
     // reads most of the table when matches are rare.
-    let source = match (like_param, f.text.as_ref()) {
-        (Some(p), Some(t)) if t.chars().count() >= 3 => format!(
+    let source = match like_param {
+        Some(p) if trigram => format!(
             "(WITH m AS MATERIALIZED (SELECT * FROM resources WHERE lower(arn) LIKE ${p}) SELECT * FROM m) r"
         ),
+        _ if tag_walk.is_some() => "resource_tags t JOIN resources r ON r.arn = t.arn".to_owned(),
         _ => "resources r".to_owned(),
     };
     let filter = if conds.is_empty() {
@@ -227,7 +286,7 @@ pub async fn search(
     };
     let sql = format!(
         "SELECT r.arn, r.kind, r.account_id, a.name AS account_name, r.name, r.tags, {key_expr} AS sort_key
-         FROM {source} JOIN accounts a USING (account_id)
+         FROM {source} JOIN accounts a ON a.account_id = r.account_id
          {filter}
          ORDER BY {order}
          LIMIT ${limit_param}"
@@ -242,8 +301,10 @@ pub async fn search(
     if let Some(l) = like {
         q = q.bind(l);
     }
-    if let Some(t) = tag {
-        q = q.bind(t);
+    match (tag_walk, tag) {
+        (Some((k, v)), _) => q = q.bind(k).bind(v),
+        (None, Some(t)) => q = q.bind(t),
+        (None, None) => {}
     }
     if let Some(c) = after {
         if lead.is_some() {
