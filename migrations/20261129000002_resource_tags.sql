@@ -8,12 +8,17 @@ CREATE TABLE resource_tags (
     key   text NOT NULL,
     value text NOT NULL,
     name  text NOT NULL,
+    kind  text NOT NULL,
+    account_id text NOT NULL,
     PRIMARY KEY (arn, key)
 );
-CREATE INDEX resource_tags_key_value_name_idx ON resource_tags (key, value, name, arn);
+-- kind and account ride along so "tag + type/account" filters are checked on
+-- the index, fetching only the rows of the page.
+CREATE INDEX resource_tags_key_value_name_idx ON resource_tags (key, value, name, arn)
+    INCLUDE (kind, account_id);
 
-INSERT INTO resource_tags (arn, key, value, name)
-SELECT r.arn, t->>'key', coalesce(t->>'value', ''), r.name
+INSERT INTO resource_tags (arn, key, value, name, kind, account_id)
+SELECT r.arn, t->>'key', coalesce(t->>'value', ''), r.name, r.kind, r.account_id
 FROM resources r, jsonb_array_elements(r.tags) t
 WHERE t->>'key' IS NOT NULL
 ON CONFLICT DO NOTHING;

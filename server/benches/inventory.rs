@@ -69,7 +69,7 @@ async fn main() {
     latchkey::db::MIGRATOR.run(&pool).await.unwrap();
     fill(&pool, rows).await;
     // Open all client connections and touch every page once before timing.
-    sqlx::query("VACUUM ANALYZE resources")
+    sqlx::query("VACUUM ANALYZE resources, resource_tags")
         .execute(&pool)
         .await
         .unwrap();
@@ -232,7 +232,16 @@ async fn fill(pool: &PgPool, rows: i64) {
     .execute(pool)
     .await
     .unwrap();
-    sqlx::query("ANALYZE resources")
+    // What db::resources::upsert writes alongside each resource.
+    sqlx::query(
+        "INSERT INTO resource_tags (arn, key, value, name, kind, account_id)
+         SELECT r.arn, t->>'key', coalesce(t->>'value', ''), r.name, r.kind, r.account_id
+         FROM resources r, jsonb_array_elements(r.tags) t",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query("ANALYZE resources, resource_tags")
         .execute(pool)
         .await
         .unwrap();

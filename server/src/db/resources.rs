@@ -78,7 +78,8 @@ async fn write_tags(
     written: &[String],
 ) -> Result<(), sqlx::Error> {
     let written: std::collections::HashSet<&str> = written.iter().map(String::as_str).collect();
-    let (mut arns, mut keys, mut values, mut names) = (vec![], vec![], vec![], vec![]);
+    let (mut arns, mut keys, mut values, mut names, mut kinds, mut accounts) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
     for r in rows.iter().filter(|r| written.contains(r.arn.as_str())) {
         for t in r.tags.as_array().into_iter().flatten() {
             if let Some(k) = t["key"].as_str() {
@@ -86,6 +87,8 @@ async fn write_tags(
                 keys.push(k);
                 values.push(t["value"].as_str().unwrap_or(""));
                 names.push(r.name.as_str());
+                kinds.push(r.kind);
+                accounts.push(r.account_id.as_str());
             }
         }
     }
@@ -95,14 +98,16 @@ async fn write_tags(
         .execute(&mut *conn)
         .await?;
     sqlx::query(
-        "INSERT INTO resource_tags (arn, key, value, name)
-         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[])
+        "INSERT INTO resource_tags (arn, key, value, name, kind, account_id)
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
          ON CONFLICT DO NOTHING",
     )
     .bind(&arns)
     .bind(&keys)
     .bind(&values)
     .bind(&names)
+    .bind(&kinds)
+    .bind(&accounts)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -219,24 +224,26 @@ pub async fn search(
         n += 1;
         n
     };
-    if f.kind.is_some() {
-        conds.push(format!("r.kind = ${}", next()));
-    }
-    if f.account_id.is_some() {
-        conds.push(format!("r.account_id = ${}", next()));
-    }
-    let like_param = like.as_ref().map(|_| next());
-    if let Some(p) = like_param {
-        conds.push(format!("lower(r.arn) LIKE ${p}"));
-    }
     // A tag with a value, in name order, walks resource_tags' (key, value,
     // name, arn) index: the page comes straight off the index, however rare
-    // the tag. Substring searches keep the trigram path (fewer rows still).
+    // the tag, with type and account checked on the index too. Substring
+    // searches keep the trigram path (fewer rows still).
     let trigram = f.text.as_ref().is_some_and(|t| t.chars().count() >= 3);
     let tag_walk = match &f.tag {
         Some((k, Some(v))) if lead.is_none() && !trigram => Some((k, v)),
         _ => None,
     };
+    let t = if tag_walk.is_some() { "t" } else { "r" };
+    if f.kind.is_some() {
+        conds.push(format!("{t}.kind = ${}", next()));
+    }
+    if f.account_id.is_some() {
+        conds.push(format!("{t}.account_id = ${}", next()));
+    }
+    let like_param = like.as_ref().map(|_| next());
+    if let Some(p) = like_param {
+        conds.push(format!("lower(r.arn) LIKE ${p}"));
+    }
     // The columns the position and order read: the tag rows' copies of name
     // and ARN on the tag path (so the index supplies the order).
     let (nm, an) = if tag_walk.is_some() {
