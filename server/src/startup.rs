@@ -66,6 +66,8 @@ pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
                 move || shell(opts.clone())
             },
         )
+        // Only the Leptos routes (pages and server functions), not the API.
+        .route_layer(axum::middleware::from_fn(http::pages_need_sign_in))
         .merge(api)
         .fallback(leptos_axum::file_and_error_handler(shell))
         .layer(axum::middleware::from_fn_with_state(

@@ -7,20 +7,6 @@ use common::*;
 use latchkey::jobs::sync::{sync_all, Trigger};
 use sqlx::PgPool;
 
-async fn no_redirects_signed_in(base: &str, user: &str) -> reqwest::Client {
-    let c = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    c.post(format!("{base}/api/dev_sign_in"))
-        .form(&[("user_id", user)])
-        .send()
-        .await
-        .unwrap();
-    c
-}
-
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn console_signin_reaches_the_federation_endpoint_with_the_users_session(pool: PgPool) {
     let a = unique_account();
@@ -37,7 +23,7 @@ async fn console_signin_reaches_the_federation_endpoint_with_the_users_session(p
     }
     sync_all(&s, Trigger::Manual).await;
     let base = spawn_http(s).await;
-    let eng = no_redirects_signed_in(&base, ENGINEER).await;
+    let eng = signed_in_without_redirects(&base, ENGINEER).await;
 
     // By account name, with a region and a deep link.
     let r = eng
@@ -144,7 +130,7 @@ async fn an_ambiguous_account_name_lists_the_candidates(pool: PgPool) {
         .await
         .unwrap();
     let base = spawn_http(s).await;
-    let eng = no_redirects_signed_in(&base, ENGINEER).await;
+    let eng = signed_in_without_redirects(&base, ENGINEER).await;
     let r = eng
         .get(format!("{base}/role/shared/eng-dev"))
         .send()

@@ -18,27 +18,11 @@ async fn setup(pool: &PgPool) -> (String, String) {
     (spawn_http(s).await, a)
 }
 
-async fn new_token(c: &reqwest::Client, base: &str) -> (String, String) {
-    let t: Value = c
-        .post(format!("{base}/api/create_token"))
-        .form(&[("name", "laptop")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    (
-        t["id"].as_str().unwrap().to_owned(),
-        t["token"].as_str().unwrap().to_owned(),
-    )
-}
-
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn tokens_authenticate_the_apis_until_revoked(pool: PgPool) {
     let (base, a) = setup(&pool).await;
     let eng = signed_in(&base, ENGINEER).await;
-    let (id, token) = new_token(&eng, &base).await;
+    let (id, token) = new_token(&eng, &base, "laptop").await;
     assert!(token.starts_with("lk_") && token.len() == 67);
     let stored: String = sqlx::query_scalar("SELECT token_hash FROM api_tokens")
         .fetch_one(&pool)
@@ -147,7 +131,7 @@ async fn tokens_authenticate_the_apis_until_revoked(pool: PgPool) {
 async fn the_aws_cli_gets_role_credentials_from_the_ecs_endpoint(pool: PgPool) {
     let (base, a) = setup(&pool).await;
     let eng = signed_in(&base, ENGINEER).await;
-    let (_, token) = new_token(&eng, &base).await;
+    let (_, token) = new_token(&eng, &base, "laptop").await;
     let aws = std::env::var("LATCHKEY_TEST_AWS_CLI").unwrap_or_else(|_| "aws".into());
     let run = |uri: String, token: String| {
         let aws = aws.clone();

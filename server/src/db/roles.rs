@@ -9,6 +9,8 @@ pub struct RoleRow {
     pub arn: String,
     pub account_id: String,
     pub account_name: String,
+    /// Roles in a disabled account are listed for nobody and used by nobody.
+    pub account_enabled: bool,
     pub name: String,
     pub path: String,
     pub description: Option<String>,
@@ -109,7 +111,7 @@ pub async fn list_keys(conn: &mut PgConnection) -> Result<Vec<RoleKey>, sqlx::Er
 }
 
 const ROLE_COLUMNS: &str =
-    "r.arn, r.account_id, a.name AS account_name, r.name, r.path, r.description,
+    "r.arn, r.account_id, a.name AS account_name, a.enabled AS account_enabled, r.name, r.path, r.description,
     r.created_at, r.trust_policy, r.inline_policies, r.managed_policies, r.tags, r.synced_at,
     r.boundary_arn, r.last_used_at, r.last_used_region";
 

@@ -1,5 +1,6 @@
 //! Plain HTTP endpoints next to the Leptos app: health, the Weep-compatible
-//! API, and the session middleware that resolves the signed-in user.
+//! API, the session middleware that resolves the signed-in user, and the one
+//! that sends anonymous browsers to the sign-in page.
 pub mod console;
 pub mod csrf;
 pub mod csv;
@@ -12,7 +13,8 @@ pub mod weep;
 
 use crate::services::Services;
 use app::ports::CurrentUser;
-use axum::{extract::Request, extract::State, middleware::Next, response::Response};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{extract::Request, extract::State, middleware::Next};
 
 /// Puts the caller's user (or none) into the request extensions, where
 /// pages, server functions and API handlers read it.
@@ -65,5 +67,24 @@ pub async fn session_layer(State(s): State<Services>, mut req: Request, next: Ne
         user_agent,
     });
     req.extensions_mut().insert(CurrentUser(user));
+    next.run(req).await
+}
+
+/// Pages need a signed-in user: an anonymous page load is redirected to the
+/// sign-in page, which brings the user back afterwards. Server functions
+/// (`/api/...`) answer 401 instead, and the sign-in page itself is public.
+/// Runs inside [`session_layer`], on the Leptos routes only.
+pub async fn pages_need_sign_in(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let page = req.method() == http::Method::GET && !path.starts_with("/api/") && path != "/login";
+    let anonymous = req
+        .extensions()
+        .get::<CurrentUser>()
+        .is_none_or(|u| u.0.is_none());
+    if page && anonymous {
+        let here = req.uri().path_and_query().map_or(path, |p| p.as_str());
+        let to = format!("/login?next={}", urlencoding::encode(here));
+        return Redirect::to(&to).into_response();
+    }
     next.run(req).await
 }

@@ -92,30 +92,10 @@ impl Services {
         region: Option<&str>,
         redirect: Option<&str>,
     ) -> Result<String, AppError> {
-        let tags = {
-            let mut conn = self.pool.acquire().await.map_err(db_error)?;
-            db::roles::get_by_arn(&mut conn, &role.to_string())
-                .await
-                .map_err(db_error)?
-                .map(|r| r.tags)
-                .ok_or_else(|| AppError::NotFound(format!("role {role}")))?
-        };
-        match self
-            .eligibility
-            .check(user, role, &tags)
-            .map(|e| e.access())
-        {
-            Some(Access::Full) => {}
-            Some(Access::CliOnly) => {
-                return Err(AppError::Forbidden(format!(
-                    "{role} is CLI-only for you: use credentials, not the console"
-                )))
-            }
-            None => {
-                return Err(AppError::Forbidden(format!(
-                    "you are not authorized to use {role}"
-                )))
-            }
+        if self.role_access(user, role).await?.access() == Access::CliOnly {
+            return Err(AppError::Forbidden(format!(
+                "{role} is CLI-only for you: use credentials, not the console"
+            )));
         }
         let creds = assume_role_for_user(
             &self.aws.hub_sts(),

@@ -16,7 +16,8 @@ pub struct ClientInfo {
 }
 
 impl Services {
-    /// Checks that the role is cached and the user eligible; returns the proof.
+    /// Checks that the role is cached and the user eligible; returns the
+    /// proof. Refusals of a well-formed ARN are audited.
     pub async fn authorize_role(
         &self,
         user: &User,
@@ -25,18 +26,9 @@ impl Services {
     ) -> Result<EligibleRole, AppError> {
         let arn =
             RoleArn::parse(requested).map_err(|e| AppError::invalid("requested_role", e.0))?;
-        let mut conn = self.pool.acquire().await.map_err(db_error)?;
-        let cached = db::roles::get_by_arn(&mut conn, &arn.to_string())
-            .await
-            .map_err(db_error)?;
-        let decision = match cached {
-            None => Err(AppError::NotFound(format!("role {arn}"))),
-            Some(row) => self
-                .eligibility
-                .check(user, &arn, &row.tags)
-                .ok_or_else(|| AppError::Forbidden(format!("you are not authorized to use {arn}"))),
-        };
-        if let Err(e) = &decision {
+        let decision = self.role_access(user, &arn).await;
+        if let Err(e @ (AppError::Forbidden(_) | AppError::NotFound(_))) = &decision {
+            let mut conn = self.pool.acquire().await.map_err(db_error)?;
             db::audit::record(
                 &mut conn,
                 AuditEvent {
@@ -53,6 +45,30 @@ impl Services {
             .map_err(db_error)?;
         }
         decision
+    }
+
+    /// The user's access to a cached role: the one check behind credentials
+    /// and console sign-in. A role whose account is disabled is refused, as
+    /// it is left out of every role list.
+    pub(super) async fn role_access(
+        &self,
+        user: &User,
+        arn: &RoleArn,
+    ) -> Result<EligibleRole, AppError> {
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        let row = db::roles::get_by_arn(&mut conn, &arn.to_string())
+            .await
+            .map_err(db_error)?
+            .ok_or_else(|| AppError::NotFound(format!("role {arn}")))?;
+        if !row.account_enabled {
+            return Err(AppError::Forbidden(format!(
+                "account {} is disabled in Latchkey",
+                row.account_id
+            )));
+        }
+        self.eligibility
+            .check(user, arn, &row.tags)
+            .ok_or_else(|| AppError::Forbidden(format!("you are not authorized to use {arn}")))
     }
 
     /// AssumeRole as the user; audited whether AWS says yes or no.

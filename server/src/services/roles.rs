@@ -86,7 +86,8 @@ impl app::ports::RolePort for RoleService {
             .await
             .map_err(db_error)?
             .ok_or_else(|| AppError::NotFound(format!("role {name} in account {account}")))?;
-        let eligible = self.0.eligibility.access(user, &r.arn, &r.tags).is_some();
+        let eligible =
+            r.account_enabled && self.0.eligibility.access(user, &r.arn, &r.tags).is_some();
         let grants = if user.is_admin {
             self.0
                 .eligibility

@@ -170,12 +170,40 @@ pub async fn approve_all(c: &reqwest::Client, base: &str, id: &str) -> reqwest::
         .unwrap()
 }
 
+/// A new API token of `c`'s user: (id, token).
+pub async fn new_token(c: &reqwest::Client, base: &str, name: &str) -> (String, String) {
+    let t: serde_json::Value = c
+        .post(format!("{base}/api/create_token"))
+        .form(&[("name", name)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (
+        t["id"].as_str().unwrap().to_owned(),
+        t["token"].as_str().unwrap().to_owned(),
+    )
+}
+
 /// An HTTP client signed in (dev mode) as `user_id`.
 pub async fn signed_in(base: &str, user_id: &str) -> reqwest::Client {
+    let c = reqwest::Client::builder().cookie_store(true);
+    sign_in(c, base, user_id).await
+}
+
+/// Like [`signed_in`], but redirects come back to the caller (console
+/// sign-in, pages that send anonymous visitors to /login).
+pub async fn signed_in_without_redirects(base: &str, user_id: &str) -> reqwest::Client {
     let c = reqwest::Client::builder()
         .cookie_store(true)
-        .build()
-        .unwrap();
+        .redirect(reqwest::redirect::Policy::none());
+    sign_in(c, base, user_id).await
+}
+
+async fn sign_in(c: reqwest::ClientBuilder, base: &str, user_id: &str) -> reqwest::Client {
+    let c = c.build().unwrap();
     let r = c
         .post(format!("{base}/api/dev_sign_in"))
         .form(&[("user_id", user_id)])
