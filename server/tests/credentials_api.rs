@@ -113,7 +113,7 @@ async fn eligible_role_gets_sts_credentials_and_the_issuance_is_audited(pool: Pg
             .fetch_all(&pool)
             .await
             .unwrap();
-    assert_eq!(recent, [arn.clone()]);
+    assert_eq!(recent, std::slice::from_ref(&arn));
 }
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
