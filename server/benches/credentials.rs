@@ -113,7 +113,7 @@ fn main() {
         }
         let cfg = Config::from_toml(
             &format!(
-                "[database]\nurl = \"unused\"\n[aws]\nendpoint_url = \"{}\"\n",
+                "[database]\nurl = \"unused\"\n[aws]\nendpoint_url = \"{}\"\nspoke_role_name = \"LatchkeySpoke\"\n",
                 moto.1
             ),
             std::iter::empty(),
