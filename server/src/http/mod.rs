@@ -7,6 +7,7 @@ pub mod federation_stub;
 pub mod health;
 pub mod metrics;
 pub mod oidc;
+pub mod page;
 pub mod weep;
 
 use crate::services::Services;
