@@ -1,5 +1,7 @@
 //! Plain HTTP endpoints next to the Leptos app: health, the Weep-compatible
-//! API, and the session middleware that resolves the signed-in user.
+//! API, the CLI's browser sign-in, and the session middleware that resolves
+//! the signed-in user.
+pub mod cli_login;
 pub mod console;
 pub mod csrf;
 pub mod csv;
