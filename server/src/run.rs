@@ -32,14 +32,21 @@ enum Command {
     Migrate,
     /// Sync every enabled account once and exit.
     Sync,
-    /// CLI: save the server URL and an API token (from Settings) for the commands below.
+    /// CLI: sign in through the browser and save the server URL and an API
+    /// token for the commands below.
     Login {
         /// Latchkey's URL, e.g. https://latchkey.example.com
         #[arg(long)]
         server: String,
-        /// The token; read from standard input when absent.
-        #[arg(long)]
+        /// Use this API token (from Settings) instead of the browser; `--token`
+        /// alone reads it from standard input.
+        #[arg(long, num_args = 0..=1, default_missing_value = "-")]
         token: Option<String>,
+        /// Print the sign-in URL instead of opening a browser. The browser must
+        /// run on this computer (it hands the answer to 127.0.0.1); over SSH
+        /// without port forwarding, use --token.
+        #[arg(long)]
+        no_browser: bool,
     },
     /// CLI: list the roles you may use.
     Roles,
@@ -78,8 +85,18 @@ pub async fn run(plugins: crate::plugins::Plugins) -> ExitCode {
         .init();
     let cli = Cli::parse();
     let client = match &cli.command {
-        Some(Command::Login { server, token }) => {
-            Some(crate::cli::login(server, token.clone()).await)
+        Some(Command::Login {
+            server,
+            token,
+            no_browser,
+        }) => {
+            use crate::cli::login::{login, TokenSource};
+            let source = match token.as_deref() {
+                Some("-") => TokenSource::Stdin,
+                Some(t) => TokenSource::Given(t.to_owned()),
+                None => TokenSource::Browser { open: !no_browser },
+            };
+            Some(login(server, source).await)
         }
         Some(Command::Roles) => Some(crate::cli::roles().await),
         Some(Command::Export { role, shell }) => Some(crate::cli::export(role, shell).await),

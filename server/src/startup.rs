@@ -43,6 +43,11 @@ pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
         .route("/api/v1/get_credentials", post(http::weep::get_credentials))
         .route("/api/v1/get_roles", get(http::weep::get_roles))
         .route("/api/v2/get_roles", get(http::weep::get_roles_v2))
+        .route(
+            "/cli/login",
+            get(http::cli_login::page).post(http::cli_login::authorize),
+        )
+        .route("/api/v1/cli/token", post(http::cli_login::token))
         .route("/ecs/{account}/{name}", get(http::weep::ecs_credentials))
         .route("/resources.csv", get(http::csv::export))
         .route("/metrics", get(http::metrics::metrics))

@@ -7,24 +7,7 @@ use common::*;
 use latchkey::jobs::sync::{sync_all, Trigger};
 use serde_json::Value;
 use sqlx::PgPool;
-use std::process::{Command, Output};
-
-fn cli(home: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_latchkey"))
-        .args(args)
-        .env("XDG_CONFIG_HOME", home)
-        .output()
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+use std::process::Command;
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn the_cli_logs_in_lists_roles_and_gets_credentials(pool: PgPool) {

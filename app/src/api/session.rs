@@ -52,8 +52,12 @@ pub async fn login_options() -> Result<LoginOptionsView, AppError> {
     )
 }
 
+/// Signs in as a dev user, then back to `next` (a local path) or `/`.
 #[server(endpoint = "dev_sign_in")]
-pub async fn dev_sign_in(user_id: String) -> Result<(), AppError> {
+pub async fn dev_sign_in(
+    user_id: String,
+    #[server(default)] next: Option<String>,
+) -> Result<(), AppError> {
     crate::api::ctx::respond(
         async move {
             let ports = crate::api::ctx::ports()?;
@@ -63,7 +67,7 @@ pub async fn dev_sign_in(user_id: String) -> Result<(), AppError> {
                 .dev_sign_in(user_id.trim(), current.as_deref())
                 .await?;
             crate::api::ctx::set_cookie(&cookie);
-            leptos_axum::redirect("/");
+            leptos_axum::redirect(&crate::domain::return_to::safe_return_to(next.as_deref()));
             Ok(())
         }
         .await,

@@ -5,6 +5,7 @@ pub mod ids;
 pub mod inventory;
 pub mod policy;
 pub mod request;
+pub mod return_to;
 pub mod shell;
 pub mod user;
 

@@ -11,10 +11,8 @@ pub fn LoginPage() -> impl IntoView {
     let options = Resource::new(|| (), |_| login_options());
     let query = use_query_map();
     // Back to the page that sent the user here (the server checks it is local).
-    let oidc_href = move || {
-        let next = query.with(|q| q.get("next")).unwrap_or_else(|| "/".into());
-        format!("/auth/oidc/login?next={}", urlencode(&next))
-    };
+    let next = move || query.with(|q| q.get("next")).unwrap_or_else(|| "/".into());
+    let oidc_href = move || format!("/auth/oidc/login?next={}", urlencode(&next()));
     view! {
         <section class="card narrow">
             <h1>"Sign in to Latchkey"</h1>
@@ -37,6 +35,7 @@ pub fn LoginPage() -> impl IntoView {
                                         // A plain form: the full page reload picks up the new session cookie.
                                         <form method="post" action=DevSignIn::PATH class="user-choice">
                                             <input type="hidden" name="user_id" value=u.id.clone()/>
+                                            <input type="hidden" name="next" value=next/>
                                             <button type="submit" class="primary" data-user=u.id.clone()>
                                                 {format!("Sign in as {}", u.display_name)}
                                             </button>

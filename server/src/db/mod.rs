@@ -2,6 +2,7 @@
 //! cover a state change, its events and its audit row.
 pub mod accounts;
 pub mod audit;
+pub mod cli_logins;
 pub mod oidc_logins;
 pub mod requests;
 pub mod resources;

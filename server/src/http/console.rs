@@ -1,11 +1,12 @@
 //! `GET /role/{account-name-or-id}/{role-name}` (or `/role/{full ARN}`),
 //! `?r=region&redirect=/path`: signs the user in to the AWS console as the role.
+use super::page::{escape, render};
 use crate::services::{credentials::ClientInfo, Services};
 use app::ports::CurrentUser;
 use app::AppError;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -16,22 +17,14 @@ pub struct ConsoleQuery {
     pub redirect: Option<String>,
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 fn error_page(e: AppError) -> Response {
     let status = StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let body = format!(
-        "<!DOCTYPE html><html><head><meta charset=utf-8><title>Latchkey</title><link rel=stylesheet href=/pkg/web.css></head>\
-         <body><main class=page><h1>Console sign-in failed</h1><div class=error role=alert>{}</div>\
-         <p><a href=\"/\">Back to your roles</a></p></main></body></html>",
+        "<h1>Console sign-in failed</h1><div class=\"error\" role=\"alert\">{}</div>\
+         <p><a href=\"/\">Back to your roles</a></p>",
         escape(&e.to_string())
     );
-    (status, Html(body)).into_response()
+    render(status, "Console sign-in failed", &body)
 }
 
 pub async fn signin(

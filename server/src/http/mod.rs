@@ -1,6 +1,7 @@
 //! Plain HTTP endpoints next to the Leptos app: health, the Weep-compatible
-//! API, the session middleware that resolves the signed-in user, and the one
-//! that sends anonymous browsers to the sign-in page.
+//! API, the CLI's browser sign-in, the session middleware that resolves the
+//! signed-in user, and the one that sends anonymous browsers to sign-in.
+pub mod cli_login;
 pub mod console;
 pub mod csrf;
 pub mod csv;
@@ -8,6 +9,7 @@ pub mod federation_stub;
 pub mod health;
 pub mod metrics;
 pub mod oidc;
+pub mod page;
 pub mod timing;
 pub mod weep;
 

@@ -2,9 +2,11 @@
 //! `GET /auth/oidc/callback` finishes the sign-in and starts a session.
 //! Every failure is a 4xx (or 502 when the provider is down) page or JSON
 //! naming the problem, and no session.
+use super::page::{escape, render};
 use crate::auth::oidc::{OidcError, STATE_COOKIE};
 use crate::services::sessions::cookie_value;
 use crate::services::Services;
+use app::domain::return_to::safe_return_to;
 use app::ports::ClientMeta;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -15,22 +17,6 @@ use serde::Deserialize;
 #[derive(Debug, Deserialize)]
 pub struct LoginQuery {
     next: Option<String>,
-}
-
-/// Only a path on this site: never `//host`, a scheme or a backslash trick.
-pub fn safe_return_to(next: Option<&str>) -> String {
-    match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.contains('\\')
-                && !n.chars().any(char::is_control)
-                && !n.starts_with("/auth/oidc/") =>
-        {
-            n.to_owned()
-        }
-        _ => "/".to_owned(),
-    }
 }
 
 pub async fn login(
@@ -134,19 +120,13 @@ fn failure(headers: &HeaderMap, s: &Services, e: OidcError) -> Response {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
     let mut r = if html {
-        let msg = html_escape(&e.to_string());
-        (
-            status,
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            format!(
-                "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign-in failed</title>\
-                 <link rel=\"stylesheet\" href=\"/pkg/web.css\"></head><body><main class=\"page\">\
-                 <section class=\"card narrow\"><h1>Sign-in failed</h1><p class=\"error\" data-error=\"{}\">{msg}</p>\
-                 <p><a href=\"/login\">Back to sign-in</a></p></section></main></body></html>",
-                e.code()
-            ),
-        )
-            .into_response()
+        let body = format!(
+            "<section class=\"card narrow\"><h1>Sign-in failed</h1><p class=\"error\" data-error=\"{}\">{}</p>\
+             <p><a href=\"/login\">Back to sign-in</a></p></section>",
+            e.code(),
+            escape(&e.to_string())
+        );
+        render(status, "Sign-in failed", &body)
     } else {
         (
             status,
@@ -158,31 +138,4 @@ fn failure(headers: &HeaderMap, s: &Services, e: OidcError) -> Response {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
     r
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_return_to;
-
-    #[test]
-    fn only_local_paths_are_followed_after_sign_in() {
-        assert_eq!(safe_return_to(Some("/roles/1/x?r=eu")), "/roles/1/x?r=eu");
-        for bad in [
-            "//evil.example",
-            "https://evil.example",
-            "/\\evil",
-            "evil",
-            "/auth/oidc/login",
-        ] {
-            assert_eq!(safe_return_to(Some(bad)), "/", "{bad}");
-        }
-        assert_eq!(safe_return_to(None), "/");
-    }
 }

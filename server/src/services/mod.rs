@@ -1,5 +1,6 @@
 //! Implementations of `app::ports`, composed of db + aws + domain.
 pub mod audit;
+pub mod cli_login;
 pub mod console;
 pub mod credentials;
 pub mod eligibility;

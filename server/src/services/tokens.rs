@@ -3,9 +3,11 @@
 use super::{db_error, sessions::hash_token, Services};
 use crate::db::{self, audit::AuditEvent, tokens::TokenOwner};
 use app::domain::{ids::TokenId, User};
+use app::ports::ClientMeta;
 use app::views::{ApiTokenView, NewApiTokenView};
 use app::AppError;
 use async_trait::async_trait;
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 pub struct TokenService(pub Services);
@@ -15,6 +17,43 @@ pub const TOKEN_PREFIX: &str = "lk_";
 
 fn ts(d: chrono::DateTime<chrono::Utc>) -> String {
     d.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// Makes a token for `owner` and audits it as created `via` ("settings",
+/// "cli-login") on `conn`, so the caller's transaction covers both.
+pub async fn issue_token(
+    conn: &mut PgConnection,
+    owner: &TokenOwner,
+    name: &str,
+    via: &str,
+    client: &ClientMeta,
+) -> Result<NewApiTokenView, AppError> {
+    let mut buf = [0u8; 32];
+    getrandom::fill(&mut buf).map_err(|e| super::internal("random", e))?;
+    let token = format!("{TOKEN_PREFIX}{}", hex::encode(buf));
+    let id = Uuid::new_v4();
+    db::tokens::create(&mut *conn, id, owner, name, &hash_token(&token))
+        .await
+        .map_err(db_error)?;
+    db::audit::record(
+        conn,
+        AuditEvent {
+            actor: &owner.user_id,
+            action: "token.create",
+            target: &id.to_string(),
+            outcome: "success",
+            ip: client.ip.as_deref(),
+            user_agent: client.user_agent.as_deref(),
+            detail: serde_json::json!({ "name": name, "via": via }),
+        },
+    )
+    .await
+    .map_err(db_error)?;
+    Ok(NewApiTokenView {
+        id: id.to_string(),
+        name: name.to_owned(),
+        token,
+    })
 }
 
 impl Services {
@@ -55,39 +94,15 @@ impl app::ports::TokenPort for TokenService {
     }
 
     async fn create_token(&self, user: &User, name: &str) -> Result<NewApiTokenView, AppError> {
-        let mut buf = [0u8; 32];
-        getrandom::fill(&mut buf).map_err(|e| super::internal("random", e))?;
-        let token = format!("{TOKEN_PREFIX}{}", hex::encode(buf));
-        let id = Uuid::new_v4();
         let owner = TokenOwner {
             user_id: user.id.clone(),
             display_name: user.display_name.clone(),
             groups: user.groups.clone(),
         };
         let mut tx = self.0.pool.begin().await.map_err(db_error)?;
-        db::tokens::create(&mut tx, id, &owner, name, &hash_token(&token))
-            .await
-            .map_err(db_error)?;
-        db::audit::record(
-            &mut tx,
-            AuditEvent {
-                actor: &user.id,
-                action: "token.create",
-                target: &id.to_string(),
-                outcome: "success",
-                ip: None,
-                user_agent: None,
-                detail: serde_json::json!({ "name": name }),
-            },
-        )
-        .await
-        .map_err(db_error)?;
+        let token = issue_token(&mut tx, &owner, name, "settings", &ClientMeta::default()).await?;
         tx.commit().await.map_err(db_error)?;
-        Ok(NewApiTokenView {
-            id: id.to_string(),
-            name: name.to_owned(),
-            token,
-        })
+        Ok(token)
     }
 
     async fn revoke_token(&self, user: &User, id: &TokenId) -> Result<(), AppError> {

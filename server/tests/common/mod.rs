@@ -189,21 +189,17 @@ pub async fn new_token(c: &reqwest::Client, base: &str, name: &str) -> (String, 
 
 /// An HTTP client signed in (dev mode) as `user_id`.
 pub async fn signed_in(base: &str, user_id: &str) -> reqwest::Client {
-    let c = reqwest::Client::builder().cookie_store(true);
-    sign_in(c, base, user_id).await
+    sign_in(reqwest::Client::builder(), base, user_id).await
 }
 
-/// Like [`signed_in`], but redirects come back to the caller (console
-/// sign-in, pages that send anonymous visitors to /login).
+/// Like [`signed_in`], but redirects are returned, not followed.
 pub async fn signed_in_without_redirects(base: &str, user_id: &str) -> reqwest::Client {
-    let c = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none());
-    sign_in(c, base, user_id).await
+    let b = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    sign_in(b, base, user_id).await
 }
 
-async fn sign_in(c: reqwest::ClientBuilder, base: &str, user_id: &str) -> reqwest::Client {
-    let c = c.build().unwrap();
+async fn sign_in(b: reqwest::ClientBuilder, base: &str, user_id: &str) -> reqwest::Client {
+    let c = b.cookie_store(true).build().unwrap();
     let r = c
         .post(format!("{base}/api/dev_sign_in"))
         .form(&[("user_id", user_id)])
@@ -216,4 +212,23 @@ async fn sign_in(c: reqwest::ClientBuilder, base: &str, user_id: &str) -> reqwes
         r.status()
     );
     c
+}
+
+/// Runs the `latchkey` CLI with its config under `home`.
+pub fn cli(home: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_latchkey"))
+        .args(args)
+        .env("XDG_CONFIG_HOME", home)
+        .output()
+        .unwrap()
+}
+
+/// A CLI run's standard output, after checking it succeeded.
+pub fn stdout(o: &std::process::Output) -> String {
+    assert!(
+        o.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
 }

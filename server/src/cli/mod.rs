@@ -1,6 +1,8 @@
 //! Client subcommands of the `latchkey` binary (the Weep replacement):
 //! login, roles, export, credential-process, console, serve. One binary for
 //! server and CLI keeps distribution simple; the client only needs reqwest.
+pub mod login;
+
 use app::domain::shell::{export_lines, Shell};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -60,14 +62,14 @@ pub fn save(cfg: &ClientConfig) -> CliResult<PathBuf> {
     Ok(p)
 }
 
-fn client() -> reqwest::Client {
+pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .user_agent(concat!("latchkey-cli/", env!("CARGO_PKG_VERSION")))
         .build()
         .unwrap_or_default()
 }
 
-async fn check(resp: reqwest::Result<reqwest::Response>) -> CliResult<Value> {
+pub(crate) async fn check(resp: reqwest::Result<reqwest::Response>) -> CliResult<Value> {
     let resp = resp.map_err(|e| format!("cannot reach the server: {}", e.without_url()))?;
     let status = resp.status();
     let body: Value = resp.json().await.unwrap_or(Value::Null);
@@ -81,48 +83,21 @@ async fn check(resp: reqwest::Result<reqwest::Response>) -> CliResult<Value> {
     }
 }
 
-pub async fn login(server: &str, token: Option<String>) -> CliResult<()> {
-    let server = server.trim_end_matches('/').to_owned();
-    let token = match token {
-        Some(t) => t,
-        None => {
-            eprintln!("Create a token at {server}/settings and paste it here:");
-            let mut line = String::new();
-            std::io::stdin()
-                .read_line(&mut line)
-                .map_err(|e| e.to_string())?;
-            line.trim().to_owned()
-        }
-    };
-    let cfg = ClientConfig { server, token };
-    // Prove the token works before saving it.
+/// `GET {server}{path}` with the saved token, as JSON.
+pub(crate) async fn get_json(cfg: &ClientConfig, path: &str) -> CliResult<Value> {
     check(
         client()
-            .get(format!("{}/api/v1/get_roles", cfg.server))
+            .get(format!("{}{path}", cfg.server))
             .bearer_auth(&cfg.token)
             .send()
             .await,
     )
-    .await?;
-    let p = save(&cfg)?;
-    println!(
-        "logged in to {}; token saved in {}",
-        cfg.server,
-        p.display()
-    );
-    Ok(())
+    .await
 }
 
 pub async fn roles() -> CliResult<()> {
     let cfg = load()?;
-    let v = check(
-        client()
-            .get(format!("{}/api/v2/get_roles", cfg.server))
-            .bearer_auth(&cfg.token)
-            .send()
-            .await,
-    )
-    .await?;
+    let v = get_json(&cfg, "/api/v2/get_roles").await?;
     for r in v["data"].as_array().into_iter().flatten() {
         println!(
             "{}/{}\t{}{}",
@@ -209,15 +184,31 @@ pub fn console(role: &str, region: Option<&str>) -> CliResult<()> {
         url.push_str(&format!("?r={}", urlencoding::encode(r)));
     }
     // Opening needs the browser's session, so this hands the URL to it.
-    let opened = std::process::Command::new("xdg-open")
-        .arg(&url)
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !opened {
+    if !open_in_browser(&url) {
         println!("{url}");
     }
     Ok(())
+}
+
+/// Hands `url` to the desktop's browser; false when there is none to hand it
+/// to (no display, e.g. over SSH) or the opener failed.
+pub fn open_in_browser(url: &str) -> bool {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some()
+    {
+        "xdg-open"
+    } else {
+        // Without a display xdg-open falls back to a text browser in this terminal.
+        return false;
+    };
+    std::process::Command::new(opener)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// A local ECS-style credential provider for one role on 127.0.0.1:`port`:
