@@ -1,6 +1,14 @@
-//! Run records for scheduled tasks.
+//! Run records for scheduled tasks, and the claim that makes one replica run
+//! a task/account at a time.
+//!
+//! A run holds a Postgres advisory lock keyed `{task}:{account}` for as long
+//! as it works, and its record says `running` meanwhile. "Running" on the
+//! admin page is both at once: a record left `running` by a process that died
+//! has no lock behind it (Postgres drops a session's locks with it), so it
+//! never shows as running, and the next run of that task/account closes it.
 use chrono::{DateTime, Utc};
-use sqlx::PgConnection;
+use sqlx::pool::PoolConnection;
+use sqlx::{PgConnection, PgPool, Postgres};
 
 /// Identifies one execution of a task for an account.
 pub struct Run<'a> {
@@ -10,10 +18,127 @@ pub struct Run<'a> {
     pub started_at: DateTime<Utc>,
 }
 
-/// Records a finished run: counts (items, changed, removed) or the error.
-pub async fn record(
+/// The advisory lock key of a task/account. `running` rebuilds it in SQL as
+/// `task || ':' || account_id`: keep the two in step.
+fn lock_key(task: &str, account_id: &str) -> String {
+    format!("{task}:{account_id}")
+}
+
+/// A task/account claimed by this process: a session advisory lock on a
+/// connection of its own, so the run record can be committed (and seen by
+/// every replica) while the lock is held, with one connection per run.
+/// Dropped without [`Claim::release`] (a cancelled run, a failed unlock), the
+/// connection is closed instead of going back to the pool, which ends the
+/// session and with it the lock.
+pub struct Claim {
+    conn: PoolConnection<Postgres>,
+    held: bool,
+}
+
+impl Claim {
+    /// `None` when another run (in any replica) holds the task/account.
+    pub async fn take(
+        pool: &PgPool,
+        task: &str,
+        account_id: &str,
+    ) -> Result<Option<Claim>, sqlx::Error> {
+        // Counted as held before asking: if this future is dropped mid-query
+        // the lock may be granted without our knowing, so close the session.
+        let mut claim = Claim {
+            conn: pool.acquire().await?,
+            held: true,
+        };
+        let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtext($1))")
+            .bind(lock_key(task, account_id))
+            .fetch_one(&mut *claim.conn)
+            .await?;
+        claim.held = locked;
+        Ok(locked.then_some(claim))
+    }
+
+    /// The claim's connection, for the run's own queries and transaction.
+    pub fn conn(&mut self) -> &mut PgConnection {
+        &mut self.conn
+    }
+
+    /// Unlocks and returns the connection to the pool.
+    pub async fn release(mut self, task: &str, account_id: &str) {
+        let unlocked = sqlx::query_scalar::<_, bool>("SELECT pg_advisory_unlock(hashtext($1))")
+            .bind(lock_key(task, account_id))
+            .fetch_one(&mut *self.conn)
+            .await;
+        match unlocked {
+            Ok(true) => self.held = false,
+            Ok(false) => tracing::warn!(task, account_id, "sync lock was not held at release"),
+            Err(e) => {
+                tracing::warn!(task, account_id, error = %e, "sync unlock failed; closing its connection")
+            }
+        }
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        if self.held {
+            self.conn.close_on_drop();
+        }
+    }
+}
+
+/// Whether a scheduled run of this task/account started in the last `secs`.
+pub async fn scheduled_since(
     conn: &mut PgConnection,
-    run: &Run<'_>,
+    task: &str,
+    account_id: &str,
+    secs: f64,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM sync_runs WHERE task = $1 AND account_id = $2
+             AND trigger = 'schedule' AND started_at > now() - make_interval(secs => $3))",
+    )
+    .bind(task)
+    .bind(account_id)
+    .bind(secs)
+    .fetch_one(conn)
+    .await
+}
+
+/// What a run left `running` by a process that stopped is closed with.
+pub const INTERRUPTED: &str = "interrupted: the process running it stopped before it finished";
+
+/// Records the start of a run (outcome `running`) and returns its id. Only
+/// with the task/account's [`Claim`] held: any other `running` record of it
+/// is then a leftover of a process that stopped, and is closed as failed.
+pub async fn start(conn: &mut PgConnection, run: &Run<'_>) -> Result<i64, sqlx::Error> {
+    sqlx::query(
+        "UPDATE sync_runs SET outcome = 'failed', finished_at = clock_timestamp(), error = $3
+         WHERE task = $1 AND account_id = $2 AND outcome = 'running'",
+    )
+    .bind(run.task)
+    .bind(run.account_id)
+    .bind(INTERRUPTED)
+    .execute(&mut *conn)
+    .await?;
+    insert_running(conn, run).await
+}
+
+async fn insert_running(conn: &mut PgConnection, run: &Run<'_>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO sync_runs (task, account_id, trigger, started_at, outcome)
+         VALUES ($1, $2, $3, $4, 'running') RETURNING id",
+    )
+    .bind(run.task)
+    .bind(run.account_id)
+    .bind(run.trigger)
+    .bind(run.started_at)
+    .fetch_one(conn)
+    .await
+}
+
+/// Closes a started run with its counts (items, changed, removed) or error.
+pub async fn finish(
+    conn: &mut PgConnection,
+    id: i64,
     outcome: Result<(i64, i64, i64), &str>,
 ) -> Result<(), sqlx::Error> {
     let (status, (items, changed, removed), error) = match outcome {
@@ -21,13 +146,11 @@ pub async fn record(
         Err(e) => ("failed", (0, 0, 0), Some(e)),
     };
     sqlx::query(
-        "INSERT INTO sync_runs (task, account_id, trigger, started_at, finished_at, outcome, items, changed, removed, error)
-         VALUES ($1, $2, $3, $4, clock_timestamp(), $5, $6, $7, $8, $9)",
+        "UPDATE sync_runs SET finished_at = clock_timestamp(), outcome = $2,
+             items = $3, changed = $4, removed = $5, error = $6
+         WHERE id = $1",
     )
-    .bind(run.task)
-    .bind(run.account_id)
-    .bind(run.trigger)
-    .bind(run.started_at)
+    .bind(id)
     .bind(status)
     .bind(items as i32)
     .bind(changed as i32)
@@ -36,6 +159,34 @@ pub async fn record(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Records a finished run in one go: counts (items, changed, removed) or the error.
+pub async fn record(
+    conn: &mut PgConnection,
+    run: &Run<'_>,
+    outcome: Result<(i64, i64, i64), &str>,
+) -> Result<(), sqlx::Error> {
+    let id = insert_running(&mut *conn, run).await?;
+    finish(conn, id, outcome).await
+}
+
+/// (task, account) pairs running now in any replica: a `running` record
+/// whose advisory lock is held in this database. A bigint advisory key shows
+/// in `pg_locks` as its high and low 32 bits (`classid`, `objid`, `objsubid` 1).
+pub async fn running(conn: &mut PgConnection) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT DISTINCT r.task, r.account_id
+         FROM sync_runs r
+         CROSS JOIN LATERAL (SELECT hashtext(r.task || ':' || r.account_id)::bigint AS k) key
+         JOIN pg_locks l ON l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND l.classid::bigint = ((key.k >> 32) & 4294967295)
+              AND l.objid::bigint = (key.k & 4294967295)
+         WHERE r.outcome = 'running'",
+    )
+    .fetch_all(conn)
+    .await
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

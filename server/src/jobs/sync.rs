@@ -7,6 +7,7 @@ use crate::aws::AwsError;
 use crate::db;
 use crate::services::Services;
 use app::domain::AccountId;
+use sqlx::Connection;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
@@ -76,111 +77,72 @@ pub enum SyncError {
 const SAME_TICK_SECS: f64 = 30.0;
 
 /// Runs one task for one account. `Ok(None)`: skipped, because another
-/// replica holds the lock or already ran this scheduled tick.
+/// replica holds the task/account or already ran this scheduled tick.
 pub async fn sync_account(
     s: &Services,
     task: Task,
     account: &AccountId,
     trigger: Trigger,
 ) -> Result<Option<SyncOutcome>, SyncError> {
-    let mut tx = s.pool.begin().await?;
-    // Roll back (and release the lock) on every early return.
-    let lock_key = format!("{}:{account}", task.name());
-    let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtext($1))")
-        .bind(&lock_key)
-        .fetch_one(&mut *tx)
-        .await?;
-    if !locked {
-        tracing::info!(task = task.name(), %account, ?trigger, "sync skipped: another run holds the lock");
+    let (name, acct) = (task.name(), account.as_str());
+    let Some(mut claim) = db::sync_runs::Claim::take(&s.pool, name, acct).await? else {
+        tracing::info!(task = name, %account, ?trigger, "sync skipped: another run holds the lock");
+        return Ok(None);
+    };
+    let result = claimed(s, task, account, trigger, &mut claim).await;
+    claim.release(name, acct).await;
+    result
+}
+
+/// The run itself, with the task/account claimed: its record is committed as
+/// `running` first (every replica's admin page sees it), then the data and
+/// the record's outcome commit together. A failed run's writes roll back and
+/// its error is recorded before the claim is let go.
+async fn claimed(
+    s: &Services,
+    task: Task,
+    account: &AccountId,
+    trigger: Trigger,
+    claim: &mut db::sync_runs::Claim,
+) -> Result<Option<SyncOutcome>, SyncError> {
+    let (name, acct) = (task.name(), account.as_str());
+    if trigger == Trigger::Schedule
+        && db::sync_runs::scheduled_since(claim.conn(), name, acct, SAME_TICK_SECS).await?
+    {
+        tracing::info!(task = name, %account, "sync skipped: this tick already ran on another replica");
         return Ok(None);
     }
-    if trigger == Trigger::Schedule {
-        let recent: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM sync_runs WHERE task = $1 AND account_id = $2
-                 AND trigger = 'schedule' AND started_at > now() - make_interval(secs => $3))",
-        )
-        .bind(task.name())
-        .bind(account.as_str())
-        .bind(SAME_TICK_SECS)
-        .fetch_one(&mut *tx)
-        .await?;
-        if recent {
-            tracing::info!(task = task.name(), %account, "sync skipped: this tick already ran on another replica");
-            return Ok(None);
-        }
-    }
-    let _running = RunningGuard::new(s, task, account);
-    // The run record is written in the same transaction as the data, so a
-    // replica that takes the lock next sees it; no second connection is held
-    // meanwhile (that could starve the pool under concurrency).
-    let started_at = chrono::Utc::now();
-    let started = std::time::Instant::now();
-    let result = run_task(s, task, account, &mut tx).await;
-    let result = match result {
-        Ok(o) => {
-            let recorded = db::sync_runs::record(
-                &mut tx,
-                &db::sync_runs::Run {
-                    task: task.name(),
-                    account_id: account.as_str(),
-                    trigger: trigger.as_str(),
-                    started_at,
-                },
-                Ok((o.items as i64, o.changed as i64, o.removed as i64)),
-            )
-            .await;
-            match recorded {
-                Ok(()) => tx.commit().await.map(|_| o).map_err(SyncError::from),
-                Err(e) => Err(e.into()),
-            }
-        }
-        Err(e) => Err(e),
+    let run = db::sync_runs::Run {
+        task: name,
+        account_id: acct,
+        trigger: trigger.as_str(),
+        started_at: chrono::Utc::now(),
     };
+    let id = db::sync_runs::start(claim.conn(), &run).await?;
+    let started = std::time::Instant::now();
+    let result = async {
+        let mut tx = claim.conn().begin().await?;
+        let o = run_task(s, task, account, &mut tx).await?;
+        let counts = (o.items as i64, o.changed as i64, o.removed as i64);
+        db::sync_runs::finish(&mut tx, id, Ok(counts)).await?;
+        tx.commit().await?;
+        Ok::<_, SyncError>(o)
+    }
+    .await;
     match &result {
         Ok(o) => {
-            tracing::info!(task = task.name(), %account, ?trigger, items = o.items, changed = o.changed,
+            tracing::info!(task = name, %account, ?trigger, items = o.items, changed = o.changed,
                 removed = o.removed, ms = started.elapsed().as_millis() as u64, "sync done");
         }
         Err(e) => {
-            let mut conn = s.pool.acquire().await?;
-            let run = db::sync_runs::Run {
-                task: task.name(),
-                account_id: account.as_str(),
-                trigger: trigger.as_str(),
-                started_at,
-            };
-            db::sync_runs::record(&mut conn, &run, Err(&e.to_string())).await?;
-            tracing::warn!(task = task.name(), %account, error = %e, "sync failed");
+            tracing::warn!(task = name, %account, error = %e, "sync failed");
+            // The dropped transaction's rollback runs first on this connection.
+            if let Err(re) = db::sync_runs::finish(claim.conn(), id, Err(&e.to_string())).await {
+                tracing::error!(task = name, %account, error = %re, "cannot record the failed run");
+            }
         }
     }
     result.map(Some)
-}
-
-/// Marks a task/account as running in this process until dropped.
-struct RunningGuard {
-    set: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<(String, String)>>>,
-    key: (String, String),
-}
-
-impl RunningGuard {
-    fn new(s: &Services, task: Task, account: &AccountId) -> Self {
-        let key = (task.name().to_owned(), account.to_string());
-        if let Ok(mut set) = s.running.lock() {
-            set.insert(key.clone());
-        }
-        Self {
-            set: s.running.clone(),
-            key,
-        }
-    }
-}
-
-impl Drop for RunningGuard {
-    fn drop(&mut self) {
-        if let Ok(mut set) = self.set.lock() {
-            set.remove(&self.key);
-        }
-    }
 }
 
 async fn run_task(

@@ -34,8 +34,6 @@ pub struct Services {
     pub trusted_headers: Option<Arc<crate::auth::trusted::TrustedHeaders>>,
     /// The private build's plugins (`Plugins::default()` for the stock binary).
     pub plugins: Arc<crate::plugins::Plugins>,
-    /// (task, account) runs in progress in this process, for the Tasks page.
-    pub running: Arc<std::sync::Mutex<std::collections::HashSet<(String, String)>>>,
     pub notifiers: crate::notify::Notifiers,
 }
 
@@ -68,7 +66,6 @@ impl Services {
             oidc,
             trusted_headers,
             plugins: Default::default(),
-            running: Default::default(),
             notifiers,
         }
     }

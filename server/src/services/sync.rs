@@ -30,7 +30,7 @@ impl app::ports::SyncPort for SyncService {
             "WITH last AS (
                  SELECT DISTINCT ON (task, account_id) task, account_id, outcome, error, items,
                         (EXTRACT(EPOCH FROM (finished_at - started_at)) * 1000)::bigint AS ms
-                 FROM sync_runs ORDER BY task, account_id, id DESC),
+                 FROM sync_runs WHERE outcome <> 'running' ORDER BY task, account_id, id DESC),
              ok AS (SELECT task, account_id, max(finished_at) AS at FROM sync_runs
                     WHERE outcome = 'success' GROUP BY task, account_id)
              SELECT a.account_id, a.name, a.source, a.enabled, l.task, ok.at AS last_success,
@@ -43,7 +43,11 @@ impl app::ports::SyncPort for SyncService {
         .fetch_all(&self.0.pool)
         .await
         .map_err(db_error)?;
-        let running = self.0.running.lock().map(|r| r.clone()).unwrap_or_default();
+        let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
+        let running = crate::db::sync_runs::running(&mut conn)
+            .await
+            .map_err(db_error)?;
+        drop(conn);
         let mut out: Vec<AccountSyncView> = Vec::new();
         for r in rows {
             if out.last().map(|a| &a.account_id) != Some(&r.account_id) {
