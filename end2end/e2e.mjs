@@ -4,6 +4,8 @@
 // Prints "e2e: N passed, M failed". Screenshots go to end2end/output/.
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
 
 const MOTO = (process.env.MOTO_URL || 'http://127.0.0.1:5000').replace(/\/$/, '');
 const BASE = (process.env.BASE_URL || 'http://127.0.0.1:3000').replace(/\/$/, '');
@@ -265,6 +267,50 @@ await test('settings: create an API token, use it, revoke it', async () => {
   await page.waitForSelector('table.tokens tr:has-text("e2e-laptop") >> text=revoked');
   const after = await fetch(`${BASE}/api/v1/get_roles`, { headers: { Authorization: `Bearer ${token}` } });
   assert(after.status === 401, `revoked token refused: ${after.status}`);
+  await context.close();
+});
+
+await test('latchkey login: sign in through the browser, authorize, the CLI gets a working token', async () => {
+  // What `latchkey login` does: a loopback listener, a state and a PKCE verifier.
+  const b64url = (buf) => buf.toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  const verifier = b64url(randomBytes(32));
+  const challenge = b64url(createHash('sha256').update(verifier).digest());
+  const state = b64url(randomBytes(16));
+  let callback;
+  const got = new Promise((resolve) => {
+    callback = createServer((req, res) => {
+      res.end('You can close this tab.');
+      resolve(new URL(req.url, 'http://127.0.0.1'));
+    }).listen(0, '127.0.0.1');
+  });
+  await new Promise((r) => callback.once('listening', r));
+  const port = callback.address().port;
+  const { context, page } = await newPage();
+  // Signed out: the page sends the browser to sign in and back.
+  await page.goto(`${BASE}/cli/login?port=${port}&state=${state}&challenge=${challenge}`);
+  await page.waitForURL(/\/login\?next=/);
+  await hydrated(page);
+  await page.click('button[data-user="erin@example.com"]');
+  await page.waitForSelector('[data-testid="cli-authorize"]');
+  assert((await page.textContent('[data-testid="cli-authorize"]')).includes('Erin'), 'names the user');
+  await page.screenshot({ path: `${OUT}18-cli-login.png`, fullPage: true });
+  await page.click('[data-testid="authorize-cli"]');
+  const url = await got;
+  callback.close();
+  assert(url.pathname === '/callback' && url.searchParams.get('state') === state, `callback: ${url}`);
+  const exchange = await fetch(`${BASE}/api/v1/cli/token`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code: url.searchParams.get('code'), verifier, name: 'e2e CLI' }),
+  });
+  assert(exchange.status === 200, `exchange: ${exchange.status}`);
+  const { token } = await exchange.json();
+  const roles = await fetch(`${BASE}/api/v2/get_roles`, { headers: { Authorization: `Bearer ${token}` } });
+  assert(roles.status === 200, `token works: ${roles.status}`);
+  const again = await fetch(`${BASE}/api/v1/cli/token`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code: url.searchParams.get('code'), verifier }),
+  });
+  assert(again.status === 401, `a code works once: ${again.status}`);
   await context.close();
 });
 
