@@ -296,6 +296,8 @@ await test('latchkey login: sign in through the browser, authorize, the CLI gets
   await page.screenshot({ path: `${OUT}18-cli-login.png`, fullPage: true });
   await page.click('[data-testid="authorize-cli"]');
   const url = await got;
+  await page.waitForSelector('text=You can close this tab.');
+  await context.close();
   callback.close();
   assert(url.pathname === '/callback' && url.searchParams.get('state') === state, `callback: ${url}`);
   const exchange = await fetch(`${BASE}/api/v1/cli/token`, {
@@ -311,7 +313,6 @@ await test('latchkey login: sign in through the browser, authorize, the CLI gets
     body: JSON.stringify({ code: url.searchParams.get('code'), verifier }),
   });
   assert(again.status === 401, `a code works once: ${again.status}`);
-  await context.close();
 });
 
 await test('pages and forms work before wasm loads (JavaScript off)', async () => {
