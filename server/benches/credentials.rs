@@ -102,14 +102,7 @@ fn main() {
         let http = reqwest::Client::new();
         // Warm up: connections and caches.
         for _ in 0..5 {
-            let r = http
-                .post(&url)
-                .bearer_auth(&token)
-                .json(&json!({ "requested_role": role }))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 200);
+            get_credentials(&http, &url, &token, &role).await;
         }
         let cfg = Config::from_toml(
             &format!(
@@ -280,21 +273,7 @@ async fn measure(
             let (mut lat, mut over, mut in_server) = (Vec::new(), Vec::new(), Vec::new());
             for _ in 0..PER_CLIENT {
                 let t = Instant::now();
-                let r = http
-                    .post(&url)
-                    .bearer_auth(&token)
-                    .json(&json!({ "requested_role": role }))
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(r.status(), 200);
-                let timing = r
-                    .headers()
-                    .get("server-timing")
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned)
-                    .unwrap_or_default();
-                let _ = r.bytes().await;
+                let timing = get_credentials(&http, &url, &token, &role).await;
                 lat.push(t.elapsed());
                 let (app, sts) = (dur(&timing, "app"), dur(&timing, "sts"));
                 over.push(app.saturating_sub(sts));
@@ -351,6 +330,26 @@ async fn measure(
         "",
         pct(&api, 0.99) - pct(&raw, 0.99)
     );
+}
+
+/// One successful call; returns its Server-Timing header.
+async fn get_credentials(http: &reqwest::Client, url: &str, token: &str, role: &str) -> String {
+    let r = http
+        .post(url)
+        .bearer_auth(token)
+        .json(&json!({ "requested_role": role }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let timing = r
+        .headers()
+        .get("server-timing")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_default();
+    let _ = r.bytes().await;
+    timing
 }
 
 /// The `name;dur=ms` entry of a Server-Timing header.
