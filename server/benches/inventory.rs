@@ -2,8 +2,9 @@
 //! 1. the resources query on 1,000,000 cached rows over 200 accounts, 50
 //!    concurrent clients, for each filter kind and for deep keyset pages. The
 //!    clients share one pool of the server's default size (10 connections,
-//!    `database.max_connections`), as requests do in the server; a query's
-//!    time is server time: waiting for a connection plus the query;
+//!    `database.max_connections`) behind the server's search gate (default
+//!    twice the cores), as requests do in the server; a query's time is
+//!    server time: waiting for the gate and a connection, plus the query;
 //! 2. sync ingest: rows/s for a 1,000-role account written with UNNEST batches.
 //!
 //! Run: `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench -p server --bench inventory`
@@ -12,7 +13,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use latchkey::aws::iam::RoleSnapshot;
-use latchkey::db::resources::{search, Cursor, Filter, Sort};
+use latchkey::db::resources::{Cursor, Filter, SearchGate, Sort};
 use serde_json::json;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
@@ -77,7 +78,8 @@ async fn main() {
     let _ = run_concurrently(&pool, Filter::default(), Sort::Name, None).await;
 
     println!(
-        "\n== resources query: {rows} rows, {ACCOUNTS} accounts, {CLIENTS} concurrent clients =="
+        "\n== resources query: {rows} rows, {ACCOUNTS} accounts, {CLIENTS} concurrent clients, pool of {SERVER_POOL}, {} searches at once ==",
+        SearchGate::default_permits()
     );
     println!(
         "{:<38} {:>9} | {:>8} {:>8} {:>8} {:>8}",
@@ -265,9 +267,12 @@ async fn run_clients(
     sort: Sort,
     after: Option<Cursor>,
 ) -> Vec<Duration> {
+    // The server's gate with its default size, shared by this run's clients.
+    let gate = SearchGate::new(SearchGate::default_permits());
     let mut set = tokio::task::JoinSet::new();
     for i in 0..clients {
-        let (pool, filter, after) = (
+        let (gate, pool, filter, after) = (
+            gate.clone(),
             pool.clone(),
             filters[i % filters.len()].clone(),
             after.clone(),
@@ -276,8 +281,8 @@ async fn run_clients(
             let mut lat = Vec::with_capacity(QUERIES_PER_CLIENT);
             for _ in 0..QUERIES_PER_CLIENT {
                 let t = Instant::now();
-                let mut conn = pool.acquire().await.unwrap();
-                let (rows, _) = search(&mut conn, &filter, sort, false, after.as_ref(), 50)
+                let (rows, _) = gate
+                    .search(&pool, &filter, sort, false, after.as_ref(), 50)
                     .await
                     .unwrap();
                 lat.push(t.elapsed());

@@ -102,6 +102,9 @@ pub struct DatabaseConfig {
     pub url: String,
     #[serde(default = "default_pool")]
     pub max_connections: u32,
+    /// How many resource searches may run at once (default: twice the cores).
+    #[serde(default)]
+    pub search_concurrency: Option<usize>,
 }
 fn default_pool() -> u32 {
     10

@@ -176,6 +176,48 @@ pub struct ListRow {
 /// Separates the parts of a multi-column sort key inside a cursor.
 pub const KEY_SEP: char = '\u{1f}';
 
+/// Bounds how many resource searches run in Postgres at once. Past the
+/// number of cores, more concurrent queries only take turns on the CPU at
+/// the scheduler's whim, and the slowest ones wait longest; queueing here
+/// instead is first come, first served (50 clients, 1M rows: p99 of the
+/// index paths 21-31 ms with 10 at once, 12-16 ms with 4). It also keeps a
+/// burst of searches from taking every pool connection away from credential
+/// issuance and sign-in.
+#[derive(Clone)]
+pub struct SearchGate(std::sync::Arc<tokio::sync::Semaphore>);
+
+impl SearchGate {
+    pub fn new(permits: usize) -> Self {
+        Self(std::sync::Arc::new(tokio::sync::Semaphore::new(
+            permits.max(1),
+        )))
+    }
+
+    /// Twice the cores (at least 2): one query on the CPU, one waiting on I/O.
+    pub fn default_permits() -> usize {
+        2 * std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
+
+    /// [`search`] once a permit and a connection are free.
+    pub async fn search(
+        &self,
+        pool: &sqlx::PgPool,
+        f: &Filter,
+        sort: Sort,
+        descending: bool,
+        after: Option<&Cursor>,
+        limit: i64,
+    ) -> Result<(Vec<ListRow>, bool), sqlx::Error> {
+        let _permit = self
+            .0
+            .acquire()
+            .await
+            .map_err(|_| sqlx::Error::PoolClosed)?;
+        let mut conn = pool.acquire().await?;
+        search(&mut conn, f, sort, descending, after, limit).await
+    }
+}
+
 /// One page of matching rows in `sort` order after `after`, plus whether more follow.
 /// Every sort order is served by a (col, name, arn) index, so deep pages cost
 /// the same as the first one. Only the filters present become SQL conditions:

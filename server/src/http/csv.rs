@@ -1,6 +1,6 @@
 //! `GET /resources.csv?…`: the filtered resources table as CSV, streamed page
 //! by page (keyset), so an export of a million rows never sits in memory.
-use crate::db::resources::{search, Cursor};
+use crate::db::resources::Cursor;
 use crate::services::{inventory::filter_of, Services};
 use app::domain::inventory::ResourceQuery;
 use app::ports::CurrentUser;
@@ -55,11 +55,11 @@ pub async fn export(
                 if done {
                     return None;
                 }
-                let mut conn = match s.pool.acquire().await {
-                    Ok(c) => c,
-                    Err(e) => return Some((Err(std::io::Error::other(e)), (None, cursor, true))),
-                };
-                match search(&mut conn, &filter, sort, desc, cursor.as_ref(), CHUNK).await {
+                match s
+                    .search_gate
+                    .search(&s.pool, &filter, sort, desc, cursor.as_ref(), CHUNK)
+                    .await
+                {
                     Ok((rows, more)) => {
                         let next = rows.last().map(|r| Cursor {
                             key: r.sort_key.clone(),

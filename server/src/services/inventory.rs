@@ -117,11 +117,19 @@ impl app::ports::InventoryPort for InventoryService {
             key: key.clone(),
             arn: arn.clone(),
         });
-        let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
-        let (rows, more) =
-            db::resources::search(&mut conn, &f, sort, q.descending, after.as_ref(), PAGE_SIZE)
-                .await
-                .map_err(db_error)?;
+        let (rows, more) = self
+            .0
+            .search_gate
+            .search(
+                &self.0.pool,
+                &f,
+                sort,
+                q.descending,
+                after.as_ref(),
+                PAGE_SIZE,
+            )
+            .await
+            .map_err(db_error)?;
         let next = match (more, rows.last()) {
             (true, Some(last)) => {
                 let mut nq = q.clone();

@@ -35,6 +35,8 @@ pub struct Services {
     /// The private build's plugins (`Plugins::default()` for the stock binary).
     pub plugins: Arc<crate::plugins::Plugins>,
     pub notifiers: crate::notify::Notifiers,
+    /// Bounds concurrent resource searches (`database.search_concurrency`).
+    pub search_gate: crate::db::resources::SearchGate,
 }
 
 impl Services {
@@ -60,13 +62,19 @@ impl Services {
         Self {
             pool,
             aws,
-            config,
             eligibility,
             app_roles,
             oidc,
             trusted_headers,
             plugins: Default::default(),
             notifiers,
+            search_gate: crate::db::resources::SearchGate::new(
+                config
+                    .database
+                    .search_concurrency
+                    .unwrap_or_else(crate::db::resources::SearchGate::default_permits),
+            ),
+            config,
         }
     }
 
