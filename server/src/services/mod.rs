@@ -2,6 +2,7 @@
 pub mod audit;
 pub mod console;
 pub mod credentials;
+pub mod details;
 pub mod eligibility;
 pub mod identity;
 pub mod inventory;
