@@ -60,6 +60,8 @@ pub struct ManagedPolicyView {
     pub name: String,
     pub arn: String,
     pub document: Option<String>,
+    /// Its page here, when the policy is cached (the account's own policies).
+    pub href: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,8 +79,11 @@ pub struct RoleDetailView {
     pub tags: Vec<(String, String)>,
     pub synced_at: String,
     pub boundary_arn: Option<String>,
+    /// The boundary policy's page here, when it is cached.
+    pub boundary_href: Option<String>,
     /// "2026-11-20 14:03 UTC in eu-west-1", or None when never used.
     pub last_used: Option<String>,
+    pub console_url: String,
     pub eligible: bool,
     /// Who may use the role and why: filled for administrators only.
     pub grants: Vec<GrantView>,
@@ -199,10 +204,55 @@ pub struct ResourceDetailView {
     pub tags: Vec<(String, String)>,
     /// Pretty-printed resource policy / document, if any.
     pub policy: Option<String>,
-    /// Pretty-printed kind-specific facts.
-    pub details: String,
+    pub facts: ResourceFacts,
     pub console_url: String,
     pub synced_at: String,
+}
+
+/// What a detail page shows besides policy and tags, by kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ResourceFacts {
+    User(UserFactsView),
+    ManagedPolicy(ManagedPolicyFactsView),
+    /// Buckets, queues, topics: their kind-specific facts, pretty-printed
+    /// JSON ("{}" when none).
+    Other(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserFactsView {
+    pub path: String,
+    pub created: Option<String>,
+    pub inline_policies: Vec<NamedPolicyView>,
+    pub managed_policies: Vec<ManagedPolicyView>,
+    pub boundary_arn: Option<String>,
+    pub boundary_href: Option<String>,
+    pub groups: Vec<String>,
+    /// The latest sign-in or key use: "2026-11-20 14:03 UTC (access key 1)".
+    pub last_used: Option<String>,
+    /// Per credential: ("Console password", "2026-11-20 14:03 UTC"),
+    /// ("Access key 1 (active)", "never"). Empty when the sync had no IAM
+    /// credential report.
+    pub credentials: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManagedPolicyFactsView {
+    pub path: String,
+    pub created: Option<String>,
+    pub default_version_id: Option<String>,
+    /// As IAM counts them: roles, users and groups.
+    pub attachment_count: Option<i64>,
+    /// The cached roles and users that attach it.
+    pub attached_to: Vec<AttachmentView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttachmentView {
+    pub kind_label: String,
+    pub name: String,
+    pub arn: String,
+    pub href: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

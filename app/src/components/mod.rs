@@ -1,6 +1,10 @@
 //! Reusable widgets.
+mod detail;
 mod policy_diff;
 mod status;
+pub use detail::{
+    DetailActions, InlinePolicies, ManagedPolicies, PairTable, PolicyRef, RefreshError,
+};
 pub use policy_diff::PolicyDiff;
 pub use status::StatusBadge;
 

@@ -1,9 +1,10 @@
 //! Every cached principal and resource in one table (server-side filter, sort,
 //! keyset pages, CSV export; every state is a URL), and a resource's page.
+use super::iam_items::{PolicyCards, PolicyFacts, UserCards, UserFacts};
 use crate::api::inventory::{get_resource, list_accounts, search_resources, RefreshResource};
-use crate::components::{ErrorBox, PolicyBlock};
+use crate::components::{DetailActions, ErrorBox, PairTable, PolicyBlock, RefreshError};
 use crate::domain::inventory::{encode, ResourceKind};
-use crate::views::{ResourceDetailView, ResourcePageView};
+use crate::views::{ResourceDetailView, ResourceFacts, ResourcePageView};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
@@ -169,53 +170,57 @@ pub fn ResourcePage() -> impl IntoView {
                 }
             })}
         </Suspense>
-        {move || refresh.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox err=e/> })}
+        <RefreshError refresh/>
     }
 }
 
 #[component]
 fn ResourceDetail(d: ResourceDetailView, refresh: ServerAction<RefreshResource>) -> impl IntoView {
-    let arn = d.arn.clone();
+    let request = format!("/request?arn={}", encode(&d.arn));
+    let (facts, cards) = match d.facts {
+        ResourceFacts::User(u) => (
+            view! { <UserFacts u=u.clone()/> }.into_any(),
+            view! { <UserCards u tags=d.tags/> }.into_any(),
+        ),
+        ResourceFacts::ManagedPolicy(p) => (
+            view! { <PolicyFacts p=p.clone()/> }.into_any(),
+            view! { <PolicyCards p document=d.policy tags=d.tags/> }.into_any(),
+        ),
+        ResourceFacts::Other(details) => (
+            ().into_any(),
+            view! {
+                <section class="card">
+                    <h2>"Resource policy"</h2>
+                    {match d.policy {
+                        Some(p) => view! { <PolicyBlock json=p/> }.into_any(),
+                        None => view! { <p class="muted">"None"</p> }.into_any(),
+                    }}
+                    {(details != "{}").then(|| view! {
+                        <h2>"Details"</h2>
+                        <PolicyBlock json=details/>
+                    })}
+                </section>
+                <section class="card">
+                    <h2>"Tags"</h2>
+                    <PairTable rows=d.tags/>
+                </section>
+            }
+            .into_any(),
+        ),
+    };
     view! {
         <div class="page-head">
             <div>
-                <p class="muted kind">{d.kind_label.clone()}</p>
-                <h1>{d.name.clone()}</h1>
+                <p class="muted kind">{d.kind_label}</p>
+                <h1>{d.name}</h1>
                 <code class="arn">{d.arn.clone()}</code>
                 <p class="muted">{format!("Account {} ({}) · cached {}", d.account_name, d.account_id, d.synced_at)}</p>
+                {facts}
             </div>
-            <div class="actions">
-                <a class="button" href=d.console_url.clone() target="_blank" rel="noopener">"Open in AWS console"</a>
-                <a class="button" href=format!("/request/advanced?target={}", crate::domain::inventory::encode(&d.arn))>"Edit"</a>
-                <a class="button" href=format!("/request?arn={}", crate::domain::inventory::encode(&d.arn))>"Request access to it"</a>
-                <ActionForm action=refresh attr:class="inline">
-                    <input type="hidden" name="arn" value=arn/>
-                    <button type="submit" disabled=move || refresh.pending().get()>"Refresh from AWS"</button>
-                </ActionForm>
-            </div>
+            <DetailActions arn=d.arn console_url=d.console_url refresh>
+                <a class="button" href=request>"Request access to it"</a>
+            </DetailActions>
         </div>
-        <div class="grid">
-            <section class="card">
-                <h2>{if d.kind == "managed_policy" { "Policy document" } else { "Resource policy" }}</h2>
-                {match d.policy.clone() {
-                    Some(p) => view! { <PolicyBlock json=p/> }.into_any(),
-                    None => view! { <p class="muted">"None"</p> }.into_any(),
-                }}
-                {(d.details != "{}").then(|| view! {
-                    <h2>"Details"</h2>
-                    <PolicyBlock json=d.details.clone()/>
-                })}
-            </section>
-            <section class="card">
-                <h2>"Tags"</h2>
-                {if d.tags.is_empty() {
-                    view! { <p class="muted">"None"</p> }.into_any()
-                } else {
-                    view! { <table class="tags"><tbody>{d.tags.into_iter().map(|(k, v)| view! {
-                        <tr><th>{k}</th><td>{v}</td></tr>
-                    }).collect_view()}</tbody></table> }.into_any()
-                }}
-            </section>
-        </div>
+        <div class="grid">{cards}</div>
     }
 }

@@ -1,8 +1,12 @@
 //! The roles home page (eligible roles) and a role's detail page with the
 //! form that asks for a new inline policy.
+use crate::api::inventory::RefreshResource;
 use crate::api::requests::CreateRequest;
 use crate::api::roles::{get_role, list_eligible_roles, RoleCredentials};
-use crate::components::{ErrorBox, PolicyBlock};
+use crate::components::{
+    DetailActions, ErrorBox, InlinePolicies, ManagedPolicies, PairTable, PolicyBlock, PolicyRef,
+    RefreshError,
+};
 use crate::domain::shell::{export_lines, Shell};
 use crate::domain::PolicyDocument;
 use crate::error::AppError;
@@ -153,31 +157,33 @@ fn CredentialsPanel(creds: ServerAction<RoleCredentials>) -> impl IntoView {
 #[component]
 pub fn RolePage() -> impl IntoView {
     let params = use_params_map();
+    let refresh = ServerAction::<RefreshResource>::new();
     let role = Resource::new(
         move || {
             let p = params.get();
             (
                 p.get("account").unwrap_or_default(),
                 p.get("name").unwrap_or_default(),
+                refresh.version().get(),
             )
         },
-        |(account, name)| get_role(account, name),
+        |(account, name, _)| get_role(account, name),
     );
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading role…"</p> }>
             {move || Suspend::new(async move {
                 match role.await {
-                    Ok(r) => view! { <RoleDetail role=r/> }.into_any(),
+                    Ok(r) => view! { <RoleDetail role=r refresh/> }.into_any(),
                     Err(e) => view! { <ErrorBox err=e/> }.into_any(),
                 }
             })}
         </Suspense>
+        <RefreshError refresh/>
     }
 }
 
 #[component]
-fn RoleDetail(role: RoleDetailView) -> impl IntoView {
-    let tags = role.tags.clone();
+fn RoleDetail(role: RoleDetailView, refresh: ServerAction<RefreshResource>) -> impl IntoView {
     view! {
         <div class="page-head">
             <div>
@@ -190,36 +196,17 @@ fn RoleDetail(role: RoleDetailView) -> impl IntoView {
                 <dl class="facts role-facts">
                     <dt>"Created"</dt><dd>{role.created.clone().unwrap_or_else(|| "unknown".into())}</dd>
                     <dt>"Last used"</dt><dd data-testid="last-used">{role.last_used.clone().unwrap_or_else(|| "never (or not reported)".into())}</dd>
-                    <dt>"Permissions boundary"</dt><dd>{match role.boundary_arn.clone() {
-                        Some(b) => view! { <code class="arn">{b}</code> }.into_any(),
-                        None => view! { <span class="muted">"none"</span> }.into_any(),
-                    }}</dd>
+                    <dt>"Permissions boundary"</dt><dd><PolicyRef arn=role.boundary_arn.clone() href=role.boundary_href.clone()/></dd>
                 </dl>
             </div>
+            <DetailActions arn=role.arn.clone() console_url=role.console_url.clone() refresh/>
         </div>
         <div class="grid">
             <section class="card">
                 <h2>"Inline policies"</h2>
-                {if role.inline_policies.is_empty() {
-                    view! { <p class="muted">"None"</p> }.into_any()
-                } else {
-                    role.inline_policies.iter().map(|p| view! {
-                        <div class="named-policy" data-policy-name=p.name.clone()>
-                            <h3>{p.name.clone()}</h3>
-                            <PolicyBlock json=p.document.clone()/>
-                        </div>
-                    }).collect_view().into_any()
-                }}
+                <InlinePolicies policies=role.inline_policies.clone()/>
                 <h2>"Managed policies"</h2>
-                {if role.managed_policies.is_empty() {
-                    view! { <p class="muted">"None"</p> }.into_any()
-                } else {
-                    view! { <ul>{role.managed_policies.iter().map(|p| view! {
-                        <li><strong>{p.name.clone()}</strong> " " <code class="arn">{p.arn.clone()}</code>
-                            {p.document.clone().map(|d| view! { <details><summary>"Document"</summary><PolicyBlock json=d/></details> })}
-                        </li>
-                    }).collect_view()}</ul> }.into_any()
-                }}
+                <ManagedPolicies policies=role.managed_policies.clone()/>
                 <h2>"Trust policy"</h2>
                 <PolicyBlock json=role.trust_policy.clone()/>
                 {(!role.grants.is_empty()).then(|| view! {
@@ -235,13 +222,7 @@ fn RoleDetail(role: RoleDetailView) -> impl IntoView {
                     </tbody></table>
                 })}
                 <h2>"Tags"</h2>
-                {if tags.is_empty() {
-                    view! { <p class="muted">"None"</p> }.into_any()
-                } else {
-                    view! { <table class="tags"><tbody>{tags.into_iter().map(|(k, v)| view! {
-                        <tr><th>{k}</th><td>{v}</td></tr>
-                    }).collect_view()}</tbody></table> }.into_any()
-                }}
+                <PairTable rows=role.tags.clone()/>
             </section>
             <RequestForm role_arn=role.arn.clone()/>
         </div>

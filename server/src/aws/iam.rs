@@ -3,7 +3,7 @@
 use super::snapshot::{tags_json, ResourceSnapshot, KIND_MANAGED_POLICY, KIND_ROLE, KIND_USER};
 use super::{decode::policy_json, AwsError};
 use app::domain::{AccountId, PolicyDocument, RoleName};
-use aws_sdk_iam::types::EntityType;
+use aws_sdk_iam::types::{AttachedPolicy, EntityType, PolicyDetail};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -72,6 +72,39 @@ fn sorted_tags(tags: &[aws_sdk_iam::types::Tag]) -> Value {
     tags_json(tags.iter().map(|t| (t.key(), t.value())))
 }
 
+/// Inline policies as cached: `[{"name", "document"}]` sorted by name.
+fn inline_json(list: &[PolicyDetail]) -> Value {
+    let mut inline: Vec<Value> = list
+        .iter()
+        .map(|p| {
+            json!({
+                "name": p.policy_name().unwrap_or_default(),
+                "document": decode_or_note(p.policy_document()),
+            })
+        })
+        .collect();
+    inline.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    Value::Array(inline)
+}
+
+/// Attached managed policies as cached: `[{"name", "arn", "document"}]`
+/// sorted by ARN; the document is known for the account's own policies.
+fn attached_json(list: &[AttachedPolicy], docs: &HashMap<String, Value>) -> Value {
+    let mut managed: Vec<Value> = list
+        .iter()
+        .map(|p| {
+            let arn = p.policy_arn().unwrap_or_default();
+            json!({
+                "name": p.policy_name().unwrap_or_default(),
+                "arn": arn,
+                "document": docs.get(arn).cloned().unwrap_or(Value::Null),
+            })
+        })
+        .collect();
+    managed.sort_by(|a, b| a["arn"].as_str().cmp(&b["arn"].as_str()));
+    Value::Array(managed)
+}
+
 /// Roles, users and customer managed policies of the account in one
 /// paginated `GetAccountAuthorizationDetails` pass.
 pub async fn read_account(
@@ -123,37 +156,39 @@ pub async fn read_account(
         roles.extend(page.role_detail_list().iter().cloned());
         users.extend(page.user_detail_list().iter().cloned());
     }
+    // Only worth a report when the account has users.
+    let usage = if users.is_empty() {
+        None
+    } else {
+        super::credential_report::read(iam).await
+    };
     let mut others: Vec<ResourceSnapshot> = users
         .iter()
         .filter_map(|u| {
-            let mut inline: Vec<Value> = u
-                .user_policy_list()
-                .iter()
-                .map(|p| json!({ "name": p.policy_name(), "document": decode_or_note(p.policy_document()) }))
-                .collect();
-            inline.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
-            let mut managed: Vec<Value> = u
-                .attached_managed_policies()
-                .iter()
-                .map(|p| json!({ "name": p.policy_name(), "arn": p.policy_arn() }))
-                .collect();
-            managed.sort_by(|a, b| a["arn"].as_str().cmp(&b["arn"].as_str()));
+            let arn = u.arn()?.to_owned();
             let mut groups: Vec<&str> = u.group_list().iter().map(String::as_str).collect();
             groups.sort();
+            let mut details = json!({
+                "path": u.path(),
+                "inline_policies": inline_json(u.user_policy_list()),
+                "managed_policies": attached_json(u.attached_managed_policies(), &managed_docs),
+                "permissions_boundary": u
+                    .permissions_boundary()
+                    .and_then(|b| b.permissions_boundary_arn()),
+                "groups": groups,
+                "created": u.create_date().and_then(to_chrono),
+            });
+            if let Some(used) = usage.as_ref().and_then(|m| m.get(&arn)) {
+                details["last_used"] = used.to_json();
+            }
             Some(ResourceSnapshot {
-                arn: u.arn()?.to_owned(),
+                arn,
                 kind: KIND_USER,
                 account_id: account.to_string(),
                 name: u.user_name().unwrap_or_default().to_owned(),
                 tags: sorted_tags(u.tags()),
                 policy: None,
-                details: json!({
-                    "path": u.path(),
-                    "inline_policies": inline,
-                    "managed_policies": managed,
-                    "groups": groups,
-                    "created": u.create_date().and_then(to_chrono),
-                }),
+                details,
             })
         })
         .collect();
@@ -163,30 +198,6 @@ pub async fn read_account(
         .into_iter()
         .filter_map(|r| {
             let arn = r.arn()?.to_owned();
-            let mut inline: Vec<Value> = r
-                .role_policy_list()
-                .iter()
-                .map(|p| {
-                    json!({
-                        "name": p.policy_name().unwrap_or_default(),
-                        "document": decode_or_note(p.policy_document()),
-                    })
-                })
-                .collect();
-            inline.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
-            let mut managed: Vec<Value> = r
-                .attached_managed_policies()
-                .iter()
-                .map(|p| {
-                    let parn = p.policy_arn().unwrap_or_default();
-                    json!({
-                        "name": p.policy_name().unwrap_or_default(),
-                        "arn": parn,
-                        "document": managed_docs.get(parn).cloned().unwrap_or(Value::Null),
-                    })
-                })
-                .collect();
-            managed.sort_by(|a, b| a["arn"].as_str().cmp(&b["arn"].as_str()));
             let tags = sorted_tags(r.tags());
             Some(RoleSnapshot {
                 arn,
@@ -196,8 +207,8 @@ pub async fn read_account(
                 role_id: r.role_id().unwrap_or_default().to_owned(),
                 created_at: r.create_date().and_then(to_chrono),
                 trust_policy: decode_or_note(r.assume_role_policy_document()),
-                inline_policies: Value::Array(inline),
-                managed_policies: Value::Array(managed),
+                inline_policies: inline_json(r.role_policy_list()),
+                managed_policies: attached_json(r.attached_managed_policies(), &managed_docs),
                 tags,
                 boundary_arn: r
                     .permissions_boundary()

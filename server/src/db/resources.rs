@@ -138,6 +138,46 @@ pub async fn get(conn: &mut PgConnection, arn: &str) -> Result<Option<ResourceRo
     )
 }
 
+/// Which of `arns` are cached.
+pub async fn cached_arns(
+    conn: &mut PgConnection,
+    arns: &[String],
+) -> Result<std::collections::HashSet<String>, sqlx::Error> {
+    let found: Vec<String> = sqlx::query_scalar("SELECT arn FROM resources WHERE arn = ANY($1)")
+        .bind(arns)
+        .fetch_all(conn)
+        .await?;
+    Ok(found.into_iter().collect())
+}
+
+/// A cached role or user that attaches a managed policy.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Attachment {
+    pub kind: String,
+    pub arn: String,
+    pub name: String,
+    pub account_id: String,
+}
+
+/// The cached roles and users that attach the managed policy `policy_arn`
+/// (roles by their `managed_policies`, users by their details').
+pub async fn attached_to(
+    conn: &mut PgConnection,
+    policy_arn: &str,
+) -> Result<Vec<Attachment>, sqlx::Error> {
+    sqlx::query_as(
+        "WITH p AS (SELECT jsonb_build_array(jsonb_build_object('arn', $1::text)) AS m)
+         SELECT 'role' AS kind, arn, name, account_id FROM roles, p WHERE managed_policies @> p.m
+         UNION ALL
+         SELECT kind, arn, name, account_id FROM resources, p
+         WHERE kind = 'user' AND details->'managed_policies' @> p.m
+         ORDER BY kind, name, arn",
+    )
+    .bind(policy_arn)
+    .fetch_all(conn)
+    .await
+}
+
 /// Filters for the resources table; every field optional.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 pub struct InventoryService(pub Services);
 
-fn tag_pairs(v: &Value) -> Vec<(String, String)> {
+pub fn tag_pairs(v: &Value) -> Vec<(String, String)> {
     v.as_array()
         .map(|a| {
             a.iter()
@@ -166,12 +166,15 @@ impl app::ports::InventoryPort for InventoryService {
             .await
             .map_err(db_error)?
             .ok_or_else(|| AppError::NotFound(format!("resource {arn}")))?;
+        let facts = super::details::facts(&mut conn, &r)
+            .await
+            .map_err(db_error)?;
         Ok(ResourceDetailView {
             console_url: console_url(&r.kind, &r.arn, &r.name, self.0.aws.region()),
             kind_label: label(&r.kind),
             tags: tag_pairs(&r.tags),
             policy: r.policy.as_ref().map(pretty),
-            details: pretty(&r.details),
+            facts,
             synced_at: r.synced_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
             arn: r.arn,
             kind: r.kind,

@@ -1,11 +1,14 @@
 //! RolePort: eligible roles and role details from the cache.
+use super::details::{inline_views, managed_views, policy_href, when};
+use super::inventory::tag_pairs;
 use super::{db_error, eligibility::Access, Services};
+use crate::aws::snapshot::KIND_ROLE;
 use crate::db;
 use app::domain::{policy::pretty, AccountId, RoleName, User};
 use app::views::*;
 use app::AppError;
 use async_trait::async_trait;
-use serde_json::Value;
+use std::collections::HashSet;
 
 pub struct RoleService(pub Services);
 
@@ -102,54 +105,49 @@ impl app::ports::RolePort for RoleService {
         } else {
             Vec::new()
         };
-        Ok(role_view(r, eligible, grants))
+        let cached = super::details::cached_policies(
+            &mut conn,
+            &r.managed_policies,
+            r.boundary_arn.as_deref(),
+        )
+        .await
+        .map_err(db_error)?;
+        let console_url =
+            super::inventory::console_url(KIND_ROLE, &r.arn, &r.name, self.0.aws.region());
+        Ok(role_view(r, &cached, console_url, eligible, grants))
     }
 }
 
-fn role_view(r: db::roles::RoleRow, eligible: bool, grants: Vec<GrantView>) -> RoleDetailView {
-    let arr = |v: &Value| v.as_array().cloned().unwrap_or_default();
-    let s = |v: &Value, k: &str| {
-        v.get(k)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
+fn role_view(
+    r: db::roles::RoleRow,
+    cached: &HashSet<String>,
+    console_url: String,
+    eligible: bool,
+    grants: Vec<GrantView>,
+) -> RoleDetailView {
     RoleDetailView {
+        boundary_href: r
+            .boundary_arn
+            .as_deref()
+            .and_then(|b| policy_href(b, cached)),
+        inline_policies: inline_views(&r.inline_policies),
+        managed_policies: managed_views(&r.managed_policies, cached),
+        tags: tag_pairs(&r.tags),
         arn: r.arn,
         name: r.name,
         path: r.path,
         account_id: r.account_id,
         account_name: r.account_name,
         description: r.description,
-        created: r
-            .created_at
-            .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string()),
+        created: r.created_at.as_ref().map(when),
         trust_policy: pretty(&r.trust_policy),
-        inline_policies: arr(&r.inline_policies)
-            .iter()
-            .map(|p| NamedPolicyView {
-                name: s(p, "name"),
-                document: pretty(&p["document"]),
-            })
-            .collect(),
-        managed_policies: arr(&r.managed_policies)
-            .iter()
-            .map(|p| ManagedPolicyView {
-                name: s(p, "name"),
-                arn: s(p, "arn"),
-                document: (!p["document"].is_null()).then(|| pretty(&p["document"])),
-            })
-            .collect(),
-        tags: arr(&r.tags)
-            .iter()
-            .map(|t| (s(t, "key"), s(t, "value")))
-            .collect(),
         synced_at: r.synced_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
         boundary_arn: r.boundary_arn,
         last_used: r.last_used_at.map(|t| match &r.last_used_region {
-            Some(region) => format!("{} in {region}", t.format("%Y-%m-%d %H:%M UTC")),
-            None => t.format("%Y-%m-%d %H:%M UTC").to_string(),
+            Some(region) => format!("{} in {region}", when(&t)),
+            None => when(&t),
         }),
+        console_url,
         eligible,
         grants,
     }

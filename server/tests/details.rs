@@ -1,0 +1,349 @@
+//! The pages of an IAM user and of a customer managed policy: what the IAM
+//! sync keeps for them (against moto) and what their API and HTML show.
+#![allow(clippy::unwrap_used)]
+mod common;
+
+use app::domain::inventory::encode;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use common::*;
+use latchkey::jobs::sync::{sync_account, Task, Trigger};
+use serde_json::Value;
+use sqlx::PgPool;
+
+const DOC: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+
+async fn sync_iam(s: &latchkey::services::Services, account: &str) {
+    let acct = app::domain::AccountId::parse(account).unwrap();
+    sync_account(s, Task::Iam, &acct, Trigger::Manual)
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+async fn api_resource(c: &reqwest::Client, base: &str, arn: &str) -> Value {
+    let r = c
+        .post(format!("{base}/api/resource"))
+        .form(&[("arn", arn)])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    r.json().await.unwrap()
+}
+
+async fn page(c: &reqwest::Client, base: &str, arn: &str) -> String {
+    let r = c
+        .get(format!("{base}/resource?arn={}", encode(arn)))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    r.text().await.unwrap()
+}
+
+/// Account `a` with policy `Shared` attached to role `app` and user
+/// `deploy` (who also has an inline policy, a group,
+/// a console password and an access key that has been used).
+async fn user_and_policy(s: &latchkey::services::Services, a: &str) -> String {
+    let iam = iam(s, a).await;
+    let shared = iam
+        .create_policy()
+        .policy_name("Shared")
+        .policy_document(DOC)
+        .send()
+        .await
+        .unwrap()
+        .policy()
+        .unwrap()
+        .arn()
+        .unwrap()
+        .to_owned();
+    create_role(&iam, "app", &[], &[]).await;
+    iam.attach_role_policy()
+        .role_name("app")
+        .policy_arn(&shared)
+        .send()
+        .await
+        .unwrap();
+    iam.create_user()
+        .user_name("deploy")
+        .tags(
+            aws_sdk_iam::types::Tag::builder()
+                .key("team")
+                .value("ci")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    iam.put_user_policy()
+        .user_name("deploy")
+        .policy_name("push")
+        .policy_document(DOC)
+        .send()
+        .await
+        .unwrap();
+    iam.attach_user_policy()
+        .user_name("deploy")
+        .policy_arn(&shared)
+        .send()
+        .await
+        .unwrap();
+    iam.create_group().group_name("ops").send().await.unwrap();
+    iam.add_user_to_group()
+        .group_name("ops")
+        .user_name("deploy")
+        .send()
+        .await
+        .unwrap();
+    iam.create_login_profile()
+        .user_name("deploy")
+        .password("correct-horse-battery-1A!")
+        .send()
+        .await
+        .unwrap();
+    let key = iam
+        .create_access_key()
+        .user_name("deploy")
+        .send()
+        .await
+        .unwrap();
+    let key = key.access_key().unwrap();
+    // One call with the key: IAM (moto) notes when it was last used.
+    let creds = aws_credential_types::Credentials::new(
+        key.access_key_id(),
+        key.secret_access_key(),
+        None,
+        None,
+        "test",
+    );
+    let conf = s
+        .aws
+        .hub()
+        .to_builder()
+        .credentials_provider(SharedCredentialsProvider::new(creds))
+        .build();
+    aws_sdk_sts::Client::new(&conf)
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap();
+    shared
+}
+
+/// A fresh account with [`user_and_policy`], synced and served: (account,
+/// services, the policy's ARN, base URL, a client signed in as `who`).
+async fn synced(
+    pool: &PgPool,
+    who: &str,
+) -> (
+    String,
+    latchkey::services::Services,
+    String,
+    String,
+    reqwest::Client,
+) {
+    let a = unique_account();
+    let s = services(pool.clone(), config(&[&a])).await;
+    let shared = user_and_policy(&s, &a).await;
+    sync_iam(&s, &a).await;
+    let base = spawn_http(s.clone()).await;
+    let c = signed_in(&base, who).await;
+    (a, s, shared, base, c)
+}
+
+fn assert_shows(html: &str, wants: &[&str]) {
+    for want in wants {
+        assert!(html.contains(want), "page lacks {want}");
+    }
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn a_users_page_shows_its_policies_groups_and_when_its_credentials_were_used(pool: PgPool) {
+    let (a, _s, shared, base, eng) = synced(&pool, ENGINEER).await;
+    let user_arn = format!("arn:aws:iam::{a}:user/deploy");
+
+    // The sync keeps the user's last use from the credential report.
+    let details: Value = sqlx::query_scalar("SELECT details FROM resources WHERE arn = $1")
+        .bind(&user_arn)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let used = &details["last_used"];
+    assert_eq!(used["password_enabled"], true, "{details}");
+    assert!(used["password_last_used"].is_null());
+    assert_eq!(used["access_keys"][0]["active"], true);
+    assert!(used["access_keys"][0]["last_used"].is_string(), "{used}");
+    assert_eq!(
+        details["managed_policies"][0]["document"]["Statement"][0]["Action"],
+        "s3:GetObject"
+    );
+    // moto cannot give users a boundary: set one in the cache as AWS would.
+    sqlx::query(
+        "UPDATE resources SET details = jsonb_set(details, '{permissions_boundary}', to_jsonb($2::text))
+         WHERE arn = $1",
+    )
+    .bind(&user_arn)
+    .bind(&shared)
+    .execute(&pool)
+    .await
+    .unwrap();
+
+    let d = api_resource(&eng, &base, &user_arn).await;
+    let u = &d["facts"]["User"];
+    assert_eq!(u["inline_policies"][0]["name"], "push");
+    assert!(
+        u["inline_policies"][0]["document"]
+            .as_str()
+            .unwrap()
+            .contains("\n  \"Statement\""),
+        "pretty-printed: {u}"
+    );
+    assert_eq!(u["managed_policies"][0]["name"], "Shared");
+    assert_eq!(
+        u["managed_policies"][0]["href"],
+        format!("/resource?arn={}", encode(&shared)),
+        "the account's own policy links to its page"
+    );
+    assert_eq!(u["boundary_arn"], shared);
+    assert!(u["boundary_href"].is_string());
+    assert_eq!(u["groups"], serde_json::json!(["ops"]));
+    assert!(u["created"].as_str().unwrap().ends_with("UTC"));
+    assert!(
+        u["last_used"]
+            .as_str()
+            .unwrap()
+            .ends_with("UTC (access key 1)"),
+        "{u}"
+    );
+    let creds: Vec<(String, String)> = serde_json::from_value(u["credentials"].clone()).unwrap();
+    assert_eq!(creds[0], ("Console password".into(), "never".into()));
+    assert_eq!(creds[1].0, "Access key 1 (active)");
+    assert!(creds[1].1.ends_with("UTC"), "{creds:?}");
+    assert_eq!(d["tags"], serde_json::json!([["team", "ci"]]));
+    assert!(d["console_url"]
+        .as_str()
+        .unwrap()
+        .ends_with("#/users/details/deploy"));
+
+    // The server-rendered page.
+    let html = page(&eng, &base, &user_arn).await;
+    assert_shows(
+        &html,
+        &[
+            r#"data-policy-name="push""#,
+            &format!(r#"href="/resource?arn={}""#, encode(&shared)),
+            "Credentials last used",
+            "Access key 1 (active)",
+            "Open in AWS console",
+            "Refresh from AWS",
+            "#/users/details/deploy",
+        ],
+    );
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn a_managed_policys_page_shows_its_document_and_who_attaches_it_and_refreshes(pool: PgPool) {
+    let (a, s, shared, base, eng) = synced(&pool, ENGINEER).await;
+    let d = api_resource(&eng, &base, &shared).await;
+    let p = &d["facts"]["ManagedPolicy"];
+    assert_eq!(p["default_version_id"], "v1");
+    assert_eq!(p["attachment_count"], 2);
+    let attached: Vec<(String, String)> = p["attached_to"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["kind_label"].as_str().unwrap().to_owned(),
+                x["href"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        attached,
+        [
+            ("IAM role".to_owned(), format!("/roles/{a}/app")),
+            (
+                "IAM user".to_owned(),
+                format!(
+                    "/resource?arn={}",
+                    encode(&format!("arn:aws:iam::{a}:user/deploy"))
+                )
+            ),
+        ]
+    );
+    assert!(d["policy"].as_str().unwrap().contains("\"s3:GetObject\""));
+    let html = page(&eng, &base, &shared).await;
+    assert_shows(
+        &html,
+        &[
+            "Policy document (v1)",
+            "Attached to",
+            &format!(r#"href="/roles/{a}/app""#),
+            "Refresh from AWS",
+            "#/policies/details/",
+        ],
+    );
+
+    // Detached in AWS, then "Refresh from AWS": the page follows.
+    iam(&s, &a)
+        .await
+        .detach_role_policy()
+        .role_name("app")
+        .policy_arn(&shared)
+        .send()
+        .await
+        .unwrap();
+    let r = eng
+        .post(format!("{base}/api/refresh_resource"))
+        .form(&[("arn", shared.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let d = api_resource(&eng, &base, &shared).await;
+    let p = &d["facts"]["ManagedPolicy"];
+    assert_eq!(p["attachment_count"], 1);
+    assert_eq!(p["attached_to"].as_array().unwrap().len(), 1);
+    assert_eq!(p["attached_to"][0]["name"], "deploy");
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn a_roles_page_links_its_cached_managed_policy_and_has_console_and_refresh(pool: PgPool) {
+    let (a, _s, shared, base, admin) = synced(&pool, ADMIN).await;
+    let role: Value = admin
+        .post(format!("{base}/api/role"))
+        .form(&[("account", a.as_str()), ("name", "app")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        role["managed_policies"][0]["href"],
+        format!("/resource?arn={}", encode(&shared))
+    );
+    assert!(role["console_url"]
+        .as_str()
+        .unwrap()
+        .ends_with("#/roles/details/app"));
+    let html = admin
+        .get(format!("{base}/roles/{a}/app"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_shows(
+        &html,
+        &[
+            "Open in AWS console",
+            "Refresh from AWS",
+            "#/roles/details/app",
+        ],
+    );
+}
