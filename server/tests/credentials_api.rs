@@ -144,6 +144,17 @@ async fn ineligible_unknown_and_malformed_roles_are_refused_with_json_errors(poo
     let (st, body) =
         post(json!({ "requested_role": format!("arn:aws:iam::{a}:role/eng-missing") })).await;
     assert_eq!((st, body["code"].as_str()), (404, Some("900")));
+    // Unknown roles come back with the caller's roles that look like them:
+    // here the account's one role the engineer may use, never prod-admin.
+    let eng_dev = format!("arn:aws:iam::{a}:role/eng-dev");
+    assert_eq!(body["candidates"], json!([eng_dev]), "{body}");
+    assert!(body["message"].as_str().unwrap().contains(&eng_dev));
+    let (st, body) = post(json!({ "requested_role": format!("{a}/ENG-de") })).await;
+    assert_eq!(
+        (st, &body["candidates"]),
+        (404, &json!([eng_dev])),
+        "{body}"
+    );
 
     let (st, body) = post(json!({ "requested_role": "eng-dev" })).await;
     assert_eq!((st, body["code"].as_str()), (400, Some("899")));

@@ -32,6 +32,61 @@ fn error(
         .into_response()
 }
 
+/// An unknown role's error names the caller's eligible roles that look like
+/// it (same name, name containing it, then same account; at most 10), so a
+/// typo gets an answer instead of a dead end. Other errors pass through.
+async fn with_candidates(
+    s: &Services,
+    user: &app::domain::User,
+    e: AppError,
+    requested: &str,
+) -> Response {
+    if !matches!(e, AppError::NotFound(_)) {
+        return app_error(e, requested);
+    }
+    let (account, name) = match requested.strip_prefix("arn:") {
+        Some(rest) => (
+            rest.split(':').nth(3).unwrap_or_default(),
+            requested.rsplit('/').next().unwrap_or_default(),
+        ),
+        None => requested.rsplit_once('/').unwrap_or(("", requested)),
+    };
+    let needle = name.to_lowercase();
+    let rank = |k: &crate::db::roles::RoleKey| {
+        let n = k.name.to_lowercase();
+        if n == needle {
+            Some(0)
+        } else if !needle.is_empty() && n.contains(&needle) {
+            Some(1)
+        } else if !account.is_empty() && (k.account_id == account || k.account_name == account) {
+            Some(2)
+        } else {
+            None
+        }
+    };
+    let mut found: Vec<(u8, String)> = eligible_roles(s, Some(user.clone()))
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(k, _)| rank(&k).map(|r| (r, k.arn)))
+        .collect();
+    found.sort();
+    let candidates: Vec<String> = found.into_iter().take(10).map(|(_, a)| a).collect();
+    let message = if candidates.is_empty() {
+        format!("{e}; you may use no role like it (GET /api/v2/get_roles lists yours)")
+    } else {
+        format!(
+            "{e}; roles you may use that match: {}",
+            candidates.join(", ")
+        )
+    };
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({ "code": "900", "message": message, "requested_role": requested, "candidates": candidates })),
+    )
+        .into_response()
+}
+
 fn app_error(e: AppError, role: &str) -> Response {
     let status = StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let code = match &e {
@@ -85,14 +140,14 @@ pub async fn get_credentials(
         Some((account, name)) if !req.requested_role.starts_with("arn:") => {
             match s.resolve_role(account, name).await {
                 Ok(arn) => arn.to_string(),
-                Err(e) => return app_error(e, &req.requested_role),
+                Err(e) => return with_candidates(&s, &user, e, &req.requested_role).await,
             }
         }
         _ => req.requested_role.clone(),
     };
     let role = match s.authorize_role(&user, &requested, &client).await {
         Ok(r) => r,
-        Err(e) => return app_error(e, &req.requested_role),
+        Err(e) => return with_candidates(&s, &user, e, &req.requested_role).await,
     };
     match s.vend_credentials(&user, &role, &client).await {
         Ok(c) => (
@@ -217,11 +272,11 @@ pub async fn ecs_credentials(
     let client = client_info(&headers, peer.map(|Extension(ConnectInfo(a))| a));
     let arn = match s.resolve_role(&account, &name).await {
         Ok(a) => a,
-        Err(e) => return app_error(e, &label),
+        Err(e) => return with_candidates(&s, &user, e, &label).await,
     };
     let role = match s.authorize_role(&user, &arn.to_string(), &client).await {
         Ok(r) => r,
-        Err(e) => return app_error(e, &label),
+        Err(e) => return with_candidates(&s, &user, e, &label).await,
     };
     match s.vend_credentials(&user, &role, &client).await {
         Ok(c) => (
