@@ -270,27 +270,32 @@ async fn measure(
             role.to_owned(),
         );
         set.spawn(async move {
-            let (mut lat, mut over, mut in_server) = (Vec::new(), Vec::new(), Vec::new());
+            let (mut lat, mut over, mut in_server, mut auth) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
             for _ in 0..PER_CLIENT {
                 let t = Instant::now();
                 let timing = get_credentials(&http, &url, &token, &role).await;
                 lat.push(t.elapsed());
                 let (app, sts) = (dur(&timing, "app"), dur(&timing, "sts"));
                 over.push(app.saturating_sub(sts));
+                auth.push(dur(&timing, "auth"));
                 in_server.push(app);
             }
-            (lat, over, in_server)
+            (lat, over, in_server, auth)
         });
     }
-    let (mut api, mut over, mut in_server) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut api, mut over, mut in_server, mut auth) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     while let Some(r) = set.join_next().await {
-        let (l, o, i) = r.unwrap();
+        let (l, o, i, a) = r.unwrap();
         api.extend(l);
         over.extend(o);
         in_server.extend(i);
+        auth.extend(a);
     }
     over.sort();
     in_server.sort();
+    auth.sort();
     let api_wall = t.elapsed();
     api.sort();
 
@@ -322,6 +327,7 @@ async fn measure(
     report("POST /api/v1/get_credentials", &api, api_wall);
     report("  of which in the server (app)", &in_server, api_wall);
     report("  overhead per request (app - sts)", &over, api_wall);
+    report("    of which finding the caller", &auth, api_wall);
     report("bare STS AssumeRole (moto)", &raw, raw_wall);
     println!(
         "{:<34} {:>8.1} {:>8} {:>8.1}",

@@ -49,6 +49,7 @@ async fn eligible_role_gets_sts_credentials_and_the_issuance_is_audited(pool: Pg
             .unwrap()
     };
     assert!(ms("sts") > 0.0 && ms("app") >= ms("sts"), "{timing}");
+    assert!(ms("auth") > 0.0 && ms("app") >= ms("auth"), "{timing}");
     let body: Value = r.json().await.unwrap();
     let c = &body["Credentials"];
     assert!(

@@ -43,6 +43,7 @@ pub async fn session_layer(State(s): State<Services>, mut req: Request, next: Ne
         None => s.identify(req.headers(), peer_addr).await,
         Some(_) => None,
     };
+    let started = std::time::Instant::now();
     let resolved = match (token, from_proxy) {
         (Some(t), _) => s.resolve_token(&t).await,
         (None, Some(who)) => s
@@ -69,7 +70,10 @@ pub async fn session_layer(State(s): State<Services>, mut req: Request, next: Ne
         user_agent,
     });
     req.extensions_mut().insert(CurrentUser(user));
-    next.run(req).await
+    let auth = timing::entry("auth", started.elapsed());
+    let mut resp = next.run(req).await;
+    timing::append(&mut resp, &auth);
+    resp
 }
 
 /// Pages need a signed-in user: an anonymous page load is redirected to the
