@@ -46,18 +46,7 @@ async fn page(c: &reqwest::Client, base: &str, arn: &str) -> String {
 /// a console password and an access key that has been used).
 async fn user_and_policy(s: &latchkey::services::Services, a: &str) -> String {
     let iam = iam(s, a).await;
-    let shared = iam
-        .create_policy()
-        .policy_name("Shared")
-        .policy_document(DOC)
-        .send()
-        .await
-        .unwrap()
-        .policy()
-        .unwrap()
-        .arn()
-        .unwrap()
-        .to_owned();
+    let shared = create_policy(&iam, "Shared", DOC).await;
     create_role(&iam, "app", &[], &[]).await;
     iam.attach_role_policy()
         .role_name("app")

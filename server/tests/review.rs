@@ -89,17 +89,7 @@ async fn every_change_kind_is_applied_and_visible_in_moto(pool: PgPool) {
     let w = world(&pool).await;
     let a = &w.account;
     let iam = iam(&w.s, a).await;
-    let policy_arn = iam
-        .create_policy()
-        .policy_name("shared-read")
-        .policy_document(READ_LOGS)
-        .send()
-        .await
-        .unwrap()
-        .policy
-        .unwrap()
-        .arn
-        .unwrap();
+    let policy_arn = create_policy(&iam, "shared-read", READ_LOGS).await;
     let acct = app::domain::AccountId::parse(a).unwrap();
     let s3 = w.s.aws.spoke_s3(&acct).await.unwrap();
     s3.create_bucket()

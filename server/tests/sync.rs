@@ -33,17 +33,11 @@ async fn sync_caches_two_spoke_accounts_removes_deleted_roles_and_is_idempotent(
     .await;
     create_role(&iam_a, "eng-temp", &[], &[]).await;
     create_role(&iam_a, "app", &[], &[]).await;
-    let pol = iam_a
-        .create_policy()
-        .policy_name("Shared")
-        .policy_document(doc)
-        .send()
-        .await
-        .unwrap();
+    let pol = create_policy(&iam_a, "Shared", doc).await;
     iam_a
         .attach_role_policy()
         .role_name("app")
-        .policy_arn(pol.policy().unwrap().arn().unwrap())
+        .policy_arn(&pol)
         .send()
         .await
         .unwrap();
@@ -474,18 +468,12 @@ async fn role_boundary_and_creation_are_cached_and_shown(pool: PgPool) {
     let a = unique_account();
     let s = services(pool.clone(), config(&[&a])).await;
     let iam = iam(&s, &a).await;
-    let boundary = iam
-        .create_policy()
-        .policy_name("Boundary")
-        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#)
-        .send()
-        .await
-        .unwrap()
-        .policy()
-        .unwrap()
-        .arn()
-        .unwrap()
-        .to_owned();
+    let boundary = create_policy(
+        &iam,
+        "Boundary",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#,
+    )
+    .await;
     iam.create_role()
         .role_name("eng-bounded")
         .assume_role_policy_document(TRUST)

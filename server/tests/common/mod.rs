@@ -94,6 +94,21 @@ pub async fn iam(s: &Services, account: &str) -> aws_sdk_iam::Client {
 
 pub const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
 
+/// Creates a customer managed policy; returns its ARN.
+pub async fn create_policy(iam: &aws_sdk_iam::Client, name: &str, document: &str) -> String {
+    iam.create_policy()
+        .policy_name(name)
+        .policy_document(document)
+        .send()
+        .await
+        .unwrap()
+        .policy()
+        .unwrap()
+        .arn()
+        .unwrap()
+        .to_owned()
+}
+
 pub async fn create_role(
     iam: &aws_sdk_iam::Client,
     name: &str,
