@@ -8,10 +8,13 @@
 //!
 //! The setup keeps the parts apart the way a deployment does: the server runs
 //! in its own tokio runtime with the default pool (10 connections), the load
-//! in another, and STS is a moto process this bench starts at the lowest CPU
-//! priority (`nice -n 19`) — in production STS runs on AWS's machines, not on
-//! Latchkey's cores, so moto must not starve the server it is measuring.
-//! Postgres keeps its normal priority: it is part of Latchkey's own cost.
+//! in another, and STS is a moto process this bench starts. In production
+//! STS runs on AWS's machines and the callers on theirs, not on Latchkey's
+//! cores, so neither may starve the server it is measuring: moto and the
+//! load generator's threads run as SCHED_IDLE (CPU nobody else wants; with
+//! `BENCH_NICE_ONLY=1`, or where SCHED_IDLE is refused, moto gets `nice -n
+//! 19` and the load normal priority instead). Postgres keeps its normal
+//! priority: it is part of Latchkey's own cost.
 //!
 //! Run: `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
 //!   AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
@@ -61,8 +64,27 @@ impl Moto {
             .local_addr()
             .unwrap()
             .port();
-        let mut child = std::process::Command::new("nice")
-            .args(["-n", "19", &bin, "-H", "127.0.0.1", "-p", &port.to_string()])
+        // SCHED_IDLE where the scheduler allows it (runs only on a core
+        // nothing else wants), else the lowest nice level.
+        let port_s = port.to_string();
+        let idle = std::env::var("BENCH_NICE_ONLY").is_err()
+            && std::process::Command::new("chrt")
+                .args(["--idle", "0", "true"])
+                .status()
+                .is_ok_and(|s| s.success());
+        let (cmd, args): (&str, Vec<&str>) = if idle {
+            (
+                "chrt",
+                vec!["--idle", "0", &bin, "-H", "127.0.0.1", "-p", &port_s],
+            )
+        } else {
+            (
+                "nice",
+                vec!["-n", "19", &bin, "-H", "127.0.0.1", "-p", &port_s],
+            )
+        };
+        let mut child = std::process::Command::new(cmd)
+            .args(args)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -86,17 +108,36 @@ impl Drop for Moto {
     }
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+fn runtime(idle: bool) -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .on_thread_start(move || {
+            if idle {
+                set_idle_priority();
+            }
+        })
         .enable_all()
         .build()
         .unwrap()
 }
 
+/// The load generator's threads get SCHED_IDLE: in a deployment the callers
+/// run on their own machines, so here they take only CPU the server leaves.
+fn set_idle_priority() {
+    if std::env::var("BENCH_NICE_ONLY").is_ok() {
+        return;
+    }
+    let param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: sched_setscheduler on the calling thread (pid 0) with a valid
+    // parameter; it only changes this thread's scheduling class.
+    unsafe {
+        libc::sched_setscheduler(0, libc::SCHED_IDLE, &param);
+    }
+}
+
 fn main() {
     let moto = Moto::start();
-    let (server_rt, client_rt) = (runtime(), runtime());
+    let (server_rt, client_rt) = (runtime(false), runtime(true));
     let (url, token, role) = server_rt.block_on(start_server(moto.1.clone()));
     client_rt.block_on(async {
         let http = reqwest::Client::new();

@@ -105,6 +105,11 @@ pub struct DatabaseConfig {
     /// How many resource searches may run at once (default: twice the cores).
     #[serde(default)]
     pub search_concurrency: Option<usize>,
+    /// Answer resource searches from an in-process index (rebuilt in the
+    /// background after changes; about 300 bytes per cached row). Off: every
+    /// search is a SQL query.
+    #[serde(default = "yes")]
+    pub search_index: bool,
 }
 fn default_pool() -> u32 {
     10

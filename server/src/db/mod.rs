@@ -7,6 +7,7 @@ pub mod oidc_logins;
 pub mod requests;
 pub mod resources;
 pub mod roles;
+pub mod search_index;
 pub mod sessions;
 pub mod sync_runs;
 pub mod tokens;

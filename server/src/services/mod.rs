@@ -69,12 +69,18 @@ impl Services {
             trusted_headers,
             plugins: Default::default(),
             notifiers,
-            search_gate: crate::db::resources::SearchGate::new(
-                config
+            search_gate: {
+                use crate::db::resources::SearchGate;
+                let permits = config
                     .database
                     .search_concurrency
-                    .unwrap_or_else(crate::db::resources::SearchGate::default_permits),
-            ),
+                    .unwrap_or_else(SearchGate::default_permits);
+                if config.database.search_index {
+                    SearchGate::new(permits)
+                } else {
+                    SearchGate::without_index(permits)
+                }
+            },
             config,
         }
     }

@@ -1,0 +1,278 @@
+//! The in-process search index answers exactly what the SQL search answers,
+//! and never answers from a snapshot Postgres has moved past.
+#![allow(clippy::unwrap_used)]
+mod common;
+
+use common::*;
+use latchkey::aws::snapshot::ResourceSnapshot;
+use latchkey::db::resources::{search, Answered, Cursor, Filter, SearchGate, Sort};
+use serde_json::json;
+use sqlx::PgPool;
+use std::time::Duration;
+
+fn row(account: &str, kind: &'static str, name: &str, tags: &[(&str, &str)]) -> ResourceSnapshot {
+    let arn = match kind {
+        "s3_bucket" => format!("arn:aws:s3:::{name}-{account}"),
+        "sqs_queue" => format!("arn:aws:sqs:us-east-1:{account}:{name}"),
+        "user" => format!("arn:aws:iam::{account}:user/{name}"),
+        _ => format!("arn:aws:iam::{account}:role/{name}"),
+    };
+    let tags: Vec<_> = tags
+        .iter()
+        .map(|(k, v)| json!({ "key": k, "value": v }))
+        .collect();
+    ResourceSnapshot {
+        arn,
+        kind,
+        account_id: account.into(),
+        name: name.into(),
+        tags: json!(tags),
+        policy: None,
+        details: json!({}),
+    }
+}
+
+fn filter(
+    kind: Option<&str>,
+    account: Option<&str>,
+    text: Option<&str>,
+    tag: Option<(&str, Option<&str>)>,
+) -> Filter {
+    Filter {
+        kind: kind.map(Into::into),
+        account_id: account.map(Into::into),
+        text: text.map(Into::into),
+        tag: tag.map(|(k, v)| (k.into(), v.map(Into::into))),
+    }
+}
+
+type Page = Vec<(String, String, String, String)>;
+
+/// Every page of one query, 7 rows a page: through the gate, or straight
+/// from the SQL search; and which way each page was answered.
+async fn pages(
+    via: Option<&SearchGate>,
+    pool: &PgPool,
+    f: &Filter,
+    sort: Sort,
+    desc: bool,
+) -> (Page, Vec<Answered>) {
+    let (mut out, mut how, mut cursor) = (Vec::new(), Vec::new(), None::<Cursor>);
+    loop {
+        let (rows, more, answered) = match via {
+            Some(gate) => gate
+                .search_answered(pool, f, sort, desc, cursor.as_ref(), 7)
+                .await
+                .unwrap(),
+            None => {
+                let mut conn = pool.acquire().await.unwrap();
+                let (rows, more) = search(&mut conn, f, sort, desc, cursor.as_ref(), 7)
+                    .await
+                    .unwrap();
+                (rows, more, Answered::Sql)
+            }
+        };
+        how.push(answered);
+        cursor = rows.last().map(|r| Cursor {
+            key: r.sort_key.clone(),
+            arn: r.arn.clone(),
+        });
+        out.extend(
+            rows.into_iter()
+                .map(|r| (r.sort_key, r.arn, r.account_name, r.tags.to_string())),
+        );
+        if !more {
+            return (out, how);
+        }
+    }
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn index_pages_equal_sql_pages_for_every_filter_and_sort(pool: PgPool) {
+    let (a, b) = (unique_account(), unique_account());
+    let _s = services(pool.clone(), config(&[&a, &b])).await;
+    let mut rows = Vec::new();
+    let groups = ["Api", "worker", "etl", "WEB_front", "batch-job"];
+    for i in 0..70 {
+        let g = groups[i % groups.len()];
+        let env = if i % 3 == 0 { "prod" } else { "dev" };
+        let team = format!("team-{}", i % 4);
+        let (acct, kind) = match i % 4 {
+            0 => (&a, "role"),
+            1 => (&a, "user"),
+            2 => (&b, "sqs_queue"),
+            _ => (&b, "s3_bucket"),
+        };
+        let mut tags = vec![("env", env), ("team", team.as_str())];
+        if i % 5 == 0 {
+            tags.push(("owner", ""));
+        }
+        // Same names in both accounts and kinds, so ARNs break ties.
+        rows.push(row(acct, kind, &format!("{g}-{:02}", i % 35), &tags));
+    }
+    let mut conn = pool.acquire().await.unwrap();
+    latchkey::db::resources::upsert(&mut conn, &rows)
+        .await
+        .unwrap();
+    drop(conn);
+
+    let gate = SearchGate::new(2);
+    let stats = gate.index().refresh(&pool).await.unwrap();
+    assert_eq!(stats.rows, 70);
+
+    let filters = [
+        filter(None, None, None, None),
+        filter(None, None, Some("WORKER"), None),
+        filter(None, None, Some("-0"), None),
+        filter(None, None, Some("web_"), None),
+        filter(None, None, Some(&a[..6]), None),
+        filter(None, None, Some("no-such-thing"), None),
+        filter(Some("role"), None, None, None),
+        filter(None, Some(&b), Some("etl"), None),
+        filter(None, None, None, Some(("env", Some("prod")))),
+        filter(None, None, None, Some(("owner", None))),
+        filter(None, None, None, Some(("owner", Some("")))),
+        filter(None, None, None, Some(("team", Some("nope")))),
+        filter(
+            Some("sqs_queue"),
+            Some(&b),
+            Some("0"),
+            Some(("team", Some("team-2"))),
+        ),
+        filter(Some("s3_bucket"), Some(&a), None, None),
+    ];
+    for f in &filters {
+        for sort in [Sort::Name, Sort::Account, Sort::Kind] {
+            for desc in [false, true] {
+                let (sql, _) = pages(None, &pool, f, sort, desc).await;
+                let (indexed, how) = pages(Some(&gate), &pool, f, sort, desc).await;
+                assert_eq!(indexed, sql, "{f:?} {sort:?} desc={desc}");
+                assert!(
+                    how.iter().all(|h| *h == Answered::Index),
+                    "{f:?} {sort:?} desc={desc}: {how:?}"
+                );
+            }
+        }
+    }
+    // A cursor from a SQL page continues through the index, and back.
+    let f = filter(None, None, Some("o"), None);
+    let mut conn = pool.acquire().await.unwrap();
+    let (first, _) = search(&mut conn, &f, Sort::Kind, false, None, 5)
+        .await
+        .unwrap();
+    let c = Cursor {
+        key: first[4].sort_key.clone(),
+        arn: first[4].arn.clone(),
+    };
+    let (via_index, _, how) = gate
+        .search_answered(&pool, &f, Sort::Kind, false, Some(&c), 5)
+        .await
+        .unwrap();
+    let (via_sql, _) = search(&mut conn, &f, Sort::Kind, false, Some(&c), 5)
+        .await
+        .unwrap();
+    assert_eq!(how, Answered::Index);
+    assert_eq!(
+        via_index.iter().map(|r| &r.arn).collect::<Vec<_>>(),
+        via_sql.iter().map(|r| &r.arn).collect::<Vec<_>>()
+    );
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn a_change_in_postgres_is_never_answered_from_the_old_index(pool: PgPool) {
+    let (a, b) = (unique_account(), unique_account());
+    let _s = services(pool.clone(), config(&[&a, &b])).await;
+    let rows = vec![
+        row(&a, "role", "worker-1", &[("env", "prod")]),
+        row(&b, "role", "worker-2", &[("env", "dev")]),
+    ];
+    let mut conn = pool.acquire().await.unwrap();
+    latchkey::db::resources::upsert(&mut conn, &rows)
+        .await
+        .unwrap();
+    let gate = SearchGate::new(2);
+    let text = filter(None, None, Some("worker"), None);
+    // One page's names, and which way it was answered.
+    async fn ask(gate: &SearchGate, pool: &PgPool, f: &Filter) -> (Answered, Vec<String>) {
+        let (found, _, how) = gate
+            .search_answered(pool, f, Sort::Name, false, None, 50)
+            .await
+            .unwrap();
+        (how, found.into_iter().map(|r| r.name).collect())
+    }
+    let answered_by_index = |want: &'static [&'static str]| {
+        let (gate, pool, text) = (gate.clone(), pool.clone(), text.clone());
+        async move {
+            for _ in 0..200 {
+                let (how, found) = ask(&gate, &pool, &text).await;
+                // Whichever way it is answered, the answer is today's.
+                assert_eq!(found, want);
+                if how == Answered::Index {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            panic!("the index was not rebuilt");
+        }
+    };
+    // Not built yet: SQL answers, and a build starts in the background.
+    assert_eq!(
+        ask(&gate, &pool, &text).await,
+        (
+            Answered::Sql,
+            vec!["worker-1".to_owned(), "worker-2".to_owned()]
+        )
+    );
+    answered_by_index(&["worker-1", "worker-2"]).await;
+
+    // A new row, a changed tag, and an unchanged re-sync.
+    let mut more = rows.clone();
+    more.push(row(&a, "sqs_queue", "worker-3", &[]));
+    more[1] = row(&b, "role", "worker-2", &[("env", "prod")]);
+    assert_eq!(
+        latchkey::db::resources::upsert(&mut conn, &more)
+            .await
+            .unwrap(),
+        2
+    );
+    let (how, found) = ask(&gate, &pool, &text).await;
+    assert_eq!(how, Answered::Sql, "the index is behind Postgres");
+    assert_eq!(found, ["worker-1", "worker-2", "worker-3"]);
+    answered_by_index(&["worker-1", "worker-2", "worker-3"]).await;
+    let prod = filter(None, None, None, Some(("env", Some("prod"))));
+    let (how, found) = ask(&gate, &pool, &prod).await;
+    assert_eq!(
+        (how, found),
+        (
+            Answered::Index,
+            vec!["worker-1".to_owned(), "worker-2".to_owned()]
+        )
+    );
+    // Nothing changed: the index stays current.
+    latchkey::db::resources::upsert(&mut conn, &more)
+        .await
+        .unwrap();
+    assert_eq!(ask(&gate, &pool, &text).await.0, Answered::Index);
+
+    // An account removed from the cache takes its rows with it (by cascade).
+    sqlx::query("DELETE FROM accounts WHERE account_id = $1")
+        .bind(&a)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        ask(&gate, &pool, &text).await,
+        (Answered::Sql, vec!["worker-2".to_owned()])
+    );
+    answered_by_index(&["worker-2"]).await;
+
+    // With the index switched off, SQL answers every time.
+    let off = SearchGate::without_index(2);
+    for _ in 0..3 {
+        assert_eq!(
+            ask(&off, &pool, &text).await,
+            (Answered::Sql, vec!["worker-2".to_owned()])
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
