@@ -266,6 +266,11 @@ async fn start_server(moto: String) -> (String, String, String) {
         .unwrap()
         .token;
 
+    // As `latchkey serve` does: token and role listeners (resolved from memory).
+    s.start_background();
+    while !(s.token_cache.is_live() && s.role_cache.is_live()) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let opts = leptos_config::get_configuration(Some(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../Leptos.toml"

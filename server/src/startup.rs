@@ -118,8 +118,7 @@ pub async fn serve_with(
         )?;
     }
     let services = build_services(config).await?.with_plugins(plugins);
-    // Searches are answered by SQL until the index is read; start now.
-    services.search_gate.index().request_rebuild(&services.pool);
+    services.start_background();
     if on_start {
         let s = services.clone();
         tokio::spawn(async move {

@@ -15,7 +15,125 @@ async fn setup(pool: &PgPool) -> (String, String) {
     create_role(&iam, "eng-dev", &[], &[]).await;
     create_role(&iam, "prod-admin", &[], &[]).await;
     sync_all(&s, Trigger::Manual).await;
+    // As a serving process does: tokens and role access are then resolved
+    // from memory.
+    s.start_background();
+    let live = || s.token_cache.is_live() && s.role_cache.is_live();
+    for _ in 0..100 {
+        if live() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(live(), "the change listeners did not start");
     (spawn_http(s).await, a)
+}
+
+/// Polls `status` (for up to 2 s) until it gives `want`; the last status.
+async fn eventually<F, Fut>(mut status: F, want: u16) -> u16
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = u16>,
+{
+    let mut last = 0;
+    for _ in 0..100 {
+        last = status().await;
+        if last == want {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    last
+}
+
+async fn exec(pool: &PgPool, sql: &'static str) {
+    sqlx::query(sql).execute(pool).await.unwrap();
+}
+
+/// The status of `GET /api/v1/get_roles` with `token`.
+async fn roles_status(base: &str, token: &str) -> u16 {
+    reqwest::Client::new()
+        .get(format!("{base}/api/v1/get_roles"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// The status of get_credentials for `acct0/eng-dev` with `token`.
+async fn credentials_status(base: &str, token: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{base}/api/v1/get_credentials"))
+        .bearer_auth(token)
+        .json(&json!({ "requested_role": "acct0/eng-dev" }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn an_account_disabled_elsewhere_stops_credentials_here(pool: PgPool) {
+    let (base, a) = setup(&pool).await;
+    let eng = signed_in(&base, ENGINEER).await;
+    let (_, token) = new_token(&eng, &base, "ci").await;
+    assert_eq!(credentials_status(&base, &token).await, 200);
+    // Another replica (or psql) disables the account: this process hears
+    // it from Postgres and refuses from then on.
+    sqlx::query("UPDATE accounts SET enabled = false WHERE account_id = $1")
+        .bind(&a)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        eventually(|| credentials_status(&base, &token), 403).await,
+        403,
+        "the disabled account was not heard"
+    );
+    // Enabled again by an admin here: at once.
+    let admin = signed_in(&base, ADMIN).await;
+    let r = admin
+        .post(format!("{base}/api/set_account_enabled"))
+        .form(&[("account", a.as_str()), ("enabled", "true")])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    assert_eq!(credentials_status(&base, &token).await, 200);
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn a_token_revoked_by_another_replica_stops_working_here(pool: PgPool) {
+    let (base, _) = setup(&pool).await;
+    let eng = signed_in(&base, ENGINEER).await;
+    let (_, token) = new_token(&eng, &base, "ci").await;
+    assert_eq!(roles_status(&base, &token).await, 200);
+    // Revoked behind this process's back with its notification switched
+    // off: the remembered caller still answers, which shows the cache is
+    // what answered...
+    exec(
+        &pool,
+        "ALTER TABLE api_tokens DISABLE TRIGGER api_tokens_changed",
+    )
+    .await;
+    exec(&pool, "UPDATE api_tokens SET revoked_at = now()").await;
+    assert_eq!(roles_status(&base, &token).await, 200);
+    // ...and with it on, as every writer has it, the revocation reaches
+    // this process by NOTIFY and the token stops working.
+    exec(
+        &pool,
+        "ALTER TABLE api_tokens ENABLE TRIGGER api_tokens_changed",
+    )
+    .await;
+    exec(&pool, "UPDATE api_tokens SET revoked_at = now()").await;
+    assert_eq!(
+        eventually(|| roles_status(&base, &token), 401).await,
+        401,
+        "the revocation was not heard"
+    );
 }
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]

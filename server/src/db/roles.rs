@@ -132,6 +132,30 @@ pub async fn get_by_name(
     )
 }
 
+/// What role access checks: the role's account, whether it is enabled, and
+/// the role's tags (eligibility by tag).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RoleAccessRow {
+    pub account_id: String,
+    pub account_enabled: bool,
+    pub tags: Value,
+}
+
+pub async fn access_by_arn(
+    conn: &mut PgConnection,
+    arn: &str,
+) -> Result<Option<RoleAccessRow>, sqlx::Error> {
+    super::optional(
+        sqlx::query_as(
+            "SELECT r.account_id, a.enabled AS account_enabled, r.tags
+             FROM roles r JOIN accounts a USING (account_id) WHERE r.arn = $1",
+        )
+        .bind(arn)
+        .fetch_one(conn)
+        .await,
+    )
+}
+
 pub async fn get_by_arn(
     conn: &mut PgConnection,
     arn: &str,

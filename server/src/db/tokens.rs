@@ -84,13 +84,21 @@ pub async fn list(conn: &mut PgConnection, user_id: &str) -> Result<Vec<TokenRow
     .await
 }
 
-/// Revokes one of `user_id`'s tokens; false when there is no such live token.
-pub async fn revoke(conn: &mut PgConnection, user_id: &str, id: Uuid) -> Result<bool, sqlx::Error> {
-    Ok(sqlx::query("UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL")
+/// Revokes one of `user_id`'s tokens; its hash, or `None` when there is no
+/// such live token.
+pub async fn revoke(
+    conn: &mut PgConnection,
+    user_id: &str,
+    id: Uuid,
+) -> Result<Option<String>, sqlx::Error> {
+    super::optional(
+        sqlx::query_scalar(
+            "UPDATE api_tokens SET revoked_at = now()
+             WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING token_hash",
+        )
         .bind(id)
         .bind(user_id)
-        .execute(conn)
-        .await?
-        .rows_affected()
-        == 1)
+        .fetch_one(conn)
+        .await,
+    )
 }

@@ -126,6 +126,9 @@ async fn claimed(
         let counts = (o.items as i64, o.changed as i64, o.removed as i64);
         db::sync_runs::finish(&mut tx, id, Ok(counts)).await?;
         tx.commit().await?;
+        if task == Task::Iam && o.changed + o.removed > 0 {
+            s.role_cache.forget("");
+        }
         Ok::<_, SyncError>(o)
     }
     .await;

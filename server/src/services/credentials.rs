@@ -55,11 +55,20 @@ impl Services {
         user: &User,
         arn: &RoleArn,
     ) -> Result<EligibleRole, AppError> {
-        let mut conn = self.pool.acquire().await.map_err(db_error)?;
-        let row = db::roles::get_by_arn(&mut conn, &arn.to_string())
-            .await
-            .map_err(db_error)?
-            .ok_or_else(|| AppError::NotFound(format!("role {arn}")))?;
+        let key = arn.to_string();
+        let row = match self.role_cache.get(&key) {
+            Some(row) => row,
+            None => {
+                let epoch = self.role_cache.epoch();
+                let mut conn = self.pool.acquire().await.map_err(db_error)?;
+                let row = db::roles::access_by_arn(&mut conn, &key)
+                    .await
+                    .map_err(db_error)?
+                    .ok_or_else(|| AppError::NotFound(format!("role {arn}")))?;
+                self.role_cache.put(&key, &row, epoch);
+                row
+            }
+        };
         if !row.account_enabled {
             return Err(AppError::Forbidden(format!(
                 "account {} is disabled in Latchkey",

@@ -7,6 +7,7 @@ pub mod details;
 pub mod eligibility;
 pub mod identity;
 pub mod inventory;
+pub mod notified_cache;
 pub mod requests;
 pub mod roles;
 pub mod sessions;
@@ -38,6 +39,10 @@ pub struct Services {
     pub notifiers: crate::notify::Notifiers,
     /// Bounds concurrent resource searches (`database.search_concurrency`).
     pub search_gate: crate::db::resources::SearchGate,
+    /// API token → user, while [`Services::start_background`]'s listener runs.
+    pub token_cache: Arc<notified_cache::TokenCache>,
+    /// Role ARN → its account state and tags, likewise.
+    pub role_cache: Arc<notified_cache::RoleCache>,
 }
 
 impl Services {
@@ -81,8 +86,25 @@ impl Services {
                     SearchGate::without_index(permits)
                 }
             },
+            token_cache: Arc::new(notified_cache::TokenCache::new(
+                notified_cache::TOKEN_CHANNEL,
+                std::time::Duration::from_secs(60),
+            )),
+            role_cache: Arc::new(notified_cache::RoleCache::new(
+                notified_cache::ROLE_CHANNEL,
+                std::time::Duration::from_secs(300),
+            )),
             config,
         }
+    }
+
+    /// The work a serving process keeps doing besides requests: listening
+    /// for token and role changes (so API tokens and role access are
+    /// resolved from memory) and reading the resource search index.
+    pub fn start_background(&self) {
+        tokio::spawn(Arc::clone(&self.token_cache).listen(self.pool.clone()));
+        tokio::spawn(Arc::clone(&self.role_cache).listen(self.pool.clone()));
+        self.search_gate.index().request_rebuild(&self.pool);
     }
 
     /// The same services running a private build's plugins.

@@ -115,7 +115,10 @@ impl app::ports::SyncPort for SyncService {
         )
         .await
         .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)
+        tx.commit().await.map_err(db_error)?;
+        // Other replicas hear it from Postgres; this one need not wait.
+        self.0.role_cache.forget("");
+        Ok(())
     }
 
     async fn run_sync(

@@ -62,13 +62,20 @@ impl Services {
         if !token.starts_with(TOKEN_PREFIX) {
             return Ok(None);
         }
+        let hash = hash_token(token);
+        if let Some(user) = self.token_cache.get(&hash) {
+            return Ok(Some(user));
+        }
+        let epoch = self.token_cache.epoch();
         let mut conn = self.pool.acquire().await?;
-        let owner = db::tokens::use_token(&mut conn, &hash_token(token)).await?;
+        let owner = db::tokens::use_token(&mut conn, &hash).await?;
         drop(conn);
         match owner {
-            Some(o) => Ok(Some(
-                self.user_for(o.user_id, o.display_name, o.groups).await?,
-            )),
+            Some(o) => {
+                let user = self.user_for(o.user_id, o.display_name, o.groups).await?;
+                self.token_cache.put(&hash, &user, epoch);
+                Ok(Some(user))
+            }
             None => Ok(None),
         }
     }
@@ -109,12 +116,12 @@ impl app::ports::TokenPort for TokenService {
         let uid =
             Uuid::parse_str(id.as_str()).map_err(|e| AppError::invalid("id", e.to_string()))?;
         let mut tx = self.0.pool.begin().await.map_err(db_error)?;
-        if !db::tokens::revoke(&mut tx, &user.id, uid)
+        let Some(hash) = db::tokens::revoke(&mut tx, &user.id, uid)
             .await
             .map_err(db_error)?
-        {
+        else {
             return Err(AppError::NotFound(format!("token {id}")));
-        }
+        };
         db::audit::record(
             &mut tx,
             AuditEvent {
@@ -129,6 +136,9 @@ impl app::ports::TokenPort for TokenService {
         )
         .await
         .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)
+        tx.commit().await.map_err(db_error)?;
+        // Other replicas hear it from Postgres; this one need not wait.
+        self.0.token_cache.forget(&hash);
+        Ok(())
     }
 }
