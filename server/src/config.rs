@@ -106,7 +106,7 @@ pub struct DatabaseConfig {
     #[serde(default)]
     pub search_concurrency: Option<usize>,
     /// Answer resource searches from an in-process index (rebuilt in the
-    /// background after changes; about 300 bytes per cached row). Off: every
+    /// background after changes; about 200 bytes per cached row). Off: every
     /// search is a SQL query.
     #[serde(default = "yes")]
     pub search_index: bool,

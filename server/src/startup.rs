@@ -125,6 +125,8 @@ pub async fn serve_with(
             let started = std::time::Instant::now();
             jobs::accounts::discover_all(&s).await;
             let r = jobs::sync::sync_all(&s, jobs::sync::Trigger::Startup).await;
+            // Read the freshly synced cache now rather than at the first search.
+            s.search_gate.index().request_rebuild(&s.pool);
             tracing::info!(
                 runs = r.len(),
                 failed = r.iter().filter(|x| x.2.is_err()).count(),
