@@ -265,7 +265,17 @@ const MATRIX: &[Cells] = &[
     (SPARE,                    &[CredsArn, Ecs],           Unauthenticated,         &[EngApp]),
 ];
 
-/// The matrix cell by cell, in order.
+impl Who {
+    /// Signed in with the browser's session cookie rather than a token.
+    fn by_cookie(self) -> bool {
+        matches!(self, Engineer | Peer | Other | Admin)
+    }
+}
+
+/// The matrix cell by cell, in order. One rule applies across it: the ECS
+/// endpoint takes only an API token (as the AWS SDKs send it), so a browser
+/// session calling it is unauthenticated, whatever the role; a cross-site
+/// page cannot make a signed-in browser issue credentials.
 fn rows() -> Vec<Row> {
     let mut out = Vec::new();
     for &(whos, eps, expect, roles) in MATRIX {
@@ -276,6 +286,11 @@ fn rows() -> Vec<Row> {
         for &who in whos {
             for &ep in eps {
                 for &role in &roles {
+                    let expect = if ep == Ecs && who.by_cookie() {
+                        Unauthenticated
+                    } else {
+                        expect
+                    };
                     out.push(Row {
                         who,
                         ep,

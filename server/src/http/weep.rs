@@ -260,6 +260,11 @@ pub async fn ecs_credentials(
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
 ) -> Response {
+    // Only an API token, never the browser's session cookie: a page on
+    // another site must not be able to make a signed-in browser issue
+    // credentials (the session layer reads the cookie only when no
+    // Authorization header is sent).
+    let user = user.filter(|_| headers.contains_key(http::header::AUTHORIZATION));
     let Some(user) = user else {
         return error(
             StatusCode::UNAUTHORIZED,
