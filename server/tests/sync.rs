@@ -661,3 +661,40 @@ async fn a_run_whose_process_stopped_is_not_running_and_the_next_run_closes_it(p
         "success"
     );
 }
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn run_now_for_everything_keeps_to_sync_concurrency(pool: PgPool) {
+    let (a, b) = (unique_account(), unique_account());
+    let s = services(
+        pool.clone(),
+        config_with(&[&a, &b], "\n[sync]\nconcurrency = 1\n"),
+    )
+    .await;
+    let base = spawn_http(s).await;
+    let admin = signed_in(&base, ADMIN).await;
+    let r = admin
+        .post(format!("{base}/api/run_sync"))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let mut runs: Vec<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> = vec![];
+    for _ in 0..200 {
+        runs = sqlx::query_as(
+            "SELECT started_at, finished_at FROM sync_runs
+             WHERE finished_at IS NOT NULL ORDER BY started_at",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        if runs.len() == 8 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(runs.len(), 8, "4 tasks x 2 accounts ran");
+    // One at a time: each run ends before the next one starts.
+    for w in runs.windows(2) {
+        assert!(w[0].1 <= w[1].0, "runs overlapped: {w:?}");
+    }
+}

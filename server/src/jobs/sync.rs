@@ -8,8 +8,6 @@ use crate::db;
 use crate::services::Services;
 use app::domain::AccountId;
 use sqlx::Connection;
-use std::sync::Arc;
-use tokio::sync::Semaphore;
 
 /// A scheduled inventory task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -85,6 +83,8 @@ pub async fn sync_account(
     trigger: Trigger,
 ) -> Result<Option<SyncOutcome>, SyncError> {
     let (name, acct) = (task.name(), account.as_str());
+    // One limit for every run in this process; the semaphore is never closed.
+    let _permit = s.sync_limit.acquire().await.ok();
     let Some(mut claim) = db::sync_runs::Claim::take(&s.pool, name, acct).await? else {
         tracing::info!(task = name, %account, ?trigger, "sync skipped: another run holds the lock");
         return Ok(None);
@@ -202,9 +202,8 @@ async fn run_task(
 pub type Results = Vec<(Task, AccountId, Result<Option<SyncOutcome>, String>)>;
 
 /// Runs `tasks` for every enabled account (configured or discovered), at most
-/// `sync.concurrency` at a time.
+/// `sync.concurrency` at a time across the process (see [`sync_account`]).
 pub async fn sync_all_tasks(s: &Services, tasks: &[Task], trigger: Trigger) -> Results {
-    let limit = Arc::new(Semaphore::new(s.config.sync.concurrency.max(1)));
     let mut set = tokio::task::JoinSet::new();
     let accounts = match s.pool.acquire().await {
         Ok(mut conn) => db::accounts::list_enabled(&mut conn).await,
@@ -222,9 +221,8 @@ pub async fn sync_all_tasks(s: &Services, tasks: &[Task], trigger: Trigger) -> R
             continue;
         };
         for &task in tasks {
-            let (s, id, limit) = (s.clone(), id.clone(), limit.clone());
+            let (s, id) = (s.clone(), id.clone());
             set.spawn(async move {
-                let _permit = limit.acquire_owned().await;
                 let r = sync_account(&s, task, &id, trigger)
                     .await
                     .map_err(|e| e.to_string());

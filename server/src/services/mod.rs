@@ -43,6 +43,9 @@ pub struct Services {
     pub token_cache: Arc<notified_cache::TokenCache>,
     /// Role ARN → its account state and tags, likewise.
     pub role_cache: Arc<notified_cache::RoleCache>,
+    /// `sync.concurrency`: how many task/account syncs run at once in this
+    /// process, whatever started them (schedules, start-up, Run now).
+    pub sync_limit: Arc<tokio::sync::Semaphore>,
 }
 
 impl Services {
@@ -94,6 +97,7 @@ impl Services {
                 notified_cache::ROLE_CHANNEL,
                 std::time::Duration::from_secs(300),
             )),
+            sync_limit: Arc::new(tokio::sync::Semaphore::new(config.sync.concurrency.max(1))),
             config,
         }
     }
