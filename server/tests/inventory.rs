@@ -332,6 +332,14 @@ async fn csv_export_and_metrics_reflect_the_synced_inventory(pool: PgPool) {
     assert_eq!(bad.status(), 400);
     assert!(bad.text().await.unwrap().starts_with("type:"));
 
+    // A run still in progress is not counted until it ends.
+    sqlx::query(
+        "INSERT INTO sync_runs (task, account_id, trigger, outcome) VALUES ('s3', $1, 'manual', 'running')",
+    )
+    .bind(&a)
+    .execute(&pool)
+    .await
+    .unwrap();
     let m = anon
         .get(format!("{base}/metrics"))
         .send()
@@ -340,6 +348,12 @@ async fn csv_export_and_metrics_reflect_the_synced_inventory(pool: PgPool) {
         .text()
         .await
         .unwrap();
+    assert!(
+        m.contains(&format!(
+            "latchkey_sync_runs_total{{task=\"s3\",account=\"{a}\"}} 1\n"
+        )),
+        "{m}"
+    );
     for task in ["iam", "s3", "sqs", "sns"] {
         assert!(
             m.contains(&format!(

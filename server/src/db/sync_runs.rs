@@ -188,25 +188,3 @@ pub async fn running(conn: &mut PgConnection) -> Result<Vec<(String, String)>, s
     .fetch_all(conn)
     .await
 }
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct RunRow {
-    pub id: i64,
-    pub task: String,
-    pub trigger: String,
-    pub account_id: String,
-    pub started_at: DateTime<Utc>,
-    pub finished_at: Option<DateTime<Utc>>,
-    pub outcome: String,
-    pub items: i32,
-    pub changed: i32,
-    pub removed: i32,
-    pub error: Option<String>,
-}
-
-pub async fn recent(conn: &mut PgConnection, limit: i64) -> Result<Vec<RunRow>, sqlx::Error> {
-    sqlx::query_as("SELECT * FROM sync_runs ORDER BY id DESC LIMIT $1")
-        .bind(limit)
-        .fetch_all(conn)
-        .await
-}

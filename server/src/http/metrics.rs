@@ -29,7 +29,7 @@ const QUERY: &str = "
            max(r.finished_at) FILTER (WHERE r.outcome = 'success') AS last_success,
            l.last_duration, l.last_items, l.last_failed,
            count(*) FILTER (WHERE r.outcome = 'failed') AS failures,
-           count(*) AS runs
+           count(*) FILTER (WHERE r.finished_at IS NOT NULL) AS runs
     FROM sync_runs r JOIN last l USING (task, account_id)
     GROUP BY r.task, r.account_id, l.last_duration, l.last_items, l.last_failed
     ORDER BY r.task, r.account_id";
@@ -104,7 +104,7 @@ pub async fn metrics(State(s): State<Services>) -> Response {
     }
     let _ = writeln!(
         out,
-        "# HELP latchkey_sync_runs_total Runs recorded.\n# TYPE latchkey_sync_runs_total counter"
+        "# HELP latchkey_sync_runs_total Runs finished (a run in progress counts once it ends).\n# TYPE latchkey_sync_runs_total counter"
     );
     for r in &rows {
         let _ = writeln!(
