@@ -82,6 +82,10 @@ pub struct ServerConfig {
     /// Whether this is a production deployment (dev sign-in is refused then).
     #[serde(default)]
     pub production: bool,
+    /// When set, `GET /metrics` wants `Authorization: Bearer <this>`
+    /// (Prometheus' `authorization` / `bearer_token_file`); unset, it is open.
+    #[serde(default)]
+    pub metrics_token: Option<String>,
 }
 fn default_leptos_file() -> String {
     "Leptos.toml".into()
@@ -92,6 +96,7 @@ impl Default for ServerConfig {
             listen: None,
             leptos_config: default_leptos_file(),
             production: false,
+            metrics_token: None,
         }
     }
 }
@@ -459,6 +464,17 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         self.notifications.validate()?;
+        if self
+            .server
+            .metrics_token
+            .as_ref()
+            .is_some_and(|t| t.trim().len() < 16)
+        {
+            return Err(invalid(
+                "server.metrics_token",
+                "must be at least 16 characters",
+            ));
+        }
         if self.auth.dev_mode && self.server.production {
             return Err(invalid(
                 "auth.dev_mode",
@@ -739,6 +755,8 @@ mod tests {
         assert!(err(&BASE.replace("arn:aws:iam::*:role/demo-*", "demo-*"))
             .contains("eligibility[0].roles"));
         assert!(err(&format!("{BASE}\n[server]\nproduction = true")).contains("auth.dev_mode"));
+        assert!(err(&format!("{BASE}\n[server]\nmetrics_token = \"short\""))
+            .contains("server.metrics_token: must be at least 16 characters"));
         assert!(err(&format!(
             "{BASE}\n[[auth.approvers]]\ngroup = \"leads\"\naccounts = []"
         ))

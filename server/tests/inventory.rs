@@ -437,3 +437,38 @@ async fn typeahead_finds_arns_and_names_by_substring(pool: PgPool) {
         401
     );
 }
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn metrics_want_the_configured_token(pool: PgPool) {
+    let a = unique_account();
+    let token = "scrape-token-0123456789";
+    let s = services(
+        pool.clone(),
+        config_with(&[&a], &format!("\n[server]\nmetrics_token = \"{token}\"\n")),
+    )
+    .await;
+    let base = spawn_http(s).await;
+    let c = reqwest::Client::new();
+    let get = |auth: Option<&'static str>| {
+        let mut r = c.get(format!("{base}/metrics"));
+        if let Some(a) = auth {
+            r = r.header("authorization", a);
+        }
+        r.send()
+    };
+    assert_eq!(get(None).await.unwrap().status(), 401);
+    assert_eq!(
+        get(Some("Bearer wrong-token-0123456789"))
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let ok = get(Some("Bearer scrape-token-0123456789")).await.unwrap();
+    assert_eq!(ok.status(), 200);
+    assert!(ok
+        .text()
+        .await
+        .unwrap()
+        .contains("# TYPE latchkey_sync_failures_total counter"));
+}

@@ -48,7 +48,24 @@ fn label(s: &str) -> String {
         .replace('\n', "\\n")
 }
 
-pub async fn metrics(State(s): State<Services>) -> Response {
+pub async fn metrics(State(s): State<Services>, headers: axum::http::HeaderMap) -> Response {
+    if let Some(want) = &s.config.server.metrics_token {
+        use sha2::{Digest, Sha256};
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        // Digests compared, so the time taken says nothing about the token.
+        if Sha256::digest(given.trim().as_bytes()) != Sha256::digest(want.trim().as_bytes()) {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+                "server.metrics_token is set: send it as a Bearer token\n",
+            )
+                .into_response();
+        }
+    }
     let rows: Vec<Row> = match sqlx::query_as(QUERY).fetch_all(&s.pool).await {
         Ok(r) => r,
         Err(e) => {
