@@ -268,7 +268,7 @@ async fn start_server(moto: String) -> (String, String, String) {
 
     // As `latchkey serve` does: token and role listeners (resolved from memory).
     s.start_background();
-    while !(s.token_cache.is_live() && s.role_cache.is_live()) {
+    while !s.listening() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let opts = leptos_config::get_configuration(Some(concat!(

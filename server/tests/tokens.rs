@@ -18,14 +18,13 @@ async fn setup(pool: &PgPool) -> (String, String) {
     // As a serving process does: tokens and role access are then resolved
     // from memory.
     s.start_background();
-    let live = || s.token_cache.is_live() && s.role_cache.is_live();
     for _ in 0..100 {
-        if live() {
+        if s.listening() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    assert!(live(), "the change listeners did not start");
+    assert!(s.listening(), "the change listeners did not start");
     (spawn_http(s).await, a)
 }
 

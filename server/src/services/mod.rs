@@ -102,6 +102,11 @@ impl Services {
         }
     }
 
+    /// Whether both change listeners are subscribed, so the caches answer.
+    pub fn listening(&self) -> bool {
+        self.token_cache.is_live() && self.role_cache.is_live()
+    }
+
     /// The work a serving process keeps doing besides requests: listening
     /// for token and role changes (so API tokens and role access are
     /// resolved from memory) and reading the resource search index.
