@@ -132,6 +132,16 @@ pub struct AwsConfig {
     /// Credential lifetime handed to users, in seconds.
     #[serde(default = "default_duration")]
     pub credential_duration_secs: i32,
+    /// The role Latchkey itself runs as (the hub), when it is one: never
+    /// eligible, never a request target. The spoke role in every account is
+    /// protected the same way without being listed.
+    #[serde(default)]
+    pub hub_role_arn: Option<String>,
+    /// More roles nobody may use or change through Latchkey, whatever a rule
+    /// or tag says: role ARNs or ARN patterns with `*` and `?`
+    /// (e.g. `arn:aws:iam::*:role/OrganizationAccountAccessRole`).
+    #[serde(default)]
+    pub protected_roles: Vec<String>,
 }
 fn default_region() -> String {
     "us-east-1".into()
@@ -491,6 +501,17 @@ impl Config {
         }
         app::domain::RoleName::parse(&self.aws.spoke_role_name)
             .map_err(|e| invalid("aws.spoke_role_name", e.0))?;
+        if let Some(hub) = &self.aws.hub_role_arn {
+            app::domain::RoleArn::parse(hub).map_err(|e| invalid("aws.hub_role_arn", e.0))?;
+        }
+        for p in &self.aws.protected_roles {
+            if !p.starts_with("arn:") || !p.contains(":role/") {
+                return Err(invalid(
+                    "aws.protected_roles",
+                    format!("{p:?} must be a role ARN or an ARN pattern with * and ?"),
+                ));
+            }
+        }
         for (i, a) in self.accounts.iter().enumerate() {
             AccountId::parse(&a.id).map_err(|e| invalid(format!("accounts[{i}].id"), e.0))?;
         }
@@ -880,6 +901,11 @@ pub struct RequestsConfig {
     /// Wizard requests these rules approve without a person.
     #[serde(default)]
     pub auto_approve: Vec<AutoApproveRule>,
+    /// Lets account approvers (not only admins) edit directly in the
+    /// accounts they approve. A direct edit is a self-approval either way,
+    /// so it also needs `auth.allow_admin_self_approval`.
+    #[serde(default)]
+    pub approvers_may_edit_directly: bool,
 }
 
 /// Approves wizard requests whose every action only reads (action groups

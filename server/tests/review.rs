@@ -19,8 +19,13 @@ struct World {
 }
 
 async fn world(pool: &PgPool) -> World {
+    world_with(pool, "").await
+}
+
+/// A world whose `[auth]` table also holds `auth_keys`.
+async fn world_with(pool: &PgPool, auth_keys: &str) -> World {
     let a = unique_account();
-    let s = services(pool.clone(), config(&[&a])).await;
+    let s = services(pool.clone(), config_auth(&[&a], auth_keys, "")).await;
     create_role(&iam(&s, &a).await, "eng-dev", &[("old", READ_LOGS)], &[]).await;
     sync_all(&s, Trigger::Manual).await;
     let base = spawn_http(s.clone()).await;
@@ -86,7 +91,7 @@ async fn apply(c: &reqwest::Client, base: &str, id: &str, change: &str) -> reqwe
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn every_change_kind_is_applied_and_visible_in_moto(pool: PgPool) {
-    let w = world(&pool).await;
+    let w = world_with(&pool, "allow_admin_self_approval = true").await;
     let a = &w.account;
     let iam = iam(&w.s, a).await;
     let policy_arn = create_policy(&iam, "shared-read", READ_LOGS).await;
@@ -132,12 +137,23 @@ async fn every_change_kind_is_applied_and_visible_in_moto(pool: PgPool) {
         {"target_arn": bucket, "spec": {"kind": "resource_policy_put", "document": resource_policy("s3:GetObject", &format!("{bucket}/*"))}},
         {"target_arn": queue, "spec": {"kind": "resource_policy_put", "document": resource_policy("sqs:SendMessage", &queue)}},
         {"target_arn": topic, "spec": {"kind": "resource_policy_put", "document": resource_policy("sns:Publish", &topic)}},
-        {"target_arn": policy_arn, "spec": {"kind": "managed_policy_document_put", "document": new_version}},
     ])).await;
     let admin = signed_in(&w.base, ADMIN).await;
     let r = approve_all(&admin, &w.base, &id).await;
     assert!(r.status().is_success(), "{}", r.text().await.unwrap());
-    for (cid, status, err) in changes(&pool, &id).await {
+    // A shared managed policy is not an engineer's to ask for: its account's
+    // approvers (here the admin, self-approving) change it.
+    let policy_change = json!([{"target_arn": policy_arn, "spec": {"kind": "managed_policy_document_put", "document": new_version}}]);
+    assert_eq!(
+        submit(&eng, &w.base, &policy_arn, policy_change.clone())
+            .await
+            .status(),
+        403
+    );
+    let id2 = submitted(&admin, &w.base, &policy_arn, policy_change).await;
+    let r = approve_all(&admin, &w.base, &id2).await;
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    for (cid, status, err) in [changes(&pool, &id).await, changes(&pool, &id2).await].concat() {
         assert_eq!((status.as_str(), err), ("applied", None), "change {cid}");
     }
 
@@ -491,8 +507,8 @@ async fn engineers_cannot_ask_for_roles_they_may_not_use_or_misfit_changes(pool:
 }
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
-async fn an_approvers_direct_edit_applies_at_once_and_is_recorded_as_self_approved(pool: PgPool) {
-    let w = world(&pool).await;
+async fn an_admins_direct_edit_applies_at_once_and_is_recorded_as_self_approved(pool: PgPool) {
+    let w = world_with(&pool, "allow_admin_self_approval = true").await;
     let tag = json!([{"target_arn": w.role, "spec": {"kind": "tags_put", "tags": [{"key": "owner", "value": "data"}]}}]);
     let direct =
         |c: reqwest::Client| {
@@ -547,23 +563,7 @@ async fn an_approvers_direct_edit_applies_at_once_and_is_recorded_as_self_approv
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn review_actions_follow_approver_scopes_per_account(pool: PgPool) {
     let (a, b) = (unique_account(), unique_account());
-    let extra = r#"
-        [[auth.dev_users]]
-        id = "lead-a@example.com"
-        display_name = "Lead A"
-        groups = ["engineers", "leads-a"]
-        [[auth.dev_users]]
-        id = "lead-b@example.com"
-        display_name = "Lead B"
-        groups = ["engineers", "leads-b"]
-        [[auth.approvers]]
-        group = "leads-a"
-        accounts = ["acct0"]
-        [[auth.approvers]]
-        group = "leads-b"
-        accounts = ["acct1"]
-    "#;
-    let s = services(pool.clone(), config_with(&[&a, &b], extra)).await;
+    let s = services(pool.clone(), config_with(&[&a, &b], LEADS)).await;
     create_role(&iam(&s, &a).await, "eng-dev", &[], &[]).await;
     sync_all(&s, Trigger::Manual).await;
     let base = spawn_http(s.clone()).await;
@@ -694,7 +694,8 @@ async fn review_actions_follow_approver_scopes_per_account(pool: PgPool) {
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn admins_clone_a_role_across_accounts_and_delete_roles(pool: PgPool) {
     let (a, b) = (unique_account(), unique_account());
-    let s = services(pool.clone(), config(&[&a, &b])).await;
+    let cfg = config_auth(&[&a, &b], "allow_admin_self_approval = true", "");
+    let s = services(pool.clone(), cfg).await;
     create_role(
         &iam(&s, &a).await,
         "eng-app",

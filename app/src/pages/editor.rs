@@ -345,7 +345,7 @@ pub fn EditorPage() -> impl IntoView {
                 </label>
                 <label class="check">
                     <input type="checkbox" name="direct" on:change=move |ev| direct.set(event_target_checked(&ev))/>
-                    "Apply now as a direct edit (approvers of the account only; recorded as self-approved)"
+                    "Apply now as a direct edit (administrators, where self-approval is allowed; recorded as self-approved)"
                 </label>
                 {move || local_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                 {move || submit.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox err=e/> })}
@@ -374,7 +374,7 @@ fn CloneForm(source: String) -> impl IntoView {
                 <label>"Justification"
                     <input name="justification" required/>
                 </label>
-                <label class="check"><input type="checkbox" name="direct" value="true"/>"Create now as a direct edit (approvers only)"</label>
+                <label class="check"><input type="checkbox" name="direct" value="true"/>"Create now as a direct edit (administrators, where self-approval is allowed)"</label>
                 {move || clone.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox err=e/> })}
                 <button type="submit" data-action="clone" disabled=move || clone.pending().get()>"Clone"</button>
             </ActionForm>

@@ -119,3 +119,15 @@ pub async fn list_enabled(conn: &mut PgConnection) -> Result<Vec<AccountRow>, sq
     .fetch_all(conn)
     .await
 }
+
+/// One account by id.
+pub async fn get(conn: &mut PgConnection, id: &str) -> Result<Option<AccountRow>, sqlx::Error> {
+    super::optional(
+        sqlx::query_as(
+            "SELECT account_id, name, source, enabled FROM accounts WHERE account_id = $1",
+        )
+        .bind(id)
+        .fetch_one(conn)
+        .await,
+    )
+}

@@ -17,6 +17,8 @@ pub struct RequestRow {
     pub decided_at: Option<DateTime<Utc>>,
     pub origin: String,
     pub updated_at: DateTime<Utc>,
+    /// The accounts the request's changes are applied in.
+    pub account_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -36,6 +38,8 @@ pub struct ChangeRow {
     pub auto_rule: Option<String>,
     pub attempts: i32,
     pub expired_at: Option<DateTime<Utc>>,
+    /// The account the change is applied in, fixed when it was authorized.
+    pub account_id: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -53,6 +57,7 @@ pub struct NewRequest<'a> {
     pub account_id: &'a str,
     pub justification: &'a str,
     pub origin: &'a str,
+    pub account_ids: &'a [String],
 }
 
 pub async fn insert_request(
@@ -60,8 +65,8 @@ pub async fn insert_request(
     r: &NewRequest<'_>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO requests (id, requester, principal_arn, account_id, justification, status, origin)
-         VALUES ($1, $2, $3, $4, $5, 'pending', $6)",
+        "INSERT INTO requests (id, requester, principal_arn, account_id, justification, status, origin, account_ids)
+         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)",
     )
     .bind(r.id)
     .bind(r.requester)
@@ -69,6 +74,7 @@ pub async fn insert_request(
     .bind(r.account_id)
     .bind(r.justification)
     .bind(r.origin)
+    .bind(r.account_ids)
     .execute(conn)
     .await?;
     Ok(())
@@ -82,6 +88,7 @@ pub struct NewChange<'a> {
     pub spec: &'a Value,
     pub expires_at: Option<DateTime<Utc>>,
     pub generated: bool,
+    pub account_id: &'a str,
 }
 
 pub async fn insert_change(
@@ -91,8 +98,8 @@ pub async fn insert_change(
     let id = Uuid::new_v4();
     sqlx::query(
         "INSERT INTO request_changes
-             (id, request_id, position, kind, target_arn, spec, expires_at, generated, status)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending')",
+             (id, request_id, position, kind, target_arn, spec, expires_at, generated, status, account_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9)",
     )
     .bind(id)
     .bind(c.request_id)
@@ -102,6 +109,7 @@ pub async fn insert_change(
     .bind(c.spec)
     .bind(c.expires_at)
     .bind(c.generated)
+    .bind(c.account_id)
     .execute(conn)
     .await?;
     Ok(id)
@@ -319,12 +327,12 @@ pub async fn list(
          FROM requests r LEFT JOIN request_changes c ON c.request_id = r.id
          WHERE ($1::text IS NULL OR r.status = $1)
            AND ($2::text IS NULL OR r.requester = $2)
-           AND ($3::text IS NULL OR r.account_id = $3)
+           AND ($3::text IS NULL OR $3 = ANY(r.account_ids))
            AND ($4::timestamptz IS NULL OR r.created_at >= $4)
            AND ($5::timestamptz IS NULL OR r.created_at < $5)
            AND ($6::text IS NULL OR r.requester = $6 OR EXISTS (
-                SELECT 1 FROM unnest($7::text[]) p
-                WHERE r.account_id LIKE replace(replace(p, '*', '%'), '?', '_')))
+                SELECT 1 FROM unnest($7::text[]) p, unnest(r.account_ids) a
+                WHERE a LIKE replace(replace(p, '*', '%'), '?', '_')))
          GROUP BY r.id
          ORDER BY (r.status = 'pending') DESC, r.created_at DESC
          LIMIT $8",

@@ -23,6 +23,7 @@ pub enum Access {
 pub struct Eligibility {
     rules: Vec<Rule>,
     extra: ExtraSources,
+    protected: super::protected::ProtectedRoles,
 }
 
 /// Eligibility sources a private build added (see `crate::plugins`).
@@ -49,7 +50,13 @@ impl Eligibility {
                 })
                 .collect(),
             extra: ExtraSources::default(),
+            protected: super::protected::ProtectedRoles::from_config(&c.aws),
         }
+    }
+
+    /// Latchkey's own roles and `aws.protected_roles`.
+    pub fn protected(&self) -> &super::protected::ProtectedRoles {
+        &self.protected
     }
 
     /// Adds the sources of a private build; the best access any gives wins.
@@ -66,6 +73,10 @@ impl Eligibility {
     /// `latchkey-authorized` (console and CLI) and `latchkey-authorized-cli-only`,
     /// each a `:`-separated list of groups (or user ids).
     pub fn access(&self, user: &User, role_arn: &str, tags: &serde_json::Value) -> Option<Access> {
+        // Checked first: no rule, tag or plugin makes a protected role usable.
+        if self.protected.is_protected(role_arn) {
+            return None;
+        }
         let builtin = self.builtin_access(user, role_arn, tags);
         if builtin == Some(Access::Full) {
             return builtin;
@@ -144,6 +155,9 @@ impl Eligibility {
     /// Everyone who may use `role_arn` and why (for administrators).
     pub fn grants(&self, role_arn: &str, tags: &serde_json::Value) -> Vec<Grant> {
         let mut out = Vec::new();
+        if self.protected.is_protected(role_arn) {
+            return out;
+        }
         for (i, r) in self.rules.iter().enumerate() {
             if let Some(p) = r.patterns.iter().find(|p| glob_match(p, role_arn)) {
                 let principal = match (&r.group, &r.user) {

@@ -8,6 +8,7 @@ pub mod eligibility;
 pub mod identity;
 pub mod inventory;
 pub mod notified_cache;
+pub mod protected;
 pub mod requests;
 pub mod roles;
 pub mod sessions;

@@ -21,6 +21,28 @@ pub fn unique_account() -> String {
 pub const ENGINEER: &str = "erin@example.com";
 pub const OTHER_ENGINEER: &str = "eve@example.com";
 pub const ADMIN: &str = "ada@example.com";
+/// Engineers who also approve `acct0` (resp. `acct1`), with [`LEADS`].
+pub const LEAD_A: &str = "lead-a@example.com";
+pub const LEAD_B: &str = "lead-b@example.com";
+
+/// Extra config (for [`config_with`]): LEAD_A approves the first account,
+/// LEAD_B the second; both are engineers too.
+pub const LEADS: &str = r#"
+        [[auth.dev_users]]
+        id = "lead-a@example.com"
+        display_name = "Lead A"
+        groups = ["engineers", "leads-a"]
+        [[auth.dev_users]]
+        id = "lead-b@example.com"
+        display_name = "Lead B"
+        groups = ["engineers", "leads-b"]
+        [[auth.approvers]]
+        group = "leads-a"
+        accounts = ["acct0"]
+        [[auth.approvers]]
+        group = "leads-b"
+        accounts = ["acct1"]
+"#;
 
 /// A config for `accounts` where engineers may use `eng-*` roles.
 pub fn config(accounts: &[&str]) -> Config {
@@ -29,6 +51,17 @@ pub fn config(accounts: &[&str]) -> Config {
 
 /// Like [`config`], with extra TOML appended (e.g. `[[organizations]]`).
 pub fn config_with(accounts: &[&str], extra: &str) -> Config {
+    config_auth(accounts, "", extra)
+}
+
+/// Like [`config_with`], with `auth_keys` put in the `[auth]` table
+/// (e.g. `allow_admin_self_approval = true`).
+pub fn config_auth(accounts: &[&str], auth_keys: &str, extra: &str) -> Config {
+    config_in(accounts, &[("auth", auth_keys)], extra)
+}
+
+/// Like [`config_with`], with keys put in the named tables (`aws`, `auth`).
+pub fn config_in(accounts: &[&str], tables: &[(&str, &str)], extra: &str) -> Config {
     if std::env::var("AWS_ACCESS_KEY_ID").is_err() {
         std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
         std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
@@ -67,6 +100,9 @@ pub fn config_with(accounts: &[&str], extra: &str) -> Config {
         ));
     }
     t.push_str(extra);
+    for (table, keys) in tables {
+        t = t.replacen(&format!("[{table}]\n"), &format!("[{table}]\n{keys}\n"), 1);
+    }
     Config::from_toml(&t, std::iter::empty()).expect("test config")
 }
 

@@ -24,9 +24,18 @@ pub async fn apply_pending_change(
 ) -> Result<Option<String>, AppError> {
     let spec: Result<ChangeSpec, _> = serde_json::from_value(change.spec.clone());
     let mut conn = s.pool.acquire().await.map_err(db_error)?;
-    let account = super::owner_account(&mut conn, &change.target_arn).await?;
+    let account =
+        Some(super::authz::change_account(&mut conn, change).await?).filter(|a| !a.is_empty());
     drop(conn);
+    let protected = s.eligibility.protected().reason(&change.target_arn);
     let outcome = match (spec, account.as_deref().map(AccountId::parse)) {
+        // Checked when the request was made; checked again in case the
+        // protected list grew since.
+        _ if protected.is_some() => Err(format!(
+            "{} is protected ({}): Latchkey never changes it",
+            change.target_arn,
+            protected.unwrap_or_default()
+        )),
         (Err(e), _) => Err(format!("stored change is unreadable: {e}")),
         (_, None) => Err(format!("{} is not in the cache", change.target_arn)),
         (_, Some(Err(e))) => Err(e.to_string()),

@@ -28,7 +28,7 @@ pub(super) fn plugin_rule(
     user: &app::domain::User,
     account_id: &str,
     principal_arn: &str,
-    changes: &[super::create::Checked],
+    changes: &[&super::create::Checked],
 ) -> Option<String> {
     s.auto_approval(&crate::plugins::AutoApprovalInput {
         requester: user.id.clone(),

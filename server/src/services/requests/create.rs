@@ -141,6 +141,11 @@ pub(super) async fn may_request_for(
     principal: &str,
     creating: bool,
 ) -> Result<(), AppError> {
+    if let Some(why) = s.eligibility.protected().reason(principal) {
+        return Err(AppError::Forbidden(format!(
+            "{principal} is protected ({why}): nobody may use it or change it through Latchkey"
+        )));
+    }
     let row = db::resources::get(conn, principal)
         .await
         .map_err(db_error)?;
@@ -255,36 +260,20 @@ pub(super) async fn store(
 ) -> Result<RequestId, AppError> {
     let principal = principal.to_owned();
     let justification = justification.to_owned();
+    let direct = origin == "direct_edit";
     let mut tx = s.pool.begin().await.map_err(db_error)?;
     let creating = changes
         .iter()
         .any(|c| matches!(c.spec, ChangeSpec::RoleCreate { .. }) && c.target_arn == principal);
     may_request_for(s, &mut tx, user, &principal, creating).await?;
-    if origin == "direct_edit" {
-        for c in &changes {
-            let account = super::owner_account(&mut tx, &c.target_arn)
-                .await?
-                .unwrap_or_default();
-            if !s.approves(user, &account) {
-                return Err(AppError::Forbidden(format!(
-                    "only approvers of {} may edit {} directly; submit a request instead",
-                    if account.is_empty() {
-                        "its account"
-                    } else {
-                        account.as_str()
-                    },
-                    c.target_arn
-                )));
-            }
-        }
-    }
-    let mut rule = None;
     if let Some((intents, expires_at)) = intents {
         changes = super::intents::changes_for(s, &mut tx, &principal, intents, expires_at).await?;
-        let mut accounts = Vec::new();
-        for c in &changes {
-            accounts.extend(super::owner_account(&mut tx, &c.target_arn).await?);
-        }
+    }
+    // Every target, not only the principal: the proof `insert_change` needs.
+    let changes = super::authz::authorize(s, &mut tx, user, changes, direct).await?;
+    let accounts = super::authz::accounts_of(&changes);
+    let mut rule = None;
+    if let Some((intents, _)) = intents {
         rule = super::auto::matching_rule(s, &mut tx, intents, &accounts)
             .await?
             .map(|r| r.name);
@@ -292,25 +281,9 @@ pub(super) async fn store(
     let account = super::owner_account(&mut tx, &principal)
         .await?
         .ok_or_else(|| AppError::invalid("principal_arn", "has no known account"))?;
-    for c in changes
-        .iter()
-        .filter(|c| !matches!(c.spec, ChangeSpec::RoleCreate { .. }))
-    {
-        if super::owner_account(&mut tx, &c.target_arn)
-            .await?
-            .is_none()
-        {
-            return Err(AppError::invalid(
-                "target_arn",
-                format!(
-                    "{} is not in the cache (is its account synced?)",
-                    c.target_arn
-                ),
-            ));
-        }
-    }
-    if rule.is_none() && origin != "direct_edit" {
-        rule = super::auto::plugin_rule(s, user, &account, &principal, &changes);
+    if rule.is_none() && !direct {
+        let checked: Vec<&Checked> = changes.iter().map(|c| c.change()).collect();
+        rule = super::auto::plugin_rule(s, user, &account, &principal, &checked);
     }
     let id = Uuid::new_v4();
     db::requests::insert_request(
@@ -322,12 +295,14 @@ pub(super) async fn store(
             account_id: &account,
             justification: &justification,
             origin,
+            account_ids: &accounts,
         },
     )
     .await
     .map_err(db_error)?;
     let mut summary = Vec::new();
-    for (i, c) in changes.iter().enumerate() {
+    for (i, authorized) in changes.iter().enumerate() {
+        let c = authorized.change();
         let spec = serde_json::to_value(&c.spec).map_err(|e| super::super::internal("spec", e))?;
         db::requests::insert_change(
             &mut tx,
@@ -339,6 +314,7 @@ pub(super) async fn store(
                 spec: &spec,
                 expires_at: c.expires_at,
                 generated: c.generated,
+                account_id: authorized.account(),
             },
         )
         .await

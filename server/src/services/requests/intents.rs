@@ -165,7 +165,9 @@ pub(super) async fn context(
         .map_err(db_error)?
         .into_iter()
         .filter(|r| {
-            s.approves(user, &r.account_id) || s.eligibility.access(user, &r.arn, &r.tags).is_some()
+            !s.eligibility.protected().is_protected(&r.arn)
+                && (s.approves(user, &r.account_id)
+                    || s.eligibility.access(user, &r.arn, &r.tags).is_some())
         })
         .take(2000)
         .map(|r| {

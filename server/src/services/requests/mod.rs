@@ -2,6 +2,7 @@
 //! `create` checks and stores a request, `review` holds every reviewer and
 //! requester action, `apply` makes the one AWS call per change, `view` reads.
 mod apply;
+mod authz;
 mod auto;
 mod clone;
 mod create;
@@ -196,6 +197,12 @@ impl app::ports::RequestPort for RequestService {
             .map_err(|m| AppError::invalid("new_arn", m))?;
         if kind != app::domain::change::TargetKind::Role {
             return Err(AppError::invalid("new_arn", "must be a role ARN"));
+        }
+        if let Some(why) = self.0.eligibility.protected().reason(source_arn.trim()) {
+            return Err(AppError::Forbidden(format!(
+                "{} is protected ({why}): it cannot be cloned",
+                source_arn.trim()
+            )));
         }
         let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
         if db::resources::get(&mut conn, new_arn)

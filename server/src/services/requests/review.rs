@@ -48,10 +48,7 @@ async fn locked_request(
         .ok_or_else(|| AppError::NotFound(format!("request {id}")))
 }
 
-/// Everyone who may see a request: its requester and its approvers.
-pub(super) fn may_view(s: &Services, user: &User, r: &db::requests::RequestRow) -> bool {
-    r.requester == user.id || s.approves(user, &r.account_id)
-}
+pub(super) use super::authz::may_view;
 
 pub(super) async fn review(
     s: &Services,
@@ -106,9 +103,9 @@ pub(super) async fn review(
             ev("cancelled", String::new())
         }
         ReviewAction::Reject { reason } => {
-            if !s.may_decide(user, &req.requester, &req.account_id) {
+            if !super::authz::may_decide_all(s, user, &req) {
                 return Err(AppError::Forbidden(
-                    "only an approver of this account (other than the requester) can reject".into(),
+                    "only an approver of every account this request changes (other than the requester) can reject it".into(),
                 ));
             }
             if status != RequestStatus::Pending || any_applied {
@@ -137,9 +134,7 @@ pub(super) async fn review(
                 .await
                 .map_err(db_error)?
                 .ok_or_else(|| AppError::NotFound(format!("change {change_id}")))?;
-            let target_account = super::owner_account(&mut tx, &c.target_arn)
-                .await?
-                .unwrap_or_default();
+            let target_account = super::authz::change_account(&mut tx, &c).await?;
             if !(req.requester == user.id || s.approves(user, &target_account)) {
                 return Err(AppError::Forbidden(
                     "only the requester or an approver can cancel a change".into(),
@@ -224,13 +219,12 @@ async fn approve_change(
         .await
         .map_err(db_error)?
         .ok_or_else(|| AppError::NotFound(format!("change {change_id}")))?;
-    let target_account = super::owner_account(&mut tx, &c.target_arn)
-        .await?
-        .unwrap_or_default();
-    // A direct edit is its approver's own change, applied at once (self-approved).
+    let target_account = super::authz::change_account(&mut tx, &c).await?;
+    // A direct edit is its author's own change, applied at once (self-approved),
+    // by someone who may still edit directly there.
     let direct_edit = req.origin == "direct_edit"
         && req.requester == user.id
-        && s.approves(user, &target_account);
+        && super::authz::may_edit_directly(s, user, &target_account).is_ok();
     if !(direct_edit || s.may_decide(user, &req.requester, &target_account)) {
         return Err(AppError::Forbidden(if req.requester == user.id {
             "you cannot approve your own request".into()

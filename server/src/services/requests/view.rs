@@ -149,9 +149,7 @@ pub(super) async fn get(
             Some(sp) => current_document(&mut conn, &c.target_arn, sp).await?,
             None => None,
         };
-        let account = super::owner_account(&mut conn, &c.target_arn)
-            .await?
-            .unwrap_or_default();
+        let account = super::authz::change_account(&mut conn, &c).await?;
         let applicable = ChangeStatus::parse(&c.status).is_some_and(ChangeStatus::can_apply);
         change_views.push(ChangeView {
             id: c.id.to_string(),
@@ -186,7 +184,7 @@ pub(super) async fn get(
         id: r.id.to_string(),
         can_decide: req_status == RequestStatus::Pending
             && !any_applied
-            && s.may_decide(user, &r.requester, &r.account_id),
+            && super::authz::may_decide_all(s, user, &r),
         can_cancel: req_status == RequestStatus::Pending && !any_applied && r.requester == user.id,
         requester: r.requester,
         role_name: name_of(&r.principal_arn),
