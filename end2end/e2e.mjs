@@ -369,6 +369,37 @@ if (process.env.OIDC_ISSUER) await test('signs in through the OIDC provider logi
   await context.close();
 });
 
+await test('every route loads directly for every persona, without a 5xx or an empty page', async () => {
+  const routes = [
+    '/', '/login', rolePath, '/requests', '/request', '/request?principal=arn:aws:iam::111111111111:role/eng-developer',
+    '/request/advanced?target=arn:aws:iam::111111111111:role/eng-developer', '/resources', '/resources?kind=s3_bucket&q=logs',
+    '/resource?arn=arn:aws:s3:::staging-logs', '/admin/sync', '/admin/audit', '/settings', '/me',
+    '/requests/00000000-0000-0000-0000-000000000000', '/no-such-page',
+  ];
+  const bad = [];
+  for (const who of [null, 'erin@example.com', 'ada@example.com']) {
+    const { context, page } = await newPage();
+    if (who) await signIn(page, who);
+    // A real request too, as each persona sees it (or may not).
+    if (who) {
+      const list = await page.evaluate(async () => (await fetch('/api/list_requests', { method: 'POST' })).json());
+      if (Array.isArray(list) && list[0]) routes.push(`/requests/${list[0].id}`);
+    }
+    for (const route of routes) {
+      const resp = await page.goto(`${BASE}${route}`);
+      await hydrated(page);
+      const status = resp ? resp.status() : 0;
+      const text = (await page.textContent('body')) || '';
+      if (status >= 500 || status === 0) bad.push(`${who || 'anonymous'} ${route}: HTTP ${status}`);
+      else if (text.trim().length < 20) bad.push(`${who || 'anonymous'} ${route}: empty page`);
+      else if (!who && route !== '/login' && !page.url().includes('/login')) bad.push(`anonymous ${route}: not sent to sign-in (${page.url()})`);
+    }
+    if (who === 'ada@example.com') await page.screenshot({ path: `${OUT}20-admin-sync-direct.png`, fullPage: true });
+    await context.close();
+  }
+  assert(bad.length === 0, bad.join('\n'));
+});
+
 await test('no page or console errors', async () => {
   const relevant = problems.filter((p) => !p.includes('favicon'));
   assert(relevant.length === 0, relevant.join('\n'));

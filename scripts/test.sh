@@ -73,5 +73,9 @@ for _ in $(seq 100); do grep -q "start-up sync finished" "$RUN/e2e-server.log" &
 passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' "$RUN/cargo-test.log" | awk '{s+=$4} END {print s+0}')
 (cd end2end && BASE_URL="http://127.0.0.1:$E2E_PORT" OIDC_ISSUER=$OIDC_ISSUER MOTO_URL="http://127.0.0.1:$E2E_MOTO_PORT" node e2e.mjs) | tee "$RUN/e2e.log"
 test "${PIPESTATUS[0]}" -eq 0
+# A page whose render panicked can still answer something; the log says so.
+if grep -n "panicked at" "$RUN/e2e-server.log"; then
+  echo "the server panicked during the end-to-end run (see $RUN/e2e-server.log)" >&2; exit 1
+fi
 e2e=$(grep -Eo '^e2e: [0-9]+ passed' "$RUN/e2e.log" | awk '{print $2}')
 echo "total: $((passed + e2e)) passed, 0 failed"

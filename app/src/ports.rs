@@ -218,7 +218,14 @@ pub trait SyncPort: Send + Sync {
 #[async_trait]
 pub trait TokenPort: Send + Sync {
     async fn list_tokens(&self, user: &User) -> Result<Vec<ApiTokenView>, AppError>;
-    async fn create_token(&self, user: &User, name: &str) -> Result<NewApiTokenView, AppError>;
+    /// A token for `user` that lives `days` days and reaches `scope`.
+    async fn create_token(
+        &self,
+        user: &User,
+        name: &str,
+        days: Option<u32>,
+        scope: crate::domain::token::TokenScope,
+    ) -> Result<NewApiTokenView, AppError>;
     async fn revoke_token(
         &self,
         user: &User,

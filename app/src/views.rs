@@ -283,6 +283,10 @@ pub struct ApiTokenView {
     pub created: String,
     pub last_used: Option<String>,
     pub revoked: bool,
+    pub expires: String,
+    pub expired: bool,
+    /// "Credentials only" or "Full API".
+    pub scope: String,
 }
 
 /// A token just created: the secret is shown once and never stored.
@@ -291,6 +295,8 @@ pub struct NewApiTokenView {
     pub id: String,
     pub name: String,
     pub token: String,
+    pub expires: String,
+    pub scope: String,
 }
 
 /// The roles home page: recently used roles first, then all by account.

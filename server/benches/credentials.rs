@@ -261,7 +261,12 @@ async fn start_server(moto: String) -> (String, String, String) {
     let token = s
         .ports()
         .tokens
-        .create_token(&user, "bench")
+        .create_token(
+            &user,
+            "bench",
+            None,
+            app::domain::token::TokenScope::Credentials,
+        )
         .await
         .unwrap()
         .token;

@@ -205,6 +205,12 @@ pub struct AuthConfig {
     pub dev_users: Vec<DevUser>,
     #[serde(default = "default_session_hours")]
     pub session_hours: i64,
+    /// The longest an API token made in Settings may live, in days.
+    #[serde(default = "default_token_max_days")]
+    pub token_max_days: u32,
+    /// How long the token `latchkey login` gets lives, in days.
+    #[serde(default = "default_cli_token_days")]
+    pub cli_token_days: u32,
     /// Lets an admin approve their own requests (recorded as such).
     #[serde(default)]
     pub allow_admin_self_approval: bool,
@@ -385,6 +391,12 @@ pub struct ApproverRule {
 fn default_session_hours() -> i64 {
     12
 }
+fn default_token_max_days() -> u32 {
+    90
+}
+fn default_cli_token_days() -> u32 {
+    app::domain::token::DEFAULT_TOKEN_DAYS
+}
 impl Default for AuthConfig {
     fn default() -> Self {
         Self {
@@ -392,6 +404,8 @@ impl Default for AuthConfig {
             admin_groups: Vec::new(),
             dev_users: Vec::new(),
             session_hours: default_session_hours(),
+            token_max_days: default_token_max_days(),
+            cli_token_days: default_cli_token_days(),
             allow_admin_self_approval: false,
             approvers: Vec::new(),
             oidc: None,
@@ -583,6 +597,15 @@ impl Config {
         }
         if let Some(t) = &self.auth.trusted_headers {
             t.validate()?;
+        }
+        if !(1..=3650).contains(&self.auth.token_max_days) {
+            return Err(invalid("auth.token_max_days", "must be 1-3650 days"));
+        }
+        if !(1..=self.auth.token_max_days).contains(&self.auth.cli_token_days) {
+            return Err(invalid(
+                "auth.cli_token_days",
+                "must be at least 1 and at most auth.token_max_days",
+            ));
         }
         if self.auth.session_hours <= 0 {
             return Err(invalid("auth.session_hours", "must be at least 1"));

@@ -16,7 +16,15 @@ pub async fn list_tokens() -> Result<Vec<ApiTokenView>, AppError> {
 }
 
 #[server(endpoint = "create_token")]
-pub async fn create_token(name: String) -> Result<NewApiTokenView, AppError> {
+pub async fn create_token(
+    name: String,
+    /// Days until it expires; empty means the default (30).
+    #[server(default)]
+    expires_in_days: Option<String>,
+    /// `credentials` (default) or `full`.
+    #[server(default)]
+    scope: Option<String>,
+) -> Result<NewApiTokenView, AppError> {
     crate::api::ctx::respond(
         async move {
             let ports = crate::api::ctx::ports()?;
@@ -28,7 +36,15 @@ pub async fn create_token(name: String) -> Result<NewApiTokenView, AppError> {
                     "must be 1-64 characters, e.g. \"laptop\"",
                 ));
             }
-            ports.tokens.create_token(&user, name).await
+            let days = match expires_in_days.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(d) => Some(d.parse::<u32>().map_err(|_| {
+                    AppError::invalid("expires_in_days", "must be a whole number of days")
+                })?),
+            };
+            let scope = crate::domain::token::TokenScope::parse(scope.as_deref().unwrap_or(""))
+                .ok_or_else(|| AppError::invalid("scope", "must be credentials or full"))?;
+            ports.tokens.create_token(&user, name, days, scope).await
         }
         .await,
     )

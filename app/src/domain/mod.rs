@@ -7,6 +7,7 @@ pub mod policy;
 pub mod request;
 pub mod return_to;
 pub mod shell;
+pub mod token;
 pub mod user;
 
 pub use ids::{AccountId, IdError, RequestId, RoleArn, RoleName};

@@ -14,7 +14,10 @@ pub fn SyncPage() -> impl IntoView {
         move || (run.version().get(), toggle.version().get(), tick.get()),
         |_| sync_status(),
     );
-    // While anything runs (or was just started), re-read every 1.5 s.
+    // While anything runs (or was just started), re-read every 1.5 s. Only
+    // in the browser: a timer has no meaning in a server render (and there
+    // it would be spawned outside any local task set).
+    #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         let busy = run.version().get() > 0
             || status
@@ -28,6 +31,8 @@ pub fn SyncPage() -> impl IntoView {
             );
         }
     });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = set_tick;
     view! {
         <div class="page-head">
             <div>

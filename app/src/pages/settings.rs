@@ -29,15 +29,29 @@ pub fn SettingsPage() -> impl IntoView {
         <div class="settings">
             <section class="card">
                 <h2>"API tokens"</h2>
-                <p class="muted">"For the Weep-compatible API and the AWS CLI / SDK container credential provider. Tokens act as you; revoke the ones you no longer use."</p>
+                <p class="muted">"For the Weep-compatible API and the AWS CLI / SDK container credential provider. Tokens act as you, with the groups of your latest sign-in, until they expire; revoke the ones you no longer use."</p>
                 <ActionForm action=create attr:class="inline" attr:id="token-form">
                     <input name="name" placeholder="Token name, e.g. laptop" required/>
+                    <label>"Expires in "
+                        <select name="expires_in_days">
+                            <option value="1">"1 day"</option>
+                            <option value="7">"7 days"</option>
+                            <option value="30" selected>"30 days"</option>
+                            <option value="90">"90 days"</option>
+                        </select>
+                    </label>
+                    <label>"Reach "
+                        <select name="scope">
+                            <option value="credentials" selected>"Credentials only"</option>
+                            <option value="full">"Full API (acts as you everywhere)"</option>
+                        </select>
+                    </label>
                     <button type="submit" class="primary">"Create token"</button>
                 </ActionForm>
                 {move || create.value().get().map(|r| match r {
                     Ok(t) => view! {
                         <div class="new-token" role="status">
-                            <p><strong>{format!("Token “{}” created.", t.name)}</strong> " Copy it now: it is not shown again."</p>
+                            <p><strong>{format!("Token “{}” created", t.name)}</strong>{format!(" ({}, expires {}).", t.scope, t.expires)} " Copy it now: it is not shown again."</p>
                             <pre class="policy"><code data-testid="new-token">{t.token.clone()}</code></pre>
                             <p class="muted">"Use it with the AWS CLI for one role:"</p>
                             <pre class="policy"><code>{format!(
@@ -54,15 +68,19 @@ pub fn SettingsPage() -> impl IntoView {
                             Ok(list) if list.is_empty() => view! { <p class="muted">"No tokens yet."</p> }.into_any(),
                             Ok(list) => view! {
                                 <table class="data tokens">
-                                    <thead><tr><th>"Name"</th><th>"Created"</th><th>"Last used"</th><th></th></tr></thead>
+                                    <thead><tr><th>"Name"</th><th>"Reach"</th><th>"Created"</th><th>"Expires"</th><th>"Last used"</th><th></th></tr></thead>
                                     <tbody>
                                         {list.into_iter().map(|t| { let id = t.id.clone(); view! {
                                             <tr data-token=t.id.clone()>
                                                 <td>{t.name.clone()}</td>
+                                                <td>{t.scope.clone()}</td>
                                                 <td>{t.created.clone()}</td>
+                                                <td>{t.expires.clone()}</td>
                                                 <td>{t.last_used.clone().unwrap_or_else(|| "never".into())}</td>
                                                 <td>{if t.revoked {
                                                     view! { <span class="muted">"revoked"</span> }.into_any()
+                                                } else if t.expired {
+                                                    view! { <span class="muted">"expired"</span> }.into_any()
                                                 } else {
                                                     view! {
                                                         <ActionForm action=revoke attr:class="inline">
@@ -83,7 +101,7 @@ pub fn SettingsPage() -> impl IntoView {
             </section>
             <section class="card">
                 <h2>"Sessions"</h2>
-                <p class="muted">"Sign out of Latchkey in every browser where you are signed in. API tokens stay valid; revoke them above."</p>
+                <p class="muted">"Sign out of Latchkey in every browser where you are signed in, and revoke every API token (the CLI will ask you to sign in again)."</p>
                 <ActionForm action=everywhere attr:class="inline">
                     <button type="submit" class="danger">"Sign out everywhere"</button>
                 </ActionForm>

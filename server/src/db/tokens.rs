@@ -1,4 +1,4 @@
-//! API tokens (hashed).
+//! API tokens (hashed), with their expiry and scope.
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -10,6 +10,8 @@ pub struct TokenRow {
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    pub expires_at: DateTime<Utc>,
+    pub scope: String,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -19,65 +21,83 @@ pub struct TokenOwner {
     pub groups: Vec<String>,
 }
 
-pub async fn create(
-    conn: &mut PgConnection,
-    id: Uuid,
-    owner: &TokenOwner,
-    name: &str,
-    token_hash: &str,
-) -> Result<(), sqlx::Error> {
+/// A live token's owner, scope and end.
+#[derive(Debug, Clone)]
+pub struct LiveToken {
+    pub owner: TokenOwner,
+    pub scope: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub struct NewToken<'a> {
+    pub id: Uuid,
+    pub owner: &'a TokenOwner,
+    pub name: &'a str,
+    pub token_hash: &'a str,
+    pub expires_at: DateTime<Utc>,
+    pub scope: &'a str,
+}
+
+pub async fn create(conn: &mut PgConnection, t: &NewToken<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO api_tokens (id, user_id, display_name, groups, name, token_hash) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO api_tokens (id, user_id, display_name, groups, name, token_hash, expires_at, scope)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
-    .bind(id)
-    .bind(&owner.user_id)
-    .bind(&owner.display_name)
-    .bind(&owner.groups)
-    .bind(name)
-    .bind(token_hash)
+    .bind(t.id)
+    .bind(&t.owner.user_id)
+    .bind(&t.owner.display_name)
+    .bind(&t.owner.groups)
+    .bind(t.name)
+    .bind(t.token_hash)
+    .bind(t.expires_at)
+    .bind(t.scope)
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// The owner of a live token. Marks it used, at most once a minute, so a busy
-/// CLI does not pay a write per call.
+/// The owner of a live (unrevoked, unexpired) token. Marks it used, at most
+/// once a minute, so a busy CLI does not pay a write per call.
 pub async fn use_token(
     conn: &mut PgConnection,
     token_hash: &str,
-) -> Result<Option<TokenOwner>, sqlx::Error> {
-    let row: Option<(TokenOwner, bool)> = super::optional(
-        sqlx::query_as::<_, (String, String, Vec<String>, bool)>(
-            "SELECT user_id, display_name, groups,
+) -> Result<Option<LiveToken>, sqlx::Error> {
+    type Row = (String, String, Vec<String>, String, DateTime<Utc>, bool);
+    let row: Option<Row> = super::optional(
+        sqlx::query_as(
+            "SELECT user_id, display_name, groups, scope, expires_at,
                     (last_used_at IS NULL OR last_used_at < now() - interval '1 minute') AS stale
-             FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+             FROM api_tokens
+             WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()",
         )
         .bind(token_hash)
         .fetch_one(&mut *conn)
         .await,
-    )?
-    .map(|(user_id, display_name, groups, stale)| {
-        (
-            TokenOwner {
-                user_id,
-                display_name,
-                groups,
-            },
-            stale,
-        )
-    });
-    if let Some((_, true)) = &row {
+    )?;
+    let Some((user_id, display_name, groups, scope, expires_at, stale)) = row else {
+        return Ok(None);
+    };
+    if stale {
         sqlx::query("UPDATE api_tokens SET last_used_at = now() WHERE token_hash = $1")
             .bind(token_hash)
             .execute(conn)
             .await?;
     }
-    Ok(row.map(|(owner, _)| owner))
+    Ok(Some(LiveToken {
+        owner: TokenOwner {
+            user_id,
+            display_name,
+            groups,
+        },
+        scope,
+        expires_at,
+    }))
 }
 
 pub async fn list(conn: &mut PgConnection, user_id: &str) -> Result<Vec<TokenRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC",
+        "SELECT id, name, created_at, last_used_at, revoked_at, expires_at, scope
+         FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC",
     )
     .bind(user_id)
     .fetch_all(conn)
@@ -101,4 +121,37 @@ pub async fn revoke(
         .fetch_one(conn)
         .await,
     )
+}
+
+/// Revokes every live token of `user_id`; their hashes.
+pub async fn revoke_all_for(
+    conn: &mut PgConnection,
+    user_id: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE api_tokens SET revoked_at = now()
+         WHERE user_id = $1 AND revoked_at IS NULL RETURNING token_hash",
+    )
+    .bind(user_id)
+    .fetch_all(conn)
+    .await
+}
+
+/// Gives `user_id`'s live tokens the groups the identity provider just
+/// reported at sign-in, so a token never keeps a group its owner lost.
+/// Returns how many tokens changed.
+pub async fn set_groups_for(
+    conn: &mut PgConnection,
+    user_id: &str,
+    groups: &[String],
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE api_tokens SET groups = $2
+         WHERE user_id = $1 AND revoked_at IS NULL AND groups IS DISTINCT FROM $2",
+    )
+    .bind(user_id)
+    .bind(groups)
+    .execute(conn)
+    .await?
+    .rows_affected())
 }

@@ -14,9 +14,20 @@ pub mod timing;
 pub mod weep;
 
 use crate::services::Services;
+use app::domain::token::TokenScope;
 use app::ports::CurrentUser;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{extract::Request, extract::State, middleware::Next};
+
+/// What a credentials-only API token may call: role credentials (the Weep
+/// API and the ECS endpoint) and the roles list, which is all the CLI and
+/// the AWS SDKs need.
+fn credentials_route(path: &str) -> bool {
+    matches!(
+        path,
+        "/api/v1/get_credentials" | "/api/v1/get_roles" | "/api/v2/get_roles"
+    ) || path.starts_with("/ecs/")
+}
 
 /// Puts the caller's user (or none) into the request extensions, where
 /// pages, server functions and API handlers read it.
@@ -44,8 +55,14 @@ pub async fn session_layer(State(s): State<Services>, mut req: Request, next: Ne
         Some(_) => None,
     };
     let started = std::time::Instant::now();
+    let mut scope = None;
     let resolved = match (token, from_proxy) {
-        (Some(t), _) => s.resolve_token(&t).await,
+        (Some(t), _) => s.resolve_token(&t).await.map(|g| {
+            g.map(|g| {
+                scope = Some(g.scope);
+                g.user
+            })
+        }),
         (None, Some(who)) => s
             .user_for(who.user_id, who.display_name, who.groups)
             .await
@@ -59,6 +76,16 @@ pub async fn session_layer(State(s): State<Services>, mut req: Request, next: Ne
             None
         }
     };
+    if scope == Some(TokenScope::Credentials) && !credentials_route(req.uri().path()) {
+        return (
+            http::StatusCode::FORBIDDEN,
+            axum::Json(serde_json::json!({
+                "Forbidden": "this API token may only get credentials and list roles; \
+                              make a token with full API access in Settings for this"
+            })),
+        )
+            .into_response();
+    }
     let peer = peer_addr.map(|ip| ip.to_string());
     let user_agent = req
         .headers()

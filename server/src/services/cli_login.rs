@@ -83,7 +83,12 @@ impl Services {
             display_name: pending.display_name,
             groups: pending.groups,
         };
-        let token = issue_token(&mut tx, &owner, name, "cli-login", client).await?;
+        let spec = super::tokens::TokenSpec {
+            name,
+            days: self.config.auth.cli_token_days,
+            scope: app::domain::token::TokenScope::Credentials,
+        };
+        let token = issue_token(&mut tx, &owner, &spec, "cli-login", client).await?;
         db::cli_logins::mark_used(&mut tx, &code_hash, &token.id)
             .await
             .map_err(db_error)?;

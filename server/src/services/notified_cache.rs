@@ -15,7 +15,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// API token hash → its user (groups, approver accounts), for a minute.
-pub type TokenCache = NotifiedCache<app::domain::User>;
+pub type TokenCache = NotifiedCache<super::tokens::TokenGrant>;
 pub const TOKEN_CHANNEL: &str = "latchkey_token_changed";
 /// Role ARN → what role access checks (account, enabled, tags).
 pub type RoleCache = NotifiedCache<crate::db::roles::RoleAccessRow>;
@@ -164,7 +164,7 @@ mod tests {
 
     #[test]
     fn answers_only_while_listening_and_not_after_a_change() {
-        let c = TokenCache::new(TOKEN_CHANNEL, Duration::from_secs(60));
+        let c = NotifiedCache::<app::domain::User>::new(TOKEN_CHANNEL, Duration::from_secs(60));
         let e = c.epoch();
         c.put("h", &user("a"), e);
         assert!(c.get("h").is_none(), "not listening: nothing is kept");

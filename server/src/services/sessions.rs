@@ -70,6 +70,11 @@ impl Services {
         )
         .await
         .map_err(db_error)?;
+        // The identity provider's word on groups is the newest there is: the
+        // user's API tokens get it too, so a lost group is lost everywhere.
+        db::tokens::set_groups_for(&mut tx, user_id, groups)
+            .await
+            .map_err(db_error)?;
         db::audit::record(
             &mut tx,
             AuditEvent {
@@ -197,6 +202,9 @@ impl app::ports::SessionPort for SessionService {
         let ended = db::sessions::delete_all_for(&mut tx, &user.id)
             .await
             .map_err(db_error)?;
+        let revoked = db::tokens::revoke_all_for(&mut tx, &user.id)
+            .await
+            .map_err(db_error)?;
         db::audit::record(
             &mut tx,
             AuditEvent {
@@ -206,12 +214,18 @@ impl app::ports::SessionPort for SessionService {
                 outcome: "success",
                 ip: None,
                 user_agent: None,
-                detail: serde_json::json!({ "sessions_ended": ended }),
+                detail: serde_json::json!({
+                    "sessions_ended": ended, "tokens_revoked": revoked.len(),
+                }),
             },
         )
         .await
         .map_err(db_error)?;
         tx.commit().await.map_err(db_error)?;
+        // Other replicas hear it from Postgres; this one need not wait.
+        for hash in &revoked {
+            self.0.token_cache.forget(hash);
+        }
         Ok(format!(
             "{COOKIE_NAME}=; {}; Max-Age=0",
             self.0.cookie_attrs()

@@ -2,6 +2,7 @@
 //! token (Authorization header) to its user.
 use super::{db_error, sessions::hash_token, Services};
 use crate::db::{self, audit::AuditEvent, tokens::TokenOwner};
+use app::domain::token::TokenScope;
 use app::domain::{ids::TokenId, User};
 use app::ports::ClientMeta;
 use app::views::{ApiTokenView, NewApiTokenView};
@@ -19,22 +20,49 @@ fn ts(d: chrono::DateTime<chrono::Utc>) -> String {
     d.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
+/// A live token as the server resolves it: who, how far it reaches, until when.
+#[derive(Debug, Clone)]
+pub struct TokenGrant {
+    pub user: User,
+    pub scope: TokenScope,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// What a new token is: its name, lifetime and reach.
+pub struct TokenSpec<'a> {
+    pub name: &'a str,
+    pub days: u32,
+    pub scope: TokenScope,
+}
+
 /// Makes a token for `owner` and audits it as created `via` ("settings",
 /// "cli-login") on `conn`, so the caller's transaction covers both.
 pub async fn issue_token(
     conn: &mut PgConnection,
     owner: &TokenOwner,
-    name: &str,
+    spec: &TokenSpec<'_>,
     via: &str,
     client: &ClientMeta,
 ) -> Result<NewApiTokenView, AppError> {
+    let name = spec.name;
     let mut buf = [0u8; 32];
     getrandom::fill(&mut buf).map_err(|e| super::internal("random", e))?;
     let token = format!("{TOKEN_PREFIX}{}", hex::encode(buf));
     let id = Uuid::new_v4();
-    db::tokens::create(&mut *conn, id, owner, name, &hash_token(&token))
-        .await
-        .map_err(db_error)?;
+    let expires_at = chrono::Utc::now() + chrono::Duration::days(i64::from(spec.days));
+    db::tokens::create(
+        &mut *conn,
+        &db::tokens::NewToken {
+            id,
+            owner,
+            name,
+            token_hash: &hash_token(&token),
+            expires_at,
+            scope: spec.scope.as_str(),
+        },
+    )
+    .await
+    .map_err(db_error)?;
     db::audit::record(
         conn,
         AuditEvent {
@@ -44,7 +72,10 @@ pub async fn issue_token(
             outcome: "success",
             ip: client.ip.as_deref(),
             user_agent: client.user_agent.as_deref(),
-            detail: serde_json::json!({ "name": name, "via": via }),
+            detail: serde_json::json!({
+                "name": name, "via": via, "scope": spec.scope.as_str(),
+                "expires_at": expires_at.to_rfc3339(),
+            }),
         },
     )
     .await
@@ -53,31 +84,54 @@ pub async fn issue_token(
         id: id.to_string(),
         name: name.to_owned(),
         token,
+        expires: ts(expires_at),
+        scope: spec.scope.label().to_owned(),
     })
 }
 
 impl Services {
-    /// The user an API token belongs to (with their groups when it was made).
-    pub async fn resolve_token(&self, token: &str) -> Result<Option<User>, sqlx::Error> {
+    /// The live token's user, with the groups their last sign-in reported
+    /// (dev users: the groups config gives them now), its scope and end.
+    pub async fn resolve_token(&self, token: &str) -> Result<Option<TokenGrant>, sqlx::Error> {
         if !token.starts_with(TOKEN_PREFIX) {
             return Ok(None);
         }
         let hash = hash_token(token);
-        if let Some(user) = self.token_cache.get(&hash) {
-            return Ok(Some(user));
+        if let Some(grant) = self.token_cache.get(&hash) {
+            // Cached for a minute at most, but never past the token's end.
+            if grant.expires_at > chrono::Utc::now() {
+                return Ok(Some(grant));
+            }
+            self.token_cache.forget(&hash);
+            return Ok(None);
         }
         let epoch = self.token_cache.epoch();
         let mut conn = self.pool.acquire().await?;
-        let owner = db::tokens::use_token(&mut conn, &hash).await?;
+        let live = db::tokens::use_token(&mut conn, &hash).await?;
         drop(conn);
-        match owner {
-            Some(o) => {
-                let user = self.user_for(o.user_id, o.display_name, o.groups).await?;
-                self.token_cache.put(&hash, &user, epoch);
-                Ok(Some(user))
-            }
-            None => Ok(None),
-        }
+        let Some(live) = live else {
+            return Ok(None);
+        };
+        let o = live.owner;
+        let groups = match self.config.auth.dev_mode {
+            true => self
+                .config
+                .auth
+                .dev_users
+                .iter()
+                .find(|d| d.id == o.user_id)
+                .map_or(o.groups, |d| d.groups.clone()),
+            false => o.groups,
+        };
+        let user = self.user_for(o.user_id, o.display_name, groups).await?;
+        let grant = TokenGrant {
+            user,
+            // The column's CHECK allows only these two.
+            scope: TokenScope::parse(&live.scope).unwrap_or_default(),
+            expires_at: live.expires_at,
+        };
+        self.token_cache.put(&hash, &grant, epoch);
+        Ok(Some(grant))
     }
 }
 
@@ -88,6 +142,7 @@ impl app::ports::TokenPort for TokenService {
         let rows = db::tokens::list(&mut conn, &user.id)
             .await
             .map_err(db_error)?;
+        let now = chrono::Utc::now();
         Ok(rows
             .into_iter()
             .map(|t| ApiTokenView {
@@ -96,18 +151,39 @@ impl app::ports::TokenPort for TokenService {
                 created: ts(t.created_at),
                 last_used: t.last_used_at.map(ts),
                 revoked: t.revoked_at.is_some(),
+                expires: ts(t.expires_at),
+                expired: t.expires_at <= now,
+                scope: TokenScope::parse(&t.scope)
+                    .unwrap_or_default()
+                    .label()
+                    .to_owned(),
             })
             .collect())
     }
 
-    async fn create_token(&self, user: &User, name: &str) -> Result<NewApiTokenView, AppError> {
+    async fn create_token(
+        &self,
+        user: &User,
+        name: &str,
+        days: Option<u32>,
+        scope: TokenScope,
+    ) -> Result<NewApiTokenView, AppError> {
+        let max = self.0.config.auth.token_max_days;
+        let days = days.unwrap_or(app::domain::token::DEFAULT_TOKEN_DAYS.min(max));
+        if !(1..=max).contains(&days) {
+            return Err(AppError::invalid(
+                "expires_in_days",
+                format!("must be 1-{max} days (auth.token_max_days)"),
+            ));
+        }
         let owner = TokenOwner {
             user_id: user.id.clone(),
             display_name: user.display_name.clone(),
             groups: user.groups.clone(),
         };
+        let spec = TokenSpec { name, days, scope };
         let mut tx = self.0.pool.begin().await.map_err(db_error)?;
-        let token = issue_token(&mut tx, &owner, name, "settings", &ClientMeta::default()).await?;
+        let token = issue_token(&mut tx, &owner, &spec, "settings", &ClientMeta::default()).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(token)
     }

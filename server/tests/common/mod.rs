@@ -221,11 +221,21 @@ pub async fn approve_all(c: &reqwest::Client, base: &str, id: &str) -> reqwest::
         .unwrap()
 }
 
-/// A new API token of `c`'s user: (id, token).
+/// A new full-API token of `c`'s user: (id, token).
 pub async fn new_token(c: &reqwest::Client, base: &str, name: &str) -> (String, String) {
+    new_token_scoped(c, base, name, "full").await
+}
+
+/// A new API token of `c`'s user with `scope` (`credentials` or `full`).
+pub async fn new_token_scoped(
+    c: &reqwest::Client,
+    base: &str,
+    name: &str,
+    scope: &str,
+) -> (String, String) {
     let t: serde_json::Value = c
         .post(format!("{base}/api/create_token"))
-        .form(&[("name", name)])
+        .form(&[("name", name), ("scope", scope)])
         .send()
         .await
         .unwrap()
