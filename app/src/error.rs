@@ -25,6 +25,9 @@ pub enum AppError {
     Upstream(String),
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// The caller asked too often; try again later.
+    #[error("too many requests: {0}")]
+    TooMany(String),
     #[error("internal error (request {request_id})")]
     Internal { request_id: String },
     #[error("{0}")]
@@ -49,6 +52,7 @@ impl AppError {
             Self::Conflict(_) => 409,
             Self::Upstream(_) => 502,
             Self::Unavailable(_) => 503,
+            Self::TooMany(_) => 429,
             Self::Internal { .. } | Self::Transport(_) => 500,
         }
     }

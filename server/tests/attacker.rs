@@ -80,6 +80,8 @@ enum Act {
     /// principals (200 and `Listed(bool)`).
     InRoles,
     InWizard,
+    /// `refresh_resource`: makes the hub assume into the target's account.
+    Refresh,
 }
 use Act::*;
 
@@ -179,6 +181,8 @@ fn table() -> Vec<Row> {
         t(ALL, Ask, DisabledRole, s(403)),
         t(ALL, AskVia, DisabledRole, s(403)),
         t(ALL, Creds, DisabledRole, s(403)),
+        t(ALL, Refresh, DisabledRole, s(403)),
+        t(ALL, Refresh, UnknownRole, s(403)),
         t(ALL, Ask, UnknownRole, s(400)),
         t(ALL, AskVia, UnknownRole, s(400)),
         // What everyone may ask: their own role, a bucket anywhere.
@@ -482,6 +486,13 @@ impl Fixture {
                         let body = r.text().await.unwrap();
                         Listed(body.contains(&format!("\"{arn}\"")))
                     }
+                    Refresh => status(
+                        c.post(format!("{base}/api/refresh_resource"))
+                            .form(&[("arn", arn.as_str())])
+                            .send()
+                            .await
+                            .unwrap(),
+                    ),
                     InWizard => {
                         let r = c
                             .post(format!("{base}/api/wizard_context"))
@@ -607,6 +618,16 @@ async fn every_attack_in_the_table_is_refused_and_changes_nothing(pool: PgPool) 
         }
     }
     println!("attacker suite: {cells} cells, {} wrong", wrong.len());
+    // No refresh of an unmanaged account reached AWS, and each was audited.
+    let refused: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events WHERE action = 'resource.refresh' AND outcome = 'denied'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    if refused != 8 {
+        wrong.push(format!("{refused} refused refreshes audited, want 8"));
+    }
     assert!(
         wrong.is_empty(),
         "{} of {cells} cells differ:\n{}",
@@ -942,4 +963,109 @@ async fn a_demoted_admins_old_token_loses_admin(pool: PgPool) {
     .await
     .unwrap();
     assert_eq!(audit(base.clone(), sso.clone()).await, 403);
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn temporary_access_asked_through_the_api_ends_in_aws_and_is_swept(pool: PgPool) {
+    let a = unique_account();
+    let cfg = config_auth(&[&a], "allow_admin_self_approval = true", "");
+    let s = services(pool.clone(), cfg).await;
+    let keep = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Keep","Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::logs"}]}"#;
+    create_role(&iam(&s, &a).await, "eng-tmp", &[("access", keep)], &[]).await;
+    sync_all(&s, Trigger::Manual).await;
+    let base = spawn_http(s.clone()).await;
+    let role = format!("arn:aws:iam::{a}:role/eng-tmp");
+    let soon = (chrono::Utc::now() + chrono::Duration::minutes(30))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let keep: Value = serde_json::from_str(keep).unwrap();
+    let mut both = keep.clone();
+    both["Statement"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"Sid": "Tmp", "Effect": "Allow",
+        "Action": "s3:GetObject", "Resource": "arn:aws:s3:::logs/*"}));
+    let change = |doc: &Value| {
+        json!([{"target_arn": role, "expires_at": soon,
+                "spec": {"kind": "inline_policy_put", "policy_name": "access", "document": doc}}])
+    };
+    let eng = signed_in(&base, ENGINEER).await;
+    // "Temporary" with nothing new would show as temporary and never end: refused.
+    let r = submit(&eng, &base, &role, change(&keep), false).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("expires_at"));
+    // Through the API as through the wizard: the new statement carries the end.
+    let r = submit(&eng, &base, &role, change(&both), false).await;
+    assert_eq!(r.status(), 200);
+    let id: String = r.json().await.unwrap();
+    let admin = signed_in(&base, ADMIN).await;
+    assert!(approve_all(&admin, &base, &id).await.status().is_success());
+    let read = || async {
+        let got = iam(&s, &a)
+            .await
+            .get_role_policy()
+            .role_name("eng-tmp")
+            .policy_name("access")
+            .send()
+            .await
+            .unwrap();
+        latchkey::aws::decode::policy_json(got.policy_document()).unwrap()
+    };
+    let applied = read().await;
+    let statements = applied["Statement"].as_array().unwrap();
+    let tmp = statements.iter().find(|st| st["Sid"] == "Tmp").unwrap();
+    assert_eq!(
+        tmp["Condition"]["DateLessThan"]["aws:CurrentTime"],
+        json!(soon),
+        "{applied}"
+    );
+    let kept = statements.iter().find(|st| st["Sid"] == "Keep").unwrap();
+    assert!(kept.get("Condition").is_none(), "{applied}");
+    // The sweeper removes it after the end, verifies, and only then records it.
+    let later = chrono::Utc::now() + chrono::Duration::hours(1);
+    let swept = latchkey::services::requests::sweep_expired(&s, later)
+        .await
+        .unwrap();
+    assert_eq!(swept, 1);
+    let after = read().await;
+    assert_eq!(after["Statement"].as_array().unwrap().len(), 1, "{after}");
+    let expired: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM request_events WHERE request_id = $1::uuid AND kind = 'change.expired'",
+    )
+    .bind(&id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(expired, 1);
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn refreshes_from_aws_are_bounded_per_user(pool: PgPool) {
+    let a = unique_account();
+    let s = services(pool.clone(), config(&[&a])).await;
+    create_role(&iam(&s, &a).await, "eng-dev", &[], &[]).await;
+    sync_all(&s, Trigger::Manual).await;
+    let base = spawn_http(s.clone()).await;
+    let role = format!("arn:aws:iam::{a}:role/eng-dev");
+    let refresh = |c: reqwest::Client| {
+        let (base, role) = (base.clone(), role.clone());
+        async move {
+            c.post(format!("{base}/api/refresh_resource"))
+                .form(&[("arn", role.as_str())])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let eng = signed_in(&base, ENGINEER).await;
+    let mut statuses = Vec::new();
+    for _ in 0..11 {
+        statuses.push(refresh(eng.clone()).await);
+    }
+    assert_eq!(statuses[..10], [200; 10]);
+    assert_eq!(statuses[10], 429);
+    // Another user is not held back by Erin.
+    assert_eq!(refresh(signed_in(&base, OTHER_ENGINEER).await).await, 200);
 }

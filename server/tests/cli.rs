@@ -133,19 +133,62 @@ async fn the_cli_logs_in_lists_roles_and_gets_credentials(pool: PgPool) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_latchkey"))
         .args(["serve", "acct0/eng-dev", "--port", &port.to_string()])
         .env("XDG_CONFIG_HOME", &home)
-        .stdout(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let url = format!("http://127.0.0.1:{port}/");
-    let mut first = Value::Null;
-    for _ in 0..100 {
-        if let Ok(r) = reqwest::get(&url).await {
-            first = r.json().await.unwrap();
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    // It prints the two exports a shell needs, the second a random token.
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut lines = Vec::new();
+    for _ in 0..2 {
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+        lines.push(line.trim().to_owned());
     }
-    let second: Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
+    let url = format!("http://127.0.0.1:{port}/");
+    assert_eq!(
+        lines[0],
+        format!("export AWS_CONTAINER_CREDENTIALS_FULL_URI={url}")
+    );
+    let local_token = lines[1]
+        .strip_prefix("export AWS_CONTAINER_AUTHORIZATION_TOKEN=")
+        .unwrap()
+        .to_owned();
+    assert_eq!(local_token.len(), 48);
+    let local = reqwest::Client::new();
+    let get = |token: Option<&str>, host: Option<&str>| {
+        let mut r = local.get(&url);
+        if let Some(t) = token {
+            r = r.header("Authorization", t);
+        }
+        if let Some(h) = host {
+            r = r.header("Host", h);
+        }
+        r.send()
+    };
+    // Another local process without the token, or a page that rebound its
+    // own name to 127.0.0.1, gets nothing.
+    assert_eq!(get(None, None).await.unwrap().status(), 403);
+    assert_eq!(get(Some("wrong"), None).await.unwrap().status(), 403);
+    let rebound = format!("evil.example.com:{port}");
+    assert_eq!(
+        get(Some(&local_token), Some(&rebound))
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let first: Value = get(Some(&local_token), None)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let second: Value = get(Some(&local_token), None)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     child.kill().unwrap();
     let _ = child.wait();
     assert!(

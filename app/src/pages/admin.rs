@@ -15,9 +15,11 @@ pub fn SyncPage() -> impl IntoView {
         |_| sync_status(),
     );
     // While anything runs (or was just started), re-read every 1.5 s. Only
-    // in the browser: a timer has no meaning in a server render (and there
-    // it would be spawned outside any local task set).
-    #[cfg(feature = "hydrate")]
+    // in the browser: a timer has no meaning in a server render, where the
+    // effect would be spawned outside any local task set and panic. Keyed on
+    // `ssr`, not `hydrate`: a workspace build (cargo test) unifies features,
+    // so the server binary can have both.
+    #[cfg(not(feature = "ssr"))]
     Effect::new(move |_| {
         let busy = run.version().get() > 0
             || status
@@ -31,7 +33,7 @@ pub fn SyncPage() -> impl IntoView {
             );
         }
     });
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(feature = "ssr")]
     let _ = set_tick;
     view! {
         <div class="page-head">

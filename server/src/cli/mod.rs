@@ -211,17 +211,60 @@ pub fn open_in_browser(url: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// Whether a request to the local credential server may have an answer:
+/// it names this loopback address as its Host (a page on another site that
+/// rebinds its DNS name to 127.0.0.1 sends its own name) and carries the
+/// token printed at start (compared in constant time).
+fn local_caller_ok(headers: &axum::http::HeaderMap, port: u16, token: &str) -> bool {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let host_ok = host == format!("127.0.0.1:{port}") || host == format!("localhost:{port}");
+    let given = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let given = given.strip_prefix("Bearer ").unwrap_or(given).as_bytes();
+    let want = token.as_bytes();
+    let same = given.len() == want.len()
+        && given
+            .iter()
+            .zip(want)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    host_ok && same
+}
+
 /// A local ECS-style credential provider for one role on 127.0.0.1:`port`:
-/// credentials are cached and refreshed 5 minutes before they expire.
+/// credentials are cached and refreshed 5 minutes before they expire. Only
+/// callers holding the random token printed at start (the AWS SDKs send
+/// `AWS_CONTAINER_AUTHORIZATION_TOKEN`) and naming the loopback Host get them.
 pub async fn serve(role: &str, port: u16) -> CliResult<()> {
     use std::sync::Arc;
     use tokio::sync::Mutex;
     let cfg = Arc::new(load()?);
     let role = Arc::new(role.to_owned());
     let cache: Arc<Mutex<Option<Value>>> = Arc::new(Mutex::new(None));
-    let handler = move || {
-        let (cfg, role, cache) = (cfg.clone(), role.clone(), cache.clone());
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let mut buf = [0u8; 24];
+    getrandom::fill(&mut buf).map_err(|e| e.to_string())?;
+    let token = Arc::new(hex::encode(buf));
+    let bound_port = addr.port();
+    let handler = move |headers: axum::http::HeaderMap| {
+        let (cfg, role, cache, token) = (cfg.clone(), role.clone(), cache.clone(), token.clone());
         async move {
+            if !local_caller_ok(&headers, bound_port, &token) {
+                return (
+                    axum::http::StatusCode::FORBIDDEN,
+                    axum::Json(json!({
+                        "message": "send the AWS_CONTAINER_AUTHORIZATION_TOKEN that latchkey serve printed, to 127.0.0.1"
+                    })),
+                );
+            }
             let mut slot = cache.lock().await;
             let fresh = slot.as_ref().is_some_and(|c| {
                 c["Expiration"].as_i64().unwrap_or(0) > chrono::Utc::now().timestamp() + 300
@@ -249,11 +292,11 @@ pub async fn serve(role: &str, port: u16) -> CliResult<()> {
             )
         }
     };
-    let app = axum::Router::new().route("/", axum::routing::get(handler));
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-        .await
-        .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
     println!("export AWS_CONTAINER_CREDENTIALS_FULL_URI=http://{addr}/");
+    println!(
+        "export AWS_CONTAINER_AUTHORIZATION_TOKEN={}",
+        hex::encode(buf)
+    );
+    let app = axum::Router::new().route("/", axum::routing::get(handler));
     axum::serve(listener, app).await.map_err(|e| e.to_string())
 }

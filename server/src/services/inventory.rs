@@ -184,10 +184,83 @@ impl app::ports::InventoryPort for InventoryService {
         })
     }
 
-    async fn refresh_resource(&self, _user: &User, arn: &str) -> Result<(), AppError> {
-        self.0
+    async fn refresh_resource(&self, user: &User, arn: &str) -> Result<(), AppError> {
+        // Each refresh makes the hub assume into an account: bounded per user.
+        if !self.0.refresh_limit.allow(&user.id) {
+            return Err(AppError::TooMany(format!(
+                "at most {REFRESHES_PER_MINUTE} refreshes a minute; try again shortly"
+            )));
+        }
+        let arn = arn.trim();
+        if arn.len() > 2048 || arn.contains(char::is_control) {
+            return Err(AppError::invalid("arn", "is not an ARN"));
+        }
+        let result = self
+            .0
             .refresh_item(arn, crate::jobs::sync::Trigger::Manual)
-            .await
+            .await;
+        let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
+        db::audit::record(
+            &mut conn,
+            db::audit::AuditEvent {
+                actor: &user.id,
+                action: "resource.refresh",
+                target: arn,
+                outcome: match &result {
+                    Ok(()) => "success",
+                    Err(AppError::Forbidden(_)) => "denied",
+                    Err(_) => "failure",
+                },
+                ip: None,
+                user_agent: None,
+                detail: serde_json::json!({}),
+            },
+        )
+        .await
+        .map_err(db_error)?;
+        result
+    }
+}
+
+/// Refreshes one user may ask for in a minute, per server process.
+pub const REFRESHES_PER_MINUTE: usize = 10;
+
+/// A sliding one-minute window of events per key (user id).
+#[derive(Default)]
+pub struct PerMinute {
+    seen: std::sync::Mutex<
+        std::collections::HashMap<String, std::collections::VecDeque<std::time::Instant>>,
+    >,
+    limit: usize,
+}
+
+impl PerMinute {
+    pub fn new(limit: usize) -> Self {
+        Self {
+            seen: Default::default(),
+            limit,
+        }
+    }
+
+    /// Counts one event for `key` if it is within the limit.
+    pub fn allow(&self, key: &str) -> bool {
+        let Ok(mut seen) = self.seen.lock() else {
+            return false;
+        };
+        let now = std::time::Instant::now();
+        let window = std::time::Duration::from_secs(60);
+        if seen.len() > 10_000 {
+            seen.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < window));
+        }
+        let q = seen.entry(key.to_owned()).or_default();
+        while q.front().is_some_and(|t| now.duration_since(*t) >= window) {
+            q.pop_front();
+        }
+        if q.len() >= self.limit {
+            return false;
+        }
+        q.push_back(now);
+        true
     }
 }
 
@@ -201,6 +274,28 @@ impl Services {
     ) -> Result<(), AppError> {
         let mut conn = self.pool.acquire().await.map_err(db_error)?;
         let cached = db::resources::get(&mut conn, arn).await.map_err(db_error)?;
+        // No AWS call for an account Latchkey does not manage or has switched off.
+        let account_of = cached
+            .as_ref()
+            .map(|r| r.account_id.clone())
+            .or_else(|| arn.split(':').nth(4).map(str::to_owned))
+            .unwrap_or_default();
+        match db::accounts::get(&mut conn, &account_of)
+            .await
+            .map_err(db_error)?
+        {
+            Some(a) if a.enabled => {}
+            Some(_) => {
+                return Err(AppError::Forbidden(format!(
+                    "account {account_of} is disabled in Latchkey"
+                )))
+            }
+            None => {
+                return Err(AppError::Forbidden(format!(
+                    "{arn} is not in an account Latchkey manages"
+                )))
+            }
+        }
         drop(conn);
         let Some(r) = cached else {
             // Not cached yet (a role just created): its account's IAM pass finds it.

@@ -47,6 +47,8 @@ pub struct Services {
     /// `sync.concurrency`: how many task/account syncs run at once in this
     /// process, whatever started them (schedules, start-up, Run now).
     pub sync_limit: Arc<tokio::sync::Semaphore>,
+    /// Refreshes from AWS each user may ask for, per minute.
+    pub refresh_limit: Arc<inventory::PerMinute>,
 }
 
 impl Services {
@@ -99,6 +101,7 @@ impl Services {
                 std::time::Duration::from_secs(300),
             )),
             sync_limit: Arc::new(tokio::sync::Semaphore::new(config.sync.concurrency.max(1))),
+            refresh_limit: Arc::new(inventory::PerMinute::new(inventory::REFRESHES_PER_MINUTE)),
             config,
         }
     }

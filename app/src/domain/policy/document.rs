@@ -312,7 +312,7 @@ impl PolicyDocument {
     }
 
     /// Typed view of JSON the checks accepted; `None` if the shape is wrong.
-    pub(crate) fn from_checked_value(v: &Value) -> Option<Self> {
+    pub fn from_checked_value(v: &Value) -> Option<Self> {
         let m = v.as_object()?;
         let version = m
             .get("Version")

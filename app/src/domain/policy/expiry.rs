@@ -152,6 +152,34 @@ pub fn with_expiry(statements: &[Statement], expires_at: i64) -> Vec<Statement> 
         .collect()
 }
 
+/// The document a temporary change writes: every statement that `current`
+/// (what the target holds now) does not already hold gets the expiry; the
+/// ones it holds stay as they are. Returns how many statements will expire,
+/// so a caller can refuse a "temporary" change that grants nothing new.
+pub fn expire_new_statements(
+    doc: &PolicyDocument,
+    current: Option<&PolicyDocument>,
+    expires_at: i64,
+) -> (PolicyDocument, usize) {
+    let held = |st: &Statement| current.is_some_and(|c| c.statements().contains(st));
+    let mut expiring = 0;
+    let statements = doc
+        .statements()
+        .iter()
+        .map(|st| {
+            if held(st) {
+                st.clone()
+            } else {
+                expiring += 1;
+                with_expiry(std::slice::from_ref(st), expires_at)
+                    .pop()
+                    .unwrap_or_else(|| st.clone())
+            }
+        })
+        .collect();
+    (doc.with_statements(statements), expiring)
+}
+
 /// When a statement stops granting, from its `DateLessThan aws:CurrentTime`
 /// condition (the earliest value if several).
 pub fn expiry_of(st: &Statement) -> Option<i64> {
@@ -183,6 +211,31 @@ pub fn remove_expired(doc: &PolicyDocument, now: i64) -> (PolicyDocument, usize)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_statements_the_target_does_not_hold_get_the_expiry() {
+        use crate::domain::policy::PolicyKind;
+        let parse = |s: &str| PolicyDocument::parse(s, PolicyKind::Inline).unwrap().doc;
+        let old = r#"{"Sid":"Old","Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::a"}"#;
+        let new = r#"{"Sid":"New","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::a/*"}"#;
+        let current = parse(&format!(
+            r#"{{"Version":"2012-10-17","Statement":[{old}]}}"#
+        ));
+        let asked = parse(&format!(
+            r#"{{"Version":"2012-10-17","Statement":[{old},{new}]}}"#
+        ));
+        let (out, n) = expire_new_statements(&asked, Some(&current), 1_795_600_800);
+        assert_eq!(n, 1);
+        assert_eq!(
+            expiry_of(&out.statements()[0]),
+            None,
+            "held statement untouched"
+        );
+        assert_eq!(expiry_of(&out.statements()[1]), Some(1_795_600_800));
+        // Nothing held yet: everything expires; all held: nothing would.
+        assert_eq!(expire_new_statements(&asked, None, 5).1, 2);
+        assert_eq!(expire_new_statements(&current, Some(&current), 5).1, 0);
+    }
 
     #[test]
     fn rfc3339_round_trips_through_unix_seconds() {

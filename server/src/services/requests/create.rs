@@ -269,6 +269,16 @@ pub(super) async fn store(
     if let Some((intents, expires_at)) = intents {
         changes = super::intents::changes_for(s, &mut tx, &principal, intents, expires_at).await?;
     }
+    // Temporary means temporary in AWS, whoever built the change.
+    // (The wizard's generated changes carry it already, from the same rule.)
+    for c in changes.iter_mut().filter(|c| !c.generated) {
+        if let Some(at) = c.expires_at {
+            c.spec = super::temporary::bind_expiry(&mut tx, &c.target_arn, &c.spec, at).await?;
+            let target =
+                TargetKind::of(&c.target_arn).map_err(|m| AppError::invalid("target_arn", m))?;
+            check_document(&c.spec, target)?;
+        }
+    }
     // Every target, not only the principal: the proof `insert_change` needs.
     let changes = super::authz::authorize(s, &mut tx, user, changes, direct).await?;
     let accounts = super::authz::accounts_of(&changes);

@@ -61,19 +61,18 @@ pub async fn sweep_expired(s: &Services, now: DateTime<Utc>) -> Result<usize, Ap
     }
 }
 
-/// Removes the expired statements from the change's policy in AWS.
-async fn sweep_one(
-    s: &Services,
+/// The policy a change wrote, as the cache holds it now, with the checks
+/// kind to read it back; `None` when the target or the policy is gone.
+async fn current_policy(
     conn: &mut sqlx::PgConnection,
     c: &db::requests::ChangeRow,
-    now: DateTime<Utc>,
-) -> Result<String, String> {
-    let spec: ChangeSpec = serde_json::from_value(c.spec.clone()).map_err(|e| e.to_string())?;
+    spec: &ChangeSpec,
+) -> Result<Option<PolicyDocument>, String> {
     let row = db::resources::get(conn, &c.target_arn)
         .await
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("{} is gone", c.target_arn))?;
-    let (current, kind) = match &spec {
+    let (current, kind) = match spec {
         ChangeSpec::InlinePolicyPut { policy_name, .. } => (
             row.details["inline_policies"]
                 .as_array()
@@ -84,15 +83,36 @@ async fn sweep_one(
             PolicyKind::Inline,
         ),
         ChangeSpec::ResourcePolicyPut { .. } => (row.policy.clone(), PolicyKind::S3Bucket),
-        _ => return Ok("nothing to remove".into()),
+        _ => return Ok(None),
     };
     let Some(current) = current.filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
+    PolicyDocument::parse(&current.to_string(), kind)
+        .or_else(|_| PolicyDocument::parse(&current.to_string(), PolicyKind::SnsTopic))
+        .map(|c| Some(c.doc))
+        .map_err(|_| "the current policy does not parse".to_owned())
+}
+
+/// Removes the expired statements from the change's policy in AWS, then
+/// reads the target back: `change.expired` is recorded only once AWS holds
+/// no expired statement of it.
+async fn sweep_one(
+    s: &Services,
+    conn: &mut sqlx::PgConnection,
+    c: &db::requests::ChangeRow,
+    now: DateTime<Utc>,
+) -> Result<String, String> {
+    let spec: ChangeSpec = serde_json::from_value(c.spec.clone()).map_err(|e| e.to_string())?;
+    if !matches!(
+        spec,
+        ChangeSpec::InlinePolicyPut { .. } | ChangeSpec::ResourcePolicyPut { .. }
+    ) {
+        return Ok("nothing to remove".into());
+    }
+    let Some(doc) = current_policy(conn, c, &spec).await? else {
         return Ok("the policy is already gone".into());
     };
-    let doc = PolicyDocument::parse(&current.to_string(), kind)
-        .or_else(|_| PolicyDocument::parse(&current.to_string(), PolicyKind::SnsTopic))
-        .map_err(|_| "the current policy does not parse".to_owned())?
-        .doc;
     let (kept, removed) = remove_expired(&doc, now.timestamp());
     if removed == 0 {
         return Ok("no expired statements were left".into());
@@ -105,12 +125,26 @@ async fn sweep_one(
             .with_document(kept.as_json().clone())
             .map_err(|e| e.to_string())?,
     };
-    let account = AccountId::parse(&row.account_id).map_err(|e| e.to_string())?;
+    let account = c
+        .account_id
+        .clone()
+        .or_else(|| c.target_arn.split(':').nth(4).map(str::to_owned))
+        .unwrap_or_default();
+    let account = AccountId::parse(&account).map_err(|e| e.to_string())?;
     apply(&s.aws, &account, &c.target_arn, &new_spec)
         .await
         .map_err(|e| e.to_string())?;
-    if let Err(e) = s.refresh_item(&c.target_arn, Trigger::AfterApply).await {
-        tracing::warn!(target_arn = %c.target_arn, error = %e, "expiry: refresh after cleanup failed");
+    // Verify: read the target back from AWS and look again.
+    s.refresh_item(&c.target_arn, Trigger::AfterApply)
+        .await
+        .map_err(|e| format!("could not read {} back: {e}", c.target_arn))?;
+    if let Some(after) = current_policy(conn, c, &spec).await? {
+        let (_, left) = remove_expired(&after, now.timestamp());
+        if left > 0 {
+            return Err(format!(
+                "AWS still holds {left} expired statement(s) after cleanup"
+            ));
+        }
     }
     Ok(format!(
         "removed {removed} expired statement(s): {}",

@@ -9,6 +9,7 @@ mod create;
 mod expiry;
 mod intents;
 mod review;
+mod temporary;
 mod view;
 
 use super::{db_error, Services};

@@ -260,6 +260,10 @@ async fn approve_change(
             spec = spec
                 .with_document(doc)
                 .map_err(|m| AppError::invalid("document", m))?;
+            // An edited temporary change stays temporary in what is applied.
+            if let Some(at) = c.expires_at {
+                spec = super::temporary::bind_expiry(&mut tx, &c.target_arn, &spec, at).await?;
+            }
             super::create::check_document(&spec, target_kind(&c.target_arn)?)?;
             let value =
                 serde_json::to_value(&spec).map_err(|e| crate::services::internal("spec", e))?;

@@ -89,7 +89,7 @@ pub(super) async fn list(
 }
 
 /// What the target of a change holds now, as cached, for the diff.
-async fn current_document(
+pub(super) async fn current_document(
     conn: &mut PgConnection,
     target: &str,
     spec: &ChangeSpec,
