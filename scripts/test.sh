@@ -63,6 +63,7 @@ DATABASE_URL=$PG_BASE/$E2E_DB LATCHKEY__AWS__ENDPOINT_URL=http://127.0.0.1:$E2E_
   LATCHKEY__AUTH__OIDC__REDIRECT_URL=http://127.0.0.1:$E2E_PORT/auth/oidc/callback \
   LATCHKEY__AUTH__OIDC__SCOPES='["openid", "email", "profile", "groups"]' \
   LATCHKEY__AUTH__OIDC__PROVIDER_NAME="Test IdP" \
+  LATCHKEY__AUTH__I_KNOW_DEV_MODE_IS_UNSAFE=true \
   "$RUN/latchkey" --config config/demo.toml server >"$RUN/e2e-server.log" 2>&1 &
 SERVER_PID=$!
 trap 'kill $SERVER_PID $OIDC_PID 2>/dev/null || true' EXIT

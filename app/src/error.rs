@@ -61,7 +61,16 @@ impl AppError {
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        Self::Transport(value.to_string())
+        match value {
+            // The request's arguments did not decode: the caller's input.
+            ServerFnErrorErr::Args(m)
+            | ServerFnErrorErr::Deserialization(m)
+            | ServerFnErrorErr::MissingArg(m) => Self::Invalid {
+                field: "body".into(),
+                messages: vec![format!("the request could not be read: {m}")],
+            },
+            other => Self::Transport(other.to_string()),
+        }
     }
 }
 

@@ -85,7 +85,7 @@ pub struct ServerConfig {
     /// When set, `GET /metrics` wants `Authorization: Bearer <this>`
     /// (Prometheus' `authorization` / `bearer_token_file`); unset, it is open.
     #[serde(default)]
-    pub metrics_token: Option<String>,
+    pub metrics_token: Option<SecretString>,
 }
 fn default_leptos_file() -> String {
     "Leptos.toml".into()
@@ -101,7 +101,7 @@ impl Default for ServerConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseConfig {
     pub url: String,
@@ -116,6 +116,33 @@ pub struct DatabaseConfig {
     #[serde(default = "yes")]
     pub search_index: bool,
 }
+/// The URL's password never reaches a log line.
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &redact_url_password(&self.url))
+            .field("max_connections", &self.max_connections)
+            .field("search_concurrency", &self.search_concurrency)
+            .field("search_index", &self.search_index)
+            .finish()
+    }
+}
+
+/// `scheme://user:password@host/...` with the password replaced.
+pub fn redact_url_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (auth, host) = match rest.rsplit_once('@') {
+        Some(parts) => parts,
+        None => return url.to_owned(),
+    };
+    match auth.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:[redacted]@{host}"),
+        None => url.to_owned(),
+    }
+}
+
 fn default_pool() -> u32 {
     10
 }
@@ -214,6 +241,11 @@ pub struct AuthConfig {
     /// Lets an admin approve their own requests (recorded as such).
     #[serde(default)]
     pub allow_admin_self_approval: bool,
+    /// Lets dev sign-in run next to OIDC or trusted headers, or against real
+    /// AWS (no `aws.endpoint_url`). Anyone who reaches the sign-in page can
+    /// then be anyone: for tests and demos only.
+    #[serde(default)]
+    pub i_know_dev_mode_is_unsafe: bool,
     /// Groups whose members approve requests in some accounts.
     #[serde(default)]
     pub approvers: Vec<ApproverRule>,
@@ -407,6 +439,7 @@ impl Default for AuthConfig {
             token_max_days: default_token_max_days(),
             cli_token_days: default_cli_token_days(),
             allow_admin_self_approval: false,
+            i_know_dev_mode_is_unsafe: false,
             approvers: Vec::new(),
             oidc: None,
             trusted_headers: None,
@@ -492,7 +525,7 @@ impl Config {
             .server
             .metrics_token
             .as_ref()
-            .is_some_and(|t| t.trim().len() < 16)
+            .is_some_and(|t| t.expose().trim().len() < 16)
         {
             return Err(invalid(
                 "server.metrics_token",
@@ -504,6 +537,26 @@ impl Config {
                 "auth.dev_mode",
                 "dev sign-in cannot be enabled when server.production = true",
             ));
+        }
+        if self.auth.dev_mode && !self.auth.i_know_dev_mode_is_unsafe {
+            let beside = if self.auth.oidc.is_some() {
+                Some("OIDC sign-in ([auth.oidc])")
+            } else if self.auth.trusted_headers.is_some() {
+                Some("trusted headers ([auth.trusted_headers])")
+            } else if self.aws.endpoint_url.is_none() {
+                Some("real AWS (no aws.endpoint_url)")
+            } else {
+                None
+            };
+            if let Some(beside) = beside {
+                return Err(invalid(
+                    "auth.dev_mode",
+                    format!(
+                        "dev sign-in lets anyone be anyone; it is refused next to {beside} \
+                         unless auth.i_know_dev_mode_is_unsafe = true"
+                    ),
+                ));
+            }
         }
         if let Some(ep) = &self.aws.endpoint_url {
             if !(ep.starts_with("http://") || ep.starts_with("https://")) {
@@ -744,6 +797,18 @@ mod tests {
     "#;
 
     #[test]
+    fn secrets_never_show_in_debug_output() {
+        let t = BASE.replace("postgres://localhost/x", "postgres://lk:hunter2secret@db/x")
+            + "\n[server]\nmetrics_token = \"metrics-token-0123456789\"\n";
+        let cfg = Config::from_toml(&t, std::iter::empty()).unwrap();
+        let shown = format!("{cfg:?}");
+        assert!(!shown.contains("hunter2secret"), "{shown}");
+        assert!(!shown.contains("metrics-token-0123456789"), "{shown}");
+        assert!(shown.contains("postgres://lk:[redacted]@db/x"), "{shown}");
+        assert_eq!(redact_url_password("postgres://db/x"), "postgres://db/x");
+    }
+
+    #[test]
     fn a_valid_file_loads_and_env_overrides_win() {
         let env = vec![
             ("DATABASE_URL".to_string(), "postgres://db/y".to_string()),
@@ -799,6 +864,14 @@ mod tests {
         assert!(err(&BASE.replace("arn:aws:iam::*:role/demo-*", "demo-*"))
             .contains("eligibility[0].roles"));
         assert!(err(&format!("{BASE}\n[server]\nproduction = true")).contains("auth.dev_mode"));
+        // Dev sign-in next to a real identity source or real AWS needs the flag.
+        let real_aws = BASE.replace("endpoint_url = \"http://127.0.0.1:5000\"", "");
+        assert!(err(&real_aws).contains("auth.dev_mode: dev sign-in lets anyone be anyone"));
+        let flagged = real_aws.replace(
+            "dev_mode = true",
+            "dev_mode = true\ni_know_dev_mode_is_unsafe = true",
+        );
+        assert!(Config::from_toml(&flagged, std::iter::empty()).is_ok());
         assert!(err(&format!("{BASE}\n[server]\nmetrics_token = \"short\""))
             .contains("server.metrics_token: must be at least 16 characters"));
         assert!(err(&format!(
@@ -806,7 +879,12 @@ mod tests {
         ))
         .contains("auth.approvers[0].accounts"));
         let oidc = "\n[auth.oidc]\nissuer_url = \"https://idp.example.com\"\nclient_id = \"lk\"\nclient_secret = \"s3cret\"\nredirect_url = \"https://lk.example.com/auth/oidc/callback\"\n";
-        let with_oidc = BASE.replace("[[auth.dev_users]]", &format!("{oidc}\n[[auth.dev_users]]"));
+        let with_oidc = BASE
+            .replace(
+                "dev_mode = true",
+                "dev_mode = true\ni_know_dev_mode_is_unsafe = true",
+            )
+            .replace("[[auth.dev_users]]", &format!("{oidc}\n[[auth.dev_users]]"));
         let c = Config::from_toml(&with_oidc, std::iter::empty()).unwrap();
         assert!(!format!("{c:?}").contains("s3cret"), "secrets never print");
         assert!(err(&with_oidc.replace(
@@ -851,7 +929,7 @@ pub struct EmailConfig {
     pub tls: String,
     pub username: Option<String>,
     /// Never logged.
-    pub password: Option<String>,
+    pub password: Option<SecretString>,
     /// The sender, e.g. `Latchkey <latchkey@example.com>`.
     pub from: String,
     /// Addresses told about new requests and comments (the approvers' list).

@@ -98,7 +98,7 @@ impl EmailNotifier {
             .port(c.smtp_port)
             .timeout(Some(std::time::Duration::from_secs(20)));
         if let (Some(u), Some(p)) = (&c.username, &c.password) {
-            builder = builder.credentials(Credentials::new(u.clone(), p.clone()));
+            builder = builder.credentials(Credentials::new(u.clone(), p.expose().to_owned()));
         }
         let parse = |s: &str| s.parse::<Mailbox>().map_err(|e| format!("{s}: {e}"));
         Ok(Self {
@@ -155,6 +155,29 @@ impl Notifier for EmailNotifier {
     }
 }
 
+/// The most of a request's text a Slack message carries; the link has the rest.
+const SLACK_DETAIL_CHARS: usize = 1500;
+
+/// User text for Slack's mrkdwn: `&`, `<` and `>` escaped as Slack asks, so
+/// a justification cannot ping `<!channel>` or dress a link as another,
+/// and cut to `max` characters.
+pub fn slack_escape(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max) + 8);
+    for (i, c) in text.chars().enumerate() {
+        if i == max {
+            out.push('…');
+            break;
+        }
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// A Slack incoming webhook: one message per event.
 pub struct SlackNotifier {
     url: String,
@@ -180,9 +203,9 @@ impl Notifier for SlackNotifier {
         let text = format!(
             "*{}* by {} on `{}`\n{}\n<{}|Open the request>",
             n.verb_title(),
-            n.actor,
-            n.principal_arn,
-            n.detail,
+            slack_escape(&n.actor, 200),
+            slack_escape(&n.principal_arn, 300),
+            slack_escape(&n.detail, SLACK_DETAIL_CHARS),
             n.link
         );
         let r = self
@@ -283,5 +306,19 @@ impl Notifier for PluginNotifier {
             })
             .await;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod slack_tests {
+    use super::slack_escape;
+
+    #[test]
+    fn user_text_cannot_ping_or_spoof_links_and_is_cut() {
+        assert_eq!(
+            slack_escape("hi <!channel> <https://evil|bank> & co", 100),
+            "hi &lt;!channel&gt; &lt;https://evil|bank&gt; &amp; co"
+        );
+        assert_eq!(slack_escape("abcdef", 3), "abc…");
     }
 }

@@ -37,6 +37,7 @@ pub async fn build_services(config: Config) -> anyhow_like::Result<Services> {
 pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
     let routes = generate_route_list(App);
     let ports = services.ports();
+    let csrf = std::sync::Arc::new(http::csrf::CsrfPolicy::from_config(&services.config));
     let mut api: Router<Services> = Router::new()
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))
@@ -81,7 +82,12 @@ pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
         ))
         // Refuse cross-origin cookie-authenticated writes before anything else;
         // only the timing layer wraps it, so its figure covers every layer.
-        .layer(axum::middleware::from_fn(http::csrf::csrf_layer))
+        .layer(axum::middleware::from_fn_with_state(
+            csrf,
+            http::csrf::csrf_layer,
+        ))
+        .layer(axum::middleware::from_fn(http::limits::body_limits))
+        .layer(axum::middleware::from_fn(http::headers::security_headers))
         .layer(axum::middleware::from_fn(http::timing::server_timing_layer))
         .with_state(leptos_options)
 }

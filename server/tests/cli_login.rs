@@ -369,9 +369,12 @@ async fn anonymous_users_are_sent_to_sign_in_and_come_back(pool: PgPool) {
     let base = spawn_http(services(pool.clone(), config(&[])).await).await;
     let challenge = challenge_for(VERIFIER);
     let path = format!("/cli/login?port=4242&state={STATE}&challenge={challenge}");
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::ORIGIN, base.parse().unwrap());
     let anon = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
+        .default_headers(headers)
         .build()
         .unwrap();
     let r = anon.get(format!("{base}{path}")).send().await.unwrap();

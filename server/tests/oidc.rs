@@ -98,8 +98,12 @@ async fn setup(pool: PgPool, provider_env: &[(&str, &str)]) -> (String, Provider
     (base, provider, a)
 }
 
-fn browser() -> reqwest::Client {
+/// A browser of `base`: it keeps cookies and sends its Origin on every request.
+fn browser_of(base: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::ORIGIN, base.parse().unwrap());
     reqwest::Client::builder()
+        .default_headers(headers)
         .cookie_store(true)
         .redirect(Policy::none())
         .build()
@@ -226,7 +230,7 @@ async fn signing_in_through_the_provider_starts_a_session_with_its_groups(pool: 
         .unwrap();
     assert!(page.contains("Sign in with Test IdP"));
 
-    let c = browser();
+    let c = browser_of(&base);
     let auth = start_login(&c, &base, "/me").await;
     assert_eq!(param(&auth, "code_challenge_method"), "S256");
     let cb = sign_in_at_provider(&c, &auth, "erin@example.com", &base).await;
@@ -287,7 +291,10 @@ async fn signing_in_through_the_provider_starts_a_session_with_its_groups(pool: 
         .to_owned();
     let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
     jar.add_cookie_str(&session, &base.parse().unwrap());
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::ORIGIN, base.parse().unwrap());
     let c = reqwest::Client::builder()
+        .default_headers(headers)
         .cookie_provider(jar)
         .redirect(Policy::none())
         .build()
@@ -309,7 +316,7 @@ async fn signing_in_through_the_provider_starts_a_session_with_its_groups(pool: 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn a_callback_with_a_bad_state_or_a_provider_error_starts_no_session(pool: PgPool) {
     let (base, _p, _) = setup(pool, &[]).await;
-    let c = browser();
+    let c = browser_of(&base);
     let auth = start_login(&c, &base, "/").await;
     let cb = sign_in_at_provider(&c, &auth, "erin@example.com", &base).await;
     assert_eq!(
@@ -343,13 +350,13 @@ async fn a_callback_with_a_bad_state_or_a_provider_error_starts_no_session(pool:
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn a_replayed_callback_or_code_is_refused(pool: PgPool) {
     let (base, _p, _) = setup(pool, &[]).await;
-    let c = browser();
+    let c = browser_of(&base);
     let auth = start_login(&c, &base, "/").await;
     let cb = sign_in_at_provider(&c, &auth, "erin@example.com", &base).await;
     assert_eq!(c.get(&cb).send().await.unwrap().status(), 303);
 
     // The same callback again: its state was consumed.
-    let other = browser();
+    let other = browser_of(&base);
     assert_eq!(callback(&other, &cb).await, (400, "bad_state".into()));
     // The same code under a fresh, valid state: the provider refuses it.
     let auth2 = start_login(&other, &base, "/").await;
@@ -364,8 +371,8 @@ async fn a_replayed_callback_or_code_is_refused(pool: PgPool) {
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn a_callback_in_another_browser_is_refused(pool: PgPool) {
     let (base, _p, _) = setup(pool, &[]).await;
-    let victim = browser();
-    let attacker = browser();
+    let victim = browser_of(&base);
+    let attacker = browser_of(&base);
     let auth = start_login(&attacker, &base, "/").await;
     let cb = sign_in_at_provider(&attacker, &auth, "erin@example.com", &base).await;
     assert_eq!(
@@ -378,7 +385,7 @@ async fn a_callback_in_another_browser_is_refused(pool: PgPool) {
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn an_id_token_with_another_nonce_is_refused(pool: PgPool) {
     let (base, _p, _) = setup(pool, &[]).await;
-    let c = browser();
+    let c = browser_of(&base);
     let auth = start_login(&c, &base, "/").await;
     let tampered = with_param(&auth, "nonce", "not-the-nonce-latchkey-sent");
     let cb = sign_in_at_provider(&c, &tampered, "erin@example.com", &base).await;
@@ -390,7 +397,7 @@ async fn an_id_token_with_another_nonce_is_refused(pool: PgPool) {
 async fn an_expired_id_token_is_refused(pool: PgPool) {
     // The provider's clock runs two hours behind: its tokens arrive expired.
     let (base, _p, _) = setup(pool, &[("CLOCK_OFFSET_SECS", "-7200")]).await;
-    let c = browser();
+    let c = browser_of(&base);
     let auth = start_login(&c, &base, "/").await;
     let cb = sign_in_at_provider(&c, &auth, "erin@example.com", &base).await;
     assert_eq!(callback(&c, &cb).await, (401, "token_expired".into()));
@@ -401,7 +408,7 @@ async fn an_expired_id_token_is_refused(pool: PgPool) {
 async fn an_id_token_signed_by_another_key_is_refused(pool: PgPool) {
     // The provider publishes a different key under its signing key's id.
     let (base, _p, _) = setup(pool, &[("FORGE_JWKS", "1")]).await;
-    let c = browser();
+    let c = browser_of(&base);
     let auth = start_login(&c, &base, "/").await;
     let cb = sign_in_at_provider(&c, &auth, "erin@example.com", &base).await;
     assert_eq!(callback(&c, &cb).await, (401, "bad_signature".into()));
@@ -411,7 +418,7 @@ async fn an_id_token_signed_by_another_key_is_refused(pool: PgPool) {
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn an_id_token_for_another_audience_is_refused(pool: PgPool) {
     let (base, _p, _) = setup(pool, &[("ID_TOKEN_AUDIENCE", "some-other-app")]).await;
-    let c = browser();
+    let c = browser_of(&base);
     let auth = start_login(&c, &base, "/").await;
     let cb = sign_in_at_provider(&c, &auth, "erin@example.com", &base).await;
     assert_eq!(callback(&c, &cb).await, (401, "wrong_audience".into()));

@@ -293,6 +293,24 @@ async fn a_cross_origin_post_with_the_session_cookie_is_refused(pool: PgPool) {
         .unwrap();
     assert_eq!(r.status(), 403);
     assert_eq!(count(&pool, "requests").await, 0, "nothing stored");
+    // A cookie with neither Origin nor Referer is refused too.
+    let bare = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    bare.post(format!("{base}/api/dev_sign_in"))
+        .form(&[("user_id", ENGINEER)])
+        .send()
+        .await
+        .unwrap();
+    let r = bare
+        .post(format!("{base}/api/create_request"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(count(&pool, "requests").await, 0, "nothing stored");
     let r = eng
         .post(format!("{base}/api/create_request"))
         .header("origin", base.as_str())

@@ -24,7 +24,14 @@ async fn server(pool: PgPool, section: &str) -> String {
 }
 
 async fn me(base: &str, headers: &[(&str, &str)]) -> (u16, Value) {
+    // As a browser behind the proxy sends it: with its Origin.
     let mut r = reqwest::Client::new().post(format!("{base}/api/me"));
+    if !headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("origin"))
+    {
+        r = r.header("origin", base);
+    }
     for (k, v) in headers {
         r = r.header(*k, *v);
     }

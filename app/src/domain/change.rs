@@ -41,8 +41,15 @@ impl TargetKind {
             "iam" if resource.starts_with("role/") => TargetKind::Role,
             "iam" if resource.starts_with("user/") => TargetKind::User,
             "iam" if resource.starts_with("policy/") => TargetKind::ManagedPolicy,
+            // Bucket ARNs carry neither region nor account; one that does
+            // names something else (an S3 access point, a made-up owner).
             "s3" if !resource.is_empty() && !resource.contains('/') => {
-                return Ok(TargetKind::S3Bucket)
+                if !parts[3].is_empty() || !account.is_empty() {
+                    return Err(format!(
+                        "`{arn}`: an S3 bucket ARN has no region or account (arn:aws:s3:::bucket)"
+                    ));
+                }
+                return Ok(TargetKind::S3Bucket);
             }
             "sqs" if !resource.is_empty() => TargetKind::SqsQueue,
             "sns" if !resource.is_empty() => TargetKind::SnsTopic,
@@ -375,6 +382,8 @@ mod tests {
             Ok(TargetKind::S3Bucket)
         );
         assert!(TargetKind::of("arn:aws:s3:::logs/key").is_err());
+        assert!(TargetKind::of("arn:aws:s3::111111111111:logs").is_err());
+        assert!(TargetKind::of("arn:aws:s3:us-east-1::logs").is_err());
         assert!(TargetKind::of("arn:aws:iam::1234:role/x").is_err());
         assert!(TargetKind::of("role/x").is_err());
     }

@@ -33,11 +33,23 @@ pub fn export_lines(shell: Shell, key_id: &str, secret: &str, token: &str) -> St
     vars.iter()
         .map(|(k, v)| match shell {
             Shell::Posix => format!("export {k}={}", single_quoted(v)),
-            Shell::Fish => format!("set -gx {k} {}", single_quoted(v).replace("'\\''", "\\'")),
-            Shell::PowerShell => format!(
-                "$Env:{k}=\"{}\"",
-                v.replace('`', "``").replace('"', "`\"").replace('$', "`$")
+            // fish: inside single quotes only \\ and \' are escapes.
+            Shell::Fish => format!(
+                "set -gx {k} '{}'",
+                v.replace('\\', "\\\\").replace('\'', "\\'")
             ),
+            // PowerShell: a single-quoted string expands nothing; a quote
+            // (PowerShell also takes the typographic ones) is doubled.
+            Shell::PowerShell => {
+                let mut q = String::with_capacity(v.len() + 2);
+                for c in v.chars() {
+                    if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}') {
+                        q.push(c);
+                    }
+                    q.push(c);
+                }
+                format!("$Env:{k}='{q}'")
+            }
         })
         .collect::<Vec<_>>()
         .join("\n")
@@ -54,6 +66,20 @@ mod tests {
         let f = export_lines(Shell::Fish, "ASIA1", "s", "t");
         assert!(f.starts_with("set -gx AWS_ACCESS_KEY_ID 'ASIA1'\n"));
         let ps = export_lines(Shell::PowerShell, "ASIA1", "s$x", "t");
-        assert!(ps.contains("$Env:AWS_SECRET_ACCESS_KEY=\"s`$x\""), "{ps}");
+        assert!(ps.contains("$Env:AWS_SECRET_ACCESS_KEY='s$x'"), "{ps}");
+    }
+
+    #[test]
+    fn quotes_and_backslashes_cannot_end_the_value_early() {
+        let f = export_lines(Shell::Fish, "a", "x\\'; rm -rf ~; echo '", "t");
+        assert!(
+            f.contains("set -gx AWS_SECRET_ACCESS_KEY 'x\\\\\\'; rm -rf ~; echo \\''"),
+            "{f}"
+        );
+        let ps = export_lines(Shell::PowerShell, "a", "x'; Remove-Item ~ ;\u{2019}", "t");
+        assert!(
+            ps.contains("$Env:AWS_SECRET_ACCESS_KEY='x''; Remove-Item ~ ;\u{2019}\u{2019}'"),
+            "{ps}"
+        );
     }
 }

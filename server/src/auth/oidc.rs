@@ -343,8 +343,9 @@ pub fn identity_from_claims(config: &OidcConfig, claims: &Value) -> Result<Ident
         .filter(|s| !s.trim().is_empty())
         .ok_or_else(|| OidcError::NoUserId(config.user_id_claim.clone()))?
         .to_owned();
-    if config.user_id_claim == "email" && claims.get("email_verified") == Some(&Value::Bool(false))
-    {
+    // An e-mail address is an identity only if the provider vouches for it:
+    // `email_verified` must be the boolean true, not absent, not "true".
+    if config.user_id_claim == "email" && claims.get("email_verified") != Some(&Value::Bool(true)) {
         return Err(OidcError::EmailNotVerified);
     }
     let display_name = ["name", "preferred_username"]
@@ -401,6 +402,15 @@ mod tests {
             identity_from_claims(&cfg("groups", "email"), &c),
             Err(OidcError::EmailNotVerified)
         ));
+        for unvouched in [
+            json!({"sub": "u1", "email": "a@example.com"}),
+            json!({"sub": "u1", "email": "a@example.com", "email_verified": "true"}),
+        ] {
+            assert!(matches!(
+                identity_from_claims(&cfg("groups", "email"), &unvouched),
+                Err(OidcError::EmailNotVerified)
+            ));
+        }
         assert!(matches!(
             identity_from_claims(&cfg("groups", "upn"), &c),
             Err(OidcError::NoUserId(_))

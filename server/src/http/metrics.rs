@@ -57,7 +57,7 @@ pub async fn metrics(State(s): State<Services>, headers: axum::http::HeaderMap) 
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or_default();
         // Digests compared, so the time taken says nothing about the token.
-        if hash_token(given.trim()) != hash_token(want.trim()) {
+        if hash_token(given.trim()) != hash_token(want.expose().trim()) {
             return (
                 StatusCode::UNAUTHORIZED,
                 [(header::WWW_AUTHENTICATE, "Bearer")],

@@ -8,6 +8,10 @@ use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 
 pub const COOKIE_NAME: &str = "latchkey_session";
+/// The name outside dev mode: browsers keep a `__Host-` cookie only if it
+/// is Secure, for this host alone (no Domain) and for every path, so a
+/// sibling subdomain or a plain-http page cannot plant or shadow it.
+pub const SECURE_COOKIE_NAME: &str = "__Host-latchkey_session";
 
 pub struct SessionService(pub Services);
 
@@ -37,6 +41,20 @@ pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
 }
 
 impl Services {
+    /// The session token in a `Cookie` header, under this server's name only.
+    fn session_token<'a>(&self, header: &'a str) -> Option<&'a str> {
+        cookie_value(header, self.session_cookie())
+    }
+
+    /// The session cookie's name: `__Host-` prefixed wherever it is Secure.
+    fn session_cookie(&self) -> &'static str {
+        if self.config.auth.dev_mode {
+            COOKIE_NAME
+        } else {
+            SECURE_COOKIE_NAME
+        }
+    }
+
     fn cookie_attrs(&self) -> &'static str {
         // Secure everywhere but dev mode, which runs on plain http://127.0.0.1.
         if self.config.auth.dev_mode {
@@ -91,7 +109,8 @@ impl Services {
         .map_err(db_error)?;
         tx.commit().await.map_err(db_error)?;
         Ok(format!(
-            "{COOKIE_NAME}={token}; {}; Max-Age={}",
+            "{}={token}; {}; Max-Age={}",
+            self.session_cookie(),
             self.cookie_attrs(),
             hours * 3600
         ))
@@ -99,7 +118,7 @@ impl Services {
 
     /// Ends the session a `Cookie` header carries, if any (rotation at sign-in).
     pub async fn end_session(&self, cookie_header: Option<&str>) -> Result<(), AppError> {
-        if let Some(old) = cookie_header.and_then(token_from_cookie_header) {
+        if let Some(old) = cookie_header.and_then(|h| self.session_token(h)) {
             let mut conn = self.pool.acquire().await.map_err(db_error)?;
             db::sessions::delete(&mut conn, &hash_token(old))
                 .await
@@ -121,7 +140,7 @@ impl Services {
         &self,
         cookie_header: Option<&str>,
     ) -> Result<Option<User>, sqlx::Error> {
-        let Some(token) = cookie_header.and_then(token_from_cookie_header) else {
+        let Some(token) = cookie_header.and_then(|h| self.session_token(h)) else {
             return Ok(None);
         };
         let mut conn = self.pool.acquire().await?;
@@ -227,7 +246,8 @@ impl app::ports::SessionPort for SessionService {
             self.0.token_cache.forget(hash);
         }
         Ok(format!(
-            "{COOKIE_NAME}=; {}; Max-Age=0",
+            "{}=; {}; Max-Age=0",
+            self.0.session_cookie(),
             self.0.cookie_attrs()
         ))
     }
@@ -237,14 +257,15 @@ impl app::ports::SessionPort for SessionService {
     }
 
     async fn sign_out(&self, cookie_header: Option<&str>) -> Result<String, AppError> {
-        if let Some(token) = cookie_header.and_then(token_from_cookie_header) {
+        if let Some(token) = cookie_header.and_then(|h| self.0.session_token(h)) {
             let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
             db::sessions::delete(&mut conn, &hash_token(token))
                 .await
                 .map_err(db_error)?;
         }
         Ok(format!(
-            "{COOKIE_NAME}=; {}; Max-Age=0",
+            "{}=; {}; Max-Age=0",
+            self.0.session_cookie(),
             self.0.cookie_attrs()
         ))
     }

@@ -75,6 +75,8 @@ pub fn config_in(accounts: &[&str], tables: &[(&str, &str)], extra: &str) -> Con
         spoke_role_name = "LatchkeySpoke"
         [auth]
         dev_mode = true
+        # Tests pair dev sign-in with OIDC and trusted headers on purpose.
+        i_know_dev_mode_is_unsafe = true
         admin_groups = ["admins"]
         [[auth.dev_users]]
         id = "{ENGINEER}"
@@ -260,7 +262,14 @@ pub async fn signed_in_without_redirects(base: &str, user_id: &str) -> reqwest::
 }
 
 async fn sign_in(b: reqwest::ClientBuilder, base: &str, user_id: &str) -> reqwest::Client {
-    let c = b.cookie_store(true).build().unwrap();
+    // Like a browser, it says where its requests come from.
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::ORIGIN, base.parse().unwrap());
+    let c = b
+        .cookie_store(true)
+        .default_headers(headers)
+        .build()
+        .unwrap();
     let r = c
         .post(format!("{base}/api/dev_sign_in"))
         .form(&[("user_id", user_id)])

@@ -14,6 +14,8 @@ use uuid::Uuid;
 
 /// At most this many changes in one request.
 const MAX_CHANGES: usize = 20;
+/// The longest justification kept (a reviewer reads it; notifications carry it).
+pub(super) const MAX_JUSTIFICATION: usize = 4000;
 /// Temporary access may last at most this long.
 const MAX_EXPIRY_DAYS: i64 = 90;
 
@@ -186,10 +188,17 @@ pub(super) async fn may_request_for(
 /// What every request needs besides its changes.
 pub(super) fn check_justification(text: &str) -> Result<String, AppError> {
     let justification = text.trim().to_owned();
-    if justification.chars().count() < 10 {
+    let n = justification.chars().count();
+    if n < 10 {
         return Err(AppError::invalid(
             "justification",
             "is required: say in at least 10 characters why this access is needed",
+        ));
+    }
+    if n > MAX_JUSTIFICATION {
+        return Err(AppError::invalid(
+            "justification",
+            format!("may be at most {MAX_JUSTIFICATION} characters; this one has {n}"),
         ));
     }
     Ok(justification)

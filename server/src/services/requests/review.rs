@@ -114,10 +114,10 @@ pub(super) async fn review(
                 ));
             }
             let reason = reason.trim();
-            if reason.is_empty() {
+            if reason.is_empty() || reason.chars().count() > MAX_COMMENT {
                 return Err(AppError::invalid(
                     "reason",
-                    "say why the request is rejected",
+                    format!("say in 1-{MAX_COMMENT} characters why the request is rejected"),
                 ));
             }
             db::requests::set_status(&mut tx, rid, "rejected", &user.id)

@@ -35,6 +35,11 @@ pub fn check_policy(text: &str, kind: PolicyKind) -> Vec<Finding> {
             return vec![f];
         }
     };
+    // Size first: an oversized document is refused without analysing it,
+    // so a huge one cannot buy CPU (wildcards are expanded per action).
+    if let Some(f) = check_size(text, &v, kind) {
+        return vec![f];
+    }
     let spans = Spans::scan(text);
     let mut out = check_value(&v, kind);
     for d in &spans.duplicates {
@@ -43,9 +48,6 @@ pub fn check_policy(text: &str, kind: PolicyKind) -> Vec<Finding> {
             d.clone(),
             "this key appears more than once; only one of them would count",
         ));
-    }
-    if let Some(f) = check_size(text, &v, kind) {
-        out.push(f);
     }
     for f in &mut out {
         if let Some((line, column)) = spans.locate(&f.path) {
