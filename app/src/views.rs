@@ -131,6 +131,10 @@ pub struct ChangeView {
     pub approvals_needed: usize,
     /// Whether the viewer may apply/cancel this change now (the server checks again).
     pub can_apply: bool,
+    /// The checks' findings on this change (privilege escalation, wildcards,
+    /// public or outside principals, eligibility tags...), for the reviewer.
+    #[serde(default)]
+    pub findings: Vec<crate::domain::policy::Finding>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

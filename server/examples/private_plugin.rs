@@ -98,17 +98,27 @@ impl AutoApprovalRule for ReadOnlyInSandbox {
                 .iter()
                 .any(|p| verb.starts_with(p))
         };
-        self.sandbox_accounts.contains(&r.account_id)
-            && r.documents.iter().all(|d| {
-                d["Statement"].as_array().is_some_and(|st| {
-                    st.iter().all(|s| match &s["Action"] {
+        // Every change must be a policy document that only reads, applied in
+        // a sandbox account. Nothing at all, or any change without a document
+        // (attaching AdministratorAccess, tagging a role eligible), is for a human.
+        let reads = |d: &serde_json::Value| {
+            d["Statement"].as_array().is_some_and(|st| {
+                !st.is_empty()
+                    && st.iter().all(|s| match &s["Action"] {
                         serde_json::Value::String(a) => read_only(a),
                         serde_json::Value::Array(v) => {
-                            v.iter().all(|a| a.as_str().is_some_and(read_only))
+                            !v.is_empty() && v.iter().all(|a| a.as_str().is_some_and(read_only))
                         }
                         _ => false,
                     })
-                })
+            })
+        };
+        !r.changes.is_empty()
+            && r.changes.iter().all(|c| {
+                matches!(c.kind.as_str(), "inline_policy_put" | "resource_policy_put")
+                    && self.sandbox_accounts.contains(&c.account_id)
+                    && !c.documents.is_empty()
+                    && c.documents.iter().all(reads)
             })
     }
 }

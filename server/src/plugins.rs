@@ -62,10 +62,30 @@ pub trait Notifier: Send + Sync {
 #[derive(Debug, Clone)]
 pub struct AutoApprovalInput {
     pub requester: String,
+    /// The principal's account.
     pub account_id: String,
     pub principal_arn: String,
-    /// The policy documents the request would apply.
+    /// Every policy document the request would apply (all changes').
     pub documents: Vec<Value>,
+    /// Every change: what it does, to what, where, with which documents.
+    /// A rule should look here: a change may have no document at all
+    /// (`managed_policy_attach`, `tags_put`), and may target another account.
+    pub changes: Vec<AutoApprovalChange>,
+}
+
+/// One change as an auto-approval rule sees it.
+#[derive(Debug, Clone)]
+pub struct AutoApprovalChange {
+    /// `inline_policy_put`, `managed_policy_attach`, `tags_put`, ...
+    pub kind: String,
+    pub target_arn: String,
+    /// The account the change is applied in.
+    pub account_id: String,
+    /// Its documents: the one it writes, and for a role creation its trust
+    /// policy and every inline policy.
+    pub documents: Vec<Value>,
+    /// The full change as stored (`kind` plus its fields).
+    pub spec: Value,
 }
 
 /// Approves requests without a human when it says so; the rule's name is

@@ -73,13 +73,40 @@ async fn a_private_builds_plugins_take_effect(pool: PgPool) {
     );
 
     // Auto-approval rule.
-    let ask = |account: &str, action: &str| AutoApprovalInput {
-        requester: ENGINEER.into(),
-        account_id: account.into(),
-        principal_arn: format!("arn:aws:iam::{account}:role/app"),
-        documents: vec![json!({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": [action], "Resource": "*"}]})],
+    let change = |account: &str, kind: &str, documents: Vec<serde_json::Value>| {
+        latchkey::plugins::AutoApprovalChange {
+            kind: kind.into(),
+            target_arn: format!("arn:aws:iam::{account}:role/app"),
+            account_id: account.into(),
+            spec: json!({ "kind": kind }),
+            documents,
+        }
     };
+    let input =
+        |account: &str, changes: Vec<latchkey::plugins::AutoApprovalChange>| AutoApprovalInput {
+            requester: ENGINEER.into(),
+            account_id: account.into(),
+            principal_arn: format!("arn:aws:iam::{account}:role/app"),
+            documents: changes.iter().flat_map(|c| c.documents.clone()).collect(),
+            changes,
+        };
+    let ask = |account: &str, action: &str| {
+        let doc = json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": [action], "Resource": "*"}]});
+        input(
+            account,
+            vec![change(account, "inline_policy_put", vec![doc])],
+        )
+    };
+    // Nothing to read is not read-only; an admin attach has no document.
+    assert_eq!(s.auto_approval(&input("333333333333", vec![])), None);
+    let attach = change("333333333333", "managed_policy_attach", vec![]);
+    assert_eq!(s.auto_approval(&input("333333333333", vec![attach])), None);
+    // A read in the sandbox with a change in another account is for a human.
+    let mut mixed = ask("333333333333", "s3:GetObject");
+    mixed.changes.push(change("111111111111", "resource_policy_put", vec![json!({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})]));
+    assert_eq!(s.auto_approval(&mixed), None);
     assert_eq!(
         s.auto_approval(&ask("333333333333", "s3:GetObject"))
             .as_deref(),
@@ -116,6 +143,7 @@ async fn the_stock_build_has_only_the_built_in_behaviour(pool: PgPool) {
             account_id: "333333333333".into(),
             principal_arn: "arn:aws:iam::333333333333:role/app".into(),
             documents: vec![],
+            changes: vec![],
         }),
         None
     );

@@ -1,5 +1,6 @@
 //! Pure, wasm-safe types and rules. No I/O.
 pub mod change;
+pub mod change_risk;
 pub mod glob;
 pub mod ids;
 pub mod inventory;

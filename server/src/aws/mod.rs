@@ -103,14 +103,68 @@ impl Aws {
         aws_sdk_sts::Client::new(&self.hub)
     }
 
-    /// SDK config acting as the spoke role in `account`.
+    /// SDK config acting as the spoke role in `account`, checked to act in
+    /// that account: STS `GetCallerIdentity` must name it, for a cached
+    /// session as for a new one. A cached session that fails the check (the
+    /// emulator or a proxy restarted, credentials mapped elsewhere) is
+    /// dropped and assumed afresh; a fresh one that fails it is refused, so
+    /// nothing is read into or written to the wrong account.
     pub async fn spoke(&self, account: &AccountId) -> Result<SdkConfig, AwsError> {
-        let mut cache = self.spokes.lock().await;
-        if let Some((conf, expires)) = cache.get(account) {
-            if SystemTime::now() + SPOKE_REFRESH_MARGIN < *expires {
-                return Ok(conf.clone());
+        let cached = {
+            let cache = self.spokes.lock().await;
+            cache
+                .get(account)
+                .filter(|(_, expires)| SystemTime::now() + SPOKE_REFRESH_MARGIN < *expires)
+                .map(|(conf, _)| conf.clone())
+        };
+        // Checked outside the lock: other accounts' callers need not wait.
+        if let Some(conf) = cached {
+            match self.acts_in(&conf, account).await {
+                Ok(()) => return Ok(conf),
+                // Throttled is AWS being busy, not the session being wrong.
+                Err(e @ AwsError::Throttled(_)) => return Err(e),
+                Err(e) => {
+                    tracing::warn!(%account, error = %e, "cached spoke session failed its check; assuming again")
+                }
             }
         }
+        let (conf, expires) = self.assume_spoke(account).await?;
+        self.acts_in(&conf, account).await?;
+        self.spokes
+            .lock()
+            .await
+            .insert(account.clone(), (conf.clone(), expires));
+        Ok(conf)
+    }
+
+    /// Whether a session acts in `account`, by STS's own word.
+    async fn acts_in(&self, conf: &SdkConfig, account: &AccountId) -> Result<(), AwsError> {
+        let me = aws_sdk_sts::Client::new(conf)
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(AwsError::from_sdk)?;
+        match me.account() {
+            Some(a) if a == account.as_str() => Ok(()),
+            other => Err(AwsError::Denied(format!(
+                "the spoke session for account {account} acts in account {}: refusing to use it",
+                other.unwrap_or("(none)")
+            ))),
+        }
+    }
+
+    /// Puts a session in the cache as `account`'s (tests: a session that
+    /// acts elsewhere, as after an emulator restart).
+    #[doc(hidden)]
+    pub async fn cache_spoke_session(&self, account: &AccountId, conf: SdkConfig) {
+        let expires = SystemTime::now() + Duration::from_secs(3600);
+        self.spokes
+            .lock()
+            .await
+            .insert(account.clone(), (conf, expires));
+    }
+
+    async fn assume_spoke(&self, account: &AccountId) -> Result<(SdkConfig, SystemTime), AwsError> {
         let arn = format!("arn:aws:iam::{account}:role/{}", self.spoke_role_name);
         let out = self
             .hub_sts()
@@ -138,8 +192,7 @@ impl Aws {
                 aws_credential_types::provider::SharedCredentialsProvider::new(creds),
             )
             .build();
-        cache.insert(account.clone(), (conf.clone(), expires));
-        Ok(conf)
+        Ok((conf, expires))
     }
 
     pub async fn spoke_iam(&self, account: &AccountId) -> Result<aws_sdk_iam::Client, AwsError> {

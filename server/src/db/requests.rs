@@ -40,6 +40,9 @@ pub struct ChangeRow {
     pub expired_at: Option<DateTime<Utc>>,
     /// The account the change is applied in, fixed when it was authorized.
     pub account_id: Option<String>,
+    /// What the target held when the request was made (see the migration).
+    pub base_document: Option<Value>,
+    pub base_read: bool,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -89,6 +92,8 @@ pub struct NewChange<'a> {
     pub expires_at: Option<DateTime<Utc>>,
     pub generated: bool,
     pub account_id: &'a str,
+    /// `Some(doc or None)` when the target's current document was read.
+    pub base: Option<Option<&'a Value>>,
 }
 
 pub async fn insert_change(
@@ -98,8 +103,9 @@ pub async fn insert_change(
     let id = Uuid::new_v4();
     sqlx::query(
         "INSERT INTO request_changes
-             (id, request_id, position, kind, target_arn, spec, expires_at, generated, status, account_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9)",
+             (id, request_id, position, kind, target_arn, spec, expires_at, generated, status, account_id,
+              base_document, base_read)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10, $11)",
     )
     .bind(id)
     .bind(c.request_id)
@@ -110,6 +116,8 @@ pub async fn insert_change(
     .bind(c.expires_at)
     .bind(c.generated)
     .bind(c.account_id)
+    .bind(c.base.flatten())
+    .bind(c.base.is_some())
     .execute(conn)
     .await?;
     Ok(id)
@@ -371,6 +379,36 @@ pub async fn claim_expired_change(
 pub async fn mark_expired(conn: &mut PgConnection, change_id: Uuid) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE request_changes SET expired_at = now() WHERE id = $1")
         .bind(change_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records what the target holds now as the change's base (after a conflict
+/// was shown, or an edit made against it).
+pub async fn set_change_base(
+    conn: &mut PgConnection,
+    change_id: Uuid,
+    base: Option<&Value>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE request_changes SET base_document = $2, base_read = true WHERE id = $1")
+        .bind(change_id)
+        .bind(base)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Stores the document a change was applied with after it was merged into
+/// what AWS held (approvals stand: the reviewed statements are what it adds).
+pub async fn set_change_spec_after_merge(
+    conn: &mut PgConnection,
+    change_id: Uuid,
+    spec: &Value,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE request_changes SET spec = $2 WHERE id = $1")
+        .bind(change_id)
+        .bind(spec)
         .execute(conn)
         .await?;
     Ok(())

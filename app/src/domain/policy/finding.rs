@@ -40,6 +40,12 @@ pub const HIGH_RISK_CODES: &[&str] = &[
     "privilege-escalation",
     "public-principal",
     "allow-not-action",
+    // What a change does without a document (crate::domain::change_risk).
+    "admin-policy-attach",
+    "eligibility-tag",
+    "boundary-removed",
+    "role-delete",
+    "principal-outside-org",
 ];
 
 impl Finding {

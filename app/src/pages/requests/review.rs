@@ -168,6 +168,25 @@ fn ChangeCard(
                 {c.expired_at.clone().map(|x| format!(" (removed {x})"))}</p> })}
             {c.auto_rule.clone().map(|r| view! { <p class="notice">{format!("Auto-approved by rule “{r}”")}</p> })}
             {approvals.map(|a| view! { <p class="muted">{a}</p> })}
+            {(!c.findings.is_empty()).then(|| {
+                let high = c.findings.iter().any(|f| f.is_high_risk());
+                view! {
+                    <div class="risk" data-testid="change-findings" data-high-risk=high.to_string()>
+                        <p><strong>{if high { "High risk: weigh these before approving" } else { "Findings" }}</strong></p>
+                        <ul class="findings-list">
+                            {c.findings.iter().map(|f| {
+                                let class = if f.is_error() { "error" } else { "warn" };
+                                let label = if f.is_error() { "error" } else if f.is_high_risk() { "high risk" } else { "warning" };
+                                view! {
+                                    <li class=class data-code=f.code.clone()>
+                                        <strong>{format!("{label}: ")}</strong>{f.to_string()}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    </div>
+                }
+            })}
             {match (c.current_document.clone(), c.document.clone()) {
                 (Some(old), Some(new)) => view! { <PolicyDiff old new/> }.into_any(),
                 (None, Some(new)) => view! { <p class="muted">"New document:"</p><PolicyBlock json=new/> }.into_any(),

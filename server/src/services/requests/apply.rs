@@ -39,9 +39,26 @@ pub async fn apply_pending_change(
         (Err(e), _) => Err(format!("stored change is unreadable: {e}")),
         (_, None) => Err(format!("{} is not in the cache", change.target_arn)),
         (_, Some(Err(e))) => Err(e.to_string()),
-        (Ok(spec), Some(Ok(account))) => apply(&s.aws, &account, &change.target_arn, &spec)
-            .await
-            .map_err(|e| e.to_string()),
+        (Ok(spec), Some(Ok(account))) => {
+            match super::reconcile::live_spec(s, change, spec).await {
+                Err(conflict) => Err(conflict),
+                Ok((spec, merged)) => {
+                    let applied = apply(&s.aws, &account, &change.target_arn, &spec)
+                        .await
+                        .map_err(|e| e.to_string());
+                    if merged && applied.is_ok() {
+                        // What was applied is what the change now says.
+                        if let Ok(v) = serde_json::to_value(&spec) {
+                            let mut conn = s.pool.acquire().await.map_err(db_error)?;
+                            db::requests::set_change_spec_after_merge(&mut conn, change.id, &v)
+                                .await
+                                .map_err(db_error)?;
+                        }
+                    }
+                    applied
+                }
+            }
+        }
     };
     let error = outcome.err();
     let (status, verb) = match error {

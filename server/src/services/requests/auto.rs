@@ -28,16 +28,35 @@ pub(super) fn plugin_rule(
     user: &app::domain::User,
     account_id: &str,
     principal_arn: &str,
-    changes: &[&super::create::Checked],
+    changes: &[super::authz::Authorized],
 ) -> Option<String> {
+    let changes: Vec<crate::plugins::AutoApprovalChange> = changes
+        .iter()
+        .map(|a| {
+            let spec = &a.change().spec;
+            let mut documents: Vec<serde_json::Value> =
+                spec.document().cloned().into_iter().collect();
+            if let app::domain::change::ChangeSpec::RoleCreate {
+                inline_policies, ..
+            } = spec
+            {
+                documents.extend(inline_policies.iter().map(|p| p.document.clone()));
+            }
+            crate::plugins::AutoApprovalChange {
+                kind: spec.kind().to_owned(),
+                target_arn: a.change().target_arn.clone(),
+                account_id: a.account().to_owned(),
+                documents,
+                spec: serde_json::to_value(spec).unwrap_or_default(),
+            }
+        })
+        .collect();
     s.auto_approval(&crate::plugins::AutoApprovalInput {
         requester: user.id.clone(),
         account_id: account_id.to_owned(),
         principal_arn: principal_arn.to_owned(),
-        documents: changes
-            .iter()
-            .filter_map(|c| c.spec.document().cloned())
-            .collect(),
+        documents: changes.iter().flat_map(|c| c.documents.clone()).collect(),
+        changes,
     })
 }
 

@@ -293,7 +293,16 @@ pub(super) async fn store(
     let accounts = super::authz::accounts_of(&changes);
     let mut rule = None;
     if let Some((intents, _)) = intents {
-        rule = super::auto::matching_rule(s, &mut tx, intents, &accounts)
+        // The accounts of what is granted count, not only of what changes.
+        let mut touched = accounts.clone();
+        for i in intents {
+            match super::owner_account(&mut tx, &i.resource.arn()).await? {
+                Some(a) => touched.push(a),
+                // A resource of unknown owner: no rule can vouch for it.
+                None => touched.push(String::new()),
+            }
+        }
+        rule = super::auto::matching_rule(s, &mut tx, intents, &touched)
             .await?
             .map(|r| r.name);
     }
@@ -301,8 +310,7 @@ pub(super) async fn store(
         .await?
         .ok_or_else(|| AppError::invalid("principal_arn", "has no known account"))?;
     if rule.is_none() && !direct {
-        let checked: Vec<&Checked> = changes.iter().map(|c| c.change()).collect();
-        rule = super::auto::plugin_rule(s, user, &account, &principal, &checked);
+        rule = super::auto::plugin_rule(s, user, &account, &principal, &changes);
     }
     let id = Uuid::new_v4();
     db::requests::insert_request(
@@ -322,6 +330,10 @@ pub(super) async fn store(
     let mut summary = Vec::new();
     for (i, authorized) in changes.iter().enumerate() {
         let c = authorized.change();
+        let base = match super::reconcile::compared(&c.spec) {
+            true => Some(super::view::current_document(&mut tx, &c.target_arn, &c.spec).await?),
+            false => None,
+        };
         let spec = serde_json::to_value(&c.spec).map_err(|e| super::super::internal("spec", e))?;
         db::requests::insert_change(
             &mut tx,
@@ -334,6 +346,7 @@ pub(super) async fn store(
                 expires_at: c.expires_at,
                 generated: c.generated,
                 account_id: authorized.account(),
+                base: base.as_ref().map(Option::as_ref),
             },
         )
         .await

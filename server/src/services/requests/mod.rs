@@ -8,6 +8,7 @@ mod clone;
 mod create;
 mod expiry;
 mod intents;
+mod reconcile;
 mod review;
 mod temporary;
 mod view;

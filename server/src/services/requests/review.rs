@@ -18,16 +18,42 @@ fn status_of(s: &str) -> RequestStatus {
     RequestStatus::parse(s).unwrap_or(RequestStatus::Pending)
 }
 
-/// Approvals a change needs before it is applied: two distinct approvers for
-/// what the checks flag as high risk, when the config asks for that.
-pub(super) fn approvals_needed(s: &Services, spec: &ChangeSpec, target_arn: &str) -> usize {
+/// Everything a reviewer should weigh for one change: the checks on the
+/// document it writes, and what it does beyond a document (admin policy,
+/// eligibility tags, boundary or role removal, principals from outside the
+/// organisation's accounts).
+pub(super) async fn findings_of(
+    conn: &mut PgConnection,
+    spec: &ChangeSpec,
+    target_arn: &str,
+    account: &str,
+) -> Result<Vec<app::domain::policy::Finding>, AppError> {
     let Ok(target) = TargetKind::of(target_arn) else {
-        return 1;
+        return Ok(Vec::new());
     };
-    let high_risk = super::create::check_document(spec, target)
-        .map(|w| app::domain::policy::is_high_risk(&w))
-        .unwrap_or(false);
-    if high_risk && s.config.requests.two_approvers_for_high_risk {
+    let mut out = match (spec.document(), super::create::policy_kind(spec, target)) {
+        (Some(doc), Some(kind)) => {
+            app::domain::policy::check_policy(&app::domain::policy::pretty(doc), kind)
+        }
+        _ => Vec::new(),
+    };
+    let known: Vec<String> = db::accounts::list(conn)
+        .await
+        .map_err(db_error)?
+        .into_iter()
+        .map(|a| a.account_id)
+        .collect();
+    out.extend(app::domain::change_risk::change_findings(
+        spec, target, account, &known,
+    ));
+    Ok(out)
+}
+
+/// Approvals a change needs before it is applied: two distinct approvers for
+/// what the findings flag as high risk, when the config asks for that.
+pub(super) fn approvals_needed(s: &Services, findings: &[app::domain::policy::Finding]) -> usize {
+    if s.config.requests.two_approvers_for_high_risk && app::domain::policy::is_high_risk(findings)
+    {
         2
     } else {
         1
@@ -270,6 +296,15 @@ async fn approve_change(
             db::requests::set_change_spec(&mut tx, cid, &value)
                 .await
                 .map_err(db_error)?;
+            // The editor wrote it against what the page showed as current.
+            if super::reconcile::compared(&spec) {
+                let current = super::view::current_document(&mut tx, &c.target_arn, &spec).await?;
+                db::requests::set_change_base(&mut tx, cid, current.as_ref())
+                    .await
+                    .map_err(db_error)?;
+                c.base_document = current;
+                c.base_read = true;
+            }
             c.spec = value;
             c.approvals.clear();
             record(
@@ -290,7 +325,8 @@ async fn approve_change(
         // Re-check what was stored: the catalogue or the rules may have changed.
         super::create::check_document(&spec, target_kind(&c.target_arn)?)?;
     }
-    let needed = approvals_needed(s, &spec, &c.target_arn);
+    let findings = findings_of(&mut tx, &spec, &c.target_arn, &target_account).await?;
+    let needed = approvals_needed(s, &findings);
     // A failed change that already had its approvals is retried as it stands.
     let retry = c.status == "failed" && c.approvals.len() >= needed;
     if !retry {

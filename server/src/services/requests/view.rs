@@ -1,6 +1,6 @@
 //! Reading requests: the filtered list and the review page's view, with each
 //! change beside what its target holds now (for the diff).
-use super::review::{approvals_needed, may_view};
+use super::review::{approvals_needed, findings_of, may_view};
 use super::{db_error, ts, uuid_of};
 use crate::db;
 use crate::services::Services;
@@ -150,24 +150,24 @@ pub(super) async fn get(
             None => None,
         };
         let account = super::authz::change_account(&mut conn, &c).await?;
+        let findings = match &spec {
+            Some(sp) => findings_of(&mut conn, sp, &c.target_arn, &account).await?,
+            None => Vec::new(),
+        };
+        let needed = approvals_needed(s, &findings);
         let applicable = ChangeStatus::parse(&c.status).is_some_and(ChangeStatus::can_apply);
         change_views.push(ChangeView {
             id: c.id.to_string(),
             summary: spec.as_ref().map(ChangeSpec::summary).unwrap_or_default(),
             document: spec.as_ref().and_then(|sp| sp.document()).map(pretty),
             current_document: current.as_ref().map(pretty),
-            approvals_needed: spec
-                .as_ref()
-                .map_or(1, |sp| approvals_needed(s, sp, &c.target_arn)),
+            approvals_needed: needed,
             can_apply: open
                 && applicable
                 && s.may_decide(user, &r.requester, &account)
                 && (!c.approvals.contains(&user.id)
-                    || (c.status == "failed"
-                        && c.approvals.len()
-                            >= spec
-                                .as_ref()
-                                .map_or(1, |sp| approvals_needed(s, sp, &c.target_arn)))),
+                    || (c.status == "failed" && c.approvals.len() >= needed)),
+            findings,
             kind: c.kind,
             target_arn: c.target_arn,
             status: c.status,

@@ -32,6 +32,9 @@ pub const PRIVILEGE_ESCALATION_ACTIONS: &[&str] = &[
     "iam:DeleteUserPermissionsBoundary",
     "iam:DeleteRolePolicy",
     "iam:DetachRolePolicy",
+    // Role tags decide eligibility in Latchkey (latchkey-authorized).
+    "iam:TagRole",
+    "iam:UntagRole",
     "lambda:UpdateFunctionCode",
     "glue:UpdateDevEndpoint",
     "sts:AssumeRole",

@@ -81,6 +81,19 @@ impl ResourceTarget {
     }
 
     /// The ARN(s) an action can be scoped to: bucket and object ARNs for S3.
+    /// The resource's own ARN (a bucket's, for S3 with a prefix).
+    pub fn arn(&self) -> String {
+        match self {
+            Self::S3Bucket { bucket, .. } => format!("arn:aws:s3:::{bucket}"),
+            Self::SqsQueue { arn }
+            | Self::SnsTopic { arn }
+            | Self::IamRole { arn }
+            | Self::KmsKey { arn }
+            | Self::Secret { arn }
+            | Self::Arn { arn } => arn.clone(),
+        }
+    }
+
     pub(super) fn arns(&self) -> Vec<String> {
         match self {
             Self::S3Bucket { bucket, prefix } => vec![

@@ -1,0 +1,190 @@
+//! What a change risks beyond what its document's checks see: the changes
+//! with no document (attaching an admin policy, tagging a role eligible,
+//! dropping a boundary, deleting a role) and the principals a trust or
+//! resource policy lets in from outside the organisation's accounts. The
+//! reviewer sees these next to the document's findings, and the high-risk
+//! ones count for `two_approvers_for_high_risk`.
+use crate::domain::change::{ChangeSpec, TargetKind};
+use crate::domain::policy::Finding;
+use serde_json::Value;
+
+/// Role tags that decide who may use a role.
+pub const ELIGIBILITY_TAG_PREFIX: &str = "latchkey-authorized";
+
+/// AWS managed policies that amount to administrator (or IAM) rights.
+const ADMIN_LIKE: &[&str] = &[
+    "AdministratorAccess",
+    "IAMFullAccess",
+    "PowerUserAccess",
+    "AWSOrganizationsFullAccess",
+    "AdministratorAccess-Amplify",
+];
+
+fn admin_like(policy_arn: &str) -> bool {
+    let name = policy_arn.rsplit('/').next().unwrap_or(policy_arn);
+    ADMIN_LIKE.contains(&name) || name.to_ascii_lowercase().contains("admin")
+}
+
+/// The 12-digit accounts an `AWS` principal value names (ids, root or role ARNs).
+fn principal_accounts(doc: &Value) -> Vec<String> {
+    let statements = match &doc["Statement"] {
+        Value::Array(a) => a.iter().collect(),
+        s @ Value::Object(_) => vec![s],
+        _ => Vec::new(),
+    };
+    let mut out = Vec::new();
+    for st in statements {
+        let aws = &st["Principal"]["AWS"];
+        let values: Vec<&str> = match aws {
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        for v in values {
+            let account = if v.starts_with("arn:") {
+                v.split(':').nth(4).unwrap_or_default()
+            } else {
+                v
+            };
+            if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) {
+                out.push(account.to_owned());
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Findings on what `spec` does to a `target` in `target_account`;
+/// `known_accounts` are the accounts Latchkey manages (the organisation).
+pub fn change_findings(
+    spec: &ChangeSpec,
+    target: TargetKind,
+    target_account: &str,
+    known_accounts: &[String],
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    match spec {
+        ChangeSpec::ManagedPolicyAttach { policy_arn } if admin_like(policy_arn) => {
+            out.push(Finding::warning(
+                "admin-policy-attach",
+                "policy_arn",
+                format!("{policy_arn} gives administrator-level rights"),
+            ))
+        }
+        ChangeSpec::TagsPut { tags } if target == TargetKind::Role => {
+            for t in tags
+                .iter()
+                .filter(|t| t.key.starts_with(ELIGIBILITY_TAG_PREFIX))
+            {
+                out.push(Finding::warning(
+                    "eligibility-tag",
+                    format!("tags.{}", t.key),
+                    format!(
+                        "this tag decides who may use the role: it would let {} use it",
+                        t.value
+                    ),
+                ));
+            }
+        }
+        ChangeSpec::TagsRemove { keys } if target == TargetKind::Role => {
+            for k in keys
+                .iter()
+                .filter(|k| k.starts_with(ELIGIBILITY_TAG_PREFIX))
+            {
+                out.push(Finding::warning(
+                    "eligibility-tag",
+                    format!("tags.{k}"),
+                    "this tag decides who may use the role",
+                ));
+            }
+        }
+        ChangeSpec::BoundaryDelete => out.push(Finding::warning(
+            "boundary-removed",
+            "permissions_boundary",
+            "removing the permissions boundary lifts the ceiling on everything the principal holds",
+        )),
+        ChangeSpec::RoleDelete => out.push(Finding::warning(
+            "role-delete",
+            "role",
+            "deleting a role cannot be undone: its policies and trust go with it",
+        )),
+        _ => {}
+    }
+    let document = match spec {
+        ChangeSpec::TrustPolicyPut { document } | ChangeSpec::ResourcePolicyPut { document } => {
+            Some(document)
+        }
+        ChangeSpec::RoleCreate { trust_policy, .. } => Some(trust_policy),
+        _ => None,
+    };
+    if let Some(doc) = document {
+        for account in principal_accounts(doc) {
+            if !known_accounts.contains(&account) {
+                out.push(Finding::warning(
+                    "principal-outside-org",
+                    "Principal.AWS",
+                    format!("account {account} is not one of this organisation's accounts"),
+                ));
+            } else if account != target_account {
+                out.push(Finding::warning(
+                    "cross-account",
+                    "Principal.AWS",
+                    format!("lets account {account} in"),
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::change::Tag;
+    use serde_json::json;
+
+    fn codes(f: &[Finding]) -> Vec<&str> {
+        f.iter().map(|f| f.code.as_str()).collect()
+    }
+
+    #[test]
+    fn document_less_changes_that_grant_or_unguard_are_flagged() {
+        let known = vec!["111111111111".to_owned()];
+        let f = |spec: ChangeSpec| change_findings(&spec, TargetKind::Role, "111111111111", &known);
+        let attach = ChangeSpec::ManagedPolicyAttach {
+            policy_arn: "arn:aws:iam::aws:policy/AdministratorAccess".into(),
+        };
+        assert_eq!(codes(&f(attach)), ["admin-policy-attach"]);
+        let read = ChangeSpec::ManagedPolicyAttach {
+            policy_arn: "arn:aws:iam::aws:policy/ReadOnlyAccess".into(),
+        };
+        assert!(f(read).is_empty());
+        let tag = ChangeSpec::TagsPut {
+            tags: vec![Tag {
+                key: "latchkey-authorized-cli-only".into(),
+                value: "engineers".into(),
+            }],
+        };
+        assert_eq!(codes(&f(tag)), ["eligibility-tag"]);
+        assert_eq!(codes(&f(ChangeSpec::BoundaryDelete)), ["boundary-removed"]);
+        assert_eq!(codes(&f(ChangeSpec::RoleDelete)), ["role-delete"]);
+    }
+
+    #[test]
+    fn trust_in_accounts_outside_the_organisation_is_flagged() {
+        let known = vec!["111111111111".to_owned(), "222222222222".to_owned()];
+        let trust = |who: &str| ChangeSpec::TrustPolicyPut {
+            document: json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Principal": {"AWS": who}, "Action": "sts:AssumeRole"}]}),
+        };
+        let f = |spec: ChangeSpec| change_findings(&spec, TargetKind::Role, "111111111111", &known);
+        assert_eq!(
+            codes(&f(trust("arn:aws:iam::999999999999:root"))),
+            ["principal-outside-org"]
+        );
+        assert_eq!(codes(&f(trust("222222222222"))), ["cross-account"]);
+        assert!(f(trust("arn:aws:iam::111111111111:role/x")).is_empty());
+    }
+}
