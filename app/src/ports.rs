@@ -163,9 +163,17 @@ pub trait SessionPort: Send + Sync {
         cookie_header: Option<&str>,
     ) -> Result<String, AppError>;
     /// Ends the session the cookie names; returns the Set-Cookie value that clears it.
-    async fn sign_out(&self, cookie_header: Option<&str>) -> Result<String, AppError>;
+    async fn sign_out(
+        &self,
+        cookie_header: Option<&str>,
+        client: &ClientMeta,
+    ) -> Result<String, AppError>;
     /// Ends every session of the user (all browsers); returns the clearing Set-Cookie.
-    async fn sign_out_everywhere(&self, user: &User) -> Result<String, AppError>;
+    async fn sign_out_everywhere(
+        &self,
+        user: &User,
+        client: &ClientMeta,
+    ) -> Result<String, AppError>;
     /// The user, their groups and what each grants (the `/me` page).
     async fn describe_me(&self, user: &User) -> Result<MeView, AppError>;
 }
@@ -225,11 +233,13 @@ pub trait TokenPort: Send + Sync {
         name: &str,
         days: Option<u32>,
         scope: crate::domain::token::TokenScope,
+        client: &ClientMeta,
     ) -> Result<NewApiTokenView, AppError>;
     async fn revoke_token(
         &self,
         user: &User,
         id: &crate::domain::ids::TokenId,
+        client: &ClientMeta,
     ) -> Result<(), AppError>;
 }
 

@@ -266,6 +266,7 @@ async fn start_server(moto: String) -> (String, String, String) {
             "bench",
             None,
             app::domain::token::TokenScope::Credentials,
+            &Default::default(),
         )
         .await
         .unwrap()

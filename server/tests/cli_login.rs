@@ -201,6 +201,17 @@ async fn latchkey_login_through_the_browser_saves_a_working_token(pool: PgPool) 
     .unwrap();
     assert!(name.starts_with("CLI on "), "{name}");
     assert_eq!((via.as_str(), actor.as_str()), ("cli-login", ENGINEER));
+    // Issuing the one-time code is audited too, with where the browser was.
+    let (actor, ip): (String, Option<String>) = sqlx::query_as(
+        "SELECT actor, ip FROM audit_events WHERE action = 'cli.code_issue' AND outcome = 'success'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (actor.as_str(), ip.as_deref()),
+        (ENGINEER, Some("127.0.0.1"))
+    );
     let _ = std::fs::remove_dir_all(&home);
 }
 

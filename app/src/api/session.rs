@@ -80,7 +80,11 @@ pub async fn sign_out() -> Result<(), AppError> {
         async move {
             let ports = crate::api::ctx::ports()?;
             let cookie_header = crate::api::ctx::header("cookie");
-            let cookie = ports.sessions.sign_out(cookie_header.as_deref()).await?;
+            let client = crate::api::ctx::client_meta();
+            let cookie = ports
+                .sessions
+                .sign_out(cookie_header.as_deref(), &client)
+                .await?;
             crate::api::ctx::set_cookie(&cookie);
             leptos_axum::redirect("/login");
             Ok(())
@@ -95,7 +99,8 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
         async move {
             let ports = crate::api::ctx::ports()?;
             let user = crate::api::ctx::current_user()?;
-            let cookie = ports.sessions.sign_out_everywhere(&user).await?;
+            let client = crate::api::ctx::client_meta();
+            let cookie = ports.sessions.sign_out_everywhere(&user, &client).await?;
             crate::api::ctx::set_cookie(&cookie);
             leptos_axum::redirect("/login");
             Ok(())

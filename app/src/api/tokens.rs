@@ -44,7 +44,11 @@ pub async fn create_token(
             };
             let scope = crate::domain::token::TokenScope::parse(scope.as_deref().unwrap_or(""))
                 .ok_or_else(|| AppError::invalid("scope", "must be credentials or full"))?;
-            ports.tokens.create_token(&user, name, days, scope).await
+            let client = crate::api::ctx::client_meta();
+            ports
+                .tokens
+                .create_token(&user, name, days, scope, &client)
+                .await
         }
         .await,
     )
@@ -58,7 +62,8 @@ pub async fn revoke_token(id: String) -> Result<(), AppError> {
             let user = crate::api::ctx::current_user()?;
             let id =
                 crate::domain::RequestId::parse(&id).map_err(|e| AppError::invalid("id", e.0))?;
-            ports.tokens.revoke_token(&user, &id).await
+            let client = crate::api::ctx::client_meta();
+            ports.tokens.revoke_token(&user, &id, &client).await
         }
         .await,
     )

@@ -11,6 +11,9 @@ pub mod shell;
 pub mod token;
 pub mod user;
 
+#[cfg(test)]
+mod arn_properties;
+
 pub use ids::{AccountId, IdError, RequestId, RoleArn, RoleName};
 pub use policy::{PolicyDocument, PolicyFinding};
 pub use request::{ChangeStatus, RequestAction, RequestStatus};

@@ -219,6 +219,7 @@ pub async fn set_change_status(
     sqlx::query(
         "UPDATE request_changes SET status = $2, error = $3,
              applied_at = CASE WHEN $2 = 'applied' THEN now() ELSE applied_at END,
+             applying_since = CASE WHEN $2 = 'applying' THEN now() ELSE NULL END,
              attempts = attempts + CASE WHEN $2 = 'applying' THEN 1 ELSE 0 END
          WHERE id = $1",
     )
@@ -412,4 +413,23 @@ pub async fn set_change_spec_after_merge(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Claims one change left `applying` since before `before` (its process
+/// stopped during the AWS call); other replicas skip it while it is held.
+pub async fn claim_stuck_change(
+    conn: &mut PgConnection,
+    before: DateTime<Utc>,
+) -> Result<Option<ChangeRow>, sqlx::Error> {
+    super::optional(
+        sqlx::query_as(
+            "SELECT * FROM request_changes
+             WHERE status = 'applying' AND applying_since < $1
+             ORDER BY applying_since LIMIT 1
+             FOR UPDATE SKIP LOCKED",
+        )
+        .bind(before)
+        .fetch_one(conn)
+        .await,
+    )
 }

@@ -55,12 +55,17 @@ pub async fn find(
     )
 }
 
-pub async fn delete(conn: &mut PgConnection, token_hash: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-        .bind(token_hash)
-        .execute(conn)
-        .await?;
-    Ok(())
+/// Ends one session; whose it was, if it was live.
+pub async fn delete(
+    conn: &mut PgConnection,
+    token_hash: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    super::optional(
+        sqlx::query_scalar("DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id")
+            .bind(token_hash)
+            .fetch_one(conn)
+            .await,
+    )
 }
 
 /// Ends every session of `user_id`; returns how many there were.

@@ -116,13 +116,14 @@ pub async fn page(
 pub async fn authorize(
     State(s): State<Services>,
     Extension(CurrentUser(user)): Extension<CurrentUser>,
+    Extension(client): Extension<app::ports::ClientMeta>,
     Form(p): Form<AuthorizeParams>,
 ) -> Response {
     let (req, user) = match checked(&p, user) {
         Ok(v) => v,
         Err(r) => return r.into_response(),
     };
-    match s.authorize_cli(&user, &req).await {
+    match s.authorize_cli(&user, &req, &client).await {
         Ok(callback) => Redirect::to(&callback).into_response(),
         Err(e) => error_page(&e),
     }

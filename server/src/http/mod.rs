@@ -58,6 +58,7 @@ pub async fn session_layer(State(s): State<Services>, mut req: Request, next: Ne
     };
     let started = std::time::Instant::now();
     let mut scope = None;
+    let via_proxy = from_proxy.is_some();
     let resolved = match (token, from_proxy) {
         (Some(t), _) => s.resolve_token(&t).await.map(|g| {
             g.map(|g| {
@@ -94,10 +95,14 @@ pub async fn session_layer(State(s): State<Services>, mut req: Request, next: Ne
         .get(http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|s| s.chars().take(256).collect());
-    req.extensions_mut().insert(app::ports::ClientMeta {
+    let client = app::ports::ClientMeta {
         ip: peer,
         user_agent,
-    });
+    };
+    if let (true, Some(u)) = (via_proxy, &user) {
+        s.audit_proxy_sign_in(u, &client).await;
+    }
+    req.extensions_mut().insert(client);
     req.extensions_mut().insert(CurrentUser(user));
     let auth = timing::entry("auth", started.elapsed());
     let mut resp = next.run(req).await;

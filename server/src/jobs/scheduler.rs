@@ -46,6 +46,11 @@ pub async fn start(s: Services) -> Result<JobScheduler, JobSchedulerError> {
                     Ok(n) => tracing::info!(changes = n, "expired access removed"),
                     Err(e) => tracing::warn!(error = %e, "expiry sweep failed"),
                 }
+                match crate::services::requests::recover_stuck(&s, chrono::Utc::now()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::warn!(changes = n, "changes left applying marked failed"),
+                    Err(e) => tracing::warn!(error = %e, "recovering stuck changes failed"),
+                }
             })
         })?;
         sched.add(job).await?;

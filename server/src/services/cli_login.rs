@@ -32,6 +32,7 @@ impl Services {
         &self,
         user: &User,
         req: &AuthorizeRequest,
+        client: &ClientMeta,
     ) -> Result<String, CliLoginError> {
         let code = new_secret().map_err(|e| CliLoginError::from(super::internal("random", e)))?;
         let owner = TokenOwner {
@@ -40,16 +41,25 @@ impl Services {
             groups: user.groups.clone(),
         };
         let expires = chrono::Utc::now() + chrono::Duration::seconds(CODE_TTL_SECS);
-        let mut conn = self.pool.acquire().await.map_err(db_error)?;
-        db::cli_logins::create(
-            &mut conn,
-            &hash_token(&code),
-            &owner,
-            &req.challenge,
-            expires,
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        db::cli_logins::create(&mut tx, &hash_token(&code), &owner, &req.challenge, expires)
+            .await
+            .map_err(db_error)?;
+        db::audit::record(
+            &mut tx,
+            db::audit::AuditEvent {
+                actor: &user.id,
+                action: "cli.code_issue",
+                target: &user.id,
+                outcome: "success",
+                ip: client.ip.as_deref(),
+                user_agent: client.user_agent.as_deref(),
+                detail: serde_json::json!({ "port": req.port.get(), "expires_at": expires.to_rfc3339() }),
+            },
         )
         .await
         .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
         tracing::info!(user = %user.id, port = req.port.get(), "CLI sign-in authorized");
         Ok(req.callback_url(&code))
     }

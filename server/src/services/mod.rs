@@ -49,6 +49,9 @@ pub struct Services {
     pub sync_limit: Arc<tokio::sync::Semaphore>,
     /// Refreshes from AWS each user may ask for, per minute.
     pub refresh_limit: Arc<inventory::PerMinute>,
+    /// When each user last signed in through a proxy's headers (audit once).
+    pub proxy_sign_ins:
+        Arc<std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>>,
 }
 
 impl Services {
@@ -102,6 +105,7 @@ impl Services {
             )),
             sync_limit: Arc::new(tokio::sync::Semaphore::new(config.sync.concurrency.max(1))),
             refresh_limit: Arc::new(inventory::PerMinute::new(inventory::REFRESHES_PER_MINUTE)),
+            proxy_sign_ins: Default::default(),
             config,
         }
     }

@@ -41,6 +41,52 @@ pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
 }
 
 impl Services {
+    /// A proxy's headers sign the user in on every request; the audit trail
+    /// records it once per user per `auth.session_hours` in this process.
+    pub async fn audit_proxy_sign_in(&self, user: &User, client: &app::ports::ClientMeta) {
+        let window = std::time::Duration::from_secs(
+            u64::try_from(self.config.auth.session_hours).unwrap_or(12) * 3600,
+        );
+        let fresh = {
+            let Ok(mut seen) = self.proxy_sign_ins.lock() else {
+                return;
+            };
+            let now = std::time::Instant::now();
+            if seen.len() > 10_000 {
+                seen.retain(|_, at| now.duration_since(*at) < window);
+            }
+            match seen.get(&user.id) {
+                Some(at) if now.duration_since(*at) < window => false,
+                _ => {
+                    seen.insert(user.id.clone(), now);
+                    true
+                }
+            }
+        };
+        if !fresh {
+            return;
+        }
+        let Ok(mut conn) = self.pool.acquire().await else {
+            return;
+        };
+        let recorded = db::audit::record(
+            &mut conn,
+            AuditEvent {
+                actor: &user.id,
+                action: "signin",
+                target: &user.id,
+                outcome: "success",
+                ip: client.ip.as_deref(),
+                user_agent: client.user_agent.as_deref(),
+                detail: serde_json::json!({ "method": "trusted_headers", "groups": user.groups }),
+            },
+        )
+        .await;
+        if let Err(e) = recorded {
+            tracing::error!(error = %e, "could not audit a proxy sign-in");
+        }
+    }
+
     /// The session token in a `Cookie` header, under this server's name only.
     fn session_token<'a>(&self, header: &'a str) -> Option<&'a str> {
         cookie_value(header, self.session_cookie())
@@ -120,6 +166,7 @@ impl Services {
     pub async fn end_session(&self, cookie_header: Option<&str>) -> Result<(), AppError> {
         if let Some(old) = cookie_header.and_then(|h| self.session_token(h)) {
             let mut conn = self.pool.acquire().await.map_err(db_error)?;
+            // Rotation at sign-in: the sign-in itself is what is audited.
             db::sessions::delete(&mut conn, &hash_token(old))
                 .await
                 .map_err(db_error)?;
@@ -216,7 +263,11 @@ impl app::ports::SessionPort for SessionService {
             .await
     }
 
-    async fn sign_out_everywhere(&self, user: &User) -> Result<String, AppError> {
+    async fn sign_out_everywhere(
+        &self,
+        user: &User,
+        client: &app::ports::ClientMeta,
+    ) -> Result<String, AppError> {
         let mut tx = self.0.pool.begin().await.map_err(db_error)?;
         let ended = db::sessions::delete_all_for(&mut tx, &user.id)
             .await
@@ -231,8 +282,8 @@ impl app::ports::SessionPort for SessionService {
                 action: "signout.everywhere",
                 target: &user.id,
                 outcome: "success",
-                ip: None,
-                user_agent: None,
+                ip: client.ip.as_deref(),
+                user_agent: client.user_agent.as_deref(),
                 detail: serde_json::json!({
                     "sessions_ended": ended, "tokens_revoked": revoked.len(),
                 }),
@@ -256,12 +307,33 @@ impl app::ports::SessionPort for SessionService {
         self.0.describe_user(user).await
     }
 
-    async fn sign_out(&self, cookie_header: Option<&str>) -> Result<String, AppError> {
+    async fn sign_out(
+        &self,
+        cookie_header: Option<&str>,
+        client: &app::ports::ClientMeta,
+    ) -> Result<String, AppError> {
         if let Some(token) = cookie_header.and_then(|h| self.0.session_token(h)) {
-            let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
-            db::sessions::delete(&mut conn, &hash_token(token))
+            let mut tx = self.0.pool.begin().await.map_err(db_error)?;
+            let ended = db::sessions::delete(&mut tx, &hash_token(token))
                 .await
                 .map_err(db_error)?;
+            if let Some(user_id) = ended {
+                db::audit::record(
+                    &mut tx,
+                    AuditEvent {
+                        actor: &user_id,
+                        action: "signout",
+                        target: &user_id,
+                        outcome: "success",
+                        ip: client.ip.as_deref(),
+                        user_agent: client.user_agent.as_deref(),
+                        detail: serde_json::json!({}),
+                    },
+                )
+                .await
+                .map_err(db_error)?;
+            }
+            tx.commit().await.map_err(db_error)?;
         }
         Ok(format!(
             "{}=; {}; Max-Age=0",

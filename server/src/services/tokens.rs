@@ -167,6 +167,7 @@ impl app::ports::TokenPort for TokenService {
         name: &str,
         days: Option<u32>,
         scope: TokenScope,
+        client: &ClientMeta,
     ) -> Result<NewApiTokenView, AppError> {
         let max = self.0.config.auth.token_max_days;
         let days = days.unwrap_or(app::domain::token::DEFAULT_TOKEN_DAYS.min(max));
@@ -183,12 +184,17 @@ impl app::ports::TokenPort for TokenService {
         };
         let spec = TokenSpec { name, days, scope };
         let mut tx = self.0.pool.begin().await.map_err(db_error)?;
-        let token = issue_token(&mut tx, &owner, &spec, "settings", &ClientMeta::default()).await?;
+        let token = issue_token(&mut tx, &owner, &spec, "settings", client).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(token)
     }
 
-    async fn revoke_token(&self, user: &User, id: &TokenId) -> Result<(), AppError> {
+    async fn revoke_token(
+        &self,
+        user: &User,
+        id: &TokenId,
+        client: &ClientMeta,
+    ) -> Result<(), AppError> {
         let uid =
             Uuid::parse_str(id.as_str()).map_err(|e| AppError::invalid("id", e.to_string()))?;
         let mut tx = self.0.pool.begin().await.map_err(db_error)?;
@@ -205,8 +211,8 @@ impl app::ports::TokenPort for TokenService {
                 action: "token.revoke",
                 target: id.as_str(),
                 outcome: "success",
-                ip: None,
-                user_agent: None,
+                ip: client.ip.as_deref(),
+                user_agent: client.user_agent.as_deref(),
                 detail: serde_json::json!({}),
             },
         )

@@ -268,6 +268,7 @@ async fn sign_in(b: reqwest::ClientBuilder, base: &str, user_id: &str) -> reqwes
     let c = b
         .cookie_store(true)
         .default_headers(headers)
+        .user_agent("latchkey-tests")
         .build()
         .unwrap();
     let r = c

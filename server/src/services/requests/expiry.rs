@@ -16,6 +16,45 @@ use chrono::{DateTime, Utc};
 /// The actor recorded for the sweeper's work.
 pub const SWEEPER: &str = "latchkey (expiry sweeper)";
 
+/// A change still `applying` this long after it was claimed was cut off.
+pub const STUCK_AFTER: chrono::Duration = chrono::Duration::minutes(10);
+
+/// Marks every change left `applying` since before `now - STUCK_AFTER` as
+/// failed with a clear, retryable error, recorded on its request and in
+/// the audit trail. Returns how many were recovered.
+pub async fn recover_stuck(s: &Services, now: DateTime<Utc>) -> Result<usize, AppError> {
+    let mut recovered = 0;
+    loop {
+        let mut tx = s.pool.begin().await.map_err(db_error)?;
+        let Some(c) = db::requests::claim_stuck_change(&mut tx, now - STUCK_AFTER)
+            .await
+            .map_err(db_error)?
+        else {
+            return Ok(recovered);
+        };
+        let error = "interrupted while applying (the server stopped during the AWS call): \
+                     check the target in AWS, then retry";
+        db::requests::set_change_status(&mut tx, c.id, "failed", Some(error))
+            .await
+            .map_err(db_error)?;
+        record(
+            &mut tx,
+            Ev {
+                request_id: c.request_id,
+                actor: SWEEPER,
+                kind: "change.failed",
+                detail: &format!("{} on {}: {error}", c.kind, c.target_arn),
+                target: &c.target_arn,
+                client: None,
+                outcome: "failure",
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(db_error)?;
+        recovered += 1;
+    }
+}
+
 /// Removes every expired statement whose change has come due; returns how
 /// many changes were swept. Replicas share the work (SKIP LOCKED).
 pub async fn sweep_expired(s: &Services, now: DateTime<Utc>) -> Result<usize, AppError> {

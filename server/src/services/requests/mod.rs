@@ -24,7 +24,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 pub use apply::apply_pending_change;
-pub use expiry::{sweep_expired, SWEEPER};
+pub use expiry::{recover_stuck, sweep_expired, STUCK_AFTER, SWEEPER};
 
 pub struct RequestService(pub Services);
 
@@ -89,6 +89,37 @@ impl Services {
     }
 }
 
+/// Audits a refused ask (a direct edit, an approval, a rejection) on its
+/// own connection: the refused action's transaction was rolled back.
+async fn audit_refusal(
+    s: &Services,
+    user: &User,
+    action: &str,
+    target: &str,
+    why: &str,
+    client: &ClientMeta,
+) {
+    let Ok(mut conn) = s.pool.acquire().await else {
+        return;
+    };
+    let recorded = db::audit::record(
+        &mut conn,
+        AuditEvent {
+            actor: &user.id,
+            action,
+            target,
+            outcome: "denied",
+            ip: client.ip.as_deref(),
+            user_agent: client.user_agent.as_deref(),
+            detail: serde_json::json!({ "reason": why }),
+        },
+    )
+    .await;
+    if let Err(e) = recorded {
+        tracing::error!(error = %e, action, "could not audit a refusal");
+    }
+}
+
 /// One entry of a request's history, also written to the audit trail.
 struct Ev<'a> {
     request_id: Uuid,
@@ -133,14 +164,24 @@ impl app::ports::RequestPort for RequestService {
         client: &ClientMeta,
     ) -> Result<RequestId, AppError> {
         let direct = new.direct;
-        let id = create::create(
+        let principal = new.principal_arn.clone();
+        let created = create::create(
             &self.0,
             user,
             new,
             client,
             if direct { "direct_edit" } else { "request" },
         )
-        .await?;
+        .await;
+        if let Err(AppError::Forbidden(why)) = &created {
+            let action = if direct {
+                "request.direct_edit"
+            } else {
+                "request.create"
+            };
+            audit_refusal(&self.0, user, action, &principal, why, client).await;
+        }
+        let id = created?;
         if direct {
             // Every change was checked to be in the user's accounts; apply in order.
             for change_id in view::change_ids(&self.0, &id).await? {
@@ -263,6 +304,17 @@ impl app::ports::RequestPort for RequestService {
         action: ReviewAction,
         client: &ClientMeta,
     ) -> Result<(), AppError> {
-        review::review(&self.0, user, id, action, client).await
+        let what = match &action {
+            ReviewAction::Apply { .. } => "request.approve",
+            ReviewAction::CancelChange { .. } => "request.cancel_change",
+            ReviewAction::Reject { .. } => "request.reject",
+            ReviewAction::Cancel => "request.withdraw",
+            ReviewAction::Comment { .. } => "request.comment",
+        };
+        let result = review::review(&self.0, user, id, action, client).await;
+        if let Err(AppError::Forbidden(why)) = &result {
+            audit_refusal(&self.0, user, what, id.as_str(), why, client).await;
+        }
+        result
     }
 }

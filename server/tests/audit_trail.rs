@@ -1,0 +1,184 @@
+//! The audit trail is complete (issue #12 item 18): sign-outs, proxy
+//! sign-ins, CLI codes, token changes with where they came from, refused
+//! approvals and direct edits; and a change cut off while applying is
+//! recovered as failed, retryable, with its history and audit rows.
+#![allow(clippy::unwrap_used)]
+mod common;
+
+use common::*;
+use latchkey::jobs::sync::{sync_all, Trigger};
+use serde_json::json;
+use sqlx::PgPool;
+
+async fn audited(
+    pool: &PgPool,
+    action: &str,
+    outcome: &str,
+) -> Vec<(String, Option<String>, Option<String>)> {
+    sqlx::query_as(
+        "SELECT actor, ip, user_agent FROM audit_events WHERE action = $1 AND outcome = $2 ORDER BY id",
+    )
+    .bind(action)
+    .bind(outcome)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn every_security_event_leaves_an_audit_row_with_its_origin(pool: PgPool) {
+    let a = unique_account();
+    let proxies =
+        "\n[auth.trusted_headers]\nmode = \"headers\"\ntrusted_proxies = [\"127.0.0.1/32\"]\n";
+    let s = services(pool.clone(), config_with(&[&a], proxies)).await;
+    create_role(&iam(&s, &a).await, "eng-dev", &[], &[]).await;
+    sync_all(&s, Trigger::Manual).await;
+    let base = spawn_http(s.clone()).await;
+    let role = format!("arn:aws:iam::{a}:role/eng-dev");
+    let eng = signed_in(&base, ENGINEER).await;
+
+    // Tokens: created and revoked, with the caller's address and agent.
+    let (id, _) = new_token(&eng, &base, "laptop").await;
+    eng.post(format!("{base}/api/revoke_token"))
+        .form(&[("id", id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    for action in ["token.create", "token.revoke"] {
+        let rows = audited(&pool, action, "success").await;
+        assert_eq!(rows.len(), 1, "{action}");
+        assert_eq!(rows[0].1.as_deref(), Some("127.0.0.1"), "{action}");
+        assert!(rows[0].2.is_some(), "{action} keeps the user agent");
+    }
+
+    // Refused: approving one's own request, and a direct edit by an engineer.
+    let ask = json!({"principal_arn": role, "justification": "Needed for the incident review",
+        "changes": [{"target_arn": role, "spec": {"kind": "tags_put", "tags": [{"key": "k", "value": "v"}]}}]});
+    let r = eng
+        .post(format!("{base}/api/submit_request"))
+        .json(&ask)
+        .send()
+        .await
+        .unwrap();
+    let rid: String = r.json().await.unwrap();
+    let change: String = sqlx::query_scalar("SELECT id::text FROM request_changes")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let r = eng
+        .post(format!("{base}/api/review_request"))
+        .form(&[
+            ("id", rid.as_str()),
+            ("action", "apply"),
+            ("change_id", change.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let mut direct = ask.clone();
+    direct["direct"] = json!(true);
+    let r = eng
+        .post(format!("{base}/api/submit_request"))
+        .json(&direct)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(audited(&pool, "request.approve", "denied").await.len(), 1);
+    assert_eq!(
+        audited(&pool, "request.direct_edit", "denied").await.len(),
+        1
+    );
+
+    // A proxy's sign-in is recorded once, not on every request.
+    for _ in 0..3 {
+        let r = reqwest::Client::new()
+            .post(format!("{base}/api/me"))
+            .header("origin", &base)
+            .header("x-forwarded-user", "pat@example.com")
+            .header("x-forwarded-groups", "engineers")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    let proxy: Vec<String> = sqlx::query_scalar(
+        "SELECT actor FROM audit_events WHERE action = 'signin' AND detail->>'method' = 'trusted_headers'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(proxy, ["pat@example.com"]);
+
+    // Signing out.
+    eng.post(format!("{base}/api/sign_out"))
+        .send()
+        .await
+        .unwrap();
+    let out = audited(&pool, "signout", "success").await;
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].0, ENGINEER);
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn a_change_cut_off_while_applying_is_recovered_as_failed_and_retryable(pool: PgPool) {
+    let a = unique_account();
+    let s = services(pool.clone(), config(&[&a])).await;
+    create_role(&iam(&s, &a).await, "eng-dev", &[], &[]).await;
+    sync_all(&s, Trigger::Manual).await;
+    let base = spawn_http(s.clone()).await;
+    let role = format!("arn:aws:iam::{a}:role/eng-dev");
+    let eng = signed_in(&base, ENGINEER).await;
+    let ask = json!({"principal_arn": role, "justification": "Needed for the incident review",
+        "changes": [{"target_arn": role, "spec": {"kind": "tags_put", "tags": [{"key": "k", "value": "v"}]}}]});
+    let r = eng
+        .post(format!("{base}/api/submit_request"))
+        .json(&ask)
+        .send()
+        .await
+        .unwrap();
+    let rid: String = r.json().await.unwrap();
+    // As if a server claimed it and stopped during the AWS call.
+    sqlx::query(
+        "UPDATE request_changes SET status = 'applying', applying_since = now() - interval '1 hour',
+             approvals = ARRAY['ada@example.com']",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let now = chrono::Utc::now();
+    assert_eq!(
+        latchkey::services::requests::recover_stuck(&s, now)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        latchkey::services::requests::recover_stuck(&s, now)
+            .await
+            .unwrap(),
+        0
+    );
+    let (status, error): (String, Option<String>) =
+        sqlx::query_as("SELECT status, error FROM request_changes")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(status, "failed");
+    assert!(error.unwrap().contains("interrupted while applying"));
+    assert_eq!(
+        audited(&pool, "request.change.failed", "failure")
+            .await
+            .len(),
+        1
+    );
+    // Retried by an approver, it applies.
+    let admin = signed_in(&base, ADMIN).await;
+    assert!(approve_all(&admin, &base, &rid).await.status().is_success());
+    let status: String = sqlx::query_scalar("SELECT status FROM request_changes")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "applied");
+}
