@@ -400,6 +400,32 @@ await test('every route loads directly for every persona, without a 5xx or an em
   assert(bad.length === 0, bad.join('\n'));
 });
 
+await test('the reviewer sees a change\'s risk before approving it', async () => {
+  const eng = await newPage();
+  await signIn(eng.page, 'erin@example.com');
+  const role = 'arn:aws:iam::111111111111:role/eng-developer';
+  const id = await eng.page.evaluate(async (role) => {
+    const r = await fetch('/api/submit_request', {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ principal_arn: role, justification: 'Let the data team use this role too',
+        changes: [{ target_arn: role, spec: { kind: 'tags_put', tags: [{ key: 'latchkey-authorized', value: 'data' }] } }] }),
+    });
+    return r.json();
+  }, role);
+  assert(typeof id === 'string', `request made: ${JSON.stringify(id)}`);
+  await eng.context.close();
+  const adm = await newPage();
+  await signIn(adm.page, 'ada@example.com');
+  await adm.page.goto(`${BASE}/requests/${id}`);
+  await hydrated(adm.page);
+  const box = adm.page.locator('[data-testid="change-findings"]');
+  await box.waitFor();
+  assert((await box.getAttribute('data-high-risk')) === 'true', 'flagged high risk');
+  assert((await box.textContent()).includes('decides who may use the role'), 'says why');
+  await adm.page.screenshot({ path: `${OUT}21-review-risk.png`, fullPage: true });
+  await adm.context.close();
+});
+
 await test('no page or console errors', async () => {
   const relevant = problems.filter((p) => !p.includes('favicon'));
   assert(relevant.length === 0, relevant.join('\n'));

@@ -303,3 +303,37 @@ pub fn stdout(o: &std::process::Output) -> String {
     );
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
+
+/// `submit_request` as the API takes it: changes to `principal`.
+pub async fn submit_request(
+    c: &reqwest::Client,
+    base: &str,
+    principal: &str,
+    changes: serde_json::Value,
+    direct: bool,
+) -> reqwest::Response {
+    c.post(format!("{base}/api/submit_request"))
+        .json(&serde_json::json!({
+            "principal_arn": principal,
+            "justification": "Needed for the incident review",
+            "changes": changes,
+            "direct": direct,
+        }))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The id of a request `c` submits (which must succeed).
+pub async fn asked(
+    c: &reqwest::Client,
+    base: &str,
+    principal: &str,
+    changes: serde_json::Value,
+) -> String {
+    let r = submit_request(c, base, principal, changes, false).await;
+    let status = r.status();
+    let body = r.text().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}

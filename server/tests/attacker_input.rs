@@ -1,0 +1,183 @@
+//! The attacker's suite, input and load (issue #12 items 10, 11, 16):
+//! refreshes are bounded, bad input gets a 4xx naming the field.
+#![allow(clippy::unwrap_used)]
+mod common;
+
+use common::*;
+use latchkey::jobs::sync::{sync_all, Trigger};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn refreshes_from_aws_are_bounded_per_user(pool: PgPool) {
+    let a = unique_account();
+    let s = services(pool.clone(), config(&[&a])).await;
+    create_role(&iam(&s, &a).await, "eng-dev", &[], &[]).await;
+    sync_all(&s, Trigger::Manual).await;
+    let base = spawn_http(s.clone()).await;
+    let role = format!("arn:aws:iam::{a}:role/eng-dev");
+    let refresh = |c: reqwest::Client| {
+        let (base, role) = (base.clone(), role.clone());
+        async move {
+            c.post(format!("{base}/api/refresh_resource"))
+                .form(&[("arn", role.as_str())])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let eng = signed_in(&base, ENGINEER).await;
+    let mut statuses = Vec::new();
+    for _ in 0..11 {
+        statuses.push(refresh(eng.clone()).await);
+    }
+    assert_eq!(statuses[..10], [200; 10]);
+    assert_eq!(statuses[10], 429);
+    // Another user is not held back by Erin.
+    assert_eq!(refresh(signed_in(&base, OTHER_ENGINEER).await).await, 200);
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn bad_input_gets_a_4xx_naming_the_field_and_stores_nothing(pool: PgPool) {
+    let a = unique_account();
+    let s = services(pool.clone(), config(&[&a])).await;
+    create_role(&iam(&s, &a).await, "eng-dev", &[], &[]).await;
+    sync_all(&s, Trigger::Manual).await;
+    let base = spawn_http(s.clone()).await;
+    let role = format!("arn:aws:iam::{a}:role/eng-dev");
+    let eng = signed_in(&base, ENGINEER).await;
+    let ask = |justification: String, document: Value| {
+        json!({"principal_arn": role, "justification": justification, "changes": [{"target_arn": role,
+            "spec": {"kind": "inline_policy_put", "policy_name": "p", "document": document}}]})
+    };
+    let doc = |n: usize| {
+        let actions: Vec<String> = (0..n).map(|i| format!("*:*{i}")).collect();
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]})
+    };
+    let why = || "Needed for the incident review".to_owned();
+    let post_json = |path: &str, body: String| {
+        eng.post(format!("{base}{path}"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let mut wrong = Vec::new();
+    for (name, path, body, want, field) in [
+        (
+            "2 MB document",
+            "/api/submit_request",
+            ask(why(), doc(200_000)).to_string(),
+            413,
+            "body",
+        ),
+        (
+            "900 KB document",
+            "/api/submit_request",
+            ask(why(), doc(90_000)).to_string(),
+            400,
+            "policy",
+        ),
+        (
+            "not JSON",
+            "/api/submit_request",
+            "{\"principal_arn\": ".to_owned(),
+            400,
+            "body",
+        ),
+        (
+            "unknown change kind",
+            "/api/submit_request",
+            json!({"principal_arn": role, "justification": why(), "changes": [{"target_arn": role,
+                "spec": {"kind": "make_me_admin"}}]})
+            .to_string(),
+            400,
+            "body",
+        ),
+        (
+            "NUL in an ARN",
+            "/api/submit_request",
+            ask(why(), doc(1))
+                .to_string()
+                .replace("eng-dev", "eng-dev\\u0000"),
+            400,
+            "body",
+        ),
+        (
+            "1,000,000-character justification",
+            "/api/submit_request",
+            ask("x".repeat(1_000_000), doc(1)).to_string(),
+            400,
+            "justification",
+        ),
+        (
+            "2,000,000-character justification",
+            "/api/submit_request",
+            ask("x".repeat(2_000_000), doc(1)).to_string(),
+            413,
+            "body",
+        ),
+        (
+            "5,000-character justification",
+            "/api/submit_request",
+            ask("x".repeat(5_000), doc(1)).to_string(),
+            400,
+            "justification",
+        ),
+    ] {
+        let r = post_json(path, body).await.unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        if status != want
+            || !text.contains(&format!("\"{field}\"")) && !text.contains(&format!("{field}:"))
+        {
+            wrong.push(format!(
+                "{name}: got {status} {}, want {want} naming {field}",
+                &text[..text.len().min(200)]
+            ));
+        }
+    }
+    // Form-encoded server functions and query strings too.
+    for (name, path, form, want) in [
+        (
+            "NUL in a resource ARN",
+            "/api/resource",
+            vec![("arn", "arn:aws:s3:::a\0b")],
+            400,
+        ),
+        (
+            "NUL in a page cursor",
+            "/api/resources",
+            vec![("cursor", "abc\0")],
+            400,
+        ),
+    ] {
+        let status = eng
+            .post(format!("{base}{path}"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        if status.as_u16() != want {
+            wrong.push(format!("{name}: got {status}, want {want}"));
+        }
+    }
+    let status = eng
+        .get(format!("{base}/resources?q=a%00b"))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    if status != 400 {
+        wrong.push(format!("NUL in a page's query: got {status}, want 400"));
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM requests")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+}

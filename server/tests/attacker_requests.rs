@@ -1,0 +1,327 @@
+//! The attacker's suite, what is applied (issue #12 items 2, 7, 9, 15):
+//! temporary access ends in AWS, document-less high-risk changes need two
+//! approvers, a policy that moved in AWS is merged into or refused, and a
+//! spoke session acting in another account is never used.
+#![allow(clippy::unwrap_used)]
+mod common;
+
+use common::*;
+use latchkey::jobs::sync::{sync_all, Trigger};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+const ADMIN_POLICY: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn temporary_access_asked_through_the_api_ends_in_aws_and_is_swept(pool: PgPool) {
+    let a = unique_account();
+    let cfg = config_auth(&[&a], "allow_admin_self_approval = true", "");
+    let s = services(pool.clone(), cfg).await;
+    let keep = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Keep","Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::logs"}]}"#;
+    create_role(&iam(&s, &a).await, "eng-tmp", &[("access", keep)], &[]).await;
+    sync_all(&s, Trigger::Manual).await;
+    let base = spawn_http(s.clone()).await;
+    let role = format!("arn:aws:iam::{a}:role/eng-tmp");
+    let soon = (chrono::Utc::now() + chrono::Duration::minutes(30))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let keep: Value = serde_json::from_str(keep).unwrap();
+    let mut both = keep.clone();
+    both["Statement"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"Sid": "Tmp", "Effect": "Allow",
+        "Action": "s3:GetObject", "Resource": "arn:aws:s3:::logs/*"}));
+    let change = |doc: &Value| {
+        json!([{"target_arn": role, "expires_at": soon,
+                "spec": {"kind": "inline_policy_put", "policy_name": "access", "document": doc}}])
+    };
+    let eng = signed_in(&base, ENGINEER).await;
+    // "Temporary" with nothing new would show as temporary and never end: refused.
+    let r = submit_request(&eng, &base, &role, change(&keep), false).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("expires_at"));
+    // Through the API as through the wizard: the new statement carries the end.
+    let r = submit_request(&eng, &base, &role, change(&both), false).await;
+    assert_eq!(r.status(), 200);
+    let id: String = r.json().await.unwrap();
+    let admin = signed_in(&base, ADMIN).await;
+    assert!(approve_all(&admin, &base, &id).await.status().is_success());
+    let read = || async {
+        let got = iam(&s, &a)
+            .await
+            .get_role_policy()
+            .role_name("eng-tmp")
+            .policy_name("access")
+            .send()
+            .await
+            .unwrap();
+        latchkey::aws::decode::policy_json(got.policy_document()).unwrap()
+    };
+    let applied = read().await;
+    let statements = applied["Statement"].as_array().unwrap();
+    let tmp = statements.iter().find(|st| st["Sid"] == "Tmp").unwrap();
+    assert_eq!(
+        tmp["Condition"]["DateLessThan"]["aws:CurrentTime"],
+        json!(soon),
+        "{applied}"
+    );
+    let kept = statements.iter().find(|st| st["Sid"] == "Keep").unwrap();
+    assert!(kept.get("Condition").is_none(), "{applied}");
+    // The sweeper removes it after the end, verifies, and only then records it.
+    let later = chrono::Utc::now() + chrono::Duration::hours(1);
+    let swept = latchkey::services::requests::sweep_expired(&s, later)
+        .await
+        .unwrap();
+    assert_eq!(swept, 1);
+    let after = read().await;
+    assert_eq!(after["Statement"].as_array().unwrap().len(), 1, "{after}");
+    let expired: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM request_events WHERE request_id = $1::uuid AND kind = 'change.expired'",
+    )
+    .bind(&id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(expired, 1);
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn document_less_high_risk_changes_need_two_approvers_and_show_why(pool: PgPool) {
+    let a = unique_account();
+    let extra = format!("{LEADS}\n[requests]\ntwo_approvers_for_high_risk = true\n");
+    let s = services(pool.clone(), config_with(&[&a, &unique_account()], &extra)).await;
+    create_role(&iam(&s, &a).await, "eng-app", &[], &[]).await;
+    sync_all(&s, Trigger::Manual).await;
+    let base = spawn_http(s.clone()).await;
+    let role = format!("arn:aws:iam::{a}:role/eng-app");
+    let eng = signed_in(&base, ENGINEER).await;
+    let outsider = "arn:aws:iam::999999999999:root";
+    let cases = [
+        (
+            "eligibility tag",
+            json!({"kind": "tags_put", "tags": [{"key": "latchkey-authorized", "value": "everyone"}]}),
+            "eligibility-tag",
+            2,
+        ),
+        (
+            "admin policy",
+            json!({"kind": "managed_policy_attach", "policy_arn": ADMIN_POLICY}),
+            "admin-policy-attach",
+            2,
+        ),
+        (
+            "boundary removed",
+            json!({"kind": "boundary_delete"}),
+            "boundary-removed",
+            2,
+        ),
+        (
+            "outside trust",
+            json!({"kind": "trust_policy_put", "document": {"Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"AWS": outsider}, "Action": "sts:AssumeRole"}]}}),
+            "principal-outside-org",
+            2,
+        ),
+        (
+            "plain tag",
+            json!({"kind": "tags_put", "tags": [{"key": "team", "value": "data"}]}),
+            "",
+            1,
+        ),
+    ];
+    for (name, spec, code, needed) in cases {
+        let r = submit_request(
+            &eng,
+            &base,
+            &role,
+            json!([{"target_arn": role, "spec": spec}]),
+            false,
+        )
+        .await;
+        assert_eq!(r.status(), 200, "{name}");
+        let id: String = r.json().await.unwrap();
+        let lead = signed_in(&base, LEAD_A).await;
+        let view: Value = lead
+            .post(format!("{base}/api/get_request"))
+            .form(&[("id", id.as_str())])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let change = &view["changes"][0];
+        assert_eq!(change["approvals_needed"], needed, "{name}: {change}");
+        let codes: Vec<&str> = change["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f["code"].as_str())
+            .collect();
+        assert_eq!(codes.contains(&code), !code.is_empty(), "{name}: {codes:?}");
+        // One approval applies a routine change; a high-risk one waits.
+        let r = approve_all(&lead, &base, &id).await;
+        assert!(r.status().is_success(), "{name}: {}", r.status());
+        let status: String =
+            sqlx::query_scalar("SELECT status FROM request_changes WHERE request_id = $1::uuid")
+                .bind(&id)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        let want = if needed == 2 { "pending" } else { "applied" };
+        assert_eq!(status, want, "{name}");
+    }
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn a_spoke_session_acting_in_another_account_is_never_used(pool: PgPool) {
+    let (a, b) = (unique_account(), unique_account());
+    let s = services(pool.clone(), config(&[&a, &b])).await;
+    create_role(&iam(&s, &a).await, "eng-in-a", &[], &[]).await;
+    create_role(&iam(&s, &b).await, "eng-in-b", &[], &[]).await;
+    // As after an emulator restart under a running server: the session
+    // cached for A acts in B.
+    let acct = |x: &str| app::domain::AccountId::parse(x).unwrap();
+    let b_session = s.aws.spoke(&acct(&b)).await.unwrap();
+    s.aws.cache_spoke_session(&acct(&a), b_session).await;
+    sync_all(&s, Trigger::Manual).await;
+    let in_a: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM roles WHERE account_id = $1 ORDER BY name")
+            .bind(&a)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert!(in_a.contains(&"eng-in-a".to_owned()), "{in_a:?}");
+    assert!(
+        !in_a.contains(&"eng-in-b".to_owned()),
+        "B's roles stored as A's: {in_a:?}"
+    );
+    // And the session now cached for A acts in A.
+    let me = aws_sdk_sts::Client::new(&s.aws.spoke(&acct(&a)).await.unwrap())
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.account(), Some(a.as_str()));
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn a_policy_changed_in_aws_since_review_is_merged_into_or_refused(pool: PgPool) {
+    let a = unique_account();
+    let cfg = config_auth(&[&a], "allow_admin_self_approval = true", "");
+    let s = services(pool.clone(), cfg).await;
+    create_role(&iam(&s, &a).await, "eng-app", &[], &[]).await;
+    let bucket = format!("merge-{a}");
+    let bucket_arn = format!("arn:aws:s3:::{bucket}");
+    let s3 = s
+        .aws
+        .spoke_s3(&app::domain::AccountId::parse(&a).unwrap())
+        .await
+        .unwrap();
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let role = format!("arn:aws:iam::{a}:role/eng-app");
+    let st = |sid: &str, action: &str| {
+        let resource = if action == "s3:ListBucket" {
+            bucket_arn.clone()
+        } else {
+            format!("{bucket_arn}/*")
+        };
+        json!({"Sid": sid, "Effect": "Allow", "Principal": {"AWS": role},
+               "Action": action, "Resource": resource})
+    };
+    let policy = |sts: Vec<Value>| json!({"Version": "2012-10-17", "Statement": sts});
+    let put_live = |doc: Value| {
+        let (s3, bucket) = (s3.clone(), bucket.clone());
+        async move {
+            s3.put_bucket_policy()
+                .bucket(bucket)
+                .policy(doc.to_string())
+                .send()
+                .await
+                .unwrap();
+        }
+    };
+    let live = || {
+        let (s3, bucket) = (s3.clone(), bucket.clone());
+        async move {
+            let p = s3.get_bucket_policy().bucket(bucket).send().await.unwrap();
+            let v: Value = serde_json::from_str(p.policy().unwrap()).unwrap();
+            let mut sids: Vec<String> = v["Statement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["Sid"].as_str().unwrap_or_default().to_owned())
+                .collect();
+            sids.sort();
+            sids
+        }
+    };
+    put_live(policy(vec![st("Old", "s3:ListBucket")])).await;
+    sync_all(&s, Trigger::Manual).await;
+    let base = spawn_http(s.clone()).await;
+    let eng = signed_in(&base, ENGINEER).await;
+    let admin = signed_in(&base, ADMIN).await;
+    let ask = |doc: Value| json!([{"target_arn": bucket_arn, "spec": {"kind": "resource_policy_put", "document": doc}}]);
+
+    // Additive: kept Old, adds Get. Meanwhile someone adds Put in AWS.
+    let id: String = asked(
+        &eng,
+        &base,
+        &role,
+        ask(policy(vec![
+            st("Old", "s3:ListBucket"),
+            st("Get", "s3:GetObject"),
+        ])),
+    )
+    .await;
+    put_live(policy(vec![
+        st("Old", "s3:ListBucket"),
+        st("Put", "s3:PutObject"),
+    ]))
+    .await;
+    assert!(approve_all(&admin, &base, &id).await.status().is_success());
+    assert_eq!(live().await, ["Get", "Old", "Put"], "merged, nothing lost");
+
+    // Not additive (drops Old), and AWS changed since: refused, nothing written.
+    let id: String = asked(
+        &eng,
+        &base,
+        &role,
+        ask(policy(vec![st("Get", "s3:GetObject")])),
+    )
+    .await;
+    put_live(policy(vec![
+        st("Old", "s3:ListBucket"),
+        st("Get", "s3:GetObject"),
+        st("Del", "s3:DeleteObject"),
+    ]))
+    .await;
+    approve_all(&admin, &base, &id).await;
+    let (status, error): (String, Option<String>) =
+        sqlx::query_as("SELECT status, error FROM request_changes WHERE request_id = $1::uuid")
+            .bind(&id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(status, "failed");
+    assert!(error.unwrap_or_default().contains("changed in AWS"));
+    assert_eq!(live().await, ["Del", "Get", "Old"]);
+
+    // A policy the cache never saw is merged into, never replaced.
+    put_live(policy(vec![st("Hidden", "s3:ListBucket")])).await;
+    sqlx::query("UPDATE resources SET policy = NULL WHERE arn = $1")
+        .bind(&bucket_arn)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let id: String = asked(
+        &eng,
+        &base,
+        &role,
+        ask(policy(vec![st("New", "s3:GetObject")])),
+    )
+    .await;
+    assert!(approve_all(&admin, &base, &id).await.status().is_success());
+    assert_eq!(live().await, ["Hidden", "New"]);
+}
