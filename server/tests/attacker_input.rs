@@ -8,7 +8,6 @@ use latchkey::jobs::sync::{sync_all, Trigger};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
-
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn refreshes_from_aws_are_bounded_per_user(pool: PgPool) {
     let a = unique_account();

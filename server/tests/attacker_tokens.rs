@@ -8,7 +8,6 @@ use latchkey::jobs::sync::{sync_all, Trigger};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
-
 /// Status of `path` called with `token`: POSTs send `body` as JSON to the
 /// Weep API (and `submit_request`), as a form to other server functions.
 async fn with_token(base: &str, token: &str, post: bool, path: &str, body: Value) -> u16 {
