@@ -104,4 +104,17 @@ fn main() {
         PolicyKind::S3Bucket,
         50,
     );
+    // The most distinct wildcard patterns a document may hold, each matching
+    // across every service.
+    let distinct: Vec<String> = (0..50).map(|i| format!("\"*:*{i}*\"")).collect();
+    let most = doc(&[format!(
+        r#"{{"Effect":"Allow","Action":[{}],"Resource":"*"}}"#,
+        distinct.join(",")
+    )]);
+    measure(
+        "50 distinct *:* patterns (the most)",
+        &most,
+        PolicyKind::Inline,
+        20,
+    );
 }

@@ -23,7 +23,12 @@ pub(super) fn check_statement(
     };
     let path = format!("{p}.{key}");
     let mut known = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for (ep, a) in elements(&path, list) {
+        // A repeated action says nothing new; checking it again costs an expansion.
+        if !seen.insert(a.to_ascii_lowercase()) {
+            continue;
+        }
         if check_action(&ep, a, kind, key, out) {
             known.push((ep, a));
         }

@@ -59,8 +59,42 @@ pub fn check_policy(text: &str, kind: PolicyKind) -> Vec<Finding> {
     out
 }
 
+/// Distinct wildcard actions one document may hold: each is expanded
+/// against the whole catalogue, so this bounds the work a check costs.
+pub const MAX_WILDCARD_ACTIONS: usize = 50;
+
+/// The distinct `Action`/`NotAction` patterns with `*` or `?` in `v`.
+fn wildcard_actions(v: &Value) -> usize {
+    let statements = match &v["Statement"] {
+        Value::Array(a) => a.iter().collect(),
+        s @ Value::Object(_) => vec![s],
+        _ => Vec::new(),
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    for st in statements {
+        for key in ["Action", "NotAction"] {
+            for a in str_list(st.get(key)) {
+                if a.contains(['*', '?']) {
+                    seen.insert(a.to_ascii_lowercase());
+                }
+            }
+        }
+    }
+    seen.len()
+}
+
 /// Findings on an already parsed JSON value, without positions or size limits.
 pub fn check_value(v: &Value, kind: PolicyKind) -> Vec<Finding> {
+    let wildcards = wildcard_actions(v);
+    if wildcards > MAX_WILDCARD_ACTIONS {
+        return vec![Finding::error(
+            "too-many-wildcards",
+            "(document)",
+            format!(
+                "{wildcards} different wildcard actions; at most {MAX_WILDCARD_ACTIONS} can be checked: name the actions, or use fewer patterns"
+            ),
+        )];
+    }
     let mut out = Vec::new();
     let statements = grammar::check_document(v, kind, &mut out);
     for (path, st) in &statements {

@@ -128,7 +128,11 @@ fn check_actions(
     let on_everything = resources.contains(&"*");
     let path = format!("{p}.Action");
     let mut writes_everywhere = false;
+    let mut seen = std::collections::HashSet::new();
     for (ep, a) in elements(&path, list) {
+        if !seen.insert(a.to_ascii_lowercase()) {
+            continue;
+        }
         if a == "*" || a == "*:*" {
             out.push(Finding::warning(
                 "action-wildcard-all",

@@ -316,3 +316,23 @@ fn sqs_statements_list_at_most_seven_actions() {
         .iter()
         .any(|e| e.starts_with("action-count")));
 }
+
+#[test]
+fn a_document_with_too_many_wildcard_patterns_is_refused_unanalysed() {
+    let many: Vec<String> = (0..51).map(|i| format!("\"s3:Get*{i}\"")).collect();
+    let p = inline(&format!(
+        r#"{{"Effect":"Allow","Action":[{}],"Resource":"*"}}"#,
+        many.join(",")
+    ));
+    let f = check_policy(&p, PolicyKind::Inline);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].code, "too-many-wildcards");
+    // Repeats of one pattern count once and are checked once.
+    let same = vec!["\"s3:Get*\""; 500].join(",");
+    let p = inline(&format!(
+        r#"{{"Effect":"Allow","Action":[{same}],"Resource":"*"}}"#
+    ));
+    assert!(!check_policy(&p, PolicyKind::Inline)
+        .iter()
+        .any(|f| f.is_error()));
+}
