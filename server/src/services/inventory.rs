@@ -280,22 +280,7 @@ impl Services {
             .map(|r| r.account_id.clone())
             .or_else(|| arn.split(':').nth(4).map(str::to_owned))
             .unwrap_or_default();
-        match db::accounts::get(&mut conn, &account_of)
-            .await
-            .map_err(db_error)?
-        {
-            Some(a) if a.enabled => {}
-            Some(_) => {
-                return Err(AppError::Forbidden(format!(
-                    "account {account_of} is disabled in Latchkey"
-                )))
-            }
-            None => {
-                return Err(AppError::Forbidden(format!(
-                    "{arn} is not in an account Latchkey manages"
-                )))
-            }
-        }
+        super::managed_account(&mut conn, &account_of).await?;
         drop(conn);
         let Some(r) = cached else {
             // Not cached yet (a role just created): its account's IAM pass finds it.

@@ -158,6 +158,26 @@ pub fn internal(context: &str, e: impl std::fmt::Display) -> AppError {
     AppError::Internal { request_id }
 }
 
+/// The account must be one Latchkey manages and has not been switched off:
+/// checked before any AWS call is made on a caller's behalf in it.
+pub(crate) async fn managed_account(
+    conn: &mut sqlx::PgConnection,
+    account: &str,
+) -> Result<(), AppError> {
+    match crate::db::accounts::get(conn, account)
+        .await
+        .map_err(db_error)?
+    {
+        Some(a) if a.enabled => Ok(()),
+        Some(_) => Err(AppError::Forbidden(format!(
+            "account {account} is disabled in Latchkey"
+        ))),
+        None => Err(AppError::Forbidden(format!(
+            "account {account} is not one Latchkey manages"
+        ))),
+    }
+}
+
 pub fn db_error(e: sqlx::Error) -> AppError {
     internal("database", e)
 }

@@ -34,25 +34,12 @@ pub(super) fn accounts_of(changes: &[Authorized]) -> Vec<String> {
     out
 }
 
-fn protected(s: &Services, arn: &str) -> Result<(), AppError> {
+pub(super) fn protected(s: &Services, arn: &str) -> Result<(), AppError> {
     match s.eligibility.protected().reason(arn) {
         Some(why) => Err(AppError::Forbidden(format!(
             "{arn} is protected ({why}): nobody may use it or change it through Latchkey"
         ))),
         None => Ok(()),
-    }
-}
-
-/// The account must be one Latchkey manages and has not been switched off.
-async fn managed_account(conn: &mut PgConnection, account: &str) -> Result<(), AppError> {
-    match db::accounts::get(conn, account).await.map_err(db_error)? {
-        Some(a) if a.enabled => Ok(()),
-        Some(_) => Err(AppError::Forbidden(format!(
-            "account {account} is disabled in Latchkey"
-        ))),
-        None => Err(AppError::Forbidden(format!(
-            "account {account} is not one Latchkey manages"
-        ))),
     }
 }
 
@@ -132,7 +119,7 @@ async fn authorize_one(
             ))
         }
     };
-    managed_account(conn, &account).await?;
+    crate::services::managed_account(conn, &account).await?;
     if direct {
         may_edit_directly(s, user, &account)?;
         return Ok(account);

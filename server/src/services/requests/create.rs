@@ -143,11 +143,7 @@ pub(super) async fn may_request_for(
     principal: &str,
     creating: bool,
 ) -> Result<(), AppError> {
-    if let Some(why) = s.eligibility.protected().reason(principal) {
-        return Err(AppError::Forbidden(format!(
-            "{principal} is protected ({why}): nobody may use it or change it through Latchkey"
-        )));
-    }
+    super::authz::protected(s, principal)?;
     let row = db::resources::get(conn, principal)
         .await
         .map_err(db_error)?;
