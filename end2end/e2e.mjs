@@ -394,7 +394,11 @@ await test('every route loads directly for every persona, without a 5xx or an em
       else if (text.trim().length < 20) bad.push(`${who || 'anonymous'} ${route}: empty page`);
       else if (!who && !['/login', '/no-such-page'].includes(route) && !page.url().includes('/login')) bad.push(`anonymous ${route}: not sent to sign-in (${page.url()})`);
     }
-    if (who === 'ada@example.com') await page.screenshot({ path: `${OUT}20-admin-sync-direct.png`, fullPage: true });
+    if (who === 'ada@example.com') {
+      await page.goto(`${BASE}/admin/sync`);
+      await hydrated(page);
+      await page.screenshot({ path: `${OUT}20-admin-sync-direct.png`, fullPage: true });
+    }
     await context.close();
   }
   assert(bad.length === 0, bad.join('\n'));
