@@ -377,7 +377,8 @@ await test('every route loads directly for every persona, without a 5xx or an em
     '/requests/00000000-0000-0000-0000-000000000000', '/no-such-page',
   ];
   const bad = [];
-  for (const who of [null, 'erin@example.com', 'ada@example.com']) {
+  // Anonymous, a plain engineer (Sam), an engineer who approves the sandbox (Erin), an admin (Ada).
+  for (const who of [null, 'sam@example.com', 'erin@example.com', 'ada@example.com']) {
     const { context, page } = await newPage();
     if (who) await signIn(page, who);
     // A real request too, as each persona sees it (or may not).
@@ -394,7 +395,16 @@ await test('every route loads directly for every persona, without a 5xx or an em
       else if (text.trim().length < 20) bad.push(`${who || 'anonymous'} ${route}: empty page`);
       else if (!who && !['/login', '/no-such-page'].includes(route) && !page.url().includes('/login')) bad.push(`anonymous ${route}: not sent to sign-in (${page.url()})`);
     }
+    if (who && who !== 'ada@example.com') {
+      // Not an admin: the audit log is refused, not rendered.
+      await page.goto(`${BASE}/admin/audit`);
+      await hydrated(page);
+      if (await page.isVisible('table.audit')) bad.push(`${who} /admin/audit: audit events shown to a non-admin`);
+    }
     if (who === 'ada@example.com') {
+      await page.goto(`${BASE}/admin/audit`);
+      await hydrated(page);
+      if (!(await page.isVisible('table.audit'))) bad.push('ada /admin/audit: no audit events for the admin');
       await page.goto(`${BASE}/admin/sync`);
       await hydrated(page);
       await page.screenshot({ path: `${OUT}20-admin-sync-direct.png`, fullPage: true });

@@ -25,7 +25,7 @@ cd "$ROOT"
 cat <<MSG
 
   Latchkey demo: http://127.0.0.1:$PORT/login
-  Sign in as Erin Engineer (engineers, data) or Ada Admin (admins).
+  Sign in as Sam Newcomer (engineers), Erin Engineer (engineers, data) or Ada Admin (admins).
   Stop with Ctrl-C. Weep-style API: POST /api/v1/get_credentials
 
 MSG

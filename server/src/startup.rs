@@ -30,7 +30,38 @@ pub async fn build_services(config: Config) -> anyhow_like::Result<Services> {
         .map_err(|e| format!("cannot store accounts: {e}"))?;
     drop(conn);
     let aws = Aws::new(&config.aws).await;
+    let mut config = config;
+    if config.aws.hub_role_arn.is_none() {
+        config.aws.hub_role_arn = detect_hub_role(&aws.hub_sts()).await;
+    }
     Ok(Services::new(pool, aws, Arc::new(config)))
+}
+
+/// The role Latchkey runs as, when it runs as one and `aws.hub_role_arn`
+/// does not name it, so that it is protected like the spoke role. Asked of
+/// STS once at start-up; if STS does not answer in time the server still
+/// starts, and says the hub is unprotected until it is named in config.
+pub async fn detect_hub_role(sts: &aws_sdk_sts::Client) -> Option<String> {
+    let ask = sts.get_caller_identity().send();
+    match tokio::time::timeout(std::time::Duration::from_secs(10), ask).await {
+        Ok(Ok(me)) => {
+            let role = me
+                .arn()
+                .and_then(crate::services::protected::role_of_caller);
+            if let Some(r) = &role {
+                tracing::info!(hub_role = %r, "Latchkey runs as this role; it is protected");
+            }
+            role
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(error = %crate::aws::AwsError::from_sdk(e), "cannot tell which role Latchkey runs as; set aws.hub_role_arn to protect it");
+            None
+        }
+        Err(_) => {
+            tracing::warn!("STS did not say which role Latchkey runs as within 10 s; set aws.hub_role_arn to protect it");
+            None
+        }
+    }
 }
 
 /// The whole HTTP surface: Leptos pages and server functions, plain APIs.

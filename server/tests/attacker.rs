@@ -680,3 +680,96 @@ async fn a_stored_change_to_a_role_protected_later_is_never_applied(pool: PgPool
         .unwrap();
     assert!(tags.tags().is_empty());
 }
+
+/// Latchkey running as a role nobody named in `aws.hub_role_arn` still
+/// protects it: STS says which role it is, at start-up, and that role is
+/// nobody's, whatever its path or an eligibility pattern says.
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn the_role_latchkey_runs_as_is_found_and_protected(pool: PgPool) {
+    let a = unique_account();
+    let s = services(pool.clone(), config(&[&a])).await;
+    let iam = iam(&s, &a).await;
+    iam.create_role()
+        .role_name("eng-latchkey-hub")
+        .path("/infra/")
+        .assume_role_policy_document(TRUST)
+        .send()
+        .await
+        .unwrap();
+    let hub = format!("arn:aws:iam::{a}:role/infra/eng-latchkey-hub");
+    // Latchkey's credentials are a session of that role.
+    let session = s
+        .aws
+        .hub_sts()
+        .assume_role()
+        .role_arn(&hub)
+        .role_session_name("latchkey-hub")
+        .send()
+        .await
+        .unwrap();
+    let c = session.credentials().unwrap();
+    let creds = aws_credential_types::Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_owned()),
+        None,
+        "test",
+    );
+    let as_hub = aws_sdk_sts::Client::new(
+        &s.aws
+            .hub()
+            .to_builder()
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(creds),
+            )
+            .build(),
+    );
+    let detected = latchkey::startup::detect_hub_role(&as_hub).await;
+    assert_eq!(
+        detected.as_deref(),
+        Some(format!("arn:aws:iam::{a}:role/eng-latchkey-hub").as_str())
+    );
+    // Without it the pattern `eng-*` would make the hub an engineer's role.
+    sync_all(&s, Trigger::Manual).await;
+    let base = spawn_http(s.clone()).await;
+    let eng = signed_in(&base, ENGINEER).await;
+    let roles = eng
+        .get(format!("{base}/api/v2/get_roles"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        roles.contains("eng-latchkey-hub"),
+        "sanity: eligible when unprotected"
+    );
+
+    let keys = format!(r#"hub_role_arn = "{}""#, detected.unwrap());
+    let s2 = services(pool.clone(), config_in(&[&a], &[("aws", &keys)], "")).await;
+    let base2 = spawn_http(s2).await;
+    let eng = signed_in(&base2, ENGINEER).await;
+    let roles = eng
+        .get(format!("{base2}/api/v2/get_roles"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!roles.contains("eng-latchkey-hub"), "{roles}");
+    let r = eng
+        .post(format!("{base2}/api/v1/get_credentials"))
+        .json(&json!({"requested_role": hub}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let issued: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'credentials.issue'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(issued, 0);
+}

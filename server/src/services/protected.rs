@@ -35,10 +35,16 @@ impl ProtectedRoles {
         if !self.spoke_name.is_empty() && name.eq_ignore_ascii_case(&self.spoke_name) {
             return Some("it is the spoke role Latchkey uses in every account");
         }
+        // The hub by account and name: a role's name is unique in its
+        // account whatever its path, and an assumed-role ARN has no path.
+        let account = arn.split(':').nth(4).unwrap_or("");
         if self
             .hub_arn
             .as_deref()
-            .is_some_and(|h| h.eq_ignore_ascii_case(arn))
+            .and_then(account_and_name)
+            .is_some_and(|(hub_account, hub_name)| {
+                hub_account == account && hub_name.eq_ignore_ascii_case(name)
+            })
         {
             return Some("it is the hub role Latchkey runs as");
         }
@@ -51,6 +57,34 @@ impl ProtectedRoles {
     pub fn is_protected(&self, arn: &str) -> bool {
         self.reason(arn).is_some()
     }
+}
+
+/// A role ARN's account and name (its last path segment).
+fn account_and_name(role_arn: &str) -> Option<(&str, &str)> {
+    let mut parts = role_arn.splitn(6, ':');
+    let account = parts.nth(4)?;
+    let rest = parts.next()?.strip_prefix("role/")?;
+    Some((account, rest.rsplit('/').next().unwrap_or(rest)))
+}
+
+/// The role a caller acts as, from STS `GetCallerIdentity`'s ARN
+/// (`arn:aws:sts::123456789012:assumed-role/latchkey-hub/session`), as an
+/// IAM role ARN; `None` for IAM users, root and federated users.
+pub fn role_of_caller(caller_arn: &str) -> Option<String> {
+    let mut parts = caller_arn.splitn(6, ':');
+    let (_, partition, service, _, account) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    let rest = parts.next()?;
+    if service != "sts" || account.len() != 12 {
+        return None;
+    }
+    let name = rest.strip_prefix("assumed-role/")?.split('/').next()?;
+    (!name.is_empty()).then(|| format!("arn:{partition}:iam::{account}:role/{name}"))
 }
 
 #[cfg(test)]
@@ -82,5 +116,30 @@ mod tests {
         assert!(!p.is_protected("arn:aws:iam::333333333333:role/eng-app"));
         assert!(!p.is_protected("arn:aws:s3:::LatchkeySpoke"));
         assert!(!p.is_protected("arn:aws:iam::111111111111:user/LatchkeySpoke"));
+    }
+
+    #[test]
+    fn the_hub_is_protected_whatever_its_path_or_case() {
+        let p = p();
+        assert!(p.is_protected("arn:aws:iam::999999999999:role/infra/Latchkey-Hub"));
+        assert!(!p.is_protected("arn:aws:iam::999999999998:role/latchkey-hub"));
+    }
+
+    #[test]
+    fn the_role_behind_an_assumed_role_session_is_found() {
+        assert_eq!(
+            role_of_caller("arn:aws:sts::999999999999:assumed-role/latchkey-hub/i-0abc").as_deref(),
+            Some("arn:aws:iam::999999999999:role/latchkey-hub")
+        );
+        assert_eq!(
+            role_of_caller("arn:aws-cn:sts::999999999999:assumed-role/hub/s").as_deref(),
+            Some("arn:aws-cn:iam::999999999999:role/hub")
+        );
+        assert_eq!(role_of_caller("arn:aws:iam::123456789012:user/moto"), None);
+        assert_eq!(
+            role_of_caller("arn:aws:sts::123456789012:federated-user/bob"),
+            None
+        );
+        assert_eq!(role_of_caller("arn:aws:iam::123456789012:root"), None);
     }
 }
