@@ -205,7 +205,7 @@ pub async fn spawn_http_on(listener: tokio::net::TcpListener, s: Services) -> St
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         axum::serve(
-            listener,
+            latchkey::startup::without_nagle(listener),
             app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
         )
         .await
