@@ -689,10 +689,19 @@ async fn the_role_latchkey_runs_as_is_found_and_protected(pool: PgPool) {
     let a = unique_account();
     let s = services(pool.clone(), config(&[&a])).await;
     let iam = iam(&s, &a).await;
+    // Under a path no pattern names, but tagged for engineers: only the
+    // protection can keep it from them.
     iam.create_role()
         .role_name("eng-latchkey-hub")
         .path("/infra/")
         .assume_role_policy_document(TRUST)
+        .tags(
+            aws_sdk_iam::types::Tag::builder()
+                .key("latchkey-authorized")
+                .value("engineers")
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .unwrap();
@@ -729,7 +738,7 @@ async fn the_role_latchkey_runs_as_is_found_and_protected(pool: PgPool) {
         detected.as_deref(),
         Some(format!("arn:aws:iam::{a}:role/eng-latchkey-hub").as_str())
     );
-    // Without it the pattern `eng-*` would make the hub an engineer's role.
+    // Without it the tag would make the hub an engineer's role.
     sync_all(&s, Trigger::Manual).await;
     let base = spawn_http(s.clone()).await;
     let eng = signed_in(&base, ENGINEER).await;
@@ -767,7 +776,7 @@ async fn the_role_latchkey_runs_as_is_found_and_protected(pool: PgPool) {
         .unwrap();
     assert_eq!(r.status(), 403);
     let issued: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'credentials.issue'")
+        sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE action = 'credentials.issue' AND outcome = 'success'")
             .fetch_one(&pool)
             .await
             .unwrap();

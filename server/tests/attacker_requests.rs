@@ -86,6 +86,100 @@ async fn temporary_access_asked_through_the_api_ends_in_aws_and_is_swept(pool: P
     assert_eq!(expired, 1);
 }
 
+/// The first change of request `id` as the reviewer `c` sees it, and the
+/// codes of its findings.
+async fn first_change(c: &reqwest::Client, base: &str, id: &str) -> (Value, Vec<String>) {
+    let view: Value = c
+        .post(format!("{base}/api/get_request"))
+        .form(&[("id", id)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let change = view["changes"][0].clone();
+    let codes = change["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["code"].as_str().map(str::to_owned))
+        .collect();
+    (change, codes)
+}
+
+/// Someone strips the `DateLessThan` from a temporary grant in AWS: the
+/// sweeper still finds the grant by what it allows and removes it, and
+/// records `change.expired` only once AWS no longer holds it.
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn a_temporary_grant_stripped_of_its_end_in_aws_is_still_removed(pool: PgPool) {
+    let a = unique_account();
+    let cfg = config_auth(&[&a], "allow_admin_self_approval = true", "");
+    let s = services(pool.clone(), cfg).await;
+    create_role(&iam(&s, &a).await, "eng-strip", &[], &[]).await;
+    sync_all(&s, Trigger::Manual).await;
+    let base = spawn_http(s.clone()).await;
+    let role = format!("arn:aws:iam::{a}:role/eng-strip");
+    let soon = (chrono::Utc::now() + chrono::Duration::minutes(30))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let doc = json!({"Version": "2012-10-17", "Statement": [{"Sid": "Tmp", "Effect": "Allow",
+        "Action": "s3:GetObject", "Resource": "arn:aws:s3:::logs/*"}]});
+    let change = json!([{"target_arn": role, "expires_at": soon,
+        "spec": {"kind": "inline_policy_put", "policy_name": "tmp", "document": doc}}]);
+    let eng = signed_in(&base, ENGINEER).await;
+    let r = submit_request(&eng, &base, &role, change, false).await;
+    assert_eq!(r.status(), 200);
+    let id: String = r.json().await.unwrap();
+    let admin = signed_in(&base, ADMIN).await;
+    assert!(approve_all(&admin, &base, &id).await.status().is_success());
+    // Out of band, the end is taken off (and the Sid renamed).
+    let client = iam(&s, &a).await;
+    client
+        .put_role_policy()
+        .role_name("eng-strip")
+        .policy_name("tmp")
+        .policy_document(
+            json!({"Version": "2012-10-17", "Statement": [
+                {"Sid": "Forever", "Effect": "Allow", "Action": "s3:GetObject",
+                 "Resource": "arn:aws:s3:::logs/*"},
+                {"Sid": "Other", "Effect": "Allow", "Action": "s3:ListBucket",
+                 "Resource": "arn:aws:s3:::logs"}]})
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let later = chrono::Utc::now() + chrono::Duration::hours(1);
+    let swept = latchkey::services::requests::sweep_expired(&s, later)
+        .await
+        .unwrap();
+    assert_eq!(swept, 1);
+    let got = client
+        .get_role_policy()
+        .role_name("eng-strip")
+        .policy_name("tmp")
+        .send()
+        .await
+        .unwrap();
+    let after = latchkey::aws::decode::policy_json(got.policy_document()).unwrap();
+    let sids: Vec<&str> = after["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|st| st["Sid"].as_str())
+        .collect();
+    assert_eq!(sids, ["Other"], "the stripped grant stays in AWS: {after}");
+    let expired: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM request_events WHERE request_id = $1::uuid AND kind = 'change.expired'",
+    )
+    .bind(&id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(expired, 1);
+}
+
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn document_less_high_risk_changes_need_two_approvers_and_show_why(pool: PgPool) {
     let a = unique_account();
@@ -142,24 +236,13 @@ async fn document_less_high_risk_changes_need_two_approvers_and_show_why(pool: P
         assert_eq!(r.status(), 200, "{name}");
         let id: String = r.json().await.unwrap();
         let lead = signed_in(&base, LEAD_A).await;
-        let view: Value = lead
-            .post(format!("{base}/api/get_request"))
-            .form(&[("id", id.as_str())])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let change = &view["changes"][0];
+        let (change, codes) = first_change(&lead, &base, &id).await;
         assert_eq!(change["approvals_needed"], needed, "{name}: {change}");
-        let codes: Vec<&str> = change["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|f| f["code"].as_str())
-            .collect();
-        assert_eq!(codes.contains(&code), !code.is_empty(), "{name}: {codes:?}");
+        assert_eq!(
+            codes.iter().any(|c| c == code),
+            !code.is_empty(),
+            "{name}: {codes:?}"
+        );
         // One approval applies a routine change; a high-risk one waits.
         let r = approve_all(&lead, &base, &id).await;
         assert!(r.status().is_success(), "{name}: {}", r.status());
@@ -172,6 +255,59 @@ async fn document_less_high_risk_changes_need_two_approvers_and_show_why(pool: P
         let want = if needed == 2 { "pending" } else { "applied" };
         assert_eq!(status, want, "{name}");
     }
+}
+
+/// A new role (a clone of an admin role, say) carries its policies and tags
+/// from the start: created with AdministratorAccess, an eligibility tag and
+/// an `iam:*` inline policy, it is as high risk as attaching them later.
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn a_new_role_with_admin_rights_needs_two_approvers_and_shows_why(pool: PgPool) {
+    let a = unique_account();
+    let extra = format!("{LEADS}\n[requests]\ntwo_approvers_for_high_risk = true\n");
+    let s = services(pool.clone(), config_with(&[&a], &extra)).await;
+    sync_all(&s, Trigger::Manual).await;
+    let base = spawn_http(s.clone()).await;
+    let role = format!("arn:aws:iam::{a}:role/ops-copy");
+    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"AWS": format!("arn:aws:iam::{a}:root")}, "Action": "sts:AssumeRole"}]});
+    let spec = json!({"kind": "role_create", "trust_policy": trust,
+        "managed_policy_arns": [ADMIN_POLICY],
+        "tags": [{"key": "latchkey-authorized", "value": "engineers"}],
+        "inline_policies": [{"name": "iam", "document": {"Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}]}}]});
+    let lead = signed_in(&base, LEAD_A).await;
+    let id = asked(
+        &lead,
+        &base,
+        &role,
+        json!([{"target_arn": role, "spec": spec}]),
+    )
+    .await;
+    let admin = signed_in(&base, ADMIN).await;
+    let (change, codes) = first_change(&admin, &base, &id).await;
+    assert_eq!(change["approvals_needed"], 2, "{change}");
+    for code in ["admin-policy-attach", "eligibility-tag", "service-wildcard"] {
+        assert!(
+            codes.iter().any(|c| c == code),
+            "{code} missing from {codes:?}"
+        );
+    }
+    // One approval is not enough: the role is not created.
+    assert!(approve_all(&admin, &base, &id).await.status().is_success());
+    let status: String =
+        sqlx::query_scalar("SELECT status FROM request_changes WHERE request_id = $1::uuid")
+            .bind(&id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(status, "pending");
+    let got = iam(&s, &a)
+        .await
+        .get_role()
+        .role_name("ops-copy")
+        .send()
+        .await;
+    assert!(got.is_err(), "the role was created on one approval");
 }
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]

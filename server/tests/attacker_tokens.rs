@@ -124,6 +124,24 @@ async fn tokens_reach_only_their_scope_and_end_with_their_owners_access(pool: Pg
             200,
         ),
         (&full, "full", true, "/api/tokens", json!({}), 200),
+        // A stolen token must not outlive its end by minting a successor.
+        (
+            &full,
+            "full",
+            true,
+            "/api/create_token",
+            json!({"name": "renewed"}),
+            403,
+        ),
+        (
+            &full,
+            "full",
+            true,
+            "/cli/login",
+            json!({"port": "9999", "state": "statestatestate16",
+                   "challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}),
+            403,
+        ),
     ] {
         cells += 1;
         let got = with_token(&base, token, post, path, body).await;
@@ -142,6 +160,13 @@ async fn tokens_reach_only_their_scope_and_end_with_their_owners_access(pool: Pg
         .await
         .unwrap();
     assert_eq!(requests, 0, "the credentials-only token asked for nothing");
+    let minted: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM api_tokens WHERE name = 'renewed') + (SELECT count(*) FROM cli_logins)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(minted, 0, "no token minted a successor");
 
     // Lifetimes are chosen within bounds; a bad one is refused, nothing stored.
     let tokens_before: i64 = sqlx::query_scalar("SELECT count(*) FROM api_tokens")

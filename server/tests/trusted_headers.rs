@@ -137,6 +137,7 @@ fn claims(exp_in_secs: i64) -> Value {
     json!({
         "sub": "1234",
         "email": "lee@example.com",
+        "email_verified": true,
         "name": "Lee Lead",
         "groups": ["team-a-leads", "engineers"],
         "exp": chrono::Utc::now().timestamp() + exp_in_secs,
@@ -224,6 +225,69 @@ async fn forged_expired_or_foreign_alb_tokens_are_refused(pool: PgPool) {
         "claims changed after signing"
     );
     assert_eq!(me(&base, &[("x-amzn-oidc-data", "not.a.jwt")]).await.0, 401);
+    // An address the identity provider does not vouch for is nobody's.
+    for flag in [json!(false), json!("false"), Value::Null] {
+        let mut c = claims(120);
+        let said = flag.to_string();
+        match flag {
+            Value::Null => c.as_object_mut().unwrap().remove("email_verified"),
+            f => c
+                .as_object_mut()
+                .unwrap()
+                .insert("email_verified".into(), f),
+        };
+        let unverified = alb_token(&k, "kid-1", ALB, c);
+        assert_eq!(
+            me(&base, &[("x-amzn-oidc-data", &unverified)]).await.0,
+            401,
+            "email_verified {said}"
+        );
+    }
+}
+
+/// The proxy is the identity provider's word on groups: when it reports
+/// fewer, the user's API tokens lose them too, at once.
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn a_user_demoted_at_the_proxy_loses_admin_in_their_old_tokens(pool: PgPool) {
+    let base = server(pool, &headers_mode(r#"["127.0.0.1/32"]"#)).await;
+    let as_admin = [
+        ("x-forwarded-user", "pat@example.com"),
+        ("x-forwarded-groups", "admins"),
+    ];
+    let mut r = reqwest::Client::new()
+        .post(format!("{base}/api/create_token"))
+        .header("origin", &base)
+        .form(&[("name", "scripts"), ("scope", "full")]);
+    for (k, v) in as_admin {
+        r = r.header(k, v);
+    }
+    let r = r.send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let token = r.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let by_token = || async {
+        let r = reqwest::Client::new()
+            .post(format!("{base}/api/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        r.json::<Value>().await.unwrap()["user"]["is_admin"].clone()
+    };
+    assert_eq!(by_token().await, true);
+    // The next request through the proxy carries the groups as they are now.
+    let (status, m) = me(
+        &base,
+        &[
+            ("x-forwarded-user", "pat@example.com"),
+            ("x-forwarded-groups", "engineers"),
+        ],
+    )
+    .await;
+    assert_eq!((status, m["user"]["is_admin"].clone()), (200, json!(false)));
+    assert_eq!(by_token().await, false, "the old token kept admin");
 }
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]

@@ -4,7 +4,7 @@
 //! resource policy lets in from outside the organisation's accounts. The
 //! reviewer sees these next to the document's findings, and the high-risk
 //! ones count for `two_approvers_for_high_risk`.
-use crate::domain::change::{ChangeSpec, TargetKind};
+use crate::domain::change::{ChangeSpec, Tag, TargetKind};
 use crate::domain::policy::Finding;
 use serde_json::Value;
 
@@ -56,6 +56,22 @@ fn principal_accounts(doc: &Value) -> Vec<String> {
     out
 }
 
+/// A finding for each tag that decides who may use `role`.
+fn eligibility_tags<'a>(tags: &'a [Tag], role: &'a str) -> impl Iterator<Item = Finding> + 'a {
+    tags.iter()
+        .filter(|t| t.key.starts_with(ELIGIBILITY_TAG_PREFIX))
+        .map(move |t| {
+            Finding::warning(
+                "eligibility-tag",
+                format!("tags.{}", t.key),
+                format!(
+                    "this tag decides who may use {role}: it would let {} use it",
+                    t.value
+                ),
+            )
+        })
+}
+
 /// Findings on what `spec` does to a `target` in `target_account`;
 /// `known_accounts` are the accounts Latchkey manages (the organisation).
 pub fn change_findings(
@@ -74,19 +90,7 @@ pub fn change_findings(
             ))
         }
         ChangeSpec::TagsPut { tags } if target == TargetKind::Role => {
-            for t in tags
-                .iter()
-                .filter(|t| t.key.starts_with(ELIGIBILITY_TAG_PREFIX))
-            {
-                out.push(Finding::warning(
-                    "eligibility-tag",
-                    format!("tags.{}", t.key),
-                    format!(
-                        "this tag decides who may use the role: it would let {} use it",
-                        t.value
-                    ),
-                ));
-            }
+            out.extend(eligibility_tags(tags, "the role"));
         }
         ChangeSpec::TagsRemove { keys } if target == TargetKind::Role => {
             for k in keys
@@ -99,6 +103,29 @@ pub fn change_findings(
                     "this tag decides who may use the role",
                 ));
             }
+        }
+        ChangeSpec::BoundaryPut { policy_arn } if admin_like(policy_arn) => {
+            out.push(Finding::warning(
+                "boundary-admin",
+                "permissions_boundary",
+                format!("{policy_arn} as a boundary bounds nothing: it allows administrator-level rights"),
+            ))
+        }
+        // A new role (or a clone) carries its policies and tags from the
+        // start: the same risks as attaching and tagging them afterwards.
+        ChangeSpec::RoleCreate {
+            managed_policy_arns,
+            tags,
+            ..
+        } => {
+            for arn in managed_policy_arns.iter().filter(|a| admin_like(a)) {
+                out.push(Finding::warning(
+                    "admin-policy-attach",
+                    "managed_policy_arns",
+                    format!("the new role gets {arn}, which gives administrator-level rights"),
+                ));
+            }
+            out.extend(eligibility_tags(tags, "the new role"));
         }
         ChangeSpec::BoundaryDelete => out.push(Finding::warning(
             "boundary-removed",
@@ -142,11 +169,33 @@ pub fn change_findings(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::change::Tag;
     use serde_json::json;
 
     fn codes(f: &[Finding]) -> Vec<&str> {
         f.iter().map(|f| f.code.as_str()).collect()
+    }
+
+    #[test]
+    fn a_new_role_with_admin_rights_or_an_eligibility_tag_is_flagged() {
+        let spec = ChangeSpec::RoleCreate {
+            trust_policy: json!({"Version": "2012-10-17", "Statement": []}),
+            description: None,
+            inline_policies: Vec::new(),
+            managed_policy_arns: vec!["arn:aws:iam::aws:policy/AdministratorAccess".into()],
+            tags: vec![Tag {
+                key: "latchkey-authorized".into(),
+                value: "everyone".into(),
+            }],
+        };
+        let f = change_findings(&spec, TargetKind::Role, "111111111111", &[]);
+        assert_eq!(codes(&f), ["admin-policy-attach", "eligibility-tag"]);
+        assert!(crate::domain::policy::is_high_risk(&f));
+        let boundary = ChangeSpec::BoundaryPut {
+            policy_arn: "arn:aws:iam::aws:policy/AdministratorAccess".into(),
+        };
+        let f = change_findings(&boundary, TargetKind::Role, "111111111111", &[]);
+        assert_eq!(codes(&f), ["boundary-admin"]);
+        assert!(crate::domain::policy::is_high_risk(&f));
     }
 
     #[test]

@@ -37,6 +37,8 @@ pub enum TrustedError {
     Expired,
     #[error("ALB token has no user id claim")]
     NoUserId,
+    #[error("ALB token's e-mail address is not verified by the identity provider")]
+    EmailNotVerified,
 }
 
 pub struct TrustedHeaders {
@@ -159,6 +161,14 @@ impl TrustedHeaders {
             .filter(|s| !s.is_empty())
             .ok_or(TrustedError::NoUserId)?
             .to_owned();
+        // An e-mail address is an identity only if the provider vouches for
+        // it. The ALB passes the user-info claims on as the provider wrote
+        // them, and some (Cognito) write the flag as the string "true".
+        let vouched = matches!(claims.get("email_verified"), Some(Value::Bool(true)))
+            || claims.get("email_verified").and_then(Value::as_str) == Some("true");
+        if self.config.user_id_claim == "email" && !vouched {
+            return Err(TrustedError::EmailNotVerified);
+        }
         Ok(Identity {
             display_name: claims["name"].as_str().unwrap_or(&user_id).to_owned(),
             groups: groups_from(claims.get(&self.config.groups_claim)),

@@ -139,19 +139,19 @@ pub async fn revoke_all_for(
 
 /// Gives `user_id`'s live tokens the groups the identity provider just
 /// reported at sign-in, so a token never keeps a group its owner lost.
-/// Returns how many tokens changed.
+/// Returns the hashes of the tokens that changed.
 pub async fn set_groups_for(
     conn: &mut PgConnection,
     user_id: &str,
     groups: &[String],
-) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
         "UPDATE api_tokens SET groups = $2
-         WHERE user_id = $1 AND revoked_at IS NULL AND groups IS DISTINCT FROM $2",
+         WHERE user_id = $1 AND revoked_at IS NULL AND groups IS DISTINCT FROM $2
+         RETURNING token_hash",
     )
     .bind(user_id)
     .bind(groups)
-    .execute(conn)
-    .await?
-    .rows_affected())
+    .fetch_all(conn)
+    .await
 }

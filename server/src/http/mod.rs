@@ -31,6 +31,12 @@ fn credentials_route(path: &str) -> bool {
     ) || path.starts_with("/ecs/")
 }
 
+/// Where a new token is made: only a person signed in with a browser may
+/// make one, so a stolen token can never renew itself past its end.
+fn mints_tokens(path: &str) -> bool {
+    matches!(path, "/api/create_token" | "/cli/login")
+}
+
 /// Puts the caller's user (or none) into the request extensions, where
 /// pages, server functions and API handlers read it.
 pub async fn session_layer(State(s): State<Services>, mut req: Request, next: Next) -> Response {
@@ -79,6 +85,16 @@ pub async fn session_layer(State(s): State<Services>, mut req: Request, next: Ne
             None
         }
     };
+    if scope.is_some() && mints_tokens(req.uri().path()) {
+        return (
+            http::StatusCode::FORBIDDEN,
+            axum::Json(serde_json::json!({
+                "Forbidden": "an API token cannot make tokens; sign in with a browser \
+                              (Settings, or `latchkey login`) for a new one"
+            })),
+        )
+            .into_response();
+    }
     if scope == Some(TokenScope::Credentials) && !credentials_route(req.uri().path()) {
         return (
             http::StatusCode::FORBIDDEN,

@@ -49,9 +49,16 @@ pub struct Services {
     pub sync_limit: Arc<tokio::sync::Semaphore>,
     /// Refreshes from AWS each user may ask for, per minute.
     pub refresh_limit: Arc<inventory::PerMinute>,
-    /// When each user last signed in through a proxy's headers (audit once).
-    pub proxy_sign_ins:
-        Arc<std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>>,
+    /// When each user last signed in through a proxy's headers (audit once),
+    /// and with which groups (a change reaches their API tokens at once).
+    pub proxy_sign_ins: Arc<std::sync::Mutex<std::collections::HashMap<String, ProxySignIn>>>,
+}
+
+/// A proxy-header sign-in as this process last saw it.
+#[derive(Debug, Clone)]
+pub struct ProxySignIn {
+    pub at: std::time::Instant,
+    pub groups: Vec<String>,
 }
 
 impl Services {

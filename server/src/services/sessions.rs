@@ -42,48 +42,75 @@ pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
 
 impl Services {
     /// A proxy's headers sign the user in on every request; the audit trail
-    /// records it once per user per `auth.session_hours` in this process.
+    /// records it once per user per `auth.session_hours` in this process, and
+    /// again whenever the proxy reports other groups, which then replace
+    /// the groups of the user's API tokens (as an OIDC sign-in does).
     pub async fn audit_proxy_sign_in(&self, user: &User, client: &app::ports::ClientMeta) {
         let window = std::time::Duration::from_secs(
             u64::try_from(self.config.auth.session_hours).unwrap_or(12) * 3600,
         );
-        let fresh = {
+        let (fresh, regrouped) = {
             let Ok(mut seen) = self.proxy_sign_ins.lock() else {
                 return;
             };
             let now = std::time::Instant::now();
             if seen.len() > 10_000 {
-                seen.retain(|_, at| now.duration_since(*at) < window);
+                seen.retain(|_, s| now.duration_since(s.at) < window);
             }
-            match seen.get(&user.id) {
-                Some(at) if now.duration_since(*at) < window => false,
-                _ => {
-                    seen.insert(user.id.clone(), now);
-                    true
-                }
+            let (fresh, regrouped) = match seen.get(&user.id) {
+                Some(s) if s.groups != user.groups => (true, true),
+                Some(s) if now.duration_since(s.at) < window => (false, false),
+                Some(_) => (true, false),
+                // First time this process sees them: their tokens may hold
+                // groups from before, so they are brought up to date too.
+                None => (true, true),
+            };
+            if fresh {
+                seen.insert(
+                    user.id.clone(),
+                    super::ProxySignIn {
+                        at: now,
+                        groups: user.groups.clone(),
+                    },
+                );
             }
+            (fresh, regrouped)
         };
         if !fresh {
             return;
         }
-        let Ok(mut conn) = self.pool.acquire().await else {
-            return;
-        };
-        let recorded = db::audit::record(
-            &mut conn,
-            AuditEvent {
-                actor: &user.id,
-                action: "signin",
-                target: &user.id,
-                outcome: "success",
-                ip: client.ip.as_deref(),
-                user_agent: client.user_agent.as_deref(),
-                detail: serde_json::json!({ "method": "trusted_headers", "groups": user.groups }),
-            },
-        )
+        let recorded = async {
+            let mut tx = self.pool.begin().await?;
+            let changed = match regrouped {
+                true => db::tokens::set_groups_for(&mut tx, &user.id, &user.groups).await?,
+                false => Vec::new(),
+            };
+            db::audit::record(
+                &mut tx,
+                AuditEvent {
+                    actor: &user.id,
+                    action: "signin",
+                    target: &user.id,
+                    outcome: "success",
+                    ip: client.ip.as_deref(),
+                    user_agent: client.user_agent.as_deref(),
+                    detail: serde_json::json!({ "method": "trusted_headers", "groups": user.groups }),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            for hash in &changed {
+                self.token_cache.forget(hash);
+            }
+            Ok::<(), sqlx::Error>(())
+        }
         .await;
         if let Err(e) = recorded {
-            tracing::error!(error = %e, "could not audit a proxy sign-in");
+            tracing::error!(error = %e, "could not record a proxy sign-in");
+            // Try again on the next request rather than wait out the window.
+            if let Ok(mut seen) = self.proxy_sign_ins.lock() {
+                seen.remove(&user.id);
+            }
         }
     }
 
@@ -136,7 +163,7 @@ impl Services {
         .map_err(db_error)?;
         // The identity provider's word on groups is the newest there is: the
         // user's API tokens get it too, so a lost group is lost everywhere.
-        db::tokens::set_groups_for(&mut tx, user_id, groups)
+        let regrouped = db::tokens::set_groups_for(&mut tx, user_id, groups)
             .await
             .map_err(db_error)?;
         db::audit::record(
@@ -154,6 +181,10 @@ impl Services {
         .await
         .map_err(db_error)?;
         tx.commit().await.map_err(db_error)?;
+        // Other replicas hear it from Postgres; this one need not wait.
+        for hash in &regrouped {
+            self.token_cache.forget(hash);
+        }
         Ok(format!(
             "{}={token}; {}; Max-Age={}",
             self.session_cookie(),

@@ -208,6 +208,45 @@ pub fn remove_expired(doc: &PolicyDocument, now: i64) -> (PolicyDocument, usize)
     (doc.with_statements(kept), removed)
 }
 
+/// The statement as it reads without its expiry (and without its Sid): what
+/// is left of a temporary grant if someone strips the condition in AWS.
+fn grant_of(st: &Statement) -> Statement {
+    let mut st = st.clone();
+    st.sid = None;
+    if let Some(keys) = st.condition.get_mut(OPERATOR) {
+        keys.retain(|k, _| !k.eq_ignore_ascii_case(KEY));
+        if keys.is_empty() {
+            st.condition.remove(OPERATOR);
+        }
+    }
+    st
+}
+
+/// [`remove_expired`], and also every statement of `doc` that is one of
+/// `granted`'s expired statements with its condition (or Sid) taken away:
+/// a temporary grant whose `DateLessThan` was stripped in AWS is still the
+/// grant that expired, and must go. Returns how many were removed.
+pub fn remove_expired_grants(
+    doc: &PolicyDocument,
+    granted: &PolicyDocument,
+    now: i64,
+) -> (PolicyDocument, usize) {
+    let expired: Vec<Statement> = granted
+        .statements()
+        .iter()
+        .filter(|st| expiry_of(st).is_some_and(|e| e <= now))
+        .map(grant_of)
+        .collect();
+    let kept: Vec<Statement> = doc
+        .statements()
+        .iter()
+        .filter(|st| expiry_of(st).is_none_or(|e| e > now) && !expired.contains(&grant_of(st)))
+        .cloned()
+        .collect();
+    let removed = doc.statements().len() - kept.len();
+    (doc.with_statements(kept), removed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,6 +274,30 @@ mod tests {
         // Nothing held yet: everything expires; all held: nothing would.
         assert_eq!(expire_new_statements(&asked, None, 5).1, 2);
         assert_eq!(expire_new_statements(&current, Some(&current), 5).1, 0);
+    }
+
+    #[test]
+    fn an_expired_grant_goes_even_when_its_condition_was_stripped() {
+        use crate::domain::policy::PolicyKind;
+        let parse = |s: &str| PolicyDocument::parse(s, PolicyKind::Inline).unwrap().doc;
+        let keep = r#"{"Sid":"Keep","Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::a"}"#;
+        let grant = r#"{"Sid":"Tmp","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::a/*","Condition":{"DateLessThan":{"aws:CurrentTime":"2026-11-25T10:00:00Z"}}}"#;
+        let stripped = r#"{"Sid":"Renamed","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::a/*"}"#;
+        let granted = parse(&format!(
+            r#"{{"Version":"2012-10-17","Statement":[{grant}]}}"#
+        ));
+        let now_holds = parse(&format!(
+            r#"{{"Version":"2012-10-17","Statement":[{keep},{stripped}]}}"#
+        ));
+        let expiry = parse_time("2026-11-25T10:00:00Z").unwrap();
+        // Plain removal sees nothing expired; the grant-aware one finds it.
+        assert_eq!(remove_expired(&now_holds, expiry + 1).1, 0);
+        let (kept, n) = remove_expired_grants(&now_holds, &granted, expiry + 1);
+        assert_eq!(n, 1);
+        assert_eq!(kept.statements().len(), 1);
+        assert_eq!(kept.statements()[0].sid.as_deref(), Some("Keep"));
+        // Before the end, nothing goes.
+        assert_eq!(remove_expired_grants(&now_holds, &granted, expiry - 1).1, 0);
     }
 
     #[test]

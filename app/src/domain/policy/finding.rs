@@ -44,6 +44,7 @@ pub const HIGH_RISK_CODES: &[&str] = &[
     "admin-policy-attach",
     "eligibility-tag",
     "boundary-removed",
+    "boundary-admin",
     "role-delete",
     "principal-outside-org",
 ];

@@ -37,7 +37,10 @@ pub use cross_account::{
 };
 pub use diff::{diff, DiffKind, DiffLine};
 pub use document::{Condition, Effect, PolicyDocument, Principal, Statement, VERSION};
-pub use expiry::{expire_new_statements, format_rfc3339, parse_time, remove_expired, with_expiry};
+pub use expiry::{
+    expire_new_statements, format_rfc3339, parse_time, remove_expired, remove_expired_grants,
+    with_expiry,
+};
 pub use finding::{is_high_risk, Finding, PolicyFinding, Severity, HIGH_RISK_CODES};
 pub use intent::{generate, ActionGroup, Intent, IntentError, ResourceTarget};
 pub use kind::{PolicyKind, SizeRule, TRUST_ACTIONS};

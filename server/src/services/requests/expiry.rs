@@ -8,7 +8,7 @@ use crate::db;
 use crate::jobs::sync::Trigger;
 use crate::services::Services;
 use app::domain::change::ChangeSpec;
-use app::domain::policy::{remove_expired, PolicyDocument, PolicyKind};
+use app::domain::policy::{remove_expired_grants, PolicyDocument, PolicyKind};
 use app::domain::AccountId;
 use app::AppError;
 use chrono::{DateTime, Utc};
@@ -152,7 +152,13 @@ async fn sweep_one(
     let Some(doc) = current_policy(conn, c, &spec).await? else {
         return Ok("the policy is already gone".into());
     };
-    let (kept, removed) = remove_expired(&doc, now.timestamp());
+    // What the change granted, so a grant whose condition was stripped in
+    // AWS is found by its content and removed all the same.
+    let granted = spec
+        .document()
+        .and_then(PolicyDocument::from_checked_value)
+        .ok_or_else(|| "the change's document does not parse".to_owned())?;
+    let (kept, removed) = remove_expired_grants(&doc, &granted, now.timestamp());
     if removed == 0 {
         return Ok("no expired statements were left".into());
     }
@@ -178,7 +184,7 @@ async fn sweep_one(
         .await
         .map_err(|e| format!("could not read {} back: {e}", c.target_arn))?;
     if let Some(after) = current_policy(conn, c, &spec).await? {
-        let (_, left) = remove_expired(&after, now.timestamp());
+        let (_, left) = remove_expired_grants(&after, &granted, now.timestamp());
         if left > 0 {
             return Err(format!(
                 "AWS still holds {left} expired statement(s) after cleanup"
