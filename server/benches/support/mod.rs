@@ -1,0 +1,130 @@
+//! What the HTTP benches share: a moto process of their own, runtimes for
+//! the server and for the load, and percentiles.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+pub fn pct(lat: &[Duration], p: f64) -> f64 {
+    lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)].as_secs_f64() * 1000.0
+}
+
+/// A moto server of our own at the lowest CPU priority; killed on drop.
+pub struct Moto(std::process::Child, pub String);
+
+impl Moto {
+    pub fn start() -> Moto {
+        let bin = std::env::var("MOTO_SERVER").unwrap_or_else(|_| {
+            format!(
+                "{}/.cache/latchkey/venv/bin/moto_server",
+                std::env::var("HOME").unwrap()
+            )
+        });
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        // SCHED_IDLE where the scheduler allows it (runs only on a core
+        // nothing else wants), else the lowest nice level.
+        let port_s = port.to_string();
+        let idle = std::env::var("BENCH_NICE_ONLY").is_err()
+            && std::process::Command::new("chrt")
+                .args(["--idle", "0", "true"])
+                .status()
+                .is_ok_and(|s| s.success());
+        let (cmd, args): (&str, Vec<&str>) = if idle {
+            (
+                "chrt",
+                vec!["--idle", "0", &bin, "-H", "127.0.0.1", "-p", &port_s],
+            )
+        } else {
+            (
+                "nice",
+                vec!["-n", "19", &bin, "-H", "127.0.0.1", "-p", &port_s],
+            )
+        };
+        let mut child = std::process::Command::new(cmd)
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("moto_server (set MOTO_SERVER)");
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Moto(child, format!("http://127.0.0.1:{port}"));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("moto did not start on port {port}");
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn runtime(idle: bool) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .on_thread_start(move || {
+            if idle {
+                set_idle_priority();
+            }
+        })
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// The load generator's threads get SCHED_IDLE: in a deployment the callers
+/// run on their own machines, so here they take only CPU the server leaves.
+pub fn set_idle_priority() {
+    if std::env::var("BENCH_NICE_ONLY").is_ok() {
+        return;
+    }
+    let param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: sched_setscheduler on the calling thread (pid 0) with a valid
+    // parameter; it only changes this thread's scheduling class.
+    unsafe {
+        libc::sched_setscheduler(0, libc::SCHED_IDLE, &param);
+    }
+}
+
+/// A fresh database `name` on `DATABASE_URL`'s server, migrated.
+pub async fn fresh_database(name: &str, connections: u32) -> sqlx::PgPool {
+    use sqlx::postgres::PgPoolOptions;
+    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+    let server = base
+        .rsplit_once('/')
+        .map(|x| x.0)
+        .unwrap_or(&base)
+        .to_owned();
+    let admin = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&format!("{server}/postgres"))
+        .await
+        .unwrap();
+    // `name` is a constant of the bench calling this.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    )))
+    .execute(&admin)
+    .await
+    .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&admin)
+        .await
+        .unwrap();
+    let pool = PgPoolOptions::new()
+        .max_connections(connections)
+        .connect(&format!("{server}/{name}"))
+        .await
+        .unwrap();
+    latchkey::db::MIGRATOR.run(&pool).await.unwrap();
+    pool
+}
