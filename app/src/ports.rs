@@ -241,6 +241,14 @@ pub trait TokenPort: Send + Sync {
         id: &crate::domain::ids::TokenId,
         client: &ClientMeta,
     ) -> Result<(), AppError>;
+    /// Offboarding: ends every session and revokes every API token of
+    /// `user_id` at once, on every replica. How many of each were ended.
+    async fn revoke_user_access(
+        &self,
+        admin: &crate::domain::Admin,
+        user_id: &str,
+        client: &ClientMeta,
+    ) -> Result<crate::views::RevokedAccessView, AppError>;
 }
 
 /// Filters for the audit log; all optional. `before` pages backwards by id.

@@ -293,6 +293,14 @@ pub struct ApiTokenView {
     pub scope: String,
 }
 
+/// What offboarding a person ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RevokedAccessView {
+    pub user_id: String,
+    pub sessions_ended: u64,
+    pub tokens_revoked: u64,
+}
+
 /// A token just created: the secret is shown once and never stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewApiTokenView {

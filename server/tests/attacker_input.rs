@@ -57,6 +57,14 @@ async fn bad_input_gets_a_4xx_naming_the_field_and_stores_nothing(pool: PgPool) 
         json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]})
     };
     let why = || "Needed for the incident review".to_owned();
+    let change = |target: &str, spec: Value| {
+        json!({"principal_arn": target, "justification": why(),
+            "changes": [{"target_arn": target, "spec": spec}]})
+        .to_string()
+    };
+    let new_role = format!("arn:aws:iam::{a}:role/new-role");
+    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
     let post_json = |path: &str, body: String| {
         eng.post(format!("{base}{path}"))
             .header("content-type", "application/json")
@@ -125,6 +133,37 @@ async fn bad_input_gets_a_4xx_naming_the_field_and_stores_nothing(pool: PgPool) 
             400,
             "justification",
         ),
+        (
+            "100,000-character tag key to remove",
+            "/api/submit_request",
+            change(
+                &role,
+                json!({"kind": "tags_remove", "keys": ["k".repeat(100_000)]}),
+            ),
+            400,
+            "tags",
+        ),
+        (
+            "500,000-character role description",
+            "/api/submit_request",
+            change(
+                &new_role,
+                json!({"kind": "role_create", "trust_policy": trust,
+                "description": "d".repeat(500_000)}),
+            ),
+            400,
+            "description",
+        ),
+        (
+            "role name IAM refuses",
+            "/api/submit_request",
+            change(
+                &format!("arn:aws:iam::{a}:role/{}", "n".repeat(65)),
+                json!({"kind": "role_create", "trust_policy": trust}),
+            ),
+            400,
+            "target_arn",
+        ),
     ] {
         let r = post_json(path, body).await.unwrap();
         let status = r.status().as_u16();
@@ -179,4 +218,40 @@ async fn bad_input_gets_a_4xx_naming_the_field_and_stores_nothing(pool: PgPool) 
         .await
         .unwrap();
     assert_eq!(stored, 0);
+}
+
+/// Clickjacking: no page, API answer or error of Latchkey may be framed by
+/// another site, and none is sniffed into another content type.
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn no_response_can_be_framed_or_sniffed(pool: PgPool) {
+    let a = unique_account();
+    let s = services(pool.clone(), config(&[&a])).await;
+    let base = spawn_http(s).await;
+    let eng = signed_in(&base, ENGINEER).await;
+    let anon = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for (who, c, path) in [
+        ("engineer", &eng, "/"),
+        ("engineer", &eng, "/settings"),
+        ("engineer", &eng, "/api/v2/get_roles"),
+        ("anonymous", &anon, "/login"),
+        ("anonymous", &anon, "/"),
+        ("anonymous", &anon, "/api/v2/get_roles"),
+        ("anonymous", &anon, "/no/such/page"),
+    ] {
+        let r = c.get(format!("{base}{path}")).send().await.unwrap();
+        let h = r.headers();
+        let csp = h
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert!(
+            csp.contains("frame-ancestors 'none'"),
+            "{who} {path}: {csp:?}"
+        );
+        assert_eq!(h["x-frame-options"], "DENY", "{who} {path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{who} {path}");
+    }
 }

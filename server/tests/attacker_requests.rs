@@ -310,6 +310,53 @@ async fn a_new_role_with_admin_rights_needs_two_approvers_and_shows_why(pool: Pg
     assert!(got.is_err(), "the role was created on one approval");
 }
 
+/// A request made while its account was managed is not applied there once
+/// an admin has disabled the account: the change fails, AWS is untouched.
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn a_change_waiting_in_an_account_disabled_since_is_never_applied(pool: PgPool) {
+    let a = unique_account();
+    let s = services(pool.clone(), config(&[&a])).await;
+    create_role(&iam(&s, &a).await, "eng-app", &[], &[]).await;
+    sync_all(&s, Trigger::Manual).await;
+    let base = spawn_http(s.clone()).await;
+    let role = format!("arn:aws:iam::{a}:role/eng-app");
+    let eng = signed_in(&base, ENGINEER).await;
+    let id = asked(
+        &eng,
+        &base,
+        &role,
+        json!([{"target_arn": role, "spec": {"kind": "tags_put", "tags": [{"key": "team", "value": "data"}]}}]),
+    )
+    .await;
+    let admin = signed_in(&base, ADMIN).await;
+    let r = admin
+        .post(format!("{base}/api/set_account_enabled"))
+        .form(&[("account", a.as_str()), ("enabled", "false")])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    approve_all(&admin, &base, &id).await;
+    let (status, error): (String, Option<String>) =
+        sqlx::query_as("SELECT status, error FROM request_changes WHERE request_id = $1::uuid")
+            .bind(&id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_ne!(status, "applied");
+    if status == "failed" {
+        assert!(error.unwrap_or_default().contains("disabled"));
+    }
+    let tags = iam(&s, &a)
+        .await
+        .list_role_tags()
+        .role_name("eng-app")
+        .send()
+        .await
+        .unwrap();
+    assert!(tags.tags().is_empty(), "applied in a disabled account");
+}
+
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn a_spoke_session_acting_in_another_account_is_never_used(pool: PgPool) {
     let (a, b) = (unique_account(), unique_account());

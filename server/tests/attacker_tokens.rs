@@ -297,3 +297,58 @@ async fn a_demoted_admins_old_token_loses_admin(pool: PgPool) {
     .unwrap();
     assert_eq!(audit(base.clone(), sso.clone()).await, 403);
 }
+
+/// Offboarding: someone who never signs in again keeps nothing. An admin
+/// revokes every session and token of theirs at once; nobody else may.
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn an_admin_revokes_an_offboarded_users_sessions_and_tokens(pool: PgPool) {
+    let a = unique_account();
+    let s = services(pool.clone(), config(&[&a])).await;
+    let base = spawn_http(s.clone()).await;
+    let eng = signed_in(&base, ENGINEER).await;
+    let (_, token) = new_token_scoped(&eng, &base, "laptop", "credentials").await;
+    let other = signed_in(&base, OTHER_ENGINEER).await;
+    let revoke = |c: &reqwest::Client| {
+        c.post(format!("{base}/api/revoke_user_access"))
+            .form(&[("user_id", ENGINEER)])
+            .send()
+    };
+    // Another engineer may not, and neither may a full-API token of theirs.
+    assert_eq!(revoke(&other).await.unwrap().status(), 403);
+    let (_, full) = new_token_scoped(&other, &base, "scripts", "full").await;
+    let by_token = reqwest::Client::new()
+        .post(format!("{base}/api/revoke_user_access"))
+        .bearer_auth(&full)
+        .form(&[("user_id", ENGINEER)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_token.status(), 403);
+    assert_eq!(
+        with_token(&base, &token, false, "/api/v2/get_roles", json!(null)).await,
+        200
+    );
+    let admin = signed_in(&base, ADMIN).await;
+    let r = revoke(&admin).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        (v["sessions_ended"].clone(), v["tokens_revoked"].clone()),
+        (json!(1), json!(1))
+    );
+    assert_eq!(
+        with_token(&base, &token, false, "/api/v2/get_roles", json!(null)).await,
+        401
+    );
+    let me = eng.post(format!("{base}/api/me")).send().await.unwrap();
+    assert_eq!(me.status(), 401, "the browser session ended too");
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events WHERE action = 'access.revoke' AND actor = $1 AND target = $2",
+    )
+    .bind(ADMIN)
+    .bind(ENGINEER)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 1);
+}

@@ -256,7 +256,9 @@ const MATRIX: &[Cells] = &[
     // stops working at once.
     (ENGINEERS,                &[ListTokensFn],            Tokens { spare: true },  NONE),
     (NON_OWNERS,               &[ListTokensFn],            Tokens { spare: false }, NONE),
-    (SIGNED_IN,                &[CreateTokenFn],           Served,                  NONE),
+    // Only a browser makes tokens: a stolen token cannot mint its successor.
+    (&[Engineer, Other, Admin], &[CreateTokenFn],          Served,                  NONE),
+    (&[EngineerToken, OtherToken, AdminToken], &[CreateTokenFn], Refused(403),      NONE),
     (SPARE,                    &[RolesV1],                 ENG_ROLES,               NONE),
     (NON_OWNERS,               &[RevokeSpareFn],           Refused(404),            NONE),
     (SPARE,                    &[CredsArn],                Vend,                    &[EngApp]),

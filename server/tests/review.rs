@@ -358,6 +358,86 @@ async fn edit_then_apply_puts_the_edited_document_and_records_the_edit(pool: PgP
     );
 }
 
+/// Edit-then-approve may trim an ask, not grow it: what a reviewer adds is
+/// their own ask, so their approval of it does not count and another
+/// approver must decide (the self-approval rule, not a way round it).
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn a_reviewer_who_widens_a_change_cannot_approve_it_alone(pool: PgPool) {
+    let a = unique_account();
+    let s = services(pool.clone(), config_with(&[&a], LEADS)).await;
+    create_role(&iam(&s, &a).await, "eng-dev", &[], &[]).await;
+    sync_all(&s, Trigger::Manual).await;
+    let base = spawn_http(s.clone()).await;
+    let role = format!("arn:aws:iam::{a}:role/eng-dev");
+    let eng = signed_in(&base, ENGINEER).await;
+    let id = submitted(
+        &eng,
+        &base,
+        &role,
+        json!([
+            {"target_arn": role, "spec": {"kind": "inline_policy_put", "policy_name": "logs",
+             "document": serde_json::from_str::<Value>(READ_LOGS).unwrap()}},
+        ]),
+    )
+    .await;
+    let cid = changes(&pool, &id).await[0].0.clone();
+    let lead = signed_in(&base, LEAD_A).await;
+    let wide = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#;
+    let widen = [
+        ("id", id.as_str()),
+        ("action", "apply"),
+        ("change_id", cid.as_str()),
+        ("document", wide),
+    ];
+    let r = review(&lead, &base, &widen).await;
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("widened"));
+    // The edit stands, unapplied; approving it again without an edit is refused too.
+    assert_eq!(changes(&pool, &id).await[0].1, "pending");
+    let plain = [
+        ("id", id.as_str()),
+        ("action", "apply"),
+        ("change_id", cid.as_str()),
+    ];
+    assert_eq!(review(&lead, &base, &plain).await.status(), 403);
+    let client = iam(&s, &a).await;
+    let held = client
+        .list_role_policies()
+        .role_name("eng-dev")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        held.policy_names().is_empty(),
+        "applied on the widener's word"
+    );
+    // Another approver decides it.
+    let admin = signed_in(&base, ADMIN).await;
+    assert!(review(&admin, &base, &plain).await.status().is_success());
+    assert_eq!(changes(&pool, &id).await[0].1, "applied");
+
+    // Trimming is reviewing: the same reviewer narrows another ask and applies it.
+    let id2 = submitted(
+        &eng,
+        &base,
+        &role,
+        json!([
+            {"target_arn": role, "spec": {"kind": "inline_policy_put", "policy_name": "more",
+             "document": serde_json::from_str::<Value>(wide).unwrap()}},
+        ]),
+    )
+    .await;
+    let cid2 = changes(&pool, &id2).await[0].0.clone();
+    let trim = [
+        ("id", id2.as_str()),
+        ("action", "apply"),
+        ("change_id", cid2.as_str()),
+        ("document", READ_LOGS),
+    ];
+    assert!(review(&lead, &base, &trim).await.status().is_success());
+    assert_eq!(changes(&pool, &id2).await[0].1, "applied");
+}
+
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn requesters_comment_cancel_changes_and_withdraw_but_never_approve(pool: PgPool) {
     let w = world(&pool).await;

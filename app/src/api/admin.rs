@@ -112,3 +112,27 @@ pub async fn list_audit(
         .await,
     )
 }
+
+/// Offboarding: ends every session and revokes every API token of one
+/// person (by user id, as the audit log shows it). Admins only.
+#[server(endpoint = "revoke_user_access")]
+pub async fn revoke_user_access(
+    user_id: String,
+) -> Result<crate::views::RevokedAccessView, AppError> {
+    crate::api::ctx::respond(
+        async move {
+            let ports = crate::api::ctx::ports()?;
+            let admin = crate::domain::Admin::check(&crate::api::ctx::current_user()?)?;
+            let user_id = user_id.trim();
+            if user_id.is_empty() || user_id.chars().count() > 256 {
+                return Err(AppError::invalid("user_id", "must be 1-256 characters"));
+            }
+            let client = crate::api::ctx::client_meta();
+            ports
+                .tokens
+                .revoke_user_access(&admin, user_id, &client)
+                .await
+        }
+        .await,
+    )
+}

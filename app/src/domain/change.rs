@@ -279,6 +279,7 @@ impl ChangeSpec {
                 if tags.is_empty() {
                     return Err(("tags".into(), "give at least one tag".into()));
                 }
+                check_count("tags", tags.len(), MAX_TAGS)?;
                 for t in tags {
                     check_tag(&t.key, &t.value)?;
                 }
@@ -288,8 +289,21 @@ impl ChangeSpec {
                 inline_policies,
                 managed_policy_arns,
                 tags,
+                description,
                 ..
             } => {
+                if let Some(d) = description {
+                    // IAM's own limit, and no control characters.
+                    if d.chars().count() > 1000 || d.chars().any(char::is_control) {
+                        return Err((
+                            "description".into(),
+                            "must be at most 1,000 characters, without control characters".into(),
+                        ));
+                    }
+                }
+                check_count("inline_policies", inline_policies.len(), MAX_TAGS)?;
+                check_count("managed_policy_arns", managed_policy_arns.len(), 20)?;
+                check_count("tags", tags.len(), MAX_TAGS)?;
                 for p in inline_policies {
                     check_policy_name(&p.name)?;
                 }
@@ -307,9 +321,39 @@ impl ChangeSpec {
             Self::TagsRemove { keys } if keys.is_empty() => {
                 Err(("tags".into(), "give at least one tag key to remove".into()))
             }
+            Self::TagsRemove { keys } => {
+                check_count("tags", keys.len(), MAX_TAGS)?;
+                keys.iter().try_for_each(|k| check_tag(k, ""))
+            }
             _ => Ok(()),
         }
     }
+}
+
+/// IAM allows 50 tags on a role or user.
+const MAX_TAGS: usize = 50;
+
+fn check_count(field: &str, n: usize, max: usize) -> Result<(), (String, String)> {
+    if n > max {
+        return Err((field.into(), format!("at most {max} in one change")));
+    }
+    Ok(())
+}
+
+/// IAM role names: 1–64 of letters, digits and `+=,.@_-`.
+pub fn check_role_name(name: &str) -> Result<(), (String, String)> {
+    if name.is_empty()
+        || name.len() > 64
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+    {
+        return Err((
+            "target_arn".into(),
+            format!("role name `{name}` must be 1-64 characters of letters, digits and +=,.@_-"),
+        ));
+    }
+    Ok(())
 }
 
 /// IAM inline policy names: 1–128 of letters, digits and `+=,.@_-`.

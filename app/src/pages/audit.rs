@@ -1,6 +1,6 @@
 //! Admin › Audit: who did what to what, when and from where; filters are a
 //! plain GET form, so every view is a URL.
-use crate::api::admin::list_audit;
+use crate::api::admin::{list_audit, RevokeUserAccess};
 use crate::components::ErrorBox;
 use crate::domain::inventory::encode;
 use leptos::prelude::*;
@@ -28,10 +28,31 @@ pub fn AuditPage() -> impl IntoView {
         .filter_map(|k| q.get(k).map(|v| (k.to_owned(), v)))
         .collect::<BTreeMap<_, _>>()
     });
-    let events = Resource::new(move || params.get(), list_audit);
+    let revoke = ServerAction::<RevokeUserAccess>::new();
+    let events = Resource::new(
+        move || (params.get(), revoke.version().get()),
+        |(p, _)| list_audit(p),
+    );
     let p0 = params.get_untracked();
     view! {
         <div class="page-head"><h1>"Audit"</h1></div>
+        <details class="card offboard">
+            <summary>"Revoke a person's access"</summary>
+            <p class="muted">"For someone who left or changed teams: ends every Latchkey session of theirs and revokes every API token (the CLI too), on every replica. Their next sign-in at the identity provider starts afresh."</p>
+            <ActionForm action=revoke attr:class="inline" attr:data-testid="revoke-access">
+                <input name="user_id" placeholder="User id, as in the Who column" aria-label="User id" required/>
+                <button type="submit" class="danger">"Revoke access"</button>
+            </ActionForm>
+            {move || revoke.value().get().map(|r| match r {
+                Ok(v) => view! {
+                    <p role="status" data-testid="revoked">{format!(
+                        "{}: {} session(s) ended, {} token(s) revoked.",
+                        v.user_id, v.sessions_ended, v.tokens_revoked
+                    )}</p>
+                }.into_any(),
+                Err(e) => view! { <ErrorBox err=e/> }.into_any(),
+            })}
+        </details>
         <form method="get" action="/admin/audit" class="filters">
             {FIELDS.into_iter().map(|(name, placeholder)| view! {
                 <input name=name placeholder=placeholder aria-label=placeholder value=p0.get(name).cloned().unwrap_or_default()/>

@@ -43,6 +43,9 @@ pub struct ChangeRow {
     /// What the target held when the request was made (see the migration).
     pub base_document: Option<Value>,
     pub base_read: bool,
+    /// Reviewers whose edit widened the change: their approval does not count.
+    #[sqlx(default)]
+    pub widened_by: Vec<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -246,6 +249,23 @@ pub async fn add_approval(
     .bind(change_id)
     .bind(approver)
     .bind(auto_rule)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records that `reviewer` widened the change in an edit.
+pub async fn add_widened_by(
+    conn: &mut PgConnection,
+    change_id: Uuid,
+    reviewer: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE request_changes SET widened_by = array_append(widened_by, $2)
+         WHERE id = $1 AND NOT ($2 = ANY (widened_by))",
+    )
+    .bind(change_id)
+    .bind(reviewer)
     .execute(conn)
     .await?;
     Ok(())

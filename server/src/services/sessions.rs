@@ -41,6 +41,46 @@ pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
 }
 
 impl Services {
+    /// Ends every session and revokes every API token of `user_id`, audited
+    /// as `action` by `actor`; how many sessions and tokens ended.
+    pub(super) async fn end_all_access(
+        &self,
+        actor: &str,
+        user_id: &str,
+        action: &str,
+        client: &app::ports::ClientMeta,
+    ) -> Result<(u64, u64), AppError> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let ended = db::sessions::delete_all_for(&mut tx, user_id)
+            .await
+            .map_err(db_error)?;
+        let revoked = db::tokens::revoke_all_for(&mut tx, user_id)
+            .await
+            .map_err(db_error)?;
+        db::audit::record(
+            &mut tx,
+            AuditEvent {
+                actor,
+                action,
+                target: user_id,
+                outcome: "success",
+                ip: client.ip.as_deref(),
+                user_agent: client.user_agent.as_deref(),
+                detail: serde_json::json!({
+                    "sessions_ended": ended, "tokens_revoked": revoked.len(),
+                }),
+            },
+        )
+        .await
+        .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        // Other replicas hear it from Postgres; this one need not wait.
+        for hash in &revoked {
+            self.token_cache.forget(hash);
+        }
+        Ok((ended, revoked.len() as u64))
+    }
+
     /// A proxy's headers sign the user in on every request; the audit trail
     /// records it once per user per `auth.session_hours` in this process, and
     /// again whenever the proxy reports other groups, which then replace
@@ -299,34 +339,9 @@ impl app::ports::SessionPort for SessionService {
         user: &User,
         client: &app::ports::ClientMeta,
     ) -> Result<String, AppError> {
-        let mut tx = self.0.pool.begin().await.map_err(db_error)?;
-        let ended = db::sessions::delete_all_for(&mut tx, &user.id)
-            .await
-            .map_err(db_error)?;
-        let revoked = db::tokens::revoke_all_for(&mut tx, &user.id)
-            .await
-            .map_err(db_error)?;
-        db::audit::record(
-            &mut tx,
-            AuditEvent {
-                actor: &user.id,
-                action: "signout.everywhere",
-                target: &user.id,
-                outcome: "success",
-                ip: client.ip.as_deref(),
-                user_agent: client.user_agent.as_deref(),
-                detail: serde_json::json!({
-                    "sessions_ended": ended, "tokens_revoked": revoked.len(),
-                }),
-            },
-        )
-        .await
-        .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
-        // Other replicas hear it from Postgres; this one need not wait.
-        for hash in &revoked {
-            self.0.token_cache.forget(hash);
-        }
+        self.0
+            .end_all_access(&user.id, &user.id, "signout.everywhere", client)
+            .await?;
         Ok(format!(
             "{}=; {}; Max-Age=0",
             self.0.session_cookie(),

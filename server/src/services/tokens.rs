@@ -189,6 +189,23 @@ impl app::ports::TokenPort for TokenService {
         Ok(token)
     }
 
+    async fn revoke_user_access(
+        &self,
+        admin: &app::domain::Admin,
+        user_id: &str,
+        client: &ClientMeta,
+    ) -> Result<app::views::RevokedAccessView, AppError> {
+        let (ended, revoked) = self
+            .0
+            .end_all_access(&admin.user().id, user_id, "access.revoke", client)
+            .await?;
+        Ok(app::views::RevokedAccessView {
+            user_id: user_id.to_owned(),
+            sessions_ended: ended,
+            tokens_revoked: revoked,
+        })
+    }
+
     async fn revoke_token(
         &self,
         user: &User,

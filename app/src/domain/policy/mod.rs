@@ -23,6 +23,7 @@ mod finding;
 pub mod intent;
 mod kind;
 pub mod merge;
+mod narrowing;
 mod span;
 mod statements;
 mod wildcard;
@@ -45,6 +46,7 @@ pub use finding::{is_high_risk, Finding, PolicyFinding, Severity, HIGH_RISK_CODE
 pub use intent::{generate, ActionGroup, Intent, IntentError, ResourceTarget};
 pub use kind::{PolicyKind, SizeRule, TRUST_ACTIONS};
 pub use merge::{merge, merge_with};
+pub use narrowing::narrows;
 pub use statements::content_sid;
 pub use wildcard::{action_matches, matches as wildcard_matches};
 

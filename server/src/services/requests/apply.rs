@@ -26,9 +26,16 @@ pub async fn apply_pending_change(
     let mut conn = s.pool.acquire().await.map_err(db_error)?;
     let account =
         Some(super::authz::change_account(&mut conn, change).await?).filter(|a| !a.is_empty());
+    // Checked when the request was made; the account may have been
+    // disabled (or dropped from the organisation) since.
+    let unmanaged = match &account {
+        Some(a) => crate::services::managed_account(&mut conn, a).await.err(),
+        None => None,
+    };
     drop(conn);
     let protected = s.eligibility.protected().reason(&change.target_arn);
     let outcome = match (spec, account.as_deref().map(AccountId::parse)) {
+        _ if unmanaged.is_some() => Err(unmanaged.map(|e| e.to_string()).unwrap_or_default()),
         // Checked when the request was made; checked again in case the
         // protected list grew since.
         _ if protected.is_some() => Err(format!(

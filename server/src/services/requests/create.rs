@@ -109,6 +109,11 @@ pub(super) fn check_change(c: NewChange, now: DateTime<Utc>) -> Result<Checked, 
     c.spec
         .check_target(target)
         .map_err(|(field, m)| AppError::invalid(field, m))?;
+    if matches!(c.spec, ChangeSpec::RoleCreate { .. }) {
+        let name = target_arn.rsplit('/').next().unwrap_or_default();
+        app::domain::change::check_role_name(name)
+            .map_err(|(field, m)| AppError::invalid(field, m))?;
+    }
     check_document(&c.spec, target)?;
     let expires_at = match c.expires_at.as_deref().filter(|s| !s.trim().is_empty()) {
         None => None,

@@ -5,6 +5,7 @@ use super::{db_error, record, uuid_of, Ev};
 use crate::db;
 use crate::services::Services;
 use app::domain::change::{ChangeSpec, TargetKind};
+use app::domain::policy::PolicyDocument;
 use app::domain::{ChangeStatus, RequestId, RequestStatus, User};
 use app::ports::{ClientMeta, ReviewAction};
 use app::AppError;
@@ -302,6 +303,20 @@ async fn approve_change(
             )
         })?;
         if spec.document() != Some(&doc) {
+            // Trimming the ask is reviewing it; widening it is asking.
+            let narrowed = match (
+                spec.document().and_then(PolicyDocument::from_checked_value),
+                PolicyDocument::from_checked_value(&doc),
+            ) {
+                (Some(before), Some(after)) => app::domain::policy::narrows(&after, &before),
+                _ => false,
+            };
+            if !narrowed && !direct_edit {
+                db::requests::add_widened_by(&mut tx, cid, &user.id)
+                    .await
+                    .map_err(db_error)?;
+                c.widened_by.push(user.id.clone());
+            }
             spec = spec
                 .with_document(doc)
                 .map_err(|m| AppError::invalid("document", m))?;
@@ -346,6 +361,18 @@ async fn approve_change(
     }
     let findings = findings_of(&mut tx, &spec, &c.target_arn, &target_account).await?;
     let needed = approvals_needed(s, &findings);
+    // What this reviewer added is their own ask: the edit is kept, and
+    // another approver decides it (unless admins may self-approve).
+    let may_self_approve = user.is_admin && s.config.auth.allow_admin_self_approval;
+    if c.widened_by.contains(&user.id) && !direct_edit && !may_self_approve {
+        // The edit stands (it is recorded above); the refusal is audited by
+        // the caller, as every refused approval is.
+        tx.commit().await.map_err(db_error)?;
+        return Err(AppError::Forbidden(
+            "you widened this change, so it is partly your own ask: another approver must approve it"
+                .into(),
+        ));
+    }
     // A failed change that already had its approvals is retried as it stands.
     let retry = c.status == "failed" && c.approvals.len() >= needed;
     if !retry {
