@@ -440,6 +440,36 @@ await test('the reviewer sees a change\'s risk before approving it', async () =>
   await adm.context.close();
 });
 
+await test('an admin revokes a leaver\'s sessions and tokens from the audit page', async () => {
+  const leaver = await newPage();
+  await signIn(leaver.page, 'sam@example.com');
+  await leaver.page.goto(`${BASE}/settings`);
+  await hydrated(leaver.page);
+  await leaver.page.fill('#token-form input[name="name"]', 'e2e-leaver');
+  await leaver.page.click('#token-form button');
+  await leaver.page.waitForSelector('[data-testid="new-token"]');
+  const token = (await leaver.page.textContent('[data-testid="new-token"]')).trim();
+  const roles = () => fetch(`${BASE}/api/v1/get_roles`, { headers: { Authorization: `Bearer ${token}` } });
+  assert((await roles()).status === 200, 'the token works before');
+
+  const adm = await newPage();
+  await signIn(adm.page, 'ada@example.com');
+  await adm.page.goto(`${BASE}/admin/audit`);
+  await hydrated(adm.page);
+  await adm.page.click('details.offboard summary');
+  await adm.page.fill('[data-testid="revoke-access"] input[name="user_id"]', 'sam@example.com');
+  await adm.page.click('[data-testid="revoke-access"] button');
+  const said = await adm.page.textContent('[data-testid="revoked"]');
+  assert(/[1-9]\d* session\(s\) ended, 1 token\(s\) revoked/.test(said), `result shown: ${said}`);
+  await adm.page.waitForSelector('tr[data-action="access.revoke"]');
+  await adm.page.screenshot({ path: `${OUT}19-revoke-access.png`, fullPage: true });
+  assert((await roles()).status === 401, 'the token is refused after');
+  await leaver.page.goto(`${BASE}/settings`);
+  assert(leaver.page.url().startsWith(`${BASE}/login`), `the leaver is signed out: ${leaver.page.url()}`);
+  await leaver.context.close();
+  await adm.context.close();
+});
+
 await test('no page or console errors', async () => {
   const relevant = problems.filter((p) => !p.includes('favicon'));
   assert(relevant.length === 0, relevant.join('\n'));

@@ -161,6 +161,7 @@ pub trait SessionPort: Send + Sync {
         &self,
         user_id: &str,
         cookie_header: Option<&str>,
+        client: &ClientMeta,
     ) -> Result<String, AppError>;
     /// Ends the session the cookie names; returns the Set-Cookie value that clears it.
     async fn sign_out(
@@ -200,7 +201,12 @@ pub trait InventoryPort: Send + Sync {
     ) -> Result<ResourcePageView, AppError>;
     async fn get_resource(&self, user: &User, arn: &str) -> Result<ResourceDetailView, AppError>;
     /// Re-reads one item from AWS and updates the cache.
-    async fn refresh_resource(&self, user: &User, arn: &str) -> Result<(), AppError>;
+    async fn refresh_resource(
+        &self,
+        user: &User,
+        arn: &str,
+        client: &ClientMeta,
+    ) -> Result<(), AppError>;
 }
 
 #[async_trait]
@@ -213,6 +219,7 @@ pub trait SyncPort: Send + Sync {
         admin: &Admin,
         account: &AccountId,
         enabled: bool,
+        client: &ClientMeta,
     ) -> Result<(), AppError>;
     /// Starts runs in the background; `None` means every task / every account.
     async fn run_sync(
@@ -220,6 +227,7 @@ pub trait SyncPort: Send + Sync {
         admin: &Admin,
         task: Option<String>,
         account: Option<AccountId>,
+        client: &ClientMeta,
     ) -> Result<(), AppError>;
 }
 

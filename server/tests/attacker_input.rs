@@ -37,6 +37,14 @@ async fn refreshes_from_aws_are_bounded_per_user(pool: PgPool) {
     assert_eq!(statuses[10], 429);
     // Another user is not held back by Erin.
     assert_eq!(refresh(signed_in(&base, OTHER_ENGINEER).await).await, 200);
+    // Each refresh, and each dev sign-in, says where it came from.
+    let unplaced: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_events WHERE action IN ('resource.refresh', 'signin') AND ip IS NULL",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(unplaced.is_empty(), "audited without an address: {unplaced:?}");
 }
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]

@@ -148,3 +148,75 @@ async fn the_stock_build_has_only_the_built_in_behaviour(pool: PgPool) {
         None
     );
 }
+
+/// A plugin rule that approves everything (a careless private build).
+struct ApproveAll;
+
+impl latchkey::plugins::AutoApprovalRule for ApproveAll {
+    fn name(&self) -> &str {
+        "approve-all"
+    }
+    fn approves(&self, _: &AutoApprovalInput) -> bool {
+        true
+    }
+}
+
+/// With `two_approvers_for_high_risk`, no rule stands in for the second
+/// approver: a plugin that approves everything still cannot apply an
+/// admin policy, while a routine change goes through it.
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn no_auto_approval_rule_applies_a_high_risk_change(pool: PgPool) {
+    let a = unique_account();
+    let cfg = config_with(&[&a], "[requests]\ntwo_approvers_for_high_risk = true\n");
+    let s = services(pool.clone(), cfg)
+        .await
+        .with_plugins(latchkey::plugins::Plugins::default().with_auto_approval_rule(ApproveAll));
+    create_role(&iam(&s, &a).await, "eng-app", &[], &[]).await;
+    latchkey::jobs::sync::sync_all(&s, latchkey::jobs::sync::Trigger::Manual).await;
+    let base = spawn_http(s.clone()).await;
+    let role = format!("arn:aws:iam::{a}:role/eng-app");
+    let eng = signed_in(&base, ENGINEER).await;
+    let status_of = |id: String| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "SELECT status FROM request_changes WHERE request_id = $1::uuid",
+            )
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let routine = asked(
+        &eng,
+        &base,
+        &role,
+        json!([{"target_arn": role,
+        "spec": {"kind": "tags_put", "tags": [{"key": "team", "value": "data"}]}}]),
+    )
+    .await;
+    assert_eq!(
+        status_of(routine).await,
+        "applied",
+        "the plugin approves routine changes"
+    );
+    let risky = asked(
+        &eng,
+        &base,
+        &role,
+        json!([{"target_arn": role,
+        "spec": {"kind": "managed_policy_attach",
+                 "policy_arn": "arn:aws:iam::aws:policy/AdministratorAccess"}}]),
+    )
+    .await;
+    assert_eq!(status_of(risky).await, "pending");
+    let attached = iam(&s, &a)
+        .await
+        .list_attached_role_policies()
+        .role_name("eng-app")
+        .send()
+        .await
+        .unwrap();
+    assert!(attached.attached_policies().is_empty());
+}

@@ -33,7 +33,8 @@ pub async fn run_sync(
                         .map_err(|e| AppError::invalid("account", e.0))?,
                 ),
             };
-            ports.sync.run_sync(&admin, task, account).await
+            let client = crate::api::ctx::client_meta();
+            ports.sync.run_sync(&admin, task, account, &client).await
         }
         .await,
     )
@@ -49,7 +50,7 @@ pub async fn set_account_enabled(account: String, enabled: bool) -> Result<(), A
                 .map_err(|e| AppError::invalid("account", e.0))?;
             ports
                 .sync
-                .set_account_enabled(&admin, &account, enabled)
+                .set_account_enabled(&admin, &account, enabled, &crate::api::ctx::client_meta())
                 .await
         }
         .await,

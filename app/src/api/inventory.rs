@@ -67,7 +67,8 @@ pub async fn refresh_resource(arn: String) -> Result<(), AppError> {
             let ports = crate::api::ctx::ports()?;
             let user = crate::api::ctx::current_user()?;
             check_arn(&arn)?;
-            ports.inventory.refresh_resource(&user, &arn).await
+            let client = crate::api::ctx::client_meta();
+            ports.inventory.refresh_resource(&user, &arn, &client).await
         }
         .await,
     )

@@ -62,9 +62,10 @@ pub async fn dev_sign_in(
         async move {
             let ports = crate::api::ctx::ports()?;
             let current = crate::api::ctx::header("cookie");
+            let client = crate::api::ctx::client_meta();
             let cookie = ports
                 .sessions
-                .dev_sign_in(user_id.trim(), current.as_deref())
+                .dev_sign_in(user_id.trim(), current.as_deref(), &client)
                 .await?;
             crate::api::ctx::set_cookie(&cookie);
             leptos_axum::redirect(&crate::domain::return_to::safe_return_to(next.as_deref()));

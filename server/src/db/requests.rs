@@ -380,18 +380,24 @@ pub async fn list(
 
 /// Claims the oldest applied change whose time has come; rows another
 /// replica is sweeping are skipped (the lock lasts for the caller's transaction).
+/// The oldest applied change whose expiry has come, other than `skip` (the
+/// ones this sweep already failed on: one stuck change must not hold up
+/// every other), locked for this sweep.
 pub async fn claim_expired_change(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
+    skip: &[Uuid],
 ) -> Result<Option<ChangeRow>, sqlx::Error> {
     super::optional(
         sqlx::query_as(
             "SELECT * FROM request_changes
              WHERE status = 'applied' AND expires_at IS NOT NULL AND expired_at IS NULL AND expires_at <= $1
+               AND NOT (id = ANY ($2))
              ORDER BY expires_at LIMIT 1
              FOR UPDATE SKIP LOCKED",
         )
         .bind(now)
+        .bind(skip)
         .fetch_one(conn)
         .await,
     )

@@ -184,7 +184,12 @@ impl app::ports::InventoryPort for InventoryService {
         })
     }
 
-    async fn refresh_resource(&self, user: &User, arn: &str) -> Result<(), AppError> {
+    async fn refresh_resource(
+        &self,
+        user: &User,
+        arn: &str,
+        client: &app::ports::ClientMeta,
+    ) -> Result<(), AppError> {
         // Each refresh makes the hub assume into an account: bounded per user.
         if !self.0.refresh_limit.allow(&user.id) {
             return Err(AppError::TooMany(format!(
@@ -211,8 +216,8 @@ impl app::ports::InventoryPort for InventoryService {
                     Err(AppError::Forbidden(_)) => "denied",
                     Err(_) => "failure",
                 },
-                ip: None,
-                user_agent: None,
+                ip: client.ip.as_deref(),
+                user_agent: client.user_agent.as_deref(),
                 detail: serde_json::json!({}),
             },
         )

@@ -48,7 +48,17 @@ impl ProtectedRoles {
         {
             return Some("it is the hub role Latchkey runs as");
         }
-        if self.patterns.iter().any(|p| glob_match(p, arn)) {
+        // A role is one role whatever its path and however its name is
+        // cased, so a pattern is matched against both spellings, ignoring case.
+        let pathless = format!(
+            "{}:role/{name}",
+            arn.rsplit_once(":role/").map_or(arn, |x| x.0)
+        );
+        let (arn_lc, pathless_lc) = (arn.to_ascii_lowercase(), pathless.to_ascii_lowercase());
+        if self.patterns.iter().any(|p| {
+            let p = p.to_ascii_lowercase();
+            glob_match(&p, &arn_lc) || glob_match(&p, &pathless_lc)
+        }) {
             return Some("it is listed in aws.protected_roles");
         }
         None
@@ -116,6 +126,16 @@ mod tests {
         assert!(!p.is_protected("arn:aws:iam::333333333333:role/eng-app"));
         assert!(!p.is_protected("arn:aws:s3:::LatchkeySpoke"));
         assert!(!p.is_protected("arn:aws:iam::111111111111:user/LatchkeySpoke"));
+    }
+
+    #[test]
+    fn a_listed_role_is_protected_whatever_its_path_or_case() {
+        let p = p();
+        assert!(p.is_protected("arn:aws:iam::333333333333:role/organizationaccountaccessrole"));
+        assert!(p.is_protected(
+            "arn:aws:iam::333333333333:role/break/glass/OrganizationAccountAccessRole"
+        ));
+        assert!(!p.is_protected("arn:aws:iam::333333333333:role/OrganizationAccountAccessRole2"));
     }
 
     #[test]

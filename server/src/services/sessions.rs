@@ -304,6 +304,7 @@ impl app::ports::SessionPort for SessionService {
         &self,
         user_id: &str,
         cookie_header: Option<&str>,
+        client: &app::ports::ClientMeta,
     ) -> Result<String, AppError> {
         if !self.dev_mode() {
             return Err(AppError::Forbidden("dev sign-in is not enabled".into()));
@@ -324,13 +325,7 @@ impl app::ports::SessionPort for SessionService {
         // Rotate: a session the browser already had ends here.
         self.0.end_session(cookie_header).await?;
         self.0
-            .start_session(
-                &u.id,
-                &u.display_name,
-                &u.groups,
-                "dev",
-                &app::ports::ClientMeta::default(),
-            )
+            .start_session(&u.id, &u.display_name, &u.groups, "dev", client)
             .await
     }
 

@@ -89,6 +89,7 @@ impl app::ports::SyncPort for SyncService {
         admin: &Admin,
         account: &AccountId,
         enabled: bool,
+        client: &app::ports::ClientMeta,
     ) -> Result<(), AppError> {
         let mut tx = self.0.pool.begin().await.map_err(db_error)?;
         if !crate::db::accounts::set_enabled(&mut tx, account.as_str(), enabled)
@@ -108,8 +109,8 @@ impl app::ports::SyncPort for SyncService {
                 },
                 target: account.as_str(),
                 outcome: "success",
-                ip: None,
-                user_agent: None,
+                ip: client.ip.as_deref(),
+                user_agent: client.user_agent.as_deref(),
                 detail: serde_json::json!({}),
             },
         )
@@ -126,6 +127,7 @@ impl app::ports::SyncPort for SyncService {
         admin: &Admin,
         task: Option<String>,
         account: Option<AccountId>,
+        client: &app::ports::ClientMeta,
     ) -> Result<(), AppError> {
         let tasks: Vec<Task> = match task.as_deref() {
             None => Task::ALL.to_vec(),
@@ -154,8 +156,8 @@ impl app::ports::SyncPort for SyncService {
                 action: "sync.run_now",
                 target: &account.as_ref().map(|a| a.to_string()).unwrap_or_else(|| "*".into()),
                 outcome: "started",
-                ip: None,
-                user_agent: None,
+                ip: client.ip.as_deref(),
+                user_agent: client.user_agent.as_deref(),
                 detail: serde_json::json!({ "tasks": tasks.iter().map(|t| t.name()).collect::<Vec<_>>() }),
             },
         )

@@ -313,6 +313,19 @@ pub(super) async fn store(
     if rule.is_none() && !direct {
         rule = super::auto::plugin_rule(s, user, &account, &principal, &changes);
     }
+    // No rule, built in or a plugin's, stands in for the second approver a
+    // high-risk change needs.
+    if rule.is_some() && s.config.requests.two_approvers_for_high_risk {
+        for a in &changes {
+            let c = a.change();
+            let findings =
+                super::review::findings_of(&mut tx, &c.spec, &c.target_arn, a.account()).await?;
+            if app::domain::policy::is_high_risk(&findings) {
+                rule = None;
+                break;
+            }
+        }
+    }
     let id = Uuid::new_v4();
     db::requests::insert_request(
         &mut tx,

@@ -59,9 +59,11 @@ pub async fn recover_stuck(s: &Services, now: DateTime<Utc>) -> Result<usize, Ap
 /// many changes were swept. Replicas share the work (SKIP LOCKED).
 pub async fn sweep_expired(s: &Services, now: DateTime<Utc>) -> Result<usize, AppError> {
     let mut swept = 0;
+    // Changes that failed in this sweep: retried next time, not again now.
+    let mut failed = Vec::new();
     loop {
         let mut tx = s.pool.begin().await.map_err(db_error)?;
-        let Some(c) = db::requests::claim_expired_change(&mut tx, now)
+        let Some(c) = db::requests::claim_expired_change(&mut tx, now, &failed)
             .await
             .map_err(db_error)?
         else {
@@ -70,13 +72,15 @@ pub async fn sweep_expired(s: &Services, now: DateTime<Utc>) -> Result<usize, Ap
         // Read what AWS holds now, not what the cache held at apply time.
         if let Err(e) = s.refresh_item(&c.target_arn, Trigger::AfterApply).await {
             tracing::warn!(target_arn = %c.target_arn, error = %e, "expiry: refresh failed; will retry");
-            return Ok(swept);
+            failed.push(c.id);
+            continue;
         }
         let detail = match sweep_one(s, &mut tx, &c, now).await {
             Ok(detail) => detail,
             Err(e) => {
                 tracing::warn!(target_arn = %c.target_arn, error = %e, "expiry: cleanup failed; will retry");
-                return Ok(swept);
+                failed.push(c.id);
+                continue;
             }
         };
         db::requests::mark_expired(&mut tx, c.id)
