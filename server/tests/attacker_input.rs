@@ -44,7 +44,10 @@ async fn refreshes_from_aws_are_bounded_per_user(pool: PgPool) {
     .fetch_all(&pool)
     .await
     .unwrap();
-    assert!(unplaced.is_empty(), "audited without an address: {unplaced:?}");
+    assert!(
+        unplaced.is_empty(),
+        "audited without an address: {unplaced:?}"
+    );
 }
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
