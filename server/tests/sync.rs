@@ -698,3 +698,27 @@ async fn run_now_for_everything_keeps_to_sync_concurrency(pool: PgPool) {
         assert!(w[0].1 <= w[1].0, "runs overlapped: {w:?}");
     }
 }
+
+/// Latchkey's own use of the spoke role (every sync assumes it) is not a
+/// change in the account: an unchanged account re-syncs with `changed = 0`.
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn a_no_op_iam_resync_changes_nothing_though_the_sync_used_the_spoke_role(pool: PgPool) {
+    let a = unique_account();
+    let s = services(pool.clone(), config(&[&a])).await;
+    let iam_a = iam(&s, &a).await;
+    create_role(&iam_a, "LatchkeySpoke", &[], &[]).await;
+    create_role(&iam_a, "eng-app", &[], &[]).await;
+    let acct = app::domain::AccountId::parse(&a).unwrap();
+    let run = || async {
+        sync_account(&s, Task::Iam, &acct, Trigger::Manual)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let first = run().await;
+    assert_eq!(first.items, 2);
+    for _ in 0..2 {
+        let again = run().await;
+        assert_eq!((again.changed, again.removed), (0, 0), "{again:?}");
+    }
+}

@@ -1,5 +1,5 @@
 //! SNS topics of one account with their policy and tags.
-use super::snapshot::{tags_json, ResourceSnapshot, KIND_TOPIC};
+use super::snapshot::{read_all, tags_json, ResourceSnapshot, KIND_TOPIC};
 use super::{decode::policy_json, AwsError};
 use serde_json::json;
 
@@ -17,12 +17,11 @@ pub async fn read_account(
                 .filter_map(|t| t.topic_arn().map(str::to_owned)),
         );
     }
-    let mut out = Vec::new();
-    for arn in arns {
-        out.push(read_topic(sns, account, &arn).await?);
-    }
-    out.sort_by(|a, b| a.arn.cmp(&b.arn));
-    Ok(out)
+    read_all(
+        arns,
+        |arn| async move { read_topic(sns, account, &arn).await },
+    )
+    .await
 }
 
 pub async fn read_topic(
@@ -30,20 +29,14 @@ pub async fn read_topic(
     account: &str,
     arn: &str,
 ) -> Result<ResourceSnapshot, AwsError> {
-    let attrs = sns
-        .get_topic_attributes()
-        .topic_arn(arn)
-        .send()
-        .await
-        .map_err(AwsError::from_sdk)?;
+    let (attrs, tags) = tokio::join!(
+        sns.get_topic_attributes().topic_arn(arn).send(),
+        sns.list_tags_for_resource().resource_arn(arn).send()
+    );
+    let attrs = attrs.map_err(AwsError::from_sdk)?;
     let attrs = attrs.attributes();
     let get = |k: &str| attrs.and_then(|a| a.get(k)).cloned();
-    let tags = sns
-        .list_tags_for_resource()
-        .resource_arn(arn)
-        .send()
-        .await
-        .map_err(AwsError::from_sdk)?;
+    let tags = tags.map_err(AwsError::from_sdk)?;
     let tags = tags_json(tags.tags().iter().map(|t| (t.key(), t.value())));
     Ok(ResourceSnapshot {
         arn: arn.to_owned(),

@@ -1,5 +1,5 @@
 //! SQS queues of one account with their policy and tags.
-use super::snapshot::{tags_json, ResourceSnapshot, KIND_QUEUE};
+use super::snapshot::{read_all, tags_json, ResourceSnapshot, KIND_QUEUE};
 use super::{decode::policy_json, AwsError};
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::json;
@@ -18,12 +18,11 @@ pub async fn read_account(
                 .cloned(),
         );
     }
-    let mut out = Vec::new();
-    for url in urls {
-        out.push(read_queue(sqs, account, &url).await?);
-    }
-    out.sort_by(|a, b| a.arn.cmp(&b.arn));
-    Ok(out)
+    read_all(
+        urls,
+        |url| async move { read_queue(sqs, account, &url).await },
+    )
+    .await
 }
 
 pub async fn read_queue(
@@ -31,24 +30,20 @@ pub async fn read_queue(
     account: &str,
     url: &str,
 ) -> Result<ResourceSnapshot, AwsError> {
-    let attrs = sqs
-        .get_queue_attributes()
-        .queue_url(url)
-        .attribute_names(QueueAttributeName::All)
-        .send()
-        .await
-        .map_err(AwsError::from_sdk)?;
+    let (attrs, tags) = tokio::join!(
+        sqs.get_queue_attributes()
+            .queue_url(url)
+            .attribute_names(QueueAttributeName::All)
+            .send(),
+        sqs.list_queue_tags().queue_url(url).send()
+    );
+    let attrs = attrs.map_err(AwsError::from_sdk)?;
     let attrs = attrs.attributes();
     let get = |k: QueueAttributeName| attrs.and_then(|a| a.get(&k)).cloned();
     let name = url.rsplit('/').next().unwrap_or(url).to_owned();
     let arn = get(QueueAttributeName::QueueArn)
         .unwrap_or_else(|| format!("arn:aws:sqs:::{account}:{name}"));
-    let tags = sqs
-        .list_queue_tags()
-        .queue_url(url)
-        .send()
-        .await
-        .map_err(AwsError::from_sdk)?;
+    let tags = tags.map_err(AwsError::from_sdk)?;
     let tags = tags_json(
         tags.tags()
             .into_iter()

@@ -157,8 +157,16 @@ async fn run_task(
     let acct = account.as_str();
     let (rows, kinds): (Vec<ResourceSnapshot>, &[&str]) = match task {
         Task::Iam => {
-            let snap =
+            let mut snap =
                 crate::aws::iam::read_account(&s.aws.spoke_iam(account).await?, account).await?;
+            // The spoke role's last use is this very sync: kept, it would
+            // make every run rewrite the row and report a change.
+            for r in &mut snap.roles {
+                if r.name.eq_ignore_ascii_case(&s.config.aws.spoke_role_name) {
+                    r.last_used_at = None;
+                    r.last_used_region = None;
+                }
+            }
             let roles_out = db::roles::replace_account_roles(tx, acct, &snap.roles).await?;
             let mut rows: Vec<ResourceSnapshot> =
                 snap.roles.iter().map(|r| r.to_resource()).collect();
