@@ -22,7 +22,14 @@ pub struct ClientMeta {
 #[async_trait]
 pub trait RolePort: Send + Sync {
     /// Cached roles the user may use, grouped by account, recent ones first.
-    async fn list_eligible_roles(&self, user: &User) -> Result<RolesHomeView, AppError>;
+    /// The user's eligible roles matching `filter` (account, name or ARN
+    /// contains it, any case), at most `limit` of them, and recent ones.
+    async fn list_eligible_roles(
+        &self,
+        user: &User,
+        filter: &str,
+        limit: usize,
+    ) -> Result<RolesHomeView, AppError>;
     /// STS credentials for an eligible role (audited).
     async fn issue_credentials(
         &self,

@@ -315,7 +315,12 @@ pub struct NewApiTokenView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RolesHomeView {
     pub recent: Vec<RoleSummaryView>,
+    /// The first `shown` roles that match the filter, by account.
     pub accounts: Vec<AccountRolesView>,
+    /// How many roles the user may use, and how many of them match.
+    pub total: usize,
+    pub matched: usize,
+    pub shown: usize,
 }
 
 /// Temporary credentials for the signed-in user, shown once in the browser.

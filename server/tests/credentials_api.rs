@@ -331,3 +331,88 @@ async fn role_tags_make_roles_eligible_for_the_groups_they_name(pool: PgPool) {
         .unwrap();
     assert!(mine["grants"].as_array().unwrap().is_empty());
 }
+
+/// The roles home sends the first 100 of a user's roles however many they
+/// may use, filters all of them on the server, and sees a change the next
+/// sync makes at once (the in-memory answer is dropped on every change).
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn the_roles_home_sends_a_first_screen_and_filters_every_role(pool: PgPool) {
+    let a = unique_account();
+    let s = services(pool.clone(), config(&[&a])).await;
+    s.start_background();
+    while !s.listening() {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let iam_a = iam(&s, &a).await;
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..150 {
+        let iam_a = iam_a.clone();
+        set.spawn(async move { create_role(&iam_a, &format!("eng-r{i:03}"), &[], &[]).await });
+    }
+    while set.join_next().await.is_some() {}
+    create_role(&iam_a, "ops-only", &[], &[]).await;
+    sync_all(&s, Trigger::Manual).await;
+    let base = spawn_http(s.clone()).await;
+    let eng = signed_in(&base, ENGINEER).await;
+    let home = |q: &'static str| {
+        let (eng, base) = (eng.clone(), base.clone());
+        async move {
+            let r = eng
+                .post(format!("{base}/api/eligible_roles"))
+                .form(&[("q", q)])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            let v: Value = r.json().await.unwrap();
+            let names: Vec<String> = v["accounts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|g| g["roles"].as_array().unwrap().clone())
+                .map(|r| r["name"].as_str().unwrap().to_owned())
+                .collect();
+            (
+                v["total"].as_u64().unwrap(),
+                v["matched"].as_u64().unwrap(),
+                names,
+            )
+        }
+    };
+    let (total, matched, names) = home("").await;
+    assert_eq!((total, matched, names.len()), (150, 150, 100));
+    assert_eq!(names[0], "eng-r000");
+    let (_, matched, names) = home("R14").await;
+    assert_eq!(matched, 10, "eng-r140..149, whatever the case: {names:?}");
+    assert!(names.contains(&"eng-r149".to_owned()));
+    assert_eq!(home("ops-only").await.1, 0, "never an ineligible role");
+    // Tagged for engineers in AWS, then synced: eligible at once.
+    iam_a
+        .tag_role()
+        .role_name("ops-only")
+        .tags(
+            aws_sdk_iam::types::Tag::builder()
+                .key("latchkey-authorized")
+                .value("engineers")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    sync_all(&s, Trigger::Manual).await;
+    assert_eq!(home("ops-only").await.1, 1);
+    let page = eng
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Showing 100 of 151"),
+        "the first screen says how many"
+    );
+    assert!(page.len() < 100_000, "first screen is {} bytes", page.len());
+}

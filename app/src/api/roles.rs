@@ -3,13 +3,23 @@ use crate::error::AppError;
 use crate::views::{CredentialsView, RoleDetailView, RolesHomeView};
 use leptos::prelude::*;
 
+/// How many roles the roles home shows at once: the first screen stays
+/// small however many roles a user may use; the filter searches them all.
+pub const ROLES_SHOWN: usize = 100;
+
 #[server(endpoint = "eligible_roles")]
-pub async fn list_eligible_roles() -> Result<RolesHomeView, AppError> {
+pub async fn list_eligible_roles(#[server(default)] q: String) -> Result<RolesHomeView, AppError> {
     crate::api::ctx::respond(
         async move {
             let ports = crate::api::ctx::ports()?;
             let user = crate::api::ctx::current_user()?;
-            ports.roles.list_eligible_roles(&user).await
+            if q.chars().count() > 256 {
+                return Err(AppError::invalid("q", "must be at most 256 characters"));
+            }
+            ports
+                .roles
+                .list_eligible_roles(&user, q.trim(), ROLES_SHOWN)
+                .await
         }
         .await,
     )

@@ -10,19 +10,21 @@ use crate::components::{
 use crate::domain::shell::{export_lines, Shell};
 use crate::domain::PolicyDocument;
 use crate::error::AppError;
-use crate::views::{
-    AccountRolesView, CredentialsView, RoleDetailView, RoleSummaryView, RolesHomeView,
-};
+use crate::views::{CredentialsView, RoleDetailView, RoleSummaryView, RolesHomeView};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
 pub fn RolesHome() -> impl IntoView {
     let creds = ServerAction::<RoleCredentials>::new();
-    // Re-read after credentials are issued so "Recently used" is current.
-    let roles = Resource::new(move || creds.version().get(), |_| list_eligible_roles());
     let query = use_query_map();
     let (q, set_q) = signal(query.get_untracked().get("q").unwrap_or_default());
+    // The server filters every eligible role and sends the first screen;
+    // re-read after credentials are issued so "Recently used" is current.
+    let roles = Resource::new(
+        move || (q.get(), creds.version().get()),
+        |(q, _)| list_eligible_roles(q),
+    );
     view! {
         <div class="page-head">
             <h1>"Your roles"</h1>
@@ -36,20 +38,12 @@ pub fn RolesHome() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading roles…"</p> }>
             {move || Suspend::new(async move {
                 match roles.await {
-                    Ok(home) => view! { <RoleGroups home q creds/> }.into_any(),
+                    Ok(home) => view! { <RoleGroups home creds/> }.into_any(),
                     Err(e) => view! { <ErrorBox err=e/> }.into_any(),
                 }
             })}
         </Transition>
     }
-}
-
-fn matches(q: &str, account: &AccountRolesView, arn: &str, name: &str) -> bool {
-    let q = q.trim().to_lowercase();
-    q.is_empty()
-        || [arn, name, &account.account_name, &account.account_id]
-            .iter()
-            .any(|s| s.to_lowercase().contains(&q))
 }
 
 /// One role's row: name, ARN, console and credentials buttons.
@@ -74,12 +68,8 @@ fn role_row(r: &RoleSummaryView, creds: ServerAction<RoleCredentials>) -> impl I
 }
 
 #[component]
-fn RoleGroups(
-    home: RolesHomeView,
-    q: ReadSignal<String>,
-    creds: ServerAction<RoleCredentials>,
-) -> impl IntoView {
-    if home.accounts.is_empty() {
+fn RoleGroups(home: RolesHomeView, creds: ServerAction<RoleCredentials>) -> impl IntoView {
+    if home.total == 0 {
         return view! {
             <div class="empty">
                 <p>"No roles are mapped to your groups yet."</p>
@@ -88,32 +78,37 @@ fn RoleGroups(
         }
         .into_any();
     }
-    let total: usize = home.accounts.iter().map(|g| g.roles.len()).sum();
-    let groups = StoredValue::new(home.accounts);
+    let count = if home.shown < home.matched {
+        format!(
+            "Showing {} of {} matching roles ({} you may use): type to narrow",
+            home.shown, home.matched, home.total
+        )
+    } else if home.matched < home.total {
+        format!(
+            "{} of the {} roles you may use match",
+            home.matched, home.total
+        )
+    } else {
+        format!("{} roles you may use", home.total)
+    };
     let recent = home.recent;
     view! {
-        <p class="muted">{format!("{total} roles you may use")}</p>
+        <p class="muted" data-testid="roles-count">{count}</p>
+        {(home.matched == 0).then(|| view! {
+            <div class="empty"><p>"No role you may use matches."</p></div>
+        })}
         {(!recent.is_empty()).then(|| view! {
             <section class="account card recent">
                 <h2>"Recently used"</h2>
                 <ul class="roles">{recent.iter().map(|r| role_row(r, creds)).collect_view()}</ul>
             </section>
         })}
-        {move || {
-            let q = q.get();
-            groups.with_value(|groups| groups.iter().filter_map(|g| {
-                let rows: Vec<_> = g.roles.iter()
-                    .filter(|r| matches(&q, g, &r.arn, &r.name))
-                    .map(|r| role_row(r, creds))
-                    .collect();
-                (!rows.is_empty()).then(|| view! {
-                    <section class="account card">
-                        <h2>{g.account_name.clone()} <span class="muted">{format!(" {}", g.account_id)}</span></h2>
-                        <ul class="roles">{rows}</ul>
-                    </section>
-                })
-            }).collect_view())
-        }}
+        {home.accounts.into_iter().map(|g| view! {
+            <section class="account card">
+                <h2>{g.account_name.clone()} <span class="muted">{format!(" {}", g.account_id)}</span></h2>
+                <ul class="roles">{g.roles.iter().map(|r| role_row(r, creds)).collect_view()}</ul>
+            </section>
+        }).collect_view()}
     }
     .into_any()
 }

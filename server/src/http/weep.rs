@@ -240,14 +240,8 @@ async fn eligible_roles(
         ));
     };
     let db_err = |e| app_error(crate::services::db_error(e), "");
-    let mut conn = s.pool.acquire().await.map_err(db_err)?;
-    let keys = crate::db::roles::list_keys(&mut conn)
-        .await
-        .map_err(db_err)?;
-    Ok(keys
-        .into_iter()
-        .filter_map(|k| s.eligibility.access(&user, &k.arn, &k.tags).map(|a| (k, a)))
-        .collect())
+    let eligible = s.eligible_roles(&user).await.map_err(db_err)?;
+    Ok(eligible.iter().map(|(k, a)| (k.clone(), a)).collect())
 }
 
 /// `GET /ecs/{account}/{role}`: the container credential provider protocol

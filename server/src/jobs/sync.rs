@@ -128,6 +128,7 @@ async fn claimed(
         tx.commit().await?;
         if task == Task::Iam && o.changed + o.removed > 0 {
             s.role_cache.forget("");
+            s.eligible_cache.forget("");
         }
         Ok::<_, SyncError>(o)
     }

@@ -5,6 +5,7 @@ pub mod console;
 pub mod credentials;
 pub mod details;
 pub mod eligibility;
+pub mod eligible;
 pub mod identity;
 pub mod inventory;
 pub mod notified_cache;
@@ -44,6 +45,8 @@ pub struct Services {
     pub token_cache: Arc<notified_cache::TokenCache>,
     /// Role ARN → its account state and tags, likewise.
     pub role_cache: Arc<notified_cache::RoleCache>,
+    /// Each user's eligible roles (see [`eligible`]), on the same channel.
+    pub eligible_cache: Arc<eligible::EligibleCache>,
     /// `sync.concurrency`: how many task/account syncs run at once in this
     /// process, whatever started them (schedules, start-up, Run now).
     pub sync_limit: Arc<tokio::sync::Semaphore>,
@@ -110,6 +113,10 @@ impl Services {
                 notified_cache::ROLE_CHANNEL,
                 std::time::Duration::from_secs(300),
             )),
+            eligible_cache: Arc::new(eligible::EligibleCache::new(
+                notified_cache::ROLE_CHANNEL,
+                std::time::Duration::from_secs(300),
+            )),
             sync_limit: Arc::new(tokio::sync::Semaphore::new(config.sync.concurrency.max(1))),
             refresh_limit: Arc::new(inventory::PerMinute::new(inventory::REFRESHES_PER_MINUTE)),
             proxy_sign_ins: Default::default(),
@@ -119,7 +126,7 @@ impl Services {
 
     /// Whether both change listeners are subscribed, so the caches answer.
     pub fn listening(&self) -> bool {
-        self.token_cache.is_live() && self.role_cache.is_live()
+        self.token_cache.is_live() && self.role_cache.is_live() && self.eligible_cache.is_live()
     }
 
     /// The work a serving process keeps doing besides requests: listening
@@ -128,6 +135,7 @@ impl Services {
     pub fn start_background(&self) {
         tokio::spawn(Arc::clone(&self.token_cache).listen(self.pool.clone()));
         tokio::spawn(Arc::clone(&self.role_cache).listen(self.pool.clone()));
+        tokio::spawn(Arc::clone(&self.eligible_cache).listen(self.pool.clone()));
         self.search_gate.index().request_rebuild(&self.pool);
     }
 

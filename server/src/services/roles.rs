@@ -14,41 +14,65 @@ pub struct RoleService(pub Services);
 
 #[async_trait]
 impl app::ports::RolePort for RoleService {
-    async fn list_eligible_roles(&self, user: &User) -> Result<RolesHomeView, AppError> {
+    async fn list_eligible_roles(
+        &self,
+        user: &User,
+        filter: &str,
+        limit: usize,
+    ) -> Result<RolesHomeView, AppError> {
+        let eligible = self.0.eligible_roles(user).await.map_err(db_error)?;
         let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
-        let keys = db::roles::list_keys(&mut conn).await.map_err(db_error)?;
         let recent_arns = db::audit::recent_roles(&mut conn, &user.id, 5)
             .await
             .map_err(db_error)?;
-        let mut out: Vec<AccountRolesView> = Vec::new();
-        for k in keys {
-            let Some(access) = self.0.eligibility.access(user, &k.arn, &k.tags) else {
+        drop(conn);
+        let summary = |k: &db::roles::RoleKey, access: Access| RoleSummaryView {
+            arn: k.arn.clone(),
+            name: k.name.clone(),
+            account_id: k.account_id.clone(),
+            account_name: k.account_name.clone(),
+            cli_only: access == Access::CliOnly,
+        };
+        let needle = filter.to_lowercase();
+        let hit = |k: &db::roles::RoleKey| {
+            needle.is_empty()
+                || [&k.arn, &k.name, &k.account_name, &k.account_id]
+                    .iter()
+                    .any(|s| s.to_lowercase().contains(&needle))
+        };
+        let (mut out, mut matched, mut shown): (Vec<AccountRolesView>, usize, usize) =
+            (Vec::new(), 0, 0);
+        for (k, access) in eligible.iter().filter(|(k, _)| hit(k)) {
+            matched += 1;
+            if shown == limit {
                 continue;
-            };
-            let role = RoleSummaryView {
-                arn: k.arn,
-                name: k.name,
-                account_id: k.account_id.clone(),
-                account_name: k.account_name.clone(),
-                cli_only: access == Access::CliOnly,
-            };
+            }
+            shown += 1;
+            let role = summary(k, access);
             match out.last_mut() {
                 Some(g) if g.account_id == k.account_id => g.roles.push(role),
                 _ => out.push(AccountRolesView {
-                    account_id: k.account_id,
-                    account_name: k.account_name,
+                    account_id: k.account_id.clone(),
+                    account_name: k.account_name.clone(),
                     roles: vec![role],
                 }),
             }
         }
-        let all: Vec<&RoleSummaryView> = out.iter().flat_map(|g| g.roles.iter()).collect();
         let recent = recent_arns
             .iter()
-            .filter_map(|arn| all.iter().find(|r| &r.arn == arn).map(|r| (*r).clone()))
+            .filter_map(|arn| {
+                eligible
+                    .iter()
+                    .find(|(k, _)| &k.arn == arn)
+                    .map(|(k, a)| summary(k, a))
+            })
             .collect();
         Ok(RolesHomeView {
             recent,
             accounts: out,
+            total: eligible.len(),
+            matched,
+            shown,
         })
     }
 

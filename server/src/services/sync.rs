@@ -119,6 +119,7 @@ impl app::ports::SyncPort for SyncService {
         tx.commit().await.map_err(db_error)?;
         // Other replicas hear it from Postgres; this one need not wait.
         self.0.role_cache.forget("");
+        self.0.eligible_cache.forget("");
         Ok(())
     }
 

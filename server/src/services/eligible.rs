@@ -1,0 +1,83 @@
+//! The roles each user may use, answered from memory. Every enabled
+//! account's cached roles are read once into a shared list; each user's
+//! eligible roles (by user id and groups, since rules and plugins may name
+//! either) are indexes into it. Both are kept exact by the same Postgres
+//! notification as the role-access cache (any change to roles or accounts
+//! drops them everywhere), so the roles home and `get_roles` cost a lookup,
+//! not a query and a pattern match per role.
+use super::{eligibility::Access, notified_cache::NotifiedCache, Services};
+use crate::db::roles::RoleKey;
+use app::domain::User;
+use std::sync::Arc;
+
+/// A user's eligible roles: the shared role list and the picks from it.
+#[derive(Clone, Default)]
+pub struct EligibleRoles {
+    roles: Arc<Vec<RoleKey>>,
+    picks: Arc<Vec<(u32, Access)>>,
+}
+
+impl EligibleRoles {
+    /// The roles in account-name, role-name order, with the access to each.
+    pub fn iter(&self) -> impl Iterator<Item = (&RoleKey, Access)> + '_ {
+        self.picks
+            .iter()
+            .filter_map(|(i, a)| self.roles.get(*i as usize).map(|k| (k, *a)))
+    }
+
+    pub fn len(&self) -> usize {
+        self.picks.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.picks.is_empty()
+    }
+}
+
+pub type EligibleCache = NotifiedCache<EligibleRoles>;
+
+/// The key of the shared list of every enabled account's roles.
+const ALL_ROLES: &str = "\u{1}all";
+
+fn key_of(user: &User) -> String {
+    let mut groups = user.groups.clone();
+    groups.sort();
+    format!("{}\u{1f}{}", user.id, groups.join("\u{1f}"))
+}
+
+impl Services {
+    /// `user`'s eligible roles (protected roles never among them).
+    pub async fn eligible_roles(&self, user: &User) -> Result<EligibleRoles, sqlx::Error> {
+        let key = key_of(user);
+        if let Some(found) = self.eligible_cache.get(&key) {
+            return Ok(found);
+        }
+        let epoch = self.eligible_cache.epoch();
+        let roles = match self.eligible_cache.get(ALL_ROLES) {
+            Some(all) => all.roles,
+            None => {
+                let mut conn = self.pool.acquire().await?;
+                let all = EligibleRoles {
+                    roles: Arc::new(crate::db::roles::list_keys(&mut conn).await?),
+                    picks: Arc::default(),
+                };
+                self.eligible_cache.put(ALL_ROLES, &all, epoch);
+                all.roles
+            }
+        };
+        let picks = roles
+            .iter()
+            .enumerate()
+            .filter_map(|(i, k)| {
+                let access = self.eligibility.access(user, &k.arn, &k.tags)?;
+                Some((u32::try_from(i).ok()?, access))
+            })
+            .collect();
+        let found = EligibleRoles {
+            roles,
+            picks: Arc::new(picks),
+        };
+        self.eligible_cache.put(&key, &found, epoch);
+        Ok(found)
+    }
+}
