@@ -695,13 +695,7 @@ async fn the_role_latchkey_runs_as_is_found_and_protected(pool: PgPool) {
         .role_name("eng-latchkey-hub")
         .path("/infra/")
         .assume_role_policy_document(TRUST)
-        .tags(
-            aws_sdk_iam::types::Tag::builder()
-                .key("latchkey-authorized")
-                .value("engineers")
-                .build()
-                .unwrap(),
-        )
+        .tags(iam_tag("latchkey-authorized", "engineers"))
         .send()
         .await
         .unwrap();

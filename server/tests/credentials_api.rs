@@ -390,13 +390,7 @@ async fn the_roles_home_sends_a_first_screen_and_filters_every_role(pool: PgPool
     iam_a
         .tag_role()
         .role_name("ops-only")
-        .tags(
-            aws_sdk_iam::types::Tag::builder()
-                .key("latchkey-authorized")
-                .value("engineers")
-                .build()
-                .unwrap(),
-        )
+        .tags(iam_tag("latchkey-authorized", "engineers"))
         .send()
         .await
         .unwrap();

@@ -56,13 +56,7 @@ async fn user_and_policy(s: &latchkey::services::Services, a: &str) -> String {
         .unwrap();
     iam.create_user()
         .user_name("deploy")
-        .tags(
-            aws_sdk_iam::types::Tag::builder()
-                .key("team")
-                .value("ci")
-                .build()
-                .unwrap(),
-        )
+        .tags(iam_tag("team", "ci"))
         .send()
         .await
         .unwrap();

@@ -147,6 +147,15 @@ pub async fn create_policy(iam: &aws_sdk_iam::Client, name: &str, document: &str
         .to_owned()
 }
 
+/// An IAM tag `key=value`.
+pub fn iam_tag(key: &str, value: &str) -> aws_sdk_iam::types::Tag {
+    aws_sdk_iam::types::Tag::builder()
+        .key(key)
+        .value(value)
+        .build()
+        .unwrap()
+}
+
 pub async fn create_role(
     iam: &aws_sdk_iam::Client,
     name: &str,
@@ -158,13 +167,7 @@ pub async fn create_role(
         .role_name(name)
         .assume_role_policy_document(TRUST);
     for (k, v) in tags {
-        req = req.tags(
-            aws_sdk_iam::types::Tag::builder()
-                .key(*k)
-                .value(*v)
-                .build()
-                .unwrap(),
-        );
+        req = req.tags(iam_tag(k, v));
     }
     req.send().await.unwrap();
     for (pn, doc) in inline {
