@@ -71,6 +71,10 @@ async fn services(moto: &str) -> Services {
             name = "bench"
             [auth]
             dev_mode = true
+            [[auth.dev_users]]
+            id = "bench@example.com"
+            display_name = "Bench"
+            groups = []
             "#
         ),
         std::iter::empty(),
