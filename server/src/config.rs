@@ -203,9 +203,16 @@ pub struct SyncConfig {
     /// Task/account runs in flight at once.
     #[serde(default = "default_concurrency")]
     pub concurrency: usize,
+    /// Items (buckets, queues, topics) one run reads at once: enough to hide
+    /// each call's round trip, few enough for the services' request rates.
+    #[serde(default = "default_item_concurrency")]
+    pub item_concurrency: usize,
 }
 fn default_concurrency() -> usize {
     4
+}
+fn default_item_concurrency() -> usize {
+    8
 }
 fn default_schedule() -> String {
     "0 */15 * * * *".into()
@@ -217,6 +224,7 @@ impl Default for SyncConfig {
             schedules: Default::default(),
             on_start: true,
             concurrency: default_concurrency(),
+            item_concurrency: default_item_concurrency(),
         }
     }
 }
@@ -607,6 +615,12 @@ impl Config {
             tokio_cron_scheduler::Job::new_async(expr.as_str(), |_, _| Box::pin(async {}))
                 .map_err(|e| invalid(&key, format!("not a valid cron expression: {e}")))?;
         }
+        if !(1..=64).contains(&self.sync.item_concurrency) {
+            return Err(invalid(
+                "sync.item_concurrency",
+                "must be 1-64 (items of one account read at once)",
+            ));
+        }
         for k in self.sync.schedules.keys() {
             if !["accounts", "iam", "s3", "sqs", "sns", "expiry"].contains(&k.as_str()) {
                 return Err(invalid(
@@ -850,6 +864,9 @@ mod tests {
     fn bad_values_name_their_key() {
         assert!(err(&BASE.replace("\"222222222222\"", "\"22\"")).contains("accounts[0].id"));
         assert!(err(&format!("{BASE}\n[sync]\nschedule = \"every day\"")).contains("sync.schedule"));
+        assert!(
+            err(&format!("{BASE}\n[sync]\nitem_concurrency = 0")).contains("sync.item_concurrency")
+        );
         assert!(
             err(&format!("{BASE}\n[sync.schedules]\ns3 = \"nope\"")).contains("sync.schedules.s3")
         );

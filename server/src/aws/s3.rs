@@ -7,6 +7,7 @@ use serde_json::json;
 pub async fn read_account(
     s3: &aws_sdk_s3::Client,
     account: &str,
+    at_once: usize,
 ) -> Result<Vec<ResourceSnapshot>, AwsError> {
     let buckets = s3.list_buckets().send().await.map_err(AwsError::from_sdk)?;
     let names: Vec<String> = buckets
@@ -14,7 +15,7 @@ pub async fn read_account(
         .iter()
         .filter_map(|b| b.name().map(str::to_owned))
         .collect();
-    read_all(names, |name| async move {
+    read_all(names, at_once, |name| async move {
         read_bucket(s3, account, &name).await
     })
     .await

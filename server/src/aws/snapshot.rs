@@ -21,15 +21,12 @@ pub const KIND_BUCKET: &str = "s3_bucket";
 pub const KIND_QUEUE: &str = "sqs_queue";
 pub const KIND_TOPIC: &str = "sns_topic";
 
-/// How many items of one account a sync task reads at once: enough to hide
-/// each call's round trip, few enough to stay inside the services' request
-/// rates (throttled calls are retried by the SDK with backoff).
-pub const ITEM_CONCURRENCY: usize = 8;
-
-/// Reads every item with `read`, at most [`ITEM_CONCURRENCY`] at a time,
-/// and returns the snapshots in ARN order (the first error ends the run).
+/// Reads every item with `read`, at most `at_once` at a time (`sync.item_concurrency`;
+/// throttled calls are retried by the SDK with backoff), and returns the
+/// snapshots in ARN order (the first error ends the run).
 pub async fn read_all<T, Fut>(
     items: Vec<T>,
+    at_once: usize,
     read: impl FnMut(T) -> Fut,
 ) -> Result<Vec<ResourceSnapshot>, super::AwsError>
 where
@@ -38,7 +35,7 @@ where
     use futures_util::{StreamExt, TryStreamExt};
     let mut out: Vec<ResourceSnapshot> = futures_util::stream::iter(items)
         .map(read)
-        .buffer_unordered(ITEM_CONCURRENCY)
+        .buffer_unordered(at_once.max(1))
         .try_collect()
         .await?;
     out.sort_by(|a, b| a.arn.cmp(&b.arn));

@@ -6,6 +6,7 @@ use serde_json::json;
 pub async fn read_account(
     sns: &aws_sdk_sns::Client,
     account: &str,
+    at_once: usize,
 ) -> Result<Vec<ResourceSnapshot>, AwsError> {
     let mut arns = Vec::new();
     let mut pages = sns.list_topics().into_paginator().send();
@@ -17,10 +18,9 @@ pub async fn read_account(
                 .filter_map(|t| t.topic_arn().map(str::to_owned)),
         );
     }
-    read_all(
-        arns,
-        |arn| async move { read_topic(sns, account, &arn).await },
-    )
+    read_all(arns, at_once, |arn| async move {
+        read_topic(sns, account, &arn).await
+    })
     .await
 }
 

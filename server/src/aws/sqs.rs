@@ -7,6 +7,7 @@ use serde_json::json;
 pub async fn read_account(
     sqs: &aws_sdk_sqs::Client,
     account: &str,
+    at_once: usize,
 ) -> Result<Vec<ResourceSnapshot>, AwsError> {
     let mut urls = Vec::new();
     let mut pages = sqs.list_queues().into_paginator().send();
@@ -18,10 +19,9 @@ pub async fn read_account(
                 .cloned(),
         );
     }
-    read_all(
-        urls,
-        |url| async move { read_queue(sqs, account, &url).await },
-    )
+    read_all(urls, at_once, |url| async move {
+        read_queue(sqs, account, &url).await
+    })
     .await
 }
 

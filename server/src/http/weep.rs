@@ -64,11 +64,12 @@ async fn with_candidates(
             None
         }
     };
-    let mut found: Vec<(u8, String)> = eligible_roles(s, Some(user.clone()))
+    let eligible = eligible_roles(s, Some(user.clone()))
         .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|(k, _)| rank(&k).map(|r| (r, k.arn)))
+        .unwrap_or_default();
+    let mut found: Vec<(u8, String)> = eligible
+        .iter()
+        .filter_map(|(k, _)| rank(k).map(|r| (r, k.arn.clone())))
         .collect();
     found.sort();
     let candidates: Vec<String> = found.into_iter().take(10).map(|(_, a)| a).collect();
@@ -188,10 +189,10 @@ pub async fn get_roles(
 ) -> Response {
     match eligible_roles(&s, user).await {
         Ok(roles) => {
-            let arns: Vec<String> = roles
-                .into_iter()
+            let arns: Vec<&str> = roles
+                .iter()
                 .filter(|(_, access)| *access == Access::Full || q.all)
-                .map(|(k, _)| k.arn)
+                .map(|(k, _)| k.arn.as_str())
                 .collect();
             Json(arns).into_response()
         }
@@ -207,22 +208,43 @@ pub async fn get_roles_v2(
 ) -> Response {
     match eligible_roles(&s, user).await {
         Ok(roles) => {
-            let data: Vec<serde_json::Value> = roles
-                .into_iter()
-                .map(|(k, access)| {
-                    json!({
-                        "arn": k.arn,
-                        "account_id": k.account_id,
-                        "account_friendly_name": k.account_name,
-                        "role_name": k.name,
-                        "cli_only": access == Access::CliOnly,
-                    })
+            // Serialised straight from the in-memory set: no row is copied.
+            let data: Vec<RoleV2<'_>> = roles
+                .iter()
+                .map(|(k, access)| RoleV2 {
+                    arn: &k.arn,
+                    account_id: &k.account_id,
+                    account_friendly_name: &k.account_name,
+                    role_name: &k.name,
+                    cli_only: access == Access::CliOnly,
                 })
                 .collect();
-            Json(json!({ "status": "success", "count": data.len(), "data": data })).into_response()
+            Json(RolesV2 {
+                status: "success",
+                count: data.len(),
+                data,
+            })
+            .into_response()
         }
         Err(r) => r,
     }
+}
+
+/// One role of `GET /api/v2/get_roles` (ConsoleMe's field names).
+#[derive(serde::Serialize)]
+struct RoleV2<'a> {
+    arn: &'a str,
+    account_id: &'a str,
+    account_friendly_name: &'a str,
+    role_name: &'a str,
+    cli_only: bool,
+}
+
+#[derive(serde::Serialize)]
+struct RolesV2<'a> {
+    status: &'static str,
+    count: usize,
+    data: Vec<RoleV2<'a>>,
 }
 
 /// The signed-in caller's eligible cached roles with their access, or the
@@ -230,7 +252,7 @@ pub async fn get_roles_v2(
 async fn eligible_roles(
     s: &Services,
     user: Option<app::domain::User>,
-) -> Result<Vec<(crate::db::roles::RoleKey, Access)>, Response> {
+) -> Result<crate::services::eligible::EligibleRoles, Response> {
     let Some(user) = user else {
         return Err(error(
             StatusCode::UNAUTHORIZED,
@@ -240,8 +262,7 @@ async fn eligible_roles(
         ));
     };
     let db_err = |e| app_error(crate::services::db_error(e), "");
-    let eligible = s.eligible_roles(&user).await.map_err(db_err)?;
-    Ok(eligible.iter().map(|(k, a)| (k.clone(), a)).collect())
+    s.eligible_roles(&user).await.map_err(db_err)
 }
 
 /// `GET /ecs/{account}/{role}`: the container credential provider protocol

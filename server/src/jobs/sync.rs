@@ -156,6 +156,7 @@ async fn run_task(
     tx: &mut sqlx::PgConnection,
 ) -> Result<SyncOutcome, SyncError> {
     let acct = account.as_str();
+    let at_once = s.config.sync.item_concurrency;
     let (rows, kinds): (Vec<ResourceSnapshot>, &[&str]) = match task {
         Task::Iam => {
             let mut snap =
@@ -187,15 +188,15 @@ async fn run_task(
             });
         }
         Task::S3 => (
-            crate::aws::s3::read_account(&s.aws.spoke_s3(account).await?, acct).await?,
+            crate::aws::s3::read_account(&s.aws.spoke_s3(account).await?, acct, at_once).await?,
             &[KIND_BUCKET],
         ),
         Task::Sqs => (
-            crate::aws::sqs::read_account(&s.aws.spoke_sqs(account).await?, acct).await?,
+            crate::aws::sqs::read_account(&s.aws.spoke_sqs(account).await?, acct, at_once).await?,
             &[KIND_QUEUE],
         ),
         Task::Sns => (
-            crate::aws::sns::read_account(&s.aws.spoke_sns(account).await?, acct).await?,
+            crate::aws::sns::read_account(&s.aws.spoke_sns(account).await?, acct, at_once).await?,
             &[KIND_TOPIC],
         ),
     };
