@@ -9,7 +9,10 @@
 //!   AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
 //!   cargo bench -p server --bench pages`
 //! (`BENCH_ROLES` eligible roles, default 300; `MOTO_SERVER` names the
-//! moto_server binary, default: the scripts' venv.)
+//! moto_server binary, default: the scripts' venv.) With
+//! `BENCH_RESOURCE_ROWS=1000000` it measures `/resources` instead, on that
+//! many cached rows in database `latchkey_bench` (filled once, shared with
+//! the inventory bench), at 1 and 50 clients, with the process's memory.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use latchkey::aws::Aws;
@@ -29,6 +32,31 @@ fn main() {
         .unwrap_or(300);
     let moto = Moto::start();
     let (server_rt, client_rt) = (runtime(false), runtime(true));
+    if let Some(rows) = std::env::var("BENCH_RESOURCE_ROWS")
+        .ok()
+        .and_then(|v| v.parse::<i64>().ok())
+    {
+        let url = server_rt.block_on(start_million(moto.1.clone(), rows));
+        client_rt.block_on(async {
+            println!("\n== /resources over HTTP on {rows} cached rows, keep-alive ==");
+            println!("resident memory with the index built: {} MiB", rss_mib());
+            println!(
+                "{:<44} {:>4} {:>8} {:>8} {:>8} {:>9} {:>9}",
+                "", "c", "p50 ms", "p99 ms", "max ms", "req/s", "bytes"
+            );
+            for path in [
+                "/resources",
+                "/resources?q=worker-0042",
+                "/resources?type=sqs_queue",
+            ] {
+                for clients in [1usize, 50] {
+                    measure("TCP_NODELAY", &url, path, clients).await;
+                }
+            }
+            println!("resident memory after the load: {} MiB", rss_mib());
+        });
+        return;
+    }
     let (fast, nagle) = server_rt.block_on(start_server(moto.1.clone(), roles));
     client_rt.block_on(async {
         println!("\n== pages over HTTP: engineer with {roles} eligible roles, keep-alive ==");
@@ -219,4 +247,100 @@ async fn start_server(moto: String, roles: usize) -> (String, String) {
         .unwrap();
     });
     urls
+}
+
+/// This process's resident memory (server, index and load generator).
+fn rss_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024)
+}
+
+/// Serves the router on `rows` cached resources once the search index is
+/// built; returns the base URL.
+async fn start_million(moto: String, rows: i64) -> String {
+    use sqlx::postgres::PgPoolOptions;
+    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+    let server = base
+        .rsplit_once('/')
+        .map_or(base.as_str(), |x| x.0)
+        .to_owned();
+    let admin = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&format!("{server}/postgres"))
+        .await
+        .unwrap();
+    let exists: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'latchkey_bench')",
+    )
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    if !exists {
+        sqlx::query("CREATE DATABASE latchkey_bench")
+            .execute(&admin)
+            .await
+            .unwrap();
+    }
+    let pool = PgPoolOptions::new()
+        .max_connections(10)
+        .connect(&format!("{server}/latchkey_bench"))
+        .await
+        .unwrap();
+    latchkey::db::MIGRATOR.run(&pool).await.unwrap();
+    support::fill_resources(&pool, rows, 200).await;
+    let cfg = Config::from_toml(
+        &format!(
+            r#"
+            [database]
+            url = "unused"
+            [aws]
+            endpoint_url = "{moto}"
+            spoke_role_name = "LatchkeySpoke"
+            [auth]
+            dev_mode = true
+            [[auth.dev_users]]
+            id = "bench@example.com"
+            display_name = "Bench"
+            groups = ["engineers"]
+            "#
+        ),
+        std::iter::empty(),
+    )
+    .unwrap();
+    let aws = Aws::new(&cfg.aws).await;
+    let s = Services::new(pool, aws, Arc::new(cfg));
+    s.start_background();
+    let t = Instant::now();
+    while !s.listening() || s.search_gate.index().snapshot().is_none() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    println!(
+        "search index ready {:.1} s after start",
+        t.elapsed().as_secs_f64()
+    );
+    let opts = leptos_config::get_configuration(Some(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../Leptos.toml"
+    )))
+    .unwrap()
+    .leptos_options;
+    let app = latchkey::startup::router(s, opts);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        axum::serve(
+            latchkey::startup::without_nagle(listener),
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    url
 }
