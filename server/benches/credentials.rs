@@ -24,10 +24,8 @@
 
 use latchkey::aws::Aws;
 use latchkey::config::Config;
-use latchkey::services::Services;
 use serde_json::json;
 use sqlx::postgres::PgPoolOptions;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 mod support;
 use support::{pct, runtime, Moto};
@@ -94,41 +92,7 @@ async fn start_server(moto: String) -> (String, String, String) {
         "{}",
         700_000_000_000u64 + (std::process::id() as u64 % 1_000_000)
     );
-    let cfg = Config::from_toml(
-        &format!(
-            r#"
-            [database]
-            url = "unused"
-            [aws]
-            endpoint_url = "{moto}"
-            spoke_role_name = "LatchkeySpoke"
-            [[accounts]]
-            id = "{account}"
-            name = "bench"
-            [auth]
-            dev_mode = true
-            [[auth.dev_users]]
-            id = "bench@example.com"
-            display_name = "Bench"
-            groups = ["engineers"]
-            [[eligibility]]
-            group = "engineers"
-            roles = ["arn:aws:iam::*:role/eng-*"]
-            "#
-        ),
-        std::iter::empty(),
-    )
-    .unwrap();
-    let mut conn = pool.acquire().await.unwrap();
-    latchkey::db::accounts::upsert_from_config(
-        &mut conn,
-        &[(account.clone(), "bench".into(), true)],
-    )
-    .await
-    .unwrap();
-    drop(conn);
-    let aws = Aws::new(&cfg.aws).await;
-    let s = Services::new(pool.clone(), aws, Arc::new(cfg));
+    let s = support::services(pool.clone(), &moto, Some(&account)).await;
     let acct = app::domain::AccountId::parse(&account).unwrap();
     let iam = s.aws.spoke_iam(&acct).await.unwrap();
     let _ = iam
@@ -164,24 +128,10 @@ async fn start_server(moto: String) -> (String, String, String) {
     while !s.listening() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let opts = leptos_config::get_configuration(Some(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../Leptos.toml"
-    )))
-    .unwrap()
-    .leptos_options;
-    let app = latchkey::startup::router(s.clone(), opts);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            latchkey::startup::without_nagle(listener),
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    let url = format!("http://{addr}/api/v1/get_credentials");
+    let url = format!(
+        "{}/api/v1/get_credentials",
+        support::serve(s.clone(), false).await
+    );
     let role = format!("arn:aws:iam::{account}:role/eng-bench");
     (url, token, role)
 }

@@ -15,10 +15,6 @@
 //! the inventory bench), at 1 and 50 clients, with the process's memory.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use latchkey::aws::Aws;
-use latchkey::config::Config;
-use latchkey::services::Services;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 mod support;
 use support::{pct, runtime, Moto};
@@ -157,41 +153,7 @@ async fn measure(label: &str, base: &str, path: &str, clients: usize) {
 /// twice; returns the two base URLs (TCP_NODELAY, Nagle).
 async fn start_server(moto: String, roles: usize) -> (String, String) {
     let pool = support::fresh_database("latchkey_bench_pages", 10).await;
-    let cfg = Config::from_toml(
-        &format!(
-            r#"
-            [database]
-            url = "unused"
-            [aws]
-            endpoint_url = "{moto}"
-            spoke_role_name = "LatchkeySpoke"
-            [[accounts]]
-            id = "{ACCOUNT}"
-            name = "bench"
-            [auth]
-            dev_mode = true
-            [[auth.dev_users]]
-            id = "bench@example.com"
-            display_name = "Bench"
-            groups = ["engineers"]
-            [[eligibility]]
-            group = "engineers"
-            roles = ["arn:aws:iam::*:role/eng-*"]
-            "#
-        ),
-        std::iter::empty(),
-    )
-    .unwrap();
-    let mut conn = pool.acquire().await.unwrap();
-    latchkey::db::accounts::upsert_from_config(
-        &mut conn,
-        &[(ACCOUNT.into(), "bench".into(), true)],
-    )
-    .await
-    .unwrap();
-    drop(conn);
-    let aws = Aws::new(&cfg.aws).await;
-    let s = Services::new(pool.clone(), aws, Arc::new(cfg));
+    let s = support::services(pool.clone(), &moto, Some(ACCOUNT)).await;
     let acct = app::domain::AccountId::parse(ACCOUNT).unwrap();
     let iam = s.aws.spoke_iam(&acct).await.unwrap();
     let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
@@ -216,37 +178,10 @@ async fn start_server(moto: String, roles: usize) -> (String, String) {
     while !s.listening() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let opts = leptos_config::get_configuration(Some(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../Leptos.toml"
-    )))
-    .unwrap()
-    .leptos_options;
-    let app = latchkey::startup::router(s.clone(), opts);
-    let fast = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let nagle = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let urls = (
-        format!("http://{}", fast.local_addr().unwrap()),
-        format!("http://{}", nagle.local_addr().unwrap()),
-    );
-    let plain = app.clone();
-    tokio::spawn(async move {
-        axum::serve(
-            latchkey::startup::without_nagle(fast),
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    tokio::spawn(async move {
-        axum::serve(
-            nagle,
-            plain.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    urls
+    (
+        support::serve(s.clone(), false).await,
+        support::serve(s, true).await,
+    )
 }
 
 /// This process's resident memory (server, index and load generator).
@@ -295,27 +230,7 @@ async fn start_million(moto: String, rows: i64) -> String {
         .unwrap();
     latchkey::db::MIGRATOR.run(&pool).await.unwrap();
     support::fill_resources(&pool, rows, 200).await;
-    let cfg = Config::from_toml(
-        &format!(
-            r#"
-            [database]
-            url = "unused"
-            [aws]
-            endpoint_url = "{moto}"
-            spoke_role_name = "LatchkeySpoke"
-            [auth]
-            dev_mode = true
-            [[auth.dev_users]]
-            id = "bench@example.com"
-            display_name = "Bench"
-            groups = ["engineers"]
-            "#
-        ),
-        std::iter::empty(),
-    )
-    .unwrap();
-    let aws = Aws::new(&cfg.aws).await;
-    let s = Services::new(pool, aws, Arc::new(cfg));
+    let s = support::services(pool, &moto, None).await;
     s.start_background();
     let t = Instant::now();
     while !s.listening() || s.search_gate.index().snapshot().is_none() {
@@ -325,22 +240,5 @@ async fn start_million(moto: String, rows: i64) -> String {
         "search index ready {:.1} s after start",
         t.elapsed().as_secs_f64()
     );
-    let opts = leptos_config::get_configuration(Some(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../Leptos.toml"
-    )))
-    .unwrap()
-    .leptos_options;
-    let app = latchkey::startup::router(s, opts);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        axum::serve(
-            latchkey::startup::without_nagle(listener),
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    url
+    support::serve(s, false).await
 }

@@ -10,11 +10,8 @@
 //!   cargo bench -p server --bench sync`
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use latchkey::aws::Aws;
-use latchkey::config::Config;
 use latchkey::jobs::sync::{sync_account, Task, Trigger};
 use latchkey::services::Services;
-use std::sync::Arc;
 use std::time::Instant;
 mod support;
 use support::{runtime, Moto};
@@ -58,38 +55,7 @@ fn main() {
 
 async fn services(moto: &str) -> Services {
     let pool = support::fresh_database("latchkey_bench_sync", 10).await;
-    let cfg = Config::from_toml(
-        &format!(
-            r#"
-            [database]
-            url = "unused"
-            [aws]
-            endpoint_url = "{moto}"
-            spoke_role_name = "LatchkeySpoke"
-            [[accounts]]
-            id = "{ACCOUNT}"
-            name = "bench"
-            [auth]
-            dev_mode = true
-            [[auth.dev_users]]
-            id = "bench@example.com"
-            display_name = "Bench"
-            groups = []
-            "#
-        ),
-        std::iter::empty(),
-    )
-    .unwrap();
-    let mut conn = pool.acquire().await.unwrap();
-    latchkey::db::accounts::upsert_from_config(
-        &mut conn,
-        &[(ACCOUNT.into(), "bench".into(), true)],
-    )
-    .await
-    .unwrap();
-    drop(conn);
-    let aws = Aws::new(&cfg.aws).await;
-    Services::new(pool, aws, Arc::new(cfg))
+    support::services(pool, moto, Some(ACCOUNT)).await
 }
 
 /// `n` buckets (policy and tag), queues and topics (tag), and the

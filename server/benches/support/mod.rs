@@ -183,3 +183,77 @@ pub async fn fill_resources(pool: &sqlx::PgPool, rows: i64, accounts: i64) {
         .unwrap();
     println!("filled {rows} rows in {:.1} s", t.elapsed().as_secs_f64());
 }
+
+/// A dev-mode config against `moto` with the bench user (group
+/// `engineers`, eligible for `eng-*` roles) and, when given, one account
+/// `bench` (also written to the accounts table by [`services`]).
+pub fn config(moto: &str, account: Option<&str>) -> latchkey::config::Config {
+    let accounts = account
+        .map(|a| format!("[[accounts]]\nid = \"{a}\"\nname = \"bench\"\n"))
+        .unwrap_or_default();
+    latchkey::config::Config::from_toml(
+        &format!(
+            r#"
+            [database]
+            url = "unused"
+            [aws]
+            endpoint_url = "{moto}"
+            spoke_role_name = "LatchkeySpoke"
+            {accounts}
+            [auth]
+            dev_mode = true
+            [[auth.dev_users]]
+            id = "bench@example.com"
+            display_name = "Bench"
+            groups = ["engineers"]
+            [[eligibility]]
+            group = "engineers"
+            roles = ["arn:aws:iam::*:role/eng-*"]
+            "#
+        ),
+        std::iter::empty(),
+    )
+    .unwrap()
+}
+
+/// Services on `pool` with [`config`]; the account (if any) is enabled.
+pub async fn services(
+    pool: sqlx::PgPool,
+    moto: &str,
+    account: Option<&str>,
+) -> latchkey::services::Services {
+    let cfg = config(moto, account);
+    if let Some(a) = account {
+        let mut conn = pool.acquire().await.unwrap();
+        latchkey::db::accounts::upsert_from_config(&mut conn, &[(a.into(), "bench".into(), true)])
+            .await
+            .unwrap();
+    }
+    let aws = latchkey::aws::Aws::new(&cfg.aws).await;
+    latchkey::services::Services::new(pool, aws, std::sync::Arc::new(cfg))
+}
+
+/// The router as `latchkey server` serves it, on a loopback port with
+/// TCP_NODELAY (or a plain listener when `nagle`); its base URL.
+pub async fn serve(s: latchkey::services::Services, nagle: bool) -> String {
+    let opts = leptos_config::get_configuration(Some(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../Leptos.toml"
+    )))
+    .unwrap()
+    .leptos_options;
+    let app = latchkey::startup::router(s, opts)
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        if nagle {
+            axum::serve(listener, app).await.unwrap();
+        } else {
+            axum::serve(latchkey::startup::without_nagle(listener), app)
+                .await
+                .unwrap();
+        }
+    });
+    url
+}
