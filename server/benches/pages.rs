@@ -200,35 +200,7 @@ fn rss_mib() -> u64 {
 /// Serves the router on `rows` cached resources once the search index is
 /// built; returns the base URL.
 async fn start_million(moto: String, rows: i64) -> String {
-    use sqlx::postgres::PgPoolOptions;
-    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    let server = base
-        .rsplit_once('/')
-        .map_or(base.as_str(), |x| x.0)
-        .to_owned();
-    let admin = PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&format!("{server}/postgres"))
-        .await
-        .unwrap();
-    let exists: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'latchkey_bench')",
-    )
-    .fetch_one(&admin)
-    .await
-    .unwrap();
-    if !exists {
-        sqlx::query("CREATE DATABASE latchkey_bench")
-            .execute(&admin)
-            .await
-            .unwrap();
-    }
-    let pool = PgPoolOptions::new()
-        .max_connections(10)
-        .connect(&format!("{server}/latchkey_bench"))
-        .await
-        .unwrap();
-    latchkey::db::MIGRATOR.run(&pool).await.unwrap();
+    let pool = support::database("latchkey_bench", 10, false).await;
     support::fill_resources(&pool, rows, 200).await;
     let s = support::services(pool, &moto, None).await;
     s.start_background();

@@ -76,14 +76,18 @@ async fn temporary_access_asked_through_the_api_ends_in_aws_and_is_swept(pool: P
     assert_eq!(swept, 1);
     let after = read().await;
     assert_eq!(after["Statement"].as_array().unwrap().len(), 1, "{after}");
-    let expired: i64 = sqlx::query_scalar(
+    assert_eq!(expired_events(&pool, &id).await, 1);
+}
+
+/// How many `change.expired` events request `id` has.
+async fn expired_events(pool: &PgPool, id: &str) -> i64 {
+    sqlx::query_scalar(
         "SELECT count(*) FROM request_events WHERE request_id = $1::uuid AND kind = 'change.expired'",
     )
-    .bind(&id)
-    .fetch_one(&pool)
+    .bind(id)
+    .fetch_one(pool)
     .await
-    .unwrap();
-    assert_eq!(expired, 1);
+    .unwrap()
 }
 
 /// The first change of request `id` as the reviewer `c` sees it, and the
@@ -170,14 +174,7 @@ async fn a_temporary_grant_stripped_of_its_end_in_aws_is_still_removed(pool: PgP
         .filter_map(|st| st["Sid"].as_str())
         .collect();
     assert_eq!(sids, ["Other"], "the stripped grant stays in AWS: {after}");
-    let expired: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM request_events WHERE request_id = $1::uuid AND kind = 'change.expired'",
-    )
-    .bind(&id)
-    .fetch_one(&pool)
-    .await
-    .unwrap();
-    assert_eq!(expired, 1);
+    assert_eq!(expired_events(&pool, &id).await, 1);
 }
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]

@@ -97,6 +97,12 @@ pub fn set_idle_priority() {
 
 /// A fresh database `name` on `DATABASE_URL`'s server, migrated.
 pub async fn fresh_database(name: &str, connections: u32) -> sqlx::PgPool {
+    database(name, connections, true).await
+}
+
+/// Database `name` on `DATABASE_URL`'s server, migrated: created if it is
+/// missing, emptied first only when `fresh` (else what it holds is reused).
+pub async fn database(name: &str, connections: u32, fresh: bool) -> sqlx::PgPool {
     use sqlx::postgres::PgPoolOptions;
     let base = std::env::var("DATABASE_URL").expect("DATABASE_URL");
     let server = base
@@ -109,17 +115,27 @@ pub async fn fresh_database(name: &str, connections: u32) -> sqlx::PgPool {
         .connect(&format!("{server}/postgres"))
         .await
         .unwrap();
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(name)
+            .fetch_one(&admin)
+            .await
+            .unwrap();
     // `name` is a constant of the bench calling this.
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-    )))
-    .execute(&admin)
-    .await
-    .unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+    if fresh && exists {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE {name} WITH (FORCE)"
+        )))
         .execute(&admin)
         .await
         .unwrap();
+    }
+    if fresh || !exists {
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&admin)
+            .await
+            .unwrap();
+    }
     let pool = PgPoolOptions::new()
         .max_connections(connections)
         .connect(&format!("{server}/{name}"))

@@ -42,6 +42,28 @@ pub(super) fn policy_kind(spec: &ChangeSpec, target: TargetKind) -> Option<Polic
     })
 }
 
+/// The checks on a new role's inline policies, as if each were put alone
+/// (paths prefixed with the policy's name); none for other changes.
+pub(super) fn new_role_inline_findings(spec: &ChangeSpec) -> Vec<Finding> {
+    let ChangeSpec::RoleCreate {
+        inline_policies, ..
+    } = spec
+    else {
+        return Vec::new();
+    };
+    inline_policies
+        .iter()
+        .flat_map(|p| {
+            check_policy(&pretty(&p.document), PolicyKind::Inline)
+                .into_iter()
+                .map(|mut f| {
+                    f.path = format!("{}: {}", p.name, f.path);
+                    f
+                })
+        })
+        .collect()
+}
+
 /// Runs the policy checks on the document a change writes (as the reviewer
 /// sees it, pretty-printed, so lines match). Errors refuse the change; the
 /// warnings are returned.
@@ -53,21 +75,7 @@ pub(super) fn check_document(
         return Ok(Vec::new());
     };
     let mut findings = check_policy(&pretty(doc), kind);
-    if let ChangeSpec::RoleCreate {
-        inline_policies, ..
-    } = spec
-    {
-        for p in inline_policies {
-            findings.extend(
-                check_policy(&pretty(&p.document), PolicyKind::Inline)
-                    .into_iter()
-                    .map(|mut f| {
-                        f.path = format!("{}: {}", p.name, f.path);
-                        f
-                    }),
-            );
-        }
-    }
+    findings.extend(new_role_inline_findings(spec));
     if findings.iter().any(Finding::is_error) {
         return Err(AppError::Invalid {
             field: "policy".into(),

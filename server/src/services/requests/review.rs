@@ -38,25 +38,7 @@ pub(super) async fn findings_of(
         }
         _ => Vec::new(),
     };
-    // A new role's inline policies are checked as if put one by one.
-    if let ChangeSpec::RoleCreate {
-        inline_policies, ..
-    } = spec
-    {
-        for p in inline_policies {
-            out.extend(
-                app::domain::policy::check_policy(
-                    &app::domain::policy::pretty(&p.document),
-                    app::domain::policy::PolicyKind::Inline,
-                )
-                .into_iter()
-                .map(|mut f| {
-                    f.path = format!("inline_policies.{}.{}", p.name, f.path);
-                    f
-                }),
-            );
-        }
-    }
+    out.extend(super::create::new_role_inline_findings(spec));
     let known: Vec<String> = db::accounts::list(conn)
         .await
         .map_err(db_error)?
