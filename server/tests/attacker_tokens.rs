@@ -329,6 +329,18 @@ async fn an_admin_revokes_an_offboarded_users_sessions_and_tokens(pool: PgPool) 
         200
     );
     let admin = signed_in(&base, ADMIN).await;
+    // Bad input is a 400 naming the field, and revokes nothing.
+    let long = "u".repeat(300);
+    for bad in ["", "   ", long.as_str()] {
+        let r = admin
+            .post(format!("{base}/api/revoke_user_access"))
+            .form(&[("user_id", bad)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{bad:?}");
+        assert!(r.text().await.unwrap().contains("user_id"));
+    }
     let r = revoke(&admin).await.unwrap();
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();

@@ -386,6 +386,20 @@ async fn the_roles_home_sends_a_first_screen_and_filters_every_role(pool: PgPool
     assert_eq!(matched, 10, "eng-r140..149, whatever the case: {names:?}");
     assert!(names.contains(&"eng-r149".to_owned()));
     assert_eq!(home("ops-only").await.1, 0, "never an ineligible role");
+    let r = eng
+        .post(format!("{base}/api/eligible_roles"))
+        .form(&[("q", "x".repeat(300))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "an overlong filter");
+    assert!(r.text().await.unwrap().contains("\"q\""));
+    let anon = reqwest::Client::new()
+        .post(format!("{base}/api/eligible_roles"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anon.status(), 401);
     // Tagged for engineers in AWS, then synced: eligible at once.
     iam_a
         .tag_role()
