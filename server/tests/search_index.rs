@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use latchkey::aws::snapshot::ResourceSnapshot;
-use latchkey::db::resources::{search, Answered, Cursor, Filter, SearchGate, Sort};
+use latchkey::db::resources::{search, Answered, Cursor, Filter, ListRow, SearchGate, Sort};
 use serde_json::json;
 use sqlx::PgPool;
 use std::time::Duration;
@@ -47,6 +47,15 @@ fn filter(
 }
 
 type Page = Vec<(String, String, String, String)>;
+
+/// The first page of 50 by name, and which way it was answered.
+async fn first_page(gate: &SearchGate, pool: &PgPool, f: &Filter) -> (Answered, Vec<ListRow>) {
+    let (found, _, how) = gate
+        .search_answered(pool, f, Sort::Name, false, None, 50)
+        .await
+        .unwrap();
+    (how, found)
+}
 
 /// Every page of one query, 7 rows a page: through the gate, or straight
 /// from the SQL search; and which way each page was answered.
@@ -192,12 +201,8 @@ async fn a_change_in_postgres_is_never_answered_from_the_old_index(pool: PgPool)
         .unwrap();
     let gate = SearchGate::new(2);
     let text = filter(None, None, Some("worker"), None);
-    // One page's names, and which way it was answered.
     async fn ask(gate: &SearchGate, pool: &PgPool, f: &Filter) -> (Answered, Vec<String>) {
-        let (found, _, how) = gate
-            .search_answered(pool, f, Sort::Name, false, None, 50)
-            .await
-            .unwrap();
+        let (how, found) = first_page(gate, pool, f).await;
         (how, found.into_iter().map(|r| r.name).collect())
     }
     let answered_by_index = |want: &'static [&'static str]| {
@@ -275,4 +280,106 @@ async fn a_change_in_postgres_is_never_answered_from_the_old_index(pool: PgPool)
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// With the change listener subscribed, a current index answers pages
+/// without asking Postgres; a change by another writer (another replica's
+/// sync, an account renamed) is never answered from the old snapshot once
+/// it has been heard.
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn with_the_listener_pages_need_no_database_until_a_change_is_heard(pool: PgPool) {
+    let a = unique_account();
+    let _s = services(pool.clone(), config(&[&a])).await;
+    let mut conn = pool.acquire().await.unwrap();
+    latchkey::db::resources::upsert(&mut conn, &[row(&a, "role", "worker-1", &[])])
+        .await
+        .unwrap();
+    let gate = SearchGate::new(2);
+    tokio::spawn(std::sync::Arc::clone(gate.index()).listen(pool.clone()));
+    for _ in 0..100 {
+        if gate.index().is_listening() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(gate.index().is_listening(), "the listener did not start");
+    let text = filter(None, None, Some("worker"), None);
+    // Names and account names of one page, and which way it was answered.
+    async fn ask(gate: &SearchGate, pool: &PgPool, f: &Filter) -> (Answered, Vec<String>) {
+        let (how, found) = first_page(gate, pool, f).await;
+        let rows = found
+            .into_iter()
+            .map(|r| format!("{} in {}", r.name, r.account_name))
+            .collect();
+        (how, rows)
+    }
+    let until_memory = |want: Vec<String>| {
+        let (gate, pool, text) = (gate.clone(), pool.clone(), text.clone());
+        async move {
+            for _ in 0..200 {
+                let (how, found) = ask(&gate, &pool, &text).await;
+                assert_eq!(found, want, "answered {how:?}");
+                if how == Answered::Memory {
+                    // And it stays so while nothing changes.
+                    assert_eq!(ask(&gate, &pool, &text).await, (Answered::Memory, want));
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            panic!("pages never came from memory alone");
+        }
+    };
+    let name: String = sqlx::query_scalar("SELECT name FROM accounts WHERE account_id = $1")
+        .bind(&a)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    until_memory(vec![format!("worker-1 in {name}")]).await;
+
+    // Another writer adds a row: once heard, the old snapshot is not used.
+    let heard = |before: u64| {
+        let gate = gate.clone();
+        async move {
+            for _ in 0..100 {
+                if gate.index().epoch() != before {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            panic!("the change was not heard");
+        }
+    };
+    let before = gate.index().epoch();
+    latchkey::db::resources::upsert(
+        &mut conn,
+        &[
+            row(&a, "role", "worker-1", &[]),
+            row(&a, "role", "worker-2", &[]),
+        ],
+    )
+    .await
+    .unwrap();
+    heard(before).await;
+    let both = vec![format!("worker-1 in {name}"), format!("worker-2 in {name}")];
+    let (how, found) = ask(&gate, &pool, &text).await;
+    assert_eq!(found, both);
+    assert_ne!(how, Answered::Memory);
+    until_memory(both).await;
+
+    // Renaming the account changes no resource row, and is heard too.
+    let before = gate.index().epoch();
+    sqlx::query("UPDATE accounts SET name = 'renamed-account' WHERE account_id = $1")
+        .bind(&a)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    heard(before).await;
+    let renamed = vec![
+        "worker-1 in renamed-account".to_owned(),
+        "worker-2 in renamed-account".to_owned(),
+    ];
+    let (how, found) = ask(&gate, &pool, &text).await;
+    assert_eq!(found, renamed);
+    assert_ne!(how, Answered::Memory);
+    until_memory(renamed).await;
 }

@@ -158,43 +158,18 @@ pub async fn fill_resources(pool: &sqlx::PgPool, rows: i64, accounts: i64) {
         return;
     }
     let t = Instant::now();
-    sqlx::query("TRUNCATE resources, accounts CASCADE")
-        .execute(pool)
-        .await
-        .unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    // The same rows as scripts/bench.sh fills (one SQL file for both).
     sqlx::query(
-        "INSERT INTO accounts (account_id, name) SELECT lpad((100000000000 + i)::text, 12, '0'), 'account-' || i
-         FROM generate_series(0, $1 - 1) i",
+        "SELECT set_config('bench.rows', $1, false), set_config('bench.accounts', $2, false)",
     )
-    .bind(accounts)
-    .execute(pool)
+    .bind(rows.to_string())
+    .bind(accounts.to_string())
+    .execute(&mut *conn)
     .await
     .unwrap();
-    sqlx::query(
-        "INSERT INTO resources (arn, kind, account_id, name, tags, policy, details)
-         SELECT arn, kind, acct, name,
-                jsonb_build_array(jsonb_build_object('key', 'env', 'value', CASE WHEN i % 3 = 0 THEN 'prod' ELSE 'dev' END),
-                                  jsonb_build_object('key', 'team', 'value', 'team-' || (i % 50))),
-                '{\"Version\":\"2012-10-17\",\"Statement\":[]}'::jsonb, '{}'::jsonb
-         FROM (SELECT i, lpad((100000000000 + i % $2)::text, 12, '0') AS acct,
-                      (ARRAY['role','user','s3_bucket','sqs_queue','sns_topic','managed_policy'])[1 + i % 6] AS kind,
-                      (ARRAY['api','worker','etl','web','batch','ml','audit','ops'])[1 + (i / 6) % 8] || '-' || lpad((i / 48)::text, 5, '0') || '-' || (i % 6) AS name
-               FROM generate_series(0, $1 - 1) i) s,
-              LATERAL (SELECT CASE kind
-                  WHEN 'role' THEN 'arn:aws:iam::' || acct || ':role/' || name
-                  WHEN 'user' THEN 'arn:aws:iam::' || acct || ':user/' || name
-                  WHEN 'managed_policy' THEN 'arn:aws:iam::' || acct || ':policy/' || name
-                  WHEN 's3_bucket' THEN 'arn:aws:s3:::' || name || '-' || i
-                  WHEN 'sqs_queue' THEN 'arn:aws:sqs:us-east-1:' || acct || ':' || name
-                  ELSE 'arn:aws:sns:us-east-1:' || acct || ':' || name END AS arn) a",
-    )
-    .bind(rows)
-    .bind(accounts)
-    .execute(pool)
-    .await
-    .unwrap();
-    sqlx::query("ANALYZE resources")
-        .execute(pool)
+    sqlx::raw_sql(include_str!("../../../scripts/fill_resources.sql"))
+        .execute(&mut *conn)
         .await
         .unwrap();
     println!("filled {rows} rows in {:.1} s", t.elapsed().as_secs_f64());

@@ -188,8 +188,11 @@ pub struct SearchGate {
 /// Which way a search was answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Answered {
-    /// From the in-process index, rows fetched by ARN.
+    /// From the in-process index, after checking it against Postgres.
     Index,
+    /// From the in-process index alone: the change listener has heard
+    /// nothing since it was last found current.
+    Memory,
     /// By the SQL search (index not built yet, behind Postgres, or disabled).
     Sql,
 }
@@ -251,67 +254,51 @@ impl SearchGate {
             .acquire()
             .await
             .map_err(|_| sqlx::Error::PoolClosed)?;
-        let mut conn = pool.acquire().await?;
-        match self.index.snapshot() {
-            Some(snap) => {
-                let limit = usize::try_from(limit).unwrap_or(0);
-                if let Some((docs, more)) = snap.page(f, sort, descending, after, limit) {
-                    if let Some(rows) = fetch_page(&mut conn, &snap, &docs, sort).await? {
+        if let Some(snap) = self.index.snapshot() {
+            let limit = usize::try_from(limit).unwrap_or(0);
+            if let Some((docs, more)) = snap.page(f, sort, descending, after, limit) {
+                // Current since the last change heard: no database at all.
+                if self.index.is_current(&snap) {
+                    if let Some(rows) = rows_of(&snap, &docs, sort) {
+                        return Ok((rows, more, Answered::Memory));
+                    }
+                }
+                let mut conn = pool.acquire().await?;
+                if self.index.check(&mut conn, &snap).await? {
+                    if let Some(rows) = rows_of(&snap, &docs, sort) {
                         return Ok((rows, more, Answered::Index));
                     }
-                    self.index.request_rebuild(pool);
                 }
+                self.index.request_rebuild(pool);
+                let (rows, more) =
+                    search(&mut conn, f, sort, descending, after, limit as i64).await?;
+                return Ok((rows, more, Answered::Sql));
             }
-            None => self.index.request_rebuild(pool),
+        } else {
+            self.index.request_rebuild(pool);
         }
+        let mut conn = pool.acquire().await?;
         let (rows, more) = search(&mut conn, f, sort, descending, after, limit).await?;
         Ok((rows, more, Answered::Sql))
     }
 }
 
-/// The rows of `docs` from the snapshot, or `None` when Postgres has changed
-/// since it was read. One round trip reads the generation sum and the
-/// current names of the page's accounts (renames do not touch resources);
-/// the rows themselves come from memory, since a lookup by ARN costs
-/// Postgres ~10 us per row in a non-C collation.
-async fn fetch_page(
-    conn: &mut PgConnection,
-    snap: &super::search_index::Snapshot,
-    docs: &[u32],
-    sort: Sort,
-) -> Result<Option<Vec<ListRow>>, sqlx::Error> {
-    let mut ids: Vec<&str> = docs.iter().map(|d| snap.account_id(*d)).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let (generation, found, names): (i64, Vec<String>, Vec<String>) = sqlx::query_as(
-        "SELECT (SELECT coalesce(sum(generation), 0)::bigint FROM resource_generations),
-                coalesce(array_agg(account_id), '{}'), coalesce(array_agg(name), '{}')
-         FROM accounts WHERE account_id = ANY($1)",
-    )
-    .bind(&ids)
-    .fetch_one(conn)
-    .await?;
-    if generation != snap.generation() {
-        return Ok(None);
-    }
-    let names: std::collections::HashMap<String, String> = found.into_iter().zip(names).collect();
-    let mut rows = Vec::with_capacity(docs.len());
-    for doc in docs {
-        let account_id = snap.account_id(*doc);
-        let Some(account_name) = names.get(account_id) else {
-            return Ok(None);
-        };
-        rows.push(ListRow {
-            arn: snap.arn(*doc).to_owned(),
-            kind: snap.kind(*doc).to_owned(),
-            account_id: account_id.to_owned(),
-            account_name: account_name.clone(),
-            name: snap.name(*doc).to_owned(),
-            tags: snap.tags(*doc),
-            sort_key: snap.sort_key(*doc, sort),
-        });
-    }
-    Ok(Some(rows))
+/// The rows of `docs` from the snapshot (account names as it read them),
+/// or `None` for a row whose account it found no name for.
+fn rows_of(snap: &super::search_index::Snapshot, docs: &[u32], sort: Sort) -> Option<Vec<ListRow>> {
+    docs.iter()
+        .map(|doc| {
+            Some(ListRow {
+                arn: snap.arn(*doc),
+                kind: snap.kind(*doc).to_owned(),
+                account_id: snap.account_id(*doc).to_owned(),
+                account_name: snap.account_name(*doc)?.to_owned(),
+                name: snap.name(*doc).to_owned(),
+                tags: snap.tags(*doc),
+                sort_key: snap.sort_key(*doc, sort),
+            })
+        })
+        .collect()
 }
 
 /// One page of matching rows in `sort` order after `after`, plus whether more follow.

@@ -13,10 +13,19 @@
 //! numbered in the page's own order (name, ARN, as Postgres collates them),
 //! posting lists are compressed bitmaps (roaring), and a page walks the
 //! intersection in order and stops once it has its rows.
+//!
+//! Memory: a million rows must fit a small server. ARNs are stored as an
+//! interned prefix (everything up to the last `/` or `:`, shared by every
+//! resource of one kind in one account) and their own tail; a name is
+//! stored only where it is not the start of that tail; `lower(arn)` only
+//! where it is not the ASCII lowercase of the ARN; tag lists are interned
+//! (most resources share their tag set with many others); and the ARN
+//! lookup for cursors is a list of documents sorted by the ARN's hash.
 use super::resources::{Cursor, Filter, Sort, KEY_SEP};
 use roaring::RoaringBitmap;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -39,6 +48,10 @@ impl Strings {
     }
     fn bytes(&self) -> usize {
         self.buf.capacity() + self.ends.capacity() * 4
+    }
+    fn shrink(&mut self) {
+        self.buf.shrink_to_fit();
+        self.ends.shrink_to_fit();
     }
 }
 
@@ -69,34 +82,148 @@ type IntMap<K, V> = HashMap<K, V, BuildHasherDefault<IntHasher>>;
 /// A group of documents sharing a sort lead (a kind or an account).
 struct Group {
     key: String,
+    /// An account's name, as the snapshot read it.
+    name: Option<String>,
     docs: RoaringBitmap,
+}
+
+/// `name_len` of a document whose name is not the start of its ARN's tail.
+const NAME_ELSEWHERE: u16 = u16::MAX;
+
+/// The per-document columns, filled in (name, arn) order.
+#[derive(Default)]
+struct Columns {
+    prefixes: Vec<Box<str>>,
+    prefix_ix: HashMap<Box<str>, u32>,
+    prefix_of: Vec<u32>,
+    tails: Strings,
+    name_len: Vec<u16>,
+    names_other: IntMap<u32, Box<str>>,
+    lower_other: IntMap<u32, Box<str>>,
+    kind_of: Vec<u8>,
+    account_of: Vec<u32>,
+    /// Distinct (key, value) pairs, distinct tag lists of pair ids in stored
+    /// order, and each document's list.
+    pairs: Vec<(String, String)>,
+    pair_ix: HashMap<(String, String), u32>,
+    tag_sets: Vec<Box<[u32]>>,
+    tag_set_ix: HashMap<Box<[u32]>, u32>,
+    tag_set_of: Vec<u32>,
+}
+
+impl Columns {
+    /// Adds the next document.
+    fn push(
+        &mut self,
+        arn: &str,
+        lower: &str,
+        name: &str,
+        kind: u8,
+        account: u32,
+        tags: &[(&str, &str)],
+    ) {
+        let doc = self.kind_of.len() as u32;
+        let cut = arn.rfind(['/', ':']).map_or(0, |i| i + 1);
+        let (prefix, tail) = arn.split_at(cut);
+        let p = match self.prefix_ix.get(prefix) {
+            Some(p) => *p,
+            None => {
+                let p = self.prefixes.len() as u32;
+                self.prefixes.push(prefix.into());
+                self.prefix_ix.insert(prefix.into(), p);
+                p
+            }
+        };
+        self.prefix_of.push(p);
+        self.tails.push(tail);
+        match u16::try_from(name.len()) {
+            Ok(n) if n != NAME_ELSEWHERE && tail.starts_with(name) => self.name_len.push(n),
+            _ => {
+                self.name_len.push(NAME_ELSEWHERE);
+                self.names_other.insert(doc, name.into());
+            }
+        }
+        // Equal ignoring ASCII case, and no ASCII capital left: the ASCII lowercase.
+        if !lower.eq_ignore_ascii_case(arn) || lower.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.lower_other.insert(doc, lower.into());
+        }
+        self.kind_of.push(kind);
+        self.account_of.push(account);
+        let ids: Box<[u32]> = tags
+            .iter()
+            .map(|(k, v)| {
+                let pair = ((*k).to_owned(), (*v).to_owned());
+                match self.pair_ix.get(&pair) {
+                    Some(id) => *id,
+                    None => {
+                        let id = self.pairs.len() as u32;
+                        self.pairs.push(pair.clone());
+                        self.pair_ix.insert(pair, id);
+                        id
+                    }
+                }
+            })
+            .collect();
+        let set = match self.tag_set_ix.get(&ids) {
+            Some(s) => *s,
+            None => {
+                let s = self.tag_sets.len() as u32;
+                self.tag_sets.push(ids.clone());
+                self.tag_set_ix.insert(ids, s);
+                s
+            }
+        };
+        self.tag_set_of.push(set);
+    }
+
+    fn len(&self) -> u32 {
+        self.kind_of.len() as u32
+    }
+
+    fn arn_parts(&self, doc: u32) -> (&str, &str) {
+        let p = self.prefix_of[doc as usize] as usize;
+        (self.prefixes.get(p).map_or("", |p| p), self.tails.get(doc))
+    }
+
+    /// `lower(arn)` of `doc`, written into `buf` unless stored as is.
+    fn lower<'a>(&'a self, doc: u32, buf: &'a mut Vec<u8>) -> &'a [u8] {
+        if let Some(l) = self.lower_other.get(&doc) {
+            return l.as_bytes();
+        }
+        let (prefix, tail) = self.arn_parts(doc);
+        buf.clear();
+        buf.extend_from_slice(prefix.as_bytes());
+        buf.extend_from_slice(tail.as_bytes());
+        buf.make_ascii_lowercase();
+        buf
+    }
+
+    fn arn_hash(&self, doc: u32) -> u64 {
+        let (prefix, tail) = self.arn_parts(doc);
+        let mut h = IntHasher::default();
+        h.write(prefix.as_bytes());
+        h.write(tail.as_bytes());
+        h.finish()
+    }
 }
 
 /// One immutable index over every cached resource at one generation.
 pub struct Snapshot {
     generation: i64,
-    arns: Strings,
-    /// `lower(arn)` as Postgres computed it (what the SQL search matches).
-    lower: Strings,
-    names: Strings,
-    kind_of: Vec<u8>,
-    account_of: Vec<u32>,
+    /// The [`SearchIndex`] change epoch at which this snapshot was last
+    /// known to match Postgres (`u64::MAX`: never).
+    verified: AtomicU64,
+    cols: Columns,
     /// In Postgres' order of the key.
     kinds: Vec<Group>,
     accounts: Vec<Group>,
-    /// Tag key → documents, and (key, value) → documents.
+    /// Tag key → documents; pair id → documents.
     tag_keys: HashMap<String, RoaringBitmap>,
-    tag_values: HashMap<(String, String), u32>,
-    /// Per distinct (key, value): the pair and its documents.
-    tag_pairs: Vec<((String, String), RoaringBitmap)>,
-    /// Each document's tags as pair ids, in the stored order: document d's
-    /// are `doc_tags[tag_ends[d-1]..tag_ends[d]]`.
-    doc_tags: Vec<u32>,
-    tag_ends: Vec<u32>,
+    tag_pair_docs: Vec<RoaringBitmap>,
     /// Byte trigram of `lower(arn)` → documents.
     grams: IntMap<u32, RoaringBitmap>,
-    /// Hash of an ARN → its document (u32::MAX where two ARNs collide).
-    by_arn: IntMap<u64, u32>,
+    /// Every document, ordered by the hash of its ARN (cursor lookups).
+    by_hash: Vec<u32>,
     all: RoaringBitmap,
 }
 
@@ -109,19 +236,6 @@ pub struct BuildStats {
     pub build: Duration,
     /// Approximate heap bytes held by the index.
     pub bytes: usize,
-}
-
-/// The rows read from Postgres, in (name, arn) order.
-#[derive(Default)]
-struct Rows {
-    arns: Strings,
-    lower: Strings,
-    names: Strings,
-    kinds: Vec<String>,
-    accounts: Vec<String>,
-    kind_of: Vec<u8>,
-    account_of: Vec<u32>,
-    tags: Vec<(u32, String, String)>,
 }
 
 fn trigram(b: &[u8]) -> u32 {
@@ -154,10 +268,14 @@ impl Snapshot {
             sqlx::query_scalar("SELECT DISTINCT kind FROM resources ORDER BY kind")
                 .fetch_all(&mut *tx)
                 .await?;
-        let accounts: Vec<String> =
-            sqlx::query_scalar("SELECT DISTINCT account_id FROM resources ORDER BY account_id")
-                .fetch_all(&mut *tx)
-                .await?;
+        let (accounts, account_names): (Vec<String>, Vec<Option<String>>) = sqlx::query_as(
+            "SELECT r.account_id, a.name FROM (SELECT DISTINCT account_id FROM resources) r
+             LEFT JOIN accounts a USING (account_id) ORDER BY r.account_id",
+        )
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .unzip();
         let kind_ix: HashMap<&str, u8> = kinds
             .iter()
             .enumerate()
@@ -168,7 +286,7 @@ impl Snapshot {
             .enumerate()
             .map(|(i, a)| (a.as_str(), i as u32))
             .collect();
-        let mut rows = Rows::default();
+        let mut cols = Columns::default();
         {
             let mut stream =
                 sqlx::query_as::<_, (String, String, String, String, String, Vec<String>)>(
@@ -178,33 +296,33 @@ impl Snapshot {
                  FROM resources ORDER BY name, arn",
                 )
                 .fetch(&mut *tx);
-            let mut doc = 0u32;
-            while let Some((arn, lower, name, kind, account, tags)) = stream.try_next().await? {
-                rows.arns.push(&arn);
-                rows.lower.push(&lower);
-                rows.names.push(&name);
+            while let Some((arn, lower, name, kind, account, raw)) = stream.try_next().await? {
+                let tags: Vec<(&str, &str)> =
+                    raw.iter().filter_map(|t| t.split_once('\u{1f}')).collect();
                 // Both lists were read in this snapshot, so every row's are there.
-                rows.kind_of
-                    .push(kind_ix.get(kind.as_str()).copied().unwrap_or(0));
-                rows.account_of
-                    .push(account_ix.get(account.as_str()).copied().unwrap_or(0));
-                for t in tags {
-                    if let Some((k, v)) = t.split_once('\u{1f}') {
-                        rows.tags.push((doc, k.to_owned(), v.to_owned()));
-                    }
-                }
-                doc += 1;
+                cols.push(
+                    &arn,
+                    &lower,
+                    &name,
+                    kind_ix.get(kind.as_str()).copied().unwrap_or(0),
+                    account_ix.get(account.as_str()).copied().unwrap_or(0),
+                    &tags,
+                );
             }
         }
         tx.commit().await?;
-        rows.kinds = kinds;
-        rows.accounts = accounts;
         let read = started.elapsed();
-        let n = rows.kind_of.len();
+        let n = cols.len() as usize;
         let started = Instant::now();
-        let snap = tokio::task::spawn_blocking(move || Snapshot::build(generation, rows))
-            .await
-            .map_err(|e| sqlx::Error::Protocol(format!("search index build: {e}")))?;
+        let snap = tokio::task::spawn_blocking(move || {
+            let mut snap = Snapshot::build(generation, cols, kinds, accounts);
+            for (g, name) in snap.accounts.iter_mut().zip(account_names) {
+                g.name = name;
+            }
+            snap
+        })
+        .await
+        .map_err(|e| sqlx::Error::Protocol(format!("search index build: {e}")))?;
         let stats = BuildStats {
             rows: n,
             generation,
@@ -215,14 +333,31 @@ impl Snapshot {
         Ok((snap, stats))
     }
 
-    fn build(generation: i64, rows: Rows) -> Snapshot {
-        let n = rows.kind_of.len() as u32;
+    fn build(
+        generation: i64,
+        mut cols: Columns,
+        kinds: Vec<String>,
+        accounts: Vec<String>,
+    ) -> Snapshot {
+        let n = cols.len();
+        // Lookup tables only the load needed.
+        cols.prefix_ix = HashMap::new();
+        cols.tag_set_ix = HashMap::new();
+        cols.tails.shrink();
+        for v in [
+            &mut cols.prefix_of,
+            &mut cols.account_of,
+            &mut cols.tag_set_of,
+        ] {
+            v.shrink_to_fit();
+        }
+        cols.name_len.shrink_to_fit();
+        cols.kind_of.shrink_to_fit();
         let mut grams: IntMap<u32, RoaringBitmap> = IntMap::default();
-        let mut by_arn: IntMap<u64, u32> = IntMap::default();
-        by_arn.reserve(n as usize);
         let mut seen: Vec<u32> = Vec::with_capacity(256);
+        let mut buf = Vec::with_capacity(256);
         for doc in 0..n {
-            let lower = rows.lower.get(doc).as_bytes();
+            let lower = cols.lower(doc, &mut buf);
             seen.clear();
             seen.extend(lower.windows(3).map(trigram));
             seen.sort_unstable();
@@ -231,68 +366,73 @@ impl Snapshot {
                 // Documents arrive in order, so each list is appended to.
                 let _ = grams.entry(*g).or_default().try_push(doc);
             }
-            by_arn
-                .entry(hash_arn(rows.arns.get(doc)))
-                .and_modify(|d| *d = u32::MAX)
-                .or_insert(doc);
         }
+        let mut by_hash: Vec<(u64, u32)> = (0..n).map(|d| (cols.arn_hash(d), d)).collect();
+        by_hash.sort_unstable();
+        let by_hash: Vec<u32> = by_hash.into_iter().map(|(_, d)| d).collect();
         let groups = |keys: Vec<String>| -> Vec<Group> {
             keys.into_iter()
                 .map(|key| Group {
                     key,
+                    name: None,
                     docs: RoaringBitmap::new(),
                 })
                 .collect()
         };
-        let (mut kinds, mut accounts) = (groups(rows.kinds), groups(rows.accounts));
-        for doc in 0..n {
-            if let Some(g) = kinds.get_mut(rows.kind_of[doc as usize] as usize) {
-                let _ = g.docs.try_push(doc);
-            }
-            if let Some(g) = accounts.get_mut(rows.account_of[doc as usize] as usize) {
-                let _ = g.docs.try_push(doc);
-            }
-        }
+        let (mut kinds, mut accounts) = (groups(kinds), groups(accounts));
         let mut tag_keys: HashMap<String, RoaringBitmap> = HashMap::new();
-        let mut tag_values: HashMap<(String, String), u32> = HashMap::new();
-        let mut tag_pairs: Vec<((String, String), RoaringBitmap)> = Vec::new();
-        let mut doc_tags = Vec::with_capacity(rows.tags.len());
-        let mut tag_ends = vec![0u32; n as usize];
-        for (doc, k, v) in rows.tags {
-            tag_keys.entry(k.clone()).or_default().insert(doc);
-            let id = *tag_values.entry((k, v)).or_insert_with_key(|pair| {
-                tag_pairs.push((pair.clone(), RoaringBitmap::new()));
-                (tag_pairs.len() - 1) as u32
-            });
-            tag_pairs[id as usize].1.insert(doc);
-            doc_tags.push(id);
-            tag_ends[doc as usize] = doc_tags.len() as u32;
+        let mut tag_pair_docs = vec![RoaringBitmap::new(); cols.pairs.len()];
+        for doc in 0..n {
+            if let Some(g) = kinds.get_mut(cols.kind_of[doc as usize] as usize) {
+                let _ = g.docs.try_push(doc);
+            }
+            if let Some(g) = accounts.get_mut(cols.account_of[doc as usize] as usize) {
+                let _ = g.docs.try_push(doc);
+            }
+            let set = cols.tag_set_of[doc as usize] as usize;
+            for id in cols.tag_sets.get(set).map_or(&[][..], |s| s) {
+                if let Some(b) = tag_pair_docs.get_mut(*id as usize) {
+                    let _ = b.try_push(doc);
+                }
+                if let Some((k, _)) = cols.pairs.get(*id as usize) {
+                    match tag_keys.get_mut(k) {
+                        Some(b) => {
+                            // A key given twice in one list is pushed once.
+                            let _ = b.try_push(doc);
+                        }
+                        None => {
+                            tag_keys.insert(
+                                k.clone(),
+                                RoaringBitmap::from_sorted_iter([doc]).unwrap_or_default(),
+                            );
+                        }
+                    }
+                }
+            }
         }
-        // Documents without tags end where the one before them ended.
-        for d in 1..tag_ends.len() {
-            tag_ends[d] = tag_ends[d].max(tag_ends[d - 1]);
-        }
-        for b in grams.values_mut() {
+        let bitmaps = grams
+            .values_mut()
+            .chain(tag_keys.values_mut())
+            .chain(tag_pair_docs.iter_mut())
+            .chain(kinds.iter_mut().map(|g| &mut g.docs))
+            .chain(accounts.iter_mut().map(|g| &mut g.docs));
+        for b in bitmaps {
             b.optimize();
         }
+        grams.shrink_to_fit();
         let mut all = RoaringBitmap::new();
         all.insert_range(0..n);
+        all.optimize();
         Snapshot {
             generation,
-            arns: rows.arns,
-            lower: rows.lower,
-            names: rows.names,
-            kind_of: rows.kind_of,
-            account_of: rows.account_of,
+            verified: AtomicU64::new(u64::MAX),
+            cols,
             kinds,
             accounts,
             tag_keys,
-            tag_values,
-            tag_pairs,
-            doc_tags,
-            tag_ends,
+            tag_pair_docs,
             grams,
-            by_arn,
+            by_hash,
             all,
         }
     }
@@ -302,69 +442,127 @@ impl Snapshot {
     }
 
     pub fn len(&self) -> usize {
-        self.kind_of.len()
+        self.cols.kind_of.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.kind_of.is_empty()
+        self.cols.kind_of.is_empty()
     }
 
     fn heap_bytes(&self) -> usize {
         let bitmaps = |it: &mut dyn Iterator<Item = &RoaringBitmap>| -> usize {
             it.map(|b| b.serialized_size()).sum()
         };
-        self.arns.bytes()
-            + self.lower.bytes()
-            + self.names.bytes()
-            + self.kind_of.capacity()
-            + self.account_of.capacity() * 4
-            + self.by_arn.capacity() * 16
+        let c = &self.cols;
+        let strs =
+            |it: &mut dyn Iterator<Item = &Box<str>>| -> usize { it.map(|s| s.len() + 16).sum() };
+        c.tails.bytes()
+            + strs(&mut c.prefixes.iter())
+            + c.prefix_of.capacity() * 4
+            + c.name_len.capacity() * 2
+            + (c.names_other.capacity() + c.lower_other.capacity()) * 24
+            + strs(&mut c.names_other.values())
+            + strs(&mut c.lower_other.values())
+            + c.kind_of.capacity()
+            + c.account_of.capacity() * 4
+            + c.tag_set_of.capacity() * 4
+            + c.tag_sets.iter().map(|s| s.len() * 4 + 16).sum::<usize>()
+            + c.pairs
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 48)
+                .sum::<usize>()
+            + self.by_hash.capacity() * 4
             + self.grams.capacity() * 40
             + bitmaps(&mut self.grams.values())
-            + bitmaps(&mut self.tag_pairs.iter().map(|p| &p.1))
-            + self.tag_pairs.capacity() * 56
-            + (self.doc_tags.capacity() + self.tag_ends.capacity()) * 4
+            + bitmaps(&mut self.tag_pair_docs.iter())
             + bitmaps(&mut self.tag_keys.values())
             + bitmaps(&mut self.kinds.iter().map(|g| &g.docs))
             + bitmaps(&mut self.accounts.iter().map(|g| &g.docs))
     }
 
-    pub fn arn(&self, doc: u32) -> &str {
-        self.arns.get(doc)
+    /// The document's ARN.
+    pub fn arn(&self, doc: u32) -> String {
+        let (prefix, tail) = self.cols.arn_parts(doc);
+        let mut s = String::with_capacity(prefix.len() + tail.len());
+        s.push_str(prefix);
+        s.push_str(tail);
+        s
+    }
+
+    fn arn_is(&self, doc: u32, arn: &str) -> bool {
+        let (prefix, tail) = self.cols.arn_parts(doc);
+        arn.len() == prefix.len() + tail.len() && arn.starts_with(prefix) && arn.ends_with(tail)
     }
 
     pub fn name(&self, doc: u32) -> &str {
-        self.names.get(doc)
+        let c = &self.cols;
+        match c.name_len[doc as usize] {
+            NAME_ELSEWHERE => c.names_other.get(&doc).map_or("", |s| s),
+            n => c.tails.get(doc).get(..usize::from(n)).unwrap_or(""),
+        }
     }
 
     pub fn kind(&self, doc: u32) -> &str {
         self.kinds
-            .get(self.kind_of[doc as usize] as usize)
+            .get(self.cols.kind_of[doc as usize] as usize)
             .map_or("", |g| g.key.as_str())
+    }
+
+    /// The name of the document's account, as the snapshot read it.
+    pub fn account_name(&self, doc: u32) -> Option<&str> {
+        self.accounts
+            .get(self.cols.account_of[doc as usize] as usize)
+            .and_then(|g| g.name.as_deref())
+    }
+
+    /// Whether Postgres still holds what this snapshot was read from: the
+    /// same generation sum and the same names of its accounts, read in one
+    /// statement.
+    pub async fn matches_postgres(
+        &self,
+        conn: &mut sqlx::PgConnection,
+    ) -> Result<bool, sqlx::Error> {
+        let ids: Vec<&str> = self.accounts.iter().map(|g| g.key.as_str()).collect();
+        let (generation, found, names): (i64, Vec<String>, Vec<String>) = sqlx::query_as(
+            "SELECT (SELECT coalesce(sum(generation), 0)::bigint FROM resource_generations),
+                    coalesce(array_agg(account_id), '{}'), coalesce(array_agg(name), '{}')
+             FROM accounts WHERE account_id = ANY($1)",
+        )
+        .bind(&ids)
+        .fetch_one(conn)
+        .await?;
+        if generation != self.generation || found.len() != self.accounts.len() {
+            return Ok(false);
+        }
+        let now: HashMap<&str, &str> = found
+            .iter()
+            .map(String::as_str)
+            .zip(names.iter().map(String::as_str))
+            .collect();
+        Ok(self.accounts.iter().all(|g| {
+            g.name
+                .as_deref()
+                .is_some_and(|n| now.get(g.key.as_str()) == Some(&n))
+        }))
     }
 
     pub fn account_id(&self, doc: u32) -> &str {
         self.accounts
-            .get(self.account_of[doc as usize] as usize)
+            .get(self.cols.account_of[doc as usize] as usize)
             .map_or("", |g| g.key.as_str())
     }
 
     /// The document's tags as the cache stores them: `[{"key", "value"}]`.
     pub fn tags(&self, doc: u32) -> serde_json::Value {
-        let d = doc as usize;
-        let start = if d == 0 {
-            0
-        } else {
-            self.tag_ends[d - 1] as usize
-        };
-        let end = self.tag_ends[d] as usize;
+        let c = &self.cols;
+        let set = c.tag_set_of[doc as usize] as usize;
         serde_json::Value::Array(
-            self.doc_tags[start..end]
+            c.tag_sets
+                .get(set)
+                .map_or(&[][..], |s| s)
                 .iter()
-                .map(|id| {
-                    let (k, v) = &self.tag_pairs[*id as usize].0;
-                    serde_json::json!({ "key": k, "value": v })
-                })
+                .filter_map(|id| c.pairs.get(*id as usize))
+                .map(|(k, v)| serde_json::json!({ "key": k, "value": v }))
                 .collect(),
         )
     }
@@ -372,18 +570,25 @@ impl Snapshot {
     /// The sort key a page row carries into the next page's cursor, as the
     /// SQL search computes it.
     pub fn sort_key(&self, doc: u32, sort: Sort) -> String {
-        let name = self.names.get(doc);
+        let name = self.name(doc);
         let lead = match sort {
             Sort::Name => return name.to_owned(),
-            Sort::Kind => self.kinds.get(self.kind_of[doc as usize] as usize),
-            Sort::Account => self.accounts.get(self.account_of[doc as usize] as usize),
+            Sort::Kind => self.kinds.get(self.cols.kind_of[doc as usize] as usize),
+            Sort::Account => self
+                .accounts
+                .get(self.cols.account_of[doc as usize] as usize),
         };
         format!("{}{KEY_SEP}{name}", lead.map_or("", |g| g.key.as_str()))
     }
 
     fn doc_of(&self, arn: &str) -> Option<u32> {
-        let d = *self.by_arn.get(&hash_arn(arn))?;
-        (d != u32::MAX && self.arns.get(d) == arn).then_some(d)
+        let h = hash_arn(arn);
+        let start = self.by_hash.partition_point(|d| self.cols.arn_hash(*d) < h);
+        self.by_hash[start..]
+            .iter()
+            .take_while(|d| self.cols.arn_hash(**d) == h)
+            .find(|d| self.arn_is(**d, arn))
+            .copied()
     }
 
     /// The documents of one page (at most `limit`, in order) and whether
@@ -406,10 +611,12 @@ impl Snapshot {
         let finder = needle
             .as_ref()
             .map(|n| memchr::memmem::Finder::new(n.as_bytes()));
+        let buf = std::cell::RefCell::new(Vec::with_capacity(256));
         let matches = |doc: u32| {
-            finder
-                .as_ref()
-                .is_none_or(|fd| fd.find(self.lower.get(doc).as_bytes()).is_some())
+            finder.as_ref().is_none_or(|fd| {
+                let mut buf = buf.borrow_mut();
+                fd.find(self.cols.lower(doc, &mut buf)).is_some()
+            })
         };
         let mut out = Vec::with_capacity(limit + 1);
         let take = |docs: &RoaringBitmap, out: &mut Vec<u32>| {
@@ -438,7 +645,7 @@ impl Snapshot {
             Sort::Name => {
                 if let Some(c) = after {
                     let at = self.doc_of(&c.arn)?;
-                    if self.names.get(at) != c.key {
+                    if self.name(at) != c.key {
                         return None;
                     }
                     past(&mut cands, at);
@@ -455,10 +662,10 @@ impl Snapshot {
             let (lead, name) = c.key.split_once(KEY_SEP)?;
             let at = self.doc_of(&c.arn)?;
             let gi = match sort {
-                Sort::Kind => self.kind_of[at as usize] as usize,
-                _ => self.account_of[at as usize] as usize,
+                Sort::Kind => self.cols.kind_of[at as usize] as usize,
+                _ => self.cols.account_of[at as usize] as usize,
             };
-            if self.names.get(at) != name || groups.get(gi)?.key != lead {
+            if self.name(at) != name || groups.get(gi)?.key != lead {
                 return None;
             }
             start = gi;
@@ -495,9 +702,10 @@ impl Snapshot {
         }
         match &f.tag {
             Some((k, Some(v))) => sets.push(
-                self.tag_values
+                self.cols
+                    .pair_ix
                     .get(&(k.clone(), v.clone()))
-                    .map(|id| &self.tag_pairs[*id as usize].1),
+                    .and_then(|id| self.tag_pair_docs.get(*id as usize)),
             ),
             Some((k, None)) => sets.push(self.tag_keys.get(k)),
             None => {}
@@ -537,11 +745,21 @@ fn finish(mut out: Vec<u32>, limit: usize) -> (Vec<u32>, bool) {
 
 /// The current snapshot of one server process, rebuilt in the background
 /// when a search finds it behind Postgres.
+///
+/// While a listener hears `latchkey_resources_changed` (every change to the
+/// cache or to an account's name notifies it), a snapshot found current
+/// stays current until the next notification, and pages are answered from
+/// memory alone. Without the listener, or after a notification, a page first
+/// checks the snapshot against Postgres (one small statement).
 #[derive(Default)]
 pub struct SearchIndex {
     current: RwLock<Option<Arc<Snapshot>>>,
     rebuild: Mutex<RebuildState>,
     disabled: bool,
+    /// True only while the listener is subscribed.
+    live: AtomicBool,
+    /// Bumped by every change heard and every gain or loss of the listener.
+    epoch: AtomicU64,
 }
 
 #[derive(Default)]
@@ -572,9 +790,77 @@ impl SearchIndex {
         self.current.read().ok().and_then(|s| s.clone())
     }
 
+    /// Whether the change listener is subscribed (always, when disabled).
+    pub fn is_listening(&self) -> bool {
+        self.disabled || self.live.load(Ordering::Acquire)
+    }
+
+    /// Listens for changes to the cache for as long as the process runs.
+    pub async fn listen(self: Arc<Self>, pool: sqlx::PgPool) {
+        if self.disabled {
+            return;
+        }
+        let channel = crate::services::notified_cache::RESOURCES_CHANNEL;
+        crate::services::notified_cache::listen_forever(
+            pool,
+            channel,
+            |live| {
+                self.live.store(live, Ordering::Release);
+                self.changed();
+            },
+            |_| self.changed(),
+        )
+        .await
+    }
+
+    /// Counts changes heard (and listener gains and losses).
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Acquire)
+    }
+
+    /// Marks every snapshot as possibly behind Postgres (a change was heard,
+    /// or this process just wrote one).
+    pub fn changed(&self) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Where a check against Postgres starts: `None` when a verified
+    /// snapshot could not be trusted anyway (no listener).
+    fn epoch_if_live(&self) -> Option<u64> {
+        self.live
+            .load(Ordering::Acquire)
+            .then(|| self.epoch.load(Ordering::Acquire))
+    }
+
+    /// Whether `snap` may answer without asking Postgres.
+    pub fn is_current(&self, snap: &Snapshot) -> bool {
+        self.epoch_if_live()
+            .is_some_and(|e| snap.verified.load(Ordering::Acquire) == e)
+    }
+
+    /// Checks `snap` against Postgres; when it matches and the listener
+    /// was subscribed before the check began, it stays current until the
+    /// next change is heard.
+    pub async fn check(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        snap: &Snapshot,
+    ) -> Result<bool, sqlx::Error> {
+        let epoch = self.epoch_if_live();
+        let fresh = snap.matches_postgres(conn).await?;
+        if let (true, Some(e)) = (fresh, epoch) {
+            snap.verified.store(e, Ordering::Release);
+        }
+        Ok(fresh)
+    }
+
     /// Builds a snapshot now and makes it current.
     pub async fn refresh(&self, pool: &sqlx::PgPool) -> Result<BuildStats, sqlx::Error> {
+        let epoch = self.epoch_if_live();
         let (snap, stats) = Snapshot::load(pool).await?;
+        if let Some(e) = epoch {
+            snap.verified.store(e, Ordering::Release);
+        }
         if let Ok(mut cur) = self.current.write() {
             *cur = Some(Arc::new(snap));
         }
@@ -634,32 +920,28 @@ mod tests {
     type TestRow<'a> = (&'a str, &'a str, &'a str, &'a str, &'a [(&'a str, &'a str)]);
 
     fn snapshot(rows: &[TestRow]) -> Snapshot {
-        let mut r = Rows::default();
+        let mut c = Columns::default();
         let mut kinds: Vec<String> = rows.iter().map(|x| x.2.to_owned()).collect();
         kinds.sort();
         kinds.dedup();
         let mut accounts: Vec<String> = rows.iter().map(|x| x.3.to_owned()).collect();
         accounts.sort();
         accounts.dedup();
-        for (doc, (arn, name, kind, acct, tags)) in rows.iter().enumerate() {
-            r.arns.push(arn);
-            r.lower.push(&arn.to_lowercase());
-            r.names.push(name);
-            r.kind_of
-                .push(kinds.iter().position(|k| k == kind).unwrap() as u8);
-            r.account_of
-                .push(accounts.iter().position(|a| a == acct).unwrap() as u32);
-            for (k, v) in tags.iter() {
-                r.tags.push((doc as u32, (*k).into(), (*v).into()));
-            }
+        for (arn, name, kind, acct, tags) in rows {
+            c.push(
+                arn,
+                &arn.to_lowercase(),
+                name,
+                kinds.iter().position(|k| k == kind).unwrap() as u8,
+                accounts.iter().position(|a| a == acct).unwrap() as u32,
+                tags,
+            );
         }
-        r.kinds = kinds;
-        r.accounts = accounts;
-        Snapshot::build(1, r)
+        Snapshot::build(1, c, kinds, accounts)
     }
 
     fn names(s: &Snapshot, docs: &[u32]) -> Vec<String> {
-        docs.iter().map(|d| s.names.get(*d).to_owned()).collect()
+        docs.iter().map(|d| s.name(*d).to_owned()).collect()
     }
 
     #[test]
@@ -723,7 +1005,7 @@ mod tests {
         assert!(more);
         let c = Cursor {
             key: s.sort_key(d[0], Sort::Name),
-            arn: s.arn(d[0]).into(),
+            arn: s.arn(d[0]),
         };
         let (d, _) = s.page(&all, Sort::Name, false, Some(&c), 2).unwrap();
         assert_eq!(names(&s, &d), ["api-queue", "batch"]);
@@ -737,7 +1019,7 @@ mod tests {
         );
         let c = Cursor {
             key: s.sort_key(d[1], Sort::Account),
-            arn: s.arn(d[1]).into(),
+            arn: s.arn(d[1]),
         };
         assert_eq!(c.key, format!("1{KEY_SEP}worker"));
         let (d2, _) = s.page(&all, Sort::Account, false, Some(&c), 10).unwrap();
@@ -755,5 +1037,83 @@ mod tests {
             arn: "arn:aws:iam::2:role/batch".into(),
         };
         assert!(s.page(&all, Sort::Name, false, Some(&stale), 10).is_none());
+    }
+
+    /// The compact storage gives back exactly what was stored: ARNs split
+    /// at their last `/` or `:`, names that are not the start of that tail,
+    /// a `lower(arn)` that is not the ASCII lowercase, interned tag lists.
+    #[test]
+    fn compact_columns_give_back_what_was_stored() {
+        let s = snapshot(&[
+            (
+                "arn:aws:s3:::Logs-Bucket",
+                "Logs-Bucket",
+                "s3_bucket",
+                "1",
+                &[("env", "prod"), ("team", "a")],
+            ),
+            (
+                "arn:aws:iam::1:role/service/ÄRGER",
+                "ÄRGER",
+                "role",
+                "1",
+                &[("env", "prod"), ("team", "a")],
+            ),
+            (
+                "arn:aws:sqs:eu-west-1:1:q",
+                "queue display name",
+                "sqs_queue",
+                "1",
+                &[("team", "a"), ("env", "prod")],
+            ),
+            ("arn:aws:sns:eu-west-1:2:", "", "sns_topic", "2", &[]),
+        ]);
+        let arns: Vec<String> = (0..4).map(|d| s.arn(d)).collect();
+        assert_eq!(
+            arns,
+            [
+                "arn:aws:s3:::Logs-Bucket",
+                "arn:aws:iam::1:role/service/ÄRGER",
+                "arn:aws:sqs:eu-west-1:1:q",
+                "arn:aws:sns:eu-west-1:2:",
+            ]
+        );
+        assert_eq!(
+            names(&s, &[0, 1, 2, 3]),
+            ["Logs-Bucket", "ÄRGER", "queue display name", ""]
+        );
+        // Tag lists keep their stored order, even when one set is shared.
+        assert_eq!(s.tags(0), s.tags(1));
+        assert_eq!(
+            s.tags(2),
+            serde_json::json!([{"key": "team", "value": "a"}, {"key": "env", "value": "prod"}])
+        );
+        assert_eq!(s.tags(3), serde_json::json!([]));
+        // Text search matches lower(arn), non-ASCII capitals included.
+        let text = |t: &str| Filter {
+            text: Some(t.into()),
+            ..Default::default()
+        };
+        let (d, _) = s
+            .page(&text("service/är"), Sort::Name, false, None, 10)
+            .unwrap();
+        assert_eq!(names(&s, &d), ["ÄRGER"]);
+        let (d, _) = s
+            .page(&text("LOGS-b"), Sort::Name, false, None, 10)
+            .unwrap();
+        assert_eq!(names(&s, &d), ["Logs-Bucket"]);
+        // Every ARN is found again for a cursor; one that is not stored is not.
+        for d in 0..4 {
+            assert_eq!(s.doc_of(&s.arn(d)), Some(d));
+        }
+        assert_eq!(s.doc_of("arn:aws:sqs:eu-west-1:1:Q"), None);
+        let f = Filter {
+            tag: Some(("env".into(), Some("prod".into()))),
+            ..Default::default()
+        };
+        assert_eq!(
+            s.page(&f, Sort::Name, false, None, 10).unwrap().0,
+            [0, 1, 2]
+        );
     }
 }

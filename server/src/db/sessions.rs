@@ -68,11 +68,13 @@ pub async fn delete(
     )
 }
 
-/// Ends every session of `user_id`; returns how many there were.
-pub async fn delete_all_for(conn: &mut PgConnection, user_id: &str) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+/// Ends every session of `user_id`; returns their hashes.
+pub async fn delete_all_for(
+    conn: &mut PgConnection,
+    user_id: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("DELETE FROM sessions WHERE user_id = $1 RETURNING token_hash")
         .bind(user_id)
-        .execute(conn)
-        .await?
-        .rows_affected())
+        .fetch_all(conn)
+        .await
 }

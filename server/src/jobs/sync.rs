@@ -130,6 +130,10 @@ async fn claimed(
             s.role_cache.forget("");
             s.eligible_cache.forget("");
         }
+        // This replica need not wait for its own change to come back from Postgres.
+        if o.changed + o.removed > 0 {
+            s.search_gate.index().changed();
+        }
         Ok::<_, SyncError>(o)
     }
     .await;

@@ -359,6 +359,7 @@ impl Services {
         db::resources::upsert(&mut conn, &[snap])
             .await
             .map_err(db_error)?;
+        self.search_gate.index().changed();
         Ok(())
     }
 }

@@ -43,6 +43,8 @@ pub struct Services {
     pub search_gate: crate::db::resources::SearchGate,
     /// API token → user, while [`Services::start_background`]'s listener runs.
     pub token_cache: Arc<notified_cache::TokenCache>,
+    /// Session cookie hash → its session, likewise.
+    pub session_cache: Arc<notified_cache::SessionCache>,
     /// Role ARN → its account state and tags, likewise.
     pub role_cache: Arc<notified_cache::RoleCache>,
     /// Each user's eligible roles (see [`eligible`]), on the same channel.
@@ -109,6 +111,10 @@ impl Services {
                 notified_cache::TOKEN_CHANNEL,
                 std::time::Duration::from_secs(60),
             )),
+            session_cache: Arc::new(notified_cache::SessionCache::new(
+                notified_cache::SESSION_CHANNEL,
+                std::time::Duration::from_secs(60),
+            )),
             role_cache: Arc::new(notified_cache::RoleCache::new(
                 notified_cache::ROLE_CHANNEL,
                 std::time::Duration::from_secs(300),
@@ -126,7 +132,11 @@ impl Services {
 
     /// Whether both change listeners are subscribed, so the caches answer.
     pub fn listening(&self) -> bool {
-        self.token_cache.is_live() && self.role_cache.is_live() && self.eligible_cache.is_live()
+        self.token_cache.is_live()
+            && self.session_cache.is_live()
+            && self.role_cache.is_live()
+            && self.eligible_cache.is_live()
+            && self.search_gate.index().is_listening()
     }
 
     /// The work a serving process keeps doing besides requests: listening
@@ -134,6 +144,8 @@ impl Services {
     /// resolved from memory) and reading the resource search index.
     pub fn start_background(&self) {
         tokio::spawn(Arc::clone(&self.token_cache).listen(self.pool.clone()));
+        tokio::spawn(Arc::clone(&self.session_cache).listen(self.pool.clone()));
+        tokio::spawn(Arc::clone(self.search_gate.index()).listen(self.pool.clone()));
         tokio::spawn(Arc::clone(&self.role_cache).listen(self.pool.clone()));
         tokio::spawn(Arc::clone(&self.eligible_cache).listen(self.pool.clone()));
         self.search_gate.index().request_rebuild(&self.pool);

@@ -20,6 +20,11 @@ pub const TOKEN_CHANNEL: &str = "latchkey_token_changed";
 /// Role ARN → what role access checks (account, enabled, tags).
 pub type RoleCache = NotifiedCache<crate::db::roles::RoleAccessRow>;
 pub const ROLE_CHANNEL: &str = "latchkey_roles_changed";
+/// Session cookie hash → its session row, for a minute.
+pub type SessionCache = NotifiedCache<crate::db::sessions::SessionRow>;
+pub const SESSION_CHANNEL: &str = "latchkey_session_changed";
+/// The resources cache or an account's name changed (the search index).
+pub const RESOURCES_CHANNEL: &str = "latchkey_resources_changed";
 
 /// Entries past this many are dropped oldest-first at the next insert.
 const MAX_ENTRIES: usize = 10_000;
@@ -106,45 +111,62 @@ impl<V: Clone + Send + 'static> NotifiedCache<V> {
     /// Listens for changes for as long as the process runs,
     /// reconnecting after a second when the connection is lost.
     pub async fn listen(self: std::sync::Arc<Self>, pool: sqlx::PgPool) {
-        use sqlx::postgres::{PgListener, PgPoolOptions};
-        // Its own connection, so the listener never holds one of the pool's.
-        let own = PgPoolOptions::new()
-            .max_connections(1)
-            .connect_lazy_with((*pool.connect_options()).clone());
-        loop {
-            let listener = async {
-                let mut l = PgListener::connect_with(&own).await?;
-                l.listen(self.channel).await?;
-                Ok::<_, sqlx::Error>(l)
-            }
-            .await;
-            match listener {
-                Ok(mut l) => {
-                    self.reset(true);
-                    loop {
-                        match l.try_recv().await {
-                            Ok(Some(n)) => self.forget(n.payload()),
-                            Ok(None) => break,
-                            Err(e) => {
-                                tracing::warn!(channel = self.channel, error = %e, "change listener failed");
-                                break;
-                            }
-                        }
-                    }
-                }
-                Err(e) => {
-                    tracing::warn!(channel = self.channel, error = %e, "cannot listen for changes")
-                }
-            }
-            // Changes may have been missed: nothing cached is trusted.
-            self.reset(false);
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
+        let channel = self.channel;
+        listen_forever(
+            pool,
+            channel,
+            |live| self.reset(live),
+            |key| self.forget(key),
+        )
+        .await
     }
 
     /// Whether the listener is subscribed (for tests and start-up checks).
     pub fn is_live(&self) -> bool {
         self.live.load(Ordering::Acquire)
+    }
+}
+
+/// Calls `on_change` with each notification's payload on `channel` for as
+/// long as the process runs. `on_live(true)` once subscribed; `on_live(false)`
+/// whenever the connection is lost (changes may have been missed), and again
+/// after a second's wait it reconnects.
+pub async fn listen_forever(
+    pool: sqlx::PgPool,
+    channel: &'static str,
+    on_live: impl Fn(bool),
+    on_change: impl Fn(&str),
+) {
+    use sqlx::postgres::{PgListener, PgPoolOptions};
+    // Its own connection, so the listener never holds one of the pool's.
+    let own = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_lazy_with((*pool.connect_options()).clone());
+    loop {
+        let listener = async {
+            let mut l = PgListener::connect_with(&own).await?;
+            l.listen(channel).await?;
+            Ok::<_, sqlx::Error>(l)
+        }
+        .await;
+        match listener {
+            Ok(mut l) => {
+                on_live(true);
+                loop {
+                    match l.try_recv().await {
+                        Ok(Some(n)) => on_change(n.payload()),
+                        Ok(None) => break,
+                        Err(e) => {
+                            tracing::warn!(channel, error = %e, "change listener failed");
+                            break;
+                        }
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(channel, error = %e, "cannot listen for changes"),
+        }
+        on_live(false);
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 

@@ -67,7 +67,7 @@ impl Services {
                 ip: client.ip.as_deref(),
                 user_agent: client.user_agent.as_deref(),
                 detail: serde_json::json!({
-                    "sessions_ended": ended, "tokens_revoked": revoked.len(),
+                    "sessions_ended": ended.len(), "tokens_revoked": revoked.len(),
                 }),
             },
         )
@@ -78,7 +78,10 @@ impl Services {
         for hash in &revoked {
             self.token_cache.forget(hash);
         }
-        Ok((ended, revoked.len() as u64))
+        for hash in &ended {
+            self.session_cache.forget(hash);
+        }
+        Ok((ended.len() as u64, revoked.len() as u64))
     }
 
     /// A proxy's headers sign the user in on every request; the audit trail
@@ -238,9 +241,11 @@ impl Services {
         if let Some(old) = cookie_header.and_then(|h| self.session_token(h)) {
             let mut conn = self.pool.acquire().await.map_err(db_error)?;
             // Rotation at sign-in: the sign-in itself is what is audited.
-            db::sessions::delete(&mut conn, &hash_token(old))
+            let hash = hash_token(old);
+            db::sessions::delete(&mut conn, &hash)
                 .await
                 .map_err(db_error)?;
+            self.session_cache.forget(&hash);
         }
         Ok(())
     }
@@ -261,9 +266,25 @@ impl Services {
         let Some(token) = cookie_header.and_then(|h| self.session_token(h)) else {
             return Ok(None);
         };
-        let mut conn = self.pool.acquire().await?;
-        let row = db::sessions::find(&mut conn, &hash_token(token)).await?;
-        drop(conn);
+        let hash = hash_token(token);
+        let row = match self.session_cache.get(&hash) {
+            // Cached for a minute at most, but never past the session's end.
+            Some(s) if s.expires_at > chrono::Utc::now() => Some(s),
+            Some(_) => {
+                self.session_cache.forget(&hash);
+                None
+            }
+            None => {
+                let epoch = self.session_cache.epoch();
+                let mut conn = self.pool.acquire().await?;
+                let row = db::sessions::find(&mut conn, &hash).await?;
+                drop(conn);
+                if let Some(r) = &row {
+                    self.session_cache.put(&hash, r, epoch);
+                }
+                row
+            }
+        };
         match row {
             Some(s) => Ok(Some(
                 self.user_for(s.user_id, s.display_name, s.groups).await?,
@@ -355,7 +376,8 @@ impl app::ports::SessionPort for SessionService {
     ) -> Result<String, AppError> {
         if let Some(token) = cookie_header.and_then(|h| self.0.session_token(h)) {
             let mut tx = self.0.pool.begin().await.map_err(db_error)?;
-            let ended = db::sessions::delete(&mut tx, &hash_token(token))
+            let hash = hash_token(token);
+            let ended = db::sessions::delete(&mut tx, &hash)
                 .await
                 .map_err(db_error)?;
             if let Some(user_id) = ended {
@@ -375,6 +397,7 @@ impl app::ports::SessionPort for SessionService {
                 .map_err(db_error)?;
             }
             tx.commit().await.map_err(db_error)?;
+            self.0.session_cache.forget(&hash);
         }
         Ok(format!(
             "{}=; {}; Max-Age=0",
