@@ -8,7 +8,7 @@
 # on 1,000,000 cached rows at 1 and 50 clients with the server's memory.
 #
 #   bash scripts/bench.sh             # everything (~15 min warm)
-#   BENCH_SKIP_MILLION=1 bash scripts/bench.sh
+#   BENCH_SKIP_MILLION=1 bash scripts/bench.sh     # or BENCH_ONLY_MILLION=1
 #   BENCH_DURATION=20s bash scripts/bench.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 MOTO_PORT=${BENCH_MOTO_PORT:-5300}
@@ -32,7 +32,7 @@ cp "$CARGO_TARGET_DIR/release/latchkey" "$BIN"
 mkdir -p "$ROOT/target/site/pkg"
 
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
-export RUST_LOG=${RUST_LOG:-warn}
+export RUST_LOG=${RUST_LOG:-warn,latchkey::db::search_index=info}
 CONF=$RUN/bench.toml
 cat >"$CONF" <<TOML
 [server]
@@ -112,6 +112,7 @@ wrk_row() {
     END { printf "%-58s %4d %8.2f %8.2f %9.0f %9s%s\n", label, c, p50, p99, rps, bytes, (bad ? "  NON-2xx: " bad : "") }'
 }
 
+if [ -z "${BENCH_ONLY_MILLION:-}" ]; then
 log "seeding moto: 3 accounts x 1,001 roles, 200 buckets, queues and topics"
 "$VENV/bin/python" scripts/seed_bench.py "http://127.0.0.1:$MOTO_PORT" >&2
 psql "$PG_BASE/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB" >/dev/null
@@ -160,6 +161,7 @@ CURL_ARGS=(-X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: applicati
 wrk_row "POST /api/v1/get_credentials (moto STS)" 1 /api/v1/get_credentials -s "$LUA" -H "Authorization: Bearer $TOKEN"
 echo "server resident memory after these runs: $(rss_mib) MiB (peak $(hwm_mib) MiB)"
 stop_server
+fi
 
 [ -n "${BENCH_SKIP_MILLION:-}" ] && exit 0
 log "filling $ROWS cached rows into $DB_M (once)"

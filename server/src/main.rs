@@ -2,7 +2,48 @@
 //! behaviour only. A private build writes its own `main` calling
 //! `latchkey::run` with its plugins (docs/plugins.md).
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
-    latchkey::run(latchkey::plugins::Plugins::default()).await
+/// mimalloc rather than glibc's malloc: a rendered page makes thousands of
+/// small allocations (a quarter of its CPU went to malloc/free), and glibc
+/// keeps freed page buffers in per-thread arenas, so the process grew by
+/// tens of MiB under load. A private build picks its own allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// mimalloc reads its options from the environment before `main` runs.
+/// Arena memory it commits up front stays resident after it is freed, and
+/// building the search index frees tens of MiB at a time: at a million
+/// cached rows the server held 110 MiB with it, 92 MiB without.
+const ALLOCATOR_ENV: (&str, &str) = ("MIMALLOC_ARENA_EAGER_COMMIT", "0");
+
+fn main() -> std::process::ExitCode {
+    // Unless the operator chose a value, start again (same process id, same
+    // arguments) with the option set; if that fails, run as we are.
+    if std::env::var_os(ALLOCATOR_ENV.0).is_none() {
+        if let Ok(exe) = std::env::current_exe() {
+            use std::os::unix::process::CommandExt;
+            let mut args = std::env::args_os();
+            let mut again = std::process::Command::new(exe);
+            if let Some(arg0) = args.next() {
+                again.arg0(arg0);
+            }
+            let err = again
+                .args(args)
+                .env(ALLOCATOR_ENV.0, ALLOCATOR_ENV.1)
+                .exec();
+            eprintln!(
+                "note: could not restart with {}={}: {err}",
+                ALLOCATOR_ENV.0, ALLOCATOR_ENV.1
+            );
+        }
+    }
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt.block_on(latchkey::run(latchkey::plugins::Plugins::default())),
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

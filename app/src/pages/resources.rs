@@ -4,7 +4,7 @@ use super::iam_items::{PolicyCards, PolicyFacts, UserCards, UserFacts};
 use crate::api::inventory::{get_resource, list_accounts, search_resources, RefreshResource};
 use crate::components::{DetailActions, ErrorBox, PairTable, PolicyBlock, RefreshError};
 use crate::domain::inventory::{encode, ResourceKind};
-use crate::views::{ResourceDetailView, ResourceFacts, ResourcePageView};
+use crate::views::{AccountView, ResourceDetailView, ResourceFacts, ResourcePageView};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
@@ -22,7 +22,17 @@ pub fn ResourcesPage() -> impl IntoView {
     let query = use_query_map();
     let params = Memo::new(move |_| params_of(&query.get()));
     let page = Resource::new(move || params.get(), search_resources);
-    let accounts = Resource::new(|| (), |_| list_accounts());
+    // The account filter suggests accounts by name once the page runs in the
+    // browser: an organisation's hundreds of accounts are not rendered and
+    // serialised into every page (they were 40% of it at 100 accounts).
+    let (account_list, set_account_list) = signal(Vec::<AccountView>::new());
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            if let Ok(all) = list_accounts().await {
+                set_account_list.set(all);
+            }
+        });
+    });
     let navigate = use_navigate();
     // Changing any filter goes back to the first page.
     let set = move |key: &'static str, value: String| {
@@ -66,18 +76,13 @@ pub fn ResourcesPage() -> impl IntoView {
                     view! { <option value=k.as_str() selected=selected>{k.label()}</option> }
                 }).collect_view()}
             </select>
-            <select name="account" aria-label="Account" on:change=move |ev| set_c("account", event_target_value(&ev))>
-                <option value="">"All accounts"</option>
-                <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        let current = params.get_untracked().get("account").cloned().unwrap_or_default();
-                        accounts.await.unwrap_or_default().into_iter().map(|a| {
-                            let selected = a.account_id == current;
-                            view! { <option value=a.account_id.clone() selected=selected>{format!("{} ({})", a.name, a.account_id)}</option> }
-                        }).collect_view()
-                    })}
-                </Suspense>
-            </select>
+            <input name="account" list="resource-accounts" inputmode="numeric" placeholder="Account id"
+                aria-label="Account" value=get0("account") on:change=move |ev| set_c("account", event_target_value(&ev))/>
+            <datalist id="resource-accounts">
+                <For each=move || account_list.get() key=|a| a.account_id.clone() let:a>
+                    <option value=a.account_id.clone()>{format!("{} ({})", a.name, a.account_id)}</option>
+                </For>
+            </datalist>
             <input name="tag" placeholder="tag key=value" aria-label="Tag filter"
                 value=get0("tag") on:change=move |ev| set_d("tag", event_target_value(&ev))/>
             <noscript><button type="submit">"Filter"</button></noscript>

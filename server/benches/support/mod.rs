@@ -4,6 +4,11 @@
 
 use std::time::Duration;
 
+/// The stock binary's allocator (server/src/main.rs), so in-process
+/// figures match what `latchkey server` does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub fn pct(lat: &[Duration], p: f64) -> f64 {
     lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)].as_secs_f64() * 1000.0
 }

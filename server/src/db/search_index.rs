@@ -55,6 +55,81 @@ impl Strings {
     }
 }
 
+/// Unsigned integers stored in as many bits as the largest needs (an
+/// account index among 100 accounts takes 7 bits, not 32).
+#[derive(Default)]
+struct Packed {
+    words: Vec<u64>,
+    bits: u32,
+    len: usize,
+}
+
+impl Packed {
+    fn get(&self, i: usize) -> u32 {
+        let bits = self.bits as usize;
+        if bits == 0 || i >= self.len {
+            return 0;
+        }
+        let (at, off) = ((i * bits) / 64, (i * bits) % 64);
+        let mut v = self.words[at] >> off;
+        if off + bits > 64 {
+            v |= self.words[at + 1] << (64 - off);
+        }
+        (v & ((1u64 << bits) - 1)) as u32
+    }
+
+    fn push(&mut self, v: u32) {
+        let need = u32::BITS - v.leading_zeros();
+        if need > self.bits {
+            // Wider values from now on: re-store what is there (rare; the
+            // width only grows, at most 32 times).
+            let old: Vec<u32> = (0..self.len).map(|i| self.get(i)).collect();
+            self.bits = need;
+            self.words.clear();
+            self.len = 0;
+            for x in old {
+                self.put(x);
+            }
+        }
+        self.put(v);
+    }
+
+    fn put(&mut self, v: u32) {
+        let bits = self.bits as usize;
+        let bit = self.len * bits;
+        let words = (bit + bits).div_ceil(64);
+        if self.words.len() < words {
+            self.words.resize(words, 0);
+        }
+        if bits > 0 {
+            let (at, off) = (bit / 64, bit % 64);
+            self.words[at] |= u64::from(v) << off;
+            if off + bits > 64 {
+                self.words[at + 1] |= u64::from(v) >> (64 - off);
+            }
+        }
+        self.len += 1;
+    }
+
+    fn shrink(&mut self) {
+        self.words.shrink_to_fit();
+    }
+
+    fn bytes(&self) -> usize {
+        self.words.capacity() * 8
+    }
+}
+
+/// The bitmap again with no spare capacity: lists filled by pushing grow
+/// by doubling, and a million documents' trigram lists are most of the index.
+fn compacted(b: &RoaringBitmap) -> RoaringBitmap {
+    let mut buf = Vec::with_capacity(b.serialized_size());
+    match b.serialize_into(&mut buf) {
+        Ok(()) => RoaringBitmap::deserialize_unchecked_from(&buf[..]).unwrap_or_else(|_| b.clone()),
+        Err(_) => b.clone(),
+    }
+}
+
 /// A multiplicative hash for the u32/u64 keys below (trigrams, ARN hashes):
 /// the default SipHash costs more than the rest of a build's inner loop.
 #[derive(Default)]
@@ -87,28 +162,29 @@ struct Group {
     docs: RoaringBitmap,
 }
 
-/// `name_len` of a document whose name is not the start of its ARN's tail.
-const NAME_ELSEWHERE: u16 = u16::MAX;
+/// `name_len` of a document whose name is not the start of its ARN's tail
+/// (otherwise it holds the name's length plus one).
+const NAME_ELSEWHERE: u32 = 0;
 
 /// The per-document columns, filled in (name, arn) order.
 #[derive(Default)]
 struct Columns {
     prefixes: Vec<Box<str>>,
     prefix_ix: HashMap<Box<str>, u32>,
-    prefix_of: Vec<u32>,
+    prefix_of: Packed,
     tails: Strings,
-    name_len: Vec<u16>,
+    name_len: Packed,
     names_other: IntMap<u32, Box<str>>,
     lower_other: IntMap<u32, Box<str>>,
     kind_of: Vec<u8>,
-    account_of: Vec<u32>,
+    account_of: Packed,
     /// Distinct (key, value) pairs, distinct tag lists of pair ids in stored
     /// order, and each document's list.
     pairs: Vec<(String, String)>,
     pair_ix: HashMap<(String, String), u32>,
     tag_sets: Vec<Box<[u32]>>,
     tag_set_ix: HashMap<Box<[u32]>, u32>,
-    tag_set_of: Vec<u32>,
+    tag_set_of: Packed,
 }
 
 impl Columns {
@@ -136,8 +212,8 @@ impl Columns {
         };
         self.prefix_of.push(p);
         self.tails.push(tail);
-        match u16::try_from(name.len()) {
-            Ok(n) if n != NAME_ELSEWHERE && tail.starts_with(name) => self.name_len.push(n),
+        match u32::try_from(name.len()) {
+            Ok(n) if n < u32::MAX && tail.starts_with(name) => self.name_len.push(n + 1),
             _ => {
                 self.name_len.push(NAME_ELSEWHERE);
                 self.names_other.insert(doc, name.into());
@@ -181,7 +257,7 @@ impl Columns {
     }
 
     fn arn_parts(&self, doc: u32) -> (&str, &str) {
-        let p = self.prefix_of[doc as usize] as usize;
+        let p = self.prefix_of.get(doc as usize) as usize;
         (self.prefixes.get(p).map_or("", |p| p), self.tails.get(doc))
     }
 
@@ -223,7 +299,7 @@ pub struct Snapshot {
     /// Byte trigram of `lower(arn)` → documents.
     grams: IntMap<u32, RoaringBitmap>,
     /// Every document, ordered by the hash of its ARN (cursor lookups).
-    by_hash: Vec<u32>,
+    by_hash: Packed,
     all: RoaringBitmap,
 }
 
@@ -348,10 +424,10 @@ impl Snapshot {
             &mut cols.prefix_of,
             &mut cols.account_of,
             &mut cols.tag_set_of,
+            &mut cols.name_len,
         ] {
-            v.shrink_to_fit();
+            v.shrink();
         }
-        cols.name_len.shrink_to_fit();
         cols.kind_of.shrink_to_fit();
         let mut grams: IntMap<u32, RoaringBitmap> = IntMap::default();
         let mut seen: Vec<u32> = Vec::with_capacity(256);
@@ -369,7 +445,12 @@ impl Snapshot {
         }
         let mut by_hash: Vec<(u64, u32)> = (0..n).map(|d| (cols.arn_hash(d), d)).collect();
         by_hash.sort_unstable();
-        let by_hash: Vec<u32> = by_hash.into_iter().map(|(_, d)| d).collect();
+        let mut packed = Packed::default();
+        for (_, d) in by_hash {
+            packed.push(d);
+        }
+        packed.shrink();
+        let by_hash = packed;
         let groups = |keys: Vec<String>| -> Vec<Group> {
             keys.into_iter()
                 .map(|key| Group {
@@ -386,10 +467,10 @@ impl Snapshot {
             if let Some(g) = kinds.get_mut(cols.kind_of[doc as usize] as usize) {
                 let _ = g.docs.try_push(doc);
             }
-            if let Some(g) = accounts.get_mut(cols.account_of[doc as usize] as usize) {
+            if let Some(g) = accounts.get_mut(cols.account_of.get(doc as usize) as usize) {
                 let _ = g.docs.try_push(doc);
             }
-            let set = cols.tag_set_of[doc as usize] as usize;
+            let set = cols.tag_set_of.get(doc as usize) as usize;
             for id in cols.tag_sets.get(set).map_or(&[][..], |s| s) {
                 if let Some(b) = tag_pair_docs.get_mut(*id as usize) {
                     let _ = b.try_push(doc);
@@ -418,6 +499,7 @@ impl Snapshot {
             .chain(accounts.iter_mut().map(|g| &mut g.docs));
         for b in bitmaps {
             b.optimize();
+            *b = compacted(b);
         }
         grams.shrink_to_fit();
         let mut all = RoaringBitmap::new();
@@ -458,20 +540,20 @@ impl Snapshot {
             |it: &mut dyn Iterator<Item = &Box<str>>| -> usize { it.map(|s| s.len() + 16).sum() };
         c.tails.bytes()
             + strs(&mut c.prefixes.iter())
-            + c.prefix_of.capacity() * 4
-            + c.name_len.capacity() * 2
+            + c.prefix_of.bytes()
+            + c.name_len.bytes()
             + (c.names_other.capacity() + c.lower_other.capacity()) * 24
             + strs(&mut c.names_other.values())
             + strs(&mut c.lower_other.values())
             + c.kind_of.capacity()
-            + c.account_of.capacity() * 4
-            + c.tag_set_of.capacity() * 4
+            + c.account_of.bytes()
+            + c.tag_set_of.bytes()
             + c.tag_sets.iter().map(|s| s.len() * 4 + 16).sum::<usize>()
             + c.pairs
                 .iter()
                 .map(|(k, v)| k.len() + v.len() + 48)
                 .sum::<usize>()
-            + self.by_hash.capacity() * 4
+            + self.by_hash.bytes()
             + self.grams.capacity() * 40
             + bitmaps(&mut self.grams.values())
             + bitmaps(&mut self.tag_pair_docs.iter())
@@ -496,9 +578,9 @@ impl Snapshot {
 
     pub fn name(&self, doc: u32) -> &str {
         let c = &self.cols;
-        match c.name_len[doc as usize] {
+        match c.name_len.get(doc as usize) {
             NAME_ELSEWHERE => c.names_other.get(&doc).map_or("", |s| s),
-            n => c.tails.get(doc).get(..usize::from(n)).unwrap_or(""),
+            n => c.tails.get(doc).get(..n as usize - 1).unwrap_or(""),
         }
     }
 
@@ -511,7 +593,7 @@ impl Snapshot {
     /// The name of the document's account, as the snapshot read it.
     pub fn account_name(&self, doc: u32) -> Option<&str> {
         self.accounts
-            .get(self.cols.account_of[doc as usize] as usize)
+            .get(self.cols.account_of.get(doc as usize) as usize)
             .and_then(|g| g.name.as_deref())
     }
 
@@ -548,14 +630,14 @@ impl Snapshot {
 
     pub fn account_id(&self, doc: u32) -> &str {
         self.accounts
-            .get(self.cols.account_of[doc as usize] as usize)
+            .get(self.cols.account_of.get(doc as usize) as usize)
             .map_or("", |g| g.key.as_str())
     }
 
     /// The document's tags as the cache stores them: `[{"key", "value"}]`.
     pub fn tags(&self, doc: u32) -> serde_json::Value {
         let c = &self.cols;
-        let set = c.tag_set_of[doc as usize] as usize;
+        let set = c.tag_set_of.get(doc as usize) as usize;
         serde_json::Value::Array(
             c.tag_sets
                 .get(set)
@@ -576,19 +658,28 @@ impl Snapshot {
             Sort::Kind => self.kinds.get(self.cols.kind_of[doc as usize] as usize),
             Sort::Account => self
                 .accounts
-                .get(self.cols.account_of[doc as usize] as usize),
+                .get(self.cols.account_of.get(doc as usize) as usize),
         };
         format!("{}{KEY_SEP}{name}", lead.map_or("", |g| g.key.as_str()))
     }
 
     fn doc_of(&self, arn: &str) -> Option<u32> {
         let h = hash_arn(arn);
-        let start = self.by_hash.partition_point(|d| self.cols.arn_hash(*d) < h);
-        self.by_hash[start..]
-            .iter()
-            .take_while(|d| self.cols.arn_hash(**d) == h)
-            .find(|d| self.arn_is(**d, arn))
-            .copied()
+        let doc = |i: usize| self.by_hash.get(i);
+        // The first position whose ARN hashes to `h` or more.
+        let (mut lo, mut hi) = (0, self.by_hash.len);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.cols.arn_hash(doc(mid)) < h {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        (lo..self.by_hash.len)
+            .map(doc)
+            .take_while(|d| self.cols.arn_hash(*d) == h)
+            .find(|d| self.arn_is(*d, arn))
     }
 
     /// The documents of one page (at most `limit`, in order) and whether
@@ -663,7 +754,7 @@ impl Snapshot {
             let at = self.doc_of(&c.arn)?;
             let gi = match sort {
                 Sort::Kind => self.cols.kind_of[at as usize] as usize,
-                _ => self.cols.account_of[at as usize] as usize,
+                _ => self.cols.account_of.get(at as usize) as usize,
             };
             if self.name(at) != name || groups.get(gi)?.key != lead {
                 return None;
@@ -938,6 +1029,32 @@ mod tests {
             );
         }
         Snapshot::build(1, c, kinds, accounts)
+    }
+
+    #[test]
+    fn packed_integers_widen_as_larger_values_arrive() {
+        let mut p = Packed::default();
+        let values: Vec<u32> = (0..5000u32)
+            .map(|i| match i {
+                0..=99 => 0,
+                100..=999 => i % 7,
+                1000..=2999 => i * 37 % 100_000,
+                _ => i.wrapping_mul(2_654_435_761),
+            })
+            .collect();
+        for v in &values {
+            p.push(*v);
+        }
+        let back: Vec<u32> = (0..values.len()).map(|i| p.get(i)).collect();
+        assert_eq!(back, values);
+        assert_eq!(p.get(values.len()), 0, "past the end reads as zero");
+        let mut small = Packed::default();
+        for i in 0..1000 {
+            small.push(i % 100);
+        }
+        small.shrink();
+        assert_eq!(small.bits, 7);
+        assert!(small.bytes() <= 1000 * 7 / 8 + 8);
     }
 
     fn names(s: &Snapshot, docs: &[u32]) -> Vec<String> {

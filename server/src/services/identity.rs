@@ -6,6 +6,7 @@ use crate::db;
 use app::domain::User;
 use app::views::{AccountView, GrantLineView, GroupGrantsView, MeView, UserView};
 use app::AppError;
+use std::sync::Arc;
 
 impl Services {
     /// The user with what the config grants their groups. Approver entries
@@ -35,21 +36,34 @@ impl Services {
     }
 
     async fn known_accounts(&self) -> Result<Vec<KnownAccount>, sqlx::Error> {
-        let mut conn = self.pool.acquire().await?;
-        Ok(db::accounts::list(&mut conn)
+        Ok(self
+            .all_accounts()
             .await?
-            .into_iter()
+            .iter()
             .map(|a| KnownAccount {
-                id: a.account_id,
-                name: a.name,
+                id: a.account_id.clone(),
+                name: a.name.clone(),
             })
             .collect())
     }
 
+    /// Every known account by name, from memory while the change listener
+    /// runs (an account added, renamed, enabled or removed empties it).
+    pub async fn all_accounts(&self) -> Result<Arc<Vec<db::accounts::AccountRow>>, sqlx::Error> {
+        use super::notified_cache::ALL_ACCOUNTS;
+        if let Some(all) = self.accounts_cache.get(ALL_ACCOUNTS) {
+            return Ok(all);
+        }
+        let epoch = self.accounts_cache.epoch();
+        let mut conn = self.pool.acquire().await?;
+        let all = Arc::new(db::accounts::list(&mut conn).await?);
+        self.accounts_cache.put(ALL_ACCOUNTS, &all, epoch);
+        Ok(all)
+    }
+
     /// What the signed-in user is, and which group grants what.
     pub async fn describe_user(&self, user: &User) -> Result<MeView, AppError> {
-        let mut conn = self.pool.acquire().await.map_err(db_error)?;
-        let account_rows = db::accounts::list(&mut conn).await.map_err(db_error)?;
+        let account_rows = self.all_accounts().await.map_err(db_error)?;
         let accounts: Vec<KnownAccount> = account_rows
             .iter()
             .map(|a| KnownAccount {
@@ -57,6 +71,7 @@ impl Services {
                 name: a.name.clone(),
             })
             .collect();
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
         let roles = db::roles::list_keys(&mut conn).await.map_err(db_error)?;
         drop(conn);
         let access = |a: Access| match a {

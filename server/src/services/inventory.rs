@@ -95,13 +95,12 @@ pub fn filter_of(q: &ResourceQuery) -> (Filter, Sort) {
 #[async_trait]
 impl app::ports::InventoryPort for InventoryService {
     async fn list_accounts(&self, _user: &User) -> Result<Vec<AccountView>, AppError> {
-        let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
-        let rows = db::accounts::list(&mut conn).await.map_err(db_error)?;
+        let rows = self.0.all_accounts().await.map_err(db_error)?;
         Ok(rows
-            .into_iter()
+            .iter()
             .map(|a| AccountView {
-                account_id: a.account_id,
-                name: a.name,
+                account_id: a.account_id.clone(),
+                name: a.name.clone(),
                 enabled: a.enabled,
             })
             .collect())

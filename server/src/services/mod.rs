@@ -45,6 +45,9 @@ pub struct Services {
     pub token_cache: Arc<notified_cache::TokenCache>,
     /// Session cookie hash → its session, likewise.
     pub session_cache: Arc<notified_cache::SessionCache>,
+    /// Every known account, likewise (the resources page's filter, approver
+    /// patterns).
+    pub accounts_cache: Arc<notified_cache::AccountsCache>,
     /// Role ARN → its account state and tags, likewise.
     pub role_cache: Arc<notified_cache::RoleCache>,
     /// Each user's eligible roles (see [`eligible`]), on the same channel.
@@ -115,6 +118,10 @@ impl Services {
                 notified_cache::SESSION_CHANNEL,
                 std::time::Duration::from_secs(60),
             )),
+            accounts_cache: Arc::new(notified_cache::AccountsCache::new(
+                notified_cache::RESOURCES_CHANNEL,
+                std::time::Duration::from_secs(300),
+            )),
             role_cache: Arc::new(notified_cache::RoleCache::new(
                 notified_cache::ROLE_CHANNEL,
                 std::time::Duration::from_secs(300),
@@ -134,6 +141,7 @@ impl Services {
     pub fn listening(&self) -> bool {
         self.token_cache.is_live()
             && self.session_cache.is_live()
+            && self.accounts_cache.is_live()
             && self.role_cache.is_live()
             && self.eligible_cache.is_live()
             && self.search_gate.index().is_listening()
@@ -145,6 +153,7 @@ impl Services {
     pub fn start_background(&self) {
         tokio::spawn(Arc::clone(&self.token_cache).listen(self.pool.clone()));
         tokio::spawn(Arc::clone(&self.session_cache).listen(self.pool.clone()));
+        tokio::spawn(Arc::clone(&self.accounts_cache).listen(self.pool.clone()));
         tokio::spawn(Arc::clone(self.search_gate.index()).listen(self.pool.clone()));
         tokio::spawn(Arc::clone(&self.role_cache).listen(self.pool.clone()));
         tokio::spawn(Arc::clone(&self.eligible_cache).listen(self.pool.clone()));

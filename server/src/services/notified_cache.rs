@@ -23,8 +23,12 @@ pub const ROLE_CHANNEL: &str = "latchkey_roles_changed";
 /// Session cookie hash → its session row, for a minute.
 pub type SessionCache = NotifiedCache<crate::db::sessions::SessionRow>;
 pub const SESSION_CHANNEL: &str = "latchkey_session_changed";
-/// The resources cache or an account's name changed (the search index).
+/// The resources cache or an account changed (the search index, the list
+/// of accounts).
 pub const RESOURCES_CHANNEL: &str = "latchkey_resources_changed";
+/// Every known account (key [`ALL_ACCOUNTS`]), dropped on any account change.
+pub type AccountsCache = NotifiedCache<std::sync::Arc<Vec<crate::db::accounts::AccountRow>>>;
+pub const ALL_ACCOUNTS: &str = "all";
 
 /// Entries past this many are dropped oldest-first at the next insert.
 const MAX_ENTRIES: usize = 10_000;
