@@ -109,7 +109,9 @@ wrk_row() {
     $1 == "50%" { p50 = ms($2) }  $1 == "99%" { p99 = ms($2) }
     $1 == "Requests/sec:" { rps = $2 }
     /Non-2xx/ { bad = $NF }
-    END { printf "%-58s %4d %8.2f %8.2f %9.0f %9s%s\n", label, c, p50, p99, rps, bytes, (bad ? "  NON-2xx: " bad : "") }'
+    /Socket errors/ { sock = $0 }
+    END { printf "%-58s %4d %8.2f %8.2f %9.0f %9s%s%s\n", label, c, p50, p99, rps, bytes,
+            (bad ? "  NON-2xx: " bad : ""), (sock ? "  " sock : "") }'
 }
 
 if [ -z "${BENCH_ONLY_MILLION:-}" ]; then

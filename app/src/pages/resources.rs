@@ -1,7 +1,7 @@
 //! Every cached principal and resource in one table (server-side filter, sort,
 //! keyset pages, CSV export; every state is a URL), and a resource's page.
 use super::iam_items::{PolicyCards, PolicyFacts, UserCards, UserFacts};
-use crate::api::inventory::{get_resource, list_accounts, search_resources, RefreshResource};
+use crate::api::inventory::{get_resource, search_resources, RefreshResource};
 use crate::components::{DetailActions, ErrorBox, PairTable, PolicyBlock, RefreshError};
 use crate::domain::inventory::{encode, ResourceKind};
 use crate::views::{AccountView, ResourceDetailView, ResourceFacts, ResourcePageView};
@@ -25,14 +25,18 @@ pub fn ResourcesPage() -> impl IntoView {
     // The account filter suggests accounts by name once the page runs in the
     // browser: an organisation's hundreds of accounts are not rendered and
     // serialised into every page (they were 40% of it at 100 accounts).
+    // In the browser only: the server has no local task set to run it on.
     let (account_list, set_account_list) = signal(Vec::<AccountView>::new());
+    #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         leptos::task::spawn_local(async move {
-            if let Ok(all) = list_accounts().await {
+            if let Ok(all) = crate::api::inventory::list_accounts().await {
                 set_account_list.set(all);
             }
         });
     });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = set_account_list;
     let navigate = use_navigate();
     // Changing any filter goes back to the first page.
     let set = move |key: &'static str, value: String| {
