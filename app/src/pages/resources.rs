@@ -26,8 +26,10 @@ pub fn ResourcesPage() -> impl IntoView {
     // browser: an organisation's hundreds of accounts are not rendered and
     // serialised into every page (they were 40% of it at 100 accounts).
     // In the browser only: the server has no local task set to run it on.
+    // (Not `cfg(feature = "hydrate")`: a workspace build unifies features,
+    // and the server's copy of this crate can have both.)
     let (account_list, set_account_list) = signal(Vec::<AccountView>::new());
-    #[cfg(feature = "hydrate")]
+    #[cfg(not(feature = "ssr"))]
     Effect::new(move |_| {
         leptos::task::spawn_local(async move {
             if let Ok(all) = crate::api::inventory::list_accounts().await {
@@ -35,7 +37,7 @@ pub fn ResourcesPage() -> impl IntoView {
             }
         });
     });
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(feature = "ssr")]
     let _ = set_account_list;
     let navigate = use_navigate();
     // Changing any filter goes back to the first page.
