@@ -135,6 +135,50 @@ async fn a_token_revoked_by_another_replica_stops_working_here(pool: PgPool) {
     );
 }
 
+/// A browser session ended behind this process's back (another replica's
+/// sign-out everywhere, an admin's revocation there, psql) stops working
+/// here too, although sessions are answered from memory.
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn a_session_ended_by_another_replica_stops_working_here(pool: PgPool) {
+    let (base, _) = setup(&pool).await;
+    let eng = signed_in(&base, ENGINEER).await;
+    let status = || async {
+        eng.get(format!("{base}/api/v1/get_roles"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(status().await, 200);
+    // Expired in Postgres with the notification switched off: the
+    // remembered session still answers, so the cache is what answered...
+    exec(
+        &pool,
+        "ALTER TABLE sessions DISABLE TRIGGER sessions_changed",
+    )
+    .await;
+    exec(
+        &pool,
+        "UPDATE sessions SET expires_at = now() - interval '1 second'",
+    )
+    .await;
+    assert_eq!(status().await, 200);
+    // ...and as every writer has it, ending the session reaches this
+    // process by NOTIFY.
+    exec(
+        &pool,
+        "ALTER TABLE sessions ENABLE TRIGGER sessions_changed",
+    )
+    .await;
+    exec(&pool, "DELETE FROM sessions").await;
+    assert_eq!(
+        eventually(status, 401).await,
+        401,
+        "the ended session was not heard"
+    );
+}
+
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn tokens_authenticate_the_apis_until_revoked(pool: PgPool) {
     let (base, a) = setup(&pool).await;

@@ -254,30 +254,31 @@ impl SearchGate {
             .acquire()
             .await
             .map_err(|_| sqlx::Error::PoolClosed)?;
+        let mut conn = None;
         if let Some(snap) = self.index.snapshot() {
-            let limit = usize::try_from(limit).unwrap_or(0);
-            if let Some((docs, more)) = snap.page(f, sort, descending, after, limit) {
+            let rows = usize::try_from(limit).unwrap_or(0);
+            if let Some((docs, more)) = snap.page(f, sort, descending, after, rows) {
                 // Current since the last change heard: no database at all.
                 if self.index.is_current(&snap) {
                     if let Some(rows) = rows_of(&snap, &docs, sort) {
                         return Ok((rows, more, Answered::Memory));
                     }
                 }
-                let mut conn = pool.acquire().await?;
-                if self.index.check(&mut conn, &snap).await? {
+                let c = conn.insert(pool.acquire().await?);
+                if self.index.check(c, &snap).await? {
                     if let Some(rows) = rows_of(&snap, &docs, sort) {
                         return Ok((rows, more, Answered::Index));
                     }
                 }
                 self.index.request_rebuild(pool);
-                let (rows, more) =
-                    search(&mut conn, f, sort, descending, after, limit as i64).await?;
-                return Ok((rows, more, Answered::Sql));
             }
         } else {
             self.index.request_rebuild(pool);
         }
-        let mut conn = pool.acquire().await?;
+        let mut conn = match conn {
+            Some(c) => c,
+            None => pool.acquire().await?,
+        };
         let (rows, more) = search(&mut conn, f, sort, descending, after, limit).await?;
         Ok((rows, more, Answered::Sql))
     }
