@@ -175,15 +175,25 @@ pub struct AccountView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResourceRowView {
     pub arn: String,
-    /// Machine name (`s3_bucket`) and label (`S3 bucket`).
+    /// Machine name (`s3_bucket`); its label and link are derived where
+    /// shown ([`ResourceRowView::label`], [`ResourceRowView::href`]), not
+    /// sent in every row of every page.
     pub kind: String,
-    pub kind_label: String,
     pub name: String,
     pub account_id: String,
     pub account_name: String,
     pub tags: Vec<(String, String)>,
+}
+
+impl ResourceRowView {
+    /// `S3 bucket` for `s3_bucket`; an unknown kind as it is.
+    pub fn label(&self) -> &str {
+        crate::domain::inventory::kind_label(&self.kind)
+    }
     /// Where the row links to in Latchkey.
-    pub href: String,
+    pub fn href(&self) -> String {
+        crate::domain::inventory::href(&self.kind, &self.account_id, &self.name, &self.arn)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

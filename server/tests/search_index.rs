@@ -88,7 +88,7 @@ async fn pages(
         });
         out.extend(
             rows.into_iter()
-                .map(|r| (r.sort_key, r.arn, r.account_name, r.tags.to_string())),
+                .map(|r| (r.sort_key, r.arn, r.account_name, format!("{:?}", r.tags))),
         );
         if !more {
             return (out, how);

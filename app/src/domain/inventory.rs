@@ -49,6 +49,24 @@ impl ResourceKind {
     }
 }
 
+/// The label of a kind (`S3 bucket`), or the kind itself when unknown.
+pub fn kind_label(kind: &str) -> &str {
+    match ResourceKind::parse(kind) {
+        Some(k) => k.label(),
+        None => kind,
+    }
+}
+
+/// Where a cached row links in Latchkey: role pages for roles, the generic
+/// detail page otherwise.
+pub fn href(kind: &str, account_id: &str, name: &str, arn: &str) -> String {
+    if kind == ResourceKind::Role.as_str() {
+        format!("/roles/{account_id}/{name}")
+    } else {
+        format!("/resource?arn={}", encode(arn))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum SortBy {
     #[default]
@@ -193,12 +211,15 @@ impl ResourceQuery {
 
 /// Percent-encodes everything but unreserved characters (RFC 3986).
 pub fn encode(s: &str) -> String {
-    let mut out = String::new();
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(s.len() + s.len() / 2);
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
         }
     }
     out
@@ -213,6 +234,26 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn rows_link_roles_to_their_page_and_the_rest_to_the_detail_page() {
+        assert_eq!(
+            href(
+                "role",
+                "111111111111",
+                "dev",
+                "arn:aws:iam::111111111111:role/dev"
+            ),
+            "/roles/111111111111/dev"
+        );
+        assert_eq!(
+            href("s3_bucket", "111111111111", "logs", "arn:aws:s3:::logs"),
+            "/resource?arn=arn%3Aaws%3As3%3A%3A%3Alogs"
+        );
+        assert_eq!(encode("a b/é~"), "a%20b%2F%C3%A9~");
+        assert_eq!(kind_label("sqs_queue"), "SQS queue");
+        assert_eq!(kind_label("lambda_function"), "lambda_function");
     }
 
     #[test]

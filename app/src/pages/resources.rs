@@ -139,10 +139,10 @@ fn ResourceTable(page: ResourcePageView, params: BTreeMap<String, String>) -> im
                 <th>"Tags"</th>
             </tr></thead>
             <tbody>
-                {page.rows.into_iter().map(|r| { let (arn, kind) = (r.arn.clone(), r.kind.clone()); view! {
-                    <tr data-arn=arn data-kind=kind>
-                        <td class="nowrap">{r.kind_label}</td>
-                        <td><a href=r.href>{r.name}</a></td>
+                {page.rows.into_iter().map(|r| { let (label, href, arn) = (r.label().to_owned(), r.href(), r.arn.clone()); view! {
+                    <tr data-arn=arn data-kind=r.kind>
+                        <td class="nowrap">{label}</td>
+                        <td><a href=href>{r.name}</a></td>
                         <td class="nowrap">{r.account_name} <span class="muted">{format!(" {}", r.account_id)}</span></td>
                         <td><code class="arn">{r.arn}</code></td>
                         <td>{r.tags.into_iter().map(|(k, v)| view! { <span class="tag">{format!("{k}={v}")}</span> }).collect_view()}</td>

@@ -272,7 +272,7 @@ fn IntentRow(key: usize, rows: RwSignal<Vec<Row>>) -> impl IntoView {
             <datalist id=list_id>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
-                        suggestions.await.into_iter().map(|s| view! { <option value=s.arn.clone()>{format!("{} · {}", s.kind_label, s.account_name)}</option> }).collect_view()
+                        suggestions.await.into_iter().map(|s| view! { <option value=s.arn.clone()>{format!("{} · {}", s.label(), s.account_name)}</option> }).collect_view()
                     })}
                 </Suspense>
             </datalist>

@@ -164,8 +164,18 @@ pub struct ListRow {
     pub account_id: String,
     pub account_name: String,
     pub name: String,
-    pub tags: Value,
+    /// Key/value pairs in stored order (the `[{key, value}]` column).
+    #[sqlx(json)]
+    pub tags: Vec<TagPair>,
     pub sort_key: String,
+}
+
+/// One tag of a cached row, as the `tags` column stores it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct TagPair {
+    pub key: String,
+    #[serde(default)]
+    pub value: String,
 }
 
 /// Separates the parts of a multi-column sort key inside a cursor.
@@ -295,7 +305,7 @@ fn rows_of(snap: &super::search_index::Snapshot, docs: &[u32], sort: Sort) -> Op
                 account_id: snap.account_id(*doc).to_owned(),
                 account_name: snap.account_name(*doc)?.to_owned(),
                 name: snap.name(*doc).to_owned(),
-                tags: snap.tags(*doc),
+                tags: snap.tag_pairs(*doc),
                 sort_key: snap.sort_key(*doc, sort),
             })
         })

@@ -23,6 +23,7 @@
 //! lookup for cursors is a list of documents sorted by the ARN's hash.
 use super::resources::{Cursor, Filter, Sort, KEY_SEP};
 use roaring::RoaringBitmap;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -635,6 +636,22 @@ impl Snapshot {
     }
 
     /// The document's tags as the cache stores them: `[{"key", "value"}]`.
+    /// A document's tags as the list rows carry them.
+    pub fn tag_pairs(&self, doc: u32) -> Vec<super::resources::TagPair> {
+        let c = &self.cols;
+        let set = c.tag_set_of.get(doc as usize) as usize;
+        c.tag_sets
+            .get(set)
+            .map_or(&[][..], |s| s)
+            .iter()
+            .filter_map(|id| c.pairs.get(*id as usize))
+            .map(|(k, v)| super::resources::TagPair {
+                key: k.clone(),
+                value: v.clone(),
+            })
+            .collect()
+    }
+
     pub fn tags(&self, doc: u32) -> serde_json::Value {
         let c = &self.cols;
         let set = c.tag_set_of.get(doc as usize) as usize;
@@ -693,7 +710,7 @@ impl Snapshot {
         after: Option<&Cursor>,
         limit: usize,
     ) -> Option<(Vec<u32>, bool)> {
-        let mut cands = self.candidates(f);
+        let cands = self.candidates(f);
         let needle = f
             .text
             .as_ref()
@@ -710,11 +727,26 @@ impl Snapshot {
             })
         };
         let mut out = Vec::with_capacity(limit + 1);
-        let take = |docs: &RoaringBitmap, out: &mut Vec<u32>| {
+        // Walks `docs` in the page's direction, strictly past document `at`
+        // when given, into `out`; true once the page is full.
+        let take = |docs: &RoaringBitmap, at: Option<u32>, out: &mut Vec<u32>| {
+            let mut it = docs.iter();
             let it: Box<dyn Iterator<Item = u32>> = if descending {
-                Box::new(docs.iter().rev())
+                if let Some(at) = at {
+                    match at.checked_sub(1) {
+                        Some(before) => it.advance_back_to(before),
+                        None => return false,
+                    }
+                }
+                Box::new(it.rev())
             } else {
-                Box::new(docs.iter())
+                if let Some(at) = at {
+                    match at.checked_add(1) {
+                        Some(next) => it.advance_to(next),
+                        None => return false,
+                    }
+                }
+                Box::new(it)
             };
             for d in it.filter(|d| matches(*d)) {
                 out.push(d);
@@ -724,24 +756,17 @@ impl Snapshot {
             }
             false
         };
-        // Documents strictly after the cursor's row in the walk's direction.
-        let past = |docs: &mut RoaringBitmap, at: u32| {
-            if descending {
-                docs.remove_range(at..);
-            } else {
-                docs.remove_range(..=at);
-            }
-        };
         let groups = match sort {
             Sort::Name => {
+                let mut at = None;
                 if let Some(c) = after {
-                    let at = self.doc_of(&c.arn)?;
-                    if self.name(at) != c.key {
+                    let doc = self.doc_of(&c.arn)?;
+                    if self.name(doc) != c.key {
                         return None;
                     }
-                    past(&mut cands, at);
+                    at = Some(doc);
                 }
-                take(&cands, &mut out);
+                take(&cands, at, &mut out);
                 return Some(finish(out, limit));
             }
             Sort::Kind => &self.kinds,
@@ -767,12 +792,35 @@ impl Snapshot {
             (true, Some(_)) => Box::new((0..=start).rev()),
             (true, None) => Box::new((0..groups.len()).rev()),
         };
-        for gi in order {
-            let mut docs = &cands & &groups[gi].docs;
-            if let (Some(at), true) = (cursor_doc, gi == start) {
-                past(&mut docs, at);
+        // A narrow filter (a team's tag, say) often matches rows of only a
+        // few accounts: one pass over the candidates says which groups hold
+        // any, so the walk does not intersect every empty group on the way.
+        let present = (cands.len() <= SPARSE_CANDIDATES).then(|| {
+            let mut present = vec![false; groups.len()];
+            for d in cands.iter() {
+                let gi = match sort {
+                    Sort::Kind => self.cols.kind_of[d as usize] as usize,
+                    _ => self.cols.account_of.get(d as usize) as usize,
+                };
+                if let Some(p) = present.get_mut(gi) {
+                    *p = true;
+                }
             }
-            if take(&docs, &mut out) {
+            present
+        });
+        // With no filter at all a group's own documents are the walk.
+        let unfiltered = std::ptr::eq(&*cands, &self.all);
+        for gi in order {
+            if present.as_ref().is_some_and(|p| p.get(gi) == Some(&false)) {
+                continue;
+            }
+            let at = cursor_doc.filter(|_| gi == start);
+            let full = if unfiltered {
+                take(&groups[gi].docs, at, &mut out)
+            } else {
+                take(&(&*cands & &groups[gi].docs), at, &mut out)
+            };
+            if full {
                 break;
             }
         }
@@ -782,7 +830,7 @@ impl Snapshot {
     /// Every document the filters other than the text allow, narrowed by the
     /// text's trigrams (each match holds them all; the text itself is checked
     /// row by row as the page is walked).
-    fn candidates(&self, f: &Filter) -> RoaringBitmap {
+    fn candidates(&self, f: &Filter) -> Cow<'_, RoaringBitmap> {
         // A filter naming something no row has makes the set empty.
         let mut sets: Vec<Option<&RoaringBitmap>> = Vec::new();
         if let Some(k) = &f.kind {
@@ -809,22 +857,24 @@ impl Snapshot {
             sets.extend(grams.into_iter().map(|g| self.grams.get(&g)));
         }
         let Some(mut sets) = sets.into_iter().collect::<Option<Vec<&RoaringBitmap>>>() else {
-            return RoaringBitmap::new();
+            return Cow::Owned(RoaringBitmap::new());
         };
         // Smallest first: each intersection can only shrink the result.
         sets.sort_by_key(|b| b.len());
-        let mut it = sets.into_iter();
-        let Some(first) = it.next() else {
-            return self.all.clone();
+        let (first, second, rest) = match sets.as_slice() {
+            // No filter, or one: a set the snapshot holds, not a copy.
+            [] => return Cow::Borrowed(&self.all),
+            [only] => return Cow::Borrowed(*only),
+            [first, second, rest @ ..] => (*first, *second, rest),
         };
-        let mut acc = first.clone();
-        for b in it {
+        let mut acc = first & second;
+        for b in rest {
             if acc.is_empty() {
                 break;
             }
-            acc &= b;
+            acc &= *b;
         }
-        acc
+        Cow::Owned(acc)
     }
 }
 
@@ -833,6 +883,9 @@ fn finish(mut out: Vec<u32>, limit: usize) -> (Vec<u32>, bool) {
     out.truncate(limit);
     (out, more)
 }
+
+/// At most this many candidates are grouped in one pass before a sorted walk.
+const SPARSE_CANDIDATES: u64 = 50_000;
 
 /// The current snapshot of one server process, rebuilt in the background
 /// when a search finds it behind Postgres.

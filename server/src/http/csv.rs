@@ -69,16 +69,8 @@ pub async fn export(
                         for r in &rows {
                             let tags: Vec<String> = r
                                 .tags
-                                .as_array()
-                                .into_iter()
-                                .flatten()
-                                .map(|t| {
-                                    format!(
-                                        "{}={}",
-                                        t["key"].as_str().unwrap_or_default(),
-                                        t["value"].as_str().unwrap_or_default()
-                                    )
-                                })
+                                .iter()
+                                .map(|t| format!("{}={}", t.key, t.value))
                                 .collect();
                             let cols = [
                                 r.kind.as_str(),

@@ -144,3 +144,43 @@ pub async fn pages_need_sign_in(req: Request, next: Next) -> Response {
     }
     next.run(req).await
 }
+
+/// Largest page held to be sent as one body (the largest real page, Admin >
+/// Sync with every account, is ~300 KB); past it the page fails with a 500
+/// rather than hold more memory for one request.
+const WHOLE_PAGE_LIMIT: usize = 64 << 20;
+
+/// Sends each server-rendered page as one body with its length, not as the
+/// stream of small chunks Leptos renders it in: every page's data comes from
+/// memory or Postgres within milliseconds, so waiting for the last chunk
+/// costs nothing a user sees, while one write instead of many (each a
+/// chunked-encoding frame and a syscall) is a fifth more pages a second on
+/// /resources at 50 clients. Streaming stays in-order (`SsrMode::InOrder`),
+/// so the body is the same complete HTML either way.
+pub async fn whole_pages(req: Request, next: Next) -> Response {
+    let page = req.method() == http::Method::GET && !req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    let html = res
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if !page || !html || res.headers().contains_key(http::header::CONTENT_LENGTH) {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    match axum::body::to_bytes(body, WHOLE_PAGE_LIMIT).await {
+        Ok(bytes) => {
+            parts.headers.remove(http::header::TRANSFER_ENCODING);
+            parts.headers.insert(
+                http::header::CONTENT_LENGTH,
+                http::HeaderValue::from(bytes.len()),
+            );
+            Response::from_parts(parts, axum::body::Body::from(bytes))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "a page could not be rendered whole");
+            http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}

@@ -5,7 +5,8 @@ use crate::db::{
     self,
     resources::{Cursor, Filter, Sort},
 };
-use app::domain::inventory::{encode, ResourceKind, ResourceQuery, SortBy, PAGE_SIZE};
+pub use app::domain::inventory::href;
+use app::domain::inventory::{encode, kind_label, ResourceQuery, SortBy, PAGE_SIZE};
 use app::domain::{policy::pretty, AccountId, User};
 use app::views::*;
 use app::AppError;
@@ -33,18 +34,7 @@ pub fn tag_pairs(v: &Value) -> Vec<(String, String)> {
 }
 
 fn label(kind: &str) -> String {
-    ResourceKind::parse(kind)
-        .map(|k| k.label().to_owned())
-        .unwrap_or_else(|| kind.to_owned())
-}
-
-/// Where a row links: role pages for roles, the generic detail page otherwise.
-pub fn href(kind: &str, account_id: &str, name: &str, arn: &str) -> String {
-    if kind == KIND_ROLE {
-        format!("/roles/{account_id}/{name}")
-    } else {
-        format!("/resource?arn={}", encode(arn))
-    }
+    kind_label(kind).to_owned()
 }
 
 /// The AWS console page of a resource.
@@ -146,9 +136,7 @@ impl app::ports::InventoryPort for InventoryService {
             rows: rows
                 .into_iter()
                 .map(|r| ResourceRowView {
-                    href: href(&r.kind, &r.account_id, &r.name, &r.arn),
-                    kind_label: label(&r.kind),
-                    tags: tag_pairs(&r.tags),
+                    tags: r.tags.into_iter().map(|t| (t.key, t.value)).collect(),
                     arn: r.arn,
                     kind: r.kind,
                     name: r.name,
