@@ -652,18 +652,10 @@ impl Snapshot {
             .collect()
     }
 
-    pub fn tags(&self, doc: u32) -> serde_json::Value {
-        let c = &self.cols;
-        let set = c.tag_set_of.get(doc as usize) as usize;
-        serde_json::Value::Array(
-            c.tag_sets
-                .get(set)
-                .map_or(&[][..], |s| s)
-                .iter()
-                .filter_map(|id| c.pairs.get(*id as usize))
-                .map(|(k, v)| serde_json::json!({ "key": k, "value": v }))
-                .collect(),
-        )
+    /// A document's tags in the cache's `[{key, value}]` JSON shape.
+    #[cfg(test)]
+    fn tags(&self, doc: u32) -> serde_json::Value {
+        serde_json::json!(self.tag_pairs(doc))
     }
 
     /// The sort key a page row carries into the next page's cursor, as the

@@ -1,9 +1,9 @@
 //! Detail views of cached IAM items: the policy lists role and user pages
 //! share, and the facts of users and customer managed policies, from the
 //! JSON the IAM sync keeps.
-use super::inventory::href;
 use crate::aws::snapshot::{KIND_MANAGED_POLICY, KIND_USER};
 use crate::db::{self, resources::ResourceRow};
+use app::domain::inventory::href;
 use app::domain::inventory::ResourceKind;
 use app::domain::policy::pretty;
 use app::views::*;

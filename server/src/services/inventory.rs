@@ -5,7 +5,6 @@ use crate::db::{
     self,
     resources::{Cursor, Filter, Sort},
 };
-pub use app::domain::inventory::href;
 use app::domain::inventory::{encode, kind_label, ResourceQuery, SortBy, PAGE_SIZE};
 use app::domain::{policy::pretty, AccountId, User};
 use app::views::*;
