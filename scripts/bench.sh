@@ -4,7 +4,8 @@
 # moto and Postgres. Prints one line per row of issue #17's table: pages at 1
 # and 10 clients, the roles home and get_roles for users with 300 and 3,003
 # eligible roles, the role page's throughput, credentials at one client, the
-# sync of 200 buckets/queues/topics and a no-op IAM re-sync, and /resources
+# sync of 200 buckets/queues/topics (all tasks at once, then each alone)
+# and a no-op IAM re-sync, and /resources
 # on 1,000,000 cached rows at 1 and 50 clients with the server's memory.
 #
 #   bash scripts/bench.sh             # everything (~15 min warm)
@@ -125,6 +126,14 @@ psql "$PG_BASE/$DB" -tAF' ' -c "SELECT task, account_id, items, changed,
     round(extract(epoch FROM finished_at - started_at)::numeric, 2) FROM sync_runs
   WHERE outcome = 'success' ORDER BY task, account_id" |
   awk '{ printf "%-58s %4s %8s s   items=%s changed=%s\n", "sync " $1 " " $2, "", $5, $3, $4 }'
+log "latchkey sync --task s3, then sqs, then sns (each alone: moto serves one at a time)"
+for t in s3 sqs sns; do
+  DATABASE_URL=$PG_BASE/$DB "$BIN" --config "$CONF" sync --task "$t" >/dev/null
+  psql "$PG_BASE/$DB" -tAF' ' -c "SELECT task, account_id, items, changed,
+      round(extract(epoch FROM finished_at - started_at)::numeric, 2) FROM sync_runs
+    WHERE task = '$t' AND account_id = '710000000001' ORDER BY started_at DESC LIMIT 1" |
+    awk '{ printf "%-58s %4s %8s s   items=%s changed=%s\n", "sync alone " $1 " " $2, "", $5, $3, $4 }'
+done
 log "latchkey sync again (nothing changed in moto)"
 DATABASE_URL=$PG_BASE/$DB "$BIN" --config "$CONF" sync >/dev/null
 psql "$PG_BASE/$DB" -tAF' ' -c "SELECT DISTINCT ON (task, account_id) task, account_id, items, changed,

@@ -50,7 +50,7 @@ def seed_account(acct):
     iam = client("iam", creds)
     iam.create_role(RoleName=SPOKE_ROLE, AssumeRolePolicyDocument=HUB_TRUST)
     iam.put_role_policy(RoleName=SPOKE_ROLE, PolicyName="latchkey-spoke",
-                        PolicyDocument=doc({"Effect": "Allow", "Action": ["iam:*", "s3:*", "sqs:*", "sns:*"], "Resource": "*"}))
+                        PolicyDocument=doc({"Effect": "Allow", "Action": ["iam:*", "s3:*", "sqs:*", "sns:*", "tag:GetResources"], "Resource": "*"}))
     for i in range(ROLES):
         name = f"eng-role-{i}" if i < ENG_ROLES else f"svc-role-{i}"
         iam.create_role(RoleName=name, AssumeRolePolicyDocument=HUB_TRUST,

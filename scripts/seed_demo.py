@@ -101,7 +101,7 @@ def main():
                         Description="Assumed by Latchkey to read and change this account",
                         Tags=[{"Key": "owner", "Value": "latchkey"}])
         iam.put_role_policy(RoleName=SPOKE_ROLE, PolicyName="latchkey-spoke",
-                            PolicyDocument=policy(allow(["iam:*", "s3:Get*", "s3:List*", "s3:PutBucketPolicy", "sqs:*", "sns:*"], "*")))
+                            PolicyDocument=policy(allow(["iam:*", "s3:Get*", "s3:List*", "s3:PutBucketPolicy", "sqs:*", "sns:*", "tag:GetResources"], "*")))
         managed_arns = {}
         for pname, doc in MANAGED.items():
             managed_arns[pname] = iam.create_policy(PolicyName=pname, PolicyDocument=doc,

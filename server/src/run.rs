@@ -31,7 +31,11 @@ enum Command {
     /// Apply database migrations and exit.
     Migrate,
     /// Sync every enabled account once and exit.
-    Sync,
+    Sync {
+        /// Only this task (repeat for several); all of them when absent.
+        #[arg(long = "task", value_name = "TASK", value_parser = ["iam", "s3", "sqs", "sns"])]
+        tasks: Vec<String>,
+    },
     /// CLI: sign in through the browser and save the server URL and an API
     /// token for the commands below.
     Login {
@@ -130,10 +134,14 @@ pub async fn run(plugins: crate::plugins::Plugins) -> ExitCode {
         Some(Command::Migrate) => crate::startup::build_services(config).await.map(|_| {
             println!("migrations applied");
         }),
-        Some(Command::Sync) => match crate::startup::build_services(config).await {
+        Some(Command::Sync { tasks }) => match crate::startup::build_services(config).await {
             Ok(s) => {
-                let results =
-                    crate::jobs::sync::sync_all(&s, crate::jobs::sync::Trigger::Manual).await;
+                use crate::jobs::sync::{sync_all_tasks, Task, Trigger};
+                let chosen: Vec<Task> = Task::ALL
+                    .into_iter()
+                    .filter(|t| tasks.is_empty() || tasks.iter().any(|n| n == t.name()))
+                    .collect();
+                let results = sync_all_tasks(&s, &chosen, Trigger::Manual).await;
                 let mut failed = false;
                 for (task, acct, r) in results {
                     let task = task.name();

@@ -1,7 +1,8 @@
-//! AWS throttling: retried with backoff, and an account throttled for good is
-//! recorded as failed without stopping the others. moto never throttles, so
-//! a local proxy in front of it answers chosen requests with the `Throttling`
-//! error AWS query APIs (IAM, STS) return, and passes the rest on to moto.
+//! AWS answers moto never gives. Throttling: retried with backoff, and an
+//! account throttled for good is recorded as failed without stopping the
+//! others. Access denied on `tag:GetResources`: tags are read per item
+//! instead. A local proxy in front of moto answers chosen requests with the
+//! error AWS returns and passes the rest on to moto.
 #![allow(clippy::unwrap_used)]
 mod common;
 
@@ -11,17 +12,19 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 use common::*;
 use latchkey::jobs::sync::{sync_all_tasks, Task, Trigger};
+use serde_json::Value;
 use sqlx::PgPool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Requests whose Authorization header or body contains `needle` are
-/// answered `Throttling` while `left` lasts.
+/// Requests whose method, path, `X-Amz-Target`, Authorization header or body
+/// contains `needle` are answered `answer` while `left` lasts.
 struct Rule {
     needle: String,
     left: usize,
     seen: usize,
     throttled_at: Vec<Instant>,
+    answer: (u16, &'static str, &'static str),
 }
 
 #[derive(Default)]
@@ -32,12 +35,29 @@ struct Stub {
 
 impl Stub {
     fn throttle(&self, needle: &str, times: usize) {
+        self.answer(needle, times, (400, "text/xml", THROTTLED));
+    }
+
+    /// Counts the requests matching `needle` and passes them on.
+    fn watch(&self, needle: &str) {
+        self.answer(needle, 0, (200, "", ""));
+    }
+
+    fn answer(&self, needle: &str, times: usize, answer: (u16, &'static str, &'static str)) {
         self.rules.lock().unwrap().push(Rule {
             needle: needle.to_owned(),
             left: times,
             seen: 0,
             throttled_at: vec![],
+            answer,
         });
+    }
+
+    /// From now on `needle` is answered with `answer` every time.
+    fn always(&self, needle: &str, answer: (u16, &'static str, &'static str)) {
+        let mut rules = self.rules.lock().unwrap();
+        let r = rules.iter_mut().find(|r| r.needle == needle).unwrap();
+        (r.left, r.answer) = (usize::MAX, answer);
     }
 
     /// (requests seen, times of the throttled answers) for `needle`.
@@ -61,7 +81,17 @@ async fn answer(State(stub): State<Arc<Stub>>, req: Request) -> Response {
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let seen = format!("{auth}\n{}", String::from_utf8_lossy(&body));
+    let target = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let seen = format!(
+        "{} {}\n{target}\n{auth}\n{}",
+        parts.method,
+        parts.uri,
+        String::from_utf8_lossy(&body)
+    );
     {
         let mut rules = stub.rules.lock().unwrap();
         if let Some(r) = rules.iter_mut().find(|r| seen.contains(&r.needle)) {
@@ -69,10 +99,11 @@ async fn answer(State(stub): State<Arc<Stub>>, req: Request) -> Response {
             if r.left > 0 {
                 r.left -= 1;
                 r.throttled_at.push(Instant::now());
+                let (status, content_type, body) = r.answer;
                 return Response::builder()
-                    .status(400)
-                    .header("content-type", "text/xml")
-                    .body(Body::from(THROTTLED))
+                    .status(status)
+                    .header("content-type", content_type)
+                    .body(Body::from(body))
                     .unwrap();
             }
         }
@@ -190,5 +221,152 @@ async fn throttling_is_retried_with_backoff_and_an_account_throttled_for_good_fa
     assert_eq!(
         cached, want,
         "the throttled account caches nothing, the others everything"
+    );
+}
+
+const DENIED_JSON: &str =
+    r#"{"__type":"AccessDeniedException","Message":"not authorized to perform: tag:GetResources"}"#;
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn tags_come_from_one_tagging_call_and_per_item_where_it_is_denied(pool: PgPool) {
+    let a = unique_account();
+    let direct = services(pool.clone(), config(&[&a])).await;
+    let acct = app::domain::AccountId::parse(&a).unwrap();
+    let s3 = direct.aws.spoke_s3(&acct).await.unwrap();
+    let sqs = direct.aws.spoke_sqs(&acct).await.unwrap();
+    let sns = direct.aws.spoke_sns(&acct).await.unwrap();
+    let tag_bucket = |team: &'static str| {
+        let s3 = s3.clone();
+        let bucket = format!("tagged-{a}");
+        async move {
+            let tag = aws_sdk_s3::types::Tag::builder().key("team").value(team);
+            let tagging = aws_sdk_s3::types::Tagging::builder()
+                .tag_set(tag.build().unwrap())
+                .build()
+                .unwrap();
+            s3.put_bucket_tagging()
+                .bucket(bucket)
+                .tagging(tagging)
+                .send()
+                .await
+                .unwrap();
+        }
+    };
+    for b in [format!("tagged-{a}"), format!("plain-{a}")] {
+        s3.create_bucket().bucket(b).send().await.unwrap();
+    }
+    tag_bucket("red").await;
+    let q = sqs
+        .create_queue()
+        .queue_name("jobs")
+        .tags("team", "red")
+        .send()
+        .await
+        .unwrap();
+    let topic = sns.create_topic().name("events").send().await.unwrap();
+    let topic_arn = topic.topic_arn().unwrap();
+    let sns_tag = |v: &str| {
+        aws_sdk_sns::types::Tag::builder()
+            .key("team")
+            .value(v)
+            .build()
+            .unwrap()
+    };
+    sns.tag_resource()
+        .resource_arn(topic_arn)
+        .tags(sns_tag("red"))
+        .send()
+        .await
+        .unwrap();
+
+    let stub = Arc::new(Stub::default());
+    const GET_RESOURCES: &str = "ResourceGroupsTaggingAPI_20170126.GetResources";
+    const PER_ITEM: [&str; 3] = [
+        "?tagging",
+        "AmazonSQS.ListQueueTags",
+        "Action=ListTagsForResource",
+    ];
+    stub.watch(GET_RESOURCES);
+    for n in PER_ITEM {
+        stub.watch(n);
+    }
+    let mut cfg = config(&[&a]);
+    cfg.aws.endpoint_url = Some(start_stub(stub.clone()).await);
+    let s = services(pool.clone(), cfg).await;
+    let cached_teams = || async {
+        let rows: Vec<(String, Value)> = sqlx::query_as(
+            "SELECT kind || ':' || name, tags FROM resources WHERE account_id = $1 \
+             AND kind IN ('s3_bucket', 'sqs_queue', 'sns_topic') ORDER BY 1",
+        )
+        .bind(&a)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        rows.into_iter()
+            .map(|(k, t)| {
+                (
+                    k,
+                    t.as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|t| t["value"].as_str().unwrap().to_owned())
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let sync = || async {
+        let results = sync_all_tasks(&s, &[Task::S3, Task::Sqs, Task::Sns], Trigger::Manual).await;
+        assert!(
+            results.iter().all(|r| matches!(r.2, Ok(Some(_)))),
+            "{results:?}"
+        );
+    };
+    let want = |team: &str| {
+        vec![
+            (format!("s3_bucket:plain-{a}"), vec![]),
+            (format!("s3_bucket:tagged-{a}"), vec![team.to_owned()]),
+            ("sns_topic:events".to_owned(), vec![team.to_owned()]),
+            ("sqs_queue:jobs".to_owned(), vec![team.to_owned()]),
+        ]
+    };
+
+    sync().await;
+    assert_eq!(cached_teams().await, want("red"));
+    assert_eq!(stub.hits(GET_RESOURCES).0, 3, "one tagging call per task");
+    for n in PER_ITEM {
+        assert_eq!(stub.hits(n).0, 0, "no per-item tag call ({n})");
+    }
+
+    // The spoke role loses tag:GetResources; tags changed since are still read.
+    stub.always(
+        GET_RESOURCES,
+        (400, "application/x-amz-json-1.1", DENIED_JSON),
+    );
+    tag_bucket("blue").await;
+    sqs.tag_queue()
+        .queue_url(q.queue_url().unwrap())
+        .tags("team", "blue")
+        .send()
+        .await
+        .unwrap();
+    sns.tag_resource()
+        .resource_arn(topic_arn)
+        .tags(sns_tag("blue"))
+        .send()
+        .await
+        .unwrap();
+    sync().await;
+    assert_eq!(cached_teams().await, want("blue"));
+    assert_eq!(
+        stub.hits(PER_ITEM[0]).0,
+        2,
+        "GetBucketTagging for each bucket"
+    );
+    assert_eq!(stub.hits(PER_ITEM[1]).0, 1, "ListQueueTags for the queue");
+    assert_eq!(
+        stub.hits(PER_ITEM[2]).0,
+        1,
+        "ListTagsForResource for the topic"
     );
 }

@@ -13,6 +13,7 @@ pub mod snapshot;
 pub mod sns;
 pub mod sqs;
 pub mod sts;
+pub mod tagging;
 
 use crate::config::AwsConfig;
 use app::domain::AccountId;
@@ -222,6 +223,17 @@ impl Aws {
 
     pub async fn spoke_sns(&self, account: &AccountId) -> Result<aws_sdk_sns::Client, AwsError> {
         Ok(aws_sdk_sns::Client::new(&self.spoke(account).await?))
+    }
+
+    /// The Resource Groups Tagging API (`tag:GetResources`): every bucket's,
+    /// queue's or topic's tags in one paginated call.
+    pub async fn spoke_tagging(
+        &self,
+        account: &AccountId,
+    ) -> Result<aws_sdk_resourcegroupstagging::Client, AwsError> {
+        Ok(aws_sdk_resourcegroupstagging::Client::new(
+            &self.spoke(account).await?,
+        ))
     }
 
     pub fn region(&self) -> &str {

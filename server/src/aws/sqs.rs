@@ -1,55 +1,77 @@
 //! SQS queues of one account with their policy and tags.
 use super::snapshot::{read_all, tags_json, ResourceSnapshot, KIND_QUEUE};
+use super::tagging::{tags_by_arn, tags_of, TagsByArn};
 use super::{decode::policy_json, AwsError};
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::json;
 
+/// Every queue with its attributes (one call each) and tags (one
+/// tagging-API call for all of them, or one call each where it is denied).
 pub async fn read_account(
     sqs: &aws_sdk_sqs::Client,
+    tagging: &aws_sdk_resourcegroupstagging::Client,
     account: &str,
     at_once: usize,
 ) -> Result<Vec<ResourceSnapshot>, AwsError> {
-    let mut urls = Vec::new();
-    let mut pages = sqs.list_queues().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        urls.extend(
-            page.map_err(AwsError::from_sdk)?
-                .queue_urls()
-                .iter()
-                .cloned(),
-        );
-    }
+    let list = async {
+        let mut urls = Vec::new();
+        let mut pages = sqs.list_queues().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            urls.extend(
+                page.map_err(AwsError::from_sdk)?
+                    .queue_urls()
+                    .iter()
+                    .cloned(),
+            );
+        }
+        Ok::<_, AwsError>(urls)
+    };
+    let (urls, found) = tokio::join!(list, tags_by_arn(tagging, "sqs:queue"));
+    let (urls, found) = (urls?, found?);
+    let found = found.as_ref();
     read_all(urls, at_once, |url| async move {
-        read_queue(sqs, account, &url).await
+        read_queue(sqs, account, &url, found).await
     })
     .await
 }
 
+/// One queue; its tags from `known` when the tagging API answered, else
+/// from `ListQueueTags`.
 pub async fn read_queue(
     sqs: &aws_sdk_sqs::Client,
     account: &str,
     url: &str,
+    known: Option<&TagsByArn>,
 ) -> Result<ResourceSnapshot, AwsError> {
-    let (attrs, tags) = tokio::join!(
-        sqs.get_queue_attributes()
-            .queue_url(url)
-            .attribute_names(QueueAttributeName::All)
-            .send(),
-        sqs.list_queue_tags().queue_url(url).send()
-    );
+    let attrs = sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::All)
+        .send();
+    let (attrs, listed) = match known {
+        Some(_) => (attrs.await, None),
+        None => {
+            let (a, t) = tokio::join!(attrs, sqs.list_queue_tags().queue_url(url).send());
+            (a, Some(t.map_err(AwsError::from_sdk)?))
+        }
+    };
     let attrs = attrs.map_err(AwsError::from_sdk)?;
     let attrs = attrs.attributes();
     let get = |k: QueueAttributeName| attrs.and_then(|a| a.get(&k)).cloned();
     let name = url.rsplit('/').next().unwrap_or(url).to_owned();
     let arn = get(QueueAttributeName::QueueArn)
         .unwrap_or_else(|| format!("arn:aws:sqs:::{account}:{name}"));
-    let tags = tags.map_err(AwsError::from_sdk)?;
-    let tags = tags_json(
-        tags.tags()
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| (k.as_str(), v.as_str())),
-    );
+    let tags = match (known, listed) {
+        (Some(found), _) => tags_of(found, &arn),
+        (None, listed) => tags_json(
+            listed
+                .as_ref()
+                .and_then(|l| l.tags())
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        ),
+    };
     Ok(ResourceSnapshot {
         arn,
         kind: KIND_QUEUE,

@@ -191,18 +191,26 @@ async fn run_task(
                 removed: res.removed.max(roles_out.removed),
             });
         }
-        Task::S3 => (
-            crate::aws::s3::read_account(&s.aws.spoke_s3(account).await?, acct, at_once).await?,
-            &[KIND_BUCKET],
-        ),
-        Task::Sqs => (
-            crate::aws::sqs::read_account(&s.aws.spoke_sqs(account).await?, acct, at_once).await?,
-            &[KIND_QUEUE],
-        ),
-        Task::Sns => (
-            crate::aws::sns::read_account(&s.aws.spoke_sns(account).await?, acct, at_once).await?,
-            &[KIND_TOPIC],
-        ),
+        Task::S3 | Task::Sqs | Task::Sns => {
+            let tags = &s.aws.spoke_tagging(account).await?;
+            match task {
+                Task::S3 => {
+                    let s3 = &s.aws.spoke_s3(account).await?;
+                    let read = crate::aws::s3::read_account(s3, tags, acct, at_once);
+                    (read.await?, &[KIND_BUCKET])
+                }
+                Task::Sqs => {
+                    let sqs = &s.aws.spoke_sqs(account).await?;
+                    let read = crate::aws::sqs::read_account(sqs, tags, acct, at_once);
+                    (read.await?, &[KIND_QUEUE])
+                }
+                _ => {
+                    let sns = &s.aws.spoke_sns(account).await?;
+                    let read = crate::aws::sns::read_account(sns, tags, acct, at_once);
+                    (read.await?, &[KIND_TOPIC])
+                }
+            }
+        }
     };
     let out = db::resources::replace_account(tx, acct, kinds, &rows).await?;
     Ok(SyncOutcome {

@@ -300,6 +300,7 @@ impl Services {
                     &aws.spoke_s3(&account).await.map_err(aws_error)?,
                     &r.account_id,
                     &r.name,
+                    None,
                 )
                 .await
             }
@@ -308,6 +309,7 @@ impl Services {
                     &aws.spoke_sns(&account).await.map_err(aws_error)?,
                     &r.account_id,
                     &r.arn,
+                    None,
                 )
                 .await
             }
@@ -324,6 +326,7 @@ impl Services {
                     &sqs,
                     &r.account_id,
                     url.queue_url().unwrap_or_default(),
+                    None,
                 )
                 .await
             }
