@@ -80,7 +80,9 @@ enum Command {
 /// binary's `main` runs with `Plugins::default()`, and what a private build's
 /// own `main` runs with its own (see `docs/plugins.md`).
 pub async fn run(plugins: crate::plugins::Plugins) -> ExitCode {
+    // Colours only on a terminal: a log file or journald gets plain text.
     tracing_subscriber::fmt()
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
                 "info,aws_config=warn,aws_smithy_runtime=warn,sqlx=warn".into()
