@@ -86,6 +86,10 @@ pub struct ServerConfig {
     /// (Prometheus' `authorization` / `bearer_token_file`); unset, it is open.
     #[serde(default)]
     pub metrics_token: Option<SecretString>,
+    /// How many server-rendered pages render at once, the rest waiting their
+    /// turn in arrival order (default: twice the cores).
+    #[serde(default)]
+    pub page_concurrency: Option<usize>,
 }
 fn default_leptos_file() -> String {
     "Leptos.toml".into()
@@ -97,6 +101,7 @@ impl Default for ServerConfig {
             leptos_config: default_leptos_file(),
             production: false,
             metrics_token: None,
+            page_concurrency: None,
         }
     }
 }
@@ -615,6 +620,16 @@ impl Config {
             tokio_cron_scheduler::Job::new_async(expr.as_str(), |_, _| Box::pin(async {}))
                 .map_err(|e| invalid(&key, format!("not a valid cron expression: {e}")))?;
         }
+        if self
+            .server
+            .page_concurrency
+            .is_some_and(|n| !(1..=1024).contains(&n))
+        {
+            return Err(invalid(
+                "server.page_concurrency",
+                "must be 1-1024 (pages rendered at once)",
+            ));
+        }
         if !(1..=64).contains(&self.sync.item_concurrency) {
             return Err(invalid(
                 "sync.item_concurrency",
@@ -867,6 +882,8 @@ mod tests {
         assert!(
             err(&format!("{BASE}\n[sync]\nitem_concurrency = 0")).contains("sync.item_concurrency")
         );
+        assert!(err(&format!("{BASE}\n[server]\npage_concurrency = 0"))
+            .contains("server.page_concurrency"));
         assert!(
             err(&format!("{BASE}\n[sync.schedules]\ns3 = \"nope\"")).contains("sync.schedules.s3")
         );

@@ -105,7 +105,10 @@ pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
         )
         // Only the Leptos routes (pages and server functions), not the API.
         .route_layer(axum::middleware::from_fn(http::pages_need_sign_in))
-        .route_layer(axum::middleware::from_fn(http::whole_pages))
+        .route_layer(axum::middleware::from_fn_with_state(
+            http::PageGate::new(services.config.server.page_concurrency),
+            http::whole_pages,
+        ))
         .merge(api)
         .fallback(leptos_axum::file_and_error_handler(shell))
         .layer(axum::middleware::from_fn_with_state(

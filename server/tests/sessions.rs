@@ -99,3 +99,42 @@ async fn signing_out_everywhere_ends_every_session_of_that_user_only(pool: PgPoo
     assert_eq!(me_status(&colleague, &base).await, 200);
     assert_eq!(sessions_of(&pool, ENGINEER).await, 0);
 }
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn pages_taking_turns_one_at_a_time_all_render(pool: PgPool) {
+    // One render at a time: every page, many at once, still answers in full
+    // (a page's render never waits on a second turn at the gate).
+    let mut cfg = config(&[]);
+    cfg.server.page_concurrency = Some(1);
+    let base = spawn_http(services(pool.clone(), cfg).await).await;
+    let c = signed_in(&base, ADMIN).await;
+    let pages = [
+        "/",
+        "/resources",
+        "/requests",
+        "/request",
+        "/admin/sync",
+        "/admin/audit",
+        "/settings",
+        "/me",
+    ];
+    let loads = (0..24).map(|i| {
+        let (c, url) = (c.clone(), format!("{base}{}", pages[i % pages.len()]));
+        async move {
+            let r = c.get(&url).send().await.unwrap();
+            let status = r.status();
+            let len = r.headers().get("content-length").cloned();
+            let body = r.text().await.unwrap();
+            (url, status, len.is_some(), body.contains("</html>"))
+        }
+    });
+    let all = futures_util::future::join_all(loads);
+    let done = tokio::time::timeout(std::time::Duration::from_secs(60), all)
+        .await
+        .expect("pages stalled waiting for their turn");
+    for (url, status, has_length, whole) in done {
+        assert_eq!(status, 200, "{url}");
+        assert!(has_length, "{url} sent with its length");
+        assert!(whole, "{url} rendered to the end");
+    }
+}
