@@ -188,17 +188,34 @@ pub async fn whole_pages(
     next: Next,
 ) -> Response {
     let page = req.method() == http::Method::GET && !req.uri().path().starts_with("/api/");
-    let _turn = match page {
-        true => gate.0.acquire().await.ok(),
-        false => None,
-    };
-    let res = next.run(req).await;
+    if !page {
+        return next.run(req).await;
+    }
+    // The render runs to its end even when the browser goes away: dropped
+    // half-way, Leptos disposed the page's reactive owner while a resource
+    // task still ran, and that task then panicked looking for the router.
+    let render = tokio::spawn(async move {
+        let _turn = gate.0.acquire_owned().await.ok();
+        whole(next.run(req).await).await
+    });
+    match render.await {
+        Ok(res) => res,
+        Err(e) => {
+            tracing::error!(error = %e, "a page render failed");
+            http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// `res` with its HTML body collected into one buffer (other responses as
+/// they are).
+async fn whole(res: Response) -> Response {
     let html = res
         .headers()
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    if !page || !html || res.headers().contains_key(http::header::CONTENT_LENGTH) {
+    if !html || res.headers().contains_key(http::header::CONTENT_LENGTH) {
         return res;
     }
     let (mut parts, body) = res.into_parts();
