@@ -191,11 +191,15 @@ pub async fn whole_pages(
     if !page {
         return next.run(req).await;
     }
-    // The render runs to its end even when the browser goes away: dropped
-    // half-way, Leptos disposed the page's reactive owner while a resource
-    // task still ran, and that task then panicked looking for the router.
+    // A request abandoned while it waits for its turn is dropped there (it
+    // costs nothing, and nobody can queue up renders for others to wait
+    // behind). Once admitted, the render runs to its end even if the browser
+    // goes away: dropped half-way, Leptos disposed the page's reactive owner
+    // while a resource task still ran, and that task panicked looking for
+    // the router.
+    let turn = gate.0.clone().acquire_owned().await.ok();
     let render = tokio::spawn(async move {
-        let _turn = gate.0.acquire_owned().await.ok();
+        let _turn = turn;
         whole(next.run(req).await).await
     });
     match render.await {
