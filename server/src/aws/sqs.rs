@@ -61,13 +61,12 @@ pub async fn read_queue(
     let name = url.rsplit('/').next().unwrap_or(url).to_owned();
     let arn = get(QueueAttributeName::QueueArn)
         .unwrap_or_else(|| format!("arn:aws:sqs:::{account}:{name}"));
-    let tags = match (known, listed) {
+    let tags = match (known, &listed) {
         (Some(found), _) => tags_of(found, &arn),
         (None, listed) => tags_json(
             listed
-                .as_ref()
-                .and_then(|l| l.tags())
-                .into_iter()
+                .iter()
+                .filter_map(|l| l.tags())
                 .flatten()
                 .map(|(k, v)| (k.as_str(), v.as_str())),
         ),
