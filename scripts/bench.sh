@@ -180,7 +180,10 @@ for part in sts audit; do
       v[int(NR * 0.5) + 1] / 1000, v[int(NR * 0.99) + 1] / 1000, NR, v[NR] / 1000 }'
 done
 log "12,000 page requests abandoned 0-2 ms after they were sent (4 at a time)"
-for _ in 1 2 3 4; do "$VENV/bin/python" scripts/abandon.py "$BASE" "$SAM" 3000 & done; wait
+# Wait for these four only: a bare `wait` would wait for the server too.
+pids=()
+for _ in 1 2 3 4; do "$VENV/bin/python" scripts/abandon.py "$BASE" "$SAM" 3000 & pids+=($!); done
+wait "${pids[@]}"
 curl -sf -o /dev/null -H "Cookie: $SAM" "$BASE/resources" || { echo "the server stopped answering" >&2; exit 1; }
 echo "server panics so far (must be 0): $(grep -c panicked "$RUN/bench-server.log" || true)"
 echo "server resident memory after these runs: $(rss_mib) MiB (peak $(hwm_mib) MiB)"

@@ -46,24 +46,74 @@ pub fn RolesHome() -> impl IntoView {
     }
 }
 
-/// One role's row: name, ARN, console and credentials buttons.
-fn role_row(r: &RoleSummaryView, creds: ServerAction<RoleCredentials>) -> impl IntoView {
-    let href = format!("/roles/{}/{}", r.account_id, r.name);
-    let arn = r.arn.clone();
+/// The role rows of one list as one escaped string: name, ARN, the
+/// credentials button and (unless CLI-only) the console link. A hundred
+/// rows cost one string, not a hundred views to build and hydrate; the
+/// list's one click handler (`clicked_role`) serves every button.
+fn role_rows_html(roles: &[RoleSummaryView]) -> String {
+    use html_escape::{
+        encode_double_quoted_attribute_to_string as attr, encode_text_to_string as text,
+    };
+    let mut out = String::with_capacity(roles.len() * 320);
+    for r in roles {
+        let path = |prefix: &str, out: &mut String| {
+            out.push_str(prefix);
+            attr(&r.account_id, &mut *out);
+            out.push('/');
+            attr(&r.name, &mut *out);
+        };
+        out.push_str("<li class=\"role-row\" data-arn=\"");
+        attr(&r.arn, &mut out);
+        out.push_str("\"><a class=\"role-name\" href=\"");
+        path("/roles/", &mut out);
+        out.push_str("\">");
+        text(&r.name, &mut out);
+        out.push_str("</a><code class=\"arn\">");
+        text(&r.arn, &mut out);
+        out.push_str("</code>");
+        if r.cli_only {
+            out.push_str("<span class=\"pill\">CLI only</span>");
+        }
+        out.push_str("<button type=\"button\" class=\"small creds\">Credentials</button>");
+        if !r.cli_only {
+            // rel=external: a server route, not a client-side page.
+            out.push_str("<a class=\"button small signin\" rel=\"external\" href=\"");
+            path("/role/", &mut out);
+            out.push_str("\">Console</a>");
+        }
+        out.push_str("</li>");
+    }
+    out
+}
+
+/// The role whose Credentials button a click on a role list hit, if any.
+fn clicked_role(ev: &leptos::ev::MouseEvent) -> Option<String> {
+    #[cfg(not(feature = "ssr"))]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let target = ev.target()?.dyn_into::<leptos::web_sys::Element>().ok()?;
+        let button = target.closest("button.creds").ok()??;
+        button
+            .closest("li.role-row")
+            .ok()??
+            .get_attribute("data-arn")
+    }
+    #[cfg(feature = "ssr")]
+    {
+        let _ = ev;
+        None
+    }
+}
+
+/// One list of role rows; its click handler dispatches the credentials
+/// action for the row whose button was clicked.
+fn role_list(roles: &[RoleSummaryView], creds: ServerAction<RoleCredentials>) -> impl IntoView {
     view! {
-        <li class="role-row" data-arn=r.arn.clone()>
-            <a href=href class="role-name">{r.name.clone()}</a>
-            <code class="arn">{r.arn.clone()}</code>
-            {r.cli_only.then(|| view! { <span class="pill">"CLI only"</span> })}
-            <button type="button" class="small creds" on:click=move |_| {
-                creds.dispatch(RoleCredentials { arn: arn.clone() });
-            }>"Credentials"</button>
-            {(!r.cli_only).then(|| view! {
-                // rel=external: a server route, not a client-side page.
-                <a class="button small signin" rel="external"
-                    href=format!("/role/{}/{}", r.account_id, r.name)>"Console"</a>
-            })}
-        </li>
+        <ul class="roles" inner_html=role_rows_html(roles) on:click=move |ev| {
+            if let Some(arn) = clicked_role(&ev) {
+                creds.dispatch(RoleCredentials { arn });
+            }
+        }></ul>
     }
 }
 
@@ -100,13 +150,13 @@ fn RoleGroups(home: RolesHomeView, creds: ServerAction<RoleCredentials>) -> impl
         {(!recent.is_empty()).then(|| view! {
             <section class="account card recent">
                 <h2>"Recently used"</h2>
-                <ul class="roles">{recent.iter().map(|r| role_row(r, creds)).collect_view()}</ul>
+                {role_list(&recent, creds)}
             </section>
         })}
         {home.accounts.into_iter().map(|g| view! {
             <section class="account card">
                 <h2>{g.account_name.clone()} <span class="muted">{format!(" {}", g.account_id)}</span></h2>
-                <ul class="roles">{g.roles.iter().map(|r| role_row(r, creds)).collect_view()}</ul>
+                {role_list(&g.roles, creds)}
             </section>
         }).collect_view()}
     }
@@ -291,5 +341,46 @@ fn RequestForm(role_arn: String) -> impl IntoView {
                 {move || server_error().map(|e: AppError| view! { <ErrorBox err=e/> })}
             </ActionForm>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::role_rows_html;
+    use crate::views::RoleSummaryView;
+
+    fn role(name: &str, arn: &str, cli_only: bool) -> RoleSummaryView {
+        RoleSummaryView {
+            arn: arn.into(),
+            name: name.into(),
+            account_id: "111111111111".into(),
+            account_name: "prod".into(),
+            cli_only,
+        }
+    }
+
+    #[test]
+    fn role_rows_offer_console_unless_cli_only_and_escape_every_value() {
+        let html = role_rows_html(&[
+            role("dev", "arn:aws:iam::111111111111:role/dev", false),
+            role(
+                "<img src=x>",
+                "arn:aws:iam::111111111111:role/\"><script>",
+                true,
+            ),
+        ]);
+        assert_eq!(
+            html,
+            "<li class=\"role-row\" data-arn=\"arn:aws:iam::111111111111:role/dev\">\
+             <a class=\"role-name\" href=\"/roles/111111111111/dev\">dev</a>\
+             <code class=\"arn\">arn:aws:iam::111111111111:role/dev</code>\
+             <button type=\"button\" class=\"small creds\">Credentials</button>\
+             <a class=\"button small signin\" rel=\"external\" href=\"/role/111111111111/dev\">Console</a></li>\
+             <li class=\"role-row\" data-arn=\"arn:aws:iam::111111111111:role/&quot;&gt;&lt;script&gt;\">\
+             <a class=\"role-name\" href=\"/roles/111111111111/&lt;img src=x&gt;\">&lt;img src=x&gt;</a>\
+             <code class=\"arn\">arn:aws:iam::111111111111:role/\"&gt;&lt;script&gt;</code>\
+             <span class=\"pill\">CLI only</span>\
+             <button type=\"button\" class=\"small creds\">Credentials</button></li>"
+        );
     }
 }
