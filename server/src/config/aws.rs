@@ -1,0 +1,148 @@
+//! `[aws]`, `[[accounts]]`, `[[organizations]]` and `[console]`: which AWS
+//! accounts Latchkey reaches, as which role, and console sign-in.
+use super::{invalid, yes, ConfigError};
+use app::domain::AccountId;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwsConfig {
+    /// Set for an emulator (http://...); unset means real AWS over HTTPS.
+    pub endpoint_url: Option<String>,
+    #[serde(default = "default_region")]
+    pub region: String,
+    /// Role assumed in every spoke account by the sync and by approvals.
+    pub spoke_role_name: String,
+    /// Credential lifetime handed to users, in seconds.
+    #[serde(default = "default_duration")]
+    pub credential_duration_secs: i32,
+    /// The role Latchkey itself runs as (the hub), when it is one: never
+    /// eligible, never a request target. The spoke role in every account is
+    /// protected the same way without being listed.
+    #[serde(default)]
+    pub hub_role_arn: Option<String>,
+    /// More roles nobody may use or change through Latchkey, whatever a rule
+    /// or tag says: role ARNs or ARN patterns with `*` and `?`
+    /// (e.g. `arn:aws:iam::*:role/OrganizationAccountAccessRole`).
+    #[serde(default)]
+    pub protected_roles: Vec<String>,
+}
+
+fn default_region() -> String {
+    "us-east-1".into()
+}
+
+fn default_duration() -> i32 {
+    3600
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountConfig {
+    pub id: String,
+    pub name: String,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationConfig {
+    /// The management account; its spoke role is assumed to call ListAccounts.
+    pub management_account_id: String,
+    /// Whether newly discovered accounts are synced without an admin enabling them.
+    #[serde(default = "yes")]
+    pub enable_new_accounts: bool,
+}
+
+/// AWS console sign-in through the federation endpoint.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleConfig {
+    /// getSigninToken / login endpoint.
+    #[serde(default = "default_federation")]
+    pub federation_url: String,
+    /// Shown by AWS as where the session came from (Issuer).
+    #[serde(default = "default_issuer")]
+    pub issuer: String,
+    /// Console session length (900..=43200 seconds).
+    #[serde(default = "default_duration")]
+    pub session_duration_secs: i32,
+}
+
+fn default_federation() -> String {
+    "https://signin.aws.amazon.com/federation".into()
+}
+
+fn default_issuer() -> String {
+    "https://latchkey.example.com".into()
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        Self {
+            federation_url: default_federation(),
+            issuer: default_issuer(),
+            session_duration_secs: default_duration(),
+        }
+    }
+}
+
+impl AwsConfig {
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(ep) = &self.endpoint_url {
+            if !(ep.starts_with("http://") || ep.starts_with("https://")) {
+                return Err(invalid(
+                    "aws.endpoint_url",
+                    "must start with http:// or https://",
+                ));
+            }
+        }
+        app::domain::RoleName::parse(&self.spoke_role_name)
+            .map_err(|e| invalid("aws.spoke_role_name", e.0))?;
+        if let Some(hub) = &self.hub_role_arn {
+            app::domain::RoleArn::parse(hub).map_err(|e| invalid("aws.hub_role_arn", e.0))?;
+        }
+        for p in &self.protected_roles {
+            if !p.starts_with("arn:") || !p.contains(":role/") {
+                return Err(invalid(
+                    "aws.protected_roles",
+                    format!("{p:?} must be a role ARN or an ARN pattern with * and ?"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+pub(super) fn validate_accounts(accounts: &[AccountConfig]) -> Result<(), ConfigError> {
+    for (i, a) in accounts.iter().enumerate() {
+        AccountId::parse(&a.id).map_err(|e| invalid(format!("accounts[{i}].id"), e.0))?;
+    }
+    Ok(())
+}
+
+pub(super) fn validate_organizations(orgs: &[OrganizationConfig]) -> Result<(), ConfigError> {
+    for (i, o) in orgs.iter().enumerate() {
+        AccountId::parse(&o.management_account_id)
+            .map_err(|e| invalid(format!("organizations[{i}].management_account_id"), e.0))?;
+    }
+    Ok(())
+}
+
+impl ConsoleConfig {
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        if !(self.federation_url.starts_with("https://")
+            || self.federation_url.starts_with("http://"))
+        {
+            return Err(invalid("console.federation_url", "must be an http(s) URL"));
+        }
+        if !(900..=43200).contains(&self.session_duration_secs) {
+            return Err(invalid(
+                "console.session_duration_secs",
+                "must be between 900 and 43200",
+            ));
+        }
+        Ok(())
+    }
+}

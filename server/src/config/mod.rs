@@ -1,0 +1,222 @@
+//! Typed settings: a TOML file plus `LATCHKEY__SECTION__KEY` environment
+//! overrides (and `DATABASE_URL`), checked at boot. A bad value stops start-up
+//! with a message naming its key.
+
+mod auth;
+mod aws;
+mod database;
+mod eligibility;
+mod notifications;
+mod oidc;
+mod requests;
+mod secret;
+mod server;
+mod sync;
+#[cfg(test)]
+mod tests;
+mod trusted;
+
+pub use auth::{ApproverRule, AuthConfig, DevUser};
+pub use aws::{AccountConfig, AwsConfig, ConsoleConfig, OrganizationConfig};
+pub use database::{redact_url_password, DatabaseConfig};
+pub use eligibility::EligibilityRule;
+pub use notifications::{EmailConfig, NotificationsConfig, SlackConfig};
+pub use oidc::OidcConfig;
+pub use requests::{AutoApproveRule, RequestsConfig};
+pub use secret::SecretString;
+pub use server::ServerConfig;
+pub use sync::SyncConfig;
+pub use trusted::{TrustedHeadersConfig, TrustedMode};
+
+use app::domain::AccountId;
+use serde::Deserialize;
+use std::path::Path;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub aws: AwsConfig,
+    #[serde(default)]
+    pub accounts: Vec<AccountConfig>,
+    #[serde(default)]
+    pub sync: SyncConfig,
+    #[serde(default)]
+    pub auth: AuthConfig,
+    #[serde(default)]
+    pub eligibility: Vec<EligibilityRule>,
+    #[serde(default)]
+    pub console: ConsoleConfig,
+    /// AWS Organizations whose member accounts are discovered (ListAccounts).
+    #[serde(default)]
+    pub organizations: Vec<OrganizationConfig>,
+    #[serde(default)]
+    pub notifications: NotificationsConfig,
+    #[serde(default)]
+    pub requests: RequestsConfig,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("config: {0}")]
+    Parse(String),
+    #[error("config key {key}: {message}")]
+    Invalid { key: String, message: String },
+}
+
+fn invalid(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.into(),
+        message: message.into(),
+    }
+}
+
+impl Config {
+    /// Reads the file, applies environment overrides, validates.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_toml(&text, std::env::vars())
+    }
+
+    pub fn from_toml(
+        text: &str,
+        env: impl Iterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let mut value: toml::Table =
+            toml::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
+        for (k, v) in env {
+            if k == "DATABASE_URL" {
+                set_path(&mut value, &["database", "url"], &v);
+            } else if let Some(rest) = k.strip_prefix("LATCHKEY__") {
+                let path: Vec<String> = rest.split("__").map(|s| s.to_ascii_lowercase()).collect();
+                let refs: Vec<&str> = path.iter().map(String::as_str).collect();
+                set_path(&mut value, &refs, &v);
+            }
+        }
+        let cfg: Config = toml::Value::Table(value)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Parse(e.to_string()))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Each section checks its own keys; then the rules that span sections.
+    fn validate(&self) -> Result<(), ConfigError> {
+        self.server.validate()?;
+        self.aws.validate()?;
+        aws::validate_accounts(&self.accounts)?;
+        aws::validate_organizations(&self.organizations)?;
+        self.console.validate()?;
+        self.sync.validate()?;
+        eligibility::validate(&self.eligibility)?;
+        self.auth.validate()?;
+        self.notifications.validate()?;
+        self.validate_dev_mode()
+    }
+
+    /// Dev sign-in lets anyone be anyone: never in production, and next to
+    /// real sign-in or real AWS only when the operator says they know.
+    fn validate_dev_mode(&self) -> Result<(), ConfigError> {
+        if !self.auth.dev_mode {
+            return Ok(());
+        }
+        if self.server.production {
+            return Err(invalid(
+                "auth.dev_mode",
+                "dev sign-in cannot be enabled when server.production = true",
+            ));
+        }
+        if !self.auth.i_know_dev_mode_is_unsafe {
+            let beside = if self.auth.oidc.is_some() {
+                Some("OIDC sign-in ([auth.oidc])")
+            } else if self.auth.trusted_headers.is_some() {
+                Some("trusted headers ([auth.trusted_headers])")
+            } else if self.aws.endpoint_url.is_none() {
+                Some("real AWS (no aws.endpoint_url)")
+            } else {
+                None
+            };
+            if let Some(beside) = beside {
+                return Err(invalid(
+                    "auth.dev_mode",
+                    format!(
+                        "dev sign-in lets anyone be anyone; it is refused next to {beside} \
+                         unless auth.i_know_dev_mode_is_unsafe = true"
+                    ),
+                ));
+            }
+        }
+        if self.auth.dev_users.is_empty() {
+            return Err(invalid(
+                "auth.dev_users",
+                "dev mode needs at least one dev user",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The cron expression of a task.
+    pub fn schedule_of(&self, task: &str) -> &str {
+        self.sync.schedules.get(task).unwrap_or(&self.sync.schedule)
+    }
+
+    /// When the temporary-access sweeper runs (default every five minutes).
+    pub fn expiry_schedule(&self) -> &str {
+        self.sync
+            .schedules
+            .get("expiry")
+            .map_or("0 */5 * * * *", String::as_str)
+    }
+
+    pub fn spoke_role_arn(&self, account: &AccountId) -> String {
+        format!("arn:aws:iam::{}:role/{}", account, self.aws.spoke_role_name)
+    }
+}
+
+fn set_path(t: &mut toml::Table, path: &[&str], v: &str) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut cur = t;
+    for p in parents {
+        let entry = cur
+            .entry(p.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        match entry {
+            toml::Value::Table(next) => cur = next,
+            _ => return,
+        }
+    }
+    // `[...]` is a TOML array, e.g. LATCHKEY__AUTH__OIDC__SCOPES='["openid", "email"]'.
+    if v.trim_start().starts_with('[') {
+        if let Ok(mut t) = toml::from_str::<toml::Table>(&format!("v = {v}")) {
+            if let Some(arr) = t.remove("v") {
+                cur.insert(last.to_string(), arr);
+                return;
+            }
+        }
+    }
+    let val = match v {
+        "true" => toml::Value::Boolean(true),
+        "false" => toml::Value::Boolean(false),
+        _ => match v.parse::<i64>() {
+            Ok(n) if !v.starts_with('0') || v == "0" => toml::Value::Integer(n),
+            _ => toml::Value::String(v.to_owned()),
+        },
+    };
+    cur.insert(last.to_string(), val);
+}

@@ -1,0 +1,64 @@
+//! `[server]`: where Latchkey listens and how it serves pages.
+use super::{invalid, ConfigError, SecretString};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on; overrides Leptos.toml's site-addr when set.
+    pub listen: Option<String>,
+    #[serde(default = "default_leptos_file")]
+    pub leptos_config: String,
+    /// Whether this is a production deployment (dev sign-in is refused then).
+    #[serde(default)]
+    pub production: bool,
+    /// When set, `GET /metrics` wants `Authorization: Bearer <this>`
+    /// (Prometheus' `authorization` / `bearer_token_file`); unset, it is open.
+    #[serde(default)]
+    pub metrics_token: Option<SecretString>,
+    /// How many server-rendered pages render at once, the rest waiting their
+    /// turn in arrival order (default: twice the cores).
+    #[serde(default)]
+    pub page_concurrency: Option<usize>,
+}
+
+fn default_leptos_file() -> String {
+    "Leptos.toml".into()
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: None,
+            leptos_config: default_leptos_file(),
+            production: false,
+            metrics_token: None,
+            page_concurrency: None,
+        }
+    }
+}
+
+impl ServerConfig {
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        if self
+            .metrics_token
+            .as_ref()
+            .is_some_and(|t| t.expose().trim().len() < 16)
+        {
+            return Err(invalid(
+                "server.metrics_token",
+                "must be at least 16 characters",
+            ));
+        }
+        if self
+            .page_concurrency
+            .is_some_and(|n| !(1..=1024).contains(&n))
+        {
+            return Err(invalid(
+                "server.page_concurrency",
+                "must be 1-1024 (pages rendered at once)",
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,137 @@
+//! Config loading and validation: every rule names its key.
+use super::*;
+
+const BASE: &str = r#"
+    [database]
+    url = "postgres://localhost/x"
+    [aws]
+    endpoint_url = "http://127.0.0.1:5000"
+    spoke_role_name = "LatchkeySpoke"
+    [[accounts]]
+    id = "222222222222"
+    name = "dev"
+    [auth]
+    dev_mode = true
+    admin_groups = ["admins"]
+    [[auth.dev_users]]
+    id = "a@example.com"
+    display_name = "A"
+    [[eligibility]]
+    group = "engineers"
+    roles = ["arn:aws:iam::*:role/demo-*"]
+"#;
+
+#[test]
+fn secrets_never_show_in_debug_output() {
+    let t = BASE.replace("postgres://localhost/x", "postgres://lk:hunter2secret@db/x")
+        + "\n[server]\nmetrics_token = \"metrics-token-0123456789\"\n";
+    let cfg = Config::from_toml(&t, std::iter::empty()).unwrap();
+    let shown = format!("{cfg:?}");
+    assert!(!shown.contains("hunter2secret"), "{shown}");
+    assert!(!shown.contains("metrics-token-0123456789"), "{shown}");
+    assert!(shown.contains("postgres://lk:[redacted]@db/x"), "{shown}");
+    assert_eq!(redact_url_password("postgres://db/x"), "postgres://db/x");
+}
+
+#[test]
+fn a_valid_file_loads_and_env_overrides_win() {
+    let env = vec![
+        ("DATABASE_URL".to_string(), "postgres://db/y".to_string()),
+        (
+            "LATCHKEY__SYNC__SCHEDULE".to_string(),
+            "0 0 * * * *".to_string(),
+        ),
+        (
+            "LATCHKEY__SERVER__LISTEN".to_string(),
+            "127.0.0.1:4000".to_string(),
+        ),
+        (
+            "LATCHKEY__AUTH__ADMIN_GROUPS".to_string(),
+            r#"["ops", "sec"]"#.to_string(),
+        ),
+    ];
+    let c = Config::from_toml(BASE, env.into_iter()).unwrap();
+    assert_eq!(c.database.url, "postgres://db/y");
+    assert_eq!(c.sync.schedule, "0 0 * * * *");
+    assert_eq!(c.server.listen.as_deref(), Some("127.0.0.1:4000"));
+    assert_eq!(
+        c.auth.admin_groups,
+        ["ops", "sec"],
+        "arrays from the environment"
+    );
+    assert_eq!(
+        c.spoke_role_arn(&AccountId::parse("222222222222").unwrap()),
+        "arn:aws:iam::222222222222:role/LatchkeySpoke"
+    );
+}
+
+fn err(text: &str) -> String {
+    Config::from_toml(text, std::iter::empty())
+        .unwrap_err()
+        .to_string()
+}
+
+#[test]
+fn bad_values_name_their_key() {
+    assert!(err(&BASE.replace("\"222222222222\"", "\"22\"")).contains("accounts[0].id"));
+    assert!(err(&format!("{BASE}\n[sync]\nschedule = \"every day\"")).contains("sync.schedule"));
+    assert!(err(&format!("{BASE}\n[sync]\nitem_concurrency = 0")).contains("sync.item_concurrency"));
+    assert!(
+        err(&format!("{BASE}\n[server]\npage_concurrency = 0")).contains("server.page_concurrency")
+    );
+    assert!(err(&format!("{BASE}\n[sync.schedules]\ns3 = \"nope\"")).contains("sync.schedules.s3"));
+    assert!(
+        err(&format!("{BASE}\n[sync.schedules]\nec2 = \"0 0 * * * *\""))
+            .contains("sync.schedules.ec2")
+    );
+    assert!(err(&format!(
+        "{BASE}\n[[organizations]]\nmanagement_account_id = \"1\""
+    ))
+    .contains("organizations[0]"));
+    assert!(
+        err(&BASE.replace("arn:aws:iam::*:role/demo-*", "demo-*")).contains("eligibility[0].roles")
+    );
+    assert!(err(&format!("{BASE}\n[server]\nproduction = true")).contains("auth.dev_mode"));
+    // Dev sign-in next to a real identity source or real AWS needs the flag.
+    let real_aws = BASE.replace("endpoint_url = \"http://127.0.0.1:5000\"", "");
+    assert!(err(&real_aws).contains("auth.dev_mode: dev sign-in lets anyone be anyone"));
+    let flagged = real_aws.replace(
+        "dev_mode = true",
+        "dev_mode = true\ni_know_dev_mode_is_unsafe = true",
+    );
+    assert!(Config::from_toml(&flagged, std::iter::empty()).is_ok());
+    assert!(err(&format!("{BASE}\n[server]\nmetrics_token = \"short\""))
+        .contains("server.metrics_token: must be at least 16 characters"));
+    assert!(err(&format!(
+        "{BASE}\n[[auth.approvers]]\ngroup = \"leads\"\naccounts = []"
+    ))
+    .contains("auth.approvers[0].accounts"));
+    let oidc = "\n[auth.oidc]\nissuer_url = \"https://idp.example.com\"\nclient_id = \"lk\"\nclient_secret = \"s3cret\"\nredirect_url = \"https://lk.example.com/auth/oidc/callback\"\n";
+    let with_oidc = BASE
+        .replace(
+            "dev_mode = true",
+            "dev_mode = true\ni_know_dev_mode_is_unsafe = true",
+        )
+        .replace("[[auth.dev_users]]", &format!("{oidc}\n[[auth.dev_users]]"));
+    let c = Config::from_toml(&with_oidc, std::iter::empty()).unwrap();
+    assert!(!format!("{c:?}").contains("s3cret"), "secrets never print");
+    assert!(err(&with_oidc.replace(
+        "idp.example.com\"",
+        "idp.example.com\"\nscopes = [\"email\"]"
+    ))
+    .contains("auth.oidc.scopes"));
+    assert!(
+        err(&with_oidc.replace("/auth/oidc/callback", "/cb")).contains("auth.oidc.redirect_url")
+    );
+    assert!(
+        err(&with_oidc.replace("https://idp.example.com", "idp")).contains("auth.oidc.issuer_url")
+    );
+    assert!(
+        err(&BASE.replace("http://127.0.0.1:5000", "127.0.0.1:5000")).contains("aws.endpoint_url")
+    );
+}
+
+#[test]
+fn unknown_keys_are_refused() {
+    assert!(err(&BASE.replace("[aws]", "[aws]\nendpoint = \"x\"")).contains("endpoint"));
+}
