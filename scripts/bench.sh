@@ -33,7 +33,7 @@ cp "$CARGO_TARGET_DIR/release/latchkey" "$BIN"
 mkdir -p "$ROOT/target/site/pkg"
 
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
-export RUST_LOG=${RUST_LOG:-warn,latchkey::db::search_index=info,latchkey::services::credentials=debug}
+export RUST_LOG=${RUST_LOG:-warn,latchkey::services::inventory::search=info,latchkey::services::credentials=debug}
 CONF=$RUN/bench.toml
 cat >"$CONF" <<TOML
 [server]

@@ -19,7 +19,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use latchkey::aws::iam::RoleSnapshot;
-use latchkey::db::resources::{Answered, Cursor, Filter, SearchGate, Sort};
+use latchkey::db::resources::{Cursor, Filter, Sort};
+use latchkey::services::inventory::search::{Answered, SearchGate};
 use serde_json::json;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;

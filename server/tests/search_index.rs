@@ -5,7 +5,8 @@ mod common;
 
 use common::*;
 use latchkey::aws::snapshot::ResourceSnapshot;
-use latchkey::db::resources::{search, Answered, Cursor, Filter, ListRow, SearchGate, Sort};
+use latchkey::db::resources::{search, Cursor, Filter, ListRow, Sort};
+use latchkey::services::inventory::search::{Answered, SearchGate};
 use serde_json::json;
 use sqlx::PgPool;
 use std::time::Duration;

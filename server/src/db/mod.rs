@@ -3,11 +3,11 @@
 pub mod accounts;
 pub mod audit;
 pub mod cli_logins;
+pub mod listen;
 pub mod oidc_logins;
 pub mod requests;
 pub mod resources;
 pub mod roles;
-pub mod search_index;
 pub mod sessions;
 pub mod sync_runs;
 pub mod tokens;

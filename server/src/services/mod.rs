@@ -40,7 +40,7 @@ pub struct Services {
     pub plugins: Arc<crate::plugins::Plugins>,
     pub notifiers: crate::notify::Notifiers,
     /// Bounds concurrent resource searches (`database.search_concurrency`).
-    pub search_gate: crate::db::resources::SearchGate,
+    pub search_gate: crate::services::inventory::search::SearchGate,
     /// API token → user, while [`Services::start_background`]'s listener runs.
     pub token_cache: Arc<notified_cache::TokenCache>,
     /// Session cookie hash → its session, likewise.
@@ -99,7 +99,7 @@ impl Services {
             plugins: Default::default(),
             notifiers,
             search_gate: {
-                use crate::db::resources::SearchGate;
+                use crate::services::inventory::search::SearchGate;
                 let permits = config
                     .database
                     .search_concurrency

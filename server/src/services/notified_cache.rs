@@ -9,6 +9,9 @@
 //! lost, the cache empties and stops answering until it listens again. A
 //! lookup that was reading the database while a change arrived does not
 //! store its (possibly older) answer. Entries also expire after a TTL.
+pub use crate::db::listen::{
+    listen_forever, RESOURCES_CHANNEL, ROLE_CHANNEL, SESSION_CHANNEL, TOKEN_CHANNEL,
+};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -16,16 +19,10 @@ use std::time::{Duration, Instant};
 
 /// API token hash → its user (groups, approver accounts), for a minute.
 pub type TokenCache = NotifiedCache<super::tokens::TokenGrant>;
-pub const TOKEN_CHANNEL: &str = "latchkey_token_changed";
 /// Role ARN → what role access checks (account, enabled, tags).
 pub type RoleCache = NotifiedCache<crate::db::roles::RoleAccessRow>;
-pub const ROLE_CHANNEL: &str = "latchkey_roles_changed";
 /// Session cookie hash → its session row, for a minute.
 pub type SessionCache = NotifiedCache<crate::db::sessions::SessionRow>;
-pub const SESSION_CHANNEL: &str = "latchkey_session_changed";
-/// The resources cache or an account changed (the search index, the list
-/// of accounts).
-pub const RESOURCES_CHANNEL: &str = "latchkey_resources_changed";
 /// Every known account (key [`ALL_ACCOUNTS`]), dropped on any account change.
 pub type AccountsCache = NotifiedCache<std::sync::Arc<Vec<crate::db::accounts::AccountRow>>>;
 pub const ALL_ACCOUNTS: &str = "all";
@@ -128,49 +125,6 @@ impl<V: Clone + Send + 'static> NotifiedCache<V> {
     /// Whether the listener is subscribed (for tests and start-up checks).
     pub fn is_live(&self) -> bool {
         self.live.load(Ordering::Acquire)
-    }
-}
-
-/// Calls `on_change` with each notification's payload on `channel` for as
-/// long as the process runs. `on_live(true)` once subscribed; `on_live(false)`
-/// whenever the connection is lost (changes may have been missed), and again
-/// after a second's wait it reconnects.
-pub async fn listen_forever(
-    pool: sqlx::PgPool,
-    channel: &'static str,
-    on_live: impl Fn(bool),
-    on_change: impl Fn(&str),
-) {
-    use sqlx::postgres::{PgListener, PgPoolOptions};
-    // Its own connection, so the listener never holds one of the pool's.
-    let own = PgPoolOptions::new()
-        .max_connections(1)
-        .connect_lazy_with((*pool.connect_options()).clone());
-    loop {
-        let listener = async {
-            let mut l = PgListener::connect_with(&own).await?;
-            l.listen(channel).await?;
-            Ok::<_, sqlx::Error>(l)
-        }
-        .await;
-        match listener {
-            Ok(mut l) => {
-                on_live(true);
-                loop {
-                    match l.try_recv().await {
-                        Ok(Some(n)) => on_change(n.payload()),
-                        Ok(None) => break,
-                        Err(e) => {
-                            tracing::warn!(channel, error = %e, "change listener failed");
-                            break;
-                        }
-                    }
-                }
-            }
-            Err(e) => tracing::warn!(channel, error = %e, "cannot listen for changes"),
-        }
-        on_live(false);
-        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 

@@ -1,4 +1,5 @@
 //! InventoryPort: accounts, the resources table, details, refresh of one item.
+pub mod search;
 use super::{aws_error, db_error, Services};
 use crate::aws::snapshot::*;
 use crate::db::{

@@ -1,0 +1,201 @@
+//! Reading every cached resource from Postgres and building a snapshot.
+use super::columns::*;
+use super::snapshot::*;
+use roaring::RoaringBitmap;
+use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
+use std::time::Instant;
+
+impl Snapshot {
+    /// Reads every cached resource and the generation in one snapshot.
+    pub async fn load(pool: &sqlx::PgPool) -> Result<(Snapshot, BuildStats), sqlx::Error> {
+        use futures_util::TryStreamExt;
+        let started = Instant::now();
+        let mut tx = pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        let generation: i64 = sqlx::query_scalar(
+            "SELECT coalesce(sum(generation), 0)::bigint FROM resource_generations",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        // The orders of kinds and accounts as Postgres collates them, so
+        // "sort by type/account" pages match the SQL search exactly.
+        let kinds: Vec<String> =
+            sqlx::query_scalar("SELECT DISTINCT kind FROM resources ORDER BY kind")
+                .fetch_all(&mut *tx)
+                .await?;
+        let (accounts, account_names): (Vec<String>, Vec<Option<String>>) = sqlx::query_as(
+            "SELECT r.account_id, a.name FROM (SELECT DISTINCT account_id FROM resources) r
+             LEFT JOIN accounts a USING (account_id) ORDER BY r.account_id",
+        )
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .unzip();
+        let kind_ix: HashMap<&str, u8> = kinds
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.as_str(), i as u8))
+            .collect();
+        let account_ix: HashMap<&str, u32> = accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.as_str(), i as u32))
+            .collect();
+        let mut cols = Columns::default();
+        {
+            let mut stream =
+                sqlx::query_as::<_, (String, String, String, String, String, Vec<String>)>(
+                    "SELECT arn, lower(arn), name, kind, account_id,
+                        ARRAY(SELECT coalesce(t->>'key', '') || chr(31) || coalesce(t->>'value', '')
+                              FROM jsonb_array_elements(tags) t WHERE t ? 'key')
+                 FROM resources ORDER BY name, arn",
+                )
+                .fetch(&mut *tx);
+            while let Some((arn, lower, name, kind, account, raw)) = stream.try_next().await? {
+                let tags: Vec<(&str, &str)> =
+                    raw.iter().filter_map(|t| t.split_once('\u{1f}')).collect();
+                // Both lists were read in this snapshot, so every row's are there.
+                cols.push(
+                    &arn,
+                    &lower,
+                    &name,
+                    kind_ix.get(kind.as_str()).copied().unwrap_or(0),
+                    account_ix.get(account.as_str()).copied().unwrap_or(0),
+                    &tags,
+                );
+            }
+        }
+        tx.commit().await?;
+        let read = started.elapsed();
+        let n = cols.len() as usize;
+        let started = Instant::now();
+        let snap = tokio::task::spawn_blocking(move || {
+            let mut snap = Snapshot::build(generation, cols, kinds, accounts);
+            for (g, name) in snap.accounts.iter_mut().zip(account_names) {
+                g.name = name;
+            }
+            snap
+        })
+        .await
+        .map_err(|e| sqlx::Error::Protocol(format!("search index build: {e}")))?;
+        let stats = BuildStats {
+            rows: n,
+            generation,
+            read,
+            build: started.elapsed(),
+            bytes: snap.heap_bytes(),
+        };
+        Ok((snap, stats))
+    }
+
+    pub(super) fn build(
+        generation: i64,
+        mut cols: Columns,
+        kinds: Vec<String>,
+        accounts: Vec<String>,
+    ) -> Snapshot {
+        let n = cols.len();
+        // Lookup tables only the load needed.
+        cols.prefix_ix = HashMap::new();
+        cols.tag_set_ix = HashMap::new();
+        cols.tails.shrink();
+        for v in [
+            &mut cols.prefix_of,
+            &mut cols.account_of,
+            &mut cols.tag_set_of,
+            &mut cols.name_len,
+        ] {
+            v.shrink();
+        }
+        cols.kind_of.shrink_to_fit();
+        let mut grams: IntMap<u32, RoaringBitmap> = IntMap::default();
+        let mut seen: Vec<u32> = Vec::with_capacity(256);
+        let mut buf = Vec::with_capacity(256);
+        for doc in 0..n {
+            let lower = cols.lower(doc, &mut buf);
+            seen.clear();
+            seen.extend(lower.windows(3).map(trigram));
+            seen.sort_unstable();
+            seen.dedup();
+            for g in &seen {
+                // Documents arrive in order, so each list is appended to.
+                let _ = grams.entry(*g).or_default().try_push(doc);
+            }
+        }
+        let mut packed = Packed::default();
+        for d in docs_by_hash(&cols) {
+            packed.push(d);
+        }
+        packed.shrink();
+        let by_hash = packed;
+        let groups = |keys: Vec<String>| -> Vec<Group> {
+            keys.into_iter()
+                .map(|key| Group {
+                    key,
+                    name: None,
+                    docs: RoaringBitmap::new(),
+                })
+                .collect()
+        };
+        let (mut kinds, mut accounts) = (groups(kinds), groups(accounts));
+        let mut tag_keys: HashMap<String, RoaringBitmap> = HashMap::new();
+        let mut tag_pair_docs = vec![RoaringBitmap::new(); cols.pairs.len()];
+        for doc in 0..n {
+            if let Some(g) = kinds.get_mut(cols.kind_of[doc as usize] as usize) {
+                let _ = g.docs.try_push(doc);
+            }
+            if let Some(g) = accounts.get_mut(cols.account_of.get(doc as usize) as usize) {
+                let _ = g.docs.try_push(doc);
+            }
+            let set = cols.tag_set_of.get(doc as usize) as usize;
+            for id in cols.tag_sets.get(set).map_or(&[][..], |s| s) {
+                if let Some(b) = tag_pair_docs.get_mut(*id as usize) {
+                    let _ = b.try_push(doc);
+                }
+                if let Some((k, _)) = cols.pairs.get(*id as usize) {
+                    match tag_keys.get_mut(k) {
+                        Some(b) => {
+                            // A key given twice in one list is pushed once.
+                            let _ = b.try_push(doc);
+                        }
+                        None => {
+                            tag_keys.insert(
+                                k.clone(),
+                                RoaringBitmap::from_sorted_iter([doc]).unwrap_or_default(),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        let bitmaps = grams
+            .values_mut()
+            .chain(tag_keys.values_mut())
+            .chain(tag_pair_docs.iter_mut())
+            .chain(kinds.iter_mut().map(|g| &mut g.docs))
+            .chain(accounts.iter_mut().map(|g| &mut g.docs));
+        for b in bitmaps {
+            b.optimize();
+            *b = compacted(b);
+        }
+        grams.shrink_to_fit();
+        let mut all = RoaringBitmap::new();
+        all.insert_range(0..n);
+        all.optimize();
+        Snapshot {
+            generation,
+            verified: AtomicU64::new(u64::MAX),
+            cols,
+            kinds,
+            accounts,
+            tag_keys,
+            tag_pair_docs,
+            grams,
+            by_hash,
+            all,
+        }
+    }
+}
