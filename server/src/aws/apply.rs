@@ -112,93 +112,117 @@ fn unsupported(spec: &ChangeSpec, target: TargetKind) -> AwsError {
     ))
 }
 
+/// An IAM write's answer as a change's outcome.
+fn done<T, E, R>(
+    r: Result<T, aws_smithy_runtime_api::client::result::SdkError<E, R>>,
+) -> Result<(), AwsError>
+where
+    E: aws_sdk_iam::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    r.map(drop).map_err(AwsError::from_sdk)
+}
+
+/// The changes roles and users share: one IAM call each, the same call
+/// with `role` or `user` in its name and its name parameter.
+macro_rules! principal_write {
+    ($iam:expr, $spec:expr, $target:expr, $name:expr, $set_name:ident,
+     $put:ident, $delete:ident, $attach:ident, $detach:ident,
+     $put_boundary:ident, $delete_boundary:ident, $tag:ident, $untag:ident) => {
+        match $spec {
+            ChangeSpec::InlinePolicyPut {
+                policy_name,
+                document,
+            } => done(
+                $iam.$put()
+                    .$set_name($name)
+                    .policy_name(policy_name)
+                    .policy_document(document.to_string())
+                    .send()
+                    .await,
+            ),
+            ChangeSpec::InlinePolicyDelete { policy_name } => done(
+                $iam.$delete()
+                    .$set_name($name)
+                    .policy_name(policy_name)
+                    .send()
+                    .await,
+            ),
+            ChangeSpec::ManagedPolicyAttach { policy_arn } => done(
+                $iam.$attach()
+                    .$set_name($name)
+                    .policy_arn(policy_arn)
+                    .send()
+                    .await,
+            ),
+            ChangeSpec::ManagedPolicyDetach { policy_arn } => done(
+                $iam.$detach()
+                    .$set_name($name)
+                    .policy_arn(policy_arn)
+                    .send()
+                    .await,
+            ),
+            ChangeSpec::BoundaryPut { policy_arn } => done(
+                $iam.$put_boundary()
+                    .$set_name($name)
+                    .permissions_boundary(policy_arn)
+                    .send()
+                    .await,
+            ),
+            ChangeSpec::BoundaryDelete => {
+                done($iam.$delete_boundary().$set_name($name).send().await)
+            }
+            ChangeSpec::TagsPut { tags } => done(
+                $iam.$tag()
+                    .$set_name($name)
+                    .set_tags(Some(iam_tags(tags)?))
+                    .send()
+                    .await,
+            ),
+            ChangeSpec::TagsRemove { keys } => done(
+                $iam.$untag()
+                    .$set_name($name)
+                    .set_tag_keys(Some(keys.clone()))
+                    .send()
+                    .await,
+            ),
+            other => Err(unsupported(other, $target)),
+        }
+    };
+}
+
 async fn apply_to_role(
     iam: &aws_sdk_iam::Client,
     role: &str,
     role_arn: &str,
     spec: &ChangeSpec,
 ) -> Result<(), AwsError> {
-    let r = match spec {
-        ChangeSpec::InlinePolicyPut {
-            policy_name,
-            document,
-        } => iam
-            .put_role_policy()
-            .role_name(role)
-            .policy_name(policy_name)
-            .policy_document(document.to_string())
-            .send()
-            .await
-            .map(drop)
-            .map_err(AwsError::from_sdk),
-        ChangeSpec::InlinePolicyDelete { policy_name } => iam
-            .delete_role_policy()
-            .role_name(role)
-            .policy_name(policy_name)
-            .send()
-            .await
-            .map(drop)
-            .map_err(AwsError::from_sdk),
-        ChangeSpec::ManagedPolicyAttach { policy_arn } => iam
-            .attach_role_policy()
-            .role_name(role)
-            .policy_arn(policy_arn)
-            .send()
-            .await
-            .map(drop)
-            .map_err(AwsError::from_sdk),
-        ChangeSpec::ManagedPolicyDetach { policy_arn } => iam
-            .detach_role_policy()
-            .role_name(role)
-            .policy_arn(policy_arn)
-            .send()
-            .await
-            .map(drop)
-            .map_err(AwsError::from_sdk),
-        ChangeSpec::TrustPolicyPut { document } => iam
-            .update_assume_role_policy()
-            .role_name(role)
-            .policy_document(document.to_string())
-            .send()
-            .await
-            .map(drop)
-            .map_err(AwsError::from_sdk),
-        ChangeSpec::BoundaryPut { policy_arn } => iam
-            .put_role_permissions_boundary()
-            .role_name(role)
-            .permissions_boundary(policy_arn)
-            .send()
-            .await
-            .map(drop)
-            .map_err(AwsError::from_sdk),
-        ChangeSpec::BoundaryDelete => iam
-            .delete_role_permissions_boundary()
-            .role_name(role)
-            .send()
-            .await
-            .map(drop)
-            .map_err(AwsError::from_sdk),
-        ChangeSpec::TagsPut { tags } => iam
-            .tag_role()
-            .role_name(role)
-            .set_tags(Some(iam_tags(tags)?))
-            .send()
-            .await
-            .map(drop)
-            .map_err(AwsError::from_sdk),
-        ChangeSpec::RoleCreate { .. } => return create_role(iam, role_arn, spec).await,
-        ChangeSpec::RoleDelete => return delete_role(iam, role).await,
-        ChangeSpec::TagsRemove { keys } => iam
-            .untag_role()
-            .role_name(role)
-            .set_tag_keys(Some(keys.clone()))
-            .send()
-            .await
-            .map(drop)
-            .map_err(AwsError::from_sdk),
-        other => return Err(unsupported(other, TargetKind::Role)),
-    };
-    r
+    match spec {
+        ChangeSpec::TrustPolicyPut { document } => done(
+            iam.update_assume_role_policy()
+                .role_name(role)
+                .policy_document(document.to_string())
+                .send()
+                .await,
+        ),
+        ChangeSpec::RoleCreate { .. } => create_role(iam, role_arn, spec).await,
+        ChangeSpec::RoleDelete => delete_role(iam, role).await,
+        _ => principal_write!(
+            iam,
+            spec,
+            TargetKind::Role,
+            role,
+            role_name,
+            put_role_policy,
+            delete_role_policy,
+            attach_role_policy,
+            detach_role_policy,
+            put_role_permissions_boundary,
+            delete_role_permissions_boundary,
+            tag_role,
+            untag_role
+        ),
+    }
 }
 
 async fn apply_to_user(
@@ -206,77 +230,21 @@ async fn apply_to_user(
     user: &str,
     spec: &ChangeSpec,
 ) -> Result<(), AwsError> {
-    let r = match spec {
-        ChangeSpec::InlinePolicyPut {
-            policy_name,
-            document,
-        } => iam
-            .put_user_policy()
-            .user_name(user)
-            .policy_name(policy_name)
-            .policy_document(document.to_string())
-            .send()
-            .await
-            .map(drop)
-            .map_err(AwsError::from_sdk),
-        ChangeSpec::InlinePolicyDelete { policy_name } => iam
-            .delete_user_policy()
-            .user_name(user)
-            .policy_name(policy_name)
-            .send()
-            .await
-            .map(drop)
-            .map_err(AwsError::from_sdk),
-        ChangeSpec::ManagedPolicyAttach { policy_arn } => iam
-            .attach_user_policy()
-            .user_name(user)
-            .policy_arn(policy_arn)
-            .send()
-            .await
-            .map(drop)
-            .map_err(AwsError::from_sdk),
-        ChangeSpec::ManagedPolicyDetach { policy_arn } => iam
-            .detach_user_policy()
-            .user_name(user)
-            .policy_arn(policy_arn)
-            .send()
-            .await
-            .map(drop)
-            .map_err(AwsError::from_sdk),
-        ChangeSpec::BoundaryPut { policy_arn } => iam
-            .put_user_permissions_boundary()
-            .user_name(user)
-            .permissions_boundary(policy_arn)
-            .send()
-            .await
-            .map(drop)
-            .map_err(AwsError::from_sdk),
-        ChangeSpec::BoundaryDelete => iam
-            .delete_user_permissions_boundary()
-            .user_name(user)
-            .send()
-            .await
-            .map(drop)
-            .map_err(AwsError::from_sdk),
-        ChangeSpec::TagsPut { tags } => iam
-            .tag_user()
-            .user_name(user)
-            .set_tags(Some(iam_tags(tags)?))
-            .send()
-            .await
-            .map(drop)
-            .map_err(AwsError::from_sdk),
-        ChangeSpec::TagsRemove { keys } => iam
-            .untag_user()
-            .user_name(user)
-            .set_tag_keys(Some(keys.clone()))
-            .send()
-            .await
-            .map(drop)
-            .map_err(AwsError::from_sdk),
-        other => return Err(unsupported(other, TargetKind::User)),
-    };
-    r
+    principal_write!(
+        iam,
+        spec,
+        TargetKind::User,
+        user,
+        user_name,
+        put_user_policy,
+        delete_user_policy,
+        attach_user_policy,
+        detach_user_policy,
+        put_user_permissions_boundary,
+        delete_user_permissions_boundary,
+        tag_user,
+        untag_user
+    )
 }
 
 /// The path of a role ARN (`role/team/app` → `/team/`).
