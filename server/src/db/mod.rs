@@ -6,6 +6,7 @@ pub mod cli_logins;
 pub mod listen;
 pub mod oidc_logins;
 pub mod requests;
+pub mod resource_index;
 pub mod resources;
 pub mod roles;
 pub mod sessions;

@@ -1,6 +1,7 @@
 //! Reading every cached resource from Postgres and building a snapshot.
 use super::columns::*;
 use super::snapshot::*;
+use crate::db::resource_index as index_reads;
 use roaring::RoaringBitmap;
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
@@ -11,29 +12,11 @@ impl Snapshot {
     pub async fn load(pool: &sqlx::PgPool) -> Result<(Snapshot, BuildStats), sqlx::Error> {
         use futures_util::TryStreamExt;
         let started = Instant::now();
-        let mut tx = pool.begin().await?;
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .execute(&mut *tx)
-            .await?;
-        let generation: i64 = sqlx::query_scalar(
-            "SELECT coalesce(sum(generation), 0)::bigint FROM resource_generations",
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        // The orders of kinds and accounts as Postgres collates them, so
-        // "sort by type/account" pages match the SQL search exactly.
-        let kinds: Vec<String> =
-            sqlx::query_scalar("SELECT DISTINCT kind FROM resources ORDER BY kind")
-                .fetch_all(&mut *tx)
-                .await?;
-        let (accounts, account_names): (Vec<String>, Vec<Option<String>>) = sqlx::query_as(
-            "SELECT r.account_id, a.name FROM (SELECT DISTINCT account_id FROM resources) r
-             LEFT JOIN accounts a USING (account_id) ORDER BY r.account_id",
-        )
-        .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .unzip();
+        let mut tx = index_reads::begin_snapshot(pool).await?;
+        let generation = index_reads::generation(&mut tx).await?;
+        let kinds = index_reads::kinds(&mut tx).await?;
+        let (accounts, account_names): (Vec<String>, Vec<Option<String>>) =
+            index_reads::accounts(&mut tx).await?.into_iter().unzip();
         let kind_ix: HashMap<&str, u8> = kinds
             .iter()
             .enumerate()
@@ -46,14 +29,7 @@ impl Snapshot {
             .collect();
         let mut cols = Columns::default();
         {
-            let mut stream =
-                sqlx::query_as::<_, (String, String, String, String, String, Vec<String>)>(
-                    "SELECT arn, lower(arn), name, kind, account_id,
-                        ARRAY(SELECT coalesce(t->>'key', '') || chr(31) || coalesce(t->>'value', '')
-                              FROM jsonb_array_elements(tags) t WHERE t ? 'key')
-                 FROM resources ORDER BY name, arn",
-                )
-                .fetch(&mut *tx);
+            let mut stream = index_reads::rows(&mut tx);
             while let Some((arn, lower, name, kind, account, raw)) = stream.try_next().await? {
                 let tags: Vec<(&str, &str)> =
                     raw.iter().filter_map(|t| t.split_once('\u{1f}')).collect();

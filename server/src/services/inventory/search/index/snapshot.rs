@@ -136,14 +136,8 @@ impl Snapshot {
         conn: &mut sqlx::PgConnection,
     ) -> Result<bool, sqlx::Error> {
         let ids: Vec<&str> = self.accounts.iter().map(|g| g.key.as_str()).collect();
-        let (generation, found, names): (i64, Vec<String>, Vec<String>) = sqlx::query_as(
-            "SELECT (SELECT coalesce(sum(generation), 0)::bigint FROM resource_generations),
-                    coalesce(array_agg(account_id), '{}'), coalesce(array_agg(name), '{}')
-             FROM accounts WHERE account_id = ANY($1)",
-        )
-        .bind(&ids)
-        .fetch_one(conn)
-        .await?;
+        let (generation, found, names) =
+            crate::db::resource_index::generation_and_names(conn, &ids).await?;
         if generation != self.generation || found.len() != self.accounts.len() {
             return Ok(false);
         }

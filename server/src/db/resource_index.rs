@@ -1,0 +1,74 @@
+//! What the in-process resource search index reads: every cached row in
+//! the page's order, the sort leads as Postgres collates them, and the
+//! generation the read was taken at, all in one repeatable-read snapshot;
+//! and the one small statement that says whether a snapshot is still current.
+use futures_util::stream::BoxStream;
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+
+/// One cached row as the index stores it: ARN, `lower(arn)`, name, kind,
+/// account id and its tags as `key\u{1f}value` strings.
+pub type IndexRow = (String, String, String, String, String, Vec<String>);
+
+/// A read-only repeatable-read transaction: everything read through it is
+/// one snapshot of the cache.
+pub async fn begin_snapshot(pool: &PgPool) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}
+
+/// The sum of every account's cache generation: it changes with any write.
+pub async fn generation(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT coalesce(sum(generation), 0)::bigint FROM resource_generations")
+        .fetch_one(conn)
+        .await
+}
+
+/// The kinds present, in Postgres' order (so "sort by type" pages match
+/// the SQL search exactly).
+pub async fn kinds(conn: &mut PgConnection) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT DISTINCT kind FROM resources ORDER BY kind")
+        .fetch_all(conn)
+        .await
+}
+
+/// The accounts present with their names (`None`: no accounts row), in
+/// Postgres' order.
+pub async fn accounts(
+    conn: &mut PgConnection,
+) -> Result<Vec<(String, Option<String>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT r.account_id, a.name FROM (SELECT DISTINCT account_id FROM resources) r
+         LEFT JOIN accounts a USING (account_id) ORDER BY r.account_id",
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Every cached row in (name, ARN) order.
+pub fn rows(conn: &mut PgConnection) -> BoxStream<'_, Result<IndexRow, sqlx::Error>> {
+    sqlx::query_as(
+        "SELECT arn, lower(arn), name, kind, account_id,
+            ARRAY(SELECT coalesce(t->>'key', '') || chr(31) || coalesce(t->>'value', '')
+                  FROM jsonb_array_elements(tags) t WHERE t ? 'key')
+         FROM resources ORDER BY name, arn",
+    )
+    .fetch(conn)
+}
+
+/// The current generation and the names of those of `ids` that exist.
+pub async fn generation_and_names(
+    conn: &mut PgConnection,
+    ids: &[&str],
+) -> Result<(i64, Vec<String>, Vec<String>), sqlx::Error> {
+    sqlx::query_as(
+        "SELECT (SELECT coalesce(sum(generation), 0)::bigint FROM resource_generations),
+                coalesce(array_agg(account_id), '{}'), coalesce(array_agg(name), '{}')
+         FROM accounts WHERE account_id = ANY($1)",
+    )
+    .bind(ids)
+    .fetch_one(conn)
+    .await
+}
