@@ -210,9 +210,8 @@ impl Services {
     /// Runs one plugin task unless another replica is running it.
     pub async fn run_scheduled_task(&self, task: &dyn ScheduledTask) -> Result<bool, String> {
         let mut tx = self.pool.begin().await.map_err(|e| e.to_string())?;
-        let claimed: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtext($1))")
-            .bind(format!("latchkey-plugin-task:{}", task.name()))
-            .fetch_one(&mut *tx)
+        let key = format!("latchkey-plugin-task:{}", task.name());
+        let claimed = crate::db::try_xact_lock(&mut tx, &key)
             .await
             .map_err(|e| e.to_string())?;
         if !claimed {

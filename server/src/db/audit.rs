@@ -1,4 +1,5 @@
 //! Audit events: who did what to what, when, from where.
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::PgConnection;
 
@@ -74,6 +75,62 @@ pub async fn recent_roles(
     )
     .bind(user_id)
     .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// One audit event as the audit page lists it.
+#[derive(Debug, sqlx::FromRow)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub outcome: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub detail: serde_json::Value,
+}
+
+/// The audit page's filters; `None` matches everything.
+pub struct Search<'a> {
+    pub actor: Option<&'a str>,
+    pub action: Option<&'a str>,
+    /// A LIKE pattern on the target (escaped by the caller).
+    pub target_like: Option<&'a str>,
+    /// A LIKE pattern on the target's account field, or the account id itself.
+    pub account_like: Option<&'a str>,
+    pub account: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// Events older than this id (the next page).
+    pub before: Option<i64>,
+    pub limit: i64,
+}
+
+/// Newest first.
+pub async fn search(conn: &mut PgConnection, s: &Search<'_>) -> Result<Vec<AuditRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, at, actor, action, target, outcome, ip, user_agent, detail FROM audit_events
+             WHERE ($1::text IS NULL OR actor = $1)
+               AND ($2::text IS NULL OR action = $2)
+               AND ($3::text IS NULL OR target LIKE $3)
+               AND ($4::text IS NULL OR target LIKE $4 OR target = $5)
+               AND ($6::timestamptz IS NULL OR at >= $6)
+               AND ($7::timestamptz IS NULL OR at < $7)
+               AND ($8::bigint IS NULL OR id < $8)
+             ORDER BY id DESC LIMIT $9",
+    )
+    .bind(s.actor)
+    .bind(s.action)
+    .bind(s.target_like)
+    .bind(s.account_like)
+    .bind(&s.account)
+    .bind(s.since)
+    .bind(s.until)
+    .bind(s.before)
+    .bind(s.limit)
     .fetch_all(conn)
     .await
 }

@@ -14,6 +14,7 @@ pub mod sync_runs;
 pub mod tokens;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::PgConnection;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
@@ -32,4 +33,21 @@ pub fn optional<T>(r: Result<T, sqlx::Error>) -> Result<Option<T>, sqlx::Error> 
         Err(sqlx::Error::RowNotFound) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// Whether Postgres answers a trivial statement.
+pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
+    sqlx::query_scalar::<_, i32>("SELECT 1")
+        .fetch_one(pool)
+        .await
+        .map(drop)
+}
+
+/// Takes the transaction-scoped advisory lock named `key` if no other
+/// session holds it (false: another replica does).
+pub async fn try_xact_lock(conn: &mut PgConnection, key: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtext($1))")
+        .bind(key)
+        .fetch_one(conn)
+        .await
 }

@@ -188,3 +188,76 @@ pub async fn running(conn: &mut PgConnection) -> Result<Vec<(String, String)>, s
     .fetch_all(conn)
     .await
 }
+
+/// Every account with, per task, its last finished run and last success
+/// (one row per account and task; an account never synced has one row
+/// with no task).
+#[derive(Debug, sqlx::FromRow)]
+pub struct AccountTaskStatus {
+    pub account_id: String,
+    pub name: String,
+    pub source: String,
+    pub enabled: bool,
+    pub task: Option<String>,
+    pub last_success: Option<DateTime<Utc>>,
+    pub last_outcome: Option<String>,
+    pub last_error: Option<String>,
+    pub last_items: Option<i32>,
+    pub last_duration_ms: Option<i64>,
+}
+
+pub async fn status_by_account(
+    conn: &mut PgConnection,
+) -> Result<Vec<AccountTaskStatus>, sqlx::Error> {
+    sqlx::query_as(
+        "WITH last AS (
+                 SELECT DISTINCT ON (task, account_id) task, account_id, outcome, error, items,
+                        (EXTRACT(EPOCH FROM (finished_at - started_at)) * 1000)::bigint AS ms
+                 FROM sync_runs WHERE outcome <> 'running' ORDER BY task, account_id, id DESC),
+             ok AS (SELECT task, account_id, max(finished_at) AS at FROM sync_runs
+                    WHERE outcome = 'success' GROUP BY task, account_id)
+             SELECT a.account_id, a.name, a.source, a.enabled, l.task, ok.at AS last_success,
+                    l.outcome AS last_outcome, l.error AS last_error, l.items AS last_items, l.ms AS last_duration_ms
+             FROM accounts a
+             LEFT JOIN last l ON l.account_id = a.account_id
+             LEFT JOIN ok ON ok.account_id = l.account_id AND ok.task = l.task
+             ORDER BY a.name, l.task",
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Per task and account: what `/metrics` reports.
+#[derive(Debug, sqlx::FromRow)]
+pub struct MetricsRow {
+    pub task: String,
+    pub account_id: String,
+    pub last_success: Option<DateTime<Utc>>,
+    pub last_duration: Option<f64>,
+    pub last_items: Option<i32>,
+    pub last_failed: Option<bool>,
+    pub failures: i64,
+    pub runs: i64,
+}
+
+pub async fn metrics(pool: &sqlx::PgPool) -> Result<Vec<MetricsRow>, sqlx::Error> {
+    sqlx::query_as(
+        "
+    WITH last AS (
+        SELECT DISTINCT ON (task, account_id) task, account_id,
+               EXTRACT(EPOCH FROM (finished_at - started_at))::float8 AS last_duration,
+               items AS last_items, outcome = 'failed' AS last_failed
+        FROM sync_runs WHERE finished_at IS NOT NULL
+        ORDER BY task, account_id, id DESC)
+    SELECT r.task, r.account_id,
+           max(r.finished_at) FILTER (WHERE r.outcome = 'success') AS last_success,
+           l.last_duration, l.last_items, l.last_failed,
+           count(*) FILTER (WHERE r.outcome = 'failed') AS failures,
+           count(*) FILTER (WHERE r.finished_at IS NOT NULL) AS runs
+    FROM sync_runs r JOIN last l USING (task, account_id)
+    GROUP BY r.task, r.account_id, l.last_duration, l.last_items, l.last_failed
+    ORDER BY r.task, r.account_id",
+    )
+    .fetch_all(pool)
+    .await
+}

@@ -9,10 +9,7 @@ pub async fn healthz() -> Json<Value> {
 
 /// Ready when Postgres answers.
 pub async fn readyz(State(s): State<Services>) -> (StatusCode, Json<Value>) {
-    match sqlx::query_scalar::<_, i32>("SELECT 1")
-        .fetch_one(&s.pool)
-        .await
-    {
+    match crate::db::ping(&s.pool).await {
         Ok(_) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
         Err(e) => {
             tracing::warn!(error = %e, "not ready");

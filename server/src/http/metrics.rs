@@ -1,45 +1,17 @@
 //! `GET /metrics`: Prometheus text format, per sync task and account.
+use crate::db::sync_runs::MetricsRow;
 use crate::services::Services;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
 use std::fmt::Write;
-
-#[derive(sqlx::FromRow)]
-struct Row {
-    task: String,
-    account_id: String,
-    last_success: Option<DateTime<Utc>>,
-    last_duration: Option<f64>,
-    last_items: Option<i32>,
-    last_failed: Option<bool>,
-    failures: i64,
-    runs: i64,
-}
-
-const QUERY: &str = "
-    WITH last AS (
-        SELECT DISTINCT ON (task, account_id) task, account_id,
-               EXTRACT(EPOCH FROM (finished_at - started_at))::float8 AS last_duration,
-               items AS last_items, outcome = 'failed' AS last_failed
-        FROM sync_runs WHERE finished_at IS NOT NULL
-        ORDER BY task, account_id, id DESC)
-    SELECT r.task, r.account_id,
-           max(r.finished_at) FILTER (WHERE r.outcome = 'success') AS last_success,
-           l.last_duration, l.last_items, l.last_failed,
-           count(*) FILTER (WHERE r.outcome = 'failed') AS failures,
-           count(*) FILTER (WHERE r.finished_at IS NOT NULL) AS runs
-    FROM sync_runs r JOIN last l USING (task, account_id)
-    GROUP BY r.task, r.account_id, l.last_duration, l.last_items, l.last_failed
-    ORDER BY r.task, r.account_id";
 
 /// Metric name, type, help text and how to read its value from a row.
 type Series = (
     &'static str,
     &'static str,
     &'static str,
-    fn(&Row) -> Option<f64>,
+    fn(&MetricsRow) -> Option<f64>,
 );
 
 fn label(s: &str) -> String {
@@ -66,7 +38,7 @@ pub async fn metrics(State(s): State<Services>, headers: axum::http::HeaderMap) 
                 .into_response();
         }
     }
-    let rows: Vec<Row> = match sqlx::query_as(QUERY).fetch_all(&s.pool).await {
+    let rows = match crate::db::sync_runs::metrics(&s.pool).await {
         Ok(r) => r,
         Err(e) => {
             tracing::error!(error = %e, "metrics query failed");

@@ -9,19 +9,6 @@ use chrono::{DateTime, Utc};
 
 pub struct AuditService(pub Services);
 
-#[derive(sqlx::FromRow)]
-struct Row {
-    id: i64,
-    at: DateTime<Utc>,
-    actor: String,
-    action: String,
-    target: String,
-    outcome: String,
-    ip: Option<String>,
-    user_agent: Option<String>,
-    detail: serde_json::Value,
-}
-
 const PAGE: i64 = 100;
 
 #[async_trait]
@@ -50,29 +37,21 @@ impl app::ports::AuditPort for AuditService {
         });
         // A role or resource ARN names its account as the 5th field; account-level events target the id.
         let account_like = f.account.as_ref().map(|a| format!("%:{a}:%"));
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT id, at, actor, action, target, outcome, ip, user_agent, detail FROM audit_events
-             WHERE ($1::text IS NULL OR actor = $1)
-               AND ($2::text IS NULL OR action = $2)
-               AND ($3::text IS NULL OR target LIKE $3)
-               AND ($4::text IS NULL OR target LIKE $4 OR target = $5)
-               AND ($6::timestamptz IS NULL OR at >= $6)
-               AND ($7::timestamptz IS NULL OR at < $7)
-               AND ($8::bigint IS NULL OR id < $8)
-             ORDER BY id DESC LIMIT $9",
-        )
-        .bind(&f.actor)
-        .bind(&f.action)
-        .bind(target_like)
-        .bind(account_like)
-        .bind(f.account.as_ref().map(|a| a.to_string()))
-        .bind(since)
-        .bind(until)
-        .bind(f.before)
-        .bind(PAGE)
-        .fetch_all(&self.0.pool)
-        .await
-        .map_err(db_error)?;
+        let search = crate::db::audit::Search {
+            actor: f.actor.as_deref(),
+            action: f.action.as_deref(),
+            target_like: target_like.as_deref(),
+            account_like: account_like.as_deref(),
+            account: f.account.as_ref().map(|a| a.to_string()),
+            since,
+            until,
+            before: f.before,
+            limit: PAGE,
+        };
+        let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
+        let rows = crate::db::audit::search(&mut conn, &search)
+            .await
+            .map_err(db_error)?;
         Ok(rows
             .into_iter()
             .map(|r| AuditEventView {

@@ -5,45 +5,16 @@ use app::domain::{AccountId, Admin};
 use app::views::{AccountSyncView, TaskStatusView};
 use app::AppError;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 
 pub struct SyncService(pub Services);
-
-#[derive(sqlx::FromRow)]
-struct Row {
-    account_id: String,
-    name: String,
-    source: String,
-    enabled: bool,
-    task: Option<String>,
-    last_success: Option<DateTime<Utc>>,
-    last_outcome: Option<String>,
-    last_error: Option<String>,
-    last_items: Option<i32>,
-    last_duration_ms: Option<i64>,
-}
 
 #[async_trait]
 impl app::ports::SyncPort for SyncService {
     async fn sync_status(&self, _admin: &Admin) -> Result<Vec<AccountSyncView>, AppError> {
-        let rows: Vec<Row> = sqlx::query_as(
-            "WITH last AS (
-                 SELECT DISTINCT ON (task, account_id) task, account_id, outcome, error, items,
-                        (EXTRACT(EPOCH FROM (finished_at - started_at)) * 1000)::bigint AS ms
-                 FROM sync_runs WHERE outcome <> 'running' ORDER BY task, account_id, id DESC),
-             ok AS (SELECT task, account_id, max(finished_at) AS at FROM sync_runs
-                    WHERE outcome = 'success' GROUP BY task, account_id)
-             SELECT a.account_id, a.name, a.source, a.enabled, l.task, ok.at AS last_success,
-                    l.outcome AS last_outcome, l.error AS last_error, l.items AS last_items, l.ms AS last_duration_ms
-             FROM accounts a
-             LEFT JOIN last l ON l.account_id = a.account_id
-             LEFT JOIN ok ON ok.account_id = l.account_id AND ok.task = l.task
-             ORDER BY a.name, l.task",
-        )
-        .fetch_all(&self.0.pool)
-        .await
-        .map_err(db_error)?;
         let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
+        let rows = crate::db::sync_runs::status_by_account(&mut conn)
+            .await
+            .map_err(db_error)?;
         let running = crate::db::sync_runs::running(&mut conn)
             .await
             .map_err(db_error)?;
