@@ -424,3 +424,85 @@ async fn the_roles_home_sends_a_first_screen_and_filters_every_role(pool: PgPool
     );
     assert!(page.len() < 100_000, "first screen is {} bytes", page.len());
 }
+
+/// "Recently used" on the roles home is answered from memory, and a role
+/// used through another replica moves to the top at once: the change's
+/// notification drops the cached list on every replica.
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn recently_used_roles_follow_a_use_on_any_replica(pool: PgPool) {
+    let a = unique_account();
+    let s1 = services(pool.clone(), config(&[&a])).await;
+    let s2 = services(pool.clone(), config(&[&a])).await;
+    for s in [&s1, &s2] {
+        s.start_background();
+        for _ in 0..500 {
+            if s.listening() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(s.listening(), "the change listeners did not start");
+    }
+    let iam_a = iam(&s1, &a).await;
+    create_role(&iam_a, "eng-dev", &[], &[]).await;
+    create_role(&iam_a, "eng-ops", &[], &[]).await;
+    sync_all(&s1, Trigger::Manual).await;
+    let (base1, base2) = (spawn_http(s1).await, spawn_http(s2).await);
+    // The same engineer in two browser tabs, one on each replica.
+    let eng1 = signed_in(&base1, ENGINEER).await;
+    let eng2 = signed_in(&base2, ENGINEER).await;
+    let recent = |base: String| {
+        let eng = eng1.clone();
+        async move {
+            let v: Value = eng
+                .post(format!("{base}/api/eligible_roles"))
+                .form(&[("q", "")])
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v["recent"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["name"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    let issue = |eng: &reqwest::Client, base: String, role: &'static str| {
+        let (eng, arn) = (eng.clone(), format!("arn:aws:iam::{a}:role/{role}"));
+        async move {
+            let r = eng
+                .post(format!("{base}/api/v1/get_credentials"))
+                .json(&json!({ "requested_role": arn }))
+                .send()
+                .await
+                .unwrap();
+            let status = r.status();
+            assert_eq!(status, 200, "{base}: {}", r.text().await.unwrap());
+        }
+    };
+    assert!(recent(base1.clone()).await.is_empty());
+    issue(&eng1, base1.clone(), "eng-dev").await;
+    assert_eq!(
+        recent(base1.clone()).await,
+        ["eng-dev"],
+        "at once on the replica that issued"
+    );
+    issue(&eng2, base2.clone(), "eng-ops").await;
+    let mut seen = Vec::new();
+    for _ in 0..250 {
+        seen = recent(base1.clone()).await;
+        if seen.first().map(String::as_str) == Some("eng-ops") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        seen,
+        ["eng-ops", "eng-dev"],
+        "replica 1 hears a use on replica 2"
+    );
+}

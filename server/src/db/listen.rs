@@ -8,6 +8,8 @@ pub const TOKEN_CHANNEL: &str = "latchkey_token_changed";
 pub const ROLE_CHANNEL: &str = "latchkey_roles_changed";
 /// A session changed (payload: its cookie hash, or empty).
 pub const SESSION_CHANNEL: &str = "latchkey_session_changed";
+/// A user's recently used roles changed (payload: the user id).
+pub const RECENT_CHANNEL: &str = "latchkey_recent_changed";
 /// The resources cache or an account changed (the search index, the list
 /// of accounts).
 pub const RESOURCES_CHANNEL: &str = "latchkey_resources_changed";

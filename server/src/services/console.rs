@@ -82,6 +82,10 @@ impl Services {
         )
         .await
         .map_err(db_error)?;
+        if result.is_ok() {
+            // At once here; other replicas hear the change.
+            self.recent_cache.forget(&user.id);
+        }
         result
     }
 

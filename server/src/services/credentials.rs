@@ -118,6 +118,10 @@ impl Services {
         )
         .await
         .map_err(db_error)?;
+        if result.is_ok() {
+            // At once here; other replicas hear the change.
+            self.recent_cache.forget(&user.id);
+        }
         // Where an issuance's time goes (STS, then the audit commit): the
         // bench reads these to tell our tail from the emulator's.
         tracing::debug!(

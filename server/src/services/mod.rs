@@ -50,6 +50,8 @@ pub struct Services {
     pub accounts_cache: Arc<notified_cache::AccountsCache>,
     /// Role ARN → its account state and tags, likewise.
     pub role_cache: Arc<notified_cache::RoleCache>,
+    /// Each user's recently used roles (the roles home's first section).
+    pub recent_cache: Arc<notified_cache::RecentCache>,
     /// Each user's eligible roles (see [`eligible`]), on the same channel.
     pub eligible_cache: Arc<eligible::EligibleCache>,
     /// `sync.concurrency`: how many task/account syncs run at once in this
@@ -126,6 +128,10 @@ impl Services {
                 notified_cache::ROLE_CHANNEL,
                 std::time::Duration::from_secs(300),
             )),
+            recent_cache: Arc::new(notified_cache::RecentCache::new(
+                notified_cache::RECENT_CHANNEL,
+                std::time::Duration::from_secs(300),
+            )),
             eligible_cache: Arc::new(eligible::EligibleCache::new(
                 notified_cache::ROLE_CHANNEL,
                 std::time::Duration::from_secs(300),
@@ -144,6 +150,7 @@ impl Services {
             && self.accounts_cache.is_live()
             && self.role_cache.is_live()
             && self.eligible_cache.is_live()
+            && self.recent_cache.is_live()
             && self.search_gate.index().is_listening()
     }
 
@@ -157,6 +164,7 @@ impl Services {
         tokio::spawn(Arc::clone(self.search_gate.index()).listen(self.pool.clone()));
         tokio::spawn(Arc::clone(&self.role_cache).listen(self.pool.clone()));
         tokio::spawn(Arc::clone(&self.eligible_cache).listen(self.pool.clone()));
+        tokio::spawn(Arc::clone(&self.recent_cache).listen(self.pool.clone()));
         self.search_gate.index().request_rebuild(&self.pool);
     }
 

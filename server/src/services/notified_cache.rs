@@ -10,7 +10,7 @@
 //! lookup that was reading the database while a change arrived does not
 //! store its (possibly older) answer. Entries also expire after a TTL.
 pub use crate::db::listen::{
-    listen_forever, RESOURCES_CHANNEL, ROLE_CHANNEL, SESSION_CHANNEL, TOKEN_CHANNEL,
+    listen_forever, RECENT_CHANNEL, RESOURCES_CHANNEL, ROLE_CHANNEL, SESSION_CHANNEL, TOKEN_CHANNEL,
 };
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -23,6 +23,8 @@ pub type TokenCache = NotifiedCache<super::tokens::TokenGrant>;
 pub type RoleCache = NotifiedCache<crate::db::roles::RoleAccessRow>;
 /// Session cookie hash → its session row, for a minute.
 pub type SessionCache = NotifiedCache<crate::db::sessions::SessionRow>;
+/// User id → the ARNs of the roles they used last, newest first.
+pub type RecentCache = NotifiedCache<Vec<String>>;
 /// Every known account (key [`ALL_ACCOUNTS`]), dropped on any account change.
 pub type AccountsCache = NotifiedCache<std::sync::Arc<Vec<crate::db::accounts::AccountRow>>>;
 pub const ALL_ACCOUNTS: &str = "all";

@@ -12,6 +12,27 @@ use std::collections::HashSet;
 
 pub struct RoleService(pub Services);
 
+/// How many recently used roles the roles home shows first.
+const RECENT_SHOWN: i64 = 5;
+
+/// The roles `user_id` used last, newest first: from the cache while it is
+/// listening (every replica hears each change), else from Postgres, kept
+/// unless a change arrived meanwhile.
+async fn recent_roles(
+    cache: &super::notified_cache::RecentCache,
+    pool: &sqlx::PgPool,
+    user_id: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    if let Some(arns) = cache.get(user_id) {
+        return Ok(arns);
+    }
+    let epoch = cache.epoch();
+    let mut conn = pool.acquire().await?;
+    let arns = db::audit::recent_roles(&mut conn, user_id, RECENT_SHOWN).await?;
+    cache.put(user_id, &arns, epoch);
+    Ok(arns)
+}
+
 #[async_trait]
 impl app::ports::RolePort for RoleService {
     async fn list_eligible_roles(
@@ -21,11 +42,9 @@ impl app::ports::RolePort for RoleService {
         limit: usize,
     ) -> Result<RolesHomeView, AppError> {
         let eligible = self.0.eligible_roles(user).await.map_err(db_error)?;
-        let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
-        let recent_arns = db::audit::recent_roles(&mut conn, &user.id, 5)
+        let recent_arns = recent_roles(&self.0.recent_cache, &self.0.pool, &user.id)
             .await
             .map_err(db_error)?;
-        drop(conn);
         let summary = |k: &db::roles::RoleKey, access: Access| RoleSummaryView {
             arn: k.arn.clone(),
             name: k.name.clone(),
