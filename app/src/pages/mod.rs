@@ -2,6 +2,7 @@
 pub mod admin;
 pub mod audit;
 pub mod editor;
+mod escape;
 mod iam_items;
 pub mod login;
 pub mod me;

@@ -131,33 +131,31 @@ fn sort_link(params: &BTreeMap<String, String>, key: &str) -> String {
 /// interactive; their links are plain links, which the router follows in
 /// the browser like any other.
 fn rows_html(rows: &[ResourceRowView]) -> String {
-    use html_escape::{
-        encode_double_quoted_attribute_to_string as attr, encode_text_to_string as text,
-    };
+    use super::escape::push_escaped;
     let mut out = String::with_capacity(rows.len() * 512);
     for r in rows {
         out.push_str("<tr data-arn=\"");
-        attr(&r.arn, &mut out);
+        push_escaped(&mut out, &r.arn);
         out.push_str("\" data-kind=\"");
-        attr(&r.kind, &mut out);
+        push_escaped(&mut out, &r.kind);
         out.push_str("\"><td class=\"nowrap\">");
-        text(r.label(), &mut out);
+        push_escaped(&mut out, r.label());
         out.push_str("</td><td><a href=\"");
-        attr(r.href(), &mut out);
+        push_escaped(&mut out, &r.href());
         out.push_str("\">");
-        text(&r.name, &mut out);
+        push_escaped(&mut out, &r.name);
         out.push_str("</a></td><td class=\"nowrap\">");
-        text(&r.account_name, &mut out);
+        push_escaped(&mut out, &r.account_name);
         out.push_str(" <span class=\"muted\">");
-        text(&r.account_id, &mut out);
+        push_escaped(&mut out, &r.account_id);
         out.push_str("</span></td><td><code class=\"arn\">");
-        text(&r.arn, &mut out);
+        push_escaped(&mut out, &r.arn);
         out.push_str("</code></td><td>");
         for (k, v) in &r.tags {
             out.push_str("<span class=\"tag\">");
-            text(k, &mut out);
+            push_escaped(&mut out, k);
             out.push('=');
-            text(v, &mut out);
+            push_escaped(&mut out, v);
             out.push_str("</span>");
         }
         out.push_str("</td></tr>");
@@ -325,7 +323,7 @@ mod tests {
             "{html}"
         );
         assert!(
-            html.contains("<span class=\"tag\">a&lt;b=\"x\" &amp; y</span>"),
+            html.contains("<span class=\"tag\">a&lt;b=&quot;x&quot; &amp; y</span>"),
             "{html}"
         );
         assert_eq!(html.matches("<tr ").count(), 2);

@@ -51,25 +51,23 @@ pub fn RolesHome() -> impl IntoView {
 /// rows cost one string, not a hundred views to build and hydrate; the
 /// list's one click handler (`clicked_role`) serves every button.
 fn role_rows_html(roles: &[RoleSummaryView]) -> String {
-    use html_escape::{
-        encode_double_quoted_attribute_to_string as attr, encode_text_to_string as text,
-    };
+    use super::escape::push_escaped;
     let mut out = String::with_capacity(roles.len() * 320);
     for r in roles {
         let path = |prefix: &str, out: &mut String| {
             out.push_str(prefix);
-            attr(&r.account_id, &mut *out);
+            push_escaped(out, &r.account_id);
             out.push('/');
-            attr(&r.name, &mut *out);
+            push_escaped(out, &r.name);
         };
         out.push_str("<li class=\"role-row\" data-arn=\"");
-        attr(&r.arn, &mut out);
+        push_escaped(&mut out, &r.arn);
         out.push_str("\"><a class=\"role-name\" href=\"");
         path("/roles/", &mut out);
         out.push_str("\">");
-        text(&r.name, &mut out);
+        push_escaped(&mut out, &r.name);
         out.push_str("</a><code class=\"arn\">");
-        text(&r.arn, &mut out);
+        push_escaped(&mut out, &r.arn);
         out.push_str("</code>");
         if r.cli_only {
             out.push_str("<span class=\"pill\">CLI only</span>");
@@ -378,7 +376,7 @@ mod tests {
              <a class=\"button small signin\" rel=\"external\" href=\"/role/111111111111/dev\">Console</a></li>\
              <li class=\"role-row\" data-arn=\"arn:aws:iam::111111111111:role/&quot;&gt;&lt;script&gt;\">\
              <a class=\"role-name\" href=\"/roles/111111111111/&lt;img src=x&gt;\">&lt;img src=x&gt;</a>\
-             <code class=\"arn\">arn:aws:iam::111111111111:role/\"&gt;&lt;script&gt;</code>\
+             <code class=\"arn\">arn:aws:iam::111111111111:role/&quot;&gt;&lt;script&gt;</code>\
              <span class=\"pill\">CLI only</span>\
              <button type=\"button\" class=\"small creds\">Credentials</button></li>"
         );
