@@ -1,4 +1,5 @@
 //! Latchkey server: configuration, AWS, Postgres, services, jobs and HTTP.
+pub mod alloc;
 pub mod auth;
 pub mod aws;
 pub mod cli;

@@ -13,12 +13,15 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Arena memory it commits up front stays resident after it is freed, and
 /// building the search index frees tens of MiB at a time: at a million
 /// cached rows the server held 110 MiB with it, 92 MiB without. Freed pages
-/// are also given back at once rather than after 10 ms: under 50 clients
-/// the pages freed and re-taken in between kept another ~10 MiB resident
-/// (114 -> 102 MiB after the /resources runs at 1M rows).
+/// go back to the OS 20 ms after they are freed: at once (0), every page's
+/// buffers were given back and faulted in again on each request (madvise,
+/// page faults and TLB shootdowns: ~15% of the roles home's CPU; 4,200 ->
+/// 4,600 pages a second at 10 clients, and 2,600 -> 3,500 for the 1M-row
+/// search mix at 50), while resident memory after the 1M-row load stays
+/// 99 MiB. What an index build frees goes back at once (`alloc.rs`).
 const ALLOCATOR_ENV: [(&str, &str); 2] = [
     ("MIMALLOC_ARENA_EAGER_COMMIT", "0"),
-    ("MIMALLOC_PURGE_DELAY", "0"),
+    ("MIMALLOC_PURGE_DELAY", "20"),
 ];
 
 fn main() -> std::process::ExitCode {

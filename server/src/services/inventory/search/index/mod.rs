@@ -184,6 +184,9 @@ impl SearchIndex {
             tokio::time::sleep(wait).await;
             let started = Instant::now();
             let result = me.refresh(&pool).await;
+            // The build's working memory and the previous snapshot are free
+            // now: give them back rather than when load next arrives.
+            crate::alloc::release_freed();
             if let Ok(mut st) = me.rebuild.lock() {
                 st.running = false;
                 st.last_took = started.elapsed();
