@@ -3,6 +3,7 @@
 //! CLI's browser sign-in.
 pub mod cidr;
 pub mod cli_login;
+pub mod digest;
 pub mod oidc;
 pub mod roles;
 pub mod trusted;

@@ -2,15 +2,22 @@
 //! provider's JWKS), authorization code with PKCE S256, `state` bound to the
 //! browser and stored server-side (hashed, consumed once), `nonce`, and the ID
 //! token's signature, issuer, audience, expiry and nonce verified by the crate.
+mod claims;
+mod outcome;
+
+use crate::auth::digest::hash_token;
 use crate::config::OidcConfig;
 use crate::db::{self, oidc_logins::PendingLogin};
-use crate::services::sessions::hash_token;
+use claims::jwt_payload;
+pub use claims::{groups_from, identity_from_claims};
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
     AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken,
     EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse,
     PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
 };
+use outcome::internal;
+pub use outcome::{Identity, OidcError};
 use serde_json::Value;
 use sqlx::PgPool;
 use std::time::{Duration, Instant};
@@ -32,97 +39,6 @@ const METADATA_TTL: Duration = Duration::from_secs(600);
 /// Cookie that binds a sign-in's `state` to the browser that started it, so a
 /// callback link made by someone else cannot sign this browser in (login CSRF).
 pub const STATE_COOKIE: &str = "latchkey_oidc_state";
-
-/// Why a sign-in failed. Each message names the problem for the user; none
-/// carries a code, token or secret.
-#[derive(Debug, thiserror::Error)]
-pub enum OidcError {
-    #[error("the identity provider could not be reached or its discovery document is invalid")]
-    Discovery,
-    #[error("the provider returned an error: {0}")]
-    ProviderError(String),
-    #[error("the callback has no {0} parameter")]
-    MissingParameter(&'static str),
-    #[error("unknown, expired or already used sign-in state; start the sign-in again")]
-    BadState,
-    #[error("this sign-in was started in another browser; start the sign-in again here")]
-    StateNotThisBrowser,
-    #[error("the provider refused the authorization code (already used, expired or not issued to Latchkey)")]
-    CodeRejected,
-    #[error("the provider's token response has no ID token")]
-    NoIdToken,
-    #[error("ID token expired")]
-    Expired,
-    #[error("ID token audience is not this client")]
-    WrongAudience,
-    #[error("ID token nonce does not match this sign-in")]
-    WrongNonce,
-    #[error("ID token issuer is not the configured provider")]
-    WrongIssuer,
-    #[error("ID token signature does not verify with the provider's keys")]
-    BadSignature,
-    #[error("ID token rejected: {0}")]
-    InvalidToken(String),
-    #[error("the ID token has no {0:?} claim to use as the user id")]
-    NoUserId(String),
-    #[error("the provider says the e-mail address is not verified")]
-    EmailNotVerified,
-    #[error("the userinfo endpoint failed")]
-    UserInfo,
-    #[error("internal error")]
-    Internal,
-}
-
-impl OidcError {
-    /// HTTP status: the provider being down is a 502, everything else the
-    /// browser or token got wrong is a 400/401.
-    pub fn status(&self) -> u16 {
-        match self {
-            OidcError::Discovery | OidcError::UserInfo => 502,
-            OidcError::Internal => 500,
-            OidcError::ProviderError(_)
-            | OidcError::MissingParameter(_)
-            | OidcError::BadState
-            | OidcError::StateNotThisBrowser => 400,
-            _ => 401,
-        }
-    }
-    /// A short machine-readable code for JSON clients and tests.
-    pub fn code(&self) -> &'static str {
-        match self {
-            OidcError::Discovery => "discovery_failed",
-            OidcError::ProviderError(_) => "provider_error",
-            OidcError::MissingParameter(_) => "missing_parameter",
-            OidcError::BadState => "bad_state",
-            OidcError::StateNotThisBrowser => "state_not_this_browser",
-            OidcError::CodeRejected => "code_rejected",
-            OidcError::NoIdToken => "no_id_token",
-            OidcError::Expired => "token_expired",
-            OidcError::WrongAudience => "wrong_audience",
-            OidcError::WrongNonce => "wrong_nonce",
-            OidcError::WrongIssuer => "wrong_issuer",
-            OidcError::BadSignature => "bad_signature",
-            OidcError::InvalidToken(_) => "invalid_token",
-            OidcError::NoUserId(_) => "no_user_id",
-            OidcError::EmailNotVerified => "email_not_verified",
-            OidcError::UserInfo => "userinfo_failed",
-            OidcError::Internal => "internal",
-        }
-    }
-}
-
-fn internal(context: &str, e: impl std::fmt::Display) -> OidcError {
-    tracing::error!(context, error = %e, "oidc sign-in internal error");
-    OidcError::Internal
-}
-
-/// Who the provider says signed in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Identity {
-    pub user_id: String,
-    pub display_name: String,
-    pub groups: Vec<String>,
-}
 
 pub struct Oidc {
     config: OidcConfig,
@@ -300,127 +216,5 @@ fn verification_error(e: ClaimsVerificationError) -> OidcError {
         ClaimsVerificationError::InvalidIssuer(_) => OidcError::WrongIssuer,
         ClaimsVerificationError::SignatureVerification(_) => OidcError::BadSignature,
         other => OidcError::InvalidToken(other.to_string()),
-    }
-}
-
-fn jwt_payload(jwt: &str) -> Result<Value, OidcError> {
-    use base64::Engine;
-    let payload = jwt
-        .split('.')
-        .nth(1)
-        .ok_or_else(|| OidcError::InvalidToken("not a JWT".into()))?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .map_err(|_| OidcError::InvalidToken("payload is not base64url".into()))?;
-    serde_json::from_slice(&bytes)
-        .map_err(|_| OidcError::InvalidToken("payload is not JSON".into()))
-}
-
-/// A claim by dotted path (`realm_access.roles`).
-fn claim<'a>(claims: &'a Value, path: &str) -> Option<&'a Value> {
-    path.split('.').try_fold(claims, |v, k| v.get(k))
-}
-
-/// Groups: an array of strings, or one string (comma separated allowed).
-pub fn groups_from(v: Option<&Value>) -> Vec<String> {
-    let mut out: Vec<String> = match v {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect(),
-        Some(Value::String(s)) => s.split(',').map(|g| g.trim().to_owned()).collect(),
-        _ => Vec::new(),
-    };
-    out.retain(|g| !g.is_empty());
-    out.dedup();
-    out
-}
-
-pub fn identity_from_claims(config: &OidcConfig, claims: &Value) -> Result<Identity, OidcError> {
-    let user_id = claim(claims, &config.user_id_claim)
-        .and_then(Value::as_str)
-        .filter(|s| !s.trim().is_empty())
-        .ok_or_else(|| OidcError::NoUserId(config.user_id_claim.clone()))?
-        .to_owned();
-    // An e-mail address is an identity only if the provider vouches for it:
-    // `email_verified` must be the boolean true, not absent, not "true".
-    if config.user_id_claim == "email" && claims.get("email_verified") != Some(&Value::Bool(true)) {
-        return Err(OidcError::EmailNotVerified);
-    }
-    let display_name = ["name", "preferred_username"]
-        .iter()
-        .find_map(|k| claims.get(*k).and_then(Value::as_str))
-        .unwrap_or(&user_id)
-        .to_owned();
-    Ok(Identity {
-        groups: groups_from(claim(claims, &config.groups_claim)),
-        user_id,
-        display_name,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn cfg(groups_claim: &str, user_id_claim: &str) -> OidcConfig {
-        OidcConfig {
-            issuer_url: "https://idp.example.com".into(),
-            client_id: "lk".into(),
-            client_secret: crate::config::SecretString::new("s"),
-            redirect_url: "https://lk.example.com/auth/oidc/callback".into(),
-            scopes: vec!["openid".into()],
-            groups_claim: groups_claim.into(),
-            use_userinfo: false,
-            user_id_claim: user_id_claim.into(),
-            provider_name: "IdP".into(),
-            login_timeout_secs: 600,
-        }
-    }
-
-    #[test]
-    fn identity_comes_from_the_configured_claims() {
-        let c = json!({"sub": "u1", "email": "a@example.com", "email_verified": true,
-            "name": "Ada", "groups": ["admins", "eng"], "realm_access": {"roles": ["r1"]}});
-        let id = identity_from_claims(&cfg("groups", "email"), &c).unwrap();
-        assert_eq!(id.user_id, "a@example.com");
-        assert_eq!(id.display_name, "Ada");
-        assert_eq!(id.groups, ["admins", "eng"]);
-        let id = identity_from_claims(&cfg("realm_access.roles", "sub"), &c).unwrap();
-        assert_eq!(
-            (id.user_id.as_str(), id.groups),
-            ("u1", vec!["r1".to_string()])
-        );
-    }
-
-    #[test]
-    fn unverified_email_or_missing_id_claim_is_refused() {
-        let c = json!({"sub": "u1", "email": "a@example.com", "email_verified": false});
-        assert!(matches!(
-            identity_from_claims(&cfg("groups", "email"), &c),
-            Err(OidcError::EmailNotVerified)
-        ));
-        for unvouched in [
-            json!({"sub": "u1", "email": "a@example.com"}),
-            json!({"sub": "u1", "email": "a@example.com", "email_verified": "true"}),
-        ] {
-            assert!(matches!(
-                identity_from_claims(&cfg("groups", "email"), &unvouched),
-                Err(OidcError::EmailNotVerified)
-            ));
-        }
-        assert!(matches!(
-            identity_from_claims(&cfg("groups", "upn"), &c),
-            Err(OidcError::NoUserId(_))
-        ));
-    }
-
-    #[test]
-    fn groups_accept_arrays_and_comma_strings() {
-        assert_eq!(groups_from(Some(&json!("a, b,,c"))), ["a", "b", "c"]);
-        assert!(groups_from(Some(&json!(5))).is_empty());
-        assert!(groups_from(None).is_empty());
     }
 }

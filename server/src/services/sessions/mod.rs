@@ -5,39 +5,19 @@ use app::domain::User;
 use app::views::DevUserView;
 use app::AppError;
 use async_trait::async_trait;
-use sha2::{Digest, Sha256};
 
-pub const COOKIE_NAME: &str = "latchkey_session";
-/// The name outside dev mode: browsers keep a `__Host-` cookie only if it
-/// is Secure, for this host alone (no Domain) and for every path, so a
-/// sibling subdomain or a plain-http page cannot plant or shadow it.
-pub const SECURE_COOKIE_NAME: &str = "__Host-latchkey_session";
+mod cookies;
+
+pub use cookies::{cookie_value, token_from_cookie_header, COOKIE_NAME, SECURE_COOKIE_NAME};
 
 pub struct SessionService(pub Services);
 
-pub fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
+pub use crate::auth::digest::hash_token;
 
 fn new_token() -> Result<String, AppError> {
     let mut buf = [0u8; 32];
     getrandom::fill(&mut buf).map_err(|e| super::internal("random", e))?;
     Ok(hex::encode(buf))
-}
-
-/// The session cookie's value from a `Cookie` header.
-pub fn token_from_cookie_header(header: &str) -> Option<&str> {
-    cookie_value(header, COOKIE_NAME)
-}
-
-/// A named cookie's value from a `Cookie` header (empty values are none).
-pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
-    header
-        .split(';')
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-        .filter(|v| !v.is_empty())
 }
 
 impl Services {
@@ -404,20 +384,5 @@ impl app::ports::SessionPort for SessionService {
             self.0.session_cookie(),
             self.0.cookie_attrs()
         ))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finds_the_session_cookie_among_others() {
-        assert_eq!(
-            token_from_cookie_header("a=1; latchkey_session=abc; b=2"),
-            Some("abc")
-        );
-        assert_eq!(token_from_cookie_header("latchkey_session="), None);
-        assert_eq!(token_from_cookie_header("other=x"), None);
     }
 }
