@@ -1,26 +1,13 @@
 //! Applies one reviewed change to AWS: exactly one write call per change kind
 //! (two for a managed policy that already holds five versions).
+mod parts;
+mod role;
+
 use super::{Aws, AwsError};
 use app::domain::change::{ChangeSpec, TargetKind};
 use app::domain::AccountId;
-use aws_sdk_iam::types::Tag as IamTag;
-
-/// The name part of an ARN's resource (`role/path/name` → `name`).
-fn last_segment(arn: &str) -> &str {
-    arn.rsplit(['/', ':']).next().unwrap_or(arn)
-}
-
-fn iam_tags(tags: &[app::domain::change::Tag]) -> Result<Vec<IamTag>, AwsError> {
-    tags.iter()
-        .map(|t| {
-            IamTag::builder()
-                .key(&t.key)
-                .value(&t.value)
-                .build()
-                .map_err(|e| AwsError::Invalid(e.to_string()))
-        })
-        .collect()
-}
+use parts::{iam_tags, last_segment};
+use role::{create_role, delete_role};
 
 /// Applies `spec` to `target_arn` in `account` (the target's owner).
 pub async fn apply(
@@ -247,116 +234,6 @@ async fn apply_to_user(
     )
 }
 
-/// The path of a role ARN (`role/team/app` → `/team/`).
-fn role_path(arn: &str) -> String {
-    let resource = arn.splitn(6, ':').nth(5).unwrap_or_default();
-    let inner = resource.strip_prefix("role").unwrap_or("/");
-    match inner.rfind('/') {
-        Some(i) if i > 0 => inner[..=i].to_owned(),
-        _ => "/".to_owned(),
-    }
-}
-
-/// Creates a role with its trust policy, tags, inline and managed policies.
-async fn create_role(
-    iam: &aws_sdk_iam::Client,
-    role_arn: &str,
-    spec: &ChangeSpec,
-) -> Result<(), AwsError> {
-    let ChangeSpec::RoleCreate {
-        trust_policy,
-        description,
-        inline_policies,
-        managed_policy_arns,
-        tags,
-    } = spec
-    else {
-        return Err(AwsError::Invalid("not a role creation".into()));
-    };
-    let name = last_segment(role_arn);
-    iam.create_role()
-        .role_name(name)
-        .path(role_path(role_arn))
-        .assume_role_policy_document(trust_policy.to_string())
-        .set_description(description.clone())
-        .set_tags(Some(iam_tags(tags)?).filter(|t| !t.is_empty()))
-        .send()
-        .await
-        .map_err(AwsError::from_sdk)?;
-    for p in inline_policies {
-        iam.put_role_policy()
-            .role_name(name)
-            .policy_name(&p.name)
-            .policy_document(p.document.to_string())
-            .send()
-            .await
-            .map_err(AwsError::from_sdk)?;
-    }
-    for arn in managed_policy_arns {
-        iam.attach_role_policy()
-            .role_name(name)
-            .policy_arn(arn)
-            .send()
-            .await
-            .map_err(AwsError::from_sdk)?;
-    }
-    Ok(())
-}
-
-/// Deletes a role: IAM refuses while it has policies or instance profiles.
-async fn delete_role(iam: &aws_sdk_iam::Client, role: &str) -> Result<(), AwsError> {
-    let inline = iam
-        .list_role_policies()
-        .role_name(role)
-        .send()
-        .await
-        .map_err(AwsError::from_sdk)?;
-    for p in inline.policy_names() {
-        iam.delete_role_policy()
-            .role_name(role)
-            .policy_name(p)
-            .send()
-            .await
-            .map_err(AwsError::from_sdk)?;
-    }
-    let attached = iam
-        .list_attached_role_policies()
-        .role_name(role)
-        .send()
-        .await
-        .map_err(AwsError::from_sdk)?;
-    for p in attached.attached_policies() {
-        if let Some(arn) = p.policy_arn() {
-            iam.detach_role_policy()
-                .role_name(role)
-                .policy_arn(arn)
-                .send()
-                .await
-                .map_err(AwsError::from_sdk)?;
-        }
-    }
-    let profiles = iam
-        .list_instance_profiles_for_role()
-        .role_name(role)
-        .send()
-        .await
-        .map_err(AwsError::from_sdk)?;
-    for p in profiles.instance_profiles() {
-        iam.remove_role_from_instance_profile()
-            .role_name(role)
-            .instance_profile_name(p.instance_profile_name())
-            .send()
-            .await
-            .map_err(AwsError::from_sdk)?;
-    }
-    iam.delete_role()
-        .role_name(role)
-        .send()
-        .await
-        .map_err(AwsError::from_sdk)?;
-    Ok(())
-}
-
 /// A new default version; the oldest non-default one makes room when the
 /// policy already holds IAM's maximum of five.
 async fn put_policy_version(
@@ -400,15 +277,6 @@ async fn put_policy_version(
 #[cfg(test)]
 mod tests {
     use super::last_segment;
-
-    #[test]
-    fn role_paths_come_from_the_arn() {
-        assert_eq!(super::role_path("arn:aws:iam::111111111111:role/app"), "/");
-        assert_eq!(
-            super::role_path("arn:aws:iam::111111111111:role/team/ml/app"),
-            "/team/ml/"
-        );
-    }
 
     #[test]
     fn names_come_from_the_last_arn_segment() {
