@@ -1,25 +1,9 @@
-//! Permission requests, their changes and their event history.
+//! A request's changes: each one's spec, status, approvals and the
+//! claims the expiry sweeper and the apply-recovery job make on them.
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct RequestRow {
-    pub id: Uuid,
-    pub requester: String,
-    pub principal_arn: String,
-    pub account_id: String,
-    pub justification: String,
-    pub status: String,
-    pub created_at: DateTime<Utc>,
-    pub decided_by: Option<String>,
-    pub decided_at: Option<DateTime<Utc>>,
-    pub origin: String,
-    pub updated_at: DateTime<Utc>,
-    /// The accounts the request's changes are applied in.
-    pub account_ids: Vec<String>,
-}
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ChangeRow {
@@ -46,44 +30,6 @@ pub struct ChangeRow {
     /// Reviewers whose edit widened the change: their approval does not count.
     #[sqlx(default)]
     pub widened_by: Vec<String>,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct EventRow {
-    pub at: DateTime<Utc>,
-    pub actor: String,
-    pub kind: String,
-    pub detail: String,
-}
-
-pub struct NewRequest<'a> {
-    pub id: Uuid,
-    pub requester: &'a str,
-    pub principal_arn: &'a str,
-    pub account_id: &'a str,
-    pub justification: &'a str,
-    pub origin: &'a str,
-    pub account_ids: &'a [String],
-}
-
-pub async fn insert_request(
-    conn: &mut PgConnection,
-    r: &NewRequest<'_>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO requests (id, requester, principal_arn, account_id, justification, status, origin, account_ids)
-         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)",
-    )
-    .bind(r.id)
-    .bind(r.requester)
-    .bind(r.principal_arn)
-    .bind(r.account_id)
-    .bind(r.justification)
-    .bind(r.origin)
-    .bind(r.account_ids)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 pub struct NewChange<'a> {
@@ -126,64 +72,6 @@ pub async fn insert_change(
     Ok(id)
 }
 
-pub async fn add_event(
-    conn: &mut PgConnection,
-    request_id: Uuid,
-    actor: &str,
-    kind: &str,
-    detail: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO request_events (request_id, actor, kind, detail) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(request_id)
-    .bind(actor)
-    .bind(kind)
-    .bind(detail)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<RequestRow>, sqlx::Error> {
-    super::optional(
-        sqlx::query_as("SELECT * FROM requests WHERE id = $1")
-            .bind(id)
-            .fetch_one(conn)
-            .await,
-    )
-}
-
-/// Locks the request row for a decision (serialises concurrent approvers).
-pub async fn get_for_update(
-    conn: &mut PgConnection,
-    id: Uuid,
-) -> Result<Option<RequestRow>, sqlx::Error> {
-    super::optional(
-        sqlx::query_as("SELECT * FROM requests WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .fetch_one(conn)
-            .await,
-    )
-}
-
-pub async fn set_status(
-    conn: &mut PgConnection,
-    id: Uuid,
-    status: &str,
-    decided_by: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE requests SET status = $2, decided_by = $3, decided_at = now(), updated_at = now() WHERE id = $1",
-    )
-    .bind(id)
-    .bind(status)
-    .bind(decided_by)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 pub async fn changes(
     conn: &mut PgConnection,
     request_id: Uuid,
@@ -200,7 +88,7 @@ pub async fn change_for_update(
     request_id: Uuid,
     change_id: Uuid,
 ) -> Result<Option<ChangeRow>, sqlx::Error> {
-    super::optional(
+    super::super::optional(
         sqlx::query_as(
             "SELECT * FROM request_changes WHERE id = $1 AND request_id = $2 FOR UPDATE",
         )
@@ -285,14 +173,6 @@ pub async fn set_change_spec(
     Ok(())
 }
 
-pub async fn touch(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE requests SET updated_at = now() WHERE id = $1")
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
 pub async fn cancel_pending_changes(
     conn: &mut PgConnection,
     request_id: Uuid,
@@ -302,80 +182,6 @@ pub async fn cancel_pending_changes(
         .execute(conn)
         .await?;
     Ok(())
-}
-
-pub async fn events(
-    conn: &mut PgConnection,
-    request_id: Uuid,
-) -> Result<Vec<EventRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT at, actor, kind, detail FROM request_events WHERE request_id = $1 ORDER BY id",
-    )
-    .bind(request_id)
-    .fetch_all(conn)
-    .await
-}
-
-/// Requests with their change statuses; all of them, or one requester's.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct RequestListRow {
-    pub id: Uuid,
-    pub requester: String,
-    pub principal_arn: String,
-    pub account_id: String,
-    pub status: String,
-    pub created_at: DateTime<Utc>,
-    pub change_statuses: Vec<String>,
-}
-
-/// Filters of the requests list; `None` means any.
-#[derive(Debug, Default)]
-pub struct ListFilter<'a> {
-    pub status: Option<&'a str>,
-    pub requester: Option<&'a str>,
-    pub account: Option<&'a str>,
-    pub since: Option<DateTime<Utc>>,
-    pub until: Option<DateTime<Utc>>,
-    /// Limits the list to what one user may see: their own requests and those
-    /// on the accounts they approve (ids or `*`/`?` patterns). `None` for global approvers.
-    pub visible_to: Option<(&'a str, &'a [String])>,
-    pub limit: i64,
-}
-
-pub async fn list(
-    conn: &mut PgConnection,
-    f: &ListFilter<'_>,
-) -> Result<Vec<RequestListRow>, sqlx::Error> {
-    let (viewer, viewer_accounts) = match f.visible_to {
-        Some((u, a)) => (Some(u), a.to_vec()),
-        None => (None, Vec::new()),
-    };
-    sqlx::query_as(
-        "SELECT r.id, r.requester, r.principal_arn, r.account_id, r.status, r.created_at,
-                COALESCE(array_agg(c.status ORDER BY c.position) FILTER (WHERE c.id IS NOT NULL), '{}') AS change_statuses
-         FROM requests r LEFT JOIN request_changes c ON c.request_id = r.id
-         WHERE ($1::text IS NULL OR r.status = $1)
-           AND ($2::text IS NULL OR r.requester = $2)
-           AND ($3::text IS NULL OR $3 = ANY(r.account_ids))
-           AND ($4::timestamptz IS NULL OR r.created_at >= $4)
-           AND ($5::timestamptz IS NULL OR r.created_at < $5)
-           AND ($6::text IS NULL OR r.requester = $6 OR EXISTS (
-                SELECT 1 FROM unnest($7::text[]) p, unnest(r.account_ids) a
-                WHERE a LIKE replace(replace(p, '*', '%'), '?', '_')))
-         GROUP BY r.id
-         ORDER BY (r.status = 'pending') DESC, r.created_at DESC
-         LIMIT $8",
-    )
-    .bind(f.status)
-    .bind(f.requester)
-    .bind(f.account)
-    .bind(f.since)
-    .bind(f.until)
-    .bind(viewer)
-    .bind(&viewer_accounts)
-    .bind(f.limit)
-    .fetch_all(conn)
-    .await
 }
 
 /// Claims the oldest applied change whose time has come; rows another
@@ -388,7 +194,7 @@ pub async fn claim_expired_change(
     now: DateTime<Utc>,
     skip: &[Uuid],
 ) -> Result<Option<ChangeRow>, sqlx::Error> {
-    super::optional(
+    super::super::optional(
         sqlx::query_as(
             "SELECT * FROM request_changes
              WHERE status = 'applied' AND expires_at IS NOT NULL AND expired_at IS NULL AND expires_at <= $1
@@ -447,7 +253,7 @@ pub async fn claim_stuck_change(
     conn: &mut PgConnection,
     before: DateTime<Utc>,
 ) -> Result<Option<ChangeRow>, sqlx::Error> {
-    super::optional(
+    super::super::optional(
         sqlx::query_as(
             "SELECT * FROM request_changes
              WHERE status = 'applying' AND applying_since < $1
