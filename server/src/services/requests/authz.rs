@@ -3,7 +3,7 @@
 //! build: each one names a target the requester may ask about, in a known,
 //! enabled account, never one of Latchkey's protected roles, and carries the
 //! account the change will be applied in. Review then follows those accounts.
-use super::create::Checked;
+use super::check::Checked;
 use crate::db;
 use crate::services::{db_error, Services};
 use app::domain::change::{ChangeSpec, TargetKind};

@@ -2,7 +2,7 @@
 //! statements, merged into the principal's Latchkey inline policy (minimised),
 //! made temporary when asked, and every other account's resource or trust
 //! policy that the grant needs is generated into the same request.
-use super::create::Checked;
+use super::check::Checked;
 use super::db_error;
 use crate::db;
 use crate::services::Services;
@@ -96,7 +96,7 @@ pub(super) async fn changes_for(
         .spec
         .check_target(kind)
         .map_err(|(field, m)| AppError::invalid(field, m))?;
-    super::create::check_document(&out[0].spec, kind)?;
+    super::check::check_document(&out[0].spec, kind)?;
 
     // Which account owns each bucket the statements name, from the cache.
     let mut owners: HashMap<String, AccountId> = HashMap::new();
@@ -178,7 +178,7 @@ pub(super) async fn context(
     let (current_policy, error) = if principal.is_empty() {
         (None, None)
     } else {
-        match super::create::may_request_for(s, &mut conn, user, principal, false).await {
+        match super::check::may_request_for(s, &mut conn, user, principal, false).await {
             Ok(()) => (
                 current_wizard_policy(&mut conn, principal)
                     .await?

@@ -2,11 +2,14 @@
 //! `create` checks and stores a request, `review` holds every reviewer and
 //! requester action, `apply` makes the one AWS call per change, `view` reads.
 mod apply;
+mod approve;
 mod authz;
 mod auto;
+mod check;
 mod clone;
 mod create;
 mod expiry;
+mod findings;
 mod intents;
 mod reconcile;
 mod review;
@@ -201,7 +204,7 @@ impl app::ports::RequestPort for RequestService {
         new: NewIntentRequest,
         client: &ClientMeta,
     ) -> Result<RequestId, AppError> {
-        let justification = create::check_justification(&new.justification)?;
+        let justification = check::check_justification(&new.justification)?;
         if new.intents.is_empty() {
             return Err(AppError::invalid(
                 "intents",
@@ -209,7 +212,7 @@ impl app::ports::RequestPort for RequestService {
             ));
         }
         let expires_at =
-            create::parse_optional_expiry(new.expires_at.as_deref(), chrono::Utc::now())?;
+            check::parse_optional_expiry(new.expires_at.as_deref(), chrono::Utc::now())?;
         let principal = new.principal_arn.trim();
         app::domain::change::TargetKind::of(principal)
             .map_err(|m| AppError::invalid("principal_arn", m))?;

@@ -1,11 +1,11 @@
 //! Review actions. Each one locks the request row, checks who may act and
 //! what state allows, and records an event and an audit row in the same
 //! transaction; applying then makes the AWS call once (see `apply`).
+use super::approve::approve_change;
+use super::findings::status_of;
 use super::{db_error, record, uuid_of, Ev};
 use crate::db;
 use crate::services::Services;
-use app::domain::change::{ChangeSpec, TargetKind};
-use app::domain::policy::PolicyDocument;
 use app::domain::{ChangeStatus, RequestId, RequestStatus, User};
 use app::ports::{ClientMeta, ReviewAction};
 use app::AppError;
@@ -13,60 +13,9 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 /// The longest comment kept.
-const MAX_COMMENT: usize = 4000;
+pub(super) const MAX_COMMENT: usize = 4000;
 
-fn status_of(s: &str) -> RequestStatus {
-    RequestStatus::parse(s).unwrap_or(RequestStatus::Pending)
-}
-
-/// Everything a reviewer should weigh for one change: the checks on the
-/// document it writes, and what it does beyond a document (admin policy,
-/// eligibility tags, boundary or role removal, principals from outside the
-/// organisation's accounts).
-pub(super) async fn findings_of(
-    conn: &mut PgConnection,
-    spec: &ChangeSpec,
-    target_arn: &str,
-    account: &str,
-) -> Result<Vec<app::domain::policy::Finding>, AppError> {
-    let Ok(target) = TargetKind::of(target_arn) else {
-        return Ok(Vec::new());
-    };
-    let mut out = match (spec.document(), super::create::policy_kind(spec, target)) {
-        (Some(doc), Some(kind)) => {
-            app::domain::policy::check_policy(&app::domain::policy::pretty(doc), kind)
-        }
-        _ => Vec::new(),
-    };
-    out.extend(super::create::new_role_inline_findings(spec));
-    let known: Vec<String> = db::accounts::list(conn)
-        .await
-        .map_err(db_error)?
-        .into_iter()
-        .map(|a| a.account_id)
-        .collect();
-    out.extend(app::domain::change_risk::change_findings(
-        spec, target, account, &known,
-    ));
-    Ok(out)
-}
-
-/// Approvals a change needs before it is applied: two distinct approvers for
-/// what the findings flag as high risk, when the config asks for that.
-pub(super) fn approvals_needed(s: &Services, findings: &[app::domain::policy::Finding]) -> usize {
-    if s.config.requests.two_approvers_for_high_risk && app::domain::policy::is_high_risk(findings)
-    {
-        2
-    } else {
-        1
-    }
-}
-
-fn target_kind(arn: &str) -> Result<TargetKind, AppError> {
-    TargetKind::of(arn).map_err(|m| crate::services::internal("stored change target", m))
-}
-
-async fn locked_request(
+pub(super) async fn locked_request(
     conn: &mut PgConnection,
     id: Uuid,
 ) -> Result<db::requests::RequestRow, AppError> {
@@ -225,206 +174,6 @@ pub(super) async fn review(
             &req.requester,
             &user.id,
             &detail,
-        );
-    }
-    Ok(())
-}
-
-/// Approves one change (after an optional edit), and applies it once it has
-/// the approvals it needs.
-async fn approve_change(
-    s: &Services,
-    user: &User,
-    mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
-    req: db::requests::RequestRow,
-    change_id: &str,
-    edited_document: Option<String>,
-    client: &ClientMeta,
-) -> Result<(), AppError> {
-    let rid = req.id;
-    let cid = uuid_of("change_id", change_id)?;
-    let mut c = db::requests::change_for_update(&mut tx, rid, cid)
-        .await
-        .map_err(db_error)?
-        .ok_or_else(|| AppError::NotFound(format!("change {change_id}")))?;
-    let target_account = super::authz::change_account(&mut tx, &c).await?;
-    // A direct edit is its author's own change, applied at once (self-approved),
-    // by someone who may still edit directly there.
-    let direct_edit = req.origin == "direct_edit"
-        && req.requester == user.id
-        && super::authz::may_edit_directly(s, user, &target_account).is_ok();
-    if !(direct_edit || s.may_decide(user, &req.requester, &target_account)) {
-        return Err(AppError::Forbidden(if req.requester == user.id {
-            "you cannot approve your own request".into()
-        } else {
-            "only an approver of this account can approve this change".into()
-        }));
-    }
-    let status = status_of(&req.status);
-    if matches!(status, RequestStatus::Rejected | RequestStatus::Cancelled) {
-        return Err(AppError::Conflict(format!("the request is {status}")));
-    }
-    if !ChangeStatus::parse(&c.status).is_some_and(ChangeStatus::can_apply) {
-        return Err(AppError::Conflict(format!(
-            "a {} change cannot be applied",
-            c.status
-        )));
-    }
-    let mut spec: ChangeSpec = serde_json::from_value(c.spec.clone())
-        .map_err(|e| crate::services::internal("stored change", e))?;
-    let self_approved = req.requester == user.id;
-    if let Some(text) = edited_document.filter(|t| !t.trim().is_empty()) {
-        let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-            AppError::invalid(
-                "document",
-                format!(
-                    "not valid JSON at line {}, column {}: {e}",
-                    e.line(),
-                    e.column()
-                ),
-            )
-        })?;
-        if spec.document() != Some(&doc) {
-            // Trimming the ask is reviewing it; widening it is asking.
-            let narrowed = match (
-                spec.document().and_then(PolicyDocument::from_checked_value),
-                PolicyDocument::from_checked_value(&doc),
-            ) {
-                (Some(before), Some(after)) => app::domain::policy::narrows(&after, &before),
-                _ => false,
-            };
-            if !narrowed && !direct_edit {
-                db::requests::add_widened_by(&mut tx, cid, &user.id)
-                    .await
-                    .map_err(db_error)?;
-                c.widened_by.push(user.id.clone());
-            }
-            spec = spec
-                .with_document(doc)
-                .map_err(|m| AppError::invalid("document", m))?;
-            // An edited temporary change stays temporary in what is applied.
-            if let Some(at) = c.expires_at {
-                spec = super::temporary::bind_expiry(&mut tx, &c.target_arn, &spec, at).await?;
-            }
-            super::create::check_document(&spec, target_kind(&c.target_arn)?)?;
-            let value =
-                serde_json::to_value(&spec).map_err(|e| crate::services::internal("spec", e))?;
-            db::requests::set_change_spec(&mut tx, cid, &value)
-                .await
-                .map_err(db_error)?;
-            // The editor wrote it against what the page showed as current.
-            if super::reconcile::compared(&spec) {
-                let current = super::view::current_document(&mut tx, &c.target_arn, &spec).await?;
-                db::requests::set_change_base(&mut tx, cid, current.as_ref())
-                    .await
-                    .map_err(db_error)?;
-                c.base_document = current;
-                c.base_read = true;
-            }
-            c.spec = value;
-            c.approvals.clear();
-            record(
-                &mut tx,
-                Ev {
-                    request_id: rid,
-                    actor: &user.id,
-                    kind: "change.edited",
-                    detail: &format!("{} (before applying)", spec.summary()),
-                    target: &c.target_arn,
-                    client: Some(client),
-                    outcome: "success",
-                },
-            )
-            .await?;
-        }
-    } else {
-        // Re-check what was stored: the catalogue or the rules may have changed.
-        super::create::check_document(&spec, target_kind(&c.target_arn)?)?;
-    }
-    let findings = findings_of(&mut tx, &spec, &c.target_arn, &target_account).await?;
-    let needed = approvals_needed(s, &findings);
-    // What this reviewer added is their own ask: the edit is kept, and
-    // another approver decides it (unless admins may self-approve).
-    let may_self_approve = user.is_admin && s.config.auth.allow_admin_self_approval;
-    if c.widened_by.contains(&user.id) && !direct_edit && !may_self_approve {
-        // The edit stands (it is recorded above); the refusal is audited by
-        // the caller, as every refused approval is.
-        tx.commit().await.map_err(db_error)?;
-        return Err(AppError::Forbidden(
-            "you widened this change, so it is partly your own ask: another approver must approve it"
-                .into(),
-        ));
-    }
-    // A failed change that already had its approvals is retried as it stands.
-    let retry = c.status == "failed" && c.approvals.len() >= needed;
-    if !retry {
-        if c.approvals.iter().any(|a| a == &user.id) {
-            return Err(AppError::Conflict(
-                "you already approved this change; a second approver is needed".into(),
-            ));
-        }
-        db::requests::add_approval(&mut tx, cid, &user.id, None)
-            .await
-            .map_err(db_error)?;
-        c.approvals.push(user.id.clone());
-    }
-    let approved_detail = if direct_edit {
-        format!("{} (direct edit, self-approved)", spec.summary())
-    } else if self_approved {
-        format!("{} (self-approved)", spec.summary())
-    } else {
-        spec.summary()
-    };
-    if c.approvals.len() < needed {
-        record(
-            &mut tx,
-            Ev {
-                request_id: rid,
-                actor: &user.id,
-                kind: "change.approved",
-                detail: &format!(
-                    "{approved_detail}: approval {} of {needed}",
-                    c.approvals.len()
-                ),
-                target: &c.target_arn,
-                client: Some(client),
-                outcome: "success",
-            },
-        )
-        .await?;
-        return tx.commit().await.map_err(db_error);
-    }
-    if status == RequestStatus::Pending {
-        db::requests::set_status(&mut tx, rid, "approved", &user.id)
-            .await
-            .map_err(db_error)?;
-    }
-    db::requests::set_change_status(&mut tx, cid, "applying", None)
-        .await
-        .map_err(db_error)?;
-    record(
-        &mut tx,
-        Ev {
-            request_id: rid,
-            actor: &user.id,
-            kind: "change.approved",
-            detail: &approved_detail,
-            target: &c.target_arn,
-            client: Some(client),
-            outcome: "success",
-        },
-    )
-    .await?;
-    tx.commit().await.map_err(db_error)?;
-    let failed = super::apply_pending_change(s, rid, &c, &user.id, Some(client)).await?;
-    if failed.is_none() {
-        s.notify_request(
-            crate::notify::NotifyEvent::Applied,
-            rid,
-            &req.principal_arn,
-            &req.requester,
-            &user.id,
-            &format!("{} on {}", spec.summary(), c.target_arn),
         );
     }
     Ok(())

@@ -1,6 +1,7 @@
 //! Reading requests: the filtered list and the review page's view, with each
 //! change beside what its target holds now (for the diff).
-use super::review::{approvals_needed, findings_of, may_view};
+use super::findings::{approvals_needed, findings_of};
+use super::review::may_view;
 use super::{db_error, ts, uuid_of};
 use crate::db;
 use crate::services::Services;
