@@ -1,13 +1,23 @@
 //! AuditPort: the audit log for administrators.
-use super::{db_error, Services};
+use super::errors::db_error;
 use app::domain::Admin;
 use app::ports::AuditFilter;
 use app::views::AuditEventView;
 use app::AppError;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sqlx::PgPool;
 
-pub struct AuditService(pub Services);
+/// The audit log reads Postgres and nothing else.
+pub struct AuditService {
+    pool: PgPool,
+}
+
+impl AuditService {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
 
 const PAGE: i64 = 100;
 
@@ -48,7 +58,7 @@ impl app::ports::AuditPort for AuditService {
             before: f.before,
             limit: PAGE,
         };
-        let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
         let rows = crate::db::audit::search(&mut conn, &search)
             .await
             .map_err(db_error)?;

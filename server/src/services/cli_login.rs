@@ -1,7 +1,7 @@
 //! The CLI's browser sign-in: a signed-in user authorizes a CLI (a
 //! single-use code for its loopback), and the CLI exchanges the code and its
 //! PKCE verifier for an API token. See `auth::cli_login` for the protocol.
-use super::{db_error, sessions::hash_token, tokens::issue_token, Services};
+use super::{errors::db_error, sessions::hash_token, tokens::issue_token, Services};
 use crate::auth::cli_login::{
     challenge_for, new_secret, AuthorizeRequest, CliLoginError, CODE_TTL_SECS,
 };
@@ -34,7 +34,8 @@ impl Services {
         req: &AuthorizeRequest,
         client: &ClientMeta,
     ) -> Result<String, CliLoginError> {
-        let code = new_secret().map_err(|e| CliLoginError::from(super::internal("random", e)))?;
+        let code =
+            new_secret().map_err(|e| CliLoginError::from(super::errors::internal("random", e)))?;
         let owner = TokenOwner {
             user_id: user.id.clone(),
             display_name: user.display_name.clone(),

@@ -1,6 +1,6 @@
 //! Console sign-in: resolve the role, check eligibility (console, not CLI-only),
 //! assume it as the user, get a sign-in token, return the login URL. Audited.
-use super::{credentials::ClientInfo, db_error, eligibility::Access, Services};
+use super::{credentials::ClientInfo, eligibility::Access, errors::db_error, Services};
 use crate::aws::{federation, sts::assume_role_for_user};
 use crate::db::{self, audit::AuditEvent};
 use app::domain::{AccountId, RoleArn, RoleName, User};

@@ -1,7 +1,7 @@
 //! Vending STS credentials to users for roles they are eligible for.
 //! Every issuance and every refusal is audited; credentials are never logged.
 
-use super::{db_error, eligibility::EligibleRole, Services};
+use super::{eligibility::EligibleRole, errors::db_error, Services};
 use crate::aws::sts::{assume_role_for_user, IssuedCredentials};
 use crate::db::{self, audit::AuditEvent};
 use app::domain::{RoleArn, User};

@@ -1,6 +1,6 @@
 //! Building a [`User`] from an identity and its groups (admin, approver
 //! accounts), and the `/me` page: what each group grants.
-use super::{db_error, eligibility::Access, Services};
+use super::{eligibility::Access, errors::db_error, Services};
 use crate::auth::roles::{AppRoles, KnownAccount};
 use crate::db;
 use app::domain::User;

@@ -6,6 +6,7 @@ pub mod credentials;
 pub mod details;
 pub mod eligibility;
 pub mod eligible;
+pub mod errors;
 pub mod identity;
 pub mod inventory;
 pub mod notified_cache;
@@ -16,10 +17,10 @@ pub mod sessions;
 pub mod sync;
 pub mod tokens;
 
-use crate::aws::{Aws, AwsError};
+use crate::aws::Aws;
 use crate::config::Config;
-use app::AppError;
 use eligibility::Eligibility;
+pub use errors::{aws_error, db_error, internal};
 use sqlx::PgPool;
 use std::sync::Arc;
 
@@ -42,7 +43,7 @@ pub struct Services {
     /// Bounds concurrent resource searches (`database.search_concurrency`).
     pub search_gate: crate::services::inventory::search::SearchGate,
     /// API token → user, while [`Services::start_background`]'s listener runs.
-    pub token_cache: Arc<notified_cache::TokenCache>,
+    pub token_cache: Arc<tokens::TokenCache>,
     /// Session cookie hash → its session, likewise.
     pub session_cache: Arc<notified_cache::SessionCache>,
     /// Every known account, likewise (the resources page's filter, approver
@@ -112,7 +113,7 @@ impl Services {
                     SearchGate::without_index(permits)
                 }
             },
-            token_cache: Arc::new(notified_cache::TokenCache::new(
+            token_cache: Arc::new(tokens::TokenCache::new(
                 notified_cache::TOKEN_CHANNEL,
                 std::time::Duration::from_secs(60),
             )),
@@ -190,45 +191,7 @@ impl Services {
             inventory: Arc::new(inventory::InventoryService(self.clone())),
             sync: Arc::new(sync::SyncService(self.clone())),
             tokens: Arc::new(tokens::TokenService(self.clone())),
-            audit: Arc::new(audit::AuditService(self.clone())),
+            audit: Arc::new(audit::AuditService::new(self.pool.clone())),
         }
-    }
-}
-
-/// Logs the cause with a fresh id and returns only the id to the user.
-pub fn internal(context: &str, e: impl std::fmt::Display) -> AppError {
-    let request_id = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
-    tracing::error!(%request_id, context, error = %e, "internal error");
-    AppError::Internal { request_id }
-}
-
-/// The account must be one Latchkey manages and has not been switched off:
-/// checked before any AWS call is made on a caller's behalf in it.
-pub(crate) async fn managed_account(
-    conn: &mut sqlx::PgConnection,
-    account: &str,
-) -> Result<(), AppError> {
-    match crate::db::accounts::get(conn, account)
-        .await
-        .map_err(db_error)?
-    {
-        Some(a) if a.enabled => Ok(()),
-        Some(_) => Err(AppError::Forbidden(format!(
-            "account {account} is disabled in Latchkey"
-        ))),
-        None => Err(AppError::Forbidden(format!(
-            "account {account} is not one Latchkey manages"
-        ))),
-    }
-}
-
-pub fn db_error(e: sqlx::Error) -> AppError {
-    internal("database", e)
-}
-
-pub fn aws_error(e: AwsError) -> AppError {
-    match e {
-        AwsError::NotFound(m) => AppError::NotFound(m),
-        other => AppError::Upstream(other.to_string()),
     }
 }

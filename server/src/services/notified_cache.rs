@@ -17,8 +17,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// API token hash → its user (groups, approver accounts), for a minute.
-pub type TokenCache = NotifiedCache<super::tokens::TokenGrant>;
 /// Role ARN → what role access checks (account, enabled, tags).
 pub type RoleCache = NotifiedCache<crate::db::roles::RoleAccessRow>;
 /// Session cookie hash → its session row, for a minute.
@@ -63,7 +61,7 @@ impl<V: Clone + Send + 'static> NotifiedCache<V> {
         (at.elapsed() < self.ttl).then(|| value.clone())
     }
 
-    /// Where a lookup starts: pass it to [`TokenCache::put`].
+    /// Where a lookup starts: pass it to [`NotifiedCache::put`].
     pub fn epoch(&self) -> u64 {
         self.epoch.load(Ordering::Acquire)
     }

@@ -1,7 +1,7 @@
 //! RolePort: eligible roles and role details from the cache.
 use super::details::{inline_views, managed_views, policy_href, when};
 use super::inventory::tag_pairs;
-use super::{db_error, eligibility::Access, Services};
+use super::{eligibility::Access, errors::db_error, Services};
 use crate::aws::snapshot::KIND_ROLE;
 use crate::db;
 use app::domain::{policy::pretty, AccountId, RoleName, User};

@@ -1,5 +1,5 @@
 //! SyncPort: per account and task, the last runs; "run now" in the background.
-use super::{db_error, Services};
+use super::{errors::db_error, Services};
 use crate::jobs::sync::{sync_account, Task, Trigger};
 use app::domain::{AccountId, Admin};
 use app::views::{AccountSyncView, TaskStatusView};

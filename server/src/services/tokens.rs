@@ -1,6 +1,6 @@
 //! TokenPort: per-user API tokens, shown once, stored hashed; and resolving a
 //! token (Authorization header) to its user.
-use super::{db_error, sessions::hash_token, Services};
+use super::{errors::db_error, sessions::hash_token, Services};
 use crate::db::{self, audit::AuditEvent, tokens::TokenOwner};
 use app::domain::token::TokenScope;
 use app::domain::{ids::TokenId, User};
@@ -19,6 +19,9 @@ pub const TOKEN_PREFIX: &str = "lk_";
 fn ts(d: chrono::DateTime<chrono::Utc>) -> String {
     d.format("%Y-%m-%d %H:%M UTC").to_string()
 }
+
+/// API token hash → its user (groups, approver accounts), for a minute.
+pub type TokenCache = super::notified_cache::NotifiedCache<TokenGrant>;
 
 /// A live token as the server resolves it: who, how far it reaches, until when.
 #[derive(Debug, Clone)]
@@ -46,7 +49,7 @@ pub async fn issue_token(
 ) -> Result<NewApiTokenView, AppError> {
     let name = spec.name;
     let mut buf = [0u8; 32];
-    getrandom::fill(&mut buf).map_err(|e| super::internal("random", e))?;
+    getrandom::fill(&mut buf).map_err(|e| super::errors::internal("random", e))?;
     let token = format!("{TOKEN_PREFIX}{}", hex::encode(buf));
     let id = Uuid::new_v4();
     let expires_at = chrono::Utc::now() + chrono::Duration::days(i64::from(spec.days));

@@ -1,6 +1,6 @@
 //! InventoryPort: accounts, the resources table, details, refresh of one item.
 pub mod search;
-use super::{aws_error, db_error, Services};
+use super::{errors::aws_error, errors::db_error, Services};
 use crate::aws::snapshot::*;
 use crate::db::{
     self,
@@ -272,7 +272,7 @@ impl Services {
             .map(|r| r.account_id.clone())
             .or_else(|| arn.split(':').nth(4).map(str::to_owned))
             .unwrap_or_default();
-        super::managed_account(&mut conn, &account_of).await?;
+        super::errors::managed_account(&mut conn, &account_of).await?;
         drop(conn);
         let Some(r) = cached else {
             // Not cached yet (a role just created): its account's IAM pass finds it.

@@ -29,7 +29,9 @@ pub async fn apply_pending_change(
     // Checked when the request was made; the account may have been
     // disabled (or dropped from the organisation) since.
     let unmanaged = match &account {
-        Some(a) => crate::services::managed_account(&mut conn, a).await.err(),
+        Some(a) => crate::services::errors::managed_account(&mut conn, a)
+            .await
+            .err(),
         None => None,
     };
     drop(conn);

@@ -51,7 +51,7 @@ pub(super) async fn approve_change(
         )));
     }
     let mut spec: ChangeSpec = serde_json::from_value(c.spec.clone())
-        .map_err(|e| crate::services::internal("stored change", e))?;
+        .map_err(|e| crate::services::errors::internal("stored change", e))?;
     let self_approved = req.requester == user.id;
     if let Some(text) = edited_document.filter(|t| !t.trim().is_empty()) {
         let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
@@ -87,8 +87,8 @@ pub(super) async fn approve_change(
                 spec = super::temporary::bind_expiry(&mut tx, &c.target_arn, &spec, at).await?;
             }
             super::check::check_document(&spec, target_kind(&c.target_arn)?)?;
-            let value =
-                serde_json::to_value(&spec).map_err(|e| crate::services::internal("spec", e))?;
+            let value = serde_json::to_value(&spec)
+                .map_err(|e| crate::services::errors::internal("spec", e))?;
             db::requests::set_change_spec(&mut tx, cid, &value)
                 .await
                 .map_err(db_error)?;

@@ -5,7 +5,7 @@
 //! account the change will be applied in. Review then follows those accounts.
 use super::check::Checked;
 use crate::db;
-use crate::services::{db_error, Services};
+use crate::services::{errors::db_error, Services};
 use app::domain::change::{ChangeSpec, TargetKind};
 use app::domain::User;
 use app::AppError;
@@ -119,7 +119,7 @@ async fn authorize_one(
             ))
         }
     };
-    crate::services::managed_account(conn, &account).await?;
+    crate::services::errors::managed_account(conn, &account).await?;
     if direct {
         may_edit_directly(s, user, &account)?;
         return Ok(account);

@@ -145,7 +145,8 @@ pub(super) async fn store(
             true => Some(super::view::current_document(&mut tx, &c.target_arn, &c.spec).await?),
             false => None,
         };
-        let spec = serde_json::to_value(&c.spec).map_err(|e| super::super::internal("spec", e))?;
+        let spec =
+            serde_json::to_value(&c.spec).map_err(|e| super::super::errors::internal("spec", e))?;
         db::requests::insert_change(
             &mut tx,
             &db::requests::NewChange {

@@ -56,5 +56,5 @@ pub(super) fn approvals_needed(s: &Services, findings: &[app::domain::policy::Fi
 }
 
 pub(super) fn target_kind(arn: &str) -> Result<TargetKind, AppError> {
-    TargetKind::of(arn).map_err(|m| crate::services::internal("stored change target", m))
+    TargetKind::of(arn).map_err(|m| crate::services::errors::internal("stored change target", m))
 }

@@ -16,7 +16,7 @@ mod review;
 mod temporary;
 mod view;
 
-use super::{db_error, Services};
+use super::{errors::db_error, Services};
 use crate::db::{self, audit::AuditEvent};
 use app::domain::{RequestId, User};
 use app::ports::{ClientMeta, NewIntentRequest, NewRequest, RequestFilter, ReviewAction};

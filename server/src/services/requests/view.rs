@@ -16,7 +16,7 @@ use serde_json::Value;
 use sqlx::PgConnection;
 
 fn status_of(s: &str) -> Result<RequestStatus, AppError> {
-    RequestStatus::parse(s).ok_or_else(|| crate::services::internal("request status", s))
+    RequestStatus::parse(s).ok_or_else(|| crate::services::errors::internal("request status", s))
 }
 
 fn day(field: &str, s: &Option<String>) -> Result<Option<chrono::DateTime<Utc>>, AppError> {

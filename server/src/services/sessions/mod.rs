@@ -1,5 +1,5 @@
 //! Sessions: dev-mode sign-in, sign-out, and resolving a cookie to a user.
-use super::{db_error, Services};
+use super::{errors::db_error, Services};
 use crate::db::{self, audit::AuditEvent};
 use app::domain::User;
 use app::views::DevUserView;
@@ -16,7 +16,7 @@ pub use crate::auth::digest::hash_token;
 
 fn new_token() -> Result<String, AppError> {
     let mut buf = [0u8; 32];
-    getrandom::fill(&mut buf).map_err(|e| super::internal("random", e))?;
+    getrandom::fill(&mut buf).map_err(|e| super::errors::internal("random", e))?;
     Ok(hex::encode(buf))
 }
 
