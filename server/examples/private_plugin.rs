@@ -5,10 +5,9 @@
 //! `server/tests/plugins.rs` runs these same plugins in-process.
 use async_trait::async_trait;
 use latchkey::plugins::{
-    AutoApprovalInput, AutoApprovalRule, EligibilitySource, GroupSource, Identity,
-    IdentityProvider, Notification, Notifier, Plugins, ScheduledTask,
+    Access, AutoApprovalInput, AutoApprovalRule, EligibilitySource, GroupSource, Identity,
+    IdentityProvider, Notification, Notifier, Plugins, ScheduledTask, TaskContext,
 };
-use latchkey::services::{eligibility::Access, Services};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
@@ -134,9 +133,9 @@ impl ScheduledTask for SessionCount {
     fn schedule(&self) -> &str {
         "0 0 * * * *"
     }
-    async fn run(&self, s: &Services) -> Result<(), String> {
+    async fn run(&self, ctx: &TaskContext) -> Result<(), String> {
         let n: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions")
-            .fetch_one(&s.pool)
+            .fetch_one(&ctx.pool)
             .await
             .map_err(|e| e.to_string())?;
         tracing::info!(sessions = n, "live sessions");

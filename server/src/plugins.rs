@@ -11,9 +11,7 @@
 //!
 //! See `docs/plugins.md` and `server/examples/private_plugin.rs`.
 pub use crate::auth::oidc::Identity;
-use crate::services::eligibility::Access;
-use crate::services::Services;
-use app::domain::User;
+pub use crate::services::eligibility::{Access, EligibilitySource};
 use async_trait::async_trait;
 use http::HeaderMap;
 use serde_json::Value;
@@ -33,12 +31,6 @@ pub trait IdentityProvider: Send + Sync {
 #[async_trait]
 pub trait GroupSource: Send + Sync {
     async fn groups(&self, user_id: &str, groups: Vec<String>) -> Vec<String>;
-}
-
-/// Grants use of roles beyond the config's rules and role tags (which are
-/// built in and always apply). The best access any source gives wins.
-pub trait EligibilitySource: Send + Sync {
-    fn access(&self, user: &User, role_arn: &str, tags: &Value) -> Option<Access>;
 }
 
 /// What happened to a permission request, for notifiers.
@@ -102,7 +94,14 @@ pub trait AutoApprovalRule: Send + Sync {
 pub trait ScheduledTask: Send + Sync {
     fn name(&self) -> &str;
     fn schedule(&self) -> &str;
-    async fn run(&self, services: &Services) -> Result<(), String>;
+    async fn run(&self, ctx: &TaskContext) -> Result<(), String>;
+}
+
+/// What a scheduled task is given: the database and the configuration.
+#[derive(Clone)]
+pub struct TaskContext {
+    pub pool: sqlx::PgPool,
+    pub config: Arc<crate::config::Config>,
 }
 
 /// The plugins a build runs with. `Plugins::default()` is the stock binary.
@@ -163,69 +162,5 @@ impl Notifier for LogNotifier {
 impl IdentityProvider for crate::auth::trusted::TrustedHeaders {
     async fn identify(&self, headers: &HeaderMap, peer: Option<IpAddr>) -> Option<Identity> {
         self.identity(headers, peer).await
-    }
-}
-
-impl Services {
-    /// Who the identity providers say the request is from (built-ins first).
-    pub async fn identify(&self, headers: &HeaderMap, peer: Option<IpAddr>) -> Option<Identity> {
-        if let Some(t) = &self.trusted_headers {
-            if let Some(who) = t.identify(headers, peer).await {
-                return Some(who);
-            }
-        }
-        for p in &self.plugins.identity_providers {
-            if let Some(who) = p.identify(headers, peer).await {
-                return Some(who);
-            }
-        }
-        None
-    }
-
-    /// The groups after every group source had its say.
-    pub async fn resolve_groups(&self, user_id: &str, mut groups: Vec<String>) -> Vec<String> {
-        for g in &self.plugins.group_sources {
-            groups = g.groups(user_id, groups).await;
-        }
-        groups
-    }
-
-    /// Tells every notifier (the built-in log line first).
-    pub async fn notify(&self, n: &Notification) {
-        LogNotifier.notify(n).await;
-        for x in &self.plugins.notifiers {
-            x.notify(n).await;
-        }
-    }
-
-    /// The first auto-approval rule that approves the request, by name.
-    pub fn auto_approval(&self, request: &AutoApprovalInput) -> Option<String> {
-        self.plugins
-            .auto_approval_rules
-            .iter()
-            .find(|r| r.approves(request))
-            .map(|r| r.name().to_owned())
-    }
-
-    /// Runs one plugin task unless another replica is running it.
-    pub async fn run_scheduled_task(&self, task: &dyn ScheduledTask) -> Result<bool, String> {
-        let mut tx = self.pool.begin().await.map_err(|e| e.to_string())?;
-        let key = format!("latchkey-plugin-task:{}", task.name());
-        let claimed = crate::db::try_xact_lock(&mut tx, &key)
-            .await
-            .map_err(|e| e.to_string())?;
-        if !claimed {
-            return Ok(false);
-        }
-        let started = std::time::Instant::now();
-        let r = task.run(self).await;
-        tracing::info!(
-            task = task.name(),
-            ok = r.is_ok(),
-            ms = started.elapsed().as_millis() as u64,
-            "plugin task finished"
-        );
-        tx.commit().await.map_err(|e| e.to_string())?;
-        r.map(|()| true)
     }
 }

@@ -12,6 +12,13 @@ struct Rule {
     cli_only: bool,
 }
 
+/// Grants use of roles beyond the config's rules and role tags (which are
+/// built in and always apply). The best access any source gives wins.
+/// A private build adds its own through `crate::plugins`.
+pub trait EligibilitySource: Send + Sync {
+    fn access(&self, user: &User, role_arn: &str, tags: &serde_json::Value) -> Option<Access>;
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
     /// Console and CLI.
@@ -28,7 +35,7 @@ pub struct Eligibility {
 
 /// Eligibility sources a private build added (see `crate::plugins`).
 #[derive(Clone, Default)]
-struct ExtraSources(Vec<std::sync::Arc<dyn crate::plugins::EligibilitySource>>);
+struct ExtraSources(Vec<std::sync::Arc<dyn EligibilitySource>>);
 
 impl std::fmt::Debug for ExtraSources {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -60,10 +67,7 @@ impl Eligibility {
     }
 
     /// Adds the sources of a private build; the best access any gives wins.
-    pub fn with_sources(
-        mut self,
-        sources: Vec<std::sync::Arc<dyn crate::plugins::EligibilitySource>>,
-    ) -> Self {
+    pub fn with_sources(mut self, sources: Vec<std::sync::Arc<dyn EligibilitySource>>) -> Self {
         self.extra = ExtraSources(sources);
         self
     }
