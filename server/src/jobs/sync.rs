@@ -5,9 +5,32 @@
 use crate::aws::snapshot::*;
 use crate::aws::AwsError;
 use crate::db;
-use crate::services::Services;
 use app::domain::AccountId;
 use sqlx::Connection;
+use std::sync::Arc;
+
+/// What a sync run uses, and nothing more: the database, the AWS clients,
+/// the settings, the process-wide run limit, and what to tell when roles
+/// or resources changed (the process's caches and search index).
+#[derive(Clone)]
+pub struct SyncContext {
+    pub pool: sqlx::PgPool,
+    pub aws: Arc<crate::aws::Aws>,
+    pub config: Arc<crate::config::Config>,
+    /// `sync.concurrency`: task/account runs in flight in this process.
+    pub limit: Arc<tokio::sync::Semaphore>,
+    /// Drops what this process cached about roles (other replicas hear the
+    /// change from Postgres).
+    pub roles_changed: Arc<dyn Fn() + Send + Sync>,
+    /// Marks the resource search index as possibly behind.
+    pub resources_changed: Arc<dyn Fn() + Send + Sync>,
+}
+
+impl AsRef<SyncContext> for SyncContext {
+    fn as_ref(&self) -> &SyncContext {
+        self
+    }
+}
 
 /// A scheduled inventory task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -77,14 +100,15 @@ const SAME_TICK_SECS: f64 = 30.0;
 /// Runs one task for one account. `Ok(None)`: skipped, because another
 /// replica holds the task/account or already ran this scheduled tick.
 pub async fn sync_account(
-    s: &Services,
+    s: &(impl AsRef<SyncContext> + ?Sized),
     task: Task,
     account: &AccountId,
     trigger: Trigger,
 ) -> Result<Option<SyncOutcome>, SyncError> {
+    let s = s.as_ref();
     let (name, acct) = (task.name(), account.as_str());
     // One limit for every run in this process; the semaphore is never closed.
-    let _permit = s.sync_limit.acquire().await.ok();
+    let _permit = s.limit.acquire().await.ok();
     let Some(mut claim) = db::sync_runs::Claim::take(&s.pool, name, acct).await? else {
         tracing::info!(task = name, %account, ?trigger, "sync skipped: another run holds the lock");
         return Ok(None);
@@ -99,7 +123,7 @@ pub async fn sync_account(
 /// the record's outcome commit together. A failed run's writes roll back and
 /// its error is recorded before the claim is let go.
 async fn claimed(
-    s: &Services,
+    s: &SyncContext,
     task: Task,
     account: &AccountId,
     trigger: Trigger,
@@ -127,12 +151,11 @@ async fn claimed(
         db::sync_runs::finish(&mut tx, id, Ok(counts)).await?;
         tx.commit().await?;
         if task == Task::Iam && o.changed + o.removed > 0 {
-            s.role_cache.forget("");
-            s.eligible_cache.forget("");
+            (s.roles_changed)();
         }
         // This replica need not wait for its own change to come back from Postgres.
         if o.changed + o.removed > 0 {
-            s.search_gate.index().changed();
+            (s.resources_changed)();
         }
         Ok::<_, SyncError>(o)
     }
@@ -154,7 +177,7 @@ async fn claimed(
 }
 
 async fn run_task(
-    s: &Services,
+    s: &SyncContext,
     task: Task,
     account: &AccountId,
     tx: &mut sqlx::PgConnection,
@@ -225,7 +248,12 @@ pub type Results = Vec<(Task, AccountId, Result<Option<SyncOutcome>, String>)>;
 
 /// Runs `tasks` for every enabled account (configured or discovered), at most
 /// `sync.concurrency` at a time across the process (see [`sync_account`]).
-pub async fn sync_all_tasks(s: &Services, tasks: &[Task], trigger: Trigger) -> Results {
+pub async fn sync_all_tasks(
+    s: &(impl AsRef<SyncContext> + ?Sized),
+    tasks: &[Task],
+    trigger: Trigger,
+) -> Results {
+    let s = s.as_ref();
     let mut set = tokio::task::JoinSet::new();
     let accounts = match s.pool.acquire().await {
         Ok(mut conn) => db::accounts::list_enabled(&mut conn).await,
@@ -264,6 +292,6 @@ pub async fn sync_all_tasks(s: &Services, tasks: &[Task], trigger: Trigger) -> R
 }
 
 /// Every task for every account.
-pub async fn sync_all(s: &Services, trigger: Trigger) -> Results {
+pub async fn sync_all(s: &(impl AsRef<SyncContext> + ?Sized), trigger: Trigger) -> Results {
     sync_all_tasks(s, &Task::ALL, trigger).await
 }

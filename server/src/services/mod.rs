@@ -56,9 +56,9 @@ pub struct Services {
     pub recent_cache: Arc<notified_cache::RecentCache>,
     /// Each user's eligible roles (see [`eligible`]), on the same channel.
     pub eligible_cache: Arc<eligible::EligibleCache>,
-    /// `sync.concurrency`: how many task/account syncs run at once in this
-    /// process, whatever started them (schedules, start-up, Run now).
-    pub sync_limit: Arc<tokio::sync::Semaphore>,
+    /// What sync runs use (schedules, start-up, Run now, refreshes); its
+    /// limit is `sync.concurrency` runs at once in this process.
+    pub sync: crate::jobs::sync::SyncContext,
     /// Refreshes from AWS each user may ask for, per minute.
     pub refresh_limit: Arc<inventory::PerMinute>,
     /// When each user last signed in through a proxy's headers (audit once),
@@ -93,6 +93,43 @@ impl Services {
             .trusted_headers
             .clone()
             .map(|t| Arc::new(crate::auth::trusted::TrustedHeaders::new(t)));
+        let role_cache = Arc::new(notified_cache::RoleCache::new(
+            notified_cache::ROLE_CHANNEL,
+            std::time::Duration::from_secs(300),
+        ));
+        let eligible_cache = Arc::new(eligible::EligibleCache::new(
+            notified_cache::ROLE_CHANNEL,
+            std::time::Duration::from_secs(300),
+        ));
+        let search_gate = {
+            use crate::services::inventory::search::SearchGate;
+            let permits = config
+                .database
+                .search_concurrency
+                .unwrap_or_else(SearchGate::default_permits);
+            if config.database.search_index {
+                SearchGate::new(permits)
+            } else {
+                SearchGate::without_index(permits)
+            }
+        };
+        let sync = crate::jobs::sync::SyncContext {
+            pool: pool.clone(),
+            aws: Arc::clone(&aws),
+            config: Arc::clone(&config),
+            limit: Arc::new(tokio::sync::Semaphore::new(config.sync.concurrency.max(1))),
+            roles_changed: {
+                let (roles, eligible) = (Arc::clone(&role_cache), Arc::clone(&eligible_cache));
+                Arc::new(move || {
+                    roles.forget("");
+                    eligible.forget("");
+                })
+            },
+            resources_changed: {
+                let index = Arc::clone(search_gate.index());
+                Arc::new(move || index.changed())
+            },
+        };
         Self {
             pool,
             aws,
@@ -102,18 +139,7 @@ impl Services {
             trusted_headers,
             plugins: Default::default(),
             notifiers,
-            search_gate: {
-                use crate::services::inventory::search::SearchGate;
-                let permits = config
-                    .database
-                    .search_concurrency
-                    .unwrap_or_else(SearchGate::default_permits);
-                if config.database.search_index {
-                    SearchGate::new(permits)
-                } else {
-                    SearchGate::without_index(permits)
-                }
-            },
+            search_gate,
             token_cache: Arc::new(tokens::TokenCache::new(
                 notified_cache::TOKEN_CHANNEL,
                 std::time::Duration::from_secs(60),
@@ -126,19 +152,13 @@ impl Services {
                 notified_cache::RESOURCES_CHANNEL,
                 std::time::Duration::from_secs(300),
             )),
-            role_cache: Arc::new(notified_cache::RoleCache::new(
-                notified_cache::ROLE_CHANNEL,
-                std::time::Duration::from_secs(300),
-            )),
+            role_cache: Arc::clone(&role_cache),
             recent_cache: Arc::new(notified_cache::RecentCache::new(
                 notified_cache::RECENT_CHANNEL,
                 std::time::Duration::from_secs(300),
             )),
-            eligible_cache: Arc::new(eligible::EligibleCache::new(
-                notified_cache::ROLE_CHANNEL,
-                std::time::Duration::from_secs(300),
-            )),
-            sync_limit: Arc::new(tokio::sync::Semaphore::new(config.sync.concurrency.max(1))),
+            eligible_cache: Arc::clone(&eligible_cache),
+            sync,
             refresh_limit: Arc::new(inventory::PerMinute::new(inventory::REFRESHES_PER_MINUTE)),
             proxy_sign_ins: Default::default(),
             config,
@@ -190,9 +210,15 @@ impl Services {
             requests: Arc::new(requests::RequestService(self.clone())),
             sessions: Arc::new(sessions::SessionService(self.clone())),
             inventory: Arc::new(inventory::InventoryService(self.clone())),
-            sync: Arc::new(sync::SyncService(self.clone())),
+            sync: Arc::new(sync::SyncService::new(self.sync.clone())),
             tokens: Arc::new(tokens::TokenService(self.clone())),
             audit: Arc::new(audit::AuditService::new(self.pool.clone())),
         }
+    }
+}
+
+impl AsRef<crate::jobs::sync::SyncContext> for Services {
+    fn as_ref(&self) -> &crate::jobs::sync::SyncContext {
+        &self.sync
     }
 }

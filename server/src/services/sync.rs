@@ -1,17 +1,27 @@
 //! SyncPort: per account and task, the last runs; "run now" in the background.
-use super::{errors::db_error, Services};
-use crate::jobs::sync::{sync_account, Task, Trigger};
+use super::errors::db_error;
+use crate::jobs::sync::{sync_account, SyncContext, Task, Trigger};
 use app::domain::{AccountId, Admin};
 use app::views::{AccountSyncView, TaskStatusView};
 use app::AppError;
 use async_trait::async_trait;
 
-pub struct SyncService(pub Services);
+/// The admin's sync page: reads runs from Postgres, starts runs with the
+/// sync context, and nothing else.
+pub struct SyncService {
+    sync: SyncContext,
+}
+
+impl SyncService {
+    pub fn new(sync: SyncContext) -> Self {
+        Self { sync }
+    }
+}
 
 #[async_trait]
 impl app::ports::SyncPort for SyncService {
     async fn sync_status(&self, _admin: &Admin) -> Result<Vec<AccountSyncView>, AppError> {
-        let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
+        let mut conn = self.sync.pool.acquire().await.map_err(db_error)?;
         let rows = crate::db::sync_runs::status_by_account(&mut conn)
             .await
             .map_err(db_error)?;
@@ -62,7 +72,7 @@ impl app::ports::SyncPort for SyncService {
         enabled: bool,
         client: &app::ports::ClientMeta,
     ) -> Result<(), AppError> {
-        let mut tx = self.0.pool.begin().await.map_err(db_error)?;
+        let mut tx = self.sync.pool.begin().await.map_err(db_error)?;
         if !crate::db::accounts::set_enabled(&mut tx, account.as_str(), enabled)
             .await
             .map_err(db_error)?
@@ -89,8 +99,7 @@ impl app::ports::SyncPort for SyncService {
         .map_err(db_error)?;
         tx.commit().await.map_err(db_error)?;
         // Other replicas hear it from Postgres; this one need not wait.
-        self.0.role_cache.forget("");
-        self.0.eligible_cache.forget("");
+        (self.sync.roles_changed)();
         Ok(())
     }
 
@@ -110,7 +119,7 @@ impl app::ports::SyncPort for SyncService {
                 )
             })?],
         };
-        let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
+        let mut conn = self.sync.pool.acquire().await.map_err(db_error)?;
         let accounts: Vec<AccountId> = crate::db::accounts::list_enabled(&mut conn)
             .await
             .map_err(db_error)?
@@ -137,7 +146,7 @@ impl app::ports::SyncPort for SyncService {
         .map_err(db_error)?;
         for a in accounts {
             for &t in &tasks {
-                let (s, a) = (self.0.clone(), a.clone());
+                let (s, a) = (self.sync.clone(), a.clone());
                 tokio::spawn(async move {
                     if let Err(e) = sync_account(&s, t, &a, Trigger::Manual).await {
                         tracing::warn!(task = t.name(), account = %a, error = %e, "run-now sync failed");
