@@ -9,6 +9,15 @@ use latchkey::jobs::sync::{sync_all, Trigger};
 use serde_json::json;
 use sqlx::PgPool;
 
+/// How many rows a filter matches (up to 500), by name.
+async fn hits(conn: &mut sqlx::PgConnection, f: &Filter) -> usize {
+    search(conn, f, Sort::Name, false, None, 500)
+        .await
+        .unwrap()
+        .0
+        .len()
+}
+
 fn row(account: &str, kind: &'static str, name: &str, env: &str) -> ResourceSnapshot {
     let arn = match kind {
         "s3_bucket" => format!("arn:aws:s3:::{name}"),
@@ -93,97 +102,31 @@ async fn resources_are_filtered_sorted_and_paged_by_keyset(pool: PgPool) {
         text: text.map(str::to_owned),
         tag: tag.map(|(k, v)| (k.to_owned(), v.map(str::to_owned))),
     };
-    let count = |page: (Vec<latchkey::db::resources::ListRow>, bool)| page.0.len();
     assert_eq!(
-        count(
-            search(
-                &mut conn,
-                &f(Some("sqs_queue"), None, None, None),
-                Sort::Name,
-                false,
-                None,
-                500
-            )
-            .await
-            .unwrap()
-        ),
+        hits(&mut conn, &f(Some("sqs_queue"), None, None, None)).await,
         60
     );
+    assert_eq!(hits(&mut conn, &f(None, Some(&a), None, None)).await, 60);
     assert_eq!(
-        count(
-            search(
-                &mut conn,
-                &f(None, Some(&a), None, None),
-                Sort::Name,
-                false,
-                None,
-                500
-            )
-            .await
-            .unwrap()
-        ),
-        60
-    );
-    assert_eq!(
-        count(
-            search(
-                &mut conn,
-                &f(None, None, Some("ROLE-01"), None),
-                Sort::Name,
-                false,
-                None,
-                500
-            )
-            .await
-            .unwrap()
-        ),
+        hits(&mut conn, &f(None, None, Some("ROLE-01"), None)).await,
         10,
         "case-insensitive substring"
     );
     assert_eq!(
-        count(
-            search(
-                &mut conn,
-                &f(None, None, Some("50%"), None),
-                Sort::Name,
-                false,
-                None,
-                500
-            )
-            .await
-            .unwrap()
-        ),
+        hits(&mut conn, &f(None, None, Some("50%"), None)).await,
         0,
         "LIKE wildcards are literal"
     );
     assert_eq!(
-        count(
-            search(
-                &mut conn,
-                &f(Some("role"), None, None, Some(("env", Some("prod")))),
-                Sort::Name,
-                false,
-                None,
-                500
-            )
-            .await
-            .unwrap()
-        ),
+        hits(
+            &mut conn,
+            &f(Some("role"), None, None, Some(("env", Some("prod"))))
+        )
+        .await,
         30
     );
     assert_eq!(
-        count(
-            search(
-                &mut conn,
-                &f(None, None, None, Some(("env", None))),
-                Sort::Name,
-                false,
-                None,
-                500
-            )
-            .await
-            .unwrap()
-        ),
+        hits(&mut conn, &f(None, None, None, Some(("env", None)))).await,
         180
     );
     let (desc, _) = search(
