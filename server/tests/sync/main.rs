@@ -1,0 +1,42 @@
+//! The role sync against moto and Postgres.
+#![allow(clippy::unwrap_used)]
+#[path = "../common/mod.rs"]
+mod common;
+
+use common::*;
+use latchkey::jobs::sync::{sync_account, sync_all, Task, Trigger};
+use serde_json::Value;
+use sqlx::PgPool;
+
+async fn cached(pool: &PgPool, account: &str) -> Vec<(String, Value, Value, Value)> {
+    sqlx::query_as(
+        "SELECT name, inline_policies, managed_policies, tags FROM roles WHERE account_id = $1 ORDER BY name",
+    )
+    .bind(account)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+/// One task's status for the first account, as the admin API returns it.
+async fn task_status(admin: &reqwest::Client, base: &str, task: &str) -> Value {
+    let status: Value = admin
+        .post(format!("{base}/api/sync_status"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    status[0]["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["task"] == task)
+        .unwrap()
+        .clone()
+}
+
+mod caching;
+mod running;
+mod runs;
