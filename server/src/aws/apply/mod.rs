@@ -6,7 +6,7 @@ mod role;
 use super::{Aws, AwsError};
 use app::domain::change::{ChangeSpec, TargetKind};
 use app::domain::AccountId;
-use parts::{iam_tags, last_segment};
+use parts::{done, iam_tags, last_segment};
 use role::{create_role, delete_role};
 
 /// Applies `spec` to `target_arn` in `account` (the target's owner).
@@ -39,13 +39,13 @@ pub async fn apply(
         TargetKind::S3Bucket => match spec {
             ChangeSpec::ResourcePolicyPut { document } => {
                 let s3 = aws.spoke_s3(account).await?;
-                s3.put_bucket_policy()
-                    .bucket(last_segment(target_arn))
-                    .policy(document.to_string())
-                    .send()
-                    .await
-                    .map_err(AwsError::from_sdk)?;
-                Ok(())
+                done(
+                    s3.put_bucket_policy()
+                        .bucket(last_segment(target_arn))
+                        .policy(document.to_string())
+                        .send()
+                        .await,
+                )
             }
             other => Err(unsupported(other, target)),
         },
@@ -61,30 +61,30 @@ pub async fn apply(
                     .map_err(AwsError::from_sdk)?
                     .queue_url
                     .ok_or_else(|| AwsError::NotFound(format!("queue {target_arn}")))?;
-                sqs.set_queue_attributes()
-                    .queue_url(url)
-                    .attributes(
-                        aws_sdk_sqs::types::QueueAttributeName::Policy,
-                        document.to_string(),
-                    )
-                    .send()
-                    .await
-                    .map_err(AwsError::from_sdk)?;
-                Ok(())
+                done(
+                    sqs.set_queue_attributes()
+                        .queue_url(url)
+                        .attributes(
+                            aws_sdk_sqs::types::QueueAttributeName::Policy,
+                            document.to_string(),
+                        )
+                        .send()
+                        .await,
+                )
             }
             other => Err(unsupported(other, target)),
         },
         TargetKind::SnsTopic => match spec {
             ChangeSpec::ResourcePolicyPut { document } => {
                 let sns = aws.spoke_sns(account).await?;
-                sns.set_topic_attributes()
-                    .topic_arn(target_arn)
-                    .attribute_name("Policy")
-                    .attribute_value(document.to_string())
-                    .send()
-                    .await
-                    .map_err(AwsError::from_sdk)?;
-                Ok(())
+                done(
+                    sns.set_topic_attributes()
+                        .topic_arn(target_arn)
+                        .attribute_name("Policy")
+                        .attribute_value(document.to_string())
+                        .send()
+                        .await,
+                )
             }
             other => Err(unsupported(other, target)),
         },
@@ -97,17 +97,6 @@ fn unsupported(spec: &ChangeSpec, target: TargetKind) -> AwsError {
         spec.kind(),
         target.label()
     ))
-}
-
-/// An IAM write's answer as a change's outcome.
-fn done<T, E, R>(
-    r: Result<T, aws_smithy_runtime_api::client::result::SdkError<E, R>>,
-) -> Result<(), AwsError>
-where
-    E: aws_sdk_iam::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
-{
-    r.map(drop).map_err(AwsError::from_sdk)
 }
 
 /// The changes roles and users share: one IAM call each, the same call
@@ -264,14 +253,14 @@ async fn put_policy_version(
                 .map_err(AwsError::from_sdk)?;
         }
     }
-    iam.create_policy_version()
-        .policy_arn(policy_arn)
-        .policy_document(document)
-        .set_as_default(true)
-        .send()
-        .await
-        .map_err(AwsError::from_sdk)?;
-    Ok(())
+    done(
+        iam.create_policy_version()
+            .policy_arn(policy_arn)
+            .policy_document(document)
+            .set_as_default(true)
+            .send()
+            .await,
+    )
 }
 
 #[cfg(test)]

@@ -18,3 +18,14 @@ pub(super) fn iam_tags(tags: &[app::domain::change::Tag]) -> Result<Vec<IamTag>,
         })
         .collect()
 }
+
+/// An AWS write's answer as a change's outcome.
+pub(super) fn done<T, E, R>(
+    r: Result<T, aws_smithy_runtime_api::client::result::SdkError<E, R>>,
+) -> Result<(), AwsError>
+where
+    E: aws_sdk_iam::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    r.map(drop).map_err(AwsError::from_sdk)
+}

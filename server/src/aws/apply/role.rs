@@ -1,5 +1,5 @@
 //! Creating and deleting a role: the changes that take more than one call.
-use super::parts::{iam_tags, last_segment};
+use super::parts::{done, iam_tags, last_segment};
 use crate::aws::AwsError;
 use app::domain::change::ChangeSpec;
 
@@ -105,12 +105,7 @@ pub(super) async fn delete_role(iam: &aws_sdk_iam::Client, role: &str) -> Result
             .await
             .map_err(AwsError::from_sdk)?;
     }
-    iam.delete_role()
-        .role_name(role)
-        .send()
-        .await
-        .map_err(AwsError::from_sdk)?;
-    Ok(())
+    done(iam.delete_role().role_name(role).send().await)
 }
 
 #[cfg(test)]
