@@ -58,9 +58,10 @@ for m, f in mods.items():
 
     # Paths relative to this module: `child::item`, `self::child::item`.
     children = {c[-1] for c in mods if len(c) == len(m) + 1 and c[: len(m)] == m}
-    for g in re.finditer(r"(?<![:\w])(?:self::)?(\w+)::", src):
+    for g in re.finditer(r"(?<![:\w])(?:self::)?(\w+)((?:::\w+)*)::", src):
         if g.group(1) in children:
-            edges[m].add(m + (g.group(1),))
+            segs = [g.group(1)] + [p for p in g.group(2).split("::") if p]
+            edges[m].add(resolve(list(m) + segs))
 
 # Tarjan's strongly connected components.
 index, low, stack, on, sccs = {}, {}, [], set(), []

@@ -101,7 +101,11 @@ async fn start_server(moto: String) -> (String, String, String) {
         .assume_role_policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#)
         .send()
         .await;
-    latchkey::jobs::sync::sync_all(&s, latchkey::jobs::sync::Trigger::Manual).await;
+    latchkey::services::sync::engine::sync_all(
+        &s,
+        latchkey::services::sync::engine::Trigger::Manual,
+    )
+    .await;
     let user = app::domain::User {
         id: "bench@example.com".into(),
         display_name: "Bench".into(),
@@ -109,8 +113,7 @@ async fn start_server(moto: String) -> (String, String, String) {
         is_admin: false,
         approver_accounts: vec![],
     };
-    let token = s
-        .ports()
+    let token = latchkey::startup::ports(&s)
         .tokens
         .create_token(
             &user,

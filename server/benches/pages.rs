@@ -173,7 +173,11 @@ async fn start_server(moto: String, roles: usize) -> (String, String) {
         }
     }
     while set.join_next().await.is_some() {}
-    latchkey::jobs::sync::sync_all(&s, latchkey::jobs::sync::Trigger::Manual).await;
+    latchkey::services::sync::engine::sync_all(
+        &s,
+        latchkey::services::sync::engine::Trigger::Manual,
+    )
+    .await;
     s.start_background();
     while !s.listening() {
         tokio::time::sleep(Duration::from_millis(10)).await;

@@ -10,7 +10,7 @@
 //!   cargo bench -p server --bench sync`
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use latchkey::jobs::sync::{sync_account, Task, Trigger};
+use latchkey::services::sync::engine::{sync_account, Task, Trigger};
 use latchkey::services::Services;
 use std::time::Instant;
 mod support;

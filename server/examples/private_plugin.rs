@@ -70,14 +70,20 @@ pub struct ChatNotifier {
 
 #[async_trait]
 impl Notifier for ChatNotifier {
-    async fn notify(&self, n: &Notification) {
+    fn name(&self) -> &'static str {
+        "chat"
+    }
+
+    async fn notify(&self, n: &Notification) -> Result<(), String> {
         let line = format!(
             "{} {} request {}: {}",
-            n.actor, n.event, n.request_id, n.summary
+            n.actor, n.event, n.request_id, n.detail
         );
-        if let Ok(mut o) = self.outbox.lock() {
-            o.push(line);
-        }
+        self.outbox
+            .lock()
+            .map_err(|_| "outbox poisoned".to_owned())?
+            .push(line);
+        Ok(())
     }
 }
 

@@ -11,6 +11,7 @@
 //!
 //! See `docs/plugins.md` and `server/examples/private_plugin.rs`.
 pub use crate::auth::oidc::Identity;
+pub use crate::notify::{Notification, Notifier, NotifyEvent};
 pub use crate::services::eligibility::{Access, EligibilitySource};
 use async_trait::async_trait;
 use http::HeaderMap;
@@ -31,23 +32,6 @@ pub trait IdentityProvider: Send + Sync {
 #[async_trait]
 pub trait GroupSource: Send + Sync {
     async fn groups(&self, user_id: &str, groups: Vec<String>) -> Vec<String>;
-}
-
-/// What happened to a permission request, for notifiers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notification {
-    /// `created`, `commented`, `approved`, `rejected`, `cancelled`, `applied`...
-    pub event: String,
-    pub request_id: String,
-    pub actor: String,
-    pub requester: String,
-    pub summary: String,
-}
-
-/// Tells people about request events (built in: a log line).
-#[async_trait]
-pub trait Notifier: Send + Sync {
-    async fn notify(&self, n: &Notification);
 }
 
 /// What an auto-approval rule sees of a new request.
@@ -139,22 +123,6 @@ impl Plugins {
     pub fn with_scheduled_task(mut self, t: impl ScheduledTask + 'static) -> Self {
         self.scheduled_tasks.push(Arc::new(t));
         self
-    }
-}
-
-/// Built in: the log line every request event gets, whatever else is added.
-pub struct LogNotifier;
-
-#[async_trait]
-impl Notifier for LogNotifier {
-    async fn notify(&self, n: &Notification) {
-        tracing::info!(
-            event = %n.event,
-            request = %n.request_id,
-            actor = %n.actor,
-            requester = %n.requester,
-            "request event"
-        );
     }
 }
 

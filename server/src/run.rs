@@ -138,7 +138,7 @@ pub async fn run(plugins: crate::plugins::Plugins) -> ExitCode {
         }),
         Some(Command::Sync { tasks }) => match crate::startup::build_services(config).await {
             Ok(s) => {
-                use crate::jobs::sync::{sync_all_tasks, Task, Trigger};
+                use crate::services::sync::engine::{sync_all_tasks, Task, Trigger};
                 let chosen: Vec<Task> = Task::ALL
                     .into_iter()
                     .filter(|t| tasks.is_empty() || tasks.iter().any(|n| n == t.name()))

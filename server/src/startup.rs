@@ -64,10 +64,25 @@ pub async fn detect_hub_role(sts: &aws_sdk_sts::Client) -> Option<String> {
     }
 }
 
+/// Each area's service, as the app's ports (pages and server functions
+/// reach the server only through these).
+pub fn ports(s: &Services) -> app::ports::Ports {
+    use crate::services::*;
+    app::ports::Ports {
+        roles: Arc::new(roles::RoleService(s.clone())),
+        requests: Arc::new(requests::RequestService(s.clone())),
+        sessions: Arc::new(sessions::SessionService(s.clone())),
+        inventory: Arc::new(inventory::InventoryService(s.clone())),
+        sync: Arc::new(sync::SyncService::new(s.sync.clone())),
+        tokens: Arc::new(tokens::TokenService(s.clone())),
+        audit: Arc::new(audit::AuditService::new(s.pool.clone())),
+    }
+}
+
 /// The whole HTTP surface: Leptos pages and server functions, plain APIs.
 pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
     let routes = generate_route_list(App);
-    let ports = services.ports();
+    let ports = ports(&services);
     let csrf = std::sync::Arc::new(http::csrf::CsrfPolicy::from_config(&services.config));
     let mut api: Router<Services> = Router::new()
         .route("/healthz", get(http::health::healthz))
@@ -164,8 +179,12 @@ pub async fn serve_with(
         let s = services.clone();
         tokio::spawn(async move {
             let started = std::time::Instant::now();
-            jobs::accounts::discover_all(&s).await;
-            let r = jobs::sync::sync_all(&s, jobs::sync::Trigger::Startup).await;
+            crate::services::sync::accounts::discover_all(&s).await;
+            let r = crate::services::sync::engine::sync_all(
+                &s,
+                crate::services::sync::engine::Trigger::Startup,
+            )
+            .await;
             // Read the freshly synced cache now rather than at the first search.
             s.search_gate.index().request_rebuild(&s.pool);
             tracing::info!(

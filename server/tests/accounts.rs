@@ -3,8 +3,8 @@
 mod common;
 
 use common::*;
-use latchkey::jobs::accounts::discover_all;
-use latchkey::jobs::sync::{sync_all, Trigger};
+use latchkey::services::sync::accounts::discover_all;
+use latchkey::services::sync::engine::{sync_all, Trigger};
 use sqlx::PgPool;
 
 async fn accounts(pool: &PgPool) -> Vec<(String, String, String, bool)> {

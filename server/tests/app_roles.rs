@@ -5,7 +5,7 @@ mod common;
 
 use app::domain::{AccountId, Approver};
 use common::*;
-use latchkey::jobs::sync::{sync_all, Trigger};
+use latchkey::services::sync::engine::{sync_all, Trigger};
 use serde_json::Value;
 use sqlx::PgPool;
 

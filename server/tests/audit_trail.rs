@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use latchkey::jobs::sync::{sync_all, Trigger};
+use latchkey::services::sync::engine::{sync_all, Trigger};
 use serde_json::json;
 use sqlx::PgPool;
 

@@ -6,7 +6,7 @@ mod common;
 use app::domain::inventory::encode;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use common::*;
-use latchkey::jobs::sync::{sync_account, Task, Trigger};
+use latchkey::services::sync::engine::{sync_account, Task, Trigger};
 use serde_json::Value;
 use sqlx::PgPool;
 

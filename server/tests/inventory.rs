@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use latchkey::aws::snapshot::ResourceSnapshot;
 use latchkey::db::resources::{search, Cursor, Filter, Sort};
-use latchkey::jobs::sync::{sync_all, Trigger};
+use latchkey::services::sync::engine::{sync_all, Trigger};
 use serde_json::json;
 use sqlx::PgPool;
 

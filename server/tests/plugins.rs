@@ -8,7 +8,7 @@ mod common;
 mod private_plugin;
 
 use common::*;
-use latchkey::plugins::{AutoApprovalInput, Notification};
+use latchkey::plugins::{AutoApprovalInput, Notification, NotifyEvent};
 use latchkey::services::eligibility::Access;
 use serde_json::{json, Value};
 use sqlx::PgPool;
@@ -58,19 +58,24 @@ async fn a_private_builds_plugins_take_effect(pool: PgPool) {
         "built-in rules still apply"
     );
 
-    // Notifier.
-    s.notify(&Notification {
-        event: "created".into(),
+    // Notifier: fed through the same list as e-mail and Slack, in the background.
+    s.notifiers.send(Notification {
+        event: NotifyEvent::Created,
         request_id: "r1".into(),
+        principal_arn: "arn:aws:iam::111111111111:role/app".into(),
         actor: ENGINEER.into(),
         requester: ENGINEER.into(),
-        summary: "read logs".into(),
-    })
-    .await;
-    assert_eq!(
-        notifier.outbox.lock().unwrap().as_slice(),
-        [format!("{ENGINEER} created request r1: read logs")]
-    );
+        detail: "read logs".into(),
+        link: s.notifiers.link("r1"),
+    });
+    let want = [format!("{ENGINEER} created request r1: read logs")];
+    for _ in 0..100 {
+        if notifier.outbox.lock().unwrap().as_slice() == want {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(notifier.outbox.lock().unwrap().as_slice(), want);
 
     // Auto-approval rule.
     let change = |account: &str, kind: &str, documents: Vec<serde_json::Value>| {
@@ -172,7 +177,11 @@ async fn no_auto_approval_rule_applies_a_high_risk_change(pool: PgPool) {
         .await
         .with_plugins(latchkey::plugins::Plugins::default().with_auto_approval_rule(ApproveAll));
     create_role(&iam(&s, &a).await, "eng-app", &[], &[]).await;
-    latchkey::jobs::sync::sync_all(&s, latchkey::jobs::sync::Trigger::Manual).await;
+    latchkey::services::sync::engine::sync_all(
+        &s,
+        latchkey::services::sync::engine::Trigger::Manual,
+    )
+    .await;
     let base = spawn_http(s.clone()).await;
     let role = format!("arn:aws:iam::{a}:role/eng-app");
     let eng = signed_in(&base, ENGINEER).await;

@@ -11,7 +11,7 @@ use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
 use axum::response::Response;
 use common::*;
-use latchkey::jobs::sync::{sync_all_tasks, Task, Trigger};
+use latchkey::services::sync::engine::{sync_all_tasks, Task, Trigger};
 use serde_json::Value;
 use sqlx::PgPool;
 use std::sync::{Arc, Mutex};

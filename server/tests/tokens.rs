@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use latchkey::jobs::sync::{sync_all, Trigger};
+use latchkey::services::sync::engine::{sync_all, Trigger};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 

@@ -3,6 +3,7 @@
 //! through the real SDK, pointed at AWS or at an emulator by `endpoint_url`.
 
 pub mod apply;
+pub mod broker;
 pub mod credential_report;
 pub mod decode;
 pub mod federation;

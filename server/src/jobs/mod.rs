@@ -1,5 +1,4 @@
-//! Scheduled work: the cron scheduler only triggers; each job claims its run
-//! in Postgres and leaves a record.
-pub mod accounts;
+//! Scheduled work: the cron scheduler only triggers services (sync,
+//! account discovery, the expiry sweep, plugin tasks); each run claims its
+//! slot in Postgres and leaves a record.
 pub mod scheduler;
-pub mod sync;

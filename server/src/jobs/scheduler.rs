@@ -1,6 +1,6 @@
 //! Wires the sync tasks into tokio-cron-scheduler: one job per task on its
 //! own schedule. The scheduler only triggers; runs claim their slot in Postgres.
-use super::sync::{sync_all_tasks, Task, Trigger};
+use crate::services::sync::engine::{sync_all_tasks, Task, Trigger};
 use crate::services::Services;
 use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 
@@ -30,7 +30,7 @@ pub async fn start(s: Services) -> Result<JobScheduler, JobSchedulerError> {
         let job = Job::new_async(schedule.as_str(), move |_id, _l| {
             let s = s.clone();
             Box::pin(async move {
-                super::accounts::discover_all(&s).await;
+                crate::services::sync::accounts::discover_all(&s).await;
             })
         })?;
         sched.add(job).await?;

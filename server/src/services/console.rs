@@ -1,7 +1,7 @@
 //! Console sign-in: resolve the role, check eligibility (console, not CLI-only),
 //! assume it as the user, get a sign-in token, return the login URL. Audited.
 use super::{credentials::ClientInfo, eligibility::Access, errors::db_error, Services};
-use crate::aws::{federation, sts::assume_role_for_user};
+use crate::aws::federation;
 use crate::db::{self, audit::AuditEvent};
 use app::domain::{AccountId, RoleArn, RoleName, User};
 use app::AppError;
@@ -101,14 +101,11 @@ impl Services {
                 "{role} is CLI-only for you: use credentials, not the console"
             )));
         }
-        let creds = assume_role_for_user(
-            &self.aws.hub_sts(),
-            role,
-            &user.id,
-            self.config.aws.credential_duration_secs,
-        )
-        .await
-        .map_err(super::aws_error)?;
+        let creds = self
+            .broker
+            .assume_for_user(role, &user.id, self.config.aws.credential_duration_secs)
+            .await
+            .map_err(super::aws_error)?;
         let base = &self.config.console.federation_url;
         let url =
             federation::signin_token_url(base, &creds, self.config.console.session_duration_secs);

@@ -2,7 +2,7 @@
 //! Every issuance and every refusal is audited; credentials are never logged.
 
 use super::{eligibility::EligibleRole, errors::db_error, Services};
-use crate::aws::sts::{assume_role_for_user, IssuedCredentials};
+use crate::aws::sts::IssuedCredentials;
 use crate::db::{self, audit::AuditEvent};
 use app::domain::{RoleArn, User};
 use app::AppError;
@@ -87,14 +87,14 @@ impl Services {
         role: &EligibleRole,
         client: &ClientInfo,
     ) -> Result<IssuedCredentials, AppError> {
-        let sts = self.aws.hub_sts();
-        let result = assume_role_for_user(
-            &sts,
-            role.arn(),
-            &user.id,
-            self.config.aws.credential_duration_secs,
-        )
-        .await;
+        let result = self
+            .broker
+            .assume_for_user(
+                role.arn(),
+                &user.id,
+                self.config.aws.credential_duration_secs,
+            )
+            .await;
         let audit_started = std::time::Instant::now();
         // The audit row and the recent-roles mark are one statement: both or
         // neither, one round trip, one commit.

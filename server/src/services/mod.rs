@@ -30,6 +30,8 @@ use std::sync::Arc;
 pub struct Services {
     pub pool: PgPool,
     pub aws: Arc<Aws>,
+    /// AssumeRole as a user (credentials, console sign-in).
+    pub broker: Arc<dyn crate::aws::broker::CredentialBroker>,
     pub config: Arc<Config>,
     pub eligibility: Arc<Eligibility>,
     /// Admin and approver groups from config.
@@ -44,7 +46,7 @@ pub struct Services {
     /// Bounds concurrent resource searches (`database.search_concurrency`).
     pub search_gate: crate::services::inventory::search::SearchGate,
     /// API token → user, while [`Services::start_background`]'s listener runs.
-    pub token_cache: Arc<tokens::TokenCache>,
+    pub token_cache: Arc<tokens::grant::TokenCache>,
     /// Session cookie hash → its session, likewise.
     pub session_cache: Arc<notified_cache::SessionCache>,
     /// Every known account, likewise (the resources page's filter, approver
@@ -55,12 +57,12 @@ pub struct Services {
     /// Each user's recently used roles (the roles home's first section).
     pub recent_cache: Arc<notified_cache::RecentCache>,
     /// Each user's eligible roles (see [`eligible`]), on the same channel.
-    pub eligible_cache: Arc<eligible::EligibleCache>,
+    pub eligible_cache: Arc<eligible::cache::EligibleCache>,
     /// What sync runs use (schedules, start-up, Run now, refreshes); its
     /// limit is `sync.concurrency` runs at once in this process.
-    pub sync: crate::jobs::sync::SyncContext,
+    pub sync: crate::services::sync::engine::SyncContext,
     /// Refreshes from AWS each user may ask for, per minute.
-    pub refresh_limit: Arc<inventory::PerMinute>,
+    pub refresh_limit: Arc<inventory::per_minute::PerMinute>,
     /// When each user last signed in through a proxy's headers (audit once),
     /// and with which groups (a change reaches their API tokens at once).
     pub proxy_sign_ins: Arc<std::sync::Mutex<std::collections::HashMap<String, ProxySignIn>>>,
@@ -97,7 +99,7 @@ impl Services {
             notified_cache::ROLE_CHANNEL,
             std::time::Duration::from_secs(300),
         ));
-        let eligible_cache = Arc::new(eligible::EligibleCache::new(
+        let eligible_cache = Arc::new(eligible::cache::EligibleCache::new(
             notified_cache::ROLE_CHANNEL,
             std::time::Duration::from_secs(300),
         ));
@@ -113,7 +115,7 @@ impl Services {
                 SearchGate::without_index(permits)
             }
         };
-        let sync = crate::jobs::sync::SyncContext {
+        let sync = crate::services::sync::engine::SyncContext {
             pool: pool.clone(),
             aws: Arc::clone(&aws),
             config: Arc::clone(&config),
@@ -131,6 +133,7 @@ impl Services {
             },
         };
         Self {
+            broker: Arc::new(crate::aws::broker::StsBroker::new(aws.hub())),
             pool,
             aws,
             eligibility,
@@ -140,7 +143,7 @@ impl Services {
             plugins: Default::default(),
             notifiers,
             search_gate,
-            token_cache: Arc::new(tokens::TokenCache::new(
+            token_cache: Arc::new(tokens::grant::TokenCache::new(
                 notified_cache::TOKEN_CHANNEL,
                 std::time::Duration::from_secs(60),
             )),
@@ -159,7 +162,9 @@ impl Services {
             )),
             eligible_cache: Arc::clone(&eligible_cache),
             sync,
-            refresh_limit: Arc::new(inventory::PerMinute::new(inventory::REFRESHES_PER_MINUTE)),
+            refresh_limit: Arc::new(inventory::per_minute::PerMinute::new(
+                inventory::per_minute::REFRESHES_PER_MINUTE,
+            )),
             proxy_sign_ins: Default::default(),
             config,
         }
@@ -197,28 +202,15 @@ impl Services {
                 .with_sources(plugins.eligibility_sources.clone()),
         );
         for n in &plugins.notifiers {
-            let bridge = crate::notify::PluginNotifier(Arc::clone(n));
-            self.notifiers = self.notifiers.clone().with(Arc::new(bridge));
+            self.notifiers = self.notifiers.clone().with(Arc::clone(n));
         }
         self.plugins = Arc::new(plugins);
         self
     }
-
-    pub fn ports(&self) -> app::ports::Ports {
-        app::ports::Ports {
-            roles: Arc::new(roles::RoleService(self.clone())),
-            requests: Arc::new(requests::RequestService(self.clone())),
-            sessions: Arc::new(sessions::SessionService(self.clone())),
-            inventory: Arc::new(inventory::InventoryService(self.clone())),
-            sync: Arc::new(sync::SyncService::new(self.sync.clone())),
-            tokens: Arc::new(tokens::TokenService(self.clone())),
-            audit: Arc::new(audit::AuditService::new(self.pool.clone())),
-        }
-    }
 }
 
-impl AsRef<crate::jobs::sync::SyncContext> for Services {
-    fn as_ref(&self) -> &crate::jobs::sync::SyncContext {
+impl AsRef<crate::services::sync::engine::SyncContext> for Services {
+    fn as_ref(&self) -> &crate::services::sync::engine::SyncContext {
         &self.sync
     }
 }

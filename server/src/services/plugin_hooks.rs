@@ -3,10 +3,7 @@
 //! run its scheduled tasks (see `crate::plugins` for the traits).
 use super::Services;
 use crate::auth::oidc::Identity;
-use crate::plugins::{
-    AutoApprovalInput, IdentityProvider, LogNotifier, Notification, Notifier, ScheduledTask,
-    TaskContext,
-};
+use crate::plugins::{AutoApprovalInput, IdentityProvider, ScheduledTask, TaskContext};
 use http::HeaderMap;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -33,14 +30,6 @@ impl Services {
             groups = g.groups(user_id, groups).await;
         }
         groups
-    }
-
-    /// Tells every notifier (the built-in log line first).
-    pub async fn notify(&self, n: &Notification) {
-        LogNotifier.notify(n).await;
-        for x in &self.plugins.notifiers {
-            x.notify(n).await;
-        }
     }
 
     /// The first auto-approval rule that approves the request, by name.

@@ -7,8 +7,8 @@ mod common;
 
 use common::*;
 use latchkey::auth::cli_login::challenge_for;
-use latchkey::jobs::sync::{sync_all, Trigger};
 use latchkey::services::sessions::hash_token;
+use latchkey::services::sync::engine::{sync_all, Trigger};
 use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
 use sqlx::PgPool;

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use latchkey::jobs::sync::{sync_account, sync_all, Task, Trigger};
+use latchkey::services::sync::engine::{sync_account, sync_all, Task, Trigger};
 use serde_json::Value;
 use sqlx::PgPool;
 

@@ -54,7 +54,10 @@ struct GatedRun {
     account: String,
     replica2: latchkey::services::Services,
     run: tokio::task::JoinHandle<
-        Result<Option<latchkey::jobs::sync::SyncOutcome>, latchkey::jobs::sync::SyncError>,
+        Result<
+            Option<latchkey::services::sync::engine::SyncOutcome>,
+            latchkey::services::sync::engine::SyncError,
+        >,
     >,
     gate: Gate,
     base: String,

@@ -37,8 +37,9 @@ async fn two_replicas_run_each_scheduled_task_once_per_tick(pool: PgPool) {
         sync_all(&r1, Trigger::Schedule),
         sync_all(&r2, Trigger::Schedule)
     );
-    let ran =
-        |r: &latchkey::jobs::sync::Results| r.iter().filter(|x| matches!(x.2, Ok(Some(_)))).count();
+    let ran = |r: &latchkey::services::sync::engine::Results| {
+        r.iter().filter(|x| matches!(x.2, Ok(Some(_)))).count()
+    };
     assert_eq!(
         ran(&x) + ran(&y),
         8,

@@ -1,4 +1,5 @@
 //! InventoryPort: accounts, the resources table, details, refresh of one item.
+pub mod per_minute;
 pub mod search;
 use super::{errors::aws_error, errors::db_error, Services};
 use crate::aws::snapshot::*;
@@ -11,6 +12,7 @@ use app::domain::{policy::pretty, AccountId, User};
 use app::views::*;
 use app::AppError;
 use async_trait::async_trait;
+pub use per_minute::{PerMinute, REFRESHES_PER_MINUTE};
 use serde_json::Value;
 
 pub struct InventoryService(pub Services);
@@ -189,7 +191,7 @@ impl app::ports::InventoryPort for InventoryService {
         }
         let result = self
             .0
-            .refresh_item(arn, crate::jobs::sync::Trigger::Manual)
+            .refresh_item(arn, crate::services::sync::engine::Trigger::Manual)
             .await;
         let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
         db::audit::record(
@@ -214,55 +216,13 @@ impl app::ports::InventoryPort for InventoryService {
     }
 }
 
-/// Refreshes one user may ask for in a minute, per server process.
-pub const REFRESHES_PER_MINUTE: usize = 10;
-
-/// A sliding one-minute window of events per key (user id).
-#[derive(Default)]
-pub struct PerMinute {
-    seen: std::sync::Mutex<
-        std::collections::HashMap<String, std::collections::VecDeque<std::time::Instant>>,
-    >,
-    limit: usize,
-}
-
-impl PerMinute {
-    pub fn new(limit: usize) -> Self {
-        Self {
-            seen: Default::default(),
-            limit,
-        }
-    }
-
-    /// Counts one event for `key` if it is within the limit.
-    pub fn allow(&self, key: &str) -> bool {
-        let Ok(mut seen) = self.seen.lock() else {
-            return false;
-        };
-        let now = std::time::Instant::now();
-        let window = std::time::Duration::from_secs(60);
-        if seen.len() > 10_000 {
-            seen.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < window));
-        }
-        let q = seen.entry(key.to_owned()).or_default();
-        while q.front().is_some_and(|t| now.duration_since(*t) >= window) {
-            q.pop_front();
-        }
-        if q.len() >= self.limit {
-            return false;
-        }
-        q.push_back(now);
-        true
-    }
-}
-
 impl Services {
     /// Re-reads one cached principal or resource from AWS (IAM items with their
     /// account's IAM pass, which covers them all in one call).
     pub async fn refresh_item(
         &self,
         arn: &str,
-        trigger: crate::jobs::sync::Trigger,
+        trigger: crate::services::sync::engine::Trigger,
     ) -> Result<(), AppError> {
         let mut conn = self.pool.acquire().await.map_err(db_error)?;
         let cached = db::resources::get(&mut conn, arn).await.map_err(db_error)?;
@@ -281,9 +241,9 @@ impl Services {
                 .and_then(|rest| rest.split(':').next())
                 .and_then(|a| AccountId::parse(a).ok());
             return match iam_account {
-                Some(account) => crate::jobs::sync::sync_account(
+                Some(account) => crate::services::sync::engine::sync_account(
                     self,
-                    crate::jobs::sync::Task::Iam,
+                    crate::services::sync::engine::Task::Iam,
                     &account,
                     trigger,
                 )
@@ -333,9 +293,9 @@ impl Services {
             }
             // IAM items are re-read with the account's IAM pass (one call covers them all).
             _ => {
-                return crate::jobs::sync::sync_account(
+                return crate::services::sync::engine::sync_account(
                     self,
-                    crate::jobs::sync::Task::Iam,
+                    crate::services::sync::engine::Task::Iam,
                     &account,
                     trigger,
                 )

@@ -2,10 +2,11 @@
 //! so no other reviewer or replica can start it again. The AWS call happens
 //! outside any transaction; its outcome is recorded on the change either way,
 //! and a failed change can be retried.
-use super::{db_error, record, Ev};
+use super::common::{record, Ev};
 use crate::aws::apply::apply;
 use crate::db;
-use crate::jobs::sync::Trigger;
+use crate::services::errors::db_error;
+use crate::services::sync::engine::Trigger;
 use crate::services::Services;
 use app::domain::change::ChangeSpec;
 use app::domain::AccountId;

@@ -1,8 +1,9 @@
 //! Approving one change: an optional edit first, the approvals it needs,
 //! then the apply once it has them.
+use super::common::{record, uuid_of, Ev};
 use super::findings::{approvals_needed, findings_of, status_of, target_kind};
-use super::{db_error, record, uuid_of, Ev};
 use crate::db;
+use crate::services::errors::db_error;
 use crate::services::Services;
 use app::domain::change::ChangeSpec;
 use app::domain::policy::PolicyDocument;
@@ -94,7 +95,8 @@ pub(super) async fn approve_change(
                 .map_err(db_error)?;
             // The editor wrote it against what the page showed as current.
             if super::reconcile::compared(&spec) {
-                let current = super::view::current_document(&mut tx, &c.target_arn, &spec).await?;
+                let current =
+                    super::reconcile::current_document(&mut tx, &c.target_arn, &spec).await?;
                 db::requests::set_change_base(&mut tx, cid, current.as_ref())
                     .await
                     .map_err(db_error)?;
@@ -196,7 +198,7 @@ pub(super) async fn approve_change(
     )
     .await?;
     tx.commit().await.map_err(db_error)?;
-    let failed = super::apply_pending_change(s, rid, &c, &user.id, Some(client)).await?;
+    let failed = super::apply::apply_pending_change(s, rid, &c, &user.id, Some(client)).await?;
     if failed.is_none() {
         s.notify_request(
             crate::notify::NotifyEvent::Applied,

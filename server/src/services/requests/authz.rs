@@ -34,15 +34,6 @@ pub(super) fn accounts_of(changes: &[Authorized]) -> Vec<String> {
     out
 }
 
-pub(super) fn protected(s: &Services, arn: &str) -> Result<(), AppError> {
-    match s.eligibility.protected().reason(arn) {
-        Some(why) => Err(AppError::Forbidden(format!(
-            "{arn} is protected ({why}): nobody may use it or change it through Latchkey"
-        ))),
-        None => Ok(()),
-    }
-}
-
 /// Whether `user` may edit directly in `account`, i.e. apply a change with
 /// nobody else's approval: administrators, or approvers of the account when
 /// `requests.approvers_may_edit_directly` says so, and in either case only
@@ -96,7 +87,7 @@ async fn authorize_one(
     let arn = c.target_arn.as_str();
     let kind = TargetKind::of(arn).map_err(|m| AppError::invalid("target_arn", m))?;
     if kind == TargetKind::Role {
-        protected(s, arn)?;
+        super::common::protected(s, arn)?;
     }
     let creating = matches!(c.spec, ChangeSpec::RoleCreate { .. });
     let row = db::resources::get(conn, arn).await.map_err(db_error)?;
@@ -180,7 +171,7 @@ pub(super) async fn change_account(
     if let Some(a) = &c.account_id {
         return Ok(a.clone());
     }
-    Ok(super::owner_account(conn, &c.target_arn)
+    Ok(super::common::owner_account(conn, &c.target_arn)
         .await?
         .unwrap_or_default())
 }

@@ -1,9 +1,10 @@
 //! Auto-approval: a wizard request that only reads, inside accounts a
 //! configured rule names, is approved and applied at once; every change says
 //! which rule approved it.
-use super::{db_error, record, Ev};
+use super::common::{record, Ev};
 use crate::config::AutoApproveRule;
 use crate::db;
+use crate::services::errors::db_error;
 use crate::services::Services;
 use app::domain::glob::glob_match;
 use app::domain::policy::{catalogue, Intent};
@@ -132,7 +133,7 @@ pub(super) async fn approve_and_apply(
     }
     tx.commit().await.map_err(db_error)?;
     for c in &changes {
-        let failed = super::apply_pending_change(s, request_id, c, &actor, None).await?;
+        let failed = super::apply::apply_pending_change(s, request_id, c, &actor, None).await?;
         if failed.is_none() {
             s.notify_request(
                 crate::notify::NotifyEvent::Applied,

@@ -1,8 +1,8 @@
 //! Checking a request before anything is stored: each change's target,
 //! names, policy checks and expiry, the justification, and whether the
 //! requester may ask for the target at all.
-use super::db_error;
 use crate::db;
+use crate::services::errors::db_error;
 use crate::services::Services;
 use app::domain::change::{ChangeSpec, TargetKind};
 use app::domain::policy::{check_policy, pretty, Finding, PolicyKind};
@@ -155,7 +155,7 @@ pub(super) async fn may_request_for(
     principal: &str,
     creating: bool,
 ) -> Result<(), AppError> {
-    super::authz::protected(s, principal)?;
+    super::common::protected(s, principal)?;
     let row = db::resources::get(conn, principal)
         .await
         .map_err(db_error)?;

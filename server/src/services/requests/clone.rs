@@ -1,8 +1,8 @@
 //! Cloning a role: a `role_create` change built from the cached source role
 //! (trust policy, description, inline and managed policies, tags), reviewed
 //! and applied like any other change.
-use super::db_error;
 use crate::db;
+use crate::services::errors::db_error;
 use app::domain::change::{ChangeSpec, NamedPolicy, Tag};
 use app::AppError;
 use sqlx::PgConnection;

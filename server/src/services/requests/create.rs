@@ -2,8 +2,9 @@
 //! checks, expiry) before anything is stored; then one transaction stores the
 //! request, its changes, its first event and the audit row.
 use super::check::*;
-use super::{db_error, record, Ev};
+use super::common::{record, Ev};
 use crate::db;
+use crate::services::errors::db_error;
 use crate::services::Services;
 use app::domain::change::{ChangeSpec, TargetKind};
 use app::domain::{RequestId, User};
@@ -94,7 +95,7 @@ pub(super) async fn store(
         // The accounts of what is granted count, not only of what changes.
         let mut touched = accounts.clone();
         for i in intents {
-            match super::owner_account(&mut tx, &i.resource.arn()).await? {
+            match super::common::owner_account(&mut tx, &i.resource.arn()).await? {
                 Some(a) => touched.push(a),
                 // A resource of unknown owner: no rule can vouch for it.
                 None => touched.push(String::new()),
@@ -104,7 +105,7 @@ pub(super) async fn store(
             .await?
             .map(|r| r.name);
     }
-    let account = super::owner_account(&mut tx, &principal)
+    let account = super::common::owner_account(&mut tx, &principal)
         .await?
         .ok_or_else(|| AppError::invalid("principal_arn", "has no known account"))?;
     if rule.is_none() && !direct {
@@ -142,7 +143,9 @@ pub(super) async fn store(
     for (i, authorized) in changes.iter().enumerate() {
         let c = authorized.change();
         let base = match super::reconcile::compared(&c.spec) {
-            true => Some(super::view::current_document(&mut tx, &c.target_arn, &c.spec).await?),
+            true => {
+                Some(super::reconcile::current_document(&mut tx, &c.target_arn, &c.spec).await?)
+            }
             false => None,
         };
         let spec =

@@ -2,10 +2,11 @@
 //! aws:CurrentTime` condition, so access ends on time even if this never
 //! runs; the sweeper then removes the dead statements so policies stay small
 //! and honest, and records that on the request.
-use super::{db_error, record, Ev};
+use super::common::{record, Ev};
 use crate::aws::apply::apply;
 use crate::db;
-use crate::jobs::sync::Trigger;
+use crate::services::errors::db_error;
+use crate::services::sync::engine::Trigger;
 use crate::services::Services;
 use app::domain::change::ChangeSpec;
 use app::domain::policy::{remove_expired_grants, PolicyDocument, PolicyKind};

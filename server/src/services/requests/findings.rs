@@ -1,7 +1,7 @@
 //! What a reviewer weighs for a change (its findings and how many
 //! approvals they call for), and reading stored states and targets.
-use super::db_error;
 use crate::db;
+use crate::services::errors::db_error;
 use crate::services::Services;
 use app::domain::change::{ChangeSpec, TargetKind};
 use app::domain::RequestStatus;

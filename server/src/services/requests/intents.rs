@@ -3,8 +3,8 @@
 //! made temporary when asked, and every other account's resource or trust
 //! policy that the grant needs is generated into the same request.
 use super::check::Checked;
-use super::db_error;
 use crate::db;
+use crate::services::errors::db_error;
 use crate::services::Services;
 use app::domain::change::ChangeSpec;
 use app::domain::policy::{

@@ -5,13 +5,15 @@
 //! then) is merged into the live document, and anything else is refused
 //! with a conflict the reviewer can look at and retry. A policy the cache
 //! never saw is therefore never replaced by one statement.
-use super::db_error;
 use crate::db;
-use crate::jobs::sync::Trigger;
+use crate::services::errors::db_error;
+use crate::services::sync::engine::Trigger;
 use crate::services::Services;
 use app::domain::change::ChangeSpec;
 use app::domain::policy::PolicyDocument;
+use app::AppError;
 use serde_json::Value;
+use sqlx::PgConnection;
 
 /// The change kinds whose document replaces one the target holds.
 pub(super) fn compared(spec: &ChangeSpec) -> bool {
@@ -42,7 +44,7 @@ pub(super) async fn live_spec(
         .await
         .map_err(|e| format!("could not read {} from AWS first: {e}", change.target_arn))?;
     let mut conn = s.pool.acquire().await.map_err(|e| e.to_string())?;
-    let current = super::view::current_document(&mut conn, &change.target_arn, &spec)
+    let current = super::reconcile::current_document(&mut conn, &change.target_arn, &spec)
         .await
         .map_err(|e| e.to_string())?;
     if current == change.base_document {
@@ -85,4 +87,27 @@ pub(super) async fn live_spec(
          look at the new diff, then retry or edit before applying",
         change.target_arn
     ))
+}
+
+/// What the target of a change holds now, as cached, for the diff.
+pub(super) async fn current_document(
+    conn: &mut PgConnection,
+    target: &str,
+    spec: &ChangeSpec,
+) -> Result<Option<Value>, AppError> {
+    let Some(row) = db::resources::get(conn, target).await.map_err(db_error)? else {
+        return Ok(None);
+    };
+    Ok(match spec {
+        ChangeSpec::InlinePolicyPut { policy_name, .. } => row.details["inline_policies"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|p| p["name"].as_str() == Some(policy_name))
+            .map(|p| p["document"].clone()),
+        ChangeSpec::TrustPolicyPut { .. }
+        | ChangeSpec::ResourcePolicyPut { .. }
+        | ChangeSpec::ManagedPolicyDocumentPut { .. } => row.policy,
+        _ => None,
+    })
 }

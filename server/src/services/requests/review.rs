@@ -2,9 +2,10 @@
 //! what state allows, and records an event and an audit row in the same
 //! transaction; applying then makes the AWS call once (see `apply`).
 use super::approve::approve_change;
+use super::common::{record, uuid_of, Ev};
 use super::findings::status_of;
-use super::{db_error, record, uuid_of, Ev};
 use crate::db;
+use crate::services::errors::db_error;
 use crate::services::Services;
 use app::domain::{ChangeStatus, RequestId, RequestStatus, User};
 use app::ports::{ClientMeta, ReviewAction};

@@ -24,7 +24,7 @@ pub(super) async fn bind_expiry(
             "only a policy document with statements can be temporary",
         ));
     };
-    let current = super::view::current_document(conn, target_arn, spec)
+    let current = super::reconcile::current_document(conn, target_arn, spec)
         .await?
         .and_then(|v| PolicyDocument::from_checked_value(&v));
     let (bound, expiring) = expire_new_statements(&doc, current.as_ref(), expires_at.timestamp());

@@ -1,9 +1,10 @@
 //! Reading requests: the filtered list and the review page's view, with each
 //! change beside what its target holds now (for the diff).
+use super::authz::may_view;
+use super::common::{ts, uuid_of};
 use super::findings::{approvals_needed, findings_of};
-use super::review::may_view;
-use super::{db_error, ts, uuid_of};
 use crate::db;
+use crate::services::errors::db_error;
 use crate::services::Services;
 use app::domain::change::ChangeSpec;
 use app::domain::request::display_status;
@@ -12,8 +13,6 @@ use app::ports::RequestFilter;
 use app::views::*;
 use app::AppError;
 use chrono::{NaiveDate, TimeZone, Utc};
-use serde_json::Value;
-use sqlx::PgConnection;
 
 fn status_of(s: &str) -> Result<RequestStatus, AppError> {
     RequestStatus::parse(s).ok_or_else(|| crate::services::errors::internal("request status", s))
@@ -89,29 +88,6 @@ pub(super) async fn list(
         .collect()
 }
 
-/// What the target of a change holds now, as cached, for the diff.
-pub(super) async fn current_document(
-    conn: &mut PgConnection,
-    target: &str,
-    spec: &ChangeSpec,
-) -> Result<Option<Value>, AppError> {
-    let Some(row) = db::resources::get(conn, target).await.map_err(db_error)? else {
-        return Ok(None);
-    };
-    Ok(match spec {
-        ChangeSpec::InlinePolicyPut { policy_name, .. } => row.details["inline_policies"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|p| p["name"].as_str() == Some(policy_name))
-            .map(|p| p["document"].clone()),
-        ChangeSpec::TrustPolicyPut { .. }
-        | ChangeSpec::ResourcePolicyPut { .. }
-        | ChangeSpec::ManagedPolicyDocumentPut { .. } => row.policy,
-        _ => None,
-    })
-}
-
 pub(super) async fn get(
     s: &Services,
     user: &User,
@@ -147,7 +123,7 @@ pub(super) async fn get(
     for c in changes {
         let spec: Option<ChangeSpec> = serde_json::from_value(c.spec.clone()).ok();
         let current = match &spec {
-            Some(sp) => current_document(&mut conn, &c.target_arn, sp).await?,
+            Some(sp) => super::reconcile::current_document(&mut conn, &c.target_arn, sp).await?,
             None => None,
         };
         let account = super::authz::change_account(&mut conn, &c).await?;

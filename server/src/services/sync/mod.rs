@@ -1,10 +1,16 @@
-//! SyncPort: per account and task, the last runs; "run now" in the background.
-use super::errors::db_error;
-use crate::jobs::sync::{sync_account, SyncContext, Task, Trigger};
+//! Keeping the cache in step with AWS: the engine (per task and account, a
+//! claimed run that replaces the cached rows), account discovery from
+//! Organizations, and the SyncPort the admin's sync page uses (the last
+//! runs; "run now" in the background). `jobs::scheduler` only triggers these.
+pub mod accounts;
+pub mod engine;
+
+use crate::services::errors::db_error;
 use app::domain::{AccountId, Admin};
 use app::views::{AccountSyncView, TaskStatusView};
 use app::AppError;
 use async_trait::async_trait;
+use engine::{sync_account, SyncContext, Task, Trigger};
 
 /// The admin's sync page: reads runs from Postgres, starts runs with the
 /// sync context, and nothing else.

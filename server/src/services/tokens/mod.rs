@@ -1,5 +1,8 @@
 //! TokenPort: per-user API tokens, shown once, stored hashed; and resolving a
 //! token (Authorization header) to its user.
+pub mod grant;
+pub use grant::{TokenCache, TokenGrant};
+
 use super::{errors::db_error, sessions::hash_token, Services};
 use crate::db::{self, audit::AuditEvent, tokens::TokenOwner};
 use app::domain::token::TokenScope;
@@ -18,17 +21,6 @@ pub const TOKEN_PREFIX: &str = "lk_";
 
 fn ts(d: chrono::DateTime<chrono::Utc>) -> String {
     d.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
-/// API token hash → its user (groups, approver accounts), for a minute.
-pub type TokenCache = super::notified_cache::NotifiedCache<TokenGrant>;
-
-/// A live token as the server resolves it: who, how far it reaches, until when.
-#[derive(Debug, Clone)]
-pub struct TokenGrant {
-    pub user: User,
-    pub scope: TokenScope,
-    pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// What a new token is: its name, lifetime and reach.

@@ -5,36 +5,12 @@
 //! notification as the role-access cache (any change to roles or accounts
 //! drops them everywhere), so the roles home and `get_roles` cost a lookup,
 //! not a query and a pattern match per role.
-use super::{eligibility::Access, notified_cache::NotifiedCache, Services};
-use crate::db::roles::RoleKey;
+pub mod cache;
+pub use cache::{EligibleCache, EligibleRoles};
+
+use super::Services;
 use app::domain::User;
 use std::sync::Arc;
-
-/// A user's eligible roles: the shared role list and the picks from it.
-#[derive(Clone, Default)]
-pub struct EligibleRoles {
-    roles: Arc<Vec<RoleKey>>,
-    picks: Arc<Vec<(u32, Access)>>,
-}
-
-impl EligibleRoles {
-    /// The roles in account-name, role-name order, with the access to each.
-    pub fn iter(&self) -> impl Iterator<Item = (&RoleKey, Access)> + '_ {
-        self.picks
-            .iter()
-            .filter_map(|(i, a)| self.roles.get(*i as usize).map(|k| (k, *a)))
-    }
-
-    pub fn len(&self) -> usize {
-        self.picks.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.picks.is_empty()
-    }
-}
-
-pub type EligibleCache = NotifiedCache<EligibleRoles>;
 
 /// The key of the shared list of every enabled account's roles.
 const ALL_ROLES: &str = "\u{1}all";

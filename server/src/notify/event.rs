@@ -1,0 +1,84 @@
+//! What a notifier is told, and the one trait every notifier implements.
+//! A leaf: the built-in notifiers and a private build's use it alike.
+use async_trait::async_trait;
+
+/// What happened to a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotifyEvent {
+    Created,
+    Commented,
+    Applied,
+    Rejected,
+}
+
+impl NotifyEvent {
+    pub fn verb(self) -> &'static str {
+        match self {
+            Self::Created => "new request",
+            Self::Commented => "new comment",
+            Self::Applied => "applied",
+            Self::Rejected => "rejected",
+        }
+    }
+}
+
+impl std::fmt::Display for NotifyEvent {
+    /// `created`, `commented`, `applied` or `rejected`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Created => "created",
+            Self::Commented => "commented",
+            Self::Applied => "applied",
+            Self::Rejected => "rejected",
+        })
+    }
+}
+
+/// One message about one request.
+#[derive(Debug, Clone)]
+pub struct Notification {
+    pub event: NotifyEvent,
+    pub request_id: String,
+    pub principal_arn: String,
+    pub requester: String,
+    pub actor: String,
+    pub detail: String,
+    /// Link to the request's page.
+    pub link: String,
+}
+
+impl Notification {
+    pub fn subject(&self) -> String {
+        let name = self.principal_arn.rsplit('/').next().unwrap_or_default();
+        format!("[Latchkey] {}: {name} ({})", self.verb_title(), self.actor)
+    }
+
+    pub fn verb_title(&self) -> String {
+        let v = self.event.verb();
+        let mut c = v.chars();
+        c.next()
+            .map(|f| f.to_uppercase().chain(c).collect())
+            .unwrap_or_default()
+    }
+
+    pub fn body(&self) -> String {
+        format!(
+            "{} by {} on {}\n\n{}\n\nRequested by {}\n{}\n",
+            self.verb_title(),
+            self.actor,
+            self.principal_arn,
+            self.detail,
+            self.requester,
+            self.link
+        )
+    }
+}
+
+/// Something that tells people about requests. Implement it in a private
+/// build to reach another channel (see docs/plugins.md); an error is logged
+/// with the notifier's name, and never undoes or delays the request.
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    fn name(&self) -> &'static str;
+    async fn notify(&self, n: &Notification) -> Result<(), String>;
+}
