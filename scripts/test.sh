@@ -25,6 +25,9 @@ log "cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo clippy --package=frontend --target=wasm32-unknown-unknown --no-default-features --features=hydrate --quiet -- -D warnings
 
+log "server/.sqlx must describe every query against the migrations"
+bash scripts/sqlx-prepare.sh --check
+
 log "wasm bundle must not contain sqlx, the AWS SDK or tokio"
 if cargo tree -p frontend --target wasm32-unknown-unknown --no-default-features --features hydrate -e normal,no-proc-macro \
     | grep -E '^[│├└ ─]*(sqlx|aws-|tokio |tokio v|mio |hyper )' ; then

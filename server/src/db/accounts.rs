@@ -2,7 +2,7 @@
 //! Organizations. `enabled` is the admin's switch; config can force it off.
 use sqlx::PgConnection;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct AccountRow {
     pub account_id: String,
     pub name: String,
@@ -20,21 +20,15 @@ pub async fn upsert_from_config(
     let ids: Vec<String> = accounts.iter().map(|a| a.0.clone()).collect();
     let names: Vec<String> = accounts.iter().map(|a| a.1.clone()).collect();
     let enabled: Vec<bool> = accounts.iter().map(|a| a.2).collect();
-    sqlx::query(
-        "INSERT INTO accounts (account_id, name, enabled, source)
+    sqlx::query!("INSERT INTO accounts (account_id, name, enabled, source)
          SELECT id, name, enabled, 'config' FROM UNNEST($1::text[], $2::text[], $3::bool[]) AS t(id, name, enabled)
          ON CONFLICT (account_id) DO UPDATE SET name = excluded.name, source = 'config',
              enabled = accounts.enabled AND excluded.enabled, updated_at = now()
          WHERE (accounts.name, accounts.source, accounts.enabled)
-               IS DISTINCT FROM (excluded.name, 'config', accounts.enabled AND excluded.enabled)",
-    )
-    .bind(&ids)
-    .bind(&names)
-    .bind(&enabled)
+               IS DISTINCT FROM (excluded.name, 'config', accounts.enabled AND excluded.enabled)", &ids, &names, &enabled)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("UPDATE accounts SET enabled = false WHERE source = 'config' AND NOT (account_id = ANY($1)) AND enabled")
-        .bind(&ids)
+    sqlx::query!("UPDATE accounts SET enabled = false WHERE source = 'config' AND NOT (account_id = ANY($1)) AND enabled", &ids)
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -54,20 +48,13 @@ pub async fn upsert_discovered(
     let ids: Vec<String> = accounts.iter().map(|a| a.0.clone()).collect();
     let names: Vec<String> = accounts.iter().map(|a| a.1.clone()).collect();
     let active: Vec<bool> = accounts.iter().map(|a| a.2).collect();
-    let added = sqlx::query(
-        "INSERT INTO accounts (account_id, name, enabled, source)
+    let added = sqlx::query!("INSERT INTO accounts (account_id, name, enabled, source)
          SELECT id, name, active AND $5, $4 FROM UNNEST($1::text[], $2::text[], $3::bool[]) AS t(id, name, active)
-         ON CONFLICT (account_id) DO NOTHING",
-    )
-    .bind(&ids)
-    .bind(&names)
-    .bind(&active)
-    .bind(source)
-    .bind(enable_new)
+         ON CONFLICT (account_id) DO NOTHING", &ids, &names, &active, source, enable_new)
     .execute(&mut *conn)
     .await?
     .rows_affected();
-    sqlx::query(
+    sqlx::query!(
         "UPDATE accounts a SET
              name = CASE WHEN a.source = 'config' THEN a.name ELSE t.name END,
              enabled = a.enabled AND t.active, updated_at = now()
@@ -75,16 +62,14 @@ pub async fn upsert_discovered(
          WHERE a.account_id = t.id
            AND (a.name IS DISTINCT FROM (CASE WHEN a.source = 'config' THEN a.name ELSE t.name END)
                 OR a.enabled IS DISTINCT FROM (a.enabled AND t.active))",
+        &ids,
+        &names,
+        &active
     )
-    .bind(&ids)
-    .bind(&names)
-    .bind(&active)
     .execute(&mut *conn)
     .await?;
     // Accounts that left the organization stop being synced.
-    sqlx::query("UPDATE accounts SET enabled = false, updated_at = now() WHERE source = $1 AND enabled AND NOT (account_id = ANY($2))")
-        .bind(source)
-        .bind(&ids)
+    sqlx::query!("UPDATE accounts SET enabled = false, updated_at = now() WHERE source = $1 AND enabled AND NOT (account_id = ANY($2))", source, &ids)
         .execute(&mut *conn)
         .await?;
     Ok(added)
@@ -95,25 +80,29 @@ pub async fn set_enabled(
     account_id: &str,
     enabled: bool,
 ) -> Result<bool, sqlx::Error> {
-    Ok(
-        sqlx::query("UPDATE accounts SET enabled = $2, updated_at = now() WHERE account_id = $1")
-            .bind(account_id)
-            .bind(enabled)
-            .execute(conn)
-            .await?
-            .rows_affected()
-            == 1,
+    Ok(sqlx::query!(
+        "UPDATE accounts SET enabled = $2, updated_at = now() WHERE account_id = $1",
+        account_id,
+        enabled
     )
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
 }
 
 pub async fn list(conn: &mut PgConnection) -> Result<Vec<AccountRow>, sqlx::Error> {
-    sqlx::query_as("SELECT account_id, name, source, enabled FROM accounts ORDER BY name")
-        .fetch_all(conn)
-        .await
+    sqlx::query_as!(
+        AccountRow,
+        "SELECT account_id, name, source, enabled FROM accounts ORDER BY name"
+    )
+    .fetch_all(conn)
+    .await
 }
 
 pub async fn list_enabled(conn: &mut PgConnection) -> Result<Vec<AccountRow>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        AccountRow,
         "SELECT account_id, name, source, enabled FROM accounts WHERE enabled ORDER BY name",
     )
     .fetch_all(conn)
@@ -122,12 +111,11 @@ pub async fn list_enabled(conn: &mut PgConnection) -> Result<Vec<AccountRow>, sq
 
 /// One account by id.
 pub async fn get(conn: &mut PgConnection, id: &str) -> Result<Option<AccountRow>, sqlx::Error> {
-    super::optional(
-        sqlx::query_as(
-            "SELECT account_id, name, source, enabled FROM accounts WHERE account_id = $1",
-        )
-        .bind(id)
-        .fetch_one(conn)
-        .await,
+    sqlx::query_as!(
+        AccountRow,
+        "SELECT account_id, name, source, enabled FROM accounts WHERE account_id = $1",
+        id,
     )
+    .fetch_optional(conn)
+    .await
 }

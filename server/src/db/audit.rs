@@ -13,74 +13,66 @@ pub struct AuditEvent<'a> {
     pub detail: Value,
 }
 
-type Query<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
-
-/// Binds the event as $1..$7 (actor, action, target, outcome, ip, user agent, detail).
-fn bind_event<'q>(q: Query<'q>, e: AuditEvent<'q>) -> Query<'q> {
-    q.bind(e.actor)
-        .bind(e.action)
-        .bind(e.target)
-        .bind(e.outcome)
-        .bind(e.ip)
-        .bind(e.user_agent)
-        .bind(e.detail)
-}
-
 pub async fn record(conn: &mut PgConnection, e: AuditEvent<'_>) -> Result<(), sqlx::Error> {
-    bind_event(
-        sqlx::query(
-            "INSERT INTO audit_events (actor, action, target, outcome, ip, user_agent, detail)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        ),
-        e,
+    sqlx::query!(
+        "INSERT INTO audit_events (actor, action, target, outcome, ip, user_agent, detail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        e.actor,
+        e.action,
+        e.target,
+        e.outcome,
+        e.ip,
+        e.user_agent,
+        e.detail,
     )
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// Records a credential or console event for `e.actor` on the role
-/// `e.target` and, when `used` (the role was really used), marks it as the
-/// user's most recent role: one statement, so both or neither are written,
-/// in one round trip without BEGIN/COMMIT on the credentials path.
+/// The audit row of an issuance and, when it succeeded, the user's
+/// recently used mark for the role: one statement, both or neither.
 pub async fn record_role_use(
     conn: &mut PgConnection,
     e: AuditEvent<'_>,
     used: bool,
 ) -> Result<(), sqlx::Error> {
-    bind_event(
-        sqlx::query(
-            "WITH audit AS (
-                 INSERT INTO audit_events (actor, action, target, outcome, ip, user_agent, detail)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7))
-             INSERT INTO recent_roles (user_id, role_arn) SELECT $1, $3 WHERE $8
-             ON CONFLICT (user_id, role_arn) DO UPDATE SET used_at = now()",
-        ),
-        e,
+    sqlx::query!(
+        "WITH audit AS (
+             INSERT INTO audit_events (actor, action, target, outcome, ip, user_agent, detail)
+             VALUES ($1, $2, $3, $4, $5, $6, $7))
+         INSERT INTO recent_roles (user_id, role_arn) SELECT $1, $3 WHERE $8
+         ON CONFLICT (user_id, role_arn) DO UPDATE SET used_at = now()",
+        e.actor,
+        e.action,
+        e.target,
+        e.outcome,
+        e.ip,
+        e.user_agent,
+        e.detail,
+        used,
     )
-    .bind(used)
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// The user's most recently used role ARNs, newest first.
 pub async fn recent_roles(
     conn: &mut PgConnection,
     user_id: &str,
     limit: i64,
 ) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "SELECT role_arn FROM recent_roles WHERE user_id = $1 ORDER BY used_at DESC LIMIT $2",
+        user_id,
+        limit
     )
-    .bind(user_id)
-    .bind(limit)
     .fetch_all(conn)
     .await
 }
 
 /// One audit event as the audit page lists it.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 pub struct AuditRow {
     pub id: i64,
     pub at: DateTime<Utc>,
@@ -111,7 +103,8 @@ pub struct Search<'a> {
 
 /// Newest first.
 pub async fn search(conn: &mut PgConnection, s: &Search<'_>) -> Result<Vec<AuditRow>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        AuditRow,
         "SELECT id, at, actor, action, target, outcome, ip, user_agent, detail FROM audit_events
              WHERE ($1::text IS NULL OR actor = $1)
                AND ($2::text IS NULL OR action = $2)
@@ -121,16 +114,16 @@ pub async fn search(conn: &mut PgConnection, s: &Search<'_>) -> Result<Vec<Audit
                AND ($7::timestamptz IS NULL OR at < $7)
                AND ($8::bigint IS NULL OR id < $8)
              ORDER BY id DESC LIMIT $9",
+        s.actor,
+        s.action,
+        s.target_like,
+        s.account_like,
+        s.account.as_deref(),
+        s.since,
+        s.until,
+        s.before,
+        s.limit,
     )
-    .bind(s.actor)
-    .bind(s.action)
-    .bind(s.target_like)
-    .bind(s.account_like)
-    .bind(&s.account)
-    .bind(s.since)
-    .bind(s.until)
-    .bind(s.before)
-    .bind(s.limit)
     .fetch_all(conn)
     .await
 }

@@ -4,7 +4,7 @@ use super::tokens::TokenOwner;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct PendingCode {
     pub user_id: String,
     pub display_name: String,
@@ -23,19 +23,19 @@ pub async fn create(
     challenge: &str,
     expires_at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM cli_logins WHERE expires_at < now() - interval '1 day'")
+    sqlx::query!("DELETE FROM cli_logins WHERE expires_at < now() - interval '1 day'")
         .execute(&mut *conn)
         .await?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO cli_logins (code_hash, user_id, display_name, groups, challenge, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6)",
+        code_hash,
+        &owner.user_id,
+        &owner.display_name,
+        &owner.groups,
+        challenge,
+        expires_at
     )
-    .bind(code_hash)
-    .bind(&owner.user_id)
-    .bind(&owner.display_name)
-    .bind(&owner.groups)
-    .bind(challenge)
-    .bind(expires_at)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -47,11 +47,12 @@ pub async fn find_for_update(
     conn: &mut PgConnection,
     code_hash: &str,
 ) -> Result<Option<PendingCode>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        PendingCode,
         "SELECT user_id, display_name, groups, challenge, expires_at, used_at
          FROM cli_logins WHERE code_hash = $1 FOR UPDATE",
+        code_hash,
     )
-    .bind(code_hash)
     .fetch_optional(conn)
     .await
 }
@@ -62,10 +63,12 @@ pub async fn mark_used(
     code_hash: &str,
     token_id: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE cli_logins SET used_at = now(), token_id = $2::uuid WHERE code_hash = $1")
-        .bind(code_hash)
-        .bind(token_id)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE cli_logins SET used_at = now(), token_id = $2::text::uuid WHERE code_hash = $1",
+        code_hash,
+        token_id
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }

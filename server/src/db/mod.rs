@@ -1,5 +1,9 @@
 //! Postgres access. Queries take `&mut PgConnection` so one transaction can
-//! cover a state change, its events and its audit row.
+//! cover a state change, its events and its audit row. Every statement is
+//! `sqlx::query!`/`query_as!`/`query_scalar!`, checked at build time against
+//! `server/.sqlx` (regenerate with `scripts/sqlx-prepare.sh`); the one
+//! exception is the resources page's search (`resources::list`), whose
+//! filters and sort change the statement's shape.
 pub mod accounts;
 pub mod audit;
 pub mod cli_logins;
@@ -26,18 +30,9 @@ pub async fn connect(url: &str, max: u32) -> Result<PgPool, sqlx::Error> {
         .await
 }
 
-/// `RowNotFound` becomes `None` here and nowhere else.
-pub fn optional<T>(r: Result<T, sqlx::Error>) -> Result<Option<T>, sqlx::Error> {
-    match r {
-        Ok(v) => Ok(Some(v)),
-        Err(sqlx::Error::RowNotFound) => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
 /// Whether Postgres answers a trivial statement.
 pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
-    sqlx::query_scalar::<_, i32>("SELECT 1")
+    sqlx::query_scalar!(r#"SELECT 1 AS "one!""#)
         .fetch_one(pool)
         .await
         .map(drop)
@@ -46,8 +41,10 @@ pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
 /// Takes the transaction-scoped advisory lock named `key` if no other
 /// session holds it (false: another replica does).
 pub async fn try_xact_lock(conn: &mut PgConnection, key: &str) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtext($1))")
-        .bind(key)
-        .fetch_one(conn)
-        .await
+    sqlx::query_scalar!(
+        r#"SELECT pg_try_advisory_xact_lock(hashtext($1)) AS "locked!""#,
+        key
+    )
+    .fetch_one(conn)
+    .await
 }

@@ -2,7 +2,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct PendingLogin {
     pub pkce_verifier: String,
     pub nonce: String,
@@ -16,18 +16,18 @@ pub async fn create(
     login: &PendingLogin,
     expires_at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM oidc_logins WHERE expires_at < now()")
+    sqlx::query!("DELETE FROM oidc_logins WHERE expires_at < now()")
         .execute(&mut *conn)
         .await?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO oidc_logins (state_hash, pkce_verifier, nonce, return_to, expires_at)
          VALUES ($1, $2, $3, $4, $5)",
+        state_hash,
+        &login.pkce_verifier,
+        &login.nonce,
+        &login.return_to,
+        expires_at
     )
-    .bind(state_hash)
-    .bind(&login.pkce_verifier)
-    .bind(&login.nonce)
-    .bind(&login.return_to)
-    .bind(expires_at)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -39,11 +39,11 @@ pub async fn take(
     conn: &mut PgConnection,
     state_hash: &str,
 ) -> Result<Option<PendingLogin>, sqlx::Error> {
-    let row: Option<PendingLoginRow> = sqlx::query_as(
+    let row = sqlx::query!(
         "DELETE FROM oidc_logins WHERE state_hash = $1
          RETURNING pkce_verifier, nonce, return_to, expires_at",
+        state_hash,
     )
-    .bind(state_hash)
     .fetch_optional(conn)
     .await?;
     Ok(row
@@ -53,12 +53,4 @@ pub async fn take(
             nonce: r.nonce,
             return_to: r.return_to,
         }))
-}
-
-#[derive(sqlx::FromRow)]
-struct PendingLoginRow {
-    pkce_verifier: String,
-    nonce: String,
-    return_to: String,
-    expires_at: DateTime<Utc>,
 }

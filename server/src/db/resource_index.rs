@@ -13,7 +13,7 @@ pub type IndexRow = (String, String, String, String, String, Vec<String>);
 /// one snapshot of the cache.
 pub async fn begin_snapshot(pool: &PgPool) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    sqlx::query!("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .execute(&mut *tx)
         .await?;
     Ok(tx)
@@ -21,15 +21,17 @@ pub async fn begin_snapshot(pool: &PgPool) -> Result<Transaction<'static, Postgr
 
 /// The sum of every account's cache generation: it changes with any write.
 pub async fn generation(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT coalesce(sum(generation), 0)::bigint FROM resource_generations")
-        .fetch_one(conn)
-        .await
+    sqlx::query_scalar!(
+        r#"SELECT coalesce(sum(generation), 0)::bigint AS "generation!" FROM resource_generations"#
+    )
+    .fetch_one(conn)
+    .await
 }
 
 /// The kinds present, in Postgres' order (so "sort by type" pages match
 /// the SQL search exactly).
 pub async fn kinds(conn: &mut PgConnection) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT DISTINCT kind FROM resources ORDER BY kind")
+    sqlx::query_scalar!("SELECT DISTINCT kind FROM resources ORDER BY kind")
         .fetch_all(conn)
         .await
 }
@@ -39,23 +41,28 @@ pub async fn kinds(conn: &mut PgConnection) -> Result<Vec<String>, sqlx::Error> 
 pub async fn accounts(
     conn: &mut PgConnection,
 ) -> Result<Vec<(String, Option<String>)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT r.account_id, a.name FROM (SELECT DISTINCT account_id FROM resources) r
-         LEFT JOIN accounts a USING (account_id) ORDER BY r.account_id",
+    sqlx::query!(
+        r#"SELECT r.account_id AS "account_id!", a.name AS "name?"
+           FROM (SELECT DISTINCT account_id FROM resources) r
+           LEFT JOIN accounts a USING (account_id) ORDER BY r.account_id"#,
     )
     .fetch_all(conn)
     .await
+    .map(|rows| rows.into_iter().map(|r| (r.account_id, r.name)).collect())
 }
 
 /// Every cached row in (name, ARN) order.
 pub fn rows(conn: &mut PgConnection) -> BoxStream<'_, Result<IndexRow, sqlx::Error>> {
-    sqlx::query_as(
-        "SELECT arn, lower(arn), name, kind, account_id,
+    use futures_util::StreamExt;
+    sqlx::query!(
+        r#"SELECT arn, lower(arn) AS "arn_lower!", name, kind, account_id,
             ARRAY(SELECT coalesce(t->>'key', '') || chr(31) || coalesce(t->>'value', '')
-                  FROM jsonb_array_elements(tags) t WHERE t ? 'key')
-         FROM resources ORDER BY name, arn",
+                  FROM jsonb_array_elements(tags) t WHERE t ? 'key') AS "tags!"
+         FROM resources ORDER BY name, arn"#,
     )
     .fetch(conn)
+    .map(|r| r.map(|r| (r.arn, r.arn_lower, r.name, r.kind, r.account_id, r.tags)))
+    .boxed()
 }
 
 /// The current generation and the names of those of `ids` that exist.
@@ -63,12 +70,14 @@ pub async fn generation_and_names(
     conn: &mut PgConnection,
     ids: &[&str],
 ) -> Result<(i64, Vec<String>, Vec<String>), sqlx::Error> {
-    sqlx::query_as(
-        "SELECT (SELECT coalesce(sum(generation), 0)::bigint FROM resource_generations),
-                coalesce(array_agg(account_id), '{}'), coalesce(array_agg(name), '{}')
-         FROM accounts WHERE account_id = ANY($1)",
+    let ids: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+    sqlx::query!(
+        r#"SELECT (SELECT coalesce(sum(generation), 0)::bigint FROM resource_generations) AS "generation!",
+                coalesce(array_agg(account_id), '{}') AS "ids!", coalesce(array_agg(name), '{}') AS "names!"
+         FROM accounts WHERE account_id = ANY($1)"#,
+        &ids,
     )
-    .bind(ids)
     .fetch_one(conn)
     .await
+    .map(|r| (r.generation, r.ids, r.names))
 }

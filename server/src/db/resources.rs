@@ -20,12 +20,12 @@ pub async fn replace_account(
 ) -> Result<ReplaceOutcome, sqlx::Error> {
     let arns: Vec<String> = rows.iter().map(|r| r.arn.clone()).collect();
     let kinds: Vec<String> = kinds.iter().map(|k| k.to_string()).collect();
-    let removed = sqlx::query(
+    let removed = sqlx::query!(
         "DELETE FROM resources WHERE account_id = $1 AND kind = ANY($2) AND NOT (arn = ANY($3))",
+        account_id,
+        &kinds,
+        &arns
     )
-    .bind(account_id)
-    .bind(&kinds)
-    .bind(&arns)
     .execute(&mut *conn)
     .await?
     .rows_affected();
@@ -45,8 +45,7 @@ pub async fn upsert(
     let tags: Vec<&Value> = rows.iter().map(|r| &r.tags).collect();
     let policies: Vec<Option<&Value>> = rows.iter().map(|r| r.policy.as_ref()).collect();
     let details: Vec<&Value> = rows.iter().map(|r| &r.details).collect();
-    let written = sqlx::query(
-        "INSERT INTO resources (arn, kind, account_id, name, tags, policy, details, synced_at)
+    let written = sqlx::query!("INSERT INTO resources (arn, kind, account_id, name, tags, policy, details, synced_at)
          SELECT t.*, now() FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[], $7::jsonb[]) AS t
          ON CONFLICT (arn) DO UPDATE SET kind = excluded.kind, account_id = excluded.account_id,
              name = excluded.name, tags = excluded.tags, policy = excluded.policy,
@@ -54,21 +53,17 @@ pub async fn upsert(
          WHERE (resources.kind, resources.account_id, resources.name, resources.tags, resources.policy, resources.details)
                IS DISTINCT FROM
                (excluded.kind, excluded.account_id, excluded.name, excluded.tags, excluded.policy, excluded.details)",
-    )
-    .bind(&arns)
-    .bind(&kinds)
-    .bind(&accounts)
-    .bind(&names)
-    .bind(&tags)
-    .bind(&policies)
-    .bind(&details)
+        // Borrowed columns (and one with NULLs): the macro's type check
+        // wants owned element types, so these opt out of it; the SQL casts
+        // each array to its column's type.
+        &arns as _, &kinds as _, &accounts as _, &names as _, &tags as _, &policies as _, &details as _)
     .execute(&mut *conn)
     .await?
     .rows_affected();
     Ok(written)
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ResourceRow {
     pub arn: String,
     pub kind: String,
@@ -82,15 +77,14 @@ pub struct ResourceRow {
 }
 
 pub async fn get(conn: &mut PgConnection, arn: &str) -> Result<Option<ResourceRow>, sqlx::Error> {
-    super::optional(
-        sqlx::query_as(
-            "SELECT r.arn, r.kind, r.account_id, a.name AS account_name, r.name, r.tags, r.policy, r.details, r.synced_at
-             FROM resources r JOIN accounts a USING (account_id) WHERE r.arn = $1",
-        )
-        .bind(arn)
-        .fetch_one(conn)
-        .await,
+    sqlx::query_as!(
+        ResourceRow,
+        "SELECT r.arn, r.kind, r.account_id, a.name AS account_name, r.name, r.tags, r.policy, r.details, r.synced_at
+         FROM resources r JOIN accounts a USING (account_id) WHERE r.arn = $1",
+        arn,
     )
+    .fetch_optional(conn)
+    .await
 }
 
 /// Which of `arns` are cached.
@@ -98,15 +92,15 @@ pub async fn cached_arns(
     conn: &mut PgConnection,
     arns: &[String],
 ) -> Result<std::collections::HashSet<String>, sqlx::Error> {
-    let found: Vec<String> = sqlx::query_scalar("SELECT arn FROM resources WHERE arn = ANY($1)")
-        .bind(arns)
-        .fetch_all(conn)
-        .await?;
+    let found: Vec<String> =
+        sqlx::query_scalar!("SELECT arn FROM resources WHERE arn = ANY($1)", arns)
+            .fetch_all(conn)
+            .await?;
     Ok(found.into_iter().collect())
 }
 
 /// A cached role or user that attaches a managed policy.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Attachment {
     pub kind: String,
     pub arn: String,
@@ -120,15 +114,17 @@ pub async fn attached_to(
     conn: &mut PgConnection,
     policy_arn: &str,
 ) -> Result<Vec<Attachment>, sqlx::Error> {
-    sqlx::query_as(
-        "WITH p AS (SELECT jsonb_build_array(jsonb_build_object('arn', $1::text)) AS m)
-         SELECT 'role' AS kind, arn, name, account_id FROM roles, p WHERE managed_policies @> p.m
+    sqlx::query_as!(
+        Attachment,
+        r#"WITH p AS (SELECT jsonb_build_array(jsonb_build_object('arn', $1::text)) AS m)
+         SELECT 'role' AS "kind!", arn AS "arn!", name AS "name!", account_id AS "account_id!"
+         FROM roles, p WHERE managed_policies @> p.m
          UNION ALL
          SELECT kind, arn, name, account_id FROM resources, p
          WHERE kind = 'user' AND details->'managed_policies' @> p.m
-         ORDER BY kind, name, arn",
+         ORDER BY 1, 3, 2"#,
+        policy_arn,
     )
-    .bind(policy_arn)
     .fetch_all(conn)
     .await
 }

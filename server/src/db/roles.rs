@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::PgConnection;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct RoleRow {
     pub arn: String,
     pub account_id: String,
@@ -26,7 +26,7 @@ pub struct RoleRow {
 }
 
 /// Short form used for eligibility.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct RoleKey {
     pub arn: String,
     pub account_id: String,
@@ -49,16 +49,18 @@ pub async fn replace_account_roles(
     roles: &[RoleSnapshot],
 ) -> Result<ReplaceOutcome, sqlx::Error> {
     let arns: Vec<String> = roles.iter().map(|r| r.arn.clone()).collect();
-    let removed = sqlx::query("DELETE FROM roles WHERE account_id = $1 AND NOT (arn = ANY($2))")
-        .bind(account_id)
-        .bind(&arns)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+    let removed = sqlx::query!(
+        "DELETE FROM roles WHERE account_id = $1 AND NOT (arn = ANY($2))",
+        account_id,
+        &arns,
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
     let col = |f: fn(&RoleSnapshot) -> String| roles.iter().map(f).collect::<Vec<_>>();
     let jcol = |f: fn(&RoleSnapshot) -> Value| roles.iter().map(f).collect::<Vec<_>>();
     let created: Vec<Option<DateTime<Utc>>> = roles.iter().map(|r| r.created_at).collect();
-    let changed = sqlx::query(
+    let changed = sqlx::query!(
         "INSERT INTO roles (arn, account_id, name, path, role_id, created_at, trust_policy,
                             inline_policies, managed_policies, tags, boundary_arn, last_used_at,
                             last_used_region, synced_at)
@@ -79,20 +81,22 @@ pub async fn replace_account_roles(
                (excluded.name, excluded.path, excluded.role_id, excluded.created_at, excluded.trust_policy,
                 excluded.inline_policies, excluded.managed_policies, excluded.tags, excluded.boundary_arn,
                 excluded.last_used_at, excluded.last_used_region)",
+        &arns,
+        &col(|r| r.account_id.clone()),
+        &col(|r| r.name.clone()),
+        &col(|r| r.path.clone()),
+        &col(|r| r.role_id.clone()),
+        // Columns with NULLs: the macro's type check cannot express
+        // arrays of optional values, so these two opt out of it.
+        &created as _,
+        &jcol(|r| r.trust_policy.clone()),
+        &jcol(|r| r.inline_policies.clone()),
+        &jcol(|r| r.managed_policies.clone()),
+        &jcol(|r| r.tags.clone()),
+        &roles.iter().map(|r| r.boundary_arn.clone()).collect::<Vec<_>>() as _,
+        &roles.iter().map(|r| r.last_used_at).collect::<Vec<_>>() as _,
+        &roles.iter().map(|r| r.last_used_region.clone()).collect::<Vec<_>>() as _,
     )
-    .bind(&arns)
-    .bind(col(|r| r.account_id.clone()))
-    .bind(col(|r| r.name.clone()))
-    .bind(col(|r| r.path.clone()))
-    .bind(col(|r| r.role_id.clone()))
-    .bind(&created)
-    .bind(jcol(|r| r.trust_policy.clone()))
-    .bind(jcol(|r| r.inline_policies.clone()))
-    .bind(jcol(|r| r.managed_policies.clone()))
-    .bind(jcol(|r| r.tags.clone()))
-    .bind(roles.iter().map(|r| r.boundary_arn.clone()).collect::<Vec<_>>())
-    .bind(roles.iter().map(|r| r.last_used_at).collect::<Vec<_>>())
-    .bind(roles.iter().map(|r| r.last_used_region.clone()).collect::<Vec<_>>())
     .execute(&mut *conn)
     .await?
     .rows_affected();
@@ -101,7 +105,8 @@ pub async fn replace_account_roles(
 
 /// Every cached role in an enabled account (for eligibility matching).
 pub async fn list_keys(conn: &mut PgConnection) -> Result<Vec<RoleKey>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        RoleKey,
         "SELECT r.arn, r.account_id, a.name AS account_name, r.name, r.tags
          FROM roles r JOIN accounts a USING (account_id)
          WHERE a.enabled ORDER BY a.name, r.name",
@@ -110,31 +115,28 @@ pub async fn list_keys(conn: &mut PgConnection) -> Result<Vec<RoleKey>, sqlx::Er
     .await
 }
 
-const ROLE_COLUMNS: &str =
-    "r.arn, r.account_id, a.name AS account_name, a.enabled AS account_enabled, r.name, r.path, r.description,
-    r.created_at, r.trust_policy, r.inline_policies, r.managed_policies, r.tags, r.synced_at,
-    r.boundary_arn, r.last_used_at, r.last_used_region";
-
 pub async fn get_by_name(
     conn: &mut PgConnection,
     account_id: &str,
     name: &str,
 ) -> Result<Option<RoleRow>, sqlx::Error> {
-    super::optional(
-        sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {ROLE_COLUMNS} FROM roles r JOIN accounts a USING (account_id)
-             WHERE r.account_id = $1 AND r.name = $2"
-        )))
-        .bind(account_id)
-        .bind(name)
-        .fetch_one(conn)
-        .await,
+    sqlx::query_as!(
+        RoleRow,
+        "SELECT r.arn, r.account_id, a.name AS account_name, a.enabled AS account_enabled, r.name, r.path, r.description,
+                r.created_at, r.trust_policy, r.inline_policies, r.managed_policies, r.tags, r.synced_at,
+                r.boundary_arn, r.last_used_at, r.last_used_region
+         FROM roles r JOIN accounts a USING (account_id)
+         WHERE r.account_id = $1 AND r.name = $2",
+        account_id,
+        name,
     )
+    .fetch_optional(conn)
+    .await
 }
 
 /// What role access checks: the role's account, whether it is enabled, and
 /// the role's tags (eligibility by tag).
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct RoleAccessRow {
     pub account_id: String,
     pub account_enabled: bool,
@@ -145,27 +147,28 @@ pub async fn access_by_arn(
     conn: &mut PgConnection,
     arn: &str,
 ) -> Result<Option<RoleAccessRow>, sqlx::Error> {
-    super::optional(
-        sqlx::query_as(
-            "SELECT r.account_id, a.enabled AS account_enabled, r.tags
-             FROM roles r JOIN accounts a USING (account_id) WHERE r.arn = $1",
-        )
-        .bind(arn)
-        .fetch_one(conn)
-        .await,
+    sqlx::query_as!(
+        RoleAccessRow,
+        "SELECT r.account_id, a.enabled AS account_enabled, r.tags
+         FROM roles r JOIN accounts a USING (account_id) WHERE r.arn = $1",
+        arn,
     )
+    .fetch_optional(conn)
+    .await
 }
 
 pub async fn get_by_arn(
     conn: &mut PgConnection,
     arn: &str,
 ) -> Result<Option<RoleRow>, sqlx::Error> {
-    super::optional(
-        sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {ROLE_COLUMNS} FROM roles r JOIN accounts a USING (account_id) WHERE r.arn = $1"
-        )))
-        .bind(arn)
-        .fetch_one(conn)
-        .await,
+    sqlx::query_as!(
+        RoleRow,
+        "SELECT r.arn, r.account_id, a.name AS account_name, a.enabled AS account_enabled, r.name, r.path, r.description,
+                r.created_at, r.trust_policy, r.inline_policies, r.managed_policies, r.tags, r.synced_at,
+                r.boundary_arn, r.last_used_at, r.last_used_region
+         FROM roles r JOIN accounts a USING (account_id) WHERE r.arn = $1",
+        arn,
     )
+    .fetch_optional(conn)
+    .await
 }

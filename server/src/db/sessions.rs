@@ -2,7 +2,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct SessionRow {
     pub user_id: String,
     pub display_name: String,
@@ -19,17 +19,10 @@ pub async fn create(
     expires_at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     // Sweep sessions nobody came back with; sign-ins are rare enough to pay for it.
-    sqlx::query("DELETE FROM sessions WHERE expires_at <= now()")
+    sqlx::query!("DELETE FROM sessions WHERE expires_at <= now()")
         .execute(&mut *conn)
         .await?;
-    sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, display_name, groups, expires_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(token_hash)
-    .bind(user_id)
-    .bind(display_name)
-    .bind(groups)
-    .bind(expires_at)
+    sqlx::query!("INSERT INTO sessions (token_hash, user_id, display_name, groups, expires_at) VALUES ($1, $2, $3, $4, $5)", token_hash, user_id, display_name, groups, expires_at)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -41,18 +34,17 @@ pub async fn find(
     conn: &mut PgConnection,
     token_hash: &str,
 ) -> Result<Option<SessionRow>, sqlx::Error> {
-    super::optional(
-        sqlx::query_as(
-            "WITH expired AS (
-                 DELETE FROM sessions WHERE token_hash = $1 AND expires_at <= now()
-             )
-             SELECT user_id, display_name, groups, expires_at FROM sessions
-             WHERE token_hash = $1 AND expires_at > now()",
-        )
-        .bind(token_hash)
-        .fetch_one(conn)
-        .await,
+    sqlx::query_as!(
+        SessionRow,
+        "WITH expired AS (
+             DELETE FROM sessions WHERE token_hash = $1 AND expires_at <= now()
+         )
+         SELECT user_id, display_name, groups, expires_at FROM sessions
+         WHERE token_hash = $1 AND expires_at > now()",
+        token_hash,
     )
+    .fetch_optional(conn)
+    .await
 }
 
 /// Ends one session; whose it was, if it was live.
@@ -60,12 +52,12 @@ pub async fn delete(
     conn: &mut PgConnection,
     token_hash: &str,
 ) -> Result<Option<String>, sqlx::Error> {
-    super::optional(
-        sqlx::query_scalar("DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id")
-            .bind(token_hash)
-            .fetch_one(conn)
-            .await,
+    sqlx::query_scalar!(
+        "DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id",
+        token_hash
     )
+    .fetch_optional(conn)
+    .await
 }
 
 /// Ends every session of `user_id`; returns their hashes.
@@ -73,8 +65,10 @@ pub async fn delete_all_for(
     conn: &mut PgConnection,
     user_id: &str,
 ) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar("DELETE FROM sessions WHERE user_id = $1 RETURNING token_hash")
-        .bind(user_id)
-        .fetch_all(conn)
-        .await
+    sqlx::query_scalar!(
+        "DELETE FROM sessions WHERE user_id = $1 RETURNING token_hash",
+        user_id
+    )
+    .fetch_all(conn)
+    .await
 }

@@ -48,10 +48,12 @@ impl Claim {
             conn: pool.acquire().await?,
             held: true,
         };
-        let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtext($1))")
-            .bind(lock_key(task, account_id))
-            .fetch_one(&mut *claim.conn)
-            .await?;
+        let locked = sqlx::query_scalar!(
+            r#"SELECT pg_try_advisory_lock(hashtext($1)) AS "locked!""#,
+            lock_key(task, account_id)
+        )
+        .fetch_one(&mut *claim.conn)
+        .await?;
         claim.held = locked;
         Ok(locked.then_some(claim))
     }
@@ -63,10 +65,12 @@ impl Claim {
 
     /// Unlocks and returns the connection to the pool.
     pub async fn release(mut self, task: &str, account_id: &str) {
-        let unlocked = sqlx::query_scalar::<_, bool>("SELECT pg_advisory_unlock(hashtext($1))")
-            .bind(lock_key(task, account_id))
-            .fetch_one(&mut *self.conn)
-            .await;
+        let unlocked = sqlx::query_scalar!(
+            r#"SELECT pg_advisory_unlock(hashtext($1)) AS "unlocked!""#,
+            lock_key(task, account_id)
+        )
+        .fetch_one(&mut *self.conn)
+        .await;
         match unlocked {
             Ok(true) => self.held = false,
             Ok(false) => tracing::warn!(task, account_id, "sync lock was not held at release"),
@@ -92,13 +96,8 @@ pub async fn scheduled_since(
     account_id: &str,
     secs: f64,
 ) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM sync_runs WHERE task = $1 AND account_id = $2
-             AND trigger = 'schedule' AND started_at > now() - make_interval(secs => $3))",
-    )
-    .bind(task)
-    .bind(account_id)
-    .bind(secs)
+    sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM sync_runs WHERE task = $1 AND account_id = $2
+             AND trigger = 'schedule' AND started_at > now() - make_interval(secs => $3)) AS "recent!""#, task, account_id, secs)
     .fetch_one(conn)
     .await
 }
@@ -110,27 +109,27 @@ pub const INTERRUPTED: &str = "interrupted: the process running it stopped befor
 /// with the task/account's [`Claim`] held: any other `running` record of it
 /// is then a leftover of a process that stopped, and is closed as failed.
 pub async fn start(conn: &mut PgConnection, run: &Run<'_>) -> Result<i64, sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE sync_runs SET outcome = 'failed', finished_at = clock_timestamp(), error = $3
          WHERE task = $1 AND account_id = $2 AND outcome = 'running'",
+        run.task,
+        run.account_id,
+        INTERRUPTED
     )
-    .bind(run.task)
-    .bind(run.account_id)
-    .bind(INTERRUPTED)
     .execute(&mut *conn)
     .await?;
     insert_running(conn, run).await
 }
 
 async fn insert_running(conn: &mut PgConnection, run: &Run<'_>) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "INSERT INTO sync_runs (task, account_id, trigger, started_at, outcome)
          VALUES ($1, $2, $3, $4, 'running') RETURNING id",
+        run.task,
+        run.account_id,
+        run.trigger,
+        run.started_at
     )
-    .bind(run.task)
-    .bind(run.account_id)
-    .bind(run.trigger)
-    .bind(run.started_at)
     .fetch_one(conn)
     .await
 }
@@ -145,17 +144,18 @@ pub async fn finish(
         Ok(c) => ("success", c, None),
         Err(e) => ("failed", (0, 0, 0), Some(e)),
     };
-    sqlx::query(
+    let count = |n: i64| i32::try_from(n).unwrap_or(i32::MAX);
+    sqlx::query!(
         "UPDATE sync_runs SET finished_at = clock_timestamp(), outcome = $2,
              items = $3, changed = $4, removed = $5, error = $6
          WHERE id = $1",
+        id,
+        status,
+        count(items),
+        count(changed),
+        count(removed),
+        error
     )
-    .bind(id)
-    .bind(status)
-    .bind(items as i32)
-    .bind(changed as i32)
-    .bind(removed as i32)
-    .bind(error)
     .execute(conn)
     .await?;
     Ok(())
@@ -175,7 +175,7 @@ pub async fn record(
 /// whose advisory lock is held in this database. A bigint advisory key shows
 /// in `pg_locks` as its high and low 32 bits (`classid`, `objid`, `objsubid` 1).
 pub async fn running(conn: &mut PgConnection) -> Result<Vec<(String, String)>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query!(
         "SELECT DISTINCT r.task, r.account_id
          FROM sync_runs r
          CROSS JOIN LATERAL (SELECT hashtext(r.task || ':' || r.account_id)::bigint AS k) key
@@ -187,12 +187,13 @@ pub async fn running(conn: &mut PgConnection) -> Result<Vec<(String, String)>, s
     )
     .fetch_all(conn)
     .await
+    .map(|rows| rows.into_iter().map(|r| (r.task, r.account_id)).collect())
 }
 
 /// Every account with, per task, its last finished run and last success
 /// (one row per account and task; an account never synced has one row
 /// with no task).
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 pub struct AccountTaskStatus {
     pub account_id: String,
     pub name: String,
@@ -209,26 +210,28 @@ pub struct AccountTaskStatus {
 pub async fn status_by_account(
     conn: &mut PgConnection,
 ) -> Result<Vec<AccountTaskStatus>, sqlx::Error> {
-    sqlx::query_as(
-        "WITH last AS (
+    sqlx::query_as!(
+        AccountTaskStatus,
+        r#"WITH last AS (
                  SELECT DISTINCT ON (task, account_id) task, account_id, outcome, error, items,
                         (EXTRACT(EPOCH FROM (finished_at - started_at)) * 1000)::bigint AS ms
                  FROM sync_runs WHERE outcome <> 'running' ORDER BY task, account_id, id DESC),
              ok AS (SELECT task, account_id, max(finished_at) AS at FROM sync_runs
                     WHERE outcome = 'success' GROUP BY task, account_id)
-             SELECT a.account_id, a.name, a.source, a.enabled, l.task, ok.at AS last_success,
-                    l.outcome AS last_outcome, l.error AS last_error, l.items AS last_items, l.ms AS last_duration_ms
+             SELECT a.account_id, a.name, a.source, a.enabled, l.task AS "task?", ok.at AS "last_success?",
+                    l.outcome AS "last_outcome?", l.error AS "last_error?", l.items AS "last_items?",
+                    l.ms AS "last_duration_ms?"
              FROM accounts a
              LEFT JOIN last l ON l.account_id = a.account_id
              LEFT JOIN ok ON ok.account_id = l.account_id AND ok.task = l.task
-             ORDER BY a.name, l.task",
+             ORDER BY a.name, l.task"#,
     )
     .fetch_all(conn)
     .await
 }
 
 /// Per task and account: what `/metrics` reports.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 pub struct MetricsRow {
     pub task: String,
     pub account_id: String,
@@ -241,8 +244,9 @@ pub struct MetricsRow {
 }
 
 pub async fn metrics(pool: &sqlx::PgPool) -> Result<Vec<MetricsRow>, sqlx::Error> {
-    sqlx::query_as(
-        "
+    sqlx::query_as!(
+        MetricsRow,
+        r#"
     WITH last AS (
         SELECT DISTINCT ON (task, account_id) task, account_id,
                EXTRACT(EPOCH FROM (finished_at - started_at))::float8 AS last_duration,
@@ -252,11 +256,11 @@ pub async fn metrics(pool: &sqlx::PgPool) -> Result<Vec<MetricsRow>, sqlx::Error
     SELECT r.task, r.account_id,
            max(r.finished_at) FILTER (WHERE r.outcome = 'success') AS last_success,
            l.last_duration, l.last_items, l.last_failed,
-           count(*) FILTER (WHERE r.outcome = 'failed') AS failures,
-           count(*) FILTER (WHERE r.finished_at IS NOT NULL) AS runs
+           count(*) FILTER (WHERE r.outcome = 'failed') AS "failures!",
+           count(*) FILTER (WHERE r.finished_at IS NOT NULL) AS "runs!"
     FROM sync_runs r JOIN last l USING (task, account_id)
     GROUP BY r.task, r.account_id, l.last_duration, l.last_items, l.last_failed
-    ORDER BY r.task, r.account_id",
+    ORDER BY r.task, r.account_id"#,
     )
     .fetch_all(pool)
     .await

@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct TokenRow {
     pub id: Uuid,
     pub name: String,
@@ -14,7 +14,7 @@ pub struct TokenRow {
     pub scope: String,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct TokenOwner {
     pub user_id: String,
     pub display_name: String,
@@ -39,18 +39,18 @@ pub struct NewToken<'a> {
 }
 
 pub async fn create(conn: &mut PgConnection, t: &NewToken<'_>) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO api_tokens (id, user_id, display_name, groups, name, token_hash, expires_at, scope)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        t.id,
+        &t.owner.user_id,
+        &t.owner.display_name,
+        &t.owner.groups,
+        t.name,
+        t.token_hash,
+        t.expires_at,
+        t.scope,
     )
-    .bind(t.id)
-    .bind(&t.owner.user_id)
-    .bind(&t.owner.display_name)
-    .bind(&t.owner.groups)
-    .bind(t.name)
-    .bind(t.token_hash)
-    .bind(t.expires_at)
-    .bind(t.scope)
     .execute(conn)
     .await?;
     Ok(())
@@ -62,44 +62,44 @@ pub async fn use_token(
     conn: &mut PgConnection,
     token_hash: &str,
 ) -> Result<Option<LiveToken>, sqlx::Error> {
-    type Row = (String, String, Vec<String>, String, DateTime<Utc>, bool);
-    let row: Option<Row> = super::optional(
-        sqlx::query_as(
-            "SELECT user_id, display_name, groups, scope, expires_at,
-                    (last_used_at IS NULL OR last_used_at < now() - interval '1 minute') AS stale
-             FROM api_tokens
-             WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()",
-        )
-        .bind(token_hash)
-        .fetch_one(&mut *conn)
-        .await,
-    )?;
-    let Some((user_id, display_name, groups, scope, expires_at, stale)) = row else {
+    let row = sqlx::query!(
+        r#"SELECT user_id, display_name, groups, scope, expires_at,
+                  (last_used_at IS NULL OR last_used_at < now() - interval '1 minute') AS "stale!"
+           FROM api_tokens
+           WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()"#,
+        token_hash,
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
         return Ok(None);
     };
-    if stale {
-        sqlx::query("UPDATE api_tokens SET last_used_at = now() WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(conn)
-            .await?;
+    if row.stale {
+        sqlx::query!(
+            "UPDATE api_tokens SET last_used_at = now() WHERE token_hash = $1",
+            token_hash,
+        )
+        .execute(conn)
+        .await?;
     }
     Ok(Some(LiveToken {
         owner: TokenOwner {
-            user_id,
-            display_name,
-            groups,
+            user_id: row.user_id,
+            display_name: row.display_name,
+            groups: row.groups,
         },
-        scope,
-        expires_at,
+        scope: row.scope,
+        expires_at: row.expires_at,
     }))
 }
 
 pub async fn list(conn: &mut PgConnection, user_id: &str) -> Result<Vec<TokenRow>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        TokenRow,
         "SELECT id, name, created_at, last_used_at, revoked_at, expires_at, scope
          FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC",
+        user_id,
     )
-    .bind(user_id)
     .fetch_all(conn)
     .await
 }
@@ -111,16 +111,14 @@ pub async fn revoke(
     user_id: &str,
     id: Uuid,
 ) -> Result<Option<String>, sqlx::Error> {
-    super::optional(
-        sqlx::query_scalar(
-            "UPDATE api_tokens SET revoked_at = now()
-             WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING token_hash",
-        )
-        .bind(id)
-        .bind(user_id)
-        .fetch_one(conn)
-        .await,
+    sqlx::query_scalar!(
+        "UPDATE api_tokens SET revoked_at = now()
+         WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING token_hash",
+        id,
+        user_id,
     )
+    .fetch_optional(conn)
+    .await
 }
 
 /// Revokes every live token of `user_id`; their hashes.
@@ -128,11 +126,11 @@ pub async fn revoke_all_for(
     conn: &mut PgConnection,
     user_id: &str,
 ) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "UPDATE api_tokens SET revoked_at = now()
          WHERE user_id = $1 AND revoked_at IS NULL RETURNING token_hash",
+        user_id,
     )
-    .bind(user_id)
     .fetch_all(conn)
     .await
 }
@@ -145,13 +143,13 @@ pub async fn set_groups_for(
     user_id: &str,
     groups: &[String],
 ) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "UPDATE api_tokens SET groups = $2
          WHERE user_id = $1 AND revoked_at IS NULL AND groups IS DISTINCT FROM $2
          RETURNING token_hash",
+        user_id,
+        groups,
     )
-    .bind(user_id)
-    .bind(groups)
     .fetch_all(conn)
     .await
 }

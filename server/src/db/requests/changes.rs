@@ -5,7 +5,7 @@ use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ChangeRow {
     pub id: Uuid,
     pub request_id: Uuid,
@@ -28,7 +28,6 @@ pub struct ChangeRow {
     pub base_document: Option<Value>,
     pub base_read: bool,
     /// Reviewers whose edit widened the change: their approval does not count.
-    #[sqlx(default)]
     pub widened_by: Vec<String>,
 }
 
@@ -50,23 +49,10 @@ pub async fn insert_change(
     c: &NewChange<'_>,
 ) -> Result<Uuid, sqlx::Error> {
     let id = Uuid::new_v4();
-    sqlx::query(
-        "INSERT INTO request_changes
+    sqlx::query!("INSERT INTO request_changes
              (id, request_id, position, kind, target_arn, spec, expires_at, generated, status, account_id,
               base_document, base_read)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10, $11)",
-    )
-    .bind(id)
-    .bind(c.request_id)
-    .bind(c.position)
-    .bind(c.kind)
-    .bind(c.target_arn)
-    .bind(c.spec)
-    .bind(c.expires_at)
-    .bind(c.generated)
-    .bind(c.account_id)
-    .bind(c.base.flatten())
-    .bind(c.base.is_some())
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10, $11)", id, c.request_id, c.position, c.kind, c.target_arn, c.spec, c.expires_at, c.generated, c.account_id, c.base.flatten(), c.base.is_some())
     .execute(conn)
     .await?;
     Ok(id)
@@ -76,10 +62,16 @@ pub async fn changes(
     conn: &mut PgConnection,
     request_id: Uuid,
 ) -> Result<Vec<ChangeRow>, sqlx::Error> {
-    sqlx::query_as("SELECT * FROM request_changes WHERE request_id = $1 ORDER BY position")
-        .bind(request_id)
-        .fetch_all(conn)
-        .await
+    sqlx::query_as!(
+        ChangeRow,
+        "SELECT id, request_id, position, kind, target_arn, spec, status, error, applied_at, expires_at,
+                generated, approvals, auto_rule, attempts, expired_at, account_id, base_document,
+                base_read, widened_by
+         FROM request_changes WHERE request_id = $1 ORDER BY position",
+        request_id,
+    )
+    .fetch_all(conn)
+    .await
 }
 
 /// Locks one change of a request (serialises concurrent appliers).
@@ -88,15 +80,17 @@ pub async fn change_for_update(
     request_id: Uuid,
     change_id: Uuid,
 ) -> Result<Option<ChangeRow>, sqlx::Error> {
-    super::super::optional(
-        sqlx::query_as(
-            "SELECT * FROM request_changes WHERE id = $1 AND request_id = $2 FOR UPDATE",
-        )
-        .bind(change_id)
-        .bind(request_id)
-        .fetch_one(conn)
-        .await,
+    sqlx::query_as!(
+        ChangeRow,
+        "SELECT id, request_id, position, kind, target_arn, spec, status, error, applied_at, expires_at,
+                generated, approvals, auto_rule, attempts, expired_at, account_id, base_document,
+                base_read, widened_by
+             FROM request_changes WHERE id = $1 AND request_id = $2 FOR UPDATE",
+        change_id,
+        request_id,
     )
+    .fetch_optional(conn)
+    .await
 }
 
 /// Moves a change to `status`; `applied_at` is stamped on success and every
@@ -107,16 +101,16 @@ pub async fn set_change_status(
     status: &str,
     error: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE request_changes SET status = $2, error = $3,
              applied_at = CASE WHEN $2 = 'applied' THEN now() ELSE applied_at END,
              applying_since = CASE WHEN $2 = 'applying' THEN now() ELSE NULL END,
              attempts = attempts + CASE WHEN $2 = 'applying' THEN 1 ELSE 0 END
          WHERE id = $1",
+        change_id,
+        status,
+        error
     )
-    .bind(change_id)
-    .bind(status)
-    .bind(error)
     .execute(conn)
     .await?;
     Ok(())
@@ -129,14 +123,14 @@ pub async fn add_approval(
     approver: &str,
     auto_rule: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE request_changes SET approvals = array_append(approvals, $2),
              auto_rule = COALESCE($3, auto_rule)
          WHERE id = $1",
+        change_id,
+        approver,
+        auto_rule
     )
-    .bind(change_id)
-    .bind(approver)
-    .bind(auto_rule)
     .execute(conn)
     .await?;
     Ok(())
@@ -148,12 +142,12 @@ pub async fn add_widened_by(
     change_id: Uuid,
     reviewer: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE request_changes SET widened_by = array_append(widened_by, $2)
          WHERE id = $1 AND NOT ($2 = ANY (widened_by))",
+        change_id,
+        reviewer
     )
-    .bind(change_id)
-    .bind(reviewer)
     .execute(conn)
     .await?;
     Ok(())
@@ -165,11 +159,13 @@ pub async fn set_change_spec(
     change_id: Uuid,
     spec: &Value,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE request_changes SET spec = $2, approvals = '{}' WHERE id = $1")
-        .bind(change_id)
-        .bind(spec)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE request_changes SET spec = $2, approvals = '{}' WHERE id = $1",
+        change_id,
+        spec
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -177,8 +173,7 @@ pub async fn cancel_pending_changes(
     conn: &mut PgConnection,
     request_id: Uuid,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE request_changes SET status = 'cancelled' WHERE request_id = $1 AND status = 'pending'")
-        .bind(request_id)
+    sqlx::query!("UPDATE request_changes SET status = 'cancelled' WHERE request_id = $1 AND status = 'pending'", request_id)
         .execute(conn)
         .await?;
     Ok(())
@@ -194,26 +189,30 @@ pub async fn claim_expired_change(
     now: DateTime<Utc>,
     skip: &[Uuid],
 ) -> Result<Option<ChangeRow>, sqlx::Error> {
-    super::super::optional(
-        sqlx::query_as(
-            "SELECT * FROM request_changes
+    sqlx::query_as!(
+        ChangeRow,
+        "SELECT id, request_id, position, kind, target_arn, spec, status, error, applied_at, expires_at,
+                generated, approvals, auto_rule, attempts, expired_at, account_id, base_document,
+                base_read, widened_by
+             FROM request_changes
              WHERE status = 'applied' AND expires_at IS NOT NULL AND expired_at IS NULL AND expires_at <= $1
                AND NOT (id = ANY ($2))
              ORDER BY expires_at LIMIT 1
              FOR UPDATE SKIP LOCKED",
-        )
-        .bind(now)
-        .bind(skip)
-        .fetch_one(conn)
-        .await,
+        now,
+        skip,
     )
+    .fetch_optional(conn)
+    .await
 }
 
 pub async fn mark_expired(conn: &mut PgConnection, change_id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE request_changes SET expired_at = now() WHERE id = $1")
-        .bind(change_id)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE request_changes SET expired_at = now() WHERE id = $1",
+        change_id
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -224,11 +223,13 @@ pub async fn set_change_base(
     change_id: Uuid,
     base: Option<&Value>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE request_changes SET base_document = $2, base_read = true WHERE id = $1")
-        .bind(change_id)
-        .bind(base)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE request_changes SET base_document = $2, base_read = true WHERE id = $1",
+        change_id,
+        base
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -239,11 +240,13 @@ pub async fn set_change_spec_after_merge(
     change_id: Uuid,
     spec: &Value,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE request_changes SET spec = $2 WHERE id = $1")
-        .bind(change_id)
-        .bind(spec)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE request_changes SET spec = $2 WHERE id = $1",
+        change_id,
+        spec
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -253,15 +256,17 @@ pub async fn claim_stuck_change(
     conn: &mut PgConnection,
     before: DateTime<Utc>,
 ) -> Result<Option<ChangeRow>, sqlx::Error> {
-    super::super::optional(
-        sqlx::query_as(
-            "SELECT * FROM request_changes
+    sqlx::query_as!(
+        ChangeRow,
+        "SELECT id, request_id, position, kind, target_arn, spec, status, error, applied_at, expires_at,
+                generated, approvals, auto_rule, attempts, expired_at, account_id, base_document,
+                base_read, widened_by
+             FROM request_changes
              WHERE status = 'applying' AND applying_since < $1
              ORDER BY applying_since LIMIT 1
              FOR UPDATE SKIP LOCKED",
-        )
-        .bind(before)
-        .fetch_one(conn)
-        .await,
+        before,
     )
+    .fetch_optional(conn)
+    .await
 }

@@ -9,7 +9,7 @@ use sqlx::PgConnection;
 
 use uuid::Uuid;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct RequestRow {
     pub id: Uuid,
     pub requester: String,
@@ -26,7 +26,7 @@ pub struct RequestRow {
     pub account_ids: Vec<String>,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct EventRow {
     pub at: DateTime<Utc>,
     pub actor: String,
@@ -48,17 +48,8 @@ pub async fn insert_request(
     conn: &mut PgConnection,
     r: &NewRequest<'_>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO requests (id, requester, principal_arn, account_id, justification, status, origin, account_ids)
-         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)",
-    )
-    .bind(r.id)
-    .bind(r.requester)
-    .bind(r.principal_arn)
-    .bind(r.account_id)
-    .bind(r.justification)
-    .bind(r.origin)
-    .bind(r.account_ids)
+    sqlx::query!("INSERT INTO requests (id, requester, principal_arn, account_id, justification, status, origin, account_ids)
+         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)", r.id, r.requester, r.principal_arn, r.account_id, r.justification, r.origin, r.account_ids)
     .execute(conn)
     .await?;
     Ok(())
@@ -71,25 +62,26 @@ pub async fn add_event(
     kind: &str,
     detail: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO request_events (request_id, actor, kind, detail) VALUES ($1, $2, $3, $4)",
+        request_id,
+        actor,
+        kind,
+        detail
     )
-    .bind(request_id)
-    .bind(actor)
-    .bind(kind)
-    .bind(detail)
     .execute(conn)
     .await?;
     Ok(())
 }
 
 pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<RequestRow>, sqlx::Error> {
-    super::optional(
-        sqlx::query_as("SELECT * FROM requests WHERE id = $1")
-            .bind(id)
-            .fetch_one(conn)
-            .await,
+    sqlx::query_as!(
+        RequestRow,
+        "SELECT id, requester, principal_arn, account_id, justification, status, created_at, decided_by, decided_at, origin, updated_at, account_ids FROM requests WHERE id = $1",
+        id,
     )
+    .fetch_optional(conn)
+    .await
 }
 
 /// Locks the request row for a decision (serialises concurrent approvers).
@@ -97,12 +89,13 @@ pub async fn get_for_update(
     conn: &mut PgConnection,
     id: Uuid,
 ) -> Result<Option<RequestRow>, sqlx::Error> {
-    super::optional(
-        sqlx::query_as("SELECT * FROM requests WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .fetch_one(conn)
-            .await,
+    sqlx::query_as!(
+        RequestRow,
+        "SELECT id, requester, principal_arn, account_id, justification, status, created_at, decided_by, decided_at, origin, updated_at, account_ids FROM requests WHERE id = $1 FOR UPDATE",
+        id,
     )
+    .fetch_optional(conn)
+    .await
 }
 
 pub async fn set_status(
@@ -111,20 +104,14 @@ pub async fn set_status(
     status: &str,
     decided_by: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE requests SET status = $2, decided_by = $3, decided_at = now(), updated_at = now() WHERE id = $1",
-    )
-    .bind(id)
-    .bind(status)
-    .bind(decided_by)
+    sqlx::query!("UPDATE requests SET status = $2, decided_by = $3, decided_at = now(), updated_at = now() WHERE id = $1", id, status, decided_by)
     .execute(conn)
     .await?;
     Ok(())
 }
 
 pub async fn touch(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE requests SET updated_at = now() WHERE id = $1")
-        .bind(id)
+    sqlx::query!("UPDATE requests SET updated_at = now() WHERE id = $1", id)
         .execute(conn)
         .await?;
     Ok(())
@@ -134,16 +121,17 @@ pub async fn events(
     conn: &mut PgConnection,
     request_id: Uuid,
 ) -> Result<Vec<EventRow>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        EventRow,
         "SELECT at, actor, kind, detail FROM request_events WHERE request_id = $1 ORDER BY id",
+        request_id,
     )
-    .bind(request_id)
     .fetch_all(conn)
     .await
 }
 
 /// Requests with their change statuses; all of them, or one requester's.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct RequestListRow {
     pub id: Uuid,
     pub requester: String,
@@ -176,9 +164,10 @@ pub async fn list(
         Some((u, a)) => (Some(u), a.to_vec()),
         None => (None, Vec::new()),
     };
-    sqlx::query_as(
-        "SELECT r.id, r.requester, r.principal_arn, r.account_id, r.status, r.created_at,
-                COALESCE(array_agg(c.status ORDER BY c.position) FILTER (WHERE c.id IS NOT NULL), '{}') AS change_statuses
+    sqlx::query_as!(
+        RequestListRow,
+        r#"SELECT r.id, r.requester, r.principal_arn, r.account_id, r.status, r.created_at,
+                COALESCE(array_agg(c.status ORDER BY c.position) FILTER (WHERE c.id IS NOT NULL), '{}') AS "change_statuses!"
          FROM requests r LEFT JOIN request_changes c ON c.request_id = r.id
          WHERE ($1::text IS NULL OR r.status = $1)
            AND ($2::text IS NULL OR r.requester = $2)
@@ -190,16 +179,16 @@ pub async fn list(
                 WHERE a LIKE replace(replace(p, '*', '%'), '?', '_')))
          GROUP BY r.id
          ORDER BY (r.status = 'pending') DESC, r.created_at DESC
-         LIMIT $8",
+         LIMIT $8"#,
+        f.status,
+        f.requester,
+        f.account,
+        f.since,
+        f.until,
+        viewer,
+        &viewer_accounts,
+        f.limit,
     )
-    .bind(f.status)
-    .bind(f.requester)
-    .bind(f.account)
-    .bind(f.since)
-    .bind(f.until)
-    .bind(viewer)
-    .bind(&viewer_accounts)
-    .bind(f.limit)
     .fetch_all(conn)
     .await
 }
