@@ -1,6 +1,6 @@
 //! `GET /resources.csv?…`: the filtered resources table as CSV, streamed page
 //! by page (keyset), so an export of a million rows never sits in memory.
-use crate::db::resources::Cursor;
+use crate::services::inventory::Cursor;
 use crate::services::{inventory::filter_of, Services};
 use app::domain::inventory::ResourceQuery;
 use app::ports::CurrentUser;

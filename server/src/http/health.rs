@@ -9,7 +9,7 @@ pub async fn healthz() -> Json<Value> {
 
 /// Ready when Postgres answers.
 pub async fn readyz(State(s): State<Services>) -> (StatusCode, Json<Value>) {
-    match crate::db::ping(&s.pool).await {
+    match s.database_ready().await {
         Ok(_) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
         Err(e) => {
             tracing::warn!(error = %e, "not ready");

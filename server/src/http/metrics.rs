@@ -1,5 +1,5 @@
 //! `GET /metrics`: Prometheus text format, per sync task and account.
-use crate::db::sync_runs::MetricsRow;
+use crate::services::sync::MetricsRow;
 use crate::services::Services;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -38,7 +38,7 @@ pub async fn metrics(State(s): State<Services>, headers: axum::http::HeaderMap) 
                 .into_response();
         }
     }
-    let rows = match crate::db::sync_runs::metrics(&s.pool).await {
+    let rows = match crate::services::sync::run_metrics(&s.pool).await {
         Ok(r) => r,
         Err(e) => {
             tracing::error!(error = %e, "metrics query failed");

@@ -52,7 +52,7 @@ async fn with_candidates(
         None => requested.rsplit_once('/').unwrap_or(("", requested)),
     };
     let needle = name.to_lowercase();
-    let rank = |k: &crate::db::roles::RoleKey| {
+    let rank = |k: &crate::services::eligible::RoleKey| {
         let n = k.name.to_lowercase();
         if n == needle {
             Some(0)

@@ -170,6 +170,11 @@ impl Services {
         }
     }
 
+    /// Whether Postgres answers (`/readyz`).
+    pub async fn database_ready(&self) -> Result<(), sqlx::Error> {
+        crate::db::ping(&self.pool).await
+    }
+
     /// Whether both change listeners are subscribed, so the caches answer.
     pub fn listening(&self) -> bool {
         self.token_cache.is_live()

@@ -6,6 +6,7 @@
 //! drops them everywhere), so the roles home and `get_roles` cost a lookup,
 //! not a query and a pattern match per role.
 pub mod cache;
+pub use crate::db::roles::RoleKey;
 pub use cache::{EligibleCache, EligibleRoles};
 
 use super::Services;

@@ -3,9 +3,10 @@ pub mod per_minute;
 pub mod search;
 use super::{errors::aws_error, errors::db_error, Services};
 use crate::aws::snapshot::*;
+pub use crate::db::resources::Cursor;
 use crate::db::{
     self,
-    resources::{Cursor, Filter, Sort},
+    resources::{Filter, Sort},
 };
 use app::domain::inventory::{encode, kind_label, ResourceQuery, SortBy, PAGE_SIZE};
 use app::domain::{policy::pretty, AccountId, User};

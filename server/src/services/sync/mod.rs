@@ -12,6 +12,14 @@ use app::AppError;
 use async_trait::async_trait;
 use engine::{sync_account, SyncContext, Task, Trigger};
 
+pub use crate::db::sync_runs::MetricsRow;
+
+/// Per task and account: the last success, the last run's duration, items
+/// and outcome, and the counts of runs and failures (`/metrics`).
+pub async fn run_metrics(pool: &sqlx::PgPool) -> Result<Vec<MetricsRow>, sqlx::Error> {
+    crate::db::sync_runs::metrics(pool).await
+}
+
 /// The admin's sync page: reads runs from Postgres, starts runs with the
 /// sync context, and nothing else.
 pub struct SyncService {
