@@ -70,12 +70,12 @@ pub async fn generation_and_names(
     conn: &mut PgConnection,
     ids: &[&str],
 ) -> Result<(i64, Vec<String>, Vec<String>), sqlx::Error> {
-    let ids: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
     sqlx::query!(
         r#"SELECT (SELECT coalesce(sum(generation), 0)::bigint FROM resource_generations) AS "generation!",
                 coalesce(array_agg(account_id), '{}') AS "ids!", coalesce(array_agg(name), '{}') AS "names!"
          FROM accounts WHERE account_id = ANY($1)"#,
-        &ids,
+        // Borrowed strings: the macro's type check wants owned ones.
+        ids as _,
     )
     .fetch_one(conn)
     .await

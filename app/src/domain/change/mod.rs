@@ -340,14 +340,19 @@ fn check_count(field: &str, n: usize, max: usize) -> Result<(), (String, String)
     Ok(())
 }
 
-/// IAM role names: 1–64 of letters, digits and `+=,.@_-`.
-pub fn check_role_name(name: &str) -> Result<(), (String, String)> {
-    if name.is_empty()
-        || name.len() > 64
-        || !name
+/// 1..=`max` characters of letters, digits and `+=,.@_-` (IAM's rule for
+/// role and inline policy names).
+fn is_iam_name(name: &str, max: usize) -> bool {
+    !name.is_empty()
+        && name.len() <= max
+        && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
-    {
+}
+
+/// IAM role names: 1–64 of letters, digits and `+=,.@_-`.
+pub fn check_role_name(name: &str) -> Result<(), (String, String)> {
+    if !is_iam_name(name, 64) {
         return Err((
             "target_arn".into(),
             format!("role name `{name}` must be 1-64 characters of letters, digits and +=,.@_-"),
@@ -358,12 +363,7 @@ pub fn check_role_name(name: &str) -> Result<(), (String, String)> {
 
 /// IAM inline policy names: 1–128 of letters, digits and `+=,.@_-`.
 pub fn check_policy_name(name: &str) -> Result<(), (String, String)> {
-    if name.is_empty()
-        || name.len() > 128
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
-    {
+    if !is_iam_name(name, 128) {
         return Err((
             "policy_name".into(),
             "must be 1-128 characters of letters, digits and +=,.@_-".into(),
