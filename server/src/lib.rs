@@ -5,6 +5,7 @@ pub mod aws;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod error;
 pub mod http;
 pub mod jobs;
 pub mod notify;
@@ -13,4 +14,5 @@ mod run;
 pub mod services;
 pub mod startup;
 
+pub use error::{Error, Result};
 pub use run::run;

@@ -139,6 +139,10 @@ pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
         .layer(axum::middleware::from_fn(http::limits::body_limits))
         .layer(axum::middleware::from_fn(http::headers::security_headers))
         .layer(axum::middleware::from_fn(http::timing::server_timing_layer))
+        // Outermost: every layer's log lines and errors carry the request id.
+        .layer(axum::middleware::from_fn(
+            http::request_id::request_id_layer,
+        ))
         .with_state(leptos_options)
 }
 

@@ -1,10 +1,12 @@
 //! Reusable widgets.
 mod detail;
+mod loaded;
 mod policy_diff;
 mod status;
 pub use detail::{
     DetailActions, InlinePolicies, ManagedPolicies, PairTable, PolicyRef, RefreshError,
 };
+pub use loaded::Loaded;
 pub use policy_diff::PolicyDiff;
 pub use status::StatusBadge;
 

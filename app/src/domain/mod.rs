@@ -1,7 +1,6 @@
 //! Pure, wasm-safe types and rules. No I/O.
 pub mod change;
 pub mod change_risk;
-pub mod glob;
 pub mod ids;
 pub mod inventory;
 pub mod policy;
@@ -10,6 +9,7 @@ pub mod return_to;
 pub mod shell;
 pub mod token;
 pub mod user;
+pub mod wildcard;
 
 #[cfg(test)]
 mod arn_properties;

@@ -2,7 +2,7 @@
 //! [`Admin`] or [`Approver`] can only be built by checking, so a service
 //! method that takes one cannot be reached without the check.
 
-use crate::domain::{glob::glob_match, AccountId};
+use crate::domain::{wildcard::glob_match, AccountId};
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 

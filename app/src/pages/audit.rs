@@ -1,7 +1,7 @@
 //! Admin › Audit: who did what to what, when and from where; filters are a
 //! plain GET form, so every view is a URL.
 use crate::api::admin::{list_audit, RevokeUserAccess};
-use crate::components::ErrorBox;
+use crate::components::{ErrorBox, Loaded};
 use crate::domain::inventory::encode;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -59,11 +59,8 @@ pub fn AuditPage() -> impl IntoView {
             }).collect_view()}
             <button type="submit" class="primary">"Filter"</button>
         </form>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match events.await {
-                    Ok(list) if list.is_empty() => view! { <div class="empty"><p>"No events match."</p></div> }.into_any(),
-                    Ok(list) => {
+        <Loaded data=events keep=true let:list>
+            {if list.is_empty() { view! { <div class="empty"><p>"No events match."</p></div> }.into_any() } else { {
                         let older = (list.len() == 100).then(|| {
                             let mut p = params.get_untracked();
                             p.insert("before".into(), list.last().map(|e| e.id.to_string()).unwrap_or_default());
@@ -89,10 +86,7 @@ pub fn AuditPage() -> impl IntoView {
                             </table>
                             {older.map(|href| view! { <div class="pager"><a href=href>"Older events »"</a></div> })}
                         }.into_any()
-                    }
-                    Err(e) => view! { <ErrorBox err=e/> }.into_any(),
-                }
-            })}
-        </Transition>
+                    } }}
+        </Loaded>
     }
 }

@@ -1,7 +1,7 @@
 //! Sign-in page: "Sign in with <provider>" when OIDC is configured, and in
 //! dev mode one button per configured demo user.
 use crate::api::session::{login_options, DevSignIn};
-use crate::components::ErrorBox;
+use crate::components::Loaded;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
@@ -16,10 +16,7 @@ pub fn LoginPage() -> impl IntoView {
     view! {
         <section class="card narrow">
             <h1>"Sign in to Latchkey"</h1>
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match options.await {
-                        Ok(o) => view! {
+            <Loaded data=options let:o>
                             {o.oidc_provider.map(|name| view! {
                                 <p>
                                     // rel=external: a full navigation to the server route, not the client router.
@@ -44,11 +41,7 @@ pub fn LoginPage() -> impl IntoView {
                                     }).collect_view()}
                                 </div>
                             })}
-                        }.into_any(),
-                        Err(e) => view! { <ErrorBox err=e/> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            </Loaded>
         </section>
     }
 }

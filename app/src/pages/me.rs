@@ -1,7 +1,7 @@
 //! `/me`: who you are signed in as, your groups, and what each grants
 //! (admin, approver in which accounts, which roles from config or role tags).
 use crate::api::session::get_me;
-use crate::components::ErrorBox;
+use crate::components::Loaded;
 use crate::views::GrantLineView;
 use leptos::prelude::*;
 
@@ -10,10 +10,7 @@ pub fn MePage() -> impl IntoView {
     let me = Resource::new(|| (), |_| get_me());
     view! {
         <div class="page-head"><h1>"Your access"</h1></div>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match me.await {
-                    Ok(m) => view! {
+        <Loaded data=me let:m>
                         <section class="card" data-testid="me">
                             <h2>{m.user.display_name.clone()}
                                 {m.user.is_admin.then(|| view! { <span class="pill">"admin"</span> })}
@@ -52,11 +49,7 @@ pub fn MePage() -> impl IntoView {
                                 </tbody>
                             </table>
                         </section>
-                    }.into_any(),
-                    Err(e) => view! { <ErrorBox err=e/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        </Loaded>
     }
 }
 

@@ -2,7 +2,7 @@
 //! keyset pages, CSV export; every state is a URL), and a resource's page.
 use super::iam_items::{PolicyCards, PolicyFacts, UserCards, UserFacts};
 use crate::api::inventory::{get_resource, search_resources, RefreshResource};
-use crate::components::{DetailActions, ErrorBox, PairTable, PolicyBlock, RefreshError};
+use crate::components::{DetailActions, Loaded, PairTable, PolicyBlock, RefreshError};
 use crate::domain::inventory::{encode, ResourceKind};
 use crate::views::{
     AccountView, ResourceDetailView, ResourceFacts, ResourcePageView, ResourceRowView,
@@ -73,37 +73,32 @@ pub fn ResourcesPage() -> impl IntoView {
     let get0 = move |k: &str| p0.get(k).cloned().unwrap_or_default();
     let (set_a, set_b, set_c, set_d) = (set.clone(), set.clone(), set.clone(), set);
     view! {
-        <div class="page-head"><h1>"Resources"</h1></div>
-        <form method="get" action="/resources" class="filters" on:submit=|ev| ev.prevent_default()>
-            <input type="search" name="q" placeholder="Name or ARN contains…" aria-label="Search name or ARN"
-                value=get0("q") on:input=move |ev| set_a("q", event_target_value(&ev))/>
-            <select name="type" aria-label="Type" on:change=move |ev| set_b("type", event_target_value(&ev))>
-                <option value="">"All types"</option>
-                {ResourceKind::ALL.into_iter().map(|k| {
-                    let selected = get0("type") == k.as_str();
-                    view! { <option value=k.as_str() selected=selected>{k.label()}</option> }
-                }).collect_view()}
-            </select>
-            <input name="account" list="resource-accounts" inputmode="numeric" placeholder="Account id"
-                aria-label="Account" value=get0("account") on:change=move |ev| set_c("account", event_target_value(&ev))/>
-            <datalist id="resource-accounts">
-                <For each=move || account_list.get() key=|a| a.account_id.clone() let:a>
-                    <option value=a.account_id.clone()>{format!("{} ({})", a.name, a.account_id)}</option>
-                </For>
-            </datalist>
-            <input name="tag" placeholder="tag key=value" aria-label="Tag filter"
-                value=get0("tag") on:change=move |ev| set_d("tag", event_target_value(&ev))/>
-            <noscript><button type="submit">"Filter"</button></noscript>
-        </form>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(p) => view! { <ResourceTable page=p params=params.get_untracked()/> }.into_any(),
-                    Err(e) => view! { <ErrorBox err=e/> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+           <div class="page-head"><h1>"Resources"</h1></div>
+           <form method="get" action="/resources" class="filters" on:submit=|ev| ev.prevent_default()>
+               <input type="search" name="q" placeholder="Name or ARN contains…" aria-label="Search name or ARN"
+                   value=get0("q") on:input=move |ev| set_a("q", event_target_value(&ev))/>
+               <select name="type" aria-label="Type" on:change=move |ev| set_b("type", event_target_value(&ev))>
+                   <option value="">"All types"</option>
+                   {ResourceKind::ALL.into_iter().map(|k| {
+                       let selected = get0("type") == k.as_str();
+                       view! { <option value=k.as_str() selected=selected>{k.label()}</option> }
+                   }).collect_view()}
+               </select>
+               <input name="account" list="resource-accounts" inputmode="numeric" placeholder="Account id"
+                   aria-label="Account" value=get0("account") on:change=move |ev| set_c("account", event_target_value(&ev))/>
+               <datalist id="resource-accounts">
+                   <For each=move || account_list.get() key=|a| a.account_id.clone() let:a>
+                       <option value=a.account_id.clone()>{format!("{} ({})", a.name, a.account_id)}</option>
+                   </For>
+               </datalist>
+               <input name="tag" placeholder="tag key=value" aria-label="Tag filter"
+                   value=get0("tag") on:change=move |ev| set_d("tag", event_target_value(&ev))/>
+               <noscript><button type="submit">"Filter"</button></noscript>
+           </form>
+           <Loaded data=page let:p>
+    <ResourceTable page=p params=params.get_untracked()/>
+           </Loaded>
+       }
 }
 
 fn sort_link(params: &BTreeMap<String, String>, key: &str) -> String {
@@ -204,16 +199,11 @@ pub fn ResourcePage() -> impl IntoView {
         |(arn, _)| get_resource(arn),
     );
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(d) => view! { <ResourceDetail d refresh/> }.into_any(),
-                    Err(e) => view! { <ErrorBox err=e/> }.into_any(),
-                }
-            })}
-        </Suspense>
-        <RefreshError refresh/>
-    }
+           <Loaded data=detail let:d>
+    <ResourceDetail d refresh/>
+           </Loaded>
+           <RefreshError refresh/>
+       }
 }
 
 #[component]

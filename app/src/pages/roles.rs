@@ -4,8 +4,8 @@ use crate::api::inventory::RefreshResource;
 use crate::api::requests::CreateRequest;
 use crate::api::roles::{get_role, list_eligible_roles, RoleCredentials};
 use crate::components::{
-    DetailActions, ErrorBox, InlinePolicies, ManagedPolicies, PairTable, PolicyBlock, PolicyRef,
-    RefreshError,
+    DetailActions, ErrorBox, InlinePolicies, Loaded, ManagedPolicies, PairTable, PolicyBlock,
+    PolicyRef, RefreshError,
 };
 use crate::domain::shell::{export_lines, Shell};
 use crate::domain::PolicyDocument;
@@ -35,14 +35,9 @@ pub fn RolesHome() -> impl IntoView {
             </form>
         </div>
         <CredentialsPanel creds/>
-        <Transition fallback=|| view! { <p class="muted">"Loading roles…"</p> }>
-            {move || Suspend::new(async move {
-                match roles.await {
-                    Ok(home) => view! { <RoleGroups home creds/> }.into_any(),
-                    Err(e) => view! { <ErrorBox err=e/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded data=roles loading="Loading roles…" keep=true let:home>
+            <RoleGroups home creds/>
+        </Loaded>
     }
 }
 
@@ -213,14 +208,9 @@ pub fn RolePage() -> impl IntoView {
         |(account, name, _)| get_role(account, name),
     );
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading role…"</p> }>
-            {move || Suspend::new(async move {
-                match role.await {
-                    Ok(r) => view! { <RoleDetail role=r refresh/> }.into_any(),
-                    Err(e) => view! { <ErrorBox err=e/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=role loading="Loading role…" let:r>
+            <RoleDetail role=r refresh/>
+        </Loaded>
         <RefreshError refresh/>
     }
 }

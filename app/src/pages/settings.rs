@@ -2,7 +2,7 @@
 //! credential endpoint. A new token is shown once.
 use crate::api::session::SignOutEverywhere;
 use crate::api::tokens::{list_tokens, CreateToken, RevokeToken};
-use crate::components::ErrorBox;
+use crate::components::{ErrorBox, Loaded};
 use leptos::prelude::*;
 
 #[component]
@@ -62,11 +62,8 @@ pub fn SettingsPage() -> impl IntoView {
                     }.into_any(),
                     Err(e) => view! { <ErrorBox err=e/> }.into_any(),
                 })}
-                <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                    {move || Suspend::new(async move {
-                        match tokens.await {
-                            Ok(list) if list.is_empty() => view! { <p class="muted">"No tokens yet."</p> }.into_any(),
-                            Ok(list) => view! {
+                <Loaded data=tokens let:list>
+                    {if list.is_empty() { view! { <p class="muted">"No tokens yet."</p> }.into_any() } else { view! {
                                 <table class="data tokens">
                                     <thead><tr><th>"Name"</th><th>"Reach"</th><th>"Created"</th><th>"Expires"</th><th>"Last used"</th><th></th></tr></thead>
                                     <tbody>
@@ -93,11 +90,8 @@ pub fn SettingsPage() -> impl IntoView {
                                         }}).collect_view()}
                                     </tbody>
                                 </table>
-                            }.into_any(),
-                            Err(e) => view! { <ErrorBox err=e/> }.into_any(),
-                        }
-                    })}
-                </Suspense>
+                            }.into_any() }}
+                </Loaded>
             </section>
             <section class="card">
                 <h2>"Sessions"</h2>

@@ -32,6 +32,12 @@ pub enum CliLoginError {
     Internal(#[from] app::AppError),
 }
 
+impl From<crate::Error> for CliLoginError {
+    fn from(e: crate::Error) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
 impl CliLoginError {
     fn invalid(field: &'static str, rule: impl Into<String>) -> Self {
         Self::Invalid {

@@ -2,7 +2,7 @@
 //! accounts. Approver entries name accounts by id, name or pattern; the user
 //! carries only id patterns, so a name is resolved against known accounts.
 use crate::config::AuthConfig;
-use app::domain::glob::glob_match;
+use app::domain::wildcard::glob_match;
 
 #[derive(Debug, Clone, Default)]
 pub struct AppRoles {

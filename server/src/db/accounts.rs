@@ -16,7 +16,7 @@ pub struct AccountRow {
 pub async fn upsert_from_config(
     conn: &mut PgConnection,
     accounts: &[(String, String, bool)],
-) -> Result<(), sqlx::Error> {
+) -> crate::Result<()> {
     let ids: Vec<String> = accounts.iter().map(|a| a.0.clone()).collect();
     let names: Vec<String> = accounts.iter().map(|a| a.1.clone()).collect();
     let enabled: Vec<bool> = accounts.iter().map(|a| a.2).collect();
@@ -44,7 +44,7 @@ pub async fn upsert_discovered(
     source: &str,
     accounts: &[(String, String, bool)],
     enable_new: bool,
-) -> Result<u64, sqlx::Error> {
+) -> crate::Result<u64> {
     let ids: Vec<String> = accounts.iter().map(|a| a.0.clone()).collect();
     let names: Vec<String> = accounts.iter().map(|a| a.1.clone()).collect();
     let active: Vec<bool> = accounts.iter().map(|a| a.2).collect();
@@ -79,7 +79,7 @@ pub async fn set_enabled(
     conn: &mut PgConnection,
     account_id: &str,
     enabled: bool,
-) -> Result<bool, sqlx::Error> {
+) -> crate::Result<bool> {
     Ok(sqlx::query!(
         "UPDATE accounts SET enabled = $2, updated_at = now() WHERE account_id = $1",
         account_id,
@@ -91,31 +91,31 @@ pub async fn set_enabled(
         == 1)
 }
 
-pub async fn list(conn: &mut PgConnection) -> Result<Vec<AccountRow>, sqlx::Error> {
-    sqlx::query_as!(
+pub async fn list(conn: &mut PgConnection) -> crate::Result<Vec<AccountRow>> {
+    Ok(sqlx::query_as!(
         AccountRow,
         "SELECT account_id, name, source, enabled FROM accounts ORDER BY name"
     )
     .fetch_all(conn)
-    .await
+    .await?)
 }
 
-pub async fn list_enabled(conn: &mut PgConnection) -> Result<Vec<AccountRow>, sqlx::Error> {
-    sqlx::query_as!(
+pub async fn list_enabled(conn: &mut PgConnection) -> crate::Result<Vec<AccountRow>> {
+    Ok(sqlx::query_as!(
         AccountRow,
         "SELECT account_id, name, source, enabled FROM accounts WHERE enabled ORDER BY name",
     )
     .fetch_all(conn)
-    .await
+    .await?)
 }
 
 /// One account by id.
-pub async fn get(conn: &mut PgConnection, id: &str) -> Result<Option<AccountRow>, sqlx::Error> {
-    sqlx::query_as!(
+pub async fn get(conn: &mut PgConnection, id: &str) -> crate::Result<Option<AccountRow>> {
+    Ok(sqlx::query_as!(
         AccountRow,
         "SELECT account_id, name, source, enabled FROM accounts WHERE account_id = $1",
         id,
     )
     .fetch_optional(conn)
-    .await
+    .await?)
 }

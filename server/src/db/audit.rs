@@ -13,7 +13,7 @@ pub struct AuditEvent<'a> {
     pub detail: Value,
 }
 
-pub async fn record(conn: &mut PgConnection, e: AuditEvent<'_>) -> Result<(), sqlx::Error> {
+pub async fn record(conn: &mut PgConnection, e: AuditEvent<'_>) -> crate::Result<()> {
     sqlx::query!(
         "INSERT INTO audit_events (actor, action, target, outcome, ip, user_agent, detail)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -36,7 +36,7 @@ pub async fn record_role_use(
     conn: &mut PgConnection,
     e: AuditEvent<'_>,
     used: bool,
-) -> Result<(), sqlx::Error> {
+) -> crate::Result<()> {
     sqlx::query!(
         "WITH audit AS (
              INSERT INTO audit_events (actor, action, target, outcome, ip, user_agent, detail)
@@ -61,14 +61,14 @@ pub async fn recent_roles(
     conn: &mut PgConnection,
     user_id: &str,
     limit: i64,
-) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar!(
+) -> crate::Result<Vec<String>> {
+    Ok(sqlx::query_scalar!(
         "SELECT role_arn FROM recent_roles WHERE user_id = $1 ORDER BY used_at DESC LIMIT $2",
         user_id,
         limit
     )
     .fetch_all(conn)
-    .await
+    .await?)
 }
 
 /// One audit event as the audit page lists it.
@@ -102,8 +102,8 @@ pub struct Search<'a> {
 }
 
 /// Newest first.
-pub async fn search(conn: &mut PgConnection, s: &Search<'_>) -> Result<Vec<AuditRow>, sqlx::Error> {
-    sqlx::query_as!(
+pub async fn search(conn: &mut PgConnection, s: &Search<'_>) -> crate::Result<Vec<AuditRow>> {
+    Ok(sqlx::query_as!(
         AuditRow,
         "SELECT id, at, actor, action, target, outcome, ip, user_agent, detail FROM audit_events
              WHERE ($1::text IS NULL OR actor = $1)
@@ -125,5 +125,5 @@ pub async fn search(conn: &mut PgConnection, s: &Search<'_>) -> Result<Vec<Audit
         s.limit,
     )
     .fetch_all(conn)
-    .await
+    .await?)
 }

@@ -22,7 +22,7 @@ pub async fn create(
     owner: &TokenOwner,
     challenge: &str,
     expires_at: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
+) -> crate::Result<()> {
     sqlx::query!("DELETE FROM cli_logins WHERE expires_at < now() - interval '1 day'")
         .execute(&mut *conn)
         .await?;
@@ -46,15 +46,15 @@ pub async fn create(
 pub async fn find_for_update(
     conn: &mut PgConnection,
     code_hash: &str,
-) -> Result<Option<PendingCode>, sqlx::Error> {
-    sqlx::query_as!(
+) -> crate::Result<Option<PendingCode>> {
+    Ok(sqlx::query_as!(
         PendingCode,
         "SELECT user_id, display_name, groups, challenge, expires_at, used_at
          FROM cli_logins WHERE code_hash = $1 FOR UPDATE",
         code_hash,
     )
     .fetch_optional(conn)
-    .await
+    .await?)
 }
 
 /// Records that the code became token `token_id`; it is never accepted again.
@@ -62,7 +62,7 @@ pub async fn mark_used(
     conn: &mut PgConnection,
     code_hash: &str,
     token_id: &str,
-) -> Result<(), sqlx::Error> {
+) -> crate::Result<()> {
     sqlx::query!(
         "UPDATE cli_logins SET used_at = now(), token_id = $2::text::uuid WHERE code_hash = $1",
         code_hash,

@@ -17,34 +17,50 @@ pub mod sessions;
 pub mod sync_runs;
 pub mod tokens;
 
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::PgConnection;
+use sqlx::{PgConnection, Postgres, Transaction};
+
+/// A connection from the pool (its failure is a [`crate::Error`], so `?`
+/// turns it into what the user sees like any other database failure).
+pub async fn conn(pool: &PgPool) -> crate::Result<PoolConnection<Postgres>> {
+    Ok(pool.acquire().await?)
+}
+
+/// A transaction on a connection from the pool.
+pub async fn begin(pool: &PgPool) -> crate::Result<Transaction<'static, Postgres>> {
+    Ok(pool.begin().await?)
+}
+
+pub async fn commit(tx: Transaction<'_, Postgres>) -> crate::Result<()> {
+    Ok(tx.commit().await?)
+}
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
-pub async fn connect(url: &str, max: u32) -> Result<PgPool, sqlx::Error> {
-    PgPoolOptions::new()
+pub async fn connect(url: &str, max: u32) -> crate::Result<PgPool> {
+    Ok(PgPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(std::time::Duration::from_secs(10))
         .connect(url)
-        .await
+        .await?)
 }
 
 /// Whether Postgres answers a trivial statement.
-pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
-    sqlx::query_scalar!(r#"SELECT 1 AS "one!""#)
+pub async fn ping(pool: &PgPool) -> crate::Result<()> {
+    Ok(sqlx::query_scalar!(r#"SELECT 1 AS "one!""#)
         .fetch_one(pool)
         .await
-        .map(drop)
+        .map(drop)?)
 }
 
 /// Takes the transaction-scoped advisory lock named `key` if no other
 /// session holds it (false: another replica does).
-pub async fn try_xact_lock(conn: &mut PgConnection, key: &str) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar!(
+pub async fn try_xact_lock(conn: &mut PgConnection, key: &str) -> crate::Result<bool> {
+    Ok(sqlx::query_scalar!(
         r#"SELECT pg_try_advisory_xact_lock(hashtext($1)) AS "locked!""#,
         key
     )
     .fetch_one(conn)
-    .await
+    .await?)
 }

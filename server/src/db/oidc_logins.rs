@@ -15,7 +15,7 @@ pub async fn create(
     state_hash: &str,
     login: &PendingLogin,
     expires_at: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
+) -> crate::Result<()> {
     sqlx::query!("DELETE FROM oidc_logins WHERE expires_at < now()")
         .execute(&mut *conn)
         .await?;
@@ -38,7 +38,7 @@ pub async fn create(
 pub async fn take(
     conn: &mut PgConnection,
     state_hash: &str,
-) -> Result<Option<PendingLogin>, sqlx::Error> {
+) -> crate::Result<Option<PendingLogin>> {
     let row = sqlx::query!(
         "DELETE FROM oidc_logins WHERE state_hash = $1
          RETURNING pkce_verifier, nonce, return_to, expires_at",

@@ -11,7 +11,7 @@ pub type IndexRow = (String, String, String, String, String, Vec<String>);
 
 /// A read-only repeatable-read transaction: everything read through it is
 /// one snapshot of the cache.
-pub async fn begin_snapshot(pool: &PgPool) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+pub async fn begin_snapshot(pool: &PgPool) -> crate::Result<Transaction<'static, Postgres>> {
     let mut tx = pool.begin().await?;
     sqlx::query!("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .execute(&mut *tx)
@@ -20,35 +20,35 @@ pub async fn begin_snapshot(pool: &PgPool) -> Result<Transaction<'static, Postgr
 }
 
 /// The sum of every account's cache generation: it changes with any write.
-pub async fn generation(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar!(
+pub async fn generation(conn: &mut PgConnection) -> crate::Result<i64> {
+    Ok(sqlx::query_scalar!(
         r#"SELECT coalesce(sum(generation), 0)::bigint AS "generation!" FROM resource_generations"#
     )
     .fetch_one(conn)
-    .await
+    .await?)
 }
 
 /// The kinds present, in Postgres' order (so "sort by type" pages match
 /// the SQL search exactly).
-pub async fn kinds(conn: &mut PgConnection) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar!("SELECT DISTINCT kind FROM resources ORDER BY kind")
-        .fetch_all(conn)
-        .await
+pub async fn kinds(conn: &mut PgConnection) -> crate::Result<Vec<String>> {
+    Ok(
+        sqlx::query_scalar!("SELECT DISTINCT kind FROM resources ORDER BY kind")
+            .fetch_all(conn)
+            .await?,
+    )
 }
 
 /// The accounts present with their names (`None`: no accounts row), in
 /// Postgres' order.
-pub async fn accounts(
-    conn: &mut PgConnection,
-) -> Result<Vec<(String, Option<String>)>, sqlx::Error> {
-    sqlx::query!(
+pub async fn accounts(conn: &mut PgConnection) -> crate::Result<Vec<(String, Option<String>)>> {
+    Ok(sqlx::query!(
         r#"SELECT r.account_id AS "account_id!", a.name AS "name?"
            FROM (SELECT DISTINCT account_id FROM resources) r
            LEFT JOIN accounts a USING (account_id) ORDER BY r.account_id"#,
     )
     .fetch_all(conn)
     .await
-    .map(|rows| rows.into_iter().map(|r| (r.account_id, r.name)).collect())
+    .map(|rows| rows.into_iter().map(|r| (r.account_id, r.name)).collect())?)
 }
 
 /// Every cached row in (name, ARN) order.
@@ -69,8 +69,8 @@ pub fn rows(conn: &mut PgConnection) -> BoxStream<'_, Result<IndexRow, sqlx::Err
 pub async fn generation_and_names(
     conn: &mut PgConnection,
     ids: &[&str],
-) -> Result<(i64, Vec<String>, Vec<String>), sqlx::Error> {
-    sqlx::query!(
+) -> crate::Result<(i64, Vec<String>, Vec<String>)> {
+    Ok(sqlx::query!(
         r#"SELECT (SELECT coalesce(sum(generation), 0)::bigint FROM resource_generations) AS "generation!",
                 coalesce(array_agg(account_id), '{}') AS "ids!", coalesce(array_agg(name), '{}') AS "names!"
          FROM accounts WHERE account_id = ANY($1)"#,
@@ -79,5 +79,5 @@ pub async fn generation_and_names(
     )
     .fetch_one(conn)
     .await
-    .map(|r| (r.generation, r.ids, r.names))
+    .map(|r| (r.generation, r.ids, r.names))?)
 }

@@ -17,7 +17,7 @@ pub async fn replace_account(
     account_id: &str,
     kinds: &[&str],
     rows: &[ResourceSnapshot],
-) -> Result<ReplaceOutcome, sqlx::Error> {
+) -> crate::Result<ReplaceOutcome> {
     let arns: Vec<String> = rows.iter().map(|r| r.arn.clone()).collect();
     let kinds: Vec<String> = kinds.iter().map(|k| k.to_string()).collect();
     let removed = sqlx::query!(
@@ -34,10 +34,7 @@ pub async fn replace_account(
 }
 
 /// Inserts or updates rows; unchanged rows are not written. Returns rows written.
-pub async fn upsert(
-    conn: &mut PgConnection,
-    rows: &[ResourceSnapshot],
-) -> Result<u64, sqlx::Error> {
+pub async fn upsert(conn: &mut PgConnection, rows: &[ResourceSnapshot]) -> crate::Result<u64> {
     let arns: Vec<&str> = rows.iter().map(|r| r.arn.as_str()).collect();
     let kinds: Vec<&str> = rows.iter().map(|r| r.kind).collect();
     let accounts: Vec<&str> = rows.iter().map(|r| r.account_id.as_str()).collect();
@@ -76,22 +73,22 @@ pub struct ResourceRow {
     pub synced_at: DateTime<Utc>,
 }
 
-pub async fn get(conn: &mut PgConnection, arn: &str) -> Result<Option<ResourceRow>, sqlx::Error> {
-    sqlx::query_as!(
+pub async fn get(conn: &mut PgConnection, arn: &str) -> crate::Result<Option<ResourceRow>> {
+    Ok(sqlx::query_as!(
         ResourceRow,
         "SELECT r.arn, r.kind, r.account_id, a.name AS account_name, r.name, r.tags, r.policy, r.details, r.synced_at
          FROM resources r JOIN accounts a USING (account_id) WHERE r.arn = $1",
         arn,
     )
     .fetch_optional(conn)
-    .await
+    .await?)
 }
 
 /// Which of `arns` are cached.
 pub async fn cached_arns(
     conn: &mut PgConnection,
     arns: &[String],
-) -> Result<std::collections::HashSet<String>, sqlx::Error> {
+) -> crate::Result<std::collections::HashSet<String>> {
     let found: Vec<String> =
         sqlx::query_scalar!("SELECT arn FROM resources WHERE arn = ANY($1)", arns)
             .fetch_all(conn)
@@ -113,8 +110,8 @@ pub struct Attachment {
 pub async fn attached_to(
     conn: &mut PgConnection,
     policy_arn: &str,
-) -> Result<Vec<Attachment>, sqlx::Error> {
-    sqlx::query_as!(
+) -> crate::Result<Vec<Attachment>> {
+    Ok(sqlx::query_as!(
         Attachment,
         r#"WITH p AS (SELECT jsonb_build_array(jsonb_build_object('arn', $1::text)) AS m)
          SELECT 'role' AS "kind!", arn AS "arn!", name AS "name!", account_id AS "account_id!"
@@ -126,7 +123,7 @@ pub async fn attached_to(
         policy_arn,
     )
     .fetch_all(conn)
-    .await
+    .await?)
 }
 
 /// Filters for the resources table; every field optional.
@@ -189,7 +186,7 @@ pub async fn search(
     descending: bool,
     after: Option<&Cursor>,
     limit: i64,
-) -> Result<(Vec<ListRow>, bool), sqlx::Error> {
+) -> crate::Result<(Vec<ListRow>, bool)> {
     let lead = match sort {
         Sort::Name => None,
         Sort::Account => Some("r.account_id"),

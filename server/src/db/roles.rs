@@ -47,7 +47,7 @@ pub async fn replace_account_roles(
     conn: &mut PgConnection,
     account_id: &str,
     roles: &[RoleSnapshot],
-) -> Result<ReplaceOutcome, sqlx::Error> {
+) -> crate::Result<ReplaceOutcome> {
     let arns: Vec<String> = roles.iter().map(|r| r.arn.clone()).collect();
     let removed = sqlx::query!(
         "DELETE FROM roles WHERE account_id = $1 AND NOT (arn = ANY($2))",
@@ -104,23 +104,23 @@ pub async fn replace_account_roles(
 }
 
 /// Every cached role in an enabled account (for eligibility matching).
-pub async fn list_keys(conn: &mut PgConnection) -> Result<Vec<RoleKey>, sqlx::Error> {
-    sqlx::query_as!(
+pub async fn list_keys(conn: &mut PgConnection) -> crate::Result<Vec<RoleKey>> {
+    Ok(sqlx::query_as!(
         RoleKey,
         "SELECT r.arn, r.account_id, a.name AS account_name, r.name, r.tags
          FROM roles r JOIN accounts a USING (account_id)
          WHERE a.enabled ORDER BY a.name, r.name",
     )
     .fetch_all(conn)
-    .await
+    .await?)
 }
 
 pub async fn get_by_name(
     conn: &mut PgConnection,
     account_id: &str,
     name: &str,
-) -> Result<Option<RoleRow>, sqlx::Error> {
-    sqlx::query_as!(
+) -> crate::Result<Option<RoleRow>> {
+    Ok(sqlx::query_as!(
         RoleRow,
         "SELECT r.arn, r.account_id, a.name AS account_name, a.enabled AS account_enabled, r.name, r.path, r.description,
                 r.created_at, r.trust_policy, r.inline_policies, r.managed_policies, r.tags, r.synced_at,
@@ -131,7 +131,7 @@ pub async fn get_by_name(
         name,
     )
     .fetch_optional(conn)
-    .await
+    .await?)
 }
 
 /// What role access checks: the role's account, whether it is enabled, and
@@ -146,22 +146,19 @@ pub struct RoleAccessRow {
 pub async fn access_by_arn(
     conn: &mut PgConnection,
     arn: &str,
-) -> Result<Option<RoleAccessRow>, sqlx::Error> {
-    sqlx::query_as!(
+) -> crate::Result<Option<RoleAccessRow>> {
+    Ok(sqlx::query_as!(
         RoleAccessRow,
         "SELECT r.account_id, a.enabled AS account_enabled, r.tags
          FROM roles r JOIN accounts a USING (account_id) WHERE r.arn = $1",
         arn,
     )
     .fetch_optional(conn)
-    .await
+    .await?)
 }
 
-pub async fn get_by_arn(
-    conn: &mut PgConnection,
-    arn: &str,
-) -> Result<Option<RoleRow>, sqlx::Error> {
-    sqlx::query_as!(
+pub async fn get_by_arn(conn: &mut PgConnection, arn: &str) -> crate::Result<Option<RoleRow>> {
+    Ok(sqlx::query_as!(
         RoleRow,
         "SELECT r.arn, r.account_id, a.name AS account_name, a.enabled AS account_enabled, r.name, r.path, r.description,
                 r.created_at, r.trust_policy, r.inline_policies, r.managed_policies, r.tags, r.synced_at,
@@ -170,5 +167,5 @@ pub async fn get_by_arn(
         arn,
     )
     .fetch_optional(conn)
-    .await
+    .await?)
 }

@@ -17,7 +17,7 @@ pub async fn create(
     display_name: &str,
     groups: &[String],
     expires_at: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
+) -> crate::Result<()> {
     // Sweep sessions nobody came back with; sign-ins are rare enough to pay for it.
     sqlx::query!("DELETE FROM sessions WHERE expires_at <= now()")
         .execute(&mut *conn)
@@ -30,11 +30,8 @@ pub async fn create(
 
 /// The live session for this hash, if any. An expired one is refused and
 /// deleted in the same statement.
-pub async fn find(
-    conn: &mut PgConnection,
-    token_hash: &str,
-) -> Result<Option<SessionRow>, sqlx::Error> {
-    sqlx::query_as!(
+pub async fn find(conn: &mut PgConnection, token_hash: &str) -> crate::Result<Option<SessionRow>> {
+    Ok(sqlx::query_as!(
         SessionRow,
         "WITH expired AS (
              DELETE FROM sessions WHERE token_hash = $1 AND expires_at <= now()
@@ -44,31 +41,25 @@ pub async fn find(
         token_hash,
     )
     .fetch_optional(conn)
-    .await
+    .await?)
 }
 
 /// Ends one session; whose it was, if it was live.
-pub async fn delete(
-    conn: &mut PgConnection,
-    token_hash: &str,
-) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar!(
+pub async fn delete(conn: &mut PgConnection, token_hash: &str) -> crate::Result<Option<String>> {
+    Ok(sqlx::query_scalar!(
         "DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id",
         token_hash
     )
     .fetch_optional(conn)
-    .await
+    .await?)
 }
 
 /// Ends every session of `user_id`; returns their hashes.
-pub async fn delete_all_for(
-    conn: &mut PgConnection,
-    user_id: &str,
-) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar!(
+pub async fn delete_all_for(conn: &mut PgConnection, user_id: &str) -> crate::Result<Vec<String>> {
+    Ok(sqlx::query_scalar!(
         "DELETE FROM sessions WHERE user_id = $1 RETURNING token_hash",
         user_id
     )
     .fetch_all(conn)
-    .await
+    .await?)
 }

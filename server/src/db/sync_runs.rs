@@ -37,11 +37,7 @@ pub struct Claim {
 
 impl Claim {
     /// `None` when another run (in any replica) holds the task/account.
-    pub async fn take(
-        pool: &PgPool,
-        task: &str,
-        account_id: &str,
-    ) -> Result<Option<Claim>, sqlx::Error> {
+    pub async fn take(pool: &PgPool, task: &str, account_id: &str) -> crate::Result<Option<Claim>> {
         // Counted as held before asking: if this future is dropped mid-query
         // the lock may be granted without our knowing, so close the session.
         let mut claim = Claim {
@@ -95,11 +91,11 @@ pub async fn scheduled_since(
     task: &str,
     account_id: &str,
     secs: f64,
-) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM sync_runs WHERE task = $1 AND account_id = $2
+) -> crate::Result<bool> {
+    Ok(sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM sync_runs WHERE task = $1 AND account_id = $2
              AND trigger = 'schedule' AND started_at > now() - make_interval(secs => $3)) AS "recent!""#, task, account_id, secs)
     .fetch_one(conn)
-    .await
+    .await?)
 }
 
 /// What a run left `running` by a process that stopped is closed with.
@@ -108,7 +104,7 @@ pub const INTERRUPTED: &str = "interrupted: the process running it stopped befor
 /// Records the start of a run (outcome `running`) and returns its id. Only
 /// with the task/account's [`Claim`] held: any other `running` record of it
 /// is then a leftover of a process that stopped, and is closed as failed.
-pub async fn start(conn: &mut PgConnection, run: &Run<'_>) -> Result<i64, sqlx::Error> {
+pub async fn start(conn: &mut PgConnection, run: &Run<'_>) -> crate::Result<i64> {
     sqlx::query!(
         "UPDATE sync_runs SET outcome = 'failed', finished_at = clock_timestamp(), error = $3
          WHERE task = $1 AND account_id = $2 AND outcome = 'running'",
@@ -118,11 +114,11 @@ pub async fn start(conn: &mut PgConnection, run: &Run<'_>) -> Result<i64, sqlx::
     )
     .execute(&mut *conn)
     .await?;
-    insert_running(conn, run).await
+    Ok(insert_running(conn, run).await?)
 }
 
-async fn insert_running(conn: &mut PgConnection, run: &Run<'_>) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar!(
+async fn insert_running(conn: &mut PgConnection, run: &Run<'_>) -> crate::Result<i64> {
+    Ok(sqlx::query_scalar!(
         "INSERT INTO sync_runs (task, account_id, trigger, started_at, outcome)
          VALUES ($1, $2, $3, $4, 'running') RETURNING id",
         run.task,
@@ -131,7 +127,7 @@ async fn insert_running(conn: &mut PgConnection, run: &Run<'_>) -> Result<i64, s
         run.started_at
     )
     .fetch_one(conn)
-    .await
+    .await?)
 }
 
 /// Closes a started run with its counts (items, changed, removed) or error.
@@ -139,7 +135,7 @@ pub async fn finish(
     conn: &mut PgConnection,
     id: i64,
     outcome: Result<(i64, i64, i64), &str>,
-) -> Result<(), sqlx::Error> {
+) -> crate::Result<()> {
     let (status, (items, changed, removed), error) = match outcome {
         Ok(c) => ("success", c, None),
         Err(e) => ("failed", (0, 0, 0), Some(e)),
@@ -166,16 +162,16 @@ pub async fn record(
     conn: &mut PgConnection,
     run: &Run<'_>,
     outcome: Result<(i64, i64, i64), &str>,
-) -> Result<(), sqlx::Error> {
+) -> crate::Result<()> {
     let id = insert_running(&mut *conn, run).await?;
-    finish(conn, id, outcome).await
+    Ok(finish(conn, id, outcome).await?)
 }
 
 /// (task, account) pairs running now in any replica: a `running` record
 /// whose advisory lock is held in this database. A bigint advisory key shows
 /// in `pg_locks` as its high and low 32 bits (`classid`, `objid`, `objsubid` 1).
-pub async fn running(conn: &mut PgConnection) -> Result<Vec<(String, String)>, sqlx::Error> {
-    sqlx::query!(
+pub async fn running(conn: &mut PgConnection) -> crate::Result<Vec<(String, String)>> {
+    Ok(sqlx::query!(
         "SELECT DISTINCT r.task, r.account_id
          FROM sync_runs r
          CROSS JOIN LATERAL (SELECT hashtext(r.task || ':' || r.account_id)::bigint AS k) key
@@ -187,7 +183,7 @@ pub async fn running(conn: &mut PgConnection) -> Result<Vec<(String, String)>, s
     )
     .fetch_all(conn)
     .await
-    .map(|rows| rows.into_iter().map(|r| (r.task, r.account_id)).collect())
+    .map(|rows| rows.into_iter().map(|r| (r.task, r.account_id)).collect())?)
 }
 
 /// Every account with, per task, its last finished run and last success
@@ -207,10 +203,8 @@ pub struct AccountTaskStatus {
     pub last_duration_ms: Option<i64>,
 }
 
-pub async fn status_by_account(
-    conn: &mut PgConnection,
-) -> Result<Vec<AccountTaskStatus>, sqlx::Error> {
-    sqlx::query_as!(
+pub async fn status_by_account(conn: &mut PgConnection) -> crate::Result<Vec<AccountTaskStatus>> {
+    Ok(sqlx::query_as!(
         AccountTaskStatus,
         r#"WITH last AS (
                  SELECT DISTINCT ON (task, account_id) task, account_id, outcome, error, items,
@@ -227,7 +221,7 @@ pub async fn status_by_account(
              ORDER BY a.name, l.task"#,
     )
     .fetch_all(conn)
-    .await
+    .await?)
 }
 
 /// Per task and account: what `/metrics` reports.
@@ -243,8 +237,8 @@ pub struct MetricsRow {
     pub runs: i64,
 }
 
-pub async fn metrics(pool: &sqlx::PgPool) -> Result<Vec<MetricsRow>, sqlx::Error> {
-    sqlx::query_as!(
+pub async fn metrics(pool: &sqlx::PgPool) -> crate::Result<Vec<MetricsRow>> {
+    Ok(sqlx::query_as!(
         MetricsRow,
         r#"
     WITH last AS (
@@ -263,5 +257,5 @@ pub async fn metrics(pool: &sqlx::PgPool) -> Result<Vec<MetricsRow>, sqlx::Error
     ORDER BY r.task, r.account_id"#,
     )
     .fetch_all(pool)
-    .await
+    .await?)
 }

@@ -38,7 +38,7 @@ pub struct NewToken<'a> {
     pub scope: &'a str,
 }
 
-pub async fn create(conn: &mut PgConnection, t: &NewToken<'_>) -> Result<(), sqlx::Error> {
+pub async fn create(conn: &mut PgConnection, t: &NewToken<'_>) -> crate::Result<()> {
     sqlx::query!(
         "INSERT INTO api_tokens (id, user_id, display_name, groups, name, token_hash, expires_at, scope)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -61,7 +61,7 @@ pub async fn create(conn: &mut PgConnection, t: &NewToken<'_>) -> Result<(), sql
 pub async fn use_token(
     conn: &mut PgConnection,
     token_hash: &str,
-) -> Result<Option<LiveToken>, sqlx::Error> {
+) -> crate::Result<Option<LiveToken>> {
     let row = sqlx::query!(
         r#"SELECT user_id, display_name, groups, scope, expires_at,
                   (last_used_at IS NULL OR last_used_at < now() - interval '1 minute') AS "stale!"
@@ -93,15 +93,15 @@ pub async fn use_token(
     }))
 }
 
-pub async fn list(conn: &mut PgConnection, user_id: &str) -> Result<Vec<TokenRow>, sqlx::Error> {
-    sqlx::query_as!(
+pub async fn list(conn: &mut PgConnection, user_id: &str) -> crate::Result<Vec<TokenRow>> {
+    Ok(sqlx::query_as!(
         TokenRow,
         "SELECT id, name, created_at, last_used_at, revoked_at, expires_at, scope
          FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC",
         user_id,
     )
     .fetch_all(conn)
-    .await
+    .await?)
 }
 
 /// Revokes one of `user_id`'s tokens; its hash, or `None` when there is no
@@ -110,29 +110,26 @@ pub async fn revoke(
     conn: &mut PgConnection,
     user_id: &str,
     id: Uuid,
-) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar!(
+) -> crate::Result<Option<String>> {
+    Ok(sqlx::query_scalar!(
         "UPDATE api_tokens SET revoked_at = now()
          WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING token_hash",
         id,
         user_id,
     )
     .fetch_optional(conn)
-    .await
+    .await?)
 }
 
 /// Revokes every live token of `user_id`; their hashes.
-pub async fn revoke_all_for(
-    conn: &mut PgConnection,
-    user_id: &str,
-) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar!(
+pub async fn revoke_all_for(conn: &mut PgConnection, user_id: &str) -> crate::Result<Vec<String>> {
+    Ok(sqlx::query_scalar!(
         "UPDATE api_tokens SET revoked_at = now()
          WHERE user_id = $1 AND revoked_at IS NULL RETURNING token_hash",
         user_id,
     )
     .fetch_all(conn)
-    .await
+    .await?)
 }
 
 /// Gives `user_id`'s live tokens the groups the identity provider just
@@ -142,8 +139,8 @@ pub async fn set_groups_for(
     conn: &mut PgConnection,
     user_id: &str,
     groups: &[String],
-) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar!(
+) -> crate::Result<Vec<String>> {
+    Ok(sqlx::query_scalar!(
         "UPDATE api_tokens SET groups = $2
          WHERE user_id = $1 AND revoked_at IS NULL AND groups IS DISTINCT FROM $2
          RETURNING token_hash",
@@ -151,5 +148,5 @@ pub async fn set_groups_for(
         groups,
     )
     .fetch_all(conn)
-    .await
+    .await?)
 }

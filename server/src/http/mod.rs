@@ -12,6 +12,7 @@ pub mod limits;
 pub mod metrics;
 pub mod oidc;
 pub mod page;
+pub mod request_id;
 pub mod timing;
 pub mod weep;
 

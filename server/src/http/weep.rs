@@ -261,8 +261,9 @@ async fn eligible_roles(
             None,
         ));
     };
-    let db_err = |e| app_error(crate::services::db_error(e), "");
-    s.eligible_roles(&user).await.map_err(db_err)
+    s.eligible_roles(&user)
+        .await
+        .map_err(|e| app_error(e.into(), ""))
 }
 
 /// `GET /ecs/{account}/{role}`: the container credential provider protocol

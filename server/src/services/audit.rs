@@ -1,5 +1,4 @@
 //! AuditPort: the audit log for administrators.
-use super::errors::db_error;
 use app::domain::Admin;
 use app::ports::AuditFilter;
 use app::views::AuditEventView;
@@ -58,10 +57,8 @@ impl app::ports::AuditPort for AuditService {
             before: f.before,
             limit: PAGE,
         };
-        let mut conn = self.pool.acquire().await.map_err(db_error)?;
-        let rows = crate::db::audit::search(&mut conn, &search)
-            .await
-            .map_err(db_error)?;
+        let mut conn = crate::db::conn(&self.pool).await?;
+        let rows = crate::db::audit::search(&mut conn, &search).await?;
         Ok(rows
             .into_iter()
             .map(|r| AuditEventView {

@@ -1,7 +1,7 @@
 //! The CLI's browser sign-in: a signed-in user authorizes a CLI (a
 //! single-use code for its loopback), and the CLI exchanges the code and its
 //! PKCE verifier for an API token. See `auth::cli_login` for the protocol.
-use super::{errors::db_error, sessions::hash_token, tokens::issue_token, Services};
+use super::{sessions::hash_token, tokens::issue_token, Services};
 use crate::auth::cli_login::{
     challenge_for, new_secret, AuthorizeRequest, CliLoginError, CODE_TTL_SECS,
 };
@@ -42,10 +42,9 @@ impl Services {
             groups: user.groups.clone(),
         };
         let expires = chrono::Utc::now() + chrono::Duration::seconds(CODE_TTL_SECS);
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut tx = crate::db::begin(&self.pool).await?;
         db::cli_logins::create(&mut tx, &hash_token(&code), &owner, &req.challenge, expires)
-            .await
-            .map_err(db_error)?;
+            .await?;
         db::audit::record(
             &mut tx,
             db::audit::AuditEvent {
@@ -58,9 +57,8 @@ impl Services {
                 detail: serde_json::json!({ "port": req.port.get(), "expires_at": expires.to_rfc3339() }),
             },
         )
-        .await
-        .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
+        .await?;
+        crate::db::commit(tx).await?;
         tracing::info!(user = %user.id, port = req.port.get(), "CLI sign-in authorized");
         Ok(req.callback_url(&code))
     }
@@ -75,10 +73,9 @@ impl Services {
         client: &ClientMeta,
     ) -> Result<NewApiTokenView, CliLoginError> {
         let code_hash = hash_token(code);
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut tx = crate::db::begin(&self.pool).await?;
         let pending = db::cli_logins::find_for_update(&mut tx, &code_hash)
-            .await
-            .map_err(db_error)?
+            .await?
             .ok_or(CliLoginError::UnknownCode)?;
         if pending.used_at.is_some() {
             return Err(CliLoginError::UsedCode);
@@ -100,10 +97,8 @@ impl Services {
             scope: app::domain::token::TokenScope::Credentials,
         };
         let token = issue_token(&mut tx, &owner, &spec, "cli-login", client).await?;
-        db::cli_logins::mark_used(&mut tx, &code_hash, &token.id)
-            .await
-            .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
+        db::cli_logins::mark_used(&mut tx, &code_hash, &token.id).await?;
+        crate::db::commit(tx).await?;
         tracing::info!(user = %owner.user_id, token_id = %token.id, "CLI sign-in completed");
         Ok(token)
     }

@@ -1,6 +1,6 @@
 //! Console sign-in: resolve the role, check eligibility (console, not CLI-only),
 //! assume it as the user, get a sign-in token, return the login URL. Audited.
-use super::{credentials::ClientInfo, eligibility::Access, errors::db_error, Services};
+use super::{credentials::ClientInfo, eligibility::Access, Services};
 use crate::aws::federation;
 use crate::db::{self, audit::AuditEvent};
 use app::domain::{AccountId, RoleArn, RoleName, User};
@@ -17,13 +17,12 @@ impl Services {
                 .map_err(|e| AppError::invalid("role", e.0));
         }
         let name = RoleName::parse(name).map_err(|e| AppError::invalid("role", e.0))?;
-        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        let mut conn = crate::db::conn(&self.pool).await?;
         let account = match AccountId::parse(account_ref) {
             Ok(a) => a,
             Err(_) => {
                 let matches: Vec<String> = db::accounts::list(&mut conn)
-                    .await
-                    .map_err(db_error)?
+                    .await?
                     .into_iter()
                     .filter(|a| a.name == account_ref)
                     .map(|a| a.account_id)
@@ -41,8 +40,7 @@ impl Services {
             }
         };
         let row = db::roles::get_by_name(&mut conn, account.as_str(), name.as_str())
-            .await
-            .map_err(db_error)?
+            .await?
             .ok_or_else(|| AppError::NotFound(format!("role {name} in account {account}")))?;
         RoleArn::parse(&row.arn).map_err(AppError::from)
     }
@@ -59,7 +57,7 @@ impl Services {
         let result = self
             .console_signin_inner(user, role, region, redirect)
             .await;
-        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        let mut conn = crate::db::conn(&self.pool).await?;
         db::audit::record_role_use(
             &mut conn,
             AuditEvent {
@@ -80,8 +78,7 @@ impl Services {
             },
             result.is_ok(),
         )
-        .await
-        .map_err(db_error)?;
+        .await?;
         if result.is_ok() {
             // At once here; other replicas hear the change.
             self.recent_cache.forget(&user.id);
@@ -104,8 +101,7 @@ impl Services {
         let creds = self
             .broker
             .assume_for_user(role, &user.id, self.config.aws.credential_duration_secs)
-            .await
-            .map_err(super::aws_error)?;
+            .await?;
         let base = &self.config.console.federation_url;
         let url =
             federation::signin_token_url(base, &creds, self.config.console.session_duration_secs);

@@ -1,7 +1,7 @@
 //! Vending STS credentials to users for roles they are eligible for.
 //! Every issuance and every refusal is audited; credentials are never logged.
 
-use super::{eligibility::EligibleRole, errors::db_error, Services};
+use super::{eligibility::EligibleRole, Services};
 use crate::aws::sts::IssuedCredentials;
 use crate::db::{self, audit::AuditEvent};
 use app::domain::{RoleArn, User};
@@ -28,7 +28,7 @@ impl Services {
             RoleArn::parse(requested).map_err(|e| AppError::invalid("requested_role", e.0))?;
         let decision = self.role_access(user, &arn).await;
         if let Err(e @ (AppError::Forbidden(_) | AppError::NotFound(_))) = &decision {
-            let mut conn = self.pool.acquire().await.map_err(db_error)?;
+            let mut conn = crate::db::conn(&self.pool).await?;
             db::audit::record(
                 &mut conn,
                 AuditEvent {
@@ -41,8 +41,7 @@ impl Services {
                     detail: json!({ "reason": e.to_string() }),
                 },
             )
-            .await
-            .map_err(db_error)?;
+            .await?;
         }
         decision
     }
@@ -60,10 +59,9 @@ impl Services {
             Some(row) => row,
             None => {
                 let epoch = self.role_cache.epoch();
-                let mut conn = self.pool.acquire().await.map_err(db_error)?;
+                let mut conn = crate::db::conn(&self.pool).await?;
                 let row = db::roles::access_by_arn(&mut conn, &key)
-                    .await
-                    .map_err(db_error)?
+                    .await?
                     .ok_or_else(|| AppError::NotFound(format!("role {arn}")))?;
                 self.role_cache.put(&key, &row, epoch);
                 row
@@ -98,7 +96,7 @@ impl Services {
         let audit_started = std::time::Instant::now();
         // The audit row and the recent-roles mark are one statement: both or
         // neither, one round trip, one commit.
-        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        let mut conn = crate::db::conn(&self.pool).await?;
         let arn = role.arn().to_string();
         db::audit::record_role_use(
             &mut conn,
@@ -116,8 +114,7 @@ impl Services {
             },
             result.is_ok(),
         )
-        .await
-        .map_err(db_error)?;
+        .await?;
         if result.is_ok() {
             // At once here; other replicas hear the change.
             self.recent_cache.forget(&user.id);
@@ -132,6 +129,6 @@ impl Services {
             ok = result.is_ok(),
             "credentials issued"
         );
-        result.map_err(super::aws_error)
+        Ok(result?)
     }
 }

@@ -75,7 +75,7 @@ pub async fn cached_policies(
     conn: &mut PgConnection,
     managed: &Value,
     boundary: Option<&str>,
-) -> Result<HashSet<String>, sqlx::Error> {
+) -> crate::Result<HashSet<String>> {
     let arns: Vec<String> = items(managed)
         .iter()
         .map(|p| text(p, "arn"))
@@ -86,7 +86,7 @@ pub async fn cached_policies(
 
 /// The facts a user's or managed policy's page shows; other kinds show
 /// their details as they are.
-pub async fn facts(conn: &mut PgConnection, r: &ResourceRow) -> Result<ResourceFacts, sqlx::Error> {
+pub async fn facts(conn: &mut PgConnection, r: &ResourceRow) -> crate::Result<ResourceFacts> {
     let d = &r.details;
     let created = time_in(&d["created"]).as_ref().map(when);
     Ok(match r.kind.as_str() {

@@ -2,7 +2,7 @@
 //! Exact or wildcard matches over the whole ARN; never a substring guess.
 
 use crate::config::Config;
-use app::domain::{glob::glob_match, User};
+use app::domain::{wildcard::glob_match, User};
 
 #[derive(Debug, Clone)]
 struct Rule {

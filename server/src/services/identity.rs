@@ -1,6 +1,6 @@
 //! Building a [`User`] from an identity and its groups (admin, approver
 //! accounts), and the `/me` page: what each group grants.
-use super::{eligibility::Access, errors::db_error, Services};
+use super::{eligibility::Access, Services};
 use crate::auth::roles::{AppRoles, KnownAccount};
 use crate::db;
 use app::domain::User;
@@ -17,7 +17,7 @@ impl Services {
         id: String,
         display_name: String,
         groups: Vec<String>,
-    ) -> Result<User, sqlx::Error> {
+    ) -> crate::Result<User> {
         let groups = self.resolve_groups(&id, groups).await;
         let is_admin = self.app_roles.is_admin(&groups);
         let entries = self.app_roles.approver_entries(&groups);
@@ -35,7 +35,7 @@ impl Services {
         })
     }
 
-    async fn known_accounts(&self) -> Result<Vec<KnownAccount>, sqlx::Error> {
+    async fn known_accounts(&self) -> crate::Result<Vec<KnownAccount>> {
         Ok(self
             .all_accounts()
             .await?
@@ -49,7 +49,7 @@ impl Services {
 
     /// Every known account by name, from memory while the change listener
     /// runs (an account added, renamed, enabled or removed empties it).
-    pub async fn all_accounts(&self) -> Result<Arc<Vec<db::accounts::AccountRow>>, sqlx::Error> {
+    pub async fn all_accounts(&self) -> crate::Result<Arc<Vec<db::accounts::AccountRow>>> {
         use super::notified_cache::ALL_ACCOUNTS;
         if let Some(all) = self.accounts_cache.get(ALL_ACCOUNTS) {
             return Ok(all);
@@ -63,7 +63,7 @@ impl Services {
 
     /// What the signed-in user is, and which group grants what.
     pub async fn describe_user(&self, user: &User) -> Result<MeView, AppError> {
-        let account_rows = self.all_accounts().await.map_err(db_error)?;
+        let account_rows = self.all_accounts().await?;
         let accounts: Vec<KnownAccount> = account_rows
             .iter()
             .map(|a| KnownAccount {
@@ -71,8 +71,8 @@ impl Services {
                 name: a.name.clone(),
             })
             .collect();
-        let mut conn = self.pool.acquire().await.map_err(db_error)?;
-        let roles = db::roles::list_keys(&mut conn).await.map_err(db_error)?;
+        let mut conn = crate::db::conn(&self.pool).await?;
+        let roles = db::roles::list_keys(&mut conn).await?;
         drop(conn);
         let access = |a: Access| match a {
             Access::Full => "console and CLI",

@@ -21,7 +21,7 @@ pub mod tokens;
 use crate::aws::Aws;
 use crate::config::Config;
 use eligibility::Eligibility;
-pub use errors::{aws_error, db_error, internal};
+pub use errors::internal;
 use sqlx::PgPool;
 use std::sync::Arc;
 
@@ -171,7 +171,7 @@ impl Services {
     }
 
     /// Whether Postgres answers (`/readyz`).
-    pub async fn database_ready(&self) -> Result<(), sqlx::Error> {
+    pub async fn database_ready(&self) -> crate::Result<()> {
         crate::db::ping(&self.pool).await
     }
 

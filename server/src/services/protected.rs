@@ -4,7 +4,7 @@
 //! role opens every account to Latchkey and the hub role opens every spoke,
 //! so either one in a user's hands is every account in them.
 use crate::config::AwsConfig;
-use app::domain::glob::glob_match;
+use app::domain::wildcard::glob_match;
 
 #[derive(Debug, Clone, Default)]
 pub struct ProtectedRoles {

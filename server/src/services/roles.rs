@@ -1,7 +1,7 @@
 //! RolePort: eligible roles and role details from the cache.
 use super::details::{inline_views, managed_views, policy_href, when};
 use super::inventory::tag_pairs;
-use super::{eligibility::Access, errors::db_error, Services};
+use super::{eligibility::Access, Services};
 use crate::aws::snapshot::KIND_ROLE;
 use crate::db;
 use app::domain::{policy::pretty, AccountId, RoleName, User};
@@ -22,7 +22,7 @@ async fn recent_roles(
     cache: &super::notified_cache::RecentCache,
     pool: &sqlx::PgPool,
     user_id: &str,
-) -> Result<Vec<String>, sqlx::Error> {
+) -> crate::Result<Vec<String>> {
     if let Some(arns) = cache.get(user_id) {
         return Ok(arns);
     }
@@ -41,10 +41,8 @@ impl app::ports::RolePort for RoleService {
         filter: &str,
         limit: usize,
     ) -> Result<RolesHomeView, AppError> {
-        let eligible = self.0.eligible_roles(user).await.map_err(db_error)?;
-        let recent_arns = recent_roles(&self.0.recent_cache, &self.0.pool, &user.id)
-            .await
-            .map_err(db_error)?;
+        let eligible = self.0.eligible_roles(user).await?;
+        let recent_arns = recent_roles(&self.0.recent_cache, &self.0.pool, &user.id).await?;
         let summary = |k: &db::roles::RoleKey, access: Access| RoleSummaryView {
             arn: k.arn.clone(),
             name: k.name.clone(),
@@ -127,10 +125,9 @@ impl app::ports::RolePort for RoleService {
         account: &AccountId,
         name: &RoleName,
     ) -> Result<RoleDetailView, AppError> {
-        let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
+        let mut conn = crate::db::conn(&self.0.pool).await?;
         let r = db::roles::get_by_name(&mut conn, account.as_str(), name.as_str())
-            .await
-            .map_err(db_error)?
+            .await?
             .ok_or_else(|| AppError::NotFound(format!("role {name} in account {account}")))?;
         let eligible =
             r.account_enabled && self.0.eligibility.access(user, &r.arn, &r.tags).is_some();
@@ -153,8 +150,7 @@ impl app::ports::RolePort for RoleService {
             &r.managed_policies,
             r.boundary_arn.as_deref(),
         )
-        .await
-        .map_err(db_error)?;
+        .await?;
         let console_url =
             super::inventory::console_url(KIND_ROLE, &r.arn, &r.name, self.0.aws.region());
         Ok(role_view(r, &cached, console_url, eligible, grants))

@@ -5,7 +5,7 @@
 //! Parsed once, on first use. Action names are matched without regard to case,
 //! as IAM does.
 
-use super::wildcard::action_matches;
+use crate::domain::wildcard::action_matches;
 use std::sync::OnceLock;
 
 static DATA: &str = include_str!("iam_catalogue.txt");

@@ -6,7 +6,7 @@
 use super::document::{PolicyDocument, Principal, Statement};
 use super::kind::{PolicyKind, TRUST_ACTIONS};
 use super::statements::{combine, content_sid};
-use super::wildcard::action_matches;
+use crate::domain::wildcard::action_matches;
 use crate::domain::AccountId;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

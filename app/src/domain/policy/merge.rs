@@ -6,7 +6,7 @@
 
 use super::document::{Condition, PolicyDocument, Statement};
 use super::statements::{combine, normalise};
-use super::wildcard::{action_matches, matches};
+use crate::domain::wildcard::{action_matches, matches};
 use std::collections::HashSet;
 
 /// `existing` (or an empty document) with `new` merged in. Deterministic:

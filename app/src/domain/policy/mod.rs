@@ -26,8 +26,8 @@ pub mod merge;
 mod narrowing;
 mod span;
 mod statements;
-mod wildcard;
 
+pub use crate::domain::wildcard::{action_matches, matches as wildcard_matches};
 pub use check::{
     arn_matches_type, base_operator, check_policy, check_value, is_valid, CONDITION_OPERATORS,
     PRIVILEGE_ESCALATION_ACTIONS,
@@ -48,7 +48,6 @@ pub use kind::{PolicyKind, SizeRule, TRUST_ACTIONS};
 pub use merge::{merge, merge_with};
 pub use narrowing::narrows;
 pub use statements::content_sid;
-pub use wildcard::{action_matches, matches as wildcard_matches};
 
 use serde_json::Value;
 

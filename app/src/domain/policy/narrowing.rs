@@ -11,7 +11,7 @@
 //! take away. Anything it cannot show to be narrower counts as wider.
 
 use super::document::{PolicyDocument, Principal, Statement};
-use super::wildcard::matches;
+use crate::domain::wildcard::matches;
 
 /// True when `edited` allows nothing that `original` does not.
 pub fn narrows(edited: &PolicyDocument, original: &PolicyDocument) -> bool {

@@ -1,7 +1,7 @@
 //! Requests list with filters (status, requester, account, dates) kept in the
 //! URL: a plain GET form without wasm, the same URL with it.
 use crate::api::requests::list_requests;
-use crate::components::{ErrorBox, StatusBadge};
+use crate::components::{Loaded, StatusBadge};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -53,14 +53,11 @@ pub fn RequestsPage() -> impl IntoView {
             <button type="submit">"Filter"</button>
             <a href="/requests" class="muted">"Clear"</a>
         </form>
-        <Suspense fallback=|| view! { <p class="muted">"Loading requests…"</p> }>
-            {move || Suspend::new(async move {
-                match requests.await {
-                    Ok(list) if list.is_empty() => view! {
+        <Loaded data=requests loading="Loading requests…" let:list>
+            {if list.is_empty() { view! {
                         <div class="empty"><p>"No requests match."</p>
                         <p class="muted">"Ask for a permission with " <a href="/request">"New request"</a> ", or from a role's page."</p></div>
-                    }.into_any(),
-                    Ok(list) => view! {
+                    }.into_any() } else { view! {
                         <table class="data">
                             <thead><tr><th>"Status"</th><th>"Principal"</th><th>"Account"</th><th>"Requester"</th><th>"Created"</th></tr></thead>
                             <tbody>
@@ -75,10 +72,7 @@ pub fn RequestsPage() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                    }.into_any(),
-                    Err(e) => view! { <ErrorBox err=e/> }.into_any(),
-                }
-            })}
-        </Suspense>
+                    }.into_any() }}
+        </Loaded>
     }
 }

@@ -125,10 +125,8 @@ impl Oidc {
         };
         let expires =
             chrono::Utc::now() + chrono::Duration::seconds(self.config.login_timeout_secs);
-        let mut conn = pool.acquire().await.map_err(|e| internal("database", e))?;
-        db::oidc_logins::create(&mut conn, &hash_token(state.secret()), &login, expires)
-            .await
-            .map_err(|e| internal("database", e))?;
+        let mut conn = db::conn(pool).await?;
+        db::oidc_logins::create(&mut conn, &hash_token(state.secret()), &login, expires).await?;
         Ok((url.to_string(), state.secret().clone()))
     }
 
@@ -142,10 +140,9 @@ impl Oidc {
         state: &str,
         browser_state: Option<&str>,
     ) -> Result<(Identity, String), OidcError> {
-        let mut conn = pool.acquire().await.map_err(|e| internal("database", e))?;
+        let mut conn = db::conn(pool).await?;
         let login = db::oidc_logins::take(&mut conn, &hash_token(state))
-            .await
-            .map_err(|e| internal("database", e))?
+            .await?
             .ok_or(OidcError::BadState)?;
         drop(conn);
         if browser_state != Some(state) {

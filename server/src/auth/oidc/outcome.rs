@@ -79,8 +79,15 @@ impl OidcError {
 }
 
 pub(super) fn internal(context: &str, e: impl std::fmt::Display) -> OidcError {
-    tracing::error!(context, error = %e, "oidc sign-in internal error");
+    let request_id = crate::error::request_id();
+    tracing::error!(%request_id, context, error = %e, "oidc sign-in internal error");
     OidcError::Internal
+}
+
+impl From<crate::Error> for OidcError {
+    fn from(e: crate::Error) -> Self {
+        internal("database", e)
+    }
 }
 
 /// Who the provider says signed in.

@@ -44,10 +44,7 @@ pub struct NewChange<'a> {
     pub base: Option<Option<&'a Value>>,
 }
 
-pub async fn insert_change(
-    conn: &mut PgConnection,
-    c: &NewChange<'_>,
-) -> Result<Uuid, sqlx::Error> {
+pub async fn insert_change(conn: &mut PgConnection, c: &NewChange<'_>) -> crate::Result<Uuid> {
     let id = Uuid::new_v4();
     sqlx::query!("INSERT INTO request_changes
              (id, request_id, position, kind, target_arn, spec, expires_at, generated, status, account_id,
@@ -58,11 +55,8 @@ pub async fn insert_change(
     Ok(id)
 }
 
-pub async fn changes(
-    conn: &mut PgConnection,
-    request_id: Uuid,
-) -> Result<Vec<ChangeRow>, sqlx::Error> {
-    sqlx::query_as!(
+pub async fn changes(conn: &mut PgConnection, request_id: Uuid) -> crate::Result<Vec<ChangeRow>> {
+    Ok(sqlx::query_as!(
         ChangeRow,
         "SELECT id, request_id, position, kind, target_arn, spec, status, error, applied_at, expires_at,
                 generated, approvals, auto_rule, attempts, expired_at, account_id, base_document,
@@ -71,7 +65,7 @@ pub async fn changes(
         request_id,
     )
     .fetch_all(conn)
-    .await
+    .await?)
 }
 
 /// Locks one change of a request (serialises concurrent appliers).
@@ -79,8 +73,8 @@ pub async fn change_for_update(
     conn: &mut PgConnection,
     request_id: Uuid,
     change_id: Uuid,
-) -> Result<Option<ChangeRow>, sqlx::Error> {
-    sqlx::query_as!(
+) -> crate::Result<Option<ChangeRow>> {
+    Ok(sqlx::query_as!(
         ChangeRow,
         "SELECT id, request_id, position, kind, target_arn, spec, status, error, applied_at, expires_at,
                 generated, approvals, auto_rule, attempts, expired_at, account_id, base_document,
@@ -90,7 +84,7 @@ pub async fn change_for_update(
         request_id,
     )
     .fetch_optional(conn)
-    .await
+    .await?)
 }
 
 /// Moves a change to `status`; `applied_at` is stamped on success and every
@@ -100,7 +94,7 @@ pub async fn set_change_status(
     change_id: Uuid,
     status: &str,
     error: Option<&str>,
-) -> Result<(), sqlx::Error> {
+) -> crate::Result<()> {
     sqlx::query!(
         "UPDATE request_changes SET status = $2, error = $3,
              applied_at = CASE WHEN $2 = 'applied' THEN now() ELSE applied_at END,
@@ -122,7 +116,7 @@ pub async fn add_approval(
     change_id: Uuid,
     approver: &str,
     auto_rule: Option<&str>,
-) -> Result<(), sqlx::Error> {
+) -> crate::Result<()> {
     sqlx::query!(
         "UPDATE request_changes SET approvals = array_append(approvals, $2),
              auto_rule = COALESCE($3, auto_rule)
@@ -141,7 +135,7 @@ pub async fn add_widened_by(
     conn: &mut PgConnection,
     change_id: Uuid,
     reviewer: &str,
-) -> Result<(), sqlx::Error> {
+) -> crate::Result<()> {
     sqlx::query!(
         "UPDATE request_changes SET widened_by = array_append(widened_by, $2)
          WHERE id = $1 AND NOT ($2 = ANY (widened_by))",
@@ -158,7 +152,7 @@ pub async fn set_change_spec(
     conn: &mut PgConnection,
     change_id: Uuid,
     spec: &Value,
-) -> Result<(), sqlx::Error> {
+) -> crate::Result<()> {
     sqlx::query!(
         "UPDATE request_changes SET spec = $2, approvals = '{}' WHERE id = $1",
         change_id,
@@ -172,7 +166,7 @@ pub async fn set_change_spec(
 pub async fn cancel_pending_changes(
     conn: &mut PgConnection,
     request_id: Uuid,
-) -> Result<(), sqlx::Error> {
+) -> crate::Result<()> {
     sqlx::query!("UPDATE request_changes SET status = 'cancelled' WHERE request_id = $1 AND status = 'pending'", request_id)
         .execute(conn)
         .await?;
@@ -188,8 +182,8 @@ pub async fn claim_expired_change(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
     skip: &[Uuid],
-) -> Result<Option<ChangeRow>, sqlx::Error> {
-    sqlx::query_as!(
+) -> crate::Result<Option<ChangeRow>> {
+    Ok(sqlx::query_as!(
         ChangeRow,
         "SELECT id, request_id, position, kind, target_arn, spec, status, error, applied_at, expires_at,
                 generated, approvals, auto_rule, attempts, expired_at, account_id, base_document,
@@ -203,10 +197,10 @@ pub async fn claim_expired_change(
         skip,
     )
     .fetch_optional(conn)
-    .await
+    .await?)
 }
 
-pub async fn mark_expired(conn: &mut PgConnection, change_id: Uuid) -> Result<(), sqlx::Error> {
+pub async fn mark_expired(conn: &mut PgConnection, change_id: Uuid) -> crate::Result<()> {
     sqlx::query!(
         "UPDATE request_changes SET expired_at = now() WHERE id = $1",
         change_id
@@ -222,7 +216,7 @@ pub async fn set_change_base(
     conn: &mut PgConnection,
     change_id: Uuid,
     base: Option<&Value>,
-) -> Result<(), sqlx::Error> {
+) -> crate::Result<()> {
     sqlx::query!(
         "UPDATE request_changes SET base_document = $2, base_read = true WHERE id = $1",
         change_id,
@@ -239,7 +233,7 @@ pub async fn set_change_spec_after_merge(
     conn: &mut PgConnection,
     change_id: Uuid,
     spec: &Value,
-) -> Result<(), sqlx::Error> {
+) -> crate::Result<()> {
     sqlx::query!(
         "UPDATE request_changes SET spec = $2 WHERE id = $1",
         change_id,
@@ -255,8 +249,8 @@ pub async fn set_change_spec_after_merge(
 pub async fn claim_stuck_change(
     conn: &mut PgConnection,
     before: DateTime<Utc>,
-) -> Result<Option<ChangeRow>, sqlx::Error> {
-    sqlx::query_as!(
+) -> crate::Result<Option<ChangeRow>> {
+    Ok(sqlx::query_as!(
         ChangeRow,
         "SELECT id, request_id, position, kind, target_arn, spec, status, error, applied_at, expires_at,
                 generated, approvals, auto_rule, attempts, expired_at, account_id, base_document,
@@ -268,5 +262,5 @@ pub async fn claim_stuck_change(
         before,
     )
     .fetch_optional(conn)
-    .await
+    .await?)
 }

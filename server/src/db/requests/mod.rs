@@ -44,10 +44,7 @@ pub struct NewRequest<'a> {
     pub account_ids: &'a [String],
 }
 
-pub async fn insert_request(
-    conn: &mut PgConnection,
-    r: &NewRequest<'_>,
-) -> Result<(), sqlx::Error> {
+pub async fn insert_request(conn: &mut PgConnection, r: &NewRequest<'_>) -> crate::Result<()> {
     sqlx::query!("INSERT INTO requests (id, requester, principal_arn, account_id, justification, status, origin, account_ids)
          VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)", r.id, r.requester, r.principal_arn, r.account_id, r.justification, r.origin, r.account_ids)
     .execute(conn)
@@ -61,7 +58,7 @@ pub async fn add_event(
     actor: &str,
     kind: &str,
     detail: &str,
-) -> Result<(), sqlx::Error> {
+) -> crate::Result<()> {
     sqlx::query!(
         "INSERT INTO request_events (request_id, actor, kind, detail) VALUES ($1, $2, $3, $4)",
         request_id,
@@ -74,28 +71,28 @@ pub async fn add_event(
     Ok(())
 }
 
-pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<RequestRow>, sqlx::Error> {
-    sqlx::query_as!(
+pub async fn get(conn: &mut PgConnection, id: Uuid) -> crate::Result<Option<RequestRow>> {
+    Ok(sqlx::query_as!(
         RequestRow,
         "SELECT id, requester, principal_arn, account_id, justification, status, created_at, decided_by, decided_at, origin, updated_at, account_ids FROM requests WHERE id = $1",
         id,
     )
     .fetch_optional(conn)
-    .await
+    .await?)
 }
 
 /// Locks the request row for a decision (serialises concurrent approvers).
 pub async fn get_for_update(
     conn: &mut PgConnection,
     id: Uuid,
-) -> Result<Option<RequestRow>, sqlx::Error> {
-    sqlx::query_as!(
+) -> crate::Result<Option<RequestRow>> {
+    Ok(sqlx::query_as!(
         RequestRow,
         "SELECT id, requester, principal_arn, account_id, justification, status, created_at, decided_by, decided_at, origin, updated_at, account_ids FROM requests WHERE id = $1 FOR UPDATE",
         id,
     )
     .fetch_optional(conn)
-    .await
+    .await?)
 }
 
 pub async fn set_status(
@@ -103,31 +100,28 @@ pub async fn set_status(
     id: Uuid,
     status: &str,
     decided_by: &str,
-) -> Result<(), sqlx::Error> {
+) -> crate::Result<()> {
     sqlx::query!("UPDATE requests SET status = $2, decided_by = $3, decided_at = now(), updated_at = now() WHERE id = $1", id, status, decided_by)
     .execute(conn)
     .await?;
     Ok(())
 }
 
-pub async fn touch(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
+pub async fn touch(conn: &mut PgConnection, id: Uuid) -> crate::Result<()> {
     sqlx::query!("UPDATE requests SET updated_at = now() WHERE id = $1", id)
         .execute(conn)
         .await?;
     Ok(())
 }
 
-pub async fn events(
-    conn: &mut PgConnection,
-    request_id: Uuid,
-) -> Result<Vec<EventRow>, sqlx::Error> {
-    sqlx::query_as!(
+pub async fn events(conn: &mut PgConnection, request_id: Uuid) -> crate::Result<Vec<EventRow>> {
+    Ok(sqlx::query_as!(
         EventRow,
         "SELECT at, actor, kind, detail FROM request_events WHERE request_id = $1 ORDER BY id",
         request_id,
     )
     .fetch_all(conn)
-    .await
+    .await?)
 }
 
 /// Requests with their change statuses; all of them, or one requester's.
@@ -159,12 +153,12 @@ pub struct ListFilter<'a> {
 pub async fn list(
     conn: &mut PgConnection,
     f: &ListFilter<'_>,
-) -> Result<Vec<RequestListRow>, sqlx::Error> {
+) -> crate::Result<Vec<RequestListRow>> {
     let (viewer, viewer_accounts) = match f.visible_to {
         Some((u, a)) => (Some(u), a.to_vec()),
         None => (None, Vec::new()),
     };
-    sqlx::query_as!(
+    Ok(sqlx::query_as!(
         RequestListRow,
         r#"SELECT r.id, r.requester, r.principal_arn, r.account_id, r.status, r.created_at,
                 COALESCE(array_agg(c.status ORDER BY c.position) FILTER (WHERE c.id IS NOT NULL), '{}') AS "change_statuses!"
@@ -190,5 +184,5 @@ pub async fn list(
         f.limit,
     )
     .fetch_all(conn)
-    .await
+    .await?)
 }

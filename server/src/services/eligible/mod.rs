@@ -24,7 +24,7 @@ fn key_of(user: &User) -> String {
 
 impl Services {
     /// `user`'s eligible roles (protected roles never among them).
-    pub async fn eligible_roles(&self, user: &User) -> Result<EligibleRoles, sqlx::Error> {
+    pub async fn eligible_roles(&self, user: &User) -> crate::Result<EligibleRoles> {
         let key = key_of(user);
         if let Some(found) = self.eligible_cache.get(&key) {
             return Ok(found);

@@ -1,7 +1,7 @@
 //! InventoryPort: accounts, the resources table, details, refresh of one item.
 pub mod per_minute;
 pub mod search;
-use super::{errors::aws_error, errors::db_error, Services};
+use super::Services;
 use crate::aws::snapshot::*;
 pub use crate::db::resources::Cursor;
 use crate::db::{
@@ -88,7 +88,7 @@ pub fn filter_of(q: &ResourceQuery) -> (Filter, Sort) {
 #[async_trait]
 impl app::ports::InventoryPort for InventoryService {
     async fn list_accounts(&self, _user: &User) -> Result<Vec<AccountView>, AppError> {
-        let rows = self.0.all_accounts().await.map_err(db_error)?;
+        let rows = self.0.all_accounts().await?;
         Ok(rows
             .iter()
             .map(|a| AccountView {
@@ -120,8 +120,7 @@ impl app::ports::InventoryPort for InventoryService {
                 after.as_ref(),
                 PAGE_SIZE,
             )
-            .await
-            .map_err(db_error)?;
+            .await?;
         let next = match (more, rows.last()) {
             (true, Some(last)) => {
                 let mut nq = q.clone();
@@ -151,14 +150,11 @@ impl app::ports::InventoryPort for InventoryService {
     }
 
     async fn get_resource(&self, _user: &User, arn: &str) -> Result<ResourceDetailView, AppError> {
-        let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
+        let mut conn = crate::db::conn(&self.0.pool).await?;
         let r = db::resources::get(&mut conn, arn)
-            .await
-            .map_err(db_error)?
+            .await?
             .ok_or_else(|| AppError::NotFound(format!("resource {arn}")))?;
-        let facts = super::details::facts(&mut conn, &r)
-            .await
-            .map_err(db_error)?;
+        let facts = super::details::facts(&mut conn, &r).await?;
         Ok(ResourceDetailView {
             console_url: console_url(&r.kind, &r.arn, &r.name, self.0.aws.region()),
             kind_label: label(&r.kind),
@@ -194,7 +190,7 @@ impl app::ports::InventoryPort for InventoryService {
             .0
             .refresh_item(arn, crate::services::sync::engine::Trigger::Manual)
             .await;
-        let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
+        let mut conn = crate::db::conn(&self.0.pool).await?;
         db::audit::record(
             &mut conn,
             db::audit::AuditEvent {
@@ -211,8 +207,7 @@ impl app::ports::InventoryPort for InventoryService {
                 detail: serde_json::json!({}),
             },
         )
-        .await
-        .map_err(db_error)?;
+        .await?;
         result
     }
 }
@@ -225,8 +220,8 @@ impl Services {
         arn: &str,
         trigger: crate::services::sync::engine::Trigger,
     ) -> Result<(), AppError> {
-        let mut conn = self.pool.acquire().await.map_err(db_error)?;
-        let cached = db::resources::get(&mut conn, arn).await.map_err(db_error)?;
+        let mut conn = crate::db::conn(&self.pool).await?;
+        let cached = db::resources::get(&mut conn, arn).await?;
         // No AWS call for an account Latchkey does not manage or has switched off.
         let account_of = cached
             .as_ref()
@@ -250,7 +245,7 @@ impl Services {
                 )
                 .await
                 .map(|_| ())
-                .map_err(|e| AppError::Upstream(e.to_string())),
+                .map_err(AppError::from),
                 None => Err(AppError::NotFound(format!("resource {arn}"))),
             };
         };
@@ -259,7 +254,7 @@ impl Services {
         let snap = match r.kind.as_str() {
             KIND_BUCKET => {
                 crate::aws::s3::read_bucket(
-                    &aws.spoke_s3(&account).await.map_err(aws_error)?,
+                    &aws.spoke_s3(&account).await?,
                     &r.account_id,
                     &r.name,
                     None,
@@ -268,7 +263,7 @@ impl Services {
             }
             KIND_TOPIC => {
                 crate::aws::sns::read_topic(
-                    &aws.spoke_sns(&account).await.map_err(aws_error)?,
+                    &aws.spoke_sns(&account).await?,
                     &r.account_id,
                     &r.arn,
                     None,
@@ -276,14 +271,14 @@ impl Services {
                 .await
             }
             KIND_QUEUE => {
-                let sqs = aws.spoke_sqs(&account).await.map_err(aws_error)?;
+                let sqs = aws.spoke_sqs(&account).await?;
                 let url = sqs
                     .get_queue_url()
                     .queue_name(&r.name)
                     .queue_owner_aws_account_id(&r.account_id)
                     .send()
                     .await
-                    .map_err(|e| aws_error(crate::aws::AwsError::from_sdk(e)))?;
+                    .map_err(crate::aws::AwsError::from_sdk)?;
                 crate::aws::sqs::read_queue(
                     &sqs,
                     &r.account_id,
@@ -302,14 +297,11 @@ impl Services {
                 )
                 .await
                 .map(|_| ())
-                .map_err(|e| AppError::Upstream(e.to_string()));
+                .map_err(AppError::from);
             }
-        }
-        .map_err(aws_error)?;
-        let mut conn = self.pool.acquire().await.map_err(db_error)?;
-        db::resources::upsert(&mut conn, &[snap])
-            .await
-            .map_err(db_error)?;
+        }?;
+        let mut conn = crate::db::conn(&self.pool).await?;
+        db::resources::upsert(&mut conn, &[snap]).await?;
         self.search_gate.index().changed();
         Ok(())
     }

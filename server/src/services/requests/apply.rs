@@ -5,7 +5,6 @@
 use super::common::{record, Ev};
 use crate::aws::apply::apply;
 use crate::db;
-use crate::services::errors::db_error;
 use crate::services::sync::engine::Trigger;
 use crate::services::Services;
 use app::domain::change::ChangeSpec;
@@ -24,7 +23,7 @@ pub async fn apply_pending_change(
     client: Option<&ClientMeta>,
 ) -> Result<Option<String>, AppError> {
     let spec: Result<ChangeSpec, _> = serde_json::from_value(change.spec.clone());
-    let mut conn = s.pool.acquire().await.map_err(db_error)?;
+    let mut conn = crate::db::conn(&s.pool).await?;
     let account =
         Some(super::authz::change_account(&mut conn, change).await?).filter(|a| !a.is_empty());
     // Checked when the request was made; the account may have been
@@ -59,10 +58,9 @@ pub async fn apply_pending_change(
                     if merged && applied.is_ok() {
                         // What was applied is what the change now says.
                         if let Ok(v) = serde_json::to_value(&spec) {
-                            let mut conn = s.pool.acquire().await.map_err(db_error)?;
+                            let mut conn = crate::db::conn(&s.pool).await?;
                             db::requests::set_change_spec_after_merge(&mut conn, change.id, &v)
-                                .await
-                                .map_err(db_error)?;
+                                .await?;
                         }
                     }
                     applied
@@ -75,10 +73,8 @@ pub async fn apply_pending_change(
         None => ("applied", "applied"),
         Some(_) => ("failed", "failed"),
     };
-    let mut tx = s.pool.begin().await.map_err(db_error)?;
-    db::requests::set_change_status(&mut tx, change.id, status, error.as_deref())
-        .await
-        .map_err(db_error)?;
+    let mut tx = crate::db::begin(&s.pool).await?;
+    db::requests::set_change_status(&mut tx, change.id, status, error.as_deref()).await?;
     let summary = serde_json::from_value::<ChangeSpec>(change.spec.clone())
         .map(|c| c.summary())
         .unwrap_or_else(|_| change.kind.clone());
@@ -103,7 +99,7 @@ pub async fn apply_pending_change(
         },
     )
     .await?;
-    tx.commit().await.map_err(db_error)?;
+    crate::db::commit(tx).await?;
     if error.is_none() {
         // Re-read the target so the cache and its page show the new state at once.
         if let Err(e) = s

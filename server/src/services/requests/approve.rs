@@ -3,7 +3,6 @@
 use super::common::{record, uuid_of, Ev};
 use super::findings::{approvals_needed, findings_of, status_of, target_kind};
 use crate::db;
-use crate::services::errors::db_error;
 use crate::services::Services;
 use app::domain::change::ChangeSpec;
 use app::domain::policy::PolicyDocument;
@@ -25,8 +24,7 @@ pub(super) async fn approve_change(
     let rid = req.id;
     let cid = uuid_of("change_id", change_id)?;
     let mut c = db::requests::change_for_update(&mut tx, rid, cid)
-        .await
-        .map_err(db_error)?
+        .await?
         .ok_or_else(|| AppError::NotFound(format!("change {change_id}")))?;
     let target_account = super::authz::change_account(&mut tx, &c).await?;
     // A direct edit is its author's own change, applied at once (self-approved),
@@ -75,9 +73,7 @@ pub(super) async fn approve_change(
                 _ => false,
             };
             if !narrowed && !direct_edit {
-                db::requests::add_widened_by(&mut tx, cid, &user.id)
-                    .await
-                    .map_err(db_error)?;
+                db::requests::add_widened_by(&mut tx, cid, &user.id).await?;
                 c.widened_by.push(user.id.clone());
             }
             spec = spec
@@ -90,16 +86,12 @@ pub(super) async fn approve_change(
             super::check::check_document(&spec, target_kind(&c.target_arn)?)?;
             let value = serde_json::to_value(&spec)
                 .map_err(|e| crate::services::errors::internal("spec", e))?;
-            db::requests::set_change_spec(&mut tx, cid, &value)
-                .await
-                .map_err(db_error)?;
+            db::requests::set_change_spec(&mut tx, cid, &value).await?;
             // The editor wrote it against what the page showed as current.
             if super::reconcile::compared(&spec) {
                 let current =
                     super::reconcile::current_document(&mut tx, &c.target_arn, &spec).await?;
-                db::requests::set_change_base(&mut tx, cid, current.as_ref())
-                    .await
-                    .map_err(db_error)?;
+                db::requests::set_change_base(&mut tx, cid, current.as_ref()).await?;
                 c.base_document = current;
                 c.base_read = true;
             }
@@ -131,7 +123,7 @@ pub(super) async fn approve_change(
     if c.widened_by.contains(&user.id) && !direct_edit && !may_self_approve {
         // The edit stands (it is recorded above); the refusal is audited by
         // the caller, as every refused approval is.
-        tx.commit().await.map_err(db_error)?;
+        crate::db::commit(tx).await?;
         return Err(AppError::Forbidden(
             "you widened this change, so it is partly your own ask: another approver must approve it"
                 .into(),
@@ -145,9 +137,7 @@ pub(super) async fn approve_change(
                 "you already approved this change; a second approver is needed".into(),
             ));
         }
-        db::requests::add_approval(&mut tx, cid, &user.id, None)
-            .await
-            .map_err(db_error)?;
+        db::requests::add_approval(&mut tx, cid, &user.id, None).await?;
         c.approvals.push(user.id.clone());
     }
     let approved_detail = if direct_edit {
@@ -174,16 +164,12 @@ pub(super) async fn approve_change(
             },
         )
         .await?;
-        return tx.commit().await.map_err(db_error);
+        return Ok(crate::db::commit(tx).await?);
     }
     if status == RequestStatus::Pending {
-        db::requests::set_status(&mut tx, rid, "approved", &user.id)
-            .await
-            .map_err(db_error)?;
+        db::requests::set_status(&mut tx, rid, "approved", &user.id).await?;
     }
-    db::requests::set_change_status(&mut tx, cid, "applying", None)
-        .await
-        .map_err(db_error)?;
+    db::requests::set_change_status(&mut tx, cid, "applying", None).await?;
     record(
         &mut tx,
         Ev {
@@ -197,7 +183,7 @@ pub(super) async fn approve_change(
         },
     )
     .await?;
-    tx.commit().await.map_err(db_error)?;
+    crate::db::commit(tx).await?;
     let failed = super::apply::apply_pending_change(s, rid, &c, &user.id, Some(client)).await?;
     if failed.is_none() {
         s.notify_request(

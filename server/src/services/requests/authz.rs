@@ -5,7 +5,7 @@
 //! account the change will be applied in. Review then follows those accounts.
 use super::check::Checked;
 use crate::db;
-use crate::services::{errors::db_error, Services};
+use crate::services::Services;
 use app::domain::change::{ChangeSpec, TargetKind};
 use app::domain::User;
 use app::AppError;
@@ -90,7 +90,7 @@ async fn authorize_one(
         super::common::protected(s, arn)?;
     }
     let creating = matches!(c.spec, ChangeSpec::RoleCreate { .. });
-    let row = db::resources::get(conn, arn).await.map_err(db_error)?;
+    let row = db::resources::get(conn, arn).await?;
     let (account, tags) = match (&row, creating) {
         (Some(_), true) => {
             return Err(AppError::invalid(

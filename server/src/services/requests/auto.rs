@@ -4,10 +4,9 @@
 use super::common::{record, Ev};
 use crate::config::AutoApproveRule;
 use crate::db;
-use crate::services::errors::db_error;
 use crate::services::Services;
-use app::domain::glob::glob_match;
 use app::domain::policy::{catalogue, Intent};
+use app::domain::wildcard::glob_match;
 use app::AppError;
 use uuid::Uuid;
 
@@ -72,7 +71,7 @@ pub(super) async fn matching_rule(
     if rules.is_empty() || !read_only(intents) {
         return Ok(None);
     }
-    let known = db::accounts::list(conn).await.map_err(db_error)?;
+    let known = db::accounts::list(conn).await?;
     let name_of = |id: &str| {
         known
             .iter()
@@ -99,24 +98,15 @@ pub(super) async fn approve_and_apply(
     rule: &str,
 ) -> Result<(), AppError> {
     let actor = format!("latchkey (rule {rule})");
-    let mut tx = s.pool.begin().await.map_err(db_error)?;
+    let mut tx = crate::db::begin(&s.pool).await?;
     let req = db::requests::get_for_update(&mut tx, request_id)
-        .await
-        .map_err(db_error)?
+        .await?
         .ok_or_else(|| AppError::NotFound(format!("request {request_id}")))?;
-    db::requests::set_status(&mut tx, request_id, "approved", &actor)
-        .await
-        .map_err(db_error)?;
-    let changes = db::requests::changes(&mut tx, request_id)
-        .await
-        .map_err(db_error)?;
+    db::requests::set_status(&mut tx, request_id, "approved", &actor).await?;
+    let changes = db::requests::changes(&mut tx, request_id).await?;
     for c in &changes {
-        db::requests::add_approval(&mut tx, c.id, &actor, Some(rule))
-            .await
-            .map_err(db_error)?;
-        db::requests::set_change_status(&mut tx, c.id, "applying", None)
-            .await
-            .map_err(db_error)?;
+        db::requests::add_approval(&mut tx, c.id, &actor, Some(rule)).await?;
+        db::requests::set_change_status(&mut tx, c.id, "applying", None).await?;
         record(
             &mut tx,
             Ev {
@@ -131,7 +121,7 @@ pub(super) async fn approve_and_apply(
         )
         .await?;
     }
-    tx.commit().await.map_err(db_error)?;
+    crate::db::commit(tx).await?;
     for c in &changes {
         let failed = super::apply::apply_pending_change(s, request_id, c, &actor, None).await?;
         if failed.is_none() {

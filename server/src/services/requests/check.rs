@@ -2,7 +2,6 @@
 //! names, policy checks and expiry, the justification, and whether the
 //! requester may ask for the target at all.
 use crate::db;
-use crate::services::errors::db_error;
 use crate::services::Services;
 use app::domain::change::{ChangeSpec, TargetKind};
 use app::domain::policy::{check_policy, pretty, Finding, PolicyKind};
@@ -156,9 +155,7 @@ pub(super) async fn may_request_for(
     creating: bool,
 ) -> Result<(), AppError> {
     super::common::protected(s, principal)?;
-    let row = db::resources::get(conn, principal)
-        .await
-        .map_err(db_error)?;
+    let row = db::resources::get(conn, principal).await?;
     if row.is_none() && creating {
         // A role that does not exist yet: only its account's approvers create roles.
         let account = principal.split(':').nth(4).unwrap_or_default();

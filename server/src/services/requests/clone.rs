@@ -2,7 +2,6 @@
 //! (trust policy, description, inline and managed policies, tags), reviewed
 //! and applied like any other change.
 use crate::db;
-use crate::services::errors::db_error;
 use app::domain::change::{ChangeSpec, NamedPolicy, Tag};
 use app::AppError;
 use sqlx::PgConnection;
@@ -16,8 +15,7 @@ pub(super) async fn clone_spec(
     new_arn: &str,
 ) -> Result<ChangeSpec, AppError> {
     let role = db::roles::get_by_arn(conn, source_arn)
-        .await
-        .map_err(db_error)?
+        .await?
         .ok_or_else(|| {
             AppError::invalid("source_arn", format!("{source_arn} is not a cached role"))
         })?;

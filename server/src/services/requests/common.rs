@@ -2,7 +2,7 @@
 //! of an ARN, the request history entry with its audit row, and the
 //! approver rules on `Services`. A leaf: no other request module is used.
 use crate::db::{self, audit::AuditEvent};
-use crate::services::{errors::db_error, Services};
+use crate::services::Services;
 use app::domain::User;
 use app::ports::ClientMeta;
 use app::AppError;
@@ -27,10 +27,7 @@ pub(super) async fn owner_account(
     if let Some(a) = from_arn {
         return Ok(Some(a.to_owned()));
     }
-    Ok(db::resources::get(conn, arn)
-        .await
-        .map_err(db_error)?
-        .map(|r| r.account_id))
+    Ok(db::resources::get(conn, arn).await?.map(|r| r.account_id))
 }
 
 impl Services {
@@ -117,13 +114,9 @@ pub(super) struct Ev<'a> {
 
 /// Writes the event and its audit row in the caller's transaction.
 pub(super) async fn record(conn: &mut PgConnection, e: Ev<'_>) -> Result<(), AppError> {
-    db::requests::add_event(conn, e.request_id, e.actor, e.kind, e.detail)
-        .await
-        .map_err(db_error)?;
-    db::requests::touch(conn, e.request_id)
-        .await
-        .map_err(db_error)?;
-    db::audit::record(
+    db::requests::add_event(conn, e.request_id, e.actor, e.kind, e.detail).await?;
+    db::requests::touch(conn, e.request_id).await?;
+    Ok(db::audit::record(
         conn,
         AuditEvent {
             actor: e.actor,
@@ -135,8 +128,7 @@ pub(super) async fn record(conn: &mut PgConnection, e: Ev<'_>) -> Result<(), App
             detail: serde_json::json!({ "request_id": e.request_id, "detail": e.detail }),
         },
     )
-    .await
-    .map_err(db_error)
+    .await?)
 }
 
 /// Refuses any use or change of a protected principal (`eligibility.protected`).

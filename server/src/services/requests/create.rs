@@ -4,7 +4,6 @@
 use super::check::*;
 use super::common::{record, Ev};
 use crate::db;
-use crate::services::errors::db_error;
 use crate::services::Services;
 use app::domain::change::{ChangeSpec, TargetKind};
 use app::domain::{RequestId, User};
@@ -69,7 +68,7 @@ pub(super) async fn store(
     let principal = principal.to_owned();
     let justification = justification.to_owned();
     let direct = origin == "direct_edit";
-    let mut tx = s.pool.begin().await.map_err(db_error)?;
+    let mut tx = crate::db::begin(&s.pool).await?;
     let creating = changes
         .iter()
         .any(|c| matches!(c.spec, ChangeSpec::RoleCreate { .. }) && c.target_arn == principal);
@@ -137,8 +136,7 @@ pub(super) async fn store(
             account_ids: &accounts,
         },
     )
-    .await
-    .map_err(db_error)?;
+    .await?;
     let mut summary = Vec::new();
     for (i, authorized) in changes.iter().enumerate() {
         let c = authorized.change();
@@ -164,8 +162,7 @@ pub(super) async fn store(
                 base: base.as_ref().map(Option::as_ref),
             },
         )
-        .await
-        .map_err(db_error)?;
+        .await?;
         summary.push(c.spec.summary());
     }
     let detail = format!("asked to {}", summary.join("; "));
@@ -182,7 +179,7 @@ pub(super) async fn store(
         },
     )
     .await?;
-    tx.commit().await.map_err(db_error)?;
+    crate::db::commit(tx).await?;
     s.notify_request(
         crate::notify::NotifyEvent::Created,
         id,

@@ -5,7 +5,6 @@
 use super::common::{record, Ev};
 use crate::aws::apply::apply;
 use crate::db;
-use crate::services::errors::db_error;
 use crate::services::sync::engine::Trigger;
 use crate::services::Services;
 use app::domain::change::ChangeSpec;
@@ -26,18 +25,13 @@ pub const STUCK_AFTER: chrono::Duration = chrono::Duration::minutes(10);
 pub async fn recover_stuck(s: &Services, now: DateTime<Utc>) -> Result<usize, AppError> {
     let mut recovered = 0;
     loop {
-        let mut tx = s.pool.begin().await.map_err(db_error)?;
-        let Some(c) = db::requests::claim_stuck_change(&mut tx, now - STUCK_AFTER)
-            .await
-            .map_err(db_error)?
-        else {
+        let mut tx = crate::db::begin(&s.pool).await?;
+        let Some(c) = db::requests::claim_stuck_change(&mut tx, now - STUCK_AFTER).await? else {
             return Ok(recovered);
         };
         let error = "interrupted while applying (the server stopped during the AWS call): \
                      check the target in AWS, then retry";
-        db::requests::set_change_status(&mut tx, c.id, "failed", Some(error))
-            .await
-            .map_err(db_error)?;
+        db::requests::set_change_status(&mut tx, c.id, "failed", Some(error)).await?;
         record(
             &mut tx,
             Ev {
@@ -51,7 +45,7 @@ pub async fn recover_stuck(s: &Services, now: DateTime<Utc>) -> Result<usize, Ap
             },
         )
         .await?;
-        tx.commit().await.map_err(db_error)?;
+        crate::db::commit(tx).await?;
         recovered += 1;
     }
 }
@@ -63,11 +57,8 @@ pub async fn sweep_expired(s: &Services, now: DateTime<Utc>) -> Result<usize, Ap
     // Changes that failed in this sweep: retried next time, not again now.
     let mut failed = Vec::new();
     loop {
-        let mut tx = s.pool.begin().await.map_err(db_error)?;
-        let Some(c) = db::requests::claim_expired_change(&mut tx, now, &failed)
-            .await
-            .map_err(db_error)?
-        else {
+        let mut tx = crate::db::begin(&s.pool).await?;
+        let Some(c) = db::requests::claim_expired_change(&mut tx, now, &failed).await? else {
             return Ok(swept);
         };
         // Read what AWS holds now, not what the cache held at apply time.
@@ -84,9 +75,7 @@ pub async fn sweep_expired(s: &Services, now: DateTime<Utc>) -> Result<usize, Ap
                 continue;
             }
         };
-        db::requests::mark_expired(&mut tx, c.id)
-            .await
-            .map_err(db_error)?;
+        db::requests::mark_expired(&mut tx, c.id).await?;
         record(
             &mut tx,
             Ev {
@@ -100,7 +89,7 @@ pub async fn sweep_expired(s: &Services, now: DateTime<Utc>) -> Result<usize, Ap
             },
         )
         .await?;
-        tx.commit().await.map_err(db_error)?;
+        crate::db::commit(tx).await?;
         swept += 1;
     }
 }

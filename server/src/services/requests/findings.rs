@@ -1,7 +1,6 @@
 //! What a reviewer weighs for a change (its findings and how many
 //! approvals they call for), and reading stored states and targets.
 use crate::db;
-use crate::services::errors::db_error;
 use crate::services::Services;
 use app::domain::change::{ChangeSpec, TargetKind};
 use app::domain::RequestStatus;
@@ -33,8 +32,7 @@ pub(super) async fn findings_of(
     };
     out.extend(super::check::new_role_inline_findings(spec));
     let known: Vec<String> = db::accounts::list(conn)
-        .await
-        .map_err(db_error)?
+        .await?
         .into_iter()
         .map(|a| a.account_id)
         .collect();

@@ -4,7 +4,6 @@
 //! policy that the grant needs is generated into the same request.
 use super::check::Checked;
 use crate::db;
-use crate::services::errors::db_error;
 use crate::services::Services;
 use app::domain::change::ChangeSpec;
 use app::domain::policy::{
@@ -48,9 +47,7 @@ pub(super) async fn current_wizard_policy(
     conn: &mut PgConnection,
     principal: &str,
 ) -> Result<Option<serde_json::Value>, AppError> {
-    let row = db::resources::get(conn, principal)
-        .await
-        .map_err(db_error)?;
+    let row = db::resources::get(conn, principal).await?;
     Ok(row.and_then(|r| {
         r.details["inline_policies"]
             .as_array()
@@ -105,7 +102,7 @@ pub(super) async fn changes_for(
             if let Some(bucket) = r.strip_prefix("arn:aws:s3:::") {
                 let name = bucket.split('/').next().unwrap_or_default();
                 let arn = format!("arn:aws:s3:::{name}");
-                if let Some(row) = db::resources::get(conn, &arn).await.map_err(db_error)? {
+                if let Some(row) = db::resources::get(conn, &arn).await? {
                     if let Ok(a) = AccountId::parse(&row.account_id) {
                         owners.insert(name.to_owned(), a);
                     }
@@ -127,7 +124,7 @@ pub(super) async fn changes_for(
         }
     }
     for (arn, kind, sts) in by_resource {
-        let row = db::resources::get(conn, &arn).await.map_err(db_error)?;
+        let row = db::resources::get(conn, &arn).await?;
         let mut doc = doc_of(
             &arn,
             row.and_then(|r| r.policy).as_ref(),
@@ -159,10 +156,9 @@ pub(super) async fn context(
     user: &app::domain::User,
     principal: &str,
 ) -> Result<app::views::WizardContextView, AppError> {
-    let mut conn = s.pool.acquire().await.map_err(db_error)?;
+    let mut conn = crate::db::conn(&s.pool).await?;
     let principals = db::roles::list_keys(&mut conn)
-        .await
-        .map_err(db_error)?
+        .await?
         .into_iter()
         .filter(|r| {
             !s.eligibility.protected().is_protected(&r.arn)

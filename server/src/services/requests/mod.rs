@@ -17,7 +17,7 @@ mod review;
 mod temporary;
 mod view;
 
-use super::{errors::db_error, Services};
+use super::Services;
 use crate::db::{self};
 use app::domain::{RequestId, User};
 use app::ports::{ClientMeta, NewIntentRequest, NewRequest, RequestFilter, ReviewAction};
@@ -123,12 +123,8 @@ impl app::ports::RequestPort for RequestService {
                 source_arn.trim()
             )));
         }
-        let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
-        if db::resources::get(&mut conn, new_arn)
-            .await
-            .map_err(db_error)?
-            .is_some()
-        {
+        let mut conn = crate::db::conn(&self.0.pool).await?;
+        if db::resources::get(&mut conn, new_arn).await?.is_some() {
             return Err(AppError::invalid(
                 "new_arn",
                 format!("{new_arn} already exists"),

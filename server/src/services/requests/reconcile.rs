@@ -6,7 +6,6 @@
 //! with a conflict the reviewer can look at and retry. A policy the cache
 //! never saw is therefore never replaced by one statement.
 use crate::db;
-use crate::services::errors::db_error;
 use crate::services::sync::engine::Trigger;
 use crate::services::Services;
 use app::domain::change::ChangeSpec;
@@ -81,7 +80,7 @@ pub(super) async fn live_spec(
     // review page shows the real diff and a retry applies deliberately.
     db::requests::set_change_base(&mut conn, change.id, current.as_ref())
         .await
-        .map_err(|e| db_error(e).to_string())?;
+        .map_err(|e| app::AppError::from(e).to_string())?;
     Err(format!(
         "{} changed in AWS since this request was made, and this change would undo that; \
          look at the new diff, then retry or edit before applying",
@@ -95,7 +94,7 @@ pub(super) async fn current_document(
     target: &str,
     spec: &ChangeSpec,
 ) -> Result<Option<Value>, AppError> {
-    let Some(row) = db::resources::get(conn, target).await.map_err(db_error)? else {
+    let Some(row) = db::resources::get(conn, target).await? else {
         return Ok(None);
     };
     Ok(match spec {

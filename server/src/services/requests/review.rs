@@ -5,7 +5,6 @@ use super::approve::approve_change;
 use super::common::{record, uuid_of, Ev};
 use super::findings::status_of;
 use crate::db;
-use crate::services::errors::db_error;
 use crate::services::Services;
 use app::domain::{ChangeStatus, RequestId, RequestStatus, User};
 use app::ports::{ClientMeta, ReviewAction};
@@ -21,8 +20,7 @@ pub(super) async fn locked_request(
     id: Uuid,
 ) -> Result<db::requests::RequestRow, AppError> {
     db::requests::get_for_update(conn, id)
-        .await
-        .map_err(db_error)?
+        .await?
         .ok_or_else(|| AppError::NotFound(format!("request {id}")))
 }
 
@@ -36,16 +34,14 @@ pub(super) async fn review(
     client: &ClientMeta,
 ) -> Result<(), AppError> {
     let rid = uuid_of("id", id.as_str())?;
-    let mut tx = s.pool.begin().await.map_err(db_error)?;
+    let mut tx = crate::db::begin(&s.pool).await?;
     let req = locked_request(&mut tx, rid).await?;
     if !may_view(s, user, &req) {
         // The same answer as a missing request: do not reveal that it exists.
         return Err(AppError::NotFound(format!("request {id}")));
     }
     let status = status_of(&req.status);
-    let changes = db::requests::changes(&mut tx, rid)
-        .await
-        .map_err(db_error)?;
+    let changes = db::requests::changes(&mut tx, rid).await?;
     let any_applied = changes
         .iter()
         .any(|c| c.status == "applied" || c.status == "applying");
@@ -72,12 +68,8 @@ pub(super) async fn review(
                     "a request can be withdrawn only while nothing of it is applied".into(),
                 ));
             }
-            db::requests::set_status(&mut tx, rid, "cancelled", &user.id)
-                .await
-                .map_err(db_error)?;
-            db::requests::cancel_pending_changes(&mut tx, rid)
-                .await
-                .map_err(db_error)?;
+            db::requests::set_status(&mut tx, rid, "cancelled", &user.id).await?;
+            db::requests::cancel_pending_changes(&mut tx, rid).await?;
             ev("cancelled", String::new())
         }
         ReviewAction::Reject { reason } => {
@@ -98,19 +90,14 @@ pub(super) async fn review(
                     format!("say in 1-{MAX_COMMENT} characters why the request is rejected"),
                 ));
             }
-            db::requests::set_status(&mut tx, rid, "rejected", &user.id)
-                .await
-                .map_err(db_error)?;
-            db::requests::cancel_pending_changes(&mut tx, rid)
-                .await
-                .map_err(db_error)?;
+            db::requests::set_status(&mut tx, rid, "rejected", &user.id).await?;
+            db::requests::cancel_pending_changes(&mut tx, rid).await?;
             ev("rejected", reason.to_owned())
         }
         ReviewAction::CancelChange { change_id } => {
             let cid = uuid_of("change_id", &change_id)?;
             let c = db::requests::change_for_update(&mut tx, rid, cid)
-                .await
-                .map_err(db_error)?
+                .await?
                 .ok_or_else(|| AppError::NotFound(format!("change {change_id}")))?;
             let target_account = super::authz::change_account(&mut tx, &c).await?;
             if !(req.requester == user.id || s.approves(user, &target_account)) {
@@ -127,17 +114,13 @@ pub(super) async fn review(
                     c.status
                 )));
             }
-            db::requests::set_change_status(&mut tx, cid, "cancelled", None)
-                .await
-                .map_err(db_error)?;
+            db::requests::set_change_status(&mut tx, cid, "cancelled", None).await?;
             // Nothing left to do and nothing applied: the request ends cancelled.
             let open = changes
                 .iter()
                 .any(|o| o.id != cid && matches!(o.status.as_str(), "pending" | "failed"));
             if !open && !any_applied && status == RequestStatus::Pending {
-                db::requests::set_status(&mut tx, rid, "cancelled", &user.id)
-                    .await
-                    .map_err(db_error)?;
+                db::requests::set_status(&mut tx, rid, "cancelled", &user.id).await?;
             }
             ev("change.cancelled", c.kind.clone())
         }
@@ -161,7 +144,7 @@ pub(super) async fn review(
         },
     )
     .await?;
-    tx.commit().await.map_err(db_error)?;
+    crate::db::commit(tx).await?;
     let event = match kind {
         "comment" => Some(crate::notify::NotifyEvent::Commented),
         "rejected" => Some(crate::notify::NotifyEvent::Rejected),

@@ -4,7 +4,6 @@ use super::authz::may_view;
 use super::common::{ts, uuid_of};
 use super::findings::{approvals_needed, findings_of};
 use crate::db;
-use crate::services::errors::db_error;
 use crate::services::Services;
 use app::domain::change::ChangeSpec;
 use app::domain::request::display_status;
@@ -53,7 +52,7 @@ pub(super) async fn list(
     // requests and their own; everyone else their own.
     let everything = user.is_admin || user.approver_accounts.iter().any(|p| p == "*");
     let own: Vec<String> = user.approver_accounts.clone();
-    let mut conn = s.pool.acquire().await.map_err(db_error)?;
+    let mut conn = crate::db::conn(&s.pool).await?;
     let rows = db::requests::list(
         &mut conn,
         &db::requests::ListFilter {
@@ -66,8 +65,7 @@ pub(super) async fn list(
             limit: 200,
         },
     )
-    .await
-    .map_err(db_error)?;
+    .await?;
     rows.into_iter()
         .map(|r| {
             let changes: Vec<ChangeStatus> = r
@@ -94,22 +92,17 @@ pub(super) async fn get(
     id: &RequestId,
 ) -> Result<RequestDetailView, AppError> {
     let uid = uuid_of("id", id.as_str())?;
-    let mut conn = s.pool.acquire().await.map_err(db_error)?;
+    let mut conn = crate::db::conn(&s.pool).await?;
     let not_found = || AppError::NotFound(format!("request {id}"));
     let r = db::requests::get(&mut conn, uid)
-        .await
-        .map_err(db_error)?
+        .await?
         .ok_or_else(not_found)?;
     if !may_view(s, user, &r) {
         // Same answer as a missing request: do not reveal that it exists.
         return Err(not_found());
     }
-    let changes = db::requests::changes(&mut conn, uid)
-        .await
-        .map_err(db_error)?;
-    let events = db::requests::events(&mut conn, uid)
-        .await
-        .map_err(db_error)?;
+    let changes = db::requests::changes(&mut conn, uid).await?;
+    let events = db::requests::events(&mut conn, uid).await?;
     let statuses: Vec<ChangeStatus> = changes
         .iter()
         .filter_map(|c| ChangeStatus::parse(&c.status))
@@ -188,10 +181,9 @@ pub(super) async fn get(
 /// The ids of a request's changes, in order.
 pub(super) async fn change_ids(s: &Services, id: &RequestId) -> Result<Vec<String>, AppError> {
     let uid = uuid_of("id", id.as_str())?;
-    let mut conn = s.pool.acquire().await.map_err(db_error)?;
+    let mut conn = crate::db::conn(&s.pool).await?;
     Ok(db::requests::changes(&mut conn, uid)
-        .await
-        .map_err(db_error)?
+        .await?
         .into_iter()
         .map(|c| c.id.to_string())
         .collect())

@@ -1,5 +1,5 @@
 //! Sessions: dev-mode sign-in, sign-out, and resolving a cookie to a user.
-use super::{errors::db_error, Services};
+use super::Services;
 use crate::db::{self, audit::AuditEvent};
 use app::domain::User;
 use app::views::DevUserView;
@@ -30,13 +30,9 @@ impl Services {
         action: &str,
         client: &app::ports::ClientMeta,
     ) -> Result<(u64, u64), AppError> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
-        let ended = db::sessions::delete_all_for(&mut tx, user_id)
-            .await
-            .map_err(db_error)?;
-        let revoked = db::tokens::revoke_all_for(&mut tx, user_id)
-            .await
-            .map_err(db_error)?;
+        let mut tx = crate::db::begin(&self.pool).await?;
+        let ended = db::sessions::delete_all_for(&mut tx, user_id).await?;
+        let revoked = db::tokens::revoke_all_for(&mut tx, user_id).await?;
         db::audit::record(
             &mut tx,
             AuditEvent {
@@ -51,9 +47,8 @@ impl Services {
                 }),
             },
         )
-        .await
-        .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
+        .await?;
+        crate::db::commit(tx).await?;
         // Other replicas hear it from Postgres; this one need not wait.
         for hash in &revoked {
             self.token_cache.forget(hash);
@@ -125,7 +120,7 @@ impl Services {
             for hash in &changed {
                 self.token_cache.forget(hash);
             }
-            Ok::<(), sqlx::Error>(())
+            Ok::<(), crate::Error>(())
         }
         .await;
         if let Err(e) = recorded {
@@ -173,7 +168,7 @@ impl Services {
         let token = new_token()?;
         let hours = self.config.auth.session_hours;
         let expires = chrono::Utc::now() + chrono::Duration::hours(hours);
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut tx = crate::db::begin(&self.pool).await?;
         db::sessions::create(
             &mut tx,
             &hash_token(&token),
@@ -182,13 +177,10 @@ impl Services {
             groups,
             expires,
         )
-        .await
-        .map_err(db_error)?;
+        .await?;
         // The identity provider's word on groups is the newest there is: the
         // user's API tokens get it too, so a lost group is lost everywhere.
-        let regrouped = db::tokens::set_groups_for(&mut tx, user_id, groups)
-            .await
-            .map_err(db_error)?;
+        let regrouped = db::tokens::set_groups_for(&mut tx, user_id, groups).await?;
         db::audit::record(
             &mut tx,
             AuditEvent {
@@ -201,9 +193,8 @@ impl Services {
                 detail: serde_json::json!({ "method": method, "groups": groups }),
             },
         )
-        .await
-        .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
+        .await?;
+        crate::db::commit(tx).await?;
         // Other replicas hear it from Postgres; this one need not wait.
         for hash in &regrouped {
             self.token_cache.forget(hash);
@@ -219,12 +210,10 @@ impl Services {
     /// Ends the session a `Cookie` header carries, if any (rotation at sign-in).
     pub async fn end_session(&self, cookie_header: Option<&str>) -> Result<(), AppError> {
         if let Some(old) = cookie_header.and_then(|h| self.session_token(h)) {
-            let mut conn = self.pool.acquire().await.map_err(db_error)?;
+            let mut conn = crate::db::conn(&self.pool).await?;
             // Rotation at sign-in: the sign-in itself is what is audited.
             let hash = hash_token(old);
-            db::sessions::delete(&mut conn, &hash)
-                .await
-                .map_err(db_error)?;
+            db::sessions::delete(&mut conn, &hash).await?;
             self.session_cache.forget(&hash);
         }
         Ok(())
@@ -242,7 +231,7 @@ impl Services {
     pub async fn resolve_session(
         &self,
         cookie_header: Option<&str>,
-    ) -> Result<Option<User>, sqlx::Error> {
+    ) -> crate::Result<Option<User>> {
         let Some(token) = cookie_header.and_then(|h| self.session_token(h)) else {
             return Ok(None);
         };
@@ -355,11 +344,9 @@ impl app::ports::SessionPort for SessionService {
         client: &app::ports::ClientMeta,
     ) -> Result<String, AppError> {
         if let Some(token) = cookie_header.and_then(|h| self.0.session_token(h)) {
-            let mut tx = self.0.pool.begin().await.map_err(db_error)?;
+            let mut tx = crate::db::begin(&self.0.pool).await?;
             let hash = hash_token(token);
-            let ended = db::sessions::delete(&mut tx, &hash)
-                .await
-                .map_err(db_error)?;
+            let ended = db::sessions::delete(&mut tx, &hash).await?;
             if let Some(user_id) = ended {
                 db::audit::record(
                     &mut tx,
@@ -373,10 +360,9 @@ impl app::ports::SessionPort for SessionService {
                         detail: serde_json::json!({}),
                     },
                 )
-                .await
-                .map_err(db_error)?;
+                .await?;
             }
-            tx.commit().await.map_err(db_error)?;
+            crate::db::commit(tx).await?;
             self.0.session_cache.forget(&hash);
         }
         Ok(format!(

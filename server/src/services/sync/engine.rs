@@ -3,7 +3,6 @@
 //! One account failing never stops the others.
 
 use crate::aws::snapshot::*;
-use crate::aws::AwsError;
 use crate::db;
 use app::domain::AccountId;
 use sqlx::Connection;
@@ -85,13 +84,8 @@ pub struct SyncOutcome {
     pub removed: u64,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum SyncError {
-    #[error("database: {0}")]
-    Db(#[from] sqlx::Error),
-    #[error("AWS: {0}")]
-    Aws(#[from] AwsError),
-}
+/// A task's failure: the server's one error (database or AWS).
+pub type SyncError = crate::Error;
 
 /// A scheduled run is skipped when another replica already ran this
 /// task/account for the same tick (schedules are at least a minute apart).
@@ -255,7 +249,7 @@ pub async fn sync_all_tasks(
 ) -> Results {
     let s = s.as_ref();
     let mut set = tokio::task::JoinSet::new();
-    let accounts = match s.pool.acquire().await {
+    let accounts = match crate::db::conn(&s.pool).await {
         Ok(mut conn) => db::accounts::list_enabled(&mut conn).await,
         Err(e) => Err(e),
     };

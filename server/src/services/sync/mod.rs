@@ -5,7 +5,6 @@
 pub mod accounts;
 pub mod engine;
 
-use crate::services::errors::db_error;
 use app::domain::{AccountId, Admin};
 use app::views::{AccountSyncView, TaskStatusView};
 use app::AppError;
@@ -16,7 +15,7 @@ pub use crate::db::sync_runs::MetricsRow;
 
 /// Per task and account: the last success, the last run's duration, items
 /// and outcome, and the counts of runs and failures (`/metrics`).
-pub async fn run_metrics(pool: &sqlx::PgPool) -> Result<Vec<MetricsRow>, sqlx::Error> {
+pub async fn run_metrics(pool: &sqlx::PgPool) -> crate::Result<Vec<MetricsRow>> {
     crate::db::sync_runs::metrics(pool).await
 }
 
@@ -35,13 +34,9 @@ impl SyncService {
 #[async_trait]
 impl app::ports::SyncPort for SyncService {
     async fn sync_status(&self, _admin: &Admin) -> Result<Vec<AccountSyncView>, AppError> {
-        let mut conn = self.sync.pool.acquire().await.map_err(db_error)?;
-        let rows = crate::db::sync_runs::status_by_account(&mut conn)
-            .await
-            .map_err(db_error)?;
-        let running = crate::db::sync_runs::running(&mut conn)
-            .await
-            .map_err(db_error)?;
+        let mut conn = crate::db::conn(&self.sync.pool).await?;
+        let rows = crate::db::sync_runs::status_by_account(&mut conn).await?;
+        let running = crate::db::sync_runs::running(&mut conn).await?;
         drop(conn);
         let mut out: Vec<AccountSyncView> = Vec::new();
         for r in rows {
@@ -86,11 +81,8 @@ impl app::ports::SyncPort for SyncService {
         enabled: bool,
         client: &app::ports::ClientMeta,
     ) -> Result<(), AppError> {
-        let mut tx = self.sync.pool.begin().await.map_err(db_error)?;
-        if !crate::db::accounts::set_enabled(&mut tx, account.as_str(), enabled)
-            .await
-            .map_err(db_error)?
-        {
+        let mut tx = crate::db::begin(&self.sync.pool).await?;
+        if !crate::db::accounts::set_enabled(&mut tx, account.as_str(), enabled).await? {
             return Err(AppError::NotFound(format!("account {account}")));
         }
         crate::db::audit::record(
@@ -109,9 +101,8 @@ impl app::ports::SyncPort for SyncService {
                 detail: serde_json::json!({}),
             },
         )
-        .await
-        .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
+        .await?;
+        crate::db::commit(tx).await?;
         // Other replicas hear it from Postgres; this one need not wait.
         (self.sync.roles_changed)();
         Ok(())
@@ -133,10 +124,9 @@ impl app::ports::SyncPort for SyncService {
                 )
             })?],
         };
-        let mut conn = self.sync.pool.acquire().await.map_err(db_error)?;
+        let mut conn = crate::db::conn(&self.sync.pool).await?;
         let accounts: Vec<AccountId> = crate::db::accounts::list_enabled(&mut conn)
-            .await
-            .map_err(db_error)?
+            .await?
             .into_iter()
             .filter_map(|a| AccountId::parse(&a.account_id).ok())
             .filter(|a| account.as_ref().is_none_or(|want| want == a))
@@ -156,8 +146,7 @@ impl app::ports::SyncPort for SyncService {
                 detail: serde_json::json!({ "tasks": tasks.iter().map(|t| t.name()).collect::<Vec<_>>() }),
             },
         )
-        .await
-        .map_err(db_error)?;
+        .await?;
         for a in accounts {
             for &t in &tasks {
                 let (s, a) = (self.sync.clone(), a.clone());

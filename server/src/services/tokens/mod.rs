@@ -3,7 +3,7 @@
 pub mod grant;
 pub use grant::{TokenCache, TokenGrant};
 
-use super::{errors::db_error, sessions::hash_token, Services};
+use super::{sessions::hash_token, Services};
 use crate::db::{self, audit::AuditEvent, tokens::TokenOwner};
 use app::domain::token::TokenScope;
 use app::domain::{ids::TokenId, User};
@@ -56,8 +56,7 @@ pub async fn issue_token(
             scope: spec.scope.as_str(),
         },
     )
-    .await
-    .map_err(db_error)?;
+    .await?;
     db::audit::record(
         conn,
         AuditEvent {
@@ -73,8 +72,7 @@ pub async fn issue_token(
             }),
         },
     )
-    .await
-    .map_err(db_error)?;
+    .await?;
     Ok(NewApiTokenView {
         id: id.to_string(),
         name: name.to_owned(),
@@ -87,7 +85,7 @@ pub async fn issue_token(
 impl Services {
     /// The live token's user, with the groups their last sign-in reported
     /// (dev users: the groups config gives them now), its scope and end.
-    pub async fn resolve_token(&self, token: &str) -> Result<Option<TokenGrant>, sqlx::Error> {
+    pub async fn resolve_token(&self, token: &str) -> crate::Result<Option<TokenGrant>> {
         if !token.starts_with(TOKEN_PREFIX) {
             return Ok(None);
         }
@@ -133,10 +131,8 @@ impl Services {
 #[async_trait]
 impl app::ports::TokenPort for TokenService {
     async fn list_tokens(&self, user: &User) -> Result<Vec<ApiTokenView>, AppError> {
-        let mut conn = self.0.pool.acquire().await.map_err(db_error)?;
-        let rows = db::tokens::list(&mut conn, &user.id)
-            .await
-            .map_err(db_error)?;
+        let mut conn = crate::db::conn(&self.0.pool).await?;
+        let rows = db::tokens::list(&mut conn, &user.id).await?;
         let now = chrono::Utc::now();
         Ok(rows
             .into_iter()
@@ -178,9 +174,9 @@ impl app::ports::TokenPort for TokenService {
             groups: user.groups.clone(),
         };
         let spec = TokenSpec { name, days, scope };
-        let mut tx = self.0.pool.begin().await.map_err(db_error)?;
+        let mut tx = crate::db::begin(&self.0.pool).await?;
         let token = issue_token(&mut tx, &owner, &spec, "settings", client).await?;
-        tx.commit().await.map_err(db_error)?;
+        crate::db::commit(tx).await?;
         Ok(token)
     }
 
@@ -209,11 +205,8 @@ impl app::ports::TokenPort for TokenService {
     ) -> Result<(), AppError> {
         let uid =
             Uuid::parse_str(id.as_str()).map_err(|e| AppError::invalid("id", e.to_string()))?;
-        let mut tx = self.0.pool.begin().await.map_err(db_error)?;
-        let Some(hash) = db::tokens::revoke(&mut tx, &user.id, uid)
-            .await
-            .map_err(db_error)?
-        else {
+        let mut tx = crate::db::begin(&self.0.pool).await?;
+        let Some(hash) = db::tokens::revoke(&mut tx, &user.id, uid).await? else {
             return Err(AppError::NotFound(format!("token {id}")));
         };
         db::audit::record(
@@ -228,9 +221,8 @@ impl app::ports::TokenPort for TokenService {
                 detail: serde_json::json!({}),
             },
         )
-        .await
-        .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
+        .await?;
+        crate::db::commit(tx).await?;
         // Other replicas hear it from Postgres; this one need not wait.
         self.0.token_cache.forget(&hash);
         Ok(())

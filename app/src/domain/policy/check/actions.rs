@@ -5,9 +5,9 @@
 use super::super::catalogue::{self, ResourceType};
 use super::super::finding::Finding;
 use super::super::kind::{PolicyKind, TRUST_ACTIONS};
-use super::super::wildcard::{action_matches, overlap};
 use super::grammar::{elements, is_arn_like};
 use super::str_list;
+use crate::domain::wildcard::{action_matches, overlap};
 use serde_json::{Map, Value};
 
 pub(super) fn check_statement(

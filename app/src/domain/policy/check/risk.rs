@@ -6,9 +6,9 @@
 use super::super::catalogue;
 use super::super::finding::Finding;
 use super::super::kind::PolicyKind;
-use super::super::wildcard::action_matches;
 use super::grammar::elements;
 use super::str_list;
+use crate::domain::wildcard::action_matches;
 use serde_json::{Map, Value};
 
 /// Actions that let a principal give itself (or another) more permissions.

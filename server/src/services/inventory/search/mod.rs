@@ -68,7 +68,7 @@ impl SearchGate {
         descending: bool,
         after: Option<&Cursor>,
         limit: i64,
-    ) -> Result<(Vec<ListRow>, bool), sqlx::Error> {
+    ) -> crate::Result<(Vec<ListRow>, bool)> {
         let (rows, more, _) = self
             .search_answered(pool, f, sort, descending, after, limit)
             .await?;
@@ -84,7 +84,7 @@ impl SearchGate {
         descending: bool,
         after: Option<&Cursor>,
         limit: i64,
-    ) -> Result<(Vec<ListRow>, bool, Answered), sqlx::Error> {
+    ) -> crate::Result<(Vec<ListRow>, bool, Answered)> {
         let _permit = self
             .permits
             .acquire()

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 impl Snapshot {
     /// Reads every cached resource and the generation in one snapshot.
-    pub async fn load(pool: &sqlx::PgPool) -> Result<(Snapshot, BuildStats), sqlx::Error> {
+    pub async fn load(pool: &sqlx::PgPool) -> crate::Result<(Snapshot, BuildStats)> {
         use futures_util::TryStreamExt;
         let started = Instant::now();
         let mut tx = index_reads::begin_snapshot(pool).await?;

@@ -136,7 +136,7 @@ impl SearchIndex {
         &self,
         conn: &mut sqlx::PgConnection,
         snap: &Snapshot,
-    ) -> Result<bool, sqlx::Error> {
+    ) -> crate::Result<bool> {
         let epoch = self.epoch_if_live();
         let fresh = snap.matches_postgres(conn).await?;
         if let (true, Some(e)) = (fresh, epoch) {
@@ -146,7 +146,7 @@ impl SearchIndex {
     }
 
     /// Builds a snapshot now and makes it current.
-    pub async fn refresh(&self, pool: &sqlx::PgPool) -> Result<BuildStats, sqlx::Error> {
+    pub async fn refresh(&self, pool: &sqlx::PgPool) -> crate::Result<BuildStats> {
         let epoch = self.epoch_if_live();
         let (snap, stats) = Snapshot::load(pool).await?;
         if let Some(e) = epoch {

@@ -131,10 +131,7 @@ impl Snapshot {
     /// Whether Postgres still holds what this snapshot was read from: the
     /// same generation sum and the same names of its accounts, read in one
     /// statement.
-    pub async fn matches_postgres(
-        &self,
-        conn: &mut sqlx::PgConnection,
-    ) -> Result<bool, sqlx::Error> {
+    pub async fn matches_postgres(&self, conn: &mut sqlx::PgConnection) -> crate::Result<bool> {
         let ids: Vec<&str> = self.accounts.iter().map(|g| g.key.as_str()).collect();
         let (generation, found, names) =
             crate::db::resource_index::generation_and_names(conn, &ids).await?;
