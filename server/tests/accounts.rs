@@ -8,10 +8,11 @@ use latchkey::services::sync::engine::{sync_all, Trigger};
 use sqlx::PgPool;
 
 async fn accounts(pool: &PgPool) -> Vec<(String, String, String, bool)> {
-    sqlx::query_as("SELECT account_id, name, source, enabled FROM accounts ORDER BY account_id")
-        .fetch_all(pool)
-        .await
-        .unwrap()
+    rows(
+        pool,
+        "SELECT account_id, name, source, enabled FROM accounts ORDER BY account_id",
+    )
+    .await
 }
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
@@ -77,20 +78,10 @@ async fn organization_members_are_discovered_synced_and_can_be_disabled(pool: Pg
     // An admin disables one member: it is no longer synced, and discovery does not re-enable it.
     let base = spawn_http(s.clone()).await;
     let eng = signed_in(&base, ENGINEER).await;
-    let r = eng
-        .post(format!("{base}/api/set_account_enabled"))
-        .form(&[("account", members[0].as_str()), ("enabled", "false")])
-        .send()
-        .await
-        .unwrap();
+    let r = set_account_enabled(&eng, &base, members[0].as_str(), false).await;
     assert_eq!(r.status(), 403);
     let admin = signed_in(&base, ADMIN).await;
-    let r = admin
-        .post(format!("{base}/api/set_account_enabled"))
-        .form(&[("account", members[0].as_str()), ("enabled", "false")])
-        .send()
-        .await
-        .unwrap();
+    let r = set_account_enabled(&admin, &base, members[0].as_str(), false).await;
     assert!(r.status().is_success(), "{}", r.status());
     discover_all(&s).await;
     let disabled = accounts(&pool)
@@ -102,17 +93,12 @@ async fn organization_members_are_discovered_synced_and_can_be_disabled(pool: Pg
     let results = sync_all(&s, Trigger::Manual).await;
     assert_eq!(results.len(), 3 * 4);
     assert!(results.iter().all(|r| r.1.as_str() != members[0]));
-    let audited: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE action = 'account.disable'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let audited: i64 = scalar(
+        &pool,
+        "SELECT count(*) FROM audit_events WHERE action = 'account.disable'",
+    )
+    .await;
     assert_eq!(audited, 1);
-    let r = admin
-        .post(format!("{base}/api/set_account_enabled"))
-        .form(&[("account", "999999999999"), ("enabled", "true")])
-        .send()
-        .await
-        .unwrap();
+    let r = set_account_enabled(&admin, &base, "999999999999", true).await;
     assert_eq!(r.status(), 404);
 }

@@ -60,13 +60,8 @@ async fn me_shows_groups_and_what_each_grants(pool: PgPool) {
 
     let me: Value = signed_in(&base, ENGINEER)
         .await
-        .post(format!("{base}/api/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .post_json(format!("{base}/api/me"))
+        .await;
     assert_eq!(me["user"]["id"], ENGINEER);
     assert_eq!(me["approves_everywhere"], false);
     assert_eq!(me["approver_accounts"][0]["account_id"], a.as_str());
@@ -86,30 +81,22 @@ async fn me_shows_groups_and_what_each_grants(pool: PgPool) {
 
     let admin: Value = signed_in(&base, ADMIN)
         .await
-        .post(format!("{base}/api/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .post_json(format!("{base}/api/me"))
+        .await;
     assert_eq!(admin["approves_everywhere"], true);
     assert_eq!(admin["groups"][0]["grants"][0]["kind"], "admin");
 
     let page = signed_in(&base, ENGINEER)
         .await
         .get(format!("{base}/me"))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("What your groups grant") && html.contains("approves requests in acct0"));
 
     let anonymous = reqwest::Client::new()
-        .post(format!("{base}/api/me"))
-        .send()
-        .await
-        .unwrap();
+        .post_empty(format!("{base}/api/me"))
+        .await;
     assert_eq!(anonymous.status(), 401);
 }

@@ -4,27 +4,20 @@
 mod common;
 
 use common::*;
-use latchkey::services::sync::engine::{sync_all, Trigger};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn refreshes_from_aws_are_bounded_per_user(pool: PgPool) {
-    let a = unique_account();
-    let s = services(pool.clone(), config(&[&a])).await;
-    create_role(&iam(&s, &a).await, "eng-dev", &[], &[]).await;
-    sync_all(&s, Trigger::Manual).await;
-    let base = spawn_http(s.clone()).await;
+    let (_, a, base) = served(&pool, &["eng-dev"]).await.into_parts();
     let role = format!("arn:aws:iam::{a}:role/eng-dev");
     let refresh = |c: reqwest::Client| {
         let (base, role) = (base.clone(), role.clone());
         async move {
             c.post(format!("{base}/api/refresh_resource"))
                 .form(&[("arn", role.as_str())])
-                .send()
+                .fetch_status()
                 .await
-                .unwrap()
-                .status()
                 .as_u16()
         }
     };
@@ -38,12 +31,7 @@ async fn refreshes_from_aws_are_bounded_per_user(pool: PgPool) {
     // Another user is not held back by Erin.
     assert_eq!(refresh(signed_in(&base, OTHER_ENGINEER).await).await, 200);
     // Each refresh, and each dev sign-in, says where it came from.
-    let unplaced: Vec<String> = sqlx::query_scalar(
-        "SELECT action FROM audit_events WHERE action IN ('resource.refresh', 'signin') AND ip IS NULL",
-    )
-    .fetch_all(&pool)
-    .await
-    .unwrap();
+    let unplaced: Vec<String> = scalars(&pool, "SELECT action FROM audit_events WHERE action IN ('resource.refresh', 'signin') AND ip IS NULL").await;
     assert!(
         unplaced.is_empty(),
         "audited without an address: {unplaced:?}"
@@ -52,11 +40,7 @@ async fn refreshes_from_aws_are_bounded_per_user(pool: PgPool) {
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn bad_input_gets_a_4xx_naming_the_field_and_stores_nothing(pool: PgPool) {
-    let a = unique_account();
-    let s = services(pool.clone(), config(&[&a])).await;
-    create_role(&iam(&s, &a).await, "eng-dev", &[], &[]).await;
-    sync_all(&s, Trigger::Manual).await;
-    let base = spawn_http(s.clone()).await;
+    let (_, a, base) = served(&pool, &["eng-dev"]).await.into_parts();
     let role = format!("arn:aws:iam::{a}:role/eng-dev");
     let eng = signed_in(&base, ENGINEER).await;
     let ask = |justification: String, document: Value| {
@@ -80,7 +64,7 @@ async fn bad_input_gets_a_4xx_naming_the_field_and_stores_nothing(pool: PgPool) 
         eng.post(format!("{base}{path}"))
             .header("content-type", "application/json")
             .body(body)
-            .send()
+            .fetch()
     };
     let mut wrong = Vec::new();
     for (name, path, body, want, field) in [
@@ -176,7 +160,7 @@ async fn bad_input_gets_a_4xx_naming_the_field_and_stores_nothing(pool: PgPool) 
             "target_arn",
         ),
     ] {
-        let r = post_json(path, body).await.unwrap();
+        let r = post_json(path, body).await;
         let status = r.status().as_u16();
         let text = r.text().await.unwrap();
         if status != want
@@ -206,28 +190,18 @@ async fn bad_input_gets_a_4xx_naming_the_field_and_stores_nothing(pool: PgPool) 
         let status = eng
             .post(format!("{base}{path}"))
             .form(&form)
-            .send()
-            .await
-            .unwrap()
-            .status();
+            .fetch_status()
+            .await;
         if status.as_u16() != want {
             wrong.push(format!("{name}: got {status}, want {want}"));
         }
     }
-    let status = eng
-        .get(format!("{base}/resources?q=a%00b"))
-        .send()
-        .await
-        .unwrap()
-        .status();
+    let status = eng.get_status(format!("{base}/resources?q=a%00b")).await;
     if status != 400 {
         wrong.push(format!("NUL in a page's query: got {status}, want 400"));
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
-    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM requests")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let stored: i64 = scalar(&pool, "SELECT count(*) FROM requests").await;
     assert_eq!(stored, 0);
 }
 
@@ -252,7 +226,7 @@ async fn no_response_can_be_framed_or_sniffed(pool: PgPool) {
         ("anonymous", &anon, "/api/v2/get_roles"),
         ("anonymous", &anon, "/no/such/page"),
     ] {
-        let r = c.get(format!("{base}{path}")).send().await.unwrap();
+        let r = c.get(format!("{base}{path}")).fetch().await;
         let h = r.headers();
         let csp = h
             .get("content-security-policy")

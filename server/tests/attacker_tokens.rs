@@ -4,7 +4,6 @@
 mod common;
 
 use common::*;
-use latchkey::services::sync::engine::{sync_all, Trigger};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
@@ -26,21 +25,12 @@ async fn with_token(base: &str, token: &str, post: bool, path: &str, body: Value
     } else {
         c.get(format!("{base}{path}"))
     };
-    req.bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    req.bearer_auth(token).fetch_status().await.as_u16()
 }
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn tokens_reach_only_their_scope_and_end_with_their_owners_access(pool: PgPool) {
-    let a = unique_account();
-    let s = services(pool.clone(), config(&[&a])).await;
-    create_role(&iam(&s, &a).await, "eng-dev", &[], &[]).await;
-    sync_all(&s, Trigger::Manual).await;
-    let base = spawn_http(s.clone()).await;
+    let (_, a, base) = served(&pool, &["eng-dev"]).await.into_parts();
     let role = format!("arn:aws:iam::{a}:role/eng-dev");
     let eng = signed_in(&base, ENGINEER).await;
     let (_, creds_only) = new_token_scoped(&eng, &base, "laptop", "credentials").await;
@@ -155,24 +145,13 @@ async fn tokens_reach_only_their_scope_and_end_with_their_owners_access(pool: Pg
         wrong.len(),
         wrong.join("\n")
     );
-    let requests: i64 = sqlx::query_scalar("SELECT count(*) FROM requests")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let requests: i64 = scalar(&pool, "SELECT count(*) FROM requests").await;
     assert_eq!(requests, 0, "the credentials-only token asked for nothing");
-    let minted: i64 = sqlx::query_scalar(
-        "SELECT (SELECT count(*) FROM api_tokens WHERE name = 'renewed') + (SELECT count(*) FROM cli_logins)",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let minted: i64 = scalar(&pool, "SELECT (SELECT count(*) FROM api_tokens WHERE name = 'renewed') + (SELECT count(*) FROM cli_logins)").await;
     assert_eq!(minted, 0, "no token minted a successor");
 
     // Lifetimes are chosen within bounds; a bad one is refused, nothing stored.
-    let tokens_before: i64 = sqlx::query_scalar("SELECT count(*) FROM api_tokens")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let tokens_before: i64 = scalar(&pool, "SELECT count(*) FROM api_tokens").await;
     for (days, scope, field) in [
         ("0", "credentials", "expires_in_days"),
         ("91", "credentials", "expires_in_days"),
@@ -180,28 +159,20 @@ async fn tokens_reach_only_their_scope_and_end_with_their_owners_access(pool: Pg
         ("7", "admin", "scope"),
     ] {
         let r = eng
-            .post(format!("{base}/api/create_token"))
-            .form(&[("name", "bad"), ("expires_in_days", days), ("scope", scope)])
-            .send()
-            .await
-            .unwrap();
+            .post_form(
+                format!("{base}/api/create_token"),
+                &[("name", "bad"), ("expires_in_days", days), ("scope", scope)],
+            )
+            .await;
         assert_eq!(r.status(), 400, "{days} {scope}");
         assert!(
             r.text().await.unwrap().contains(field),
             "{days} {scope} names {field}"
         );
     }
-    let tokens_after: i64 = sqlx::query_scalar("SELECT count(*) FROM api_tokens")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let tokens_after: i64 = scalar(&pool, "SELECT count(*) FROM api_tokens").await;
     assert_eq!(tokens_before, tokens_after);
-    let default_days: f64 = sqlx::query_scalar(
-        "SELECT (extract(epoch FROM expires_at - created_at) / 86400)::float8 FROM api_tokens WHERE name = 'laptop'",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let default_days: f64 = scalar(&pool, "SELECT (extract(epoch FROM expires_at - created_at) / 86400)::float8 FROM api_tokens WHERE name = 'laptop'").await;
     assert!((default_days - 30.0).abs() < 0.01, "{default_days}");
 
     // An expired token is refused, even one this process has just used.
@@ -209,12 +180,11 @@ async fn tokens_reach_only_their_scope_and_end_with_their_owners_access(pool: Pg
         with_token(&base, &full, false, "/api/v1/get_roles", json!(null)).await,
         200
     );
-    sqlx::query(
+    execute(
+        &pool,
         "UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE name = 'scripts'",
     )
-    .execute(&pool)
-    .await
-    .unwrap();
+    .await;
     assert_eq!(
         with_token(&base, &full, false, "/api/v1/get_roles", json!(null)).await,
         401
@@ -226,10 +196,8 @@ async fn tokens_reach_only_their_scope_and_end_with_their_owners_access(pool: Pg
         200
     );
     let r = eng
-        .post(format!("{base}/api/sign_out_everywhere"))
-        .send()
-        .await
-        .unwrap();
+        .post_empty(format!("{base}/api/sign_out_everywhere"))
+        .await;
     assert!(
         r.status().is_success() || r.status().is_redirection(),
         "{}",
@@ -309,20 +277,13 @@ async fn an_admin_revokes_an_offboarded_users_sessions_and_tokens(pool: PgPool) 
     let (_, token) = new_token_scoped(&eng, &base, "laptop", "credentials").await;
     let other = signed_in(&base, OTHER_ENGINEER).await;
     let revoke = |c: &reqwest::Client| {
-        c.post(format!("{base}/api/revoke_user_access"))
-            .form(&[("user_id", ENGINEER)])
-            .send()
+        let url = format!("{base}/api/revoke_user_access");
+        c.post(url).form(&[("user_id", ENGINEER)]).fetch()
     };
     // Another engineer may not, and neither may a full-API token of theirs.
-    assert_eq!(revoke(&other).await.unwrap().status(), 403);
+    assert_eq!(revoke(&other).await.status(), 403);
     let (_, full) = new_token_scoped(&other, &base, "scripts", "full").await;
-    let by_token = reqwest::Client::new()
-        .post(format!("{base}/api/revoke_user_access"))
-        .bearer_auth(&full)
-        .form(&[("user_id", ENGINEER)])
-        .send()
-        .await
-        .unwrap();
+    let by_token = revoke(&token_client(&full)).await;
     assert_eq!(by_token.status(), 403);
     assert_eq!(
         with_token(&base, &token, false, "/api/v2/get_roles", json!(null)).await,
@@ -333,15 +294,15 @@ async fn an_admin_revokes_an_offboarded_users_sessions_and_tokens(pool: PgPool) 
     let long = "u".repeat(300);
     for bad in ["", "   ", long.as_str()] {
         let r = admin
-            .post(format!("{base}/api/revoke_user_access"))
-            .form(&[("user_id", bad)])
-            .send()
-            .await
-            .unwrap();
+            .post_form(
+                format!("{base}/api/revoke_user_access"),
+                &[("user_id", bad)],
+            )
+            .await;
         assert_eq!(r.status(), 400, "{bad:?}");
         assert!(r.text().await.unwrap().contains("user_id"));
     }
-    let r = revoke(&admin).await.unwrap();
+    let r = revoke(&admin).await;
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
     assert_eq!(
@@ -352,7 +313,7 @@ async fn an_admin_revokes_an_offboarded_users_sessions_and_tokens(pool: PgPool) 
         with_token(&base, &token, false, "/api/v2/get_roles", json!(null)).await,
         401
     );
-    let me = eng.post(format!("{base}/api/me")).send().await.unwrap();
+    let me = eng.post_empty(format!("{base}/api/me")).await;
     assert_eq!(me.status(), 401, "the browser session ended too");
     let audited: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM audit_events WHERE action = 'access.revoke' AND actor = $1 AND target = $2",

@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use latchkey::services::sync::engine::{sync_all, Trigger};
-use serde_json::{json, Value};
+use serde_json::Value;
 use sqlx::PgPool;
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
@@ -20,20 +20,9 @@ async fn admins_filter_the_audit_log_engineers_cannot_read_it(pool: PgPool) {
     let base = spawn_http(s).await;
     let eng = signed_in(&base, ENGINEER).await;
     for (acct, role) in [(&a, "eng-dev"), (&a, "prod-admin"), (&b, "eng-dev")] {
-        eng.post(format!("{base}/api/v1/get_credentials"))
-            .json(&json!({ "requested_role": format!("arn:aws:iam::{acct}:role/{role}") }))
-            .send()
-            .await
-            .unwrap();
+        credentials(&eng, &base, &format!("arn:aws:iam::{acct}:role/{role}")).await;
     }
-    assert_eq!(
-        eng.post(format!("{base}/api/audit"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        403
-    );
+    assert_eq!(eng.post_status(format!("{base}/api/audit")).await, 403);
 
     let admin = signed_in(&base, ADMIN).await;
     let query = |pairs: Vec<(&'static str, String)>| {
@@ -44,12 +33,7 @@ async fn admins_filter_the_audit_log_engineers_cannot_read_it(pool: PgPool) {
                 .into_iter()
                 .map(|(k, v)| (format!("params[{k}]"), v))
                 .collect();
-            let r = admin
-                .post(format!("{base}/api/audit"))
-                .form(&form)
-                .send()
-                .await
-                .unwrap();
+            let r = admin.post_form(format!("{base}/api/audit"), &form).await;
             (r.status().as_u16(), r.json::<Value>().await.unwrap())
         }
     };

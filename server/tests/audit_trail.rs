@@ -39,11 +39,8 @@ async fn every_security_event_leaves_an_audit_row_with_its_origin(pool: PgPool) 
 
     // Tokens: created and revoked, with the caller's address and agent.
     let (id, _) = new_token(&eng, &base, "laptop").await;
-    eng.post(format!("{base}/api/revoke_token"))
-        .form(&[("id", id.as_str())])
-        .send()
-        .await
-        .unwrap();
+    eng.post_form(format!("{base}/api/revoke_token"), &[("id", id.as_str())])
+        .await;
     for action in ["token.create", "token.revoke"] {
         let rows = audited(&pool, action, "success").await;
         assert_eq!(rows.len(), 1, "{action}");
@@ -55,35 +52,26 @@ async fn every_security_event_leaves_an_audit_row_with_its_origin(pool: PgPool) 
     let ask = json!({"principal_arn": role, "justification": "Needed for the incident review",
         "changes": [{"target_arn": role, "spec": {"kind": "tags_put", "tags": [{"key": "k", "value": "v"}]}}]});
     let r = eng
-        .post(format!("{base}/api/submit_request"))
-        .json(&ask)
-        .send()
-        .await
-        .unwrap();
+        .post_json_body(format!("{base}/api/submit_request"), &ask)
+        .await;
     let rid: String = r.json().await.unwrap();
-    let change: String = sqlx::query_scalar("SELECT id::text FROM request_changes")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    let r = eng
-        .post(format!("{base}/api/review_request"))
-        .form(&[
+    let change: String = scalar(&pool, "SELECT id::text FROM request_changes").await;
+    let r = review(
+        &eng,
+        &base,
+        &[
             ("id", rid.as_str()),
             ("action", "apply"),
             ("change_id", change.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(r.status(), 403);
     let mut direct = ask.clone();
     direct["direct"] = json!(true);
     let r = eng
-        .post(format!("{base}/api/submit_request"))
-        .json(&direct)
-        .send()
-        .await
-        .unwrap();
+        .post_json_body(format!("{base}/api/submit_request"), &direct)
+        .await;
     assert_eq!(r.status(), 403);
     assert_eq!(audited(&pool, "request.approve", "denied").await.len(), 1);
     assert_eq!(
@@ -98,24 +86,15 @@ async fn every_security_event_leaves_an_audit_row_with_its_origin(pool: PgPool) 
             .header("origin", &base)
             .header("x-forwarded-user", "pat@example.com")
             .header("x-forwarded-groups", "engineers")
-            .send()
-            .await
-            .unwrap();
+            .fetch()
+            .await;
         assert_eq!(r.status(), 200);
     }
-    let proxy: Vec<String> = sqlx::query_scalar(
-        "SELECT actor FROM audit_events WHERE action = 'signin' AND detail->>'method' = 'trusted_headers'",
-    )
-    .fetch_all(&pool)
-    .await
-    .unwrap();
+    let proxy: Vec<String> = scalars(&pool, "SELECT actor FROM audit_events WHERE action = 'signin' AND detail->>'method' = 'trusted_headers'").await;
     assert_eq!(proxy, ["pat@example.com"]);
 
     // Signing out.
-    eng.post(format!("{base}/api/sign_out"))
-        .send()
-        .await
-        .unwrap();
+    eng.post_empty(format!("{base}/api/sign_out")).await;
     let out = audited(&pool, "signout", "success").await;
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].0, ENGINEER);
@@ -123,30 +102,18 @@ async fn every_security_event_leaves_an_audit_row_with_its_origin(pool: PgPool) 
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn a_change_cut_off_while_applying_is_recovered_as_failed_and_retryable(pool: PgPool) {
-    let a = unique_account();
-    let s = services(pool.clone(), config(&[&a])).await;
-    create_role(&iam(&s, &a).await, "eng-dev", &[], &[]).await;
-    sync_all(&s, Trigger::Manual).await;
-    let base = spawn_http(s.clone()).await;
+    let (s, a, base) = served(&pool, &["eng-dev"]).await.into_parts();
     let role = format!("arn:aws:iam::{a}:role/eng-dev");
     let eng = signed_in(&base, ENGINEER).await;
     let ask = json!({"principal_arn": role, "justification": "Needed for the incident review",
         "changes": [{"target_arn": role, "spec": {"kind": "tags_put", "tags": [{"key": "k", "value": "v"}]}}]});
     let r = eng
-        .post(format!("{base}/api/submit_request"))
-        .json(&ask)
-        .send()
-        .await
-        .unwrap();
+        .post_json_body(format!("{base}/api/submit_request"), &ask)
+        .await;
     let rid: String = r.json().await.unwrap();
     // As if a server claimed it and stopped during the AWS call.
-    sqlx::query(
-        "UPDATE request_changes SET status = 'applying', applying_since = now() - interval '1 hour',
-             approvals = ARRAY['ada@example.com']",
-    )
-    .execute(&pool)
-    .await
-    .unwrap();
+    execute(&pool, "UPDATE request_changes SET status = 'applying', applying_since = now() - interval '1 hour',
+             approvals = ARRAY['ada@example.com']").await;
     let now = chrono::Utc::now();
     assert_eq!(
         latchkey::services::requests::recover_stuck(&s, now)
@@ -161,10 +128,7 @@ async fn a_change_cut_off_while_applying_is_recovered_as_failed_and_retryable(po
         0
     );
     let (status, error): (String, Option<String>) =
-        sqlx::query_as("SELECT status, error FROM request_changes")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        row(&pool, "SELECT status, error FROM request_changes").await;
     assert_eq!(status, "failed");
     assert!(error.unwrap().contains("interrupted while applying"));
     assert_eq!(
@@ -176,9 +140,6 @@ async fn a_change_cut_off_while_applying_is_recovered_as_failed_and_retryable(po
     // Retried by an approver, it applies.
     let admin = signed_in(&base, ADMIN).await;
     assert!(approve_all(&admin, &base, &rid).await.status().is_success());
-    let status: String = sqlx::query_scalar("SELECT status FROM request_changes")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let status: String = scalar(&pool, "SELECT status FROM request_changes").await;
     assert_eq!(status, "applied");
 }

@@ -4,30 +4,17 @@
 mod common;
 
 use common::*;
-use latchkey::services::sync::engine::{sync_all, Trigger};
 use serde_json::Value;
 use sqlx::PgPool;
 use std::process::Command;
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn the_cli_logs_in_lists_roles_and_gets_credentials(pool: PgPool) {
-    let a = unique_account();
-    let s = services(pool.clone(), config(&[&a])).await;
-    let iam = iam(&s, &a).await;
-    create_role(&iam, "eng-dev", &[], &[]).await;
-    create_role(&iam, "prod-admin", &[], &[]).await;
-    sync_all(&s, Trigger::Manual).await;
-    let base = spawn_http(s).await;
+    let (_, a, base) = served(&pool, &["eng-dev", "prod-admin"]).await.into_parts();
     let eng = signed_in(&base, ENGINEER).await;
     let t: Value = eng
-        .post(format!("{base}/api/create_token"))
-        .form(&[("name", "cli")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .post_form_json(format!("{base}/api/create_token"), &[("name", "cli")])
+        .await;
     let token = t["token"].as_str().unwrap().to_owned();
     let home = std::env::temp_dir().join(format!("latchkey-cli-{}", uuid::Uuid::new_v4()));
     let (base2, home2) = (base.clone(), home.clone());
@@ -199,10 +186,7 @@ async fn the_cli_logs_in_lists_roles_and_gets_credentials(pool: PgPool) {
         first["AccessKeyId"], second["AccessKeyId"],
         "served from the cache"
     );
-    let issued: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE action = 'credentials.issue' AND outcome = 'success'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let issued: i64 = scalar(&pool, "SELECT count(*) FROM audit_events WHERE action = 'credentials.issue' AND outcome = 'success'").await;
     assert_eq!(issued, 4, "export x2, credential-process, serve (once)");
     let _ = std::fs::remove_dir_all(&home);
 }

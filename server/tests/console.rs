@@ -30,9 +30,8 @@ async fn console_signin_reaches_the_federation_endpoint_with_the_users_session(p
         .get(format!(
             "{base}/role/acct0/eng-dev?r=eu-west-1&redirect=/s3/"
         ))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(r.status(), 303, "{:?}", r.text().await);
     let login = r.headers()["location"].to_str().unwrap().to_owned();
     assert!(
@@ -62,7 +61,7 @@ async fn console_signin_reaches_the_federation_endpoint_with_the_users_session(p
         format!("/role/{a}/eng-dev"),
         format!("/role/arn:aws:iam::{a}:role/eng-dev"),
     ] {
-        let r = eng.get(format!("{base}{path}")).send().await.unwrap();
+        let r = eng.get(format!("{base}{path}")).fetch().await;
         assert_eq!(r.status(), 303, "{path}");
     }
 
@@ -70,14 +69,7 @@ async fn console_signin_reaches_the_federation_endpoint_with_the_users_session(p
     let status = |path: String| {
         let eng = eng.clone();
         let base = base.clone();
-        async move {
-            eng.get(format!("{base}{path}"))
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
+        async move { eng.get_status(format!("{base}{path}")).await.as_u16() }
     };
     assert_eq!(
         status(format!("/role/{a}/cli-batch")).await,
@@ -95,19 +87,14 @@ async fn console_signin_reaches_the_federation_endpoint_with_the_users_session(p
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let r = anon
-        .get(format!("{base}/role/{a}/eng-dev"))
-        .send()
-        .await
-        .unwrap();
+    let r = anon.get(format!("{base}/role/{a}/eng-dev")).fetch().await;
     assert_eq!(r.headers()["location"], "/login");
 
-    let audit: Vec<(String, String)> = sqlx::query_as(
+    let audit: Vec<(String, String)> = rows(
+        &pool,
         "SELECT target, outcome FROM audit_events WHERE action = 'console.signin' ORDER BY id",
     )
-    .fetch_all(&pool)
-    .await
-    .unwrap();
+    .await;
     let arn = |r: &str| format!("arn:aws:iam::{a}:role/{r}");
     assert_eq!(
         audit,
@@ -125,17 +112,10 @@ async fn console_signin_reaches_the_federation_endpoint_with_the_users_session(p
 async fn an_ambiguous_account_name_lists_the_candidates(pool: PgPool) {
     let (a, b) = (unique_account(), unique_account());
     let s = services(pool.clone(), config(&[&a, &b])).await;
-    sqlx::query("UPDATE accounts SET name = 'shared'")
-        .execute(&pool)
-        .await
-        .unwrap();
+    execute(&pool, "UPDATE accounts SET name = 'shared'").await;
     let base = spawn_http(s).await;
     let eng = signed_in_without_redirects(&base, ENGINEER).await;
-    let r = eng
-        .get(format!("{base}/role/shared/eng-dev"))
-        .send()
-        .await
-        .unwrap();
+    let r = eng.get(format!("{base}/role/shared/eng-dev")).fetch().await;
     assert_eq!(r.status(), 409);
     let body = r.text().await.unwrap();
     assert!(body.contains(&a) && body.contains(&b), "{body}");

@@ -22,11 +22,8 @@ async fn sync_iam(s: &latchkey::services::Services, account: &str) {
 
 async fn api_resource(c: &reqwest::Client, base: &str, arn: &str) -> Value {
     let r = c
-        .post(format!("{base}/api/resource"))
-        .form(&[("arn", arn)])
-        .send()
-        .await
-        .unwrap();
+        .post_form(format!("{base}/api/resource"), &[("arn", arn)])
+        .await;
     assert!(r.status().is_success(), "{}", r.status());
     r.json().await.unwrap()
 }
@@ -34,9 +31,8 @@ async fn api_resource(c: &reqwest::Client, base: &str, arn: &str) -> Value {
 async fn page(c: &reqwest::Client, base: &str, arn: &str) -> String {
     let r = c
         .get(format!("{base}/resource?arn={}", encode(arn)))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert!(r.status().is_success(), "{}", r.status());
     r.text().await.unwrap()
 }
@@ -148,11 +144,12 @@ async fn a_users_page_shows_its_policies_groups_and_when_its_credentials_were_us
     let user_arn = format!("arn:aws:iam::{a}:user/deploy");
 
     // The sync keeps the user's last use from the credential report.
-    let details: Value = sqlx::query_scalar("SELECT details FROM resources WHERE arn = $1")
-        .bind(&user_arn)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let details: Value = scalar_of(
+        &pool,
+        "SELECT details FROM resources WHERE arn = $1",
+        &user_arn,
+    )
+    .await;
     let used = &details["last_used"];
     assert_eq!(used["password_enabled"], true, "{details}");
     assert!(used["password_last_used"].is_null());
@@ -280,11 +277,11 @@ async fn a_managed_policys_page_shows_its_document_and_who_attaches_it_and_refre
         .await
         .unwrap();
     let r = eng
-        .post(format!("{base}/api/refresh_resource"))
-        .form(&[("arn", shared.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            format!("{base}/api/refresh_resource"),
+            &[("arn", shared.as_str())],
+        )
+        .await;
     assert!(r.status().is_success(), "{}", r.status());
     let d = api_resource(&eng, &base, &shared).await;
     let p = &d["facts"]["ManagedPolicy"];
@@ -297,14 +294,11 @@ async fn a_managed_policys_page_shows_its_document_and_who_attaches_it_and_refre
 async fn a_roles_page_links_its_cached_managed_policy_and_has_console_and_refresh(pool: PgPool) {
     let (a, _s, shared, base, admin) = synced(&pool, ADMIN).await;
     let role: Value = admin
-        .post(format!("{base}/api/role"))
-        .form(&[("account", a.as_str()), ("name", "app")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .post_form_json(
+            format!("{base}/api/role"),
+            &[("account", a.as_str()), ("name", "app")],
+        )
+        .await;
     assert_eq!(
         role["managed_policies"][0]["href"],
         format!("/resource?arn={}", encode(&shared))
@@ -313,14 +307,7 @@ async fn a_roles_page_links_its_cached_managed_policy_and_has_console_and_refres
         .as_str()
         .unwrap()
         .ends_with("#/roles/details/app"));
-    let html = admin
-        .get(format!("{base}/roles/{a}/app"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = admin.get_text(format!("{base}/roles/{a}/app")).await;
     assert_shows(
         &html,
         &[

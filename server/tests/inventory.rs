@@ -222,32 +222,18 @@ async fn resources_are_filtered_sorted_and_paged_by_keyset(pool: PgPool) {
 async fn csv_export_and_metrics_reflect_the_synced_inventory(pool: PgPool) {
     let a = unique_account();
     let s = services(pool.clone(), config(&[&a])).await;
-    let acct = app::domain::AccountId::parse(&a).unwrap();
-    let s3 = s.aws.spoke_s3(&acct).await.unwrap();
-    s3.create_bucket()
-        .bucket(format!("csv-{a}"))
-        .send()
-        .await
-        .unwrap();
+    create_bucket(&s3(&s, &a).await, &format!("csv-{a}")).await;
     create_role(&iam(&s, &a).await, "eng-csv", &[], &[("team", "a,b")]).await;
     sync_all(&s, Trigger::Manual).await;
     let base = spawn_http(s).await;
 
     let anon = reqwest::Client::new();
-    assert_eq!(
-        anon.get(format!("{base}/resources.csv"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        401
-    );
+    assert_eq!(anon.get_status(format!("{base}/resources.csv")).await, 401);
     let eng = signed_in(&base, ENGINEER).await;
     let r = eng
         .get(format!("{base}/resources.csv?account={a}"))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(r.status(), 200);
     assert!(r.headers()["content-type"]
         .to_str()
@@ -269,9 +255,8 @@ async fn csv_export_and_metrics_reflect_the_synced_inventory(pool: PgPool) {
     );
     let bad = eng
         .get(format!("{base}/resources.csv?type=vm"))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(bad.status(), 400);
     assert!(bad.text().await.unwrap().starts_with("type:"));
 
@@ -283,14 +268,7 @@ async fn csv_export_and_metrics_reflect_the_synced_inventory(pool: PgPool) {
     .execute(&pool)
     .await
     .unwrap();
-    let m = anon
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let m = anon.get_text(format!("{base}/metrics")).await;
     assert!(
         m.contains(&format!(
             "latchkey_sync_runs_total{{task=\"s3\",account=\"{a}\"}} 1\n"
@@ -337,14 +315,8 @@ async fn typeahead_finds_arns_and_names_by_substring(pool: PgPool) {
     let base = spawn_http(s).await;
     let eng = signed_in(&base, ENGINEER).await;
     let hits: serde_json::Value = eng
-        .post(format!("{base}/api/typeahead"))
-        .form(&[("q", "ORDERS-1")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .post_form_json(format!("{base}/api/typeahead"), &[("q", "ORDERS-1")])
+        .await;
     let names: Vec<&str> = hits
         .as_array()
         .unwrap()
@@ -356,14 +328,11 @@ async fn typeahead_finds_arns_and_names_by_substring(pool: PgPool) {
         (10..20).map(|i| format!("orders-{i}")).collect::<Vec<_>>()
     );
     let roles: serde_json::Value = eng
-        .post(format!("{base}/api/typeahead"))
-        .form(&[("q", "orders"), ("kind", "role")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .post_form_json(
+            format!("{base}/api/typeahead"),
+            &[("q", "orders"), ("kind", "role")],
+        )
+        .await;
     assert_eq!(
         roles[0]["arn"],
         format!("arn:aws:iam::{a}:role/orders-reader")
@@ -374,10 +343,8 @@ async fn typeahead_finds_arns_and_names_by_substring(pool: PgPool) {
     assert_eq!(
         anon.post(format!("{base}/api/typeahead"))
             .form(&[("q", "orders")])
-            .send()
-            .await
-            .unwrap()
-            .status(),
+            .fetch_status()
+            .await,
         401
     );
 }

@@ -133,12 +133,8 @@ async fn create_comment_apply_and_reject_are_sent_by_mail_and_webhook(pool: PgPo
         let (eng, base, role) = (eng.clone(), base.clone(), role.clone());
         async move {
             let r = eng
-                .post(format!("{base}/api/submit_request"))
-                .json(&json!({"principal_arn": role, "justification": "Tagging for the cost report",
-                    "changes": [{"target_arn": role, "spec": {"kind": "tags_put", "tags": [{"key": tag, "value": "1"}]}}]}))
-                .send()
-                .await
-                .unwrap();
+                .post_json_body(format!("{base}/api/submit_request"), &json!({"principal_arn": role, "justification": "Tagging for the cost report",
+                    "changes": [{"target_arn": role, "spec": {"kind": "tags_put", "tags": [{"key": tag, "value": "1"}]}}]})).await;
             assert!(r.status().is_success());
             r.json::<String>().await.unwrap()
         }
@@ -162,12 +158,7 @@ async fn create_comment_apply_and_reject_are_sent_by_mail_and_webhook(pool: PgPo
         ("action", "comment"),
         ("text", "Which cost centre?"),
     ];
-    admin
-        .post(format!("{base}/api/review_request"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    review(&admin, &base, &form).await;
     let got = eventually(&mails, |m| m.len() >= 2).await;
     assert_eq!(got[1].rcpt, ["security@example.com", ENGINEER]);
     assert!(got[1].data.contains("Which cost centre?"));
@@ -186,12 +177,7 @@ async fn create_comment_apply_and_reject_are_sent_by_mail_and_webhook(pool: PgPo
         ("action", "reject"),
         ("text", "Use the shared tag set"),
     ];
-    admin
-        .post(format!("{base}/api/review_request"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    review(&admin, &base, &form).await;
     let got = eventually(&mails, |m| m.len() >= 5).await;
     assert_eq!(got[4].rcpt, [ENGINEER]);
     assert!(got[4].data.contains("Rejected") && got[4].data.contains("Use the shared tag set"));

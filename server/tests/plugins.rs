@@ -26,12 +26,8 @@ async fn a_private_builds_plugins_take_effect(pool: PgPool) {
         .post(format!("{base}/api/me"))
         .header("x-mesh-user", "sam@example.com")
         .header("x-mesh-groups", "on-call")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch_json()
+        .await;
     assert_eq!(me["user"]["id"], "sam@example.com");
     assert_eq!(me["user"]["groups"], json!(["on-call", "everyone"]));
 
@@ -138,9 +134,8 @@ async fn the_stock_build_has_only_the_built_in_behaviour(pool: PgPool) {
     let r = reqwest::Client::new()
         .post(format!("{base}/api/me"))
         .header("x-mesh-user", "sam@example.com")
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(r.status(), 401, "no plugin identity provider");
     assert_eq!(
         s.auto_approval(&AutoApprovalInput {
@@ -220,12 +215,6 @@ async fn no_auto_approval_rule_applies_a_high_risk_change(pool: PgPool) {
     )
     .await;
     assert_eq!(status_of(risky).await, "pending");
-    let attached = iam(&s, &a)
-        .await
-        .list_attached_role_policies()
-        .role_name("eng-app")
-        .send()
-        .await
-        .unwrap();
-    assert!(attached.attached_policies().is_empty());
+    let attached = attached_policy_arns(&iam(&s, &a).await, "eng-app").await;
+    assert!(attached.is_empty(), "{attached:?}");
 }

@@ -4,19 +4,26 @@
 mod common;
 
 use common::*;
-use latchkey::services::sync::engine::{sync_all, Trigger};
+use latchkey::services::Services;
 use serde_json::Value;
 use sqlx::PgPool;
 
 const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"ReadLogs","Effect":"Allow","Action":["s3:GetObject"],"Resource":"arn:aws:s3:::logs/*"}]}"#;
 
-async fn setup(pool: &PgPool) -> (latchkey::services::Services, String, String) {
-    let a = unique_account();
-    let s = services(pool.clone(), config(&[&a])).await;
-    create_role(&iam(&s, &a).await, "eng-dev", &[], &[]).await;
-    sync_all(&s, Trigger::Manual).await;
-    let arn = format!("arn:aws:iam::{a}:role/eng-dev");
-    (s, a, arn)
+const WHY: &str = "Needed to debug incident 42";
+
+/// One account with `eng-dev`, served: (services, account, base URL, the
+/// role's ARN, an engineer's client).
+async fn setup(pool: &PgPool) -> (Services, String, String, String, reqwest::Client) {
+    let w = served(pool, &["eng-dev"]).await;
+    let (arn, eng) = (w.role("eng-dev"), w.signed_in(ENGINEER).await);
+    let (s, a, base) = w.into_parts();
+    (s, a, base, arn, eng)
+}
+
+/// The names of `eng-dev`'s inline policies in AWS.
+async fn inline_names(s: &Services, a: &str) -> Vec<String> {
+    inline_policy_names(&iam(s, a).await, "eng-dev").await
 }
 
 async fn count(pool: &PgPool, table: &str) -> i64 {
@@ -33,32 +40,27 @@ async fn submit(
     policy: &str,
     why: &str,
 ) -> reqwest::Response {
-    c.post(format!("{base}/api/create_request"))
-        .form(&[
+    c.post_form(
+        format!("{base}/api/create_request"),
+        &[
             ("role_arn", arn),
             ("policy_name", "read-logs"),
             ("policy", policy),
             ("justification", why),
-        ])
-        .send()
-        .await
-        .unwrap()
+        ],
+    )
+    .await
 }
 
 async fn request_id(pool: &PgPool) -> String {
-    let id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM requests")
-        .fetch_one(pool)
-        .await
-        .unwrap();
+    let id: uuid::Uuid = scalar(pool, "SELECT id FROM requests").await;
     id.to_string()
 }
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn approved_request_puts_the_policy_on_the_role_in_moto(pool: PgPool) {
-    let (s, a, arn) = setup(&pool).await;
-    let base = spawn_http(s.clone()).await;
-    let eng = signed_in(&base, ENGINEER).await;
-    let r = submit(&eng, &base, &arn, POLICY, "Needed to debug incident 42").await;
+    let (s, a, base, arn, eng) = setup(&pool).await;
+    let r = submit(&eng, &base, &arn, POLICY, WHY).await;
     assert!(r.status().is_success(), "{}", r.status());
     let id = request_id(&pool).await;
 
@@ -67,37 +69,23 @@ async fn approved_request_puts_the_policy_on_the_role_in_moto(pool: PgPool) {
     assert!(r.status().is_success(), "{}", r.status());
 
     // In AWS (moto)
-    let got = iam(&s, &a)
-        .await
-        .get_role_policy()
-        .role_name("eng-dev")
-        .policy_name("read-logs")
-        .send()
-        .await
-        .unwrap();
-    let doc = latchkey::aws::decode::policy_json(got.policy_document()).unwrap();
+    let doc = inline_policy(&iam(&s, &a).await, "eng-dev", "read-logs").await;
     assert_eq!(doc, serde_json::from_str::<Value>(POLICY).unwrap());
     // Recorded on the change and the request history, and audited
     let (status, err): (String, Option<String>) =
-        sqlx::query_as("SELECT status, error FROM request_changes")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        row(&pool, "SELECT status, error FROM request_changes").await;
     assert_eq!((status.as_str(), err), ("applied", None));
-    let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM request_events ORDER BY id")
-        .fetch_all(&pool)
-        .await
-        .unwrap();
+    let kinds: Vec<String> = scalars(&pool, "SELECT kind FROM request_events ORDER BY id").await;
     assert_eq!(kinds, ["created", "change.approved", "change.applied"]);
-    let audited: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE action = 'request.change.applied' AND outcome = 'success'")
-        .fetch_one(&pool).await.unwrap();
+    let audited: i64 = scalar(&pool, "SELECT count(*) FROM audit_events WHERE action = 'request.change.applied' AND outcome = 'success'").await;
     assert_eq!(audited, 1);
     // The cache was re-read, so the role page shows the policy at once.
-    let inline: Value = sqlx::query_scalar("SELECT inline_policies FROM roles WHERE arn = $1")
-        .bind(&arn)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let inline: Value = scalar_of(
+        &pool,
+        "SELECT inline_policies FROM roles WHERE arn = $1",
+        &arn,
+    )
+    .await;
     assert_eq!(inline[0]["name"], "read-logs");
 
     // Approving twice applies nothing twice.
@@ -107,42 +95,30 @@ async fn approved_request_puts_the_policy_on_the_role_in_moto(pool: PgPool) {
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn rejected_request_changes_nothing_in_aws(pool: PgPool) {
-    let (s, a, arn) = setup(&pool).await;
-    let base = spawn_http(s.clone()).await;
-    let eng = signed_in(&base, ENGINEER).await;
-    submit(&eng, &base, &arn, POLICY, "Needed to debug incident 42").await;
+    let (s, a, base, arn, eng) = setup(&pool).await;
+    submit(&eng, &base, &arn, POLICY, WHY).await;
     let id = request_id(&pool).await;
     let admin = signed_in(&base, ADMIN).await;
     let r = admin
-        .post(format!("{base}/api/reject_request"))
-        .form(&[("id", id.as_str()), ("reason", "use the read-only role")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            format!("{base}/api/reject_request"),
+            &[("id", id.as_str()), ("reason", "use the read-only role")],
+        )
+        .await;
     assert!(r.status().is_success());
-    let names = iam(&s, &a)
-        .await
-        .list_role_policies()
-        .role_name("eng-dev")
-        .send()
-        .await
-        .unwrap();
-    assert!(names.policy_names().is_empty());
-    let (req, change): (String, String) = sqlx::query_as(
+    assert!(inline_names(&s, &a).await.is_empty());
+    let (req, change): (String, String) = row(
+        &pool,
         "SELECT r.status, c.status FROM requests r JOIN request_changes c ON c.request_id = r.id",
     )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    .await;
     assert_eq!((req.as_str(), change.as_str()), ("rejected", "cancelled"));
 }
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn engineers_cannot_approve_and_admins_cannot_approve_their_own(pool: PgPool) {
-    let (s, a, arn) = setup(&pool).await;
-    let base = spawn_http(s.clone()).await;
-    let eng = signed_in(&base, ENGINEER).await;
-    submit(&eng, &base, &arn, POLICY, "Needed to debug incident 42").await;
+    let (s, a, base, arn, eng) = setup(&pool).await;
+    submit(&eng, &base, &arn, POLICY, WHY).await;
     let id = request_id(&pool).await;
 
     // The requester may not approve; another engineer may not even see it.
@@ -165,46 +141,35 @@ async fn engineers_cannot_approve_and_admins_cannot_approve_their_own(pool: PgPo
         "Admin wants this for themselves",
     )
     .await;
-    let own: uuid::Uuid = sqlx::query_scalar("SELECT id FROM requests WHERE requester = $1")
-        .bind(ADMIN)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let own: uuid::Uuid =
+        scalar_of(&pool, "SELECT id FROM requests WHERE requester = $1", ADMIN).await;
     let r = approve_all(&admin, &base, &own.to_string()).await;
     assert_eq!(r.status(), 403);
 
-    let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM requests WHERE status = 'pending'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let pending: i64 = scalar(
+        &pool,
+        "SELECT count(*) FROM requests WHERE status = 'pending'",
+    )
+    .await;
     assert_eq!(pending, 2);
-    let names = iam(&s, &a)
-        .await
-        .list_role_policies()
-        .role_name("eng-dev")
-        .send()
-        .await
-        .unwrap();
-    assert!(names.policy_names().is_empty(), "nothing reached AWS");
+    assert!(inline_names(&s, &a).await.is_empty(), "nothing reached AWS");
 }
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn bad_input_is_refused_with_the_field_named_and_nothing_is_stored(pool: PgPool) {
-    let (s, _a, arn) = setup(&pool).await;
-    let base = spawn_http(s).await;
-    let eng = signed_in(&base, ENGINEER).await;
+    let (_, _, base, arn, eng) = setup(&pool).await;
     let cases = [
         (
             arn.as_str(),
             "{\"Version\": ",
-            "Needed to debug incident 42",
+            WHY,
             "policy",
             "not valid JSON",
         ),
         (
             arn.as_str(),
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject"}]}"#,
-            "Needed to debug incident 42",
+            WHY,
             "policy",
             "Statement[0].Resource",
         ),
@@ -212,14 +177,14 @@ async fn bad_input_is_refused_with_the_field_named_and_nothing_is_stored(pool: P
         (
             "arn:aws:iam::12:role/x",
             POLICY,
-            "Needed to debug incident 42",
+            WHY,
             "role_arn",
             "exactly 12 digits",
         ),
         (
             "arn:aws:iam::999999999999:role/nope",
             POLICY,
-            "Needed to debug incident 42",
+            WHY,
             "principal_arn",
             "not in the cache",
         ),
@@ -240,44 +205,21 @@ async fn bad_input_is_refused_with_the_field_named_and_nothing_is_stored(pool: P
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn requesters_see_their_own_requests_only(pool: PgPool) {
-    let (s, _a, arn) = setup(&pool).await;
-    let base = spawn_http(s).await;
-    let eng = signed_in(&base, ENGINEER).await;
-    submit(&eng, &base, &arn, POLICY, "Needed to debug incident 42").await;
+    let (_, _, base, arn, eng) = setup(&pool).await;
+    submit(&eng, &base, &arn, POLICY, WHY).await;
     let id = request_id(&pool).await;
     let other = signed_in(&base, OTHER_ENGINEER).await;
-    let r = other
-        .post(format!("{base}/api/get_request"))
-        .form(&[("id", id.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = get_request(&other, &base, id.as_str()).await;
     assert_eq!(r.status(), 404);
-    let list: Value = other
-        .post(format!("{base}/api/list_requests"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = other.post_json(format!("{base}/api/list_requests")).await;
     assert_eq!(list.as_array().unwrap().len(), 0);
-    let mine: Value = eng
-        .post(format!("{base}/api/list_requests"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let mine: Value = eng.post_json(format!("{base}/api/list_requests")).await;
     assert_eq!(mine[0]["status"], "pending");
 }
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn a_cross_origin_post_with_the_session_cookie_is_refused(pool: PgPool) {
-    let (s, _a, arn) = setup(&pool).await;
-    let base = spawn_http(s).await;
-    let eng = signed_in(&base, ENGINEER).await;
+    let (_, _, base, arn, eng) = setup(&pool).await;
     let form = [
         ("role_arn", arn.as_str()),
         ("policy_name", "x"),
@@ -288,9 +230,8 @@ async fn a_cross_origin_post_with_the_session_cookie_is_refused(pool: PgPool) {
         .post(format!("{base}/api/create_request"))
         .header("origin", "https://evil.example.com")
         .form(&form)
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(r.status(), 403);
     assert_eq!(count(&pool, "requests").await, 0, "nothing stored");
     // A cookie with neither Origin nor Referer is refused too.
@@ -298,26 +239,19 @@ async fn a_cross_origin_post_with_the_session_cookie_is_refused(pool: PgPool) {
         .cookie_store(true)
         .build()
         .unwrap();
-    bare.post(format!("{base}/api/dev_sign_in"))
-        .form(&[("user_id", ENGINEER)])
-        .send()
-        .await
-        .unwrap();
+    bare.post_form(format!("{base}/api/dev_sign_in"), &[("user_id", ENGINEER)])
+        .await;
     let r = bare
-        .post(format!("{base}/api/create_request"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+        .post_form(format!("{base}/api/create_request"), &form)
+        .await;
     assert_eq!(r.status(), 403);
     assert_eq!(count(&pool, "requests").await, 0, "nothing stored");
     let r = eng
         .post(format!("{base}/api/create_request"))
         .header("origin", base.as_str())
         .form(&form)
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert!(
         r.status().is_success(),
         "same origin is fine: {}",
@@ -327,47 +261,31 @@ async fn a_cross_origin_post_with_the_session_cookie_is_refused(pool: PgPool) {
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn sessions_rotate_at_sign_in_and_end_everywhere_on_request(pool: PgPool) {
-    let (s, _a, _arn) = setup(&pool).await;
-    let base = spawn_http(s).await;
+    // No engineer signed in yet: the test counts the sessions.
+    let (_, _, base) = served(&pool, &["eng-dev"]).await.into_parts();
     let laptop = signed_in(&base, ENGINEER).await;
     let phone = signed_in(&base, ENGINEER).await;
-    let sessions = || async {
-        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sessions")
-            .fetch_one(&pool)
-            .await
-            .unwrap()
-    };
+    let sessions = || scalar::<i64>(&pool, "SELECT count(*) FROM sessions");
     assert_eq!(sessions().await, 2);
     // Signing in again from the laptop replaces its session instead of adding one.
     laptop
-        .post(format!("{base}/api/dev_sign_in"))
-        .form(&[("user_id", ENGINEER)])
-        .send()
-        .await
-        .unwrap();
+        .post_form(format!("{base}/api/dev_sign_in"), &[("user_id", ENGINEER)])
+        .await;
     assert_eq!(sessions().await, 2);
     assert!(laptop
-        .post(format!("{base}/api/list_requests"))
-        .send()
+        .post_status(format!("{base}/api/list_requests"))
         .await
-        .unwrap()
-        .status()
         .is_success());
     // Sign out everywhere from the phone ends the laptop's session too.
     let r = phone
-        .post(format!("{base}/api/sign_out_everywhere"))
-        .send()
-        .await
-        .unwrap();
+        .post_empty(format!("{base}/api/sign_out_everywhere"))
+        .await;
     assert!(r.status().is_success() || r.status().is_redirection());
     assert_eq!(sessions().await, 0);
     assert_eq!(
         laptop
-            .post(format!("{base}/api/list_requests"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+            .post_status(format!("{base}/api/list_requests"))
+            .await,
         401
     );
 }

@@ -7,20 +7,16 @@ use common::*;
 use sqlx::PgPool;
 
 async fn sessions_of(pool: &PgPool, user: &str) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM sessions WHERE user_id = $1")
-        .bind(user)
-        .fetch_one(pool)
-        .await
-        .unwrap()
+    scalar_of(
+        pool,
+        "SELECT count(*) FROM sessions WHERE user_id = $1",
+        user,
+    )
+    .await
 }
 
 async fn me_status(c: &reqwest::Client, base: &str) -> u16 {
-    c.post(format!("{base}/api/me"))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    c.post_status(format!("{base}/api/me")).await.as_u16()
 }
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
@@ -28,10 +24,11 @@ async fn an_expired_session_is_refused_and_deleted(pool: PgPool) {
     let base = spawn_http(services(pool.clone(), config(&[])).await).await;
     let c = signed_in(&base, ENGINEER).await;
     assert_eq!(me_status(&c, &base).await, 200);
-    sqlx::query("UPDATE sessions SET expires_at = now() - interval '1 second'")
-        .execute(&pool)
-        .await
-        .unwrap();
+    execute(
+        &pool,
+        "UPDATE sessions SET expires_at = now() - interval '1 second'",
+    )
+    .await;
     assert_eq!(me_status(&c, &base).await, 401);
     assert_eq!(
         sessions_of(&pool, ENGINEER).await,
@@ -46,22 +43,18 @@ async fn sessions_last_as_long_as_configured(pool: PgPool) {
     cfg.auth.session_hours = 2;
     let base = spawn_http(services(pool.clone(), cfg).await).await;
     let r = reqwest::Client::new()
-        .post(format!("{base}/api/dev_sign_in"))
-        .form(&[("user_id", ENGINEER)])
-        .send()
-        .await
-        .unwrap();
+        .post_form(format!("{base}/api/dev_sign_in"), &[("user_id", ENGINEER)])
+        .await;
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(
         cookie.contains("Max-Age=7200") && cookie.contains("HttpOnly"),
         "{cookie}"
     );
-    let hours: f64 = sqlx::query_scalar(
+    let hours: f64 = scalar(
+        &pool,
         "SELECT EXTRACT(EPOCH FROM expires_at - now())::float8 / 3600 FROM sessions",
     )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    .await;
     assert!((1.9..=2.0).contains(&hours), "{hours}");
 }
 
@@ -70,11 +63,7 @@ async fn signing_out_ends_only_this_browsers_session(pool: PgPool) {
     let base = spawn_http(services(pool.clone(), config(&[])).await).await;
     let laptop = signed_in(&base, ENGINEER).await;
     let phone = signed_in(&base, ENGINEER).await;
-    let r = laptop
-        .post(format!("{base}/api/sign_out"))
-        .send()
-        .await
-        .unwrap();
+    let r = laptop.post_empty(format!("{base}/api/sign_out")).await;
     assert!(r.status().is_success() || r.status().is_redirection());
     let cleared = r.headers()["set-cookie"].to_str().unwrap();
     assert!(cleared.starts_with("latchkey_session=;") && cleared.contains("Max-Age=0"));
@@ -90,10 +79,8 @@ async fn signing_out_everywhere_ends_every_session_of_that_user_only(pool: PgPoo
     let phone = signed_in(&base, ENGINEER).await;
     let colleague = signed_in(&base, OTHER_ENGINEER).await;
     phone
-        .post(format!("{base}/api/sign_out_everywhere"))
-        .send()
-        .await
-        .unwrap();
+        .post_empty(format!("{base}/api/sign_out_everywhere"))
+        .await;
     assert_eq!(me_status(&laptop, &base).await, 401);
     assert_eq!(me_status(&phone, &base).await, 401);
     assert_eq!(me_status(&colleague, &base).await, 200);
@@ -121,7 +108,7 @@ async fn pages_taking_turns_one_at_a_time_all_render(pool: PgPool) {
     let loads = (0..24).map(|i| {
         let (c, url) = (c.clone(), format!("{base}{}", pages[i % pages.len()]));
         async move {
-            let r = c.get(&url).send().await.unwrap();
+            let r = c.get(&url).fetch().await;
             let status = r.status();
             let len = r.headers().get("content-length").cloned();
             let body = r.text().await.unwrap();

@@ -196,12 +196,11 @@ async fn throttling_is_retried_with_backoff_and_an_account_throttled_for_good_fa
         "backed off: {waited:?}"
     );
 
-    let runs: Vec<(String, String, Option<String>)> = sqlx::query_as(
+    let runs: Vec<(String, String, Option<String>)> = rows(
+        &pool,
         "SELECT account_id, outcome, error FROM sync_runs WHERE task = 'iam' ORDER BY account_id",
     )
-    .fetch_all(&pool)
-    .await
-    .unwrap();
+    .await;
     let run = |a: &str| runs.iter().find(|r| r.0 == a).unwrap();
     assert_eq!(run(&calm).1, "success");
     assert_eq!(run(&flaky).1, "success");
@@ -212,10 +211,7 @@ async fn throttling_is_retried_with_backoff_and_an_account_throttled_for_good_fa
         "{error}"
     );
     let cached: Vec<String> =
-        sqlx::query_scalar("SELECT account_id FROM roles ORDER BY account_id")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+        scalars(&pool, "SELECT account_id FROM roles ORDER BY account_id").await;
     let mut want = vec![calm.clone(), flaky.clone()];
     want.sort();
     assert_eq!(

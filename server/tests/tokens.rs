@@ -4,28 +4,15 @@
 mod common;
 
 use common::*;
-use latchkey::services::sync::engine::{sync_all, Trigger};
-use serde_json::{json, Value};
+use serde_json::Value;
 use sqlx::PgPool;
 
 async fn setup(pool: &PgPool) -> (String, String) {
-    let a = unique_account();
-    let s = services(pool.clone(), config(&[&a])).await;
-    let iam = iam(&s, &a).await;
-    create_role(&iam, "eng-dev", &[], &[]).await;
-    create_role(&iam, "prod-admin", &[], &[]).await;
-    sync_all(&s, Trigger::Manual).await;
+    let w = served(pool, &["eng-dev", "prod-admin"]).await;
     // As a serving process does: tokens and role access are then resolved
     // from memory.
-    s.start_background();
-    for _ in 0..100 {
-        if s.listening() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    assert!(s.listening(), "the change listeners did not start");
-    (spawn_http(s).await, a)
+    start_listening(&w.s).await;
+    (w.base, w.account)
 }
 
 /// Polls `status` (for up to 2 s) until it gives `want`; the last status.
@@ -45,33 +32,16 @@ where
     last
 }
 
-async fn exec(pool: &PgPool, sql: &'static str) {
-    sqlx::query(sql).execute(pool).await.unwrap();
-}
-
 /// The status of `GET /api/v1/get_roles` with `token`.
 async fn roles_status(base: &str, token: &str) -> u16 {
-    reqwest::Client::new()
-        .get(format!("{base}/api/v1/get_roles"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    let url = format!("{base}/api/v1/get_roles");
+    token_client(token).get_status(url).await.as_u16()
 }
 
 /// The status of get_credentials for `acct0/eng-dev` with `token`.
 async fn credentials_status(base: &str, token: &str) -> u16 {
-    reqwest::Client::new()
-        .post(format!("{base}/api/v1/get_credentials"))
-        .bearer_auth(token)
-        .json(&json!({ "requested_role": "acct0/eng-dev" }))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    let r = credentials(&token_client(token), base, "acct0/eng-dev").await;
+    r.status().as_u16()
 }
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
@@ -82,11 +52,8 @@ async fn an_account_disabled_elsewhere_stops_credentials_here(pool: PgPool) {
     assert_eq!(credentials_status(&base, &token).await, 200);
     // Another replica (or psql) disables the account: this process hears
     // it from Postgres and refuses from then on.
-    sqlx::query("UPDATE accounts SET enabled = false WHERE account_id = $1")
-        .bind(&a)
-        .execute(&pool)
-        .await
-        .unwrap();
+    let sql = "UPDATE accounts SET enabled = false WHERE account_id = $1";
+    sqlx::query(sql).bind(&a).execute(&pool).await.unwrap();
     assert_eq!(
         eventually(|| credentials_status(&base, &token), 403).await,
         403,
@@ -94,12 +61,7 @@ async fn an_account_disabled_elsewhere_stops_credentials_here(pool: PgPool) {
     );
     // Enabled again by an admin here: at once.
     let admin = signed_in(&base, ADMIN).await;
-    let r = admin
-        .post(format!("{base}/api/set_account_enabled"))
-        .form(&[("account", a.as_str()), ("enabled", "true")])
-        .send()
-        .await
-        .unwrap();
+    let r = set_account_enabled(&admin, &base, a.as_str(), true).await;
     assert!(r.status().is_success(), "{}", r.text().await.unwrap());
     assert_eq!(credentials_status(&base, &token).await, 200);
 }
@@ -113,21 +75,21 @@ async fn a_token_revoked_by_another_replica_stops_working_here(pool: PgPool) {
     // Revoked behind this process's back with its notification switched
     // off: the remembered caller still answers, which shows the cache is
     // what answered...
-    exec(
+    execute(
         &pool,
         "ALTER TABLE api_tokens DISABLE TRIGGER api_tokens_changed",
     )
     .await;
-    exec(&pool, "UPDATE api_tokens SET revoked_at = now()").await;
+    execute(&pool, "UPDATE api_tokens SET revoked_at = now()").await;
     assert_eq!(roles_status(&base, &token).await, 200);
     // ...and with it on, as every writer has it, the revocation reaches
     // this process by NOTIFY and the token stops working.
-    exec(
+    execute(
         &pool,
         "ALTER TABLE api_tokens ENABLE TRIGGER api_tokens_changed",
     )
     .await;
-    exec(&pool, "UPDATE api_tokens SET revoked_at = now()").await;
+    execute(&pool, "UPDATE api_tokens SET revoked_at = now()").await;
     assert_eq!(
         eventually(|| roles_status(&base, &token), 401).await,
         401,
@@ -143,22 +105,19 @@ async fn a_session_ended_by_another_replica_stops_working_here(pool: PgPool) {
     let (base, _) = setup(&pool).await;
     let eng = signed_in(&base, ENGINEER).await;
     let status = || async {
-        eng.get(format!("{base}/api/v1/get_roles"))
-            .send()
+        eng.get_status(format!("{base}/api/v1/get_roles"))
             .await
-            .unwrap()
-            .status()
             .as_u16()
     };
     assert_eq!(status().await, 200);
     // Expired in Postgres with the notification switched off: the
     // remembered session still answers, so the cache is what answered...
-    exec(
+    execute(
         &pool,
         "ALTER TABLE sessions DISABLE TRIGGER sessions_changed",
     )
     .await;
-    exec(
+    execute(
         &pool,
         "UPDATE sessions SET expires_at = now() - interval '1 second'",
     )
@@ -166,12 +125,12 @@ async fn a_session_ended_by_another_replica_stops_working_here(pool: PgPool) {
     assert_eq!(status().await, 200);
     // ...and as every writer has it, ending the session reaches this
     // process by NOTIFY.
-    exec(
+    execute(
         &pool,
         "ALTER TABLE sessions ENABLE TRIGGER sessions_changed",
     )
     .await;
-    exec(&pool, "DELETE FROM sessions").await;
+    execute(&pool, "DELETE FROM sessions").await;
     assert_eq!(
         eventually(status, 401).await,
         401,
@@ -185,106 +144,39 @@ async fn tokens_authenticate_the_apis_until_revoked(pool: PgPool) {
     let eng = signed_in(&base, ENGINEER).await;
     let (id, token) = new_token(&eng, &base, "laptop").await;
     assert!(token.starts_with("lk_") && token.len() == 67);
-    let stored: String = sqlx::query_scalar("SELECT token_hash FROM api_tokens")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let stored: String = scalar(&pool, "SELECT token_hash FROM api_tokens").await;
     assert_ne!(stored, token, "only a hash is stored");
 
-    let api = reqwest::Client::new();
-    let roles: Vec<String> = api
-        .get(format!("{base}/api/v1/get_roles"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let api = token_client(&token);
+    let roles: Vec<String> = api.get_json(format!("{base}/api/v1/get_roles")).await;
     assert_eq!(roles, [format!("arn:aws:iam::{a}:role/eng-dev")]);
     // account-name/role-name is resolved exactly.
-    let r = api
-        .post(format!("{base}/api/v1/get_credentials"))
-        .bearer_auth(&token)
-        .json(&json!({ "requested_role": "acct0/eng-dev" }))
-        .send()
-        .await
-        .unwrap();
+    let r = credentials(&api, &base, "acct0/eng-dev").await;
     assert_eq!(r.status(), 200);
-    let r = api
-        .post(format!("{base}/api/v1/get_credentials"))
-        .bearer_auth(&token)
-        .json(&json!({ "requested_role": "acct0/eng" }))
-        .send()
-        .await
-        .unwrap();
+    let r = credentials(&api, &base, "acct0/eng").await;
     assert_eq!(r.status(), 404, "no substring guessing");
-    let v2: Value = api
-        .get(format!("{base}/api/v2/get_roles"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v2: Value = api.get_json(format!("{base}/api/v2/get_roles")).await;
     assert_eq!(v2["data"][0]["account_friendly_name"], "acct0");
     assert_eq!(v2["data"][0]["role_name"], "eng-dev");
 
-    let listed: Value = eng
-        .post(format!("{base}/api/tokens"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = eng.post_json(format!("{base}/api/tokens")).await;
     assert_eq!(listed[0]["name"], "laptop");
     assert!(listed[0]["last_used"].is_string(), "{listed}");
     // Another user cannot revoke it; the owner can, and then it stops working.
     let other = signed_in(&base, OTHER_ENGINEER).await;
-    assert_eq!(
-        other
-            .post(format!("{base}/api/revoke_token"))
-            .form(&[("id", id.as_str())])
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
-    assert!(eng
-        .post(format!("{base}/api/revoke_token"))
-        .form(&[("id", id.as_str())])
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .is_success());
-    assert_eq!(
-        api.get(format!("{base}/api/v1/get_roles"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        401
-    );
-    assert_eq!(
-        api.get(format!("{base}/api/v1/get_roles"))
-            .bearer_auth("lk_forged")
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        401
-    );
+    let revoke = |c: &reqwest::Client| {
+        let form = [("id", id.clone())];
+        c.post(format!("{base}/api/revoke_token"))
+            .form(&form)
+            .fetch_status()
+    };
+    assert_eq!(revoke(&other).await, 404);
+    assert!(revoke(&eng).await.is_success());
+    assert_eq!(roles_status(&base, &token).await, 401);
+    assert_eq!(roles_status(&base, "lk_forged").await, 401);
     let bad = eng
-        .post(format!("{base}/api/create_token"))
-        .form(&[("name", " ")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(format!("{base}/api/create_token"), &[("name", " ")])
+        .await;
     assert_eq!(bad.status(), 400);
 }
 
@@ -339,12 +231,11 @@ async fn the_aws_cli_gets_role_credentials_from_the_ecs_endpoint(pool: PgPool) {
         .await
         .unwrap();
     assert!(!out.status.success());
-    let issued: Vec<(String, String)> = sqlx::query_as(
+    let issued: Vec<(String, String)> = rows(
+        &pool,
         "SELECT target, outcome FROM audit_events WHERE action = 'credentials.issue' ORDER BY id",
     )
-    .fetch_all(&pool)
-    .await
-    .unwrap();
+    .await;
     assert_eq!(
         issued[0],
         (

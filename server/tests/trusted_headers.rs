@@ -35,7 +35,7 @@ async fn me(base: &str, headers: &[(&str, &str)]) -> (u16, Value) {
     for (k, v) in headers {
         r = r.header(*k, *v);
     }
-    let r = r.send().await.unwrap();
+    let r = r.fetch().await;
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(Value::Null))
 }
@@ -96,9 +96,8 @@ async fn forwarded_user_headers_from_anywhere_else_are_ignored(pool: PgPool) {
     let r = c
         .post(format!("{base}/api/me"))
         .header("x-forwarded-user", "ada@example.com")
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     let m: Value = r.json().await.unwrap();
     assert_eq!(m["user"]["id"], ENGINEER);
 }
@@ -261,7 +260,7 @@ async fn a_user_demoted_at_the_proxy_loses_admin_in_their_old_tokens(pool: PgPoo
     for (k, v) in as_admin {
         r = r.header(k, v);
     }
-    let r = r.send().await.unwrap();
+    let r = r.fetch().await;
     assert_eq!(r.status(), 200);
     let token = r.json::<Value>().await.unwrap()["token"]
         .as_str()
@@ -271,9 +270,8 @@ async fn a_user_demoted_at_the_proxy_loses_admin_in_their_old_tokens(pool: PgPoo
         let r = reqwest::Client::new()
             .post(format!("{base}/api/me"))
             .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+            .fetch()
+            .await;
         r.json::<Value>().await.unwrap()["user"]["is_admin"].clone()
     };
     assert_eq!(by_token().await, true);

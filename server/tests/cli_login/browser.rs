@@ -3,18 +3,14 @@ use super::*;
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn latchkey_login_through_the_browser_saves_a_working_token(pool: PgPool) {
-    let a = unique_account();
-    let s = services(pool.clone(), config(&[&a])).await;
-    create_role(&iam(&s, &a).await, "eng-dev", &[], &[]).await;
-    sync_all(&s, Trigger::Manual).await;
-    let base = spawn_http(s).await;
+    let (_, a, base) = served(&pool, &["eng-dev"]).await.into_parts();
     let home = temp_home();
     let login = LoginProcess::start(&base, &home).await;
     let port = query_param(&login.url, "port");
 
     // The browser: the authorize page, then its form, then the CLI's loopback.
     let browser = signed_in_without_redirects(&base, ENGINEER).await;
-    let page = browser.get(&login.url).send().await.unwrap();
+    let page = browser.get(&login.url).fetch().await;
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
     assert!(
@@ -28,12 +24,7 @@ async fn latchkey_login_through_the_browser_saves_a_working_token(pool: PgPool) 
         .into_iter()
         .map(|f| (f, hidden(&html, f)))
         .collect();
-    let r = browser
-        .post(format!("{base}/cli/login"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let r = browser.post_form(format!("{base}/cli/login"), &form).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let callback = r.headers()[header::LOCATION].to_str().unwrap().to_owned();
     assert!(
@@ -73,28 +64,22 @@ async fn latchkey_login_through_the_browser_saves_a_working_token(pool: PgPool) 
 
     // Only the code's hash was stored, and it is spent.
     let code = query_param(&callback, "code");
-    let stored: Vec<(String, bool)> =
-        sqlx::query_as("SELECT code_hash, used_at IS NOT NULL FROM cli_logins")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+    let stored: Vec<(String, bool)> = rows(
+        &pool,
+        "SELECT code_hash, used_at IS NOT NULL FROM cli_logins",
+    )
+    .await;
     assert_eq!(stored, vec![(hash_token(&code), true)]);
-    let (name, via, actor): (String, String, String) = sqlx::query_as(
+    let (name, via, actor): (String, String, String) = row(
+        &pool,
         "SELECT t.name, e.detail->>'via', e.actor FROM api_tokens t
          JOIN audit_events e ON e.action = 'token.create' AND e.target = t.id::text",
     )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    .await;
     assert!(name.starts_with("CLI on "), "{name}");
     assert_eq!((via.as_str(), actor.as_str()), ("cli-login", ENGINEER));
     // Issuing the one-time code is audited too, with where the browser was.
-    let (actor, ip): (String, Option<String>) = sqlx::query_as(
-        "SELECT actor, ip FROM audit_events WHERE action = 'cli.code_issue' AND outcome = 'success'",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let (actor, ip): (String, Option<String>) = row(&pool, "SELECT actor, ip FROM audit_events WHERE action = 'cli.code_issue' AND outcome = 'success'").await;
     assert_eq!(
         (actor.as_str(), ip.as_deref()),
         (ENGINEER, Some("127.0.0.1"))
@@ -119,14 +104,7 @@ async fn cancelling_in_the_browser_stops_the_cli_and_stray_callbacks_are_ignored
     assert_eq!(stray.status(), StatusCode::BAD_REQUEST);
 
     let browser = signed_in_without_redirects(&base, ENGINEER).await;
-    let html = browser
-        .get(&login.url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = browser.get_text(&login.url).await;
     let cancel = hidden_href(&html, "cancel-cli");
     assert!(cancel.starts_with(&format!(
         "http://127.0.0.1:{port}/callback?error=access_denied"

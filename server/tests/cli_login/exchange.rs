@@ -14,9 +14,8 @@ async fn a_code_is_exchanged_for_a_token_only_once(pool: PgPool) {
     let roles = reqwest::Client::new()
         .get(format!("{base}/api/v1/get_roles"))
         .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(roles.status(), StatusCode::OK);
 
     let (status, v) = exchange(&base, body).await;
@@ -75,10 +74,11 @@ async fn an_expired_code_is_refused(pool: PgPool) {
     )
     .await;
     assert_eq!(expires, 300, "codes live 5 minutes");
-    sqlx::query("UPDATE cli_logins SET expires_at = now() - interval '1 second'")
-        .execute(&pool)
-        .await
-        .unwrap();
+    execute(
+        &pool,
+        "UPDATE cli_logins SET expires_at = now() - interval '1 second'",
+    )
+    .await;
     let (status, v) = exchange(&base, json!({ "code": code, "verifier": VERIFIER })).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(v["field"], "code");

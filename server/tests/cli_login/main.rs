@@ -8,7 +8,6 @@ mod common;
 use common::*;
 use latchkey::auth::cli_login::challenge_for;
 use latchkey::services::sessions::hash_token;
-use latchkey::services::sync::engine::{sync_all, Trigger};
 use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
 use sqlx::PgPool;
@@ -125,26 +124,23 @@ fn hidden_href(html: &str, testid: &str) -> String {
 /// Authorizes a CLI on `port` with [`VERIFIER`]'s challenge; returns the code.
 async fn authorize(c: &reqwest::Client, base: &str) -> String {
     let r = c
-        .post(format!("{base}/cli/login"))
-        .form(&[
-            ("port", "4242"),
-            ("state", STATE),
-            ("challenge", &challenge_for(VERIFIER)),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            format!("{base}/cli/login"),
+            &[
+                ("port", "4242"),
+                ("state", STATE),
+                ("challenge", &challenge_for(VERIFIER)),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     query_param(r.headers()[header::LOCATION].to_str().unwrap(), "code")
 }
 
 async fn exchange(base: &str, body: Value) -> (StatusCode, Value) {
     let r = reqwest::Client::new()
-        .post(format!("{base}/api/v1/cli/token"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+        .post_json_body(format!("{base}/api/v1/cli/token"), &body)
+        .await;
     (r.status(), r.json().await.unwrap())
 }
 

@@ -14,21 +14,21 @@ async fn anonymous_users_are_sent_to_sign_in_and_come_back(pool: PgPool) {
         .default_headers(headers)
         .build()
         .unwrap();
-    let r = anon.get(format!("{base}{path}")).send().await.unwrap();
+    let r = anon.get(format!("{base}{path}")).fetch().await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let to = r.headers()[header::LOCATION].to_str().unwrap().to_owned();
     assert_eq!(to, format!("/login?next={}", urlencoding::encode(&path)));
     // Posting the form without a session issues nothing.
     let r = anon
-        .post(format!("{base}/cli/login"))
-        .form(&[
-            ("port", "4242"),
-            ("state", STATE),
-            ("challenge", &challenge),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            format!("{base}/cli/login"),
+            &[
+                ("port", "4242"),
+                ("state", STATE),
+                ("challenge", &challenge),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(r.headers()[header::LOCATION]
         .to_str()
@@ -37,7 +37,7 @@ async fn anonymous_users_are_sent_to_sign_in_and_come_back(pool: PgPool) {
     assert_eq!(count(&pool, "SELECT count(*) FROM cli_logins").await, 0);
 
     // The sign-in page carries `next` to the dev sign-in, which comes back.
-    let login_page = anon.get(format!("{base}{to}")).send().await.unwrap();
+    let login_page = anon.get(format!("{base}{to}")).fetch().await;
     let html = login_page.text().await.unwrap();
     assert!(
         html.contains(&format!(
@@ -47,23 +47,23 @@ async fn anonymous_users_are_sent_to_sign_in_and_come_back(pool: PgPool) {
         "{html}"
     );
     let r = anon
-        .post(format!("{base}/api/dev_sign_in"))
-        .form(&[("user_id", ENGINEER), ("next", &path)])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            format!("{base}/api/dev_sign_in"),
+            &[("user_id", ENGINEER), ("next", &path)],
+        )
+        .await;
     assert_eq!(r.headers()[header::LOCATION].to_str().unwrap(), path);
-    let r = anon.get(format!("{base}{path}")).send().await.unwrap();
+    let r = anon.get(format!("{base}{path}")).fetch().await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.text().await.unwrap().contains("Erin Engineer"));
 
     // A `next` off this site is not followed.
     let r = anon
-        .post(format!("{base}/api/dev_sign_in"))
-        .form(&[("user_id", ENGINEER), ("next", "//evil.example/x")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            format!("{base}/api/dev_sign_in"),
+            &[("user_id", ENGINEER), ("next", "//evil.example/x")],
+        )
+        .await;
     assert_eq!(r.headers()[header::LOCATION].to_str().unwrap(), "/");
 }
 
@@ -81,9 +81,8 @@ async fn a_cross_origin_authorize_post_is_refused(pool: PgPool) {
         .post(format!("{base}/cli/login"))
         .header(header::ORIGIN, "https://evil.example")
         .form(&form)
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert!(r.headers().get(header::LOCATION).is_none());
     assert_eq!(count(&pool, "SELECT count(*) FROM cli_logins").await, 0);
@@ -92,9 +91,8 @@ async fn a_cross_origin_authorize_post_is_refused(pool: PgPool) {
         .post(format!("{base}/cli/login"))
         .header(header::ORIGIN, &base)
         .form(&form)
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
 
@@ -107,9 +105,8 @@ async fn ports_that_are_not_1_to_65535_are_refused_naming_port(pool: PgPool) {
         let r = eng
             .get(format!("{base}/cli/login"))
             .query(&[("port", port), ("state", STATE), ("challenge", &challenge)])
-            .send()
-            .await
-            .unwrap();
+            .fetch()
+            .await;
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{port}");
         let html = r.text().await.unwrap();
         assert!(html.contains("data-field=\"port\""), "{port}: {html}");
@@ -118,20 +115,19 @@ async fn ports_that_are_not_1_to_65535_are_refused_naming_port(pool: PgPool) {
             "{html}"
         );
         let r = eng
-            .post(format!("{base}/cli/login"))
-            .form(&[("port", port), ("state", STATE), ("challenge", &challenge)])
-            .send()
-            .await
-            .unwrap();
+            .post_form(
+                format!("{base}/cli/login"),
+                &[("port", port), ("state", STATE), ("challenge", &challenge)],
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{port}");
     }
     let r = eng
         .get(format!(
             "{base}/cli/login?state={STATE}&challenge={challenge}"
         ))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(count(&pool, "SELECT count(*) FROM cli_logins").await, 0);
 }
@@ -184,9 +180,8 @@ async fn bad_token_requests_name_the_field_and_rule(pool: PgPool) {
     let r = reqwest::Client::new()
         .post(format!("{base}/api/v1/cli/token"))
         .body("not json")
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["field"], "body");

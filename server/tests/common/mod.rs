@@ -1,12 +1,24 @@
 //! Test helpers: real Postgres (one database per test via #[sqlx::test]) and
 //! a real moto server; every test works in its own random AWS account ids.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+// Each test crate uses a part of this module: the rest is not dead code.
+#![allow(dead_code, unused_imports, clippy::unwrap_used, clippy::expect_used)]
 
 use latchkey::aws::Aws;
 use latchkey::config::Config;
 use latchkey::services::Services;
 use sqlx::PgPool;
 use std::sync::Arc;
+
+mod api;
+mod aws;
+mod db;
+mod http;
+mod served;
+pub use api::*;
+pub use aws::*;
+pub use db::*;
+pub use http::*;
+pub use served::*;
 
 pub fn moto_url() -> String {
     std::env::var("LATCHKEY_TEST_MOTO_URL").unwrap_or_else(|_| "http://127.0.0.1:5100".into())
@@ -123,64 +135,6 @@ pub async fn services(pool: PgPool, cfg: Config) -> Services {
     Services::new(pool, aws, Arc::new(cfg))
 }
 
-pub async fn iam(s: &Services, account: &str) -> aws_sdk_iam::Client {
-    s.aws
-        .spoke_iam(&app::domain::AccountId::parse(account).unwrap())
-        .await
-        .unwrap()
-}
-
-pub const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
-
-/// Creates a customer managed policy; returns its ARN.
-pub async fn create_policy(iam: &aws_sdk_iam::Client, name: &str, document: &str) -> String {
-    iam.create_policy()
-        .policy_name(name)
-        .policy_document(document)
-        .send()
-        .await
-        .unwrap()
-        .policy()
-        .unwrap()
-        .arn()
-        .unwrap()
-        .to_owned()
-}
-
-/// An IAM tag `key=value`.
-pub fn iam_tag(key: &str, value: &str) -> aws_sdk_iam::types::Tag {
-    aws_sdk_iam::types::Tag::builder()
-        .key(key)
-        .value(value)
-        .build()
-        .unwrap()
-}
-
-pub async fn create_role(
-    iam: &aws_sdk_iam::Client,
-    name: &str,
-    inline: &[(&str, &str)],
-    tags: &[(&str, &str)],
-) {
-    let mut req = iam
-        .create_role()
-        .role_name(name)
-        .assume_role_policy_document(TRUST);
-    for (k, v) in tags {
-        req = req.tags(iam_tag(k, v));
-    }
-    req.send().await.unwrap();
-    for (pn, doc) in inline {
-        iam.put_role_policy()
-            .role_name(name)
-            .policy_name(*pn)
-            .policy_document(*doc)
-            .send()
-            .await
-            .unwrap();
-    }
-}
-
 pub fn user(id: &str, groups: &[&str], is_admin: bool) -> app::domain::User {
     app::domain::User {
         id: id.into(),
@@ -215,42 +169,6 @@ pub async fn spawn_http_on(listener: tokio::net::TcpListener, s: Services) -> St
         .unwrap();
     });
     format!("http://{addr}")
-}
-
-/// Approves and applies every open change of request `id` as `c`'s user.
-pub async fn approve_all(c: &reqwest::Client, base: &str, id: &str) -> reqwest::Response {
-    c.post(format!("{base}/api/approve_request"))
-        .form(&[("id", id)])
-        .send()
-        .await
-        .unwrap()
-}
-
-/// A new full-API token of `c`'s user: (id, token).
-pub async fn new_token(c: &reqwest::Client, base: &str, name: &str) -> (String, String) {
-    new_token_scoped(c, base, name, "full").await
-}
-
-/// A new API token of `c`'s user with `scope` (`credentials` or `full`).
-pub async fn new_token_scoped(
-    c: &reqwest::Client,
-    base: &str,
-    name: &str,
-    scope: &str,
-) -> (String, String) {
-    let t: serde_json::Value = c
-        .post(format!("{base}/api/create_token"))
-        .form(&[("name", name), ("scope", scope)])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    (
-        t["id"].as_str().unwrap().to_owned(),
-        t["token"].as_str().unwrap().to_owned(),
-    )
 }
 
 /// An HTTP client signed in (dev mode) as `user_id`.
@@ -288,6 +206,18 @@ async fn sign_in(b: reqwest::ClientBuilder, base: &str, user_id: &str) -> reqwes
     c
 }
 
+/// A client that sends `token` as its bearer credentials on every request,
+/// as the CLI and scripts do; no cookies.
+pub fn token_client(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let value = format!("Bearer {token}").parse().unwrap();
+    headers.insert(reqwest::header::AUTHORIZATION, value);
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
 /// Runs the `latchkey` CLI with its config under `home`.
 pub fn cli(home: &std::path::Path, args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_latchkey"))
@@ -305,38 +235,4 @@ pub fn stdout(o: &std::process::Output) -> String {
         String::from_utf8_lossy(&o.stderr)
     );
     String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// `submit_request` as the API takes it: changes to `principal`.
-pub async fn submit_request(
-    c: &reqwest::Client,
-    base: &str,
-    principal: &str,
-    changes: serde_json::Value,
-    direct: bool,
-) -> reqwest::Response {
-    c.post(format!("{base}/api/submit_request"))
-        .json(&serde_json::json!({
-            "principal_arn": principal,
-            "justification": "Needed for the incident review",
-            "changes": changes,
-            "direct": direct,
-        }))
-        .send()
-        .await
-        .unwrap()
-}
-
-/// The id of a request `c` submits (which must succeed).
-pub async fn asked(
-    c: &reqwest::Client,
-    base: &str,
-    principal: &str,
-    changes: serde_json::Value,
-) -> String {
-    let r = submit_request(c, base, principal, changes, false).await;
-    let status = r.status();
-    let body = r.text().await.unwrap();
-    assert_eq!(status, 200, "{body}");
-    serde_json::from_str(&body).unwrap()
 }

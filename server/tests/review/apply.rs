@@ -8,12 +8,8 @@ async fn every_change_kind_is_applied_and_visible_in_moto(pool: PgPool) {
     let iam = iam(&w.s, a).await;
     let policy_arn = create_policy(&iam, "shared-read", READ_LOGS).await;
     let acct = app::domain::AccountId::parse(a).unwrap();
-    let s3 = w.s.aws.spoke_s3(&acct).await.unwrap();
-    s3.create_bucket()
-        .bucket(format!("data-{a}"))
-        .send()
-        .await
-        .unwrap();
+    let s3 = s3(&w.s, a).await;
+    create_bucket(&s3, &format!("data-{a}")).await;
     let sqs = w.s.aws.spoke_sqs(&acct).await.unwrap();
     sqs.create_queue().queue_name("jobs").send().await.unwrap();
     let sns = w.s.aws.spoke_sns(&acct).await.unwrap();
@@ -78,23 +74,8 @@ async fn every_change_kind_is_applied_and_visible_in_moto(pool: PgPool) {
         .unwrap()
         .role
         .unwrap();
-    let inline = iam
-        .list_role_policies()
-        .role_name("eng-dev")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(inline.policy_names(), ["new"]);
-    let attached = iam
-        .list_attached_role_policies()
-        .role_name("eng-dev")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        attached.attached_policies()[0].policy_arn(),
-        Some(policy_arn.as_str())
-    );
+    assert_eq!(inline_policy_names(&iam, "eng-dev").await, ["new"]);
+    assert_eq!(attached_policy_arns(&iam, "eng-dev").await[0], policy_arn);
     assert_eq!(
         role.permissions_boundary
             .as_ref()
@@ -152,14 +133,11 @@ async fn every_change_kind_is_applied_and_visible_in_moto(pool: PgPool) {
 
     // The cache was re-read: the request page's "now" shows the new documents.
     let view: Value = admin
-        .post(format!("{}/api/get_request", w.base))
-        .form(&[("id", id.as_str())])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .post_form_json(
+            format!("{}/api/get_request", w.base),
+            &[("id", id.as_str())],
+        )
+        .await;
     assert_eq!(view["status"], "applied");
     let trust_change = &view["changes"][5];
     assert_eq!(trust_change["kind"], "trust_policy_put");
@@ -181,29 +159,16 @@ async fn a_failed_change_keeps_the_aws_error_and_can_be_retried(pool: PgPool) {
     let (_, status, err) = changes(&pool, &id).await.remove(0);
     assert_eq!(status, "failed");
     assert!(err.unwrap().contains("not-yet"), "the AWS error is kept");
-    let requests: i64 = sqlx::query_scalar("SELECT count(*) FROM requests")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let requests: i64 = scalar(&pool, "SELECT count(*) FROM requests").await;
     assert_eq!(requests, 1, "the request is not lost");
 
     // Once the policy exists, a retry applies it.
-    iam(&w.s, &w.account)
-        .await
-        .create_policy()
-        .policy_name("not-yet")
-        .policy_document(READ_LOGS)
-        .send()
-        .await
-        .unwrap();
+    create_policy(&iam(&w.s, &w.account).await, "not-yet", READ_LOGS).await;
     let r = apply(&admin, &w.base, &id, &cid).await;
     assert!(r.status().is_success());
     let (_, status, err) = changes(&pool, &id).await.remove(0);
     assert_eq!((status.as_str(), err), ("applied", None));
-    let attempts: i32 = sqlx::query_scalar("SELECT attempts FROM request_changes")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let attempts: i32 = scalar(&pool, "SELECT attempts FROM request_changes").await;
     assert_eq!(attempts, 2);
     // Applied once: a third apply is refused.
     assert_eq!(apply(&admin, &w.base, &id, &cid).await.status(), 409);

@@ -44,15 +44,13 @@ async fn submit(
     principal: &str,
     changes: Value,
 ) -> reqwest::Response {
-    c.post(format!("{base}/api/submit_request"))
-        .json(&json!({
-            "principal_arn": principal,
-            "justification": "Needed for the billing migration",
-            "changes": changes,
-        }))
-        .send()
+    let body = json!({
+        "principal_arn": principal,
+        "justification": "Needed for the billing migration",
+        "changes": changes,
+    });
+    c.post_json_body(format!("{base}/api/submit_request"), &body)
         .await
-        .unwrap()
 }
 
 async fn submitted(c: &reqwest::Client, base: &str, principal: &str, changes: Value) -> String {
@@ -63,22 +61,8 @@ async fn submitted(c: &reqwest::Client, base: &str, principal: &str, changes: Va
     serde_json::from_str::<String>(&body).unwrap()
 }
 
-async fn review(c: &reqwest::Client, base: &str, form: &[(&str, &str)]) -> reqwest::Response {
-    c.post(format!("{base}/api/review_request"))
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
-
 async fn changes(pool: &PgPool, id: &str) -> Vec<(String, String, Option<String>)> {
-    sqlx::query_as(
-        "SELECT id::text, status, error FROM request_changes WHERE request_id = $1::uuid ORDER BY position",
-    )
-    .bind(id)
-    .fetch_all(pool)
-    .await
-    .unwrap()
+    rows_of(pool, "SELECT id::text, status, error FROM request_changes WHERE request_id = $1::uuid ORDER BY position", id).await
 }
 
 async fn apply(c: &reqwest::Client, base: &str, id: &str, change: &str) -> reqwest::Response {
@@ -88,6 +72,27 @@ async fn apply(c: &reqwest::Client, base: &str, id: &str, change: &str) -> reqwe
         &[("id", id), ("action", "apply"), ("change_id", change)],
     )
     .await
+}
+
+/// `apply` of change `change` of request `id` with the reviewer's edit `document`.
+async fn apply_edited(
+    c: &reqwest::Client,
+    base: &str,
+    (id, change): (&str, &str),
+    document: &str,
+) -> reqwest::Response {
+    let form = [
+        ("id", id),
+        ("action", "apply"),
+        ("change_id", change),
+        ("document", document),
+    ];
+    review(c, base, &form).await
+}
+
+/// The changes of a request that puts inline policy `name` on `role`.
+fn put_inline(role: &str, name: &str, document: Value) -> Value {
+    json!([{"target_arn": role, "spec": {"kind": "inline_policy_put", "policy_name": name, "document": document}}])
 }
 
 mod apply;

@@ -68,20 +68,13 @@ async fn requesters_comment_cancel_changes_and_withdraw_but_never_approve(pool: 
     );
     let statuses: Vec<String> = changes(&pool, &id).await.into_iter().map(|c| c.1).collect();
     assert_eq!(statuses, ["applied", "cancelled"]);
-    let tags = iam(&w.s, &w.account)
-        .await
-        .list_role_tags()
-        .role_name("eng-dev")
-        .send()
-        .await
-        .unwrap();
-    let keys: Vec<&str> = tags.tags().iter().map(|t| t.key()).collect();
-    assert_eq!(keys, ["a"]);
-    let comments: Vec<(String, String)> =
-        sqlx::query_as("SELECT actor, detail FROM request_events WHERE kind = 'comment'")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+    let tags = role_tags(&iam(&w.s, &w.account).await, "eng-dev").await;
+    assert_eq!(tags, ["a=1"], "only the applied change's tag");
+    let comments: Vec<(String, String)> = rows(
+        &pool,
+        "SELECT actor, detail FROM request_events WHERE kind = 'comment'",
+    )
+    .await;
     assert_eq!(comments, [(ENGINEER.to_owned(), "Any update?".to_owned())]);
 
     // A second request is withdrawn while pending.
@@ -99,11 +92,12 @@ async fn requesters_comment_cancel_changes_and_withdraw_but_never_approve(pool: 
         .await
         .status()
         .is_success());
-    let status: String = sqlx::query_scalar("SELECT status FROM requests WHERE id = $1::uuid")
-        .bind(&id2)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let status: String = scalar_of(
+        &pool,
+        "SELECT status FROM requests WHERE id = $1::uuid",
+        &id2,
+    )
+    .await;
     assert_eq!(status, "cancelled");
 }
 
@@ -142,9 +136,6 @@ async fn engineers_cannot_ask_for_roles_they_may_not_use_or_misfit_changes(pool:
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["Invalid"]["field"], field, "{body}");
     }
-    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM requests")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let stored: i64 = scalar(&pool, "SELECT count(*) FROM requests").await;
     assert_eq!(stored, 0);
 }

@@ -20,16 +20,13 @@ async fn admins_clone_a_role_across_accounts_and_delete_roles(pool: PgPool) {
     let clone = |c: reqwest::Client, direct: &'static str| {
         let (base, source, copy) = (base.clone(), source.clone(), copy.clone());
         async move {
-            c.post(format!("{base}/api/clone_role"))
-                .form(&[
-                    ("source_arn", source.as_str()),
-                    ("new_arn", copy.as_str()),
-                    ("justification", "Same role for the new account"),
-                    ("direct", direct),
-                ])
-                .send()
-                .await
-                .unwrap()
+            let form = [
+                ("source_arn", source.as_str()),
+                ("new_arn", copy.as_str()),
+                ("justification", "Same role for the new account"),
+                ("direct", direct),
+            ];
+            c.post_form(format!("{base}/api/clone_role"), &form).await
         }
     };
     // Engineers may not create roles; an admin clones at once (direct edit).
@@ -47,30 +44,9 @@ async fn admins_clone_a_role_across_accounts_and_delete_roles(pool: PgPool) {
         r.status()
     );
     let iam_b = iam(&s, &b).await;
-    let got = iam_b
-        .get_role()
-        .role_name("eng-app-copy")
-        .send()
-        .await
-        .unwrap()
-        .role
-        .unwrap();
-    assert!(got
-        .tags()
-        .iter()
-        .any(|t| t.key() == "team" && t.value() == "data"));
-    let inline = iam_b
-        .list_role_policies()
-        .role_name("eng-app-copy")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(inline.policy_names(), ["read"]);
-    let cached: i64 = sqlx::query_scalar("SELECT count(*) FROM roles WHERE arn = $1")
-        .bind(&copy)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    assert_eq!(role_tags(&iam_b, "eng-app-copy").await, ["team=data"]);
+    assert_eq!(inline_policy_names(&iam_b, "eng-app-copy").await, ["read"]);
+    let cached: i64 = scalar_of(&pool, "SELECT count(*) FROM roles WHERE arn = $1", &copy).await;
     assert_eq!(cached, 1, "the new role is in the cache at once");
     // A second clone to the same ARN is refused.
     assert_eq!(clone(admin.clone(), "true").await.status(), 400);
@@ -88,19 +64,9 @@ async fn admins_clone_a_role_across_accounts_and_delete_roles(pool: PgPool) {
     assert!(apply(&admin, &base, &id, &cid).await.status().is_success());
     assert_eq!(changes(&pool, &id).await[0].1, "applied");
     assert!(
-        iam(&s, &a)
-            .await
-            .get_role()
-            .role_name("eng-app")
-            .send()
-            .await
-            .is_err(),
+        !role_exists(&iam(&s, &a).await, "eng-app").await,
         "gone from AWS"
     );
-    let cached: i64 = sqlx::query_scalar("SELECT count(*) FROM roles WHERE arn = $1")
-        .bind(&source)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let cached: i64 = scalar_of(&pool, "SELECT count(*) FROM roles WHERE arn = $1", &source).await;
     assert_eq!(cached, 0, "and from the cache");
 }

@@ -3,11 +3,9 @@ use super::*;
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn review_actions_follow_approver_scopes_per_account(pool: PgPool) {
-    let (a, b) = (unique_account(), unique_account());
-    let s = services(pool.clone(), config_with(&[&a, &b], LEADS)).await;
-    create_role(&iam(&s, &a).await, "eng-dev", &[], &[]).await;
-    sync_all(&s, Trigger::Manual).await;
-    let base = spawn_http(s.clone()).await;
+    // Account A with the role, and account B of the other lead.
+    let cfg = |a: &[&str]| config_with(&[a[0], unique_account().as_str()], LEADS);
+    let (_, a, base) = served_with(&pool, cfg, &["eng-dev"]).await.into_parts();
     let role = format!("arn:aws:iam::{a}:role/eng-dev");
     let eng = signed_in(&base, ENGINEER).await;
     let id = submitted(&eng, &base, &role, json!([
@@ -23,27 +21,12 @@ async fn review_actions_follow_approver_scopes_per_account(pool: PgPool) {
 
     let view = |c: &reqwest::Client| {
         let (c, base, id) = (c.clone(), base.clone(), id.clone());
-        async move {
-            c.post(format!("{base}/api/get_request"))
-                .form(&[("id", id.as_str())])
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
+        async move { get_request(&c, &base, &id).await.status().as_u16() }
     };
     let listed = |c: &reqwest::Client| {
         let (c, base, id) = (c.clone(), base.clone(), id.clone());
         async move {
-            let l: Value = c
-                .post(format!("{base}/api/list_requests"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let l: Value = c.post_json(format!("{base}/api/list_requests")).await;
             l.as_array().unwrap().iter().any(|r| r["id"] == id.as_str())
         }
     };
@@ -116,13 +99,12 @@ async fn review_actions_follow_approver_scopes_per_account(pool: PgPool) {
         ("change_id", cs[1].0.as_str()),
     ];
     assert!(review(&admin, &base, &apply_1).await.status().is_success());
-    let approvals: Vec<Vec<String>> = sqlx::query_scalar(
+    let approvals: Vec<Vec<String>> = scalars_of(
+        &pool,
         "SELECT approvals FROM request_changes WHERE request_id = $1::uuid ORDER BY position",
+        &id,
     )
-    .bind(&id)
-    .fetch_all(&pool)
-    .await
-    .unwrap();
+    .await;
     assert_eq!(
         approvals,
         [
@@ -134,7 +116,6 @@ async fn review_actions_follow_approver_scopes_per_account(pool: PgPool) {
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn high_risk_changes_wait_for_a_second_approver_when_config_asks(pool: PgPool) {
-    let a = unique_account();
     let extra = r#"
         [[auth.dev_users]]
         id = "sam@example.com"
@@ -143,10 +124,9 @@ async fn high_risk_changes_wait_for_a_second_approver_when_config_asks(pool: PgP
         [requests]
         two_approvers_for_high_risk = true
     "#;
-    let s = services(pool.clone(), config_with(&[&a], extra)).await;
-    create_role(&iam(&s, &a).await, "eng-dev", &[], &[]).await;
-    sync_all(&s, Trigger::Manual).await;
-    let base = spawn_http(s.clone()).await;
+    let (_, a, base) = served_with(&pool, |a| config_with(a, extra), &["eng-dev"])
+        .await
+        .into_parts();
     let role = format!("arn:aws:iam::{a}:role/eng-dev");
     let eng = signed_in(&base, ENGINEER).await;
     // iam:PassRole on * is flagged high risk by the checks; tags are not.
@@ -158,50 +138,27 @@ async fn high_risk_changes_wait_for_a_second_approver_when_config_asks(pool: PgP
     let cs = changes(&pool, &id).await;
     let ada = signed_in(&base, ADMIN).await;
     let sam = signed_in(&base, "sam@example.com").await;
-    let apply_risky = [
-        ("id", id.as_str()),
-        ("action", "apply"),
-        ("change_id", cs[0].0.as_str()),
-    ];
-    let apply_tags = [
-        ("id", id.as_str()),
-        ("action", "apply"),
-        ("change_id", cs[1].0.as_str()),
-    ];
-    assert!(review(&ada, &base, &apply_tags).await.status().is_success());
+    let (risky, tags) = (cs[0].0.as_str(), cs[1].0.as_str());
+    assert!(apply(&ada, &base, &id, tags).await.status().is_success());
     assert_eq!(
         changes(&pool, &id).await[1].1,
         "applied",
         "one approver is enough for tags"
     );
-    assert!(review(&ada, &base, &apply_risky)
-        .await
-        .status()
-        .is_success());
+    assert!(apply(&ada, &base, &id, risky).await.status().is_success());
     assert_eq!(
         changes(&pool, &id).await[0].1,
         "pending",
         "the first approval is not enough"
     );
     assert_eq!(
-        review(&ada, &base, &apply_risky).await.status(),
+        apply(&ada, &base, &id, risky).await.status(),
         409,
         "the same approver twice does not count"
     );
-    let view: Value = sam
-        .post(format!("{base}/api/get_request"))
-        .form(&[("id", id.as_str())])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let view: Value = json_of(get_request(&sam, &base, &id).await).await;
     assert_eq!(view["changes"][0]["approvals_needed"], 2);
-    assert!(review(&sam, &base, &apply_risky)
-        .await
-        .status()
-        .is_success());
+    assert!(apply(&sam, &base, &id, risky).await.status().is_success());
     assert_eq!(changes(&pool, &id).await[0].1, "applied");
 
     // The list filters are URL parameters the server applies.
@@ -209,14 +166,8 @@ async fn high_risk_changes_wait_for_a_second_approver_when_config_asks(pool: PgP
         let (ada, base) = (ada.clone(), base.clone());
         async move {
             let v: Value = ada
-                .post(format!("{base}/api/list_requests"))
-                .form(q)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+                .post_form_json(format!("{base}/api/list_requests"), q)
+                .await;
             v.as_array().unwrap().len()
         }
     };
@@ -229,10 +180,10 @@ async fn high_risk_changes_wait_for_a_second_approver_when_config_asks(pool: PgP
         0
     );
     let r = ada
-        .post(format!("{base}/api/list_requests"))
-        .form(&[("from", "yesterday")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            format!("{base}/api/list_requests"),
+            &[("from", "yesterday")],
+        )
+        .await;
     assert_eq!(r.status(), 400);
 }

@@ -80,12 +80,11 @@ async fn sync_caches_two_spoke_accounts_removes_deleted_roles_and_is_idempotent(
         .unwrap();
     assert_eq!((third.changed, third.removed), (0, 0));
 
-    let runs: Vec<(String, String, i32)> = sqlx::query_as(
+    let runs: Vec<(String, String, i32)> = rows(
+        &pool,
         "SELECT account_id, outcome, items FROM sync_runs WHERE task = 'iam' ORDER BY id",
     )
-    .fetch_all(&pool)
-    .await
-    .unwrap();
+    .await;
     assert_eq!(runs.len(), 4, "every run is recorded: {runs:?}");
     assert!(runs.iter().all(|r| r.1 == "success"));
 }
@@ -274,14 +273,11 @@ async fn role_boundary_and_creation_are_cached_and_shown(pool: PgPool) {
     let base = spawn_http(s).await;
     let eng = signed_in(&base, ENGINEER).await;
     let role: Value = eng
-        .post(format!("{base}/api/role"))
-        .form(&[("account", a.as_str()), ("name", "eng-bounded")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .post_form_json(
+            format!("{base}/api/role"),
+            &[("account", a.as_str()), ("name", "eng-bounded")],
+        )
+        .await;
     assert_eq!(role["boundary_arn"], boundary);
     assert!(role["created"].as_str().unwrap().ends_with("UTC"), "{role}");
 }

@@ -9,25 +9,12 @@ use serde_json::Value;
 use sqlx::PgPool;
 
 async fn cached(pool: &PgPool, account: &str) -> Vec<(String, Value, Value, Value)> {
-    sqlx::query_as(
-        "SELECT name, inline_policies, managed_policies, tags FROM roles WHERE account_id = $1 ORDER BY name",
-    )
-    .bind(account)
-    .fetch_all(pool)
-    .await
-    .unwrap()
+    rows_of(pool, "SELECT name, inline_policies, managed_policies, tags FROM roles WHERE account_id = $1 ORDER BY name", account).await
 }
 
 /// One task's status for the first account, as the admin API returns it.
 async fn task_status(admin: &reqwest::Client, base: &str, task: &str) -> Value {
-    let status: Value = admin
-        .post(format!("{base}/api/sync_status"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let status: Value = admin.post_json(format!("{base}/api/sync_status")).await;
     status[0]["tasks"]
         .as_array()
         .unwrap()

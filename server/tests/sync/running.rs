@@ -7,13 +7,12 @@ type Gate = sqlx::pool::PoolConnection<sqlx::Postgres>;
 /// Makes `account`'s IAM sync wait, with its roles half-written, until the
 /// returned gate lets go of its lock.
 async fn gate_iam_sync(pool: &PgPool, account: &str) -> Gate {
-    sqlx::query(
+    execute(
+        pool,
         "CREATE FUNCTION wait_gate() RETURNS trigger LANGUAGE plpgsql AS $$
          BEGIN PERFORM pg_advisory_xact_lock_shared(4242); RETURN NEW; END $$",
     )
-    .execute(pool)
-    .await
-    .unwrap();
+    .await;
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "CREATE TRIGGER wait_gate BEFORE INSERT ON roles FOR EACH ROW
          WHEN (NEW.account_id = '{account}') EXECUTE FUNCTION wait_gate()"
@@ -117,12 +116,12 @@ async fn a_run_whose_process_stopped_is_not_running_and_the_next_run_closes_it(p
     assert!(g.run.await.unwrap_err().is_cancelled());
     open_gate(g.gate).await;
     wait_running(&g.admin, &g.base, false).await;
-    let left: Vec<(i64, String)> =
-        sqlx::query_as("SELECT id, outcome FROM sync_runs WHERE account_id = $1")
-            .bind(&g.account)
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+    let left: Vec<(i64, String)> = rows_of(
+        &pool,
+        "SELECT id, outcome FROM sync_runs WHERE account_id = $1",
+        &g.account,
+    )
+    .await;
     assert_eq!(left.len(), 1);
     assert_eq!(
         left[0].1, "running",
@@ -160,21 +159,16 @@ async fn run_now_for_everything_keeps_to_sync_concurrency(pool: PgPool) {
     .await;
     let base = spawn_http(s).await;
     let admin = signed_in(&base, ADMIN).await;
-    let r = admin
-        .post(format!("{base}/api/run_sync"))
-        .send()
-        .await
-        .unwrap();
+    let r = admin.post_empty(format!("{base}/api/run_sync")).await;
     assert!(r.status().is_success());
     let mut runs: Vec<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> = vec![];
     for _ in 0..200 {
-        runs = sqlx::query_as(
+        runs = rows(
+            &pool,
             "SELECT started_at, finished_at FROM sync_runs
              WHERE finished_at IS NOT NULL ORDER BY started_at",
         )
-        .fetch_all(&pool)
-        .await
-        .unwrap();
+        .await;
         if runs.len() == 8 {
             break;
         }

@@ -45,12 +45,11 @@ async fn two_replicas_run_each_scheduled_task_once_per_tick(pool: PgPool) {
         8,
         "4 tasks x 2 accounts, each run by exactly one replica"
     );
-    let per_key: Vec<i64> = sqlx::query_scalar(
+    let per_key: Vec<i64> = scalars(
+        &pool,
         "SELECT count(*) FROM sync_runs WHERE trigger = 'schedule' GROUP BY task, account_id",
     )
-    .fetch_all(&pool)
-    .await
-    .unwrap();
+    .await;
     assert_eq!(per_key.len(), 8);
     assert!(per_key.iter().all(|n| *n == 1), "{per_key:?}");
     // A manual run is never deduplicated.
@@ -93,22 +92,18 @@ async fn a_failing_account_is_recorded_and_never_stops_the_others(pool: PgPool) 
         "{results:?}"
     );
     assert!(of(&bad).iter().any(|r| r.2.is_err()), "{results:?}");
-    let roles: Vec<String> = sqlx::query_scalar("SELECT name FROM roles ORDER BY name")
-        .fetch_all(&pool)
-        .await
-        .unwrap();
+    let roles: Vec<String> = scalars(&pool, "SELECT name FROM roles ORDER BY name").await;
     assert_eq!(
         roles,
         ["eng-good"],
         "nothing half-written for the failing account"
     );
-    let (outcome, error): (String, Option<String>) = sqlx::query_as(
+    let (outcome, error): (String, Option<String>) = row_of(
+        &pool,
         "SELECT outcome, error FROM sync_runs WHERE account_id = $1 AND task = 'iam'",
+        &bad,
     )
-    .bind(&bad)
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    .await;
     assert_eq!(outcome, "failed");
     assert!(
         error.unwrap().contains("injected failure"),
@@ -125,30 +120,19 @@ async fn admins_see_sync_health_and_run_a_task_now_engineers_cannot(pool: PgPool
 
     let eng = signed_in(&base, ENGINEER).await;
     assert_eq!(
-        eng.post(format!("{base}/api/sync_status"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        eng.post_status(format!("{base}/api/sync_status")).await,
         403
     );
     let r = eng
-        .post(format!("{base}/api/run_sync"))
-        .form(&[("task", "iam"), ("account", a.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            format!("{base}/api/run_sync"),
+            &[("task", "iam"), ("account", a.as_str())],
+        )
+        .await;
     assert_eq!(r.status(), 403);
 
     let admin = signed_in(&base, ADMIN).await;
-    let status: Value = admin
-        .post(format!("{base}/api/sync_status"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let status: Value = admin.post_json(format!("{base}/api/sync_status")).await;
     assert_eq!(status[0]["account_id"], a);
     assert_eq!(
         status[0]["tasks"][0]["last_outcome"],
@@ -157,27 +141,23 @@ async fn admins_see_sync_health_and_run_a_task_now_engineers_cannot(pool: PgPool
     );
 
     let r = admin
-        .post(format!("{base}/api/run_sync"))
-        .form(&[("task", "nope")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(format!("{base}/api/run_sync"), &[("task", "nope")])
+        .await;
     assert_eq!(r.status(), 400);
     let r = admin
-        .post(format!("{base}/api/run_sync"))
-        .form(&[("task", "iam"), ("account", a.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            format!("{base}/api/run_sync"),
+            &[("task", "iam"), ("account", a.as_str())],
+        )
+        .await;
     assert!(r.status().is_success());
     let mut ran = false;
     for _ in 0..100 {
-        let n: i64 = sqlx::query_scalar(
+        let n: i64 = scalar(
+            &pool,
             "SELECT count(*) FROM sync_runs WHERE task = 'iam' AND outcome = 'success'",
         )
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+        .await;
         if n == 1 {
             ran = true;
             break;
@@ -189,10 +169,10 @@ async fn admins_see_sync_health_and_run_a_task_now_engineers_cannot(pool: PgPool
     assert_eq!(iam_task["last_outcome"], "success");
     assert_eq!(iam_task["last_items"], 1);
     assert!(iam_task["last_duration_ms"].as_i64().unwrap() >= 0);
-    let audited: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE action = 'sync.run_now'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let audited: i64 = scalar(
+        &pool,
+        "SELECT count(*) FROM audit_events WHERE action = 'sync.run_now'",
+    )
+    .await;
     assert_eq!(audited, 1);
 }
