@@ -212,52 +212,15 @@ pub async fn approve_request(id: String) -> Result<(), AppError> {
     )
 }
 
-#[server(endpoint = "reject_request")]
-pub async fn reject_request(id: String, reason: String) -> Result<(), AppError> {
-    review_request(id, "reject".into(), None, None, Some(reason)).await
-}
-
-/// One review step: `action` is apply, cancel_change, reject, cancel or comment.
-#[server(endpoint = "review_request")]
-pub async fn review_request(
-    id: String,
-    action: String,
-    #[server(default)] change_id: Option<String>,
-    #[server(default)] document: Option<String>,
-    #[server(default)] text: Option<String>,
-) -> Result<(), AppError> {
+/// Runs one review step on request `id` as the signed-in user, then shows
+/// the request again (a plain form post lands back on its page).
+#[cfg(feature = "ssr")]
+async fn review(id: String, action: ReviewAction) -> Result<(), AppError> {
     crate::api::ctx::respond(
         async move {
             let ports = crate::api::ctx::ports()?;
             let user = crate::api::ctx::current_user()?;
             let rid = parse_id(&id)?;
-            let change = || {
-                change_id
-                    .clone()
-                    .ok_or_else(|| AppError::invalid("change_id", "is required for this action"))
-            };
-            let action = match action.as_str() {
-                "apply" => ReviewAction::Apply {
-                    change_id: change()?,
-                    edited_document: document,
-                },
-                "cancel_change" => ReviewAction::CancelChange {
-                    change_id: change()?,
-                },
-                "reject" => ReviewAction::Reject {
-                    reason: text.unwrap_or_default(),
-                },
-                "cancel" => ReviewAction::Cancel,
-                "comment" => ReviewAction::Comment {
-                    text: text.unwrap_or_default(),
-                },
-                other => {
-                    return Err(AppError::invalid(
-                        "action",
-                        format!("`{other}` is not apply, cancel_change, reject, cancel or comment"),
-                    ))
-                }
-            };
             let client = crate::api::ctx::client_meta();
             ports.requests.review(&user, &rid, action, &client).await?;
             leptos_axum::redirect(&format!("/requests/{id}"));
@@ -265,6 +228,46 @@ pub async fn review_request(
         }
         .await,
     )
+}
+
+/// Approves and applies one change, optionally with the approver's edit of
+/// its document.
+#[server(endpoint = "apply_change")]
+pub async fn apply_change(
+    id: String,
+    change_id: String,
+    #[server(default)] document: Option<String>,
+) -> Result<(), AppError> {
+    review(
+        id,
+        ReviewAction::Apply {
+            change_id,
+            edited_document: document,
+        },
+    )
+    .await
+}
+
+/// Cancels one open change of a request.
+#[server(endpoint = "cancel_change")]
+pub async fn cancel_change(id: String, change_id: String) -> Result<(), AppError> {
+    review(id, ReviewAction::CancelChange { change_id }).await
+}
+
+#[server(endpoint = "reject_request")]
+pub async fn reject_request(id: String, reason: String) -> Result<(), AppError> {
+    review(id, ReviewAction::Reject { reason }).await
+}
+
+/// The requester withdraws the request while nothing of it is applied.
+#[server(endpoint = "cancel_request")]
+pub async fn cancel_request(id: String) -> Result<(), AppError> {
+    review(id, ReviewAction::Cancel).await
+}
+
+#[server(endpoint = "comment_request")]
+pub async fn comment_request(id: String, text: String) -> Result<(), AppError> {
+    review(id, ReviewAction::Comment { text }).await
 }
 
 /// What the wizard needs for a principal: the principals the user may ask

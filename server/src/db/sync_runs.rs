@@ -114,7 +114,7 @@ pub async fn start(conn: &mut PgConnection, run: &Run<'_>) -> crate::Result<i64>
     )
     .execute(&mut *conn)
     .await?;
-    Ok(insert_running(conn, run).await?)
+    insert_running(conn, run).await
 }
 
 async fn insert_running(conn: &mut PgConnection, run: &Run<'_>) -> crate::Result<i64> {
@@ -164,7 +164,7 @@ pub async fn record(
     outcome: Result<(i64, i64, i64), &str>,
 ) -> crate::Result<()> {
     let id = insert_running(&mut *conn, run).await?;
-    Ok(finish(conn, id, outcome).await?)
+    finish(conn, id, outcome).await
 }
 
 /// (task, account) pairs running now in any replica: a `running` record

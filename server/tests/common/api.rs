@@ -11,10 +11,32 @@ pub async fn approve_all(c: &Client, base: &str, id: &str) -> Response {
         .await
 }
 
-/// `review_request` with `form` (`id`, `action`, …) as `c`'s user.
+/// The review step the form's `action` names (`apply`, `cancel_change`,
+/// `reject`, `cancel` or `comment`), posted as `c`'s user to that step's
+/// own server function with the rest of the form (a rejection's `text` is
+/// its `reason`).
 pub async fn review(c: &Client, base: &str, form: &[(&str, &str)]) -> Response {
-    c.post_form(format!("{base}/api/review_request"), form)
-        .await
+    let action = form
+        .iter()
+        .find(|(k, _)| *k == "action")
+        .map_or("", |(_, v)| *v);
+    let endpoint = match action {
+        "apply" => "apply_change",
+        "cancel_change" => "cancel_change",
+        "reject" => "reject_request",
+        "cancel" => "cancel_request",
+        "comment" => "comment_request",
+        other => panic!("no review step `{other}`"),
+    };
+    let rest: Vec<(&str, &str)> = form
+        .iter()
+        .filter(|(k, _)| *k != "action")
+        .map(|&(k, v)| match (action, k) {
+            ("reject", "text") => ("reason", v),
+            _ => (k, v),
+        })
+        .collect();
+    c.post_form(format!("{base}/api/{endpoint}"), &rest).await
 }
 
 /// `get_request` of request `id` as `c`'s user.

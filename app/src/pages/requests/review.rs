@@ -2,8 +2,12 @@
 //! what its target holds now, per-change apply / edit-then-apply / cancel,
 //! reject or withdraw, comments and the full history. Every form is a plain
 //! POST before wasm loads; the server decides who may do what.
-use crate::api::requests::{get_request, ApproveRequest, ReviewRequest};
-use crate::components::{ErrorBox, PolicyBlock, PolicyDiff, StatusBadge};
+use crate::api::requests::{
+    get_request, ApplyChange, ApproveRequest, CancelChange, CancelRequest, CommentRequest,
+    RejectRequest,
+};
+use crate::components::{ErrorBox, Loaded, PolicyBlock, PolicyDiff, StatusBadge};
+use crate::error::AppError;
 use crate::views::{ChangeView, RequestDetailView};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -12,13 +16,13 @@ use leptos_router::hooks::use_params_map;
 pub fn RequestPage() -> impl IntoView {
     let params = use_params_map();
     let approve = ServerAction::<ApproveRequest>::new();
-    let review = ServerAction::<ReviewRequest>::new();
+    let review = Review::new();
     let request = Resource::new(
         move || {
             (
                 params.get().get("id").unwrap_or_default(),
                 approve.version().get(),
-                review.version().get(),
+                review.version(),
             )
         },
         |(id, _, _)| get_request(id),
@@ -28,18 +32,74 @@ pub fn RequestPage() -> impl IntoView {
             .value()
             .get()
             .and_then(|r| r.err())
-            .or_else(|| review.value().get().and_then(|r| r.err()))
+            .or_else(|| review.error())
     };
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading request…"</p> }>
-            {move || Suspend::new(async move {
-                match request.await {
-                    Ok(r) => view! { <RequestDetail r approve review/> }.into_any(),
-                    Err(e) => view! { <ErrorBox err=e/> }.into_any(),
+           <Loaded data=request loading="Loading request…" let:r>
+    <RequestDetail r approve review/>
+           </Loaded>
+           {move || action_error().map(|e| view! { <div id="review-error"><ErrorBox err=e/></div> })}
+       }
+}
+
+/// The review steps, one typed server function each.
+#[derive(Clone, Copy)]
+struct Review {
+    apply: ServerAction<ApplyChange>,
+    cancel_change: ServerAction<CancelChange>,
+    reject: ServerAction<RejectRequest>,
+    cancel: ServerAction<CancelRequest>,
+    comment: ServerAction<CommentRequest>,
+    /// What the step that finished last said, when it failed.
+    failed: RwSignal<Option<AppError>>,
+}
+
+impl Review {
+    fn new() -> Self {
+        let r = Self {
+            apply: ServerAction::new(),
+            cancel_change: ServerAction::new(),
+            reject: ServerAction::new(),
+            cancel: ServerAction::new(),
+            comment: ServerAction::new(),
+            failed: RwSignal::new(None),
+        };
+        let values = [
+            r.apply.value(),
+            r.cancel_change.value(),
+            r.reject.value(),
+            r.cancel.value(),
+            r.comment.value(),
+        ];
+        for value in values {
+            Effect::new(move |_| {
+                if let Some(outcome) = value.get() {
+                    r.failed.set(outcome.err());
                 }
-            })}
-        </Suspense>
-        {move || action_error().map(|e| view! { <div id="review-error"><ErrorBox err=e/></div> })}
+            });
+        }
+        r
+    }
+
+    /// Changes whenever a step finishes, so the request is read again.
+    fn version(self) -> usize {
+        self.apply.version().get()
+            + self.cancel_change.version().get()
+            + self.reject.version().get()
+            + self.cancel.version().get()
+            + self.comment.version().get()
+    }
+
+    fn pending(self) -> bool {
+        self.apply.pending().get()
+            || self.cancel_change.pending().get()
+            || self.reject.pending().get()
+            || self.cancel.pending().get()
+            || self.comment.pending().get()
+    }
+
+    fn error(self) -> Option<AppError> {
+        self.failed.get()
     }
 }
 
@@ -47,7 +107,7 @@ pub fn RequestPage() -> impl IntoView {
 fn RequestDetail(
     r: RequestDetailView,
     approve: ServerAction<ApproveRequest>,
-    review: ServerAction<ReviewRequest>,
+    review: Review,
 ) -> impl IntoView {
     let any_applicable = r.changes.iter().any(|c| c.can_apply);
     let id = r.id.clone();
@@ -86,20 +146,18 @@ fn RequestDetail(
                         </ActionForm>
                     })}
                     {r.can_decide.then(move || view! {
-                        <ActionForm action=review attr:class="inline reject">
+                        <ActionForm action=review.reject attr:class="inline reject">
                             <input type="hidden" name="id" value=id_reject/>
-                            <input type="hidden" name="action" value="reject"/>
-                            <input name="text" placeholder="Reason for rejecting" aria-label="Reason for rejecting" required/>
+                            <input name="reason" placeholder="Reason for rejecting" aria-label="Reason for rejecting" required/>
                             <button type="submit" class="danger" data-action="reject"
-                                disabled=move || review.pending().get()>"Reject"</button>
+                                disabled=move || review.pending()>"Reject"</button>
                         </ActionForm>
                     })}
                     {r.can_cancel.then(move || view! {
-                        <ActionForm action=review attr:class="inline">
+                        <ActionForm action=review.cancel attr:class="inline">
                             <input type="hidden" name="id" value=id_cancel/>
-                            <input type="hidden" name="action" value="cancel"/>
                             <button type="submit" data-action="withdraw"
-                                disabled=move || review.pending().get()>"Withdraw request"</button>
+                                disabled=move || review.pending()>"Withdraw request"</button>
                         </ActionForm>
                     })}
                 </div>
@@ -118,11 +176,10 @@ fn RequestDetail(
                         }
                     }).collect_view()}
                 </ol>
-                <ActionForm action=review attr:class="comment-form">
+                <ActionForm action=review.comment attr:class="comment-form">
                     <input type="hidden" name="id" value=id_comment/>
-                    <input type="hidden" name="action" value="comment"/>
                     <textarea name="text" rows="3" placeholder="Add a comment" aria-label="Comment" required></textarea>
-                    <button type="submit" data-action="comment" disabled=move || review.pending().get()>"Comment"</button>
+                    <button type="submit" data-action="comment" disabled=move || review.pending()>"Comment"</button>
                 </ActionForm>
             </section>
         </div>
@@ -135,7 +192,7 @@ fn ChangeCard(
     n: usize,
     request_id: String,
     requester_may_cancel: bool,
-    review: ServerAction<ReviewRequest>,
+    review: Review,
 ) -> impl IntoView {
     let (rid_apply, rid_cancel) = (request_id.clone(), request_id);
     let (cid_apply, cid_cancel) = (c.id.clone(), c.id.clone());
@@ -196,9 +253,8 @@ fn ChangeCard(
             {c.applied_at.clone().map(|t| view! { <p class="muted">{format!("Applied {t}")}</p> })}
             <div class="change-actions">
                 {can_apply.then(move || view! {
-                    <ActionForm action=review attr:class="apply-form">
+                    <ActionForm action=review.apply attr:class="apply-form">
                         <input type="hidden" name="id" value=rid_apply/>
-                        <input type="hidden" name="action" value="apply"/>
                         <input type="hidden" name="change_id" value=cid_apply/>
                         {editable.map(|doc| view! {
                             <details class="edit">
@@ -207,18 +263,17 @@ fn ChangeCard(
                             </details>
                         })}
                         <button type="submit" class="primary" data-action="apply"
-                            disabled=move || review.pending().get()>
+                            disabled=move || review.pending()>
                             {apply_label}
                         </button>
                     </ActionForm>
                 })}
                 {can_cancel.then(move || view! {
-                    <ActionForm action=review attr:class="inline">
+                    <ActionForm action=review.cancel_change attr:class="inline">
                         <input type="hidden" name="id" value=rid_cancel/>
-                        <input type="hidden" name="action" value="cancel_change"/>
                         <input type="hidden" name="change_id" value=cid_cancel/>
                         <button type="submit" data-action="cancel-change"
-                            disabled=move || review.pending().get()>"Cancel change"</button>
+                            disabled=move || review.pending()>"Cancel change"</button>
                     </ActionForm>
                 })}
             </div>
