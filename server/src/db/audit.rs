@@ -13,6 +13,35 @@ pub struct AuditEvent<'a> {
     pub detail: Value,
 }
 
+impl<'a> AuditEvent<'a> {
+    /// `actor` did `action` to `target` from `client`: a success with no
+    /// detail until [`Self::outcome`] / [`Self::detail`] say otherwise.
+    pub fn by(
+        actor: &'a str,
+        action: &'a str,
+        target: &'a str,
+        client: &'a app::ports::ClientMeta,
+    ) -> Self {
+        Self {
+            actor,
+            action,
+            target,
+            outcome: "success",
+            ip: client.ip.as_deref(),
+            user_agent: client.user_agent.as_deref(),
+            detail: Value::Object(Default::default()),
+        }
+    }
+
+    pub fn outcome(self, outcome: &'a str) -> Self {
+        Self { outcome, ..self }
+    }
+
+    pub fn detail(self, detail: Value) -> Self {
+        Self { detail, ..self }
+    }
+}
+
 pub async fn record(conn: &mut PgConnection, e: AuditEvent<'_>) -> crate::Result<()> {
     sqlx::query!(
         "INSERT INTO audit_events (actor, action, target, outcome, ip, user_agent, detail)

@@ -1,7 +1,7 @@
 //! `GET /role/{account-name-or-id}/{role-name}` (or `/role/{full ARN}`),
 //! `?r=region&redirect=/path`: signs the user in to the AWS console as the role.
 use super::page::{escape, render};
-use crate::services::{credentials::ClientInfo, Services};
+use crate::services::{credentials::ClientMeta, Services};
 use app::ports::CurrentUser;
 use app::AppError;
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -38,7 +38,7 @@ pub async fn signin(
     let Some(user) = user else {
         return Redirect::to("/login").into_response();
     };
-    let client = ClientInfo {
+    let client = ClientMeta {
         ip: peer.map(|Extension(ConnectInfo(a))| a.ip().to_string()),
         user_agent: headers
             .get(http::header::USER_AGENT)

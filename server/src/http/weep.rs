@@ -1,6 +1,6 @@
 //! Weep-compatible credentials API (ConsoleMe's wire shapes):
 //! `POST /api/v1/get_credentials`, `GET /api/v1/get_roles`.
-use crate::services::{credentials::ClientInfo, eligibility::Access, Services};
+use crate::services::{credentials::ClientMeta, eligibility::Access, Services};
 use app::ports::CurrentUser;
 use app::AppError;
 use axum::extract::{ConnectInfo, Query, State};
@@ -99,8 +99,8 @@ fn app_error(e: AppError, role: &str) -> Response {
     error(status, code, e.to_string(), Some(role))
 }
 
-pub fn client_info(headers: &HeaderMap, peer: Option<SocketAddr>) -> ClientInfo {
-    ClientInfo {
+pub fn client_info(headers: &HeaderMap, peer: Option<SocketAddr>) -> ClientMeta {
+    ClientMeta {
         ip: peer.map(|p| p.ip().to_string()),
         user_agent: headers
             .get(http::header::USER_AGENT)

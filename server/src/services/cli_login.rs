@@ -47,15 +47,9 @@ impl Services {
             .await?;
         db::audit::record(
             &mut tx,
-            db::audit::AuditEvent {
-                actor: &user.id,
-                action: "cli.code_issue",
-                target: &user.id,
-                outcome: "success",
-                ip: client.ip.as_deref(),
-                user_agent: client.user_agent.as_deref(),
-                detail: serde_json::json!({ "port": req.port.get(), "expires_at": expires.to_rfc3339() }),
-            },
+            db::audit::AuditEvent::by(&user.id, "cli.code_issue", &user.id, client).detail(
+                serde_json::json!({ "port": req.port.get(), "expires_at": expires.to_rfc3339() }),
+            ),
         )
         .await?;
         crate::db::commit(tx).await?;

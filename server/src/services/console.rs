@@ -1,6 +1,6 @@
 //! Console sign-in: resolve the role, check eligibility (console, not CLI-only),
 //! assume it as the user, get a sign-in token, return the login URL. Audited.
-use super::{credentials::ClientInfo, eligibility::Access, Services};
+use super::{credentials::ClientMeta, eligibility::Access, Services};
 use crate::aws::federation;
 use crate::db::{self, audit::AuditEvent};
 use app::domain::{AccountId, RoleArn, RoleName, User};
@@ -52,7 +52,7 @@ impl Services {
         role: &RoleArn,
         region: Option<&str>,
         redirect: Option<&str>,
-        client: &ClientInfo,
+        client: &ClientMeta,
     ) -> Result<String, AppError> {
         let result = self
             .console_signin_inner(user, role, region, redirect)
@@ -60,22 +60,16 @@ impl Services {
         let mut conn = crate::db::conn(&self.pool).await?;
         db::audit::record_role_use(
             &mut conn,
-            AuditEvent {
-                actor: &user.id,
-                action: "console.signin",
-                target: &role.to_string(),
-                outcome: match &result {
+            AuditEvent::by(&user.id, "console.signin", &role.to_string(), client)
+                .outcome(match &result {
                     Ok(_) => "success",
                     Err(AppError::Forbidden(_)) => "denied",
                     Err(_) => "failure",
-                },
-                ip: client.ip.as_deref(),
-                user_agent: client.user_agent.as_deref(),
-                detail: match &result {
+                })
+                .detail(match &result {
                     Ok(_) => json!({ "region": region, "redirect": redirect }),
                     Err(e) => json!({ "error": e.to_string() }),
-                },
-            },
+                }),
             result.is_ok(),
         )
         .await?;

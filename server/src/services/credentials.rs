@@ -8,12 +8,9 @@ use app::domain::{RoleArn, User};
 use app::AppError;
 use serde_json::json;
 
-/// Where a call came from, for the audit trail.
-#[derive(Debug, Clone, Default)]
-pub struct ClientInfo {
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-}
+/// Where a call came from, for the audit trail: the one type the pages'
+/// server functions and the HTTP APIs both fill in.
+pub use app::ports::ClientMeta;
 
 impl Services {
     /// Checks that the role is cached and the user eligible; returns the
@@ -22,7 +19,7 @@ impl Services {
         &self,
         user: &User,
         requested: &str,
-        client: &ClientInfo,
+        client: &ClientMeta,
     ) -> Result<EligibleRole, AppError> {
         let arn =
             RoleArn::parse(requested).map_err(|e| AppError::invalid("requested_role", e.0))?;
@@ -31,15 +28,9 @@ impl Services {
             let mut conn = crate::db::conn(&self.pool).await?;
             db::audit::record(
                 &mut conn,
-                AuditEvent {
-                    actor: &user.id,
-                    action: "credentials.issue",
-                    target: &arn.to_string(),
-                    outcome: "denied",
-                    ip: client.ip.as_deref(),
-                    user_agent: client.user_agent.as_deref(),
-                    detail: json!({ "reason": e.to_string() }),
-                },
+                AuditEvent::by(&user.id, "credentials.issue", &arn.to_string(), client)
+                    .outcome("denied")
+                    .detail(json!({ "reason": e.to_string() })),
             )
             .await?;
         }
@@ -83,7 +74,7 @@ impl Services {
         &self,
         user: &User,
         role: &EligibleRole,
-        client: &ClientInfo,
+        client: &ClientMeta,
     ) -> Result<IssuedCredentials, AppError> {
         let result = self
             .broker
@@ -100,18 +91,10 @@ impl Services {
         let arn = role.arn().to_string();
         db::audit::record_role_use(
             &mut conn,
-            AuditEvent {
-                actor: &user.id,
-                action: "credentials.issue",
-                target: &arn,
-                outcome: if result.is_ok() { "success" } else { "failure" },
-                ip: client.ip.as_deref(),
-                user_agent: client.user_agent.as_deref(),
-                detail: match &result {
+            AuditEvent::by(&user.id, "credentials.issue", &arn, client).outcome(if result.is_ok() { "success" } else { "failure" }).detail(match &result {
                     Ok(c) => json!({ "expiration": c.expiration.to_rfc3339(), "access_key_id": c.access_key_id }),
                     Err(e) => json!({ "error": e.to_string() }),
-                },
-            },
+                }),
             result.is_ok(),
         )
         .await?;

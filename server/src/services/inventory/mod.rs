@@ -193,19 +193,13 @@ impl app::ports::InventoryPort for InventoryService {
         let mut conn = crate::db::conn(&self.0.pool).await?;
         db::audit::record(
             &mut conn,
-            db::audit::AuditEvent {
-                actor: &user.id,
-                action: "resource.refresh",
-                target: arn,
-                outcome: match &result {
+            db::audit::AuditEvent::by(&user.id, "resource.refresh", arn, client).outcome(
+                match &result {
                     Ok(()) => "success",
                     Err(AppError::Forbidden(_)) => "denied",
                     Err(_) => "failure",
                 },
-                ip: client.ip.as_deref(),
-                user_agent: client.user_agent.as_deref(),
-                detail: serde_json::json!({}),
-            },
+            ),
         )
         .await?;
         result

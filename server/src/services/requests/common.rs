@@ -85,15 +85,9 @@ pub(super) async fn audit_refusal(
     };
     let recorded = db::audit::record(
         &mut conn,
-        AuditEvent {
-            actor: &user.id,
-            action,
-            target,
-            outcome: "denied",
-            ip: client.ip.as_deref(),
-            user_agent: client.user_agent.as_deref(),
-            detail: serde_json::json!({ "reason": why }),
-        },
+        AuditEvent::by(&user.id, action, target, client)
+            .outcome("denied")
+            .detail(serde_json::json!({ "reason": why })),
     )
     .await;
     if let Err(e) = recorded {

@@ -35,17 +35,9 @@ impl Services {
         let revoked = db::tokens::revoke_all_for(&mut tx, user_id).await?;
         db::audit::record(
             &mut tx,
-            AuditEvent {
-                actor,
-                action,
-                target: user_id,
-                outcome: "success",
-                ip: client.ip.as_deref(),
-                user_agent: client.user_agent.as_deref(),
-                detail: serde_json::json!({
-                    "sessions_ended": ended.len(), "tokens_revoked": revoked.len(),
-                }),
-            },
+            AuditEvent::by(actor, action, user_id, client).detail(serde_json::json!({
+                "sessions_ended": ended.len(), "tokens_revoked": revoked.len(),
+            })),
         )
         .await?;
         crate::db::commit(tx).await?;
@@ -105,15 +97,9 @@ impl Services {
             };
             db::audit::record(
                 &mut tx,
-                AuditEvent {
-                    actor: &user.id,
-                    action: "signin",
-                    target: &user.id,
-                    outcome: "success",
-                    ip: client.ip.as_deref(),
-                    user_agent: client.user_agent.as_deref(),
-                    detail: serde_json::json!({ "method": "trusted_headers", "groups": user.groups }),
-                },
+                AuditEvent::by(&user.id, "signin", &user.id, client).detail(
+                    serde_json::json!({ "method": "trusted_headers", "groups": user.groups }),
+                ),
             )
             .await?;
             tx.commit().await?;
@@ -183,15 +169,8 @@ impl Services {
         let regrouped = db::tokens::set_groups_for(&mut tx, user_id, groups).await?;
         db::audit::record(
             &mut tx,
-            AuditEvent {
-                actor: user_id,
-                action: "signin",
-                target: user_id,
-                outcome: "success",
-                ip: client.ip.as_deref(),
-                user_agent: client.user_agent.as_deref(),
-                detail: serde_json::json!({ "method": method, "groups": groups }),
-            },
+            AuditEvent::by(user_id, "signin", user_id, client)
+                .detail(serde_json::json!({ "method": method, "groups": groups })),
         )
         .await?;
         crate::db::commit(tx).await?;
@@ -350,15 +329,7 @@ impl app::ports::SessionPort for SessionService {
             if let Some(user_id) = ended {
                 db::audit::record(
                     &mut tx,
-                    AuditEvent {
-                        actor: &user_id,
-                        action: "signout",
-                        target: &user_id,
-                        outcome: "success",
-                        ip: client.ip.as_deref(),
-                        user_agent: client.user_agent.as_deref(),
-                        detail: serde_json::json!({}),
-                    },
+                    AuditEvent::by(&user_id, "signout", &user_id, client),
                 )
                 .await?;
             }

@@ -87,19 +87,16 @@ impl app::ports::SyncPort for SyncService {
         }
         crate::db::audit::record(
             &mut tx,
-            crate::db::audit::AuditEvent {
-                actor: &admin.user().id,
-                action: if enabled {
+            crate::db::audit::AuditEvent::by(
+                &admin.user().id,
+                if enabled {
                     "account.enable"
                 } else {
                     "account.disable"
                 },
-                target: account.as_str(),
-                outcome: "success",
-                ip: client.ip.as_deref(),
-                user_agent: client.user_agent.as_deref(),
-                detail: serde_json::json!({}),
-            },
+                account.as_str(),
+                client,
+            ),
         )
         .await?;
         crate::db::commit(tx).await?;
@@ -136,15 +133,19 @@ impl app::ports::SyncPort for SyncService {
         }
         crate::db::audit::record(
             &mut conn,
-            crate::db::audit::AuditEvent {
-                actor: &admin.user().id,
-                action: "sync.run_now",
-                target: &account.as_ref().map(|a| a.to_string()).unwrap_or_else(|| "*".into()),
-                outcome: "started",
-                ip: client.ip.as_deref(),
-                user_agent: client.user_agent.as_deref(),
-                detail: serde_json::json!({ "tasks": tasks.iter().map(|t| t.name()).collect::<Vec<_>>() }),
-            },
+            crate::db::audit::AuditEvent::by(
+                &admin.user().id,
+                "sync.run_now",
+                &account
+                    .as_ref()
+                    .map(|a| a.to_string())
+                    .unwrap_or_else(|| "*".into()),
+                client,
+            )
+            .outcome("started")
+            .detail(
+                serde_json::json!({ "tasks": tasks.iter().map(|t| t.name()).collect::<Vec<_>>() }),
+            ),
         )
         .await?;
         for a in accounts {

@@ -59,18 +59,12 @@ pub async fn issue_token(
     .await?;
     db::audit::record(
         conn,
-        AuditEvent {
-            actor: &owner.user_id,
-            action: "token.create",
-            target: &id.to_string(),
-            outcome: "success",
-            ip: client.ip.as_deref(),
-            user_agent: client.user_agent.as_deref(),
-            detail: serde_json::json!({
+        AuditEvent::by(&owner.user_id, "token.create", &id.to_string(), client).detail(
+            serde_json::json!({
                 "name": name, "via": via, "scope": spec.scope.as_str(),
                 "expires_at": expires_at.to_rfc3339(),
             }),
-        },
+        ),
     )
     .await?;
     Ok(NewApiTokenView {
@@ -211,15 +205,7 @@ impl app::ports::TokenPort for TokenService {
         };
         db::audit::record(
             &mut tx,
-            AuditEvent {
-                actor: &user.id,
-                action: "token.revoke",
-                target: id.as_str(),
-                outcome: "success",
-                ip: client.ip.as_deref(),
-                user_agent: client.user_agent.as_deref(),
-                detail: serde_json::json!({}),
-            },
+            AuditEvent::by(&user.id, "token.revoke", id.as_str(), client),
         )
         .await?;
         crate::db::commit(tx).await?;
