@@ -9,12 +9,14 @@ pub mod decode;
 pub mod federation;
 pub mod iam;
 pub mod organizations;
+pub mod reader;
 pub mod s3;
 pub mod snapshot;
 pub mod sns;
 pub mod sqs;
 pub mod sts;
 pub mod tagging;
+pub mod writer;
 
 use crate::config::AwsConfig;
 use app::domain::AccountId;

@@ -32,6 +32,10 @@ pub struct Services {
     pub aws: Arc<Aws>,
     /// AssumeRole as a user (credentials, console sign-in).
     pub broker: Arc<dyn crate::aws::broker::CredentialBroker>,
+    /// Applies reviewed changes (requests, expiry).
+    pub writer: Arc<dyn crate::aws::writer::ChangeWriter>,
+    /// Re-reads one bucket, queue or topic (refresh, after an apply).
+    pub reader: Arc<dyn crate::aws::reader::ResourceReader>,
     pub config: Arc<Config>,
     pub eligibility: Arc<Eligibility>,
     /// Admin and approver groups from config.
@@ -134,6 +138,8 @@ impl Services {
         };
         Self {
             broker: Arc::new(crate::aws::broker::StsBroker::new(aws.hub())),
+            writer: Arc::new(crate::aws::writer::SdkWriter(Arc::clone(&aws))),
+            reader: Arc::new(crate::aws::reader::SdkReader(Arc::clone(&aws))),
             pool,
             aws,
             eligibility,

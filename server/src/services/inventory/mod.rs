@@ -244,56 +244,23 @@ impl Services {
             };
         };
         let account = AccountId::parse(&r.account_id)?;
-        let aws = &self.aws;
-        let snap = match r.kind.as_str() {
-            KIND_BUCKET => {
-                crate::aws::s3::read_bucket(
-                    &aws.spoke_s3(&account).await?,
-                    &r.account_id,
-                    &r.name,
-                    None,
-                )
-                .await
-            }
-            KIND_TOPIC => {
-                crate::aws::sns::read_topic(
-                    &aws.spoke_sns(&account).await?,
-                    &r.account_id,
-                    &r.arn,
-                    None,
-                )
-                .await
-            }
-            KIND_QUEUE => {
-                let sqs = aws.spoke_sqs(&account).await?;
-                let url = sqs
-                    .get_queue_url()
-                    .queue_name(&r.name)
-                    .queue_owner_aws_account_id(&r.account_id)
-                    .send()
-                    .await
-                    .map_err(crate::aws::AwsError::from_sdk)?;
-                crate::aws::sqs::read_queue(
-                    &sqs,
-                    &r.account_id,
-                    url.queue_url().unwrap_or_default(),
-                    None,
-                )
-                .await
-            }
+        let item = crate::aws::reader::Item {
+            kind: &r.kind,
+            name: &r.name,
+            arn: &r.arn,
+        };
+        let Some(snap) = self.reader.read(&account, item).await? else {
             // IAM items are re-read with the account's IAM pass (one call covers them all).
-            _ => {
-                return crate::services::sync::engine::sync_account(
-                    self,
-                    crate::services::sync::engine::Task::Iam,
-                    &account,
-                    trigger,
-                )
-                .await
-                .map(|_| ())
-                .map_err(AppError::from);
-            }
-        }?;
+            return crate::services::sync::engine::sync_account(
+                self,
+                crate::services::sync::engine::Task::Iam,
+                &account,
+                trigger,
+            )
+            .await
+            .map(|_| ())
+            .map_err(AppError::from);
+        };
         let mut conn = crate::db::conn(&self.pool).await?;
         db::resources::upsert(&mut conn, &[snap]).await?;
         self.search_gate.index().changed();

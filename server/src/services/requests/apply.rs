@@ -3,7 +3,6 @@
 //! outside any transaction; its outcome is recorded on the change either way,
 //! and a failed change can be retried.
 use super::common::{record, Ev};
-use crate::aws::apply::apply;
 use crate::db;
 use crate::services::sync::engine::Trigger;
 use crate::services::Services;
@@ -52,7 +51,9 @@ pub async fn apply_pending_change(
             match super::reconcile::live_spec(s, change, spec).await {
                 Err(conflict) => Err(conflict),
                 Ok((spec, merged)) => {
-                    let applied = apply(&s.aws, &account, &change.target_arn, &spec)
+                    let applied = s
+                        .writer
+                        .apply(&account, &change.target_arn, &spec)
                         .await
                         .map_err(|e| e.to_string());
                     if merged && applied.is_ok() {

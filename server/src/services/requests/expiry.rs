@@ -3,7 +3,6 @@
 //! runs; the sweeper then removes the dead statements so policies stay small
 //! and honest, and records that on the request.
 use super::common::{record, Ev};
-use crate::aws::apply::apply;
 use crate::db;
 use crate::services::sync::engine::Trigger;
 use crate::services::Services;
@@ -170,7 +169,8 @@ async fn sweep_one(
         .or_else(|| c.target_arn.split(':').nth(4).map(str::to_owned))
         .unwrap_or_default();
     let account = AccountId::parse(&account).map_err(|e| e.to_string())?;
-    apply(&s.aws, &account, &c.target_arn, &new_spec)
+    s.writer
+        .apply(&account, &c.target_arn, &new_spec)
         .await
         .map_err(|e| e.to_string())?;
     // Verify: read the target back from AWS and look again.
