@@ -20,7 +20,7 @@ pub use auth::{ApproverRule, AuthConfig, DevUser};
 pub use aws::{AccountConfig, AwsConfig, ConsoleConfig, OrganizationConfig};
 pub use database::{redact_url_password, DatabaseConfig};
 pub use eligibility::EligibilityRule;
-pub use notifications::{EmailConfig, NotificationsConfig, SlackConfig};
+pub use notifications::{EmailConfig, NotificationsConfig, SlackConfig, SmtpTls};
 pub use oidc::OidcConfig;
 pub use requests::{AutoApproveRule, RequestsConfig};
 pub use secret::SecretString;

@@ -19,8 +19,8 @@ pub struct EmailConfig {
     #[serde(default = "default_smtp_port")]
     pub smtp_port: u16,
     /// `starttls` (default), `tls` (implicit TLS) or `none` (local relays only).
-    #[serde(default = "default_smtp_tls")]
-    pub tls: String,
+    #[serde(default)]
+    pub tls: SmtpTls,
     pub username: Option<String>,
     /// Never logged.
     pub password: Option<SecretString>,
@@ -35,21 +35,24 @@ fn default_smtp_port() -> u16 {
     587
 }
 
-fn default_smtp_tls() -> String {
-    "starttls".into()
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS (port 587).
+    #[default]
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: a relay on the same host or network only.
+    None,
 }
 
-#[derive(Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SlackConfig {
     /// The incoming-webhook URL; it is a secret and never logged.
-    pub webhook_url: String,
-}
-
-impl std::fmt::Debug for SlackConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SlackConfig { webhook_url: <redacted> }")
-    }
+    pub webhook_url: SecretString,
 }
 
 impl NotificationsConfig {
@@ -60,12 +63,6 @@ impl NotificationsConfig {
             }
         }
         if let Some(e) = &self.email {
-            if !matches!(e.tls.as_str(), "starttls" | "tls" | "none") {
-                return Err(invalid(
-                    "notifications.email.tls",
-                    "must be starttls, tls or none",
-                ));
-            }
             let mailbox = |key: &str, v: &str| {
                 v.parse::<lettre::message::Mailbox>()
                     .map(drop)
@@ -77,7 +74,9 @@ impl NotificationsConfig {
             }
         }
         if let Some(s) = &self.slack {
-            if !(s.webhook_url.starts_with("https://") || s.webhook_url.starts_with("http://")) {
+            if !(s.webhook_url.expose().starts_with("https://")
+                || s.webhook_url.expose().starts_with("http://"))
+            {
                 return Err(invalid(
                     "notifications.slack.webhook_url",
                     "must be an http(s) URL",

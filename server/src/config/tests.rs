@@ -24,10 +24,12 @@ const BASE: &str = r#"
 #[test]
 fn secrets_never_show_in_debug_output() {
     let t = BASE.replace("postgres://localhost/x", "postgres://lk:hunter2secret@db/x")
-        + "\n[server]\nmetrics_token = \"metrics-token-0123456789\"\n";
+        + "\n[server]\nmetrics_token = \"metrics-token-0123456789\"\n"
+        + "[notifications.slack]\nwebhook_url = \"https://hooks.example.com/T0/B0/s3cr3t\"\n";
     let cfg = Config::from_toml(&t, std::iter::empty()).unwrap();
     let shown = format!("{cfg:?}");
     assert!(!shown.contains("hunter2secret"), "{shown}");
+    assert!(!shown.contains("s3cr3t"), "{shown}");
     assert!(!shown.contains("metrics-token-0123456789"), "{shown}");
     assert!(shown.contains("postgres://lk:[redacted]@db/x"), "{shown}");
     assert_eq!(redact_url_password("postgres://db/x"), "postgres://db/x");
@@ -134,4 +136,20 @@ fn bad_values_name_their_key() {
 #[test]
 fn unknown_keys_are_refused() {
     assert!(err(&BASE.replace("[aws]", "[aws]\nendpoint = \"x\"")).contains("endpoint"));
+}
+
+#[test]
+fn smtp_tls_is_one_of_three_modes() {
+    let email = |tls: &str| {
+        format!(
+            "{BASE}\n[notifications.email]\nsmtp_host = \"mail\"\nfrom = \"a@example.com\"\n{tls}"
+        )
+    };
+    let cfg = Config::from_toml(&email(""), std::iter::empty()).unwrap();
+    let tls = |c: &Config| c.notifications.email.as_ref().map(|e| e.tls);
+    assert_eq!(tls(&cfg), Some(SmtpTls::StartTls));
+    let cfg = Config::from_toml(&email("tls = \"none\""), std::iter::empty()).unwrap();
+    assert_eq!(tls(&cfg), Some(SmtpTls::None));
+    let e = err(&email("tls = \"ssl\""));
+    assert!(e.contains("tls") && e.contains("starttls"), "{e}");
 }

@@ -1,6 +1,6 @@
 //! E-mail notifications over SMTP (lettre).
 use super::event::{Notification, Notifier, NotifyEvent};
-use crate::config::EmailConfig;
+use crate::config::{EmailConfig, SmtpTls};
 use async_trait::async_trait;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
@@ -16,11 +16,11 @@ pub struct EmailNotifier {
 
 impl EmailNotifier {
     pub fn new(c: &EmailConfig) -> Result<Self, String> {
-        let builder = match c.tls.as_str() {
-            "none" => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&c.smtp_host),
-            "tls" => AsyncSmtpTransport::<Tokio1Executor>::relay(&c.smtp_host)
+        let builder = match c.tls {
+            SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&c.smtp_host),
+            SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&c.smtp_host)
                 .map_err(|e| e.to_string())?,
-            _ => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&c.smtp_host)
+            SmtpTls::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&c.smtp_host)
                 .map_err(|e| e.to_string())?,
         };
         let mut builder = builder

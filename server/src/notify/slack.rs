@@ -35,7 +35,7 @@ pub struct SlackNotifier {
 impl SlackNotifier {
     pub fn new(c: &SlackConfig) -> Self {
         Self {
-            url: c.webhook_url.clone(),
+            url: c.webhook_url.expose().to_owned(),
             http: reqwest::Client::new(),
         }
     }

@@ -64,14 +64,18 @@ impl Review {
             comment: ServerAction::new(),
             failed: RwSignal::new(None),
         };
-        let values = [
+        // In the browser only: a server render has no steps to remember (a
+        // form posted without wasm lands back on the page afresh), and an
+        // effect there would be spawned outside any local task set. Keyed
+        // on `ssr`: a workspace build unifies features.
+        #[cfg(not(feature = "ssr"))]
+        for value in [
             r.apply.value(),
             r.cancel_change.value(),
             r.reject.value(),
             r.cancel.value(),
             r.comment.value(),
-        ];
-        for value in values {
+        ] {
             Effect::new(move |_| {
                 if let Some(outcome) = value.get() {
                     r.failed.set(outcome.err());
