@@ -1,4 +1,7 @@
 //! Latchkey server: configuration, AWS, Postgres, services, jobs and HTTP.
+// The request services' futures nest deeply (port -> step -> audit -> db); the
+// layout query for them needs more than the default 128 levels.
+#![recursion_limit = "256"]
 pub mod alloc;
 pub mod auth;
 pub mod aws;
