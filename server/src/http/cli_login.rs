@@ -123,7 +123,7 @@ pub async fn authorize(
         Ok(v) => v,
         Err(r) => return r.into_response(),
     };
-    match s.authorize_cli(&user, &req, &client).await {
+    match s.cli_login().authorize(&user, &req, &client).await {
         Ok(callback) => Redirect::to(&callback).into_response(),
         Err(e) => error_page(&e),
     }
@@ -172,7 +172,11 @@ pub async fn token(
         Ok(p) => p,
         Err(e) => return json_error(&e),
     };
-    match s.exchange_cli_code(&code, &verifier, &name, &client).await {
+    match s
+        .cli_login()
+        .exchange(&code, &verifier, &name, &client)
+        .await
+    {
         Ok(t) => (
             StatusCode::OK,
             [(header::CACHE_CONTROL, "no-store")],

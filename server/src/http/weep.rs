@@ -261,7 +261,8 @@ async fn eligible_roles(
             None,
         ));
     };
-    s.eligible_roles(&user)
+    s.eligible()
+        .roles(&user)
         .await
         .map_err(|e| app_error(e.into(), ""))
 }

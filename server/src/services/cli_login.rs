@@ -26,9 +26,24 @@ pub fn parse_token_name(name: Option<&str>) -> Result<String, CliLoginError> {
     Ok(name.to_owned())
 }
 
+/// What the CLI sign-in needs: the pool and how long its tokens live.
+pub struct CliLoginService {
+    pool: sqlx::PgPool,
+    token_days: u32,
+}
+
 impl Services {
+    pub fn cli_login(&self) -> CliLoginService {
+        CliLoginService {
+            pool: self.pool.clone(),
+            token_days: self.config.auth.cli_token_days,
+        }
+    }
+}
+
+impl CliLoginService {
     /// Issues a code for `user`'s CLI and returns where to send the browser.
-    pub async fn authorize_cli(
+    pub async fn authorize(
         &self,
         user: &User,
         req: &AuthorizeRequest,
@@ -59,7 +74,7 @@ impl Services {
 
     /// Swaps a code and its verifier for a new API token, once. A refused
     /// exchange changes nothing.
-    pub async fn exchange_cli_code(
+    pub async fn exchange(
         &self,
         code: &str,
         verifier: &str,
@@ -87,7 +102,7 @@ impl Services {
         };
         let spec = super::tokens::TokenSpec {
             name,
-            days: self.config.auth.cli_token_days,
+            days: self.token_days,
             scope: app::domain::token::TokenScope::Credentials,
         };
         let token = issue_token(&mut tx, &owner, &spec, "cli-login", client).await?;

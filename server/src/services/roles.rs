@@ -41,7 +41,7 @@ impl app::ports::RolePort for RoleService {
         filter: &str,
         limit: usize,
     ) -> Result<RolesHomeView, AppError> {
-        let eligible = self.0.eligible_roles(user).await?;
+        let eligible = self.0.eligible().roles(user).await?;
         let recent_arns = recent_roles(&self.0.recent_cache, &self.0.pool, &user.id).await?;
         let summary = |k: &db::roles::RoleKey, access: Access| RoleSummaryView {
             arn: k.arn.clone(),

@@ -22,15 +22,32 @@ fn key_of(user: &User) -> String {
     format!("{}\u{1f}{}", user.id, groups.join("\u{1f}"))
 }
 
+/// What answering "which roles may this user use" needs, and no more.
+pub struct Eligible<'a> {
+    pool: &'a sqlx::PgPool,
+    rules: &'a super::eligibility::Eligibility,
+    cache: &'a EligibleCache,
+}
+
 impl Services {
+    pub fn eligible(&self) -> Eligible<'_> {
+        Eligible {
+            pool: &self.pool,
+            rules: &self.eligibility,
+            cache: &self.eligible_cache,
+        }
+    }
+}
+
+impl Eligible<'_> {
     /// `user`'s eligible roles (protected roles never among them).
-    pub async fn eligible_roles(&self, user: &User) -> crate::Result<EligibleRoles> {
+    pub async fn roles(&self, user: &User) -> crate::Result<EligibleRoles> {
         let key = key_of(user);
-        if let Some(found) = self.eligible_cache.get(&key) {
+        if let Some(found) = self.cache.get(&key) {
             return Ok(found);
         }
-        let epoch = self.eligible_cache.epoch();
-        let roles = match self.eligible_cache.get(ALL_ROLES) {
+        let epoch = self.cache.epoch();
+        let roles = match self.cache.get(ALL_ROLES) {
             Some(all) => all.roles,
             None => {
                 let mut conn = self.pool.acquire().await?;
@@ -38,7 +55,7 @@ impl Services {
                     roles: Arc::new(crate::db::roles::list_keys(&mut conn).await?),
                     picks: Arc::default(),
                 };
-                self.eligible_cache.put(ALL_ROLES, &all, epoch);
+                self.cache.put(ALL_ROLES, &all, epoch);
                 all.roles
             }
         };
@@ -46,7 +63,7 @@ impl Services {
             .iter()
             .enumerate()
             .filter_map(|(i, k)| {
-                let access = self.eligibility.access(user, &k.arn, &k.tags)?;
+                let access = self.rules.access(user, &k.arn, &k.tags)?;
                 Some((u32::try_from(i).ok()?, access))
             })
             .collect();
@@ -54,7 +71,7 @@ impl Services {
             roles,
             picks: Arc::new(picks),
         };
-        self.eligible_cache.put(&key, &found, epoch);
+        self.cache.put(&key, &found, epoch);
         Ok(found)
     }
 }
