@@ -132,10 +132,23 @@ ensure_database() {
 
 moto_up() { curl -sf -o /dev/null "http://127.0.0.1:$1/moto-api/data.json"; }
 
-# Starts moto on port $1 unless one answers there already.
+# The pid listening on 127.0.0.1:$1, if any.
+listener_pid() { ss -ltnpH "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2; }
+
+# Starts moto on port $1 unless the pinned one ($VENV's, moto $MOTO_VERSION)
+# answers there already. Another moto on the port (another version from
+# another Python, left by an earlier session) is replaced: versions differ in
+# what they emulate (5.2.1's tagging API lists no SNS topics), and the tests
+# are written against the pinned one.
 ensure_moto() {
-  local port=$1
-  if moto_up "$port"; then return; fi
+  local port=$1 pid
+  if moto_up "$port"; then
+    pid=$(listener_pid "$port")
+    if [ -z "$pid" ] || tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "$VENV/bin/"; then return; fi
+    log "replacing the moto on port $port (pid $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline")) with moto $MOTO_VERSION from $VENV"
+    kill "$pid"
+    for _ in $(seq 50); do moto_up "$port" || break; sleep 0.1; done
+  fi
   log "starting moto on 127.0.0.1:$port"
   nohup "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$RUN/moto-$port.log" 2>&1 &
   echo $! >"$RUN/moto-$port.pid"
