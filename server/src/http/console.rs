@@ -45,11 +45,12 @@ pub async fn signin(
             .and_then(|v| v.to_str().ok())
             .map(|s| s.chars().take(256).collect()),
     };
-    let role = match s.resolve_role(&account, &name).await {
+    let role = match s.role_use().resolve_role(&account, &name).await {
         Ok(r) => r,
         Err(e) => return error_page(e),
     };
     match s
+        .role_use()
         .console_signin(&user, &role, q.r.as_deref(), q.redirect.as_deref(), &client)
         .await
     {

@@ -139,18 +139,22 @@ pub async fn get_credentials(
     // `account-name-or-id/role-name` is resolved exactly; ARNs are used as given.
     let requested = match req.requested_role.split_once('/') {
         Some((account, name)) if !req.requested_role.starts_with("arn:") => {
-            match s.resolve_role(account, name).await {
+            match s.role_use().resolve_role(account, name).await {
                 Ok(arn) => arn.to_string(),
                 Err(e) => return with_candidates(&s, &user, e, &req.requested_role).await,
             }
         }
         _ => req.requested_role.clone(),
     };
-    let role = match s.authorize_role(&user, &requested, &client).await {
+    let role = match s
+        .role_use()
+        .authorize_role(&user, &requested, &client)
+        .await
+    {
         Ok(r) => r,
         Err(e) => return with_candidates(&s, &user, e, &req.requested_role).await,
     };
-    match s.vend_credentials(&user, &role, &client).await {
+    match s.role_use().vend_credentials(&user, &role, &client).await {
         Ok(c) => (
             sts_timing(&c),
             Json(json!({
@@ -292,15 +296,19 @@ pub async fn ecs_credentials(
     };
     let label = format!("{account}/{name}");
     let client = client_info(&headers, peer.map(|Extension(ConnectInfo(a))| a));
-    let arn = match s.resolve_role(&account, &name).await {
+    let arn = match s.role_use().resolve_role(&account, &name).await {
         Ok(a) => a,
         Err(e) => return with_candidates(&s, &user, e, &label).await,
     };
-    let role = match s.authorize_role(&user, &arn.to_string(), &client).await {
+    let role = match s
+        .role_use()
+        .authorize_role(&user, &arn.to_string(), &client)
+        .await
+    {
         Ok(r) => r,
         Err(e) => return with_candidates(&s, &user, e, &label).await,
     };
-    match s.vend_credentials(&user, &role, &client).await {
+    match s.role_use().vend_credentials(&user, &role, &client).await {
         Ok(c) => (
             sts_timing(&c),
             Json(json!({

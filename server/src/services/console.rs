@@ -1,13 +1,13 @@
 //! Console sign-in: resolve the role, check eligibility (console, not CLI-only),
 //! assume it as the user, get a sign-in token, return the login URL. Audited.
-use super::{credentials::ClientMeta, eligibility::Access, Services};
+use super::{credentials::ClientMeta, credentials::RoleUse, eligibility::Access};
 use crate::aws::federation;
 use crate::db::{self, audit::AuditEvent};
 use app::domain::{AccountId, RoleArn, RoleName, User};
 use app::AppError;
 use serde_json::json;
 
-impl Services {
+impl RoleUse<'_> {
     /// Finds the role `/role/{account}/{name}` means: account by id or by name
     /// (exact; an ambiguous name lists the candidates), or a full ARN split at
     /// its last '/'.
@@ -94,11 +94,10 @@ impl Services {
         }
         let creds = self
             .broker
-            .assume_for_user(role, &user.id, self.config.aws.credential_duration_secs)
+            .assume_for_user(role, &user.id, self.credential_duration_secs)
             .await?;
-        let base = &self.config.console.federation_url;
-        let url =
-            federation::signin_token_url(base, &creds, self.config.console.session_duration_secs);
+        let base = &self.console.federation_url;
+        let url = federation::signin_token_url(base, &creds, self.console.session_duration_secs);
         let resp = reqwest::Client::new()
             .get(url)
             .timeout(std::time::Duration::from_secs(10))
@@ -128,7 +127,7 @@ impl Services {
         let dest = federation::destination(region, redirect);
         Ok(federation::login_url(
             base,
-            &self.config.console.issuer,
+            &self.console.issuer,
             &dest,
             token,
         ))

@@ -12,7 +12,35 @@ use serde_json::json;
 /// server functions and the HTTP APIs both fill in.
 pub use app::ports::ClientMeta;
 
+/// What using a role needs, and no more: the caches and rules that decide
+/// access, the broker that assumes it, and how long what it hands out
+/// lives. Credentials (here) and console sign-in (`console.rs`) are its
+/// two uses.
+pub struct RoleUse<'a> {
+    pub(super) pool: &'a sqlx::PgPool,
+    pub(super) role_cache: &'a super::notified_cache::RoleCache,
+    pub(super) recent_cache: &'a super::notified_cache::RecentCache,
+    pub(super) eligibility: &'a super::eligibility::Eligibility,
+    pub(super) broker: &'a dyn crate::aws::broker::CredentialBroker,
+    pub(super) credential_duration_secs: i32,
+    pub(super) console: &'a crate::config::ConsoleConfig,
+}
+
 impl Services {
+    pub fn role_use(&self) -> RoleUse<'_> {
+        RoleUse {
+            pool: &self.pool,
+            role_cache: &self.role_cache,
+            recent_cache: &self.recent_cache,
+            eligibility: &self.eligibility,
+            broker: self.broker.as_ref(),
+            credential_duration_secs: self.config.aws.credential_duration_secs,
+            console: &self.config.console,
+        }
+    }
+}
+
+impl RoleUse<'_> {
     /// Checks that the role is cached and the user eligible; returns the
     /// proof. Refusals of a well-formed ARN are audited.
     pub async fn authorize_role(
@@ -78,11 +106,7 @@ impl Services {
     ) -> Result<IssuedCredentials, AppError> {
         let result = self
             .broker
-            .assume_for_user(
-                role.arn(),
-                &user.id,
-                self.config.aws.credential_duration_secs,
-            )
+            .assume_for_user(role.arn(), &user.id, self.credential_duration_secs)
             .await;
         let audit_started = std::time::Instant::now();
         // The audit row and the recent-roles mark are one statement: both or

@@ -105,9 +105,14 @@ impl app::ports::RolePort for RoleService {
         };
         let eligible = self
             .0
+            .role_use()
             .authorize_role(user, &role.to_string(), &client)
             .await?;
-        let c = self.0.vend_credentials(user, &eligible, &client).await?;
+        let c = self
+            .0
+            .role_use()
+            .vend_credentials(user, &eligible, &client)
+            .await?;
         Ok(CredentialsView {
             role_arn: role.to_string(),
             access_key_id: c.access_key_id,
