@@ -17,7 +17,7 @@ impl RoleUse<'_> {
                 .map_err(|e| AppError::invalid("role", e.0));
         }
         let name = RoleName::parse(name).map_err(|e| AppError::invalid("role", e.0))?;
-        let mut conn = crate::db::conn(&self.pool).await?;
+        let mut conn = crate::db::conn(self.pool).await?;
         let account = match AccountId::parse(account_ref) {
             Ok(a) => a,
             Err(_) => {
@@ -57,7 +57,7 @@ impl RoleUse<'_> {
         let result = self
             .console_signin_inner(user, role, region, redirect)
             .await;
-        let mut conn = crate::db::conn(&self.pool).await?;
+        let mut conn = crate::db::conn(self.pool).await?;
         db::audit::record_role_use(
             &mut conn,
             AuditEvent::by(&user.id, "console.signin", &role.to_string(), client)

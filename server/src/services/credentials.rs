@@ -53,7 +53,7 @@ impl RoleUse<'_> {
             RoleArn::parse(requested).map_err(|e| AppError::invalid("requested_role", e.0))?;
         let decision = self.role_access(user, &arn).await;
         if let Err(e @ (AppError::Forbidden(_) | AppError::NotFound(_))) = &decision {
-            let mut conn = crate::db::conn(&self.pool).await?;
+            let mut conn = crate::db::conn(self.pool).await?;
             db::audit::record(
                 &mut conn,
                 AuditEvent::by(&user.id, "credentials.issue", &arn.to_string(), client)
@@ -78,7 +78,7 @@ impl RoleUse<'_> {
             Some(row) => row,
             None => {
                 let epoch = self.role_cache.epoch();
-                let mut conn = crate::db::conn(&self.pool).await?;
+                let mut conn = crate::db::conn(self.pool).await?;
                 let row = db::roles::access_by_arn(&mut conn, &key)
                     .await?
                     .ok_or_else(|| AppError::NotFound(format!("role {arn}")))?;
@@ -111,7 +111,7 @@ impl RoleUse<'_> {
         let audit_started = std::time::Instant::now();
         // The audit row and the recent-roles mark are one statement: both or
         // neither, one round trip, one commit.
-        let mut conn = crate::db::conn(&self.pool).await?;
+        let mut conn = crate::db::conn(self.pool).await?;
         let arn = role.arn().to_string();
         db::audit::record_role_use(
             &mut conn,
