@@ -25,6 +25,7 @@ async fn approver_groups_approve_in_the_accounts_they_name(pool: PgPool) {
     let (a, b) = (unique_account(), unique_account());
     let s = services(pool, approvers(&[&a, &b])).await;
     let eng = s
+        .users()
         .user_for(ENGINEER.into(), "Erin".into(), vec!["engineers".into()])
         .await
         .unwrap();
@@ -36,6 +37,7 @@ async fn approver_groups_approve_in_the_accounts_they_name(pool: PgPool) {
     assert!(Approver::check(&eng, &AccountId::parse(&a).unwrap()).is_ok());
     assert!(Approver::check(&eng, &AccountId::parse(&b).unwrap()).is_err());
     let admin = s
+        .users()
         .user_for(ADMIN.into(), "Ada".into(), vec!["admins".into()])
         .await
         .unwrap();

@@ -33,6 +33,7 @@ async fn a_private_builds_plugins_take_effect(pool: PgPool) {
 
     // Eligibility source, next to the config's rules.
     let sam = s
+        .users()
         .user_for(
             "sam@example.com".into(),
             "Sam".into(),

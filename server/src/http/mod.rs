@@ -74,6 +74,7 @@ pub async fn session_layer(State(s): State<Services>, mut req: Request, next: Ne
             })
         }),
         (None, Some(who)) => s
+            .users()
             .user_for(who.user_id, who.display_name, who.groups)
             .await
             .map(Some),

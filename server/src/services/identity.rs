@@ -8,7 +8,39 @@ use app::views::{AccountView, GrantLineView, GroupGrantsView, MeView, UserView};
 use app::AppError;
 use std::sync::Arc;
 
+/// Who a user is and what they may do: built from an identity and its
+/// groups, with what it needs and no more (the group sources of a build's
+/// plugins, the admin and approver rules, the accounts they may name, the
+/// eligibility rules for `/me`).
+pub struct Users<'a> {
+    pool: &'a sqlx::PgPool,
+    accounts_cache: &'a super::notified_cache::AccountsCache,
+    app_roles: &'a AppRoles,
+    eligibility: &'a super::eligibility::Eligibility,
+    plugins: &'a crate::plugins::Plugins,
+}
+
 impl Services {
+    pub fn users(&self) -> Users<'_> {
+        Users {
+            pool: &self.pool,
+            accounts_cache: &self.accounts_cache,
+            app_roles: &self.app_roles,
+            eligibility: &self.eligibility,
+            plugins: &self.plugins,
+        }
+    }
+}
+
+impl Users<'_> {
+    /// The groups after every group source of the build's plugins had its say.
+    async fn resolve_groups(&self, user_id: &str, mut groups: Vec<String>) -> Vec<String> {
+        for g in &self.plugins.group_sources {
+            groups = g.groups(user_id, groups).await;
+        }
+        groups
+    }
+
     /// The user with what the config grants their groups. Approver entries
     /// that name accounts are resolved against the accounts table, so only
     /// users in such groups cost a query.
@@ -71,7 +103,7 @@ impl Services {
                 name: a.name.clone(),
             })
             .collect();
-        let mut conn = crate::db::conn(&self.pool).await?;
+        let mut conn = crate::db::conn(self.pool).await?;
         let roles = db::roles::list_keys(&mut conn).await?;
         drop(conn);
         let access = |a: Access| match a {

@@ -24,14 +24,6 @@ impl Services {
         None
     }
 
-    /// The groups after every group source had its say.
-    pub async fn resolve_groups(&self, user_id: &str, mut groups: Vec<String>) -> Vec<String> {
-        for g in &self.plugins.group_sources {
-            groups = g.groups(user_id, groups).await;
-        }
-        groups
-    }
-
     /// The first auto-approval rule that approves the request, by name.
     pub fn auto_approval(&self, request: &AutoApprovalInput) -> Option<String> {
         self.plugins

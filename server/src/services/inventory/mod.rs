@@ -88,7 +88,7 @@ pub fn filter_of(q: &ResourceQuery) -> (Filter, Sort) {
 #[async_trait]
 impl app::ports::InventoryPort for InventoryService {
     async fn list_accounts(&self, _user: &User) -> Result<Vec<AccountView>, AppError> {
-        let rows = self.0.all_accounts().await?;
+        let rows = self.0.users().all_accounts().await?;
         Ok(rows
             .iter()
             .map(|a| AccountView {

@@ -235,7 +235,9 @@ impl Services {
         };
         match row {
             Some(s) => Ok(Some(
-                self.user_for(s.user_id, s.display_name, s.groups).await?,
+                self.users()
+                    .user_for(s.user_id, s.display_name, s.groups)
+                    .await?,
             )),
             None => Ok(None),
         }
@@ -314,7 +316,7 @@ impl app::ports::SessionPort for SessionService {
     }
 
     async fn describe_me(&self, user: &User) -> Result<app::views::MeView, AppError> {
-        self.0.describe_user(user).await
+        self.0.users().describe_user(user).await
     }
 
     async fn sign_out(

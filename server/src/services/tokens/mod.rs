@@ -110,7 +110,10 @@ impl Services {
                 .map_or(o.groups, |d| d.groups.clone()),
             false => o.groups,
         };
-        let user = self.user_for(o.user_id, o.display_name, groups).await?;
+        let user = self
+            .users()
+            .user_for(o.user_id, o.display_name, groups)
+            .await?;
         let grant = TokenGrant {
             user,
             // The column's CHECK allows only these two.
