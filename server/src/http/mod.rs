@@ -67,7 +67,7 @@ pub async fn session_layer(State(s): State<Services>, mut req: Request, next: Ne
     let mut scope = None;
     let via_proxy = from_proxy.is_some();
     let resolved = match (token, from_proxy) {
-        (Some(t), _) => s.resolve_token(&t).await.map(|g| {
+        (Some(t), _) => s.tokens().resolve(&t).await.map(|g| {
             g.map(|g| {
                 scope = Some(g.scope);
                 g.user

@@ -76,23 +76,43 @@ pub async fn issue_token(
     })
 }
 
+/// What turning a bearer token into its user needs: the token cache, the
+/// pool, the dev users' groups (in dev mode) and [`Users`](super::identity::Users).
+pub struct TokenResolver<'a> {
+    pool: &'a sqlx::PgPool,
+    cache: &'a grant::TokenCache,
+    auth: &'a crate::config::AuthConfig,
+    users: super::identity::Users<'a>,
+}
+
 impl Services {
+    pub fn tokens(&self) -> TokenResolver<'_> {
+        TokenResolver {
+            pool: &self.pool,
+            cache: &self.token_cache,
+            auth: &self.config.auth,
+            users: self.users(),
+        }
+    }
+}
+
+impl TokenResolver<'_> {
     /// The live token's user, with the groups their last sign-in reported
     /// (dev users: the groups config gives them now), its scope and end.
-    pub async fn resolve_token(&self, token: &str) -> crate::Result<Option<TokenGrant>> {
+    pub async fn resolve(&self, token: &str) -> crate::Result<Option<TokenGrant>> {
         if !token.starts_with(TOKEN_PREFIX) {
             return Ok(None);
         }
         let hash = hash_token(token);
-        if let Some(grant) = self.token_cache.get(&hash) {
+        if let Some(grant) = self.cache.get(&hash) {
             // Cached for a minute at most, but never past the token's end.
             if grant.expires_at > chrono::Utc::now() {
                 return Ok(Some(grant));
             }
-            self.token_cache.forget(&hash);
+            self.cache.forget(&hash);
             return Ok(None);
         }
-        let epoch = self.token_cache.epoch();
+        let epoch = self.cache.epoch();
         let mut conn = self.pool.acquire().await?;
         let live = db::tokens::use_token(&mut conn, &hash).await?;
         drop(conn);
@@ -100,9 +120,8 @@ impl Services {
             return Ok(None);
         };
         let o = live.owner;
-        let groups = match self.config.auth.dev_mode {
+        let groups = match self.auth.dev_mode {
             true => self
-                .config
                 .auth
                 .dev_users
                 .iter()
@@ -111,7 +130,7 @@ impl Services {
             false => o.groups,
         };
         let user = self
-            .users()
+            .users
             .user_for(o.user_id, o.display_name, groups)
             .await?;
         let grant = TokenGrant {
@@ -120,7 +139,7 @@ impl Services {
             scope: TokenScope::parse(&live.scope).unwrap_or_default(),
             expires_at: live.expires_at,
         };
-        self.token_cache.put(&hash, &grant, epoch);
+        self.cache.put(&hash, &grant, epoch);
         Ok(Some(grant))
     }
 }
