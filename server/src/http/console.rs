@@ -1,7 +1,8 @@
 //! `GET /role/{account-name-or-id}/{role-name}` (or `/role/{full ARN}`),
 //! `?r=region&redirect=/path`: signs the user in to the AWS console as the role.
 use super::page::{escape, render};
-use crate::services::{credentials::ClientMeta, Services};
+use crate::services::Services;
+use app::ports::ClientMeta;
 use app::ports::CurrentUser;
 use app::AppError;
 use axum::extract::{ConnectInfo, Path, Query, State};

@@ -1,6 +1,7 @@
 //! Weep-compatible credentials API (ConsoleMe's wire shapes):
 //! `POST /api/v1/get_credentials`, `GET /api/v1/get_roles`.
-use crate::services::{credentials::ClientMeta, eligibility::Access, Services};
+use crate::services::{eligibility::Access, Services};
+use app::ports::ClientMeta;
 use app::ports::CurrentUser;
 use app::AppError;
 use axum::extract::{ConnectInfo, Query, State};

@@ -1,9 +1,10 @@
 //! Console sign-in: resolve the role, check eligibility (console, not CLI-only),
 //! assume it as the user, get a sign-in token, return the login URL. Audited.
-use super::{credentials::ClientMeta, credentials::RoleUse, eligibility::Access};
+use super::{credentials::RoleUse, eligibility::Access};
 use crate::aws::federation;
 use crate::db::{self, audit::AuditEvent};
 use app::domain::{AccountId, RoleArn, RoleName, User};
+use app::ports::ClientMeta;
 use app::AppError;
 use serde_json::json;
 

@@ -8,9 +8,7 @@ use app::domain::{RoleArn, User};
 use app::AppError;
 use serde_json::json;
 
-/// Where a call came from, for the audit trail: the one type the pages'
-/// server functions and the HTTP APIs both fill in.
-pub use app::ports::ClientMeta;
+use app::ports::ClientMeta;
 
 /// What using a role needs, and no more: the caches and rules that decide
 /// access, the broker that assumes it, and how long what it hands out

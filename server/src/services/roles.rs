@@ -99,7 +99,7 @@ impl app::ports::RolePort for RoleService {
         role: &app::domain::RoleArn,
         client: &app::ports::ClientMeta,
     ) -> Result<CredentialsView, AppError> {
-        let client = super::credentials::ClientMeta {
+        let client = app::ports::ClientMeta {
             ip: client.ip.clone(),
             user_agent: client.user_agent.clone(),
         };

@@ -78,9 +78,10 @@ impl OidcError {
     }
 }
 
+/// Logged like every internal error (with the request id); the browser
+/// gets only the kind.
 pub(super) fn internal(context: &str, e: impl std::fmt::Display) -> OidcError {
-    let request_id = crate::error::request_id();
-    tracing::error!(%request_id, context, error = %e, "oidc sign-in internal error");
+    crate::error::internal(&format!("oidc sign-in: {context}"), e);
     OidcError::Internal
 }
 
