@@ -21,11 +21,14 @@ OUT=$ROOT/server/.sqlx
 [ "${1:-}" = --check ] && OUT=$(mktemp -d)
 rm -rf "${OUT:?}"/query-*.json
 mkdir -p "$OUT"
-# Touch the crate so the macros run again even when nothing changed.
-touch "$ROOT/server/src/lib.rs"
+# Forget the server crate's earlier builds so every macro runs again (a
+# touch of lib.rs once left a fresh machine's first CI run with no files).
+(cd "$ROOT" && cargo clean --package=server --quiet)
 (cd "$ROOT" && SQLX_OFFLINE=false SQLX_OFFLINE_DIR=$OUT DATABASE_URL=$PG_BASE/$DB \
   cargo check --package=server --lib --quiet)
 psql "$PG_BASE/postgres" -qc "DROP DATABASE IF EXISTS $DB" >/dev/null
+written=$(ls "$OUT" | wc -l)
+[ "$written" -gt 0 ] || { echo "the query macros wrote nothing to $OUT" >&2; exit 1; }
 if [ "${1:-}" = --check ]; then
   if ! diff -r -q "$ROOT/server/.sqlx" "$OUT" >/dev/null; then
     diff -r "$ROOT/server/.sqlx" "$OUT" | head -20 >&2

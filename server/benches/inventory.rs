@@ -19,7 +19,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use latchkey::aws::iam::RoleSnapshot;
-use latchkey::db::resources::{Cursor, Filter, Sort};
+use latchkey::db::resources::{Cursor, Filter, PageQuery, Sort};
 use latchkey::services::inventory::search::{Answered, SearchGate};
 use serde_json::json;
 use sqlx::postgres::PgPoolOptions;
@@ -270,7 +270,10 @@ async fn run_clients(
             for _ in 0..QUERIES_PER_CLIENT {
                 let t = Instant::now();
                 let (rows, _, how) = gate
-                    .search_answered(&pool, &filter, sort, false, after.as_ref(), 50)
+                    .search_answered(
+                        &pool,
+                        &PageQuery::new(&filter, sort, 50).after(after.as_ref()),
+                    )
                     .await
                     .unwrap();
                 if how == Answered::Sql {

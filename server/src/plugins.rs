@@ -99,31 +99,27 @@ pub struct Plugins {
     pub scheduled_tasks: Vec<Arc<dyn ScheduledTask>>,
 }
 
-impl Plugins {
-    pub fn with_identity_provider(mut self, p: impl IdentityProvider + 'static) -> Self {
-        self.identity_providers.push(Arc::new(p));
-        self
-    }
-    pub fn with_group_source(mut self, g: impl GroupSource + 'static) -> Self {
-        self.group_sources.push(Arc::new(g));
-        self
-    }
-    pub fn with_eligibility_source(mut self, e: impl EligibilitySource + 'static) -> Self {
-        self.eligibility_sources.push(Arc::new(e));
-        self
-    }
-    pub fn with_notifier(mut self, n: impl Notifier + 'static) -> Self {
-        self.notifiers.push(Arc::new(n));
-        self
-    }
-    pub fn with_auto_approval_rule(mut self, r: impl AutoApprovalRule + 'static) -> Self {
-        self.auto_approval_rules.push(Arc::new(r));
-        self
-    }
-    pub fn with_scheduled_task(mut self, t: impl ScheduledTask + 'static) -> Self {
-        self.scheduled_tasks.push(Arc::new(t));
-        self
-    }
+/// `with_x(plugin)` adds one plugin to the list `field`.
+macro_rules! adders {
+    ($($with:ident => $field:ident: $trait:ident),* $(,)?) => {
+        impl Plugins {
+            $(
+                pub fn $with(mut self, p: impl $trait + 'static) -> Self {
+                    self.$field.push(Arc::new(p));
+                    self
+                }
+            )*
+        }
+    };
+}
+
+adders! {
+    with_identity_provider => identity_providers: IdentityProvider,
+    with_group_source => group_sources: GroupSource,
+    with_eligibility_source => eligibility_sources: EligibilitySource,
+    with_notifier => notifiers: Notifier,
+    with_auto_approval_rule => auto_approval_rules: AutoApprovalRule,
+    with_scheduled_task => scheduled_tasks: ScheduledTask,
 }
 
 #[async_trait]

@@ -4,14 +4,14 @@ mod common;
 
 use common::*;
 use latchkey::aws::snapshot::ResourceSnapshot;
-use latchkey::db::resources::{search, Cursor, Filter, Sort};
+use latchkey::db::resources::{search, Cursor, Filter, ListRow, PageQuery, Sort};
 use latchkey::services::sync::engine::{sync_all, Trigger};
 use serde_json::json;
 use sqlx::PgPool;
 
 /// How many rows a filter matches (up to 500), by name.
 async fn hits(conn: &mut sqlx::PgConnection, f: &Filter) -> usize {
-    search(conn, f, Sort::Name, false, None, 500)
+    search(conn, &PageQuery::new(f, Sort::Name, 500))
         .await
         .unwrap()
         .0
@@ -71,19 +71,12 @@ async fn resources_are_filtered_sorted_and_paged_by_keyset(pool: PgPool) {
     loop {
         let (page, more) = search(
             &mut conn,
-            &Filter::default(),
-            Sort::Name,
-            false,
-            cursor.as_ref(),
-            50,
+            &PageQuery::new(&Filter::default(), Sort::Name, 50).after(cursor.as_ref()),
         )
         .await
         .unwrap();
         seen.extend(page.iter().map(|r| r.name.clone()));
-        cursor = page.last().map(|r| Cursor {
-            key: r.sort_key.clone(),
-            arn: r.arn.clone(),
-        });
+        cursor = page.last().map(ListRow::cursor);
         if !more {
             break;
         }
@@ -131,11 +124,7 @@ async fn resources_are_filtered_sorted_and_paged_by_keyset(pool: PgPool) {
     );
     let (desc, _) = search(
         &mut conn,
-        &f(Some("role"), None, None, None),
-        Sort::Name,
-        true,
-        None,
-        3,
+        &PageQuery::new(&f(Some("role"), None, None, None), Sort::Name, 3).descending(true),
     )
     .await
     .unwrap();
@@ -167,14 +156,16 @@ async fn resources_are_filtered_sorted_and_paged_by_keyset(pool: PgPool) {
         let mut keys = Vec::new();
         let mut cursor: Option<Cursor> = None;
         loop {
-            let (page, more) = search(&mut conn, filter, sort, desc, cursor.as_ref(), 40)
-                .await
-                .unwrap();
+            let (page, more) = search(
+                &mut conn,
+                &PageQuery::new(filter, sort, 40)
+                    .descending(desc)
+                    .after(cursor.as_ref()),
+            )
+            .await
+            .unwrap();
             keys.extend(page.iter().map(|r| (r.sort_key.clone(), r.arn.clone())));
-            cursor = page.last().map(|r| Cursor {
-                key: r.sort_key.clone(),
-                arn: r.arn.clone(),
-            });
+            cursor = page.last().map(ListRow::cursor);
             if !more {
                 break;
             }
@@ -203,16 +194,22 @@ async fn resources_are_filtered_sorted_and_paged_by_keyset(pool: PgPool) {
     };
     let roles_in = |env: &'static str| f(Some("role"), None, None, Some(("env", Some(env))));
     let prod_roles = names(
-        search(&mut conn, &roles_in("prod"), Sort::Name, false, None, 500)
-            .await
-            .unwrap(),
+        search(
+            &mut conn,
+            &PageQuery::new(&roles_in("prod"), Sort::Name, 500),
+        )
+        .await
+        .unwrap(),
     );
     assert_eq!(prod_roles.len(), 29);
     assert!(!prod_roles.contains(&"role-000".to_owned()));
     let dev_roles = names(
-        search(&mut conn, &roles_in("dev"), Sort::Name, false, None, 500)
-            .await
-            .unwrap(),
+        search(
+            &mut conn,
+            &PageQuery::new(&roles_in("dev"), Sort::Name, 500),
+        )
+        .await
+        .unwrap(),
     );
     assert_eq!(dev_roles.first().map(String::as_str), Some("role-000"));
     assert_eq!(dev_roles.len(), 31);

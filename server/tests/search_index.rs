@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use latchkey::aws::snapshot::ResourceSnapshot;
-use latchkey::db::resources::{search, Cursor, Filter, ListRow, Sort};
+use latchkey::db::resources::{search, Cursor, Filter, ListRow, PageQuery, Sort};
 use latchkey::services::inventory::search::{Answered, SearchGate};
 use serde_json::json;
 use sqlx::PgPool;
@@ -52,7 +52,7 @@ type Page = Vec<(String, String, String, String)>;
 /// The first page of 50 by name, and which way it was answered.
 async fn first_page(gate: &SearchGate, pool: &PgPool, f: &Filter) -> (Answered, Vec<ListRow>) {
     let (found, _, how) = gate
-        .search_answered(pool, f, Sort::Name, false, None, 50)
+        .search_answered(pool, &PageQuery::new(f, Sort::Name, 50))
         .await
         .unwrap();
     (how, found)
@@ -69,24 +69,19 @@ async fn pages(
 ) -> (Page, Vec<Answered>) {
     let (mut out, mut how, mut cursor) = (Vec::new(), Vec::new(), None::<Cursor>);
     loop {
+        let q = PageQuery::new(f, sort, 7)
+            .descending(desc)
+            .after(cursor.as_ref());
         let (rows, more, answered) = match via {
-            Some(gate) => gate
-                .search_answered(pool, f, sort, desc, cursor.as_ref(), 7)
-                .await
-                .unwrap(),
+            Some(gate) => gate.search_answered(pool, &q).await.unwrap(),
             None => {
                 let mut conn = pool.acquire().await.unwrap();
-                let (rows, more) = search(&mut conn, f, sort, desc, cursor.as_ref(), 7)
-                    .await
-                    .unwrap();
+                let (rows, more) = search(&mut conn, &q).await.unwrap();
                 (rows, more, Answered::Sql)
             }
         };
         how.push(answered);
-        cursor = rows.last().map(|r| Cursor {
-            key: r.sort_key.clone(),
-            arn: r.arn.clone(),
-        });
+        cursor = rows.last().map(ListRow::cursor);
         out.extend(
             rows.into_iter()
                 .map(|r| (r.sort_key, r.arn, r.account_name, format!("{:?}", r.tags))),
@@ -167,7 +162,7 @@ async fn index_pages_equal_sql_pages_for_every_filter_and_sort(pool: PgPool) {
     // A cursor from a SQL page continues through the index, and back.
     let f = filter(None, None, Some("o"), None);
     let mut conn = pool.acquire().await.unwrap();
-    let (first, _) = search(&mut conn, &f, Sort::Kind, false, None, 5)
+    let (first, _) = search(&mut conn, &PageQuery::new(&f, Sort::Kind, 5))
         .await
         .unwrap();
     let c = Cursor {
@@ -175,12 +170,15 @@ async fn index_pages_equal_sql_pages_for_every_filter_and_sort(pool: PgPool) {
         arn: first[4].arn.clone(),
     };
     let (via_index, _, how) = gate
-        .search_answered(&pool, &f, Sort::Kind, false, Some(&c), 5)
+        .search_answered(&pool, &PageQuery::new(&f, Sort::Kind, 5).after(Some(&c)))
         .await
         .unwrap();
-    let (via_sql, _) = search(&mut conn, &f, Sort::Kind, false, Some(&c), 5)
-        .await
-        .unwrap();
+    let (via_sql, _) = search(
+        &mut conn,
+        &PageQuery::new(&f, Sort::Kind, 5).after(Some(&c)),
+    )
+    .await
+    .unwrap();
     assert_eq!(how, Answered::Index);
     assert_eq!(
         via_index.iter().map(|r| &r.arn).collect::<Vec<_>>(),

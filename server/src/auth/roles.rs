@@ -99,12 +99,8 @@ mod tests {
     use super::*;
 
     fn roles() -> AppRoles {
-        let cfg = crate::config::Config::from_toml(
+        let cfg = crate::config::Config::minimal_with(
             r#"
-            [database]
-            url = "postgres://x/y"
-            [aws]
-            spoke_role_name = "S"
             [auth]
             admin_groups = ["admins"]
             [[auth.approvers]]
@@ -114,9 +110,7 @@ mod tests {
             group = "security"
             accounts = ["*"]
             "#,
-            std::iter::empty(),
-        )
-        .unwrap();
+        );
         AppRoles::from_config(&cfg.auth)
     }
 

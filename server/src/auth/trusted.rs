@@ -51,15 +51,10 @@ pub struct TrustedHeaders {
 impl TrustedHeaders {
     pub fn new(config: TrustedHeadersConfig) -> Self {
         let key_url = config.alb_key_url().unwrap_or_default();
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap_or_default();
         Self {
             config,
             key_url,
-            http,
+            http: super::idp_client(Duration::from_secs(10)),
             keys: Mutex::new(HashMap::new()),
         }
     }

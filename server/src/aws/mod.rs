@@ -199,44 +199,12 @@ impl Aws {
         Ok((conf, expires))
     }
 
-    pub async fn spoke_iam(&self, account: &AccountId) -> Result<aws_sdk_iam::Client, AwsError> {
-        Ok(aws_sdk_iam::Client::new(&self.spoke(account).await?))
-    }
-
     /// S3 with path-style addressing when an emulator endpoint is set.
     pub async fn spoke_s3(&self, account: &AccountId) -> Result<aws_sdk_s3::Client, AwsError> {
         let conf = aws_sdk_s3::config::Builder::from(&self.spoke(account).await?)
             .force_path_style(self.emulator)
             .build();
         Ok(aws_sdk_s3::Client::from_conf(conf))
-    }
-
-    pub async fn spoke_sqs(&self, account: &AccountId) -> Result<aws_sdk_sqs::Client, AwsError> {
-        Ok(aws_sdk_sqs::Client::new(&self.spoke(account).await?))
-    }
-
-    pub async fn spoke_organizations(
-        &self,
-        account: &AccountId,
-    ) -> Result<aws_sdk_organizations::Client, AwsError> {
-        Ok(aws_sdk_organizations::Client::new(
-            &self.spoke(account).await?,
-        ))
-    }
-
-    pub async fn spoke_sns(&self, account: &AccountId) -> Result<aws_sdk_sns::Client, AwsError> {
-        Ok(aws_sdk_sns::Client::new(&self.spoke(account).await?))
-    }
-
-    /// The Resource Groups Tagging API (`tag:GetResources`): every bucket's,
-    /// queue's or topic's tags in one paginated call.
-    pub async fn spoke_tagging(
-        &self,
-        account: &AccountId,
-    ) -> Result<aws_sdk_resourcegroupstagging::Client, AwsError> {
-        Ok(aws_sdk_resourcegroupstagging::Client::new(
-            &self.spoke(account).await?,
-        ))
     }
 
     pub fn region(&self) -> &str {
@@ -255,4 +223,28 @@ fn http_client(endpoint: Option<&str>) -> aws_smithy_runtime_api::client::http::
             ))
             .build_https(),
     }
+}
+
+/// `spoke_x(account)`: service x's client, signed as `account`'s spoke role.
+macro_rules! spoke_clients {
+    ($($(#[$doc:meta])* $name:ident -> $client:ty),* $(,)?) => {
+        impl Aws {
+            $(
+                $(#[$doc])*
+                pub async fn $name(&self, account: &AccountId) -> Result<$client, AwsError> {
+                    Ok(<$client>::new(&self.spoke(account).await?))
+                }
+            )*
+        }
+    };
+}
+
+spoke_clients! {
+    spoke_iam -> aws_sdk_iam::Client,
+    spoke_sqs -> aws_sdk_sqs::Client,
+    spoke_sns -> aws_sdk_sns::Client,
+    spoke_organizations -> aws_sdk_organizations::Client,
+    /// The Resource Groups Tagging API (`tag:GetResources`): every bucket's,
+    /// queue's or topic's tags in one paginated call.
+    spoke_tagging -> aws_sdk_resourcegroupstagging::Client,
 }

@@ -82,6 +82,18 @@ fn invalid(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
     }
 }
 
+#[cfg(test)]
+impl Config {
+    /// The smallest valid config (a database and a spoke role name) plus
+    /// `extra` TOML sections, for unit tests.
+    pub(crate) fn minimal_with(extra: &str) -> Self {
+        let text = format!(
+            "[database]\nurl = \"postgres://x/y\"\n[aws]\nspoke_role_name = \"S\"\n{extra}"
+        );
+        Self::from_toml(&text, std::iter::empty()).expect("a valid test config")
+    }
+}
+
 impl Config {
     /// Reads the file, applies environment overrides, validates.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {

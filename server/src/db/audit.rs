@@ -43,20 +43,7 @@ impl<'a> AuditEvent<'a> {
 }
 
 pub async fn record(conn: &mut PgConnection, e: AuditEvent<'_>) -> crate::Result<()> {
-    sqlx::query!(
-        "INSERT INTO audit_events (actor, action, target, outcome, ip, user_agent, detail)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        e.actor,
-        e.action,
-        e.target,
-        e.outcome,
-        e.ip,
-        e.user_agent,
-        e.detail,
-    )
-    .execute(conn)
-    .await?;
-    Ok(())
+    record_role_use(conn, e, false).await
 }
 
 /// The audit row of an issuance and, when it succeeded, the user's

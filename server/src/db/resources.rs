@@ -143,6 +143,39 @@ pub enum Sort {
     Kind,
 }
 
+/// One page asked of the resource search: filters, order, where the
+/// previous page ended and how many rows.
+#[derive(Debug, Clone, Copy)]
+pub struct PageQuery<'a> {
+    pub filter: &'a Filter,
+    pub sort: Sort,
+    pub descending: bool,
+    pub after: Option<&'a Cursor>,
+    pub limit: i64,
+}
+
+impl<'a> PageQuery<'a> {
+    /// The first `limit` rows in ascending `sort` order.
+    pub fn new(filter: &'a Filter, sort: Sort, limit: i64) -> Self {
+        Self {
+            filter,
+            sort,
+            descending: false,
+            after: None,
+            limit,
+        }
+    }
+
+    pub fn descending(self, descending: bool) -> Self {
+        Self { descending, ..self }
+    }
+
+    /// The page after the row `after` points at.
+    pub fn after(self, after: Option<&'a Cursor>) -> Self {
+        Self { after, ..self }
+    }
+}
+
 /// Keyset position: the sort key and ARN of the last row of the previous page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cursor {
@@ -163,6 +196,16 @@ pub struct ListRow {
     pub sort_key: String,
 }
 
+impl ListRow {
+    /// Where the page after this row starts.
+    pub fn cursor(&self) -> Cursor {
+        Cursor {
+            key: self.sort_key.clone(),
+            arn: self.arn.clone(),
+        }
+    }
+}
+
 /// One tag of a cached row, as the `tags` column stores it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 pub struct TagPair {
@@ -181,12 +224,15 @@ pub const KEY_SEP: char = '\u{1f}';
 /// of one `$n IS NULL OR ...` statement whose generic plan fits none of them.
 pub async fn search(
     conn: &mut PgConnection,
-    f: &Filter,
-    sort: Sort,
-    descending: bool,
-    after: Option<&Cursor>,
-    limit: i64,
+    q: &PageQuery<'_>,
 ) -> crate::Result<(Vec<ListRow>, bool)> {
+    let PageQuery {
+        filter: f,
+        sort,
+        descending,
+        after,
+        limit,
+    } = *q;
     let lead = match sort {
         Sort::Name => None,
         Sort::Account => Some("r.account_id"),

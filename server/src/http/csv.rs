@@ -1,6 +1,6 @@
 //! `GET /resources.csv?…`: the filtered resources table as CSV, streamed page
 //! by page (keyset), so an export of a million rows never sits in memory.
-use crate::services::inventory::Cursor;
+use crate::services::inventory::{Cursor, ListRow, PageQuery};
 use crate::services::{inventory::filter_of, Services};
 use app::domain::inventory::ResourceQuery;
 use app::ports::CurrentUser;
@@ -57,14 +57,16 @@ pub async fn export(
                 }
                 match s
                     .search_gate
-                    .search(&s.pool, &filter, sort, desc, cursor.as_ref(), CHUNK)
+                    .search(
+                        &s.pool,
+                        &PageQuery::new(&filter, sort, CHUNK)
+                            .descending(desc)
+                            .after(cursor.as_ref()),
+                    )
                     .await
                 {
                     Ok((rows, more)) => {
-                        let next = rows.last().map(|r| Cursor {
-                            key: r.sort_key.clone(),
-                            arn: r.arn.clone(),
-                        });
+                        let next = rows.last().map(ListRow::cursor);
                         let mut out = String::with_capacity(rows.len() * 160);
                         for r in &rows {
                             let tags: Vec<String> = r

@@ -266,12 +266,8 @@ mod tests {
     use serde_json::json;
 
     fn elig() -> Eligibility {
-        let cfg = crate::config::Config::from_toml(
+        let cfg = crate::config::Config::minimal_with(
             r#"
-            [database]
-            url = "postgres://x/y"
-            [aws]
-            spoke_role_name = "S"
             [[eligibility]]
             group = "engineers"
             roles = ["arn:aws:iam::222222222222:role/demo-*"]
@@ -283,9 +279,7 @@ mod tests {
             user = "ops@example.com"
             roles = ["arn:aws:iam::*:role/*"]
             "#,
-            std::iter::empty(),
-        )
-        .unwrap();
+        );
         Eligibility::from_config(&cfg)
     }
 
@@ -299,82 +293,72 @@ mod tests {
         }
     }
 
+    /// A role's tags granting the groups or users `value` names, in full
+    /// or (`cli_only`) for the CLI alone.
+    fn tag(cli_only: bool, value: &str) -> serde_json::Value {
+        let key = if cli_only {
+            "latchkey-authorized-cli-only"
+        } else {
+            "latchkey-authorized"
+        };
+        json!([{ "key": key, "value": value }])
+    }
+
     #[test]
     fn group_patterns_grant_matching_roles_only() {
-        let e = elig();
-        let u = user("e@example.com", &["engineers"]);
-        assert_eq!(
-            e.access(&u, "arn:aws:iam::222222222222:role/demo-reader", &json!([])),
-            Some(Access::Full)
-        );
-        assert_eq!(
-            e.access(&u, "arn:aws:iam::333333333333:role/demo-reader", &json!([])),
-            None
-        );
-        assert_eq!(
-            e.access(&u, "arn:aws:iam::222222222222:role/prod-admin", &json!([])),
-            None
-        );
+        let eng = user("e@example.com", &["engineers"]);
+        for (arn, want) in [
+            (
+                "arn:aws:iam::222222222222:role/demo-reader",
+                Some(Access::Full),
+            ),
+            ("arn:aws:iam::333333333333:role/demo-reader", None),
+            ("arn:aws:iam::222222222222:role/prod-admin", None),
+        ] {
+            assert_eq!(elig().access(&eng, arn, &json!([])), want, "{arn}");
+        }
     }
 
     #[test]
     fn role_tags_grant_their_groups() {
-        let e = elig();
         let u = user("x@example.com", &["analysts"]);
         let arn = "arn:aws:iam::444444444444:role/reports";
-        assert_eq!(e.access(&u, arn, &json!([])), None);
-        assert_eq!(
-            e.access(
-                &u,
-                arn,
-                &json!([{ "key": "latchkey-authorized", "value": "finance:analysts" }])
-            ),
-            Some(Access::Full)
-        );
-        assert_eq!(
-            e.access(
-                &u,
-                arn,
-                &json!([{ "key": "latchkey-authorized-cli-only", "value": "analysts" }])
-            ),
-            Some(Access::CliOnly)
-        );
-        assert_eq!(
-            e.access(
-                &u,
-                arn,
-                &json!([{ "key": "latchkey-authorized", "value": "analysts-team" }])
-            ),
-            None,
-            "whole group names only"
-        );
-        assert_eq!(
-            e.access(
-                &u,
-                arn,
-                &json!([{ "key": "latchkey-authorized", "value": "x@example.com" }])
-            ),
-            Some(Access::Full)
-        );
+        for (tags, want) in [
+            (json!([]), None),
+            (tag(false, "finance:analysts"), Some(Access::Full)),
+            (tag(true, "analysts"), Some(Access::CliOnly)),
+            // Whole group names only.
+            (tag(false, "analysts-team"), None),
+            (tag(false, "x@example.com"), Some(Access::Full)),
+        ] {
+            assert_eq!(elig().access(&u, arn, &tags), want, "{tags}");
+        }
     }
 
     #[test]
     fn cli_only_rules_and_user_rules() {
-        let e = elig();
         let d = user("d@example.com", &["data"]);
-        assert_eq!(
-            e.access(&d, "arn:aws:iam::333333333333:role/etl", &json!([])),
-            Some(Access::CliOnly)
-        );
-        assert_eq!(
-            e.access(&d, "arn:aws:iam::333333333333:role/etl2", &json!([])),
-            None
-        );
         let ops = user("ops@example.com", &[]);
-        assert_eq!(
-            e.access(&ops, "arn:aws:iam::444444444444:role/anything", &json!([])),
-            Some(Access::Full)
-        );
+        for (who, arn, want) in [
+            (
+                &d,
+                "arn:aws:iam::333333333333:role/etl",
+                Some(Access::CliOnly),
+            ),
+            (&d, "arn:aws:iam::333333333333:role/etl2", None),
+            (
+                &ops,
+                "arn:aws:iam::444444444444:role/anything",
+                Some(Access::Full),
+            ),
+        ] {
+            assert_eq!(
+                elig().access(who, arn, &json!([])),
+                want,
+                "{} on {arn}",
+                who.id
+            );
+        }
     }
 }
 

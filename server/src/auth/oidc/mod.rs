@@ -48,16 +48,9 @@ pub struct Oidc {
 
 impl Oidc {
     pub fn new(config: OidcConfig) -> Self {
-        // No redirects: discovery, JWKS and token calls go where the
-        // provider's metadata says, nowhere else (SSRF).
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(15))
-            .build()
-            .unwrap_or_default();
         Self {
             config,
-            http,
+            http: super::idp_client(Duration::from_secs(15)),
             metadata: Mutex::new(None),
         }
     }

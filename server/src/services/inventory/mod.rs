@@ -3,11 +3,12 @@ pub mod per_minute;
 pub mod search;
 use super::Services;
 use crate::aws::snapshot::*;
-pub use crate::db::resources::Cursor;
+pub use crate::db::resources::{Cursor, ListRow, PageQuery};
 use crate::db::{
     self,
     resources::{Filter, Sort},
 };
+use crate::services::sync::engine as sync;
 use app::domain::inventory::{encode, kind_label, ResourceQuery, SortBy, PAGE_SIZE};
 use app::domain::{policy::pretty, AccountId, User};
 use app::views::*;
@@ -114,11 +115,9 @@ impl app::ports::InventoryPort for InventoryService {
             .search_gate
             .search(
                 &self.0.pool,
-                &f,
-                sort,
-                q.descending,
-                after.as_ref(),
-                PAGE_SIZE,
+                &PageQuery::new(&f, sort, PAGE_SIZE)
+                    .descending(q.descending)
+                    .after(after.as_ref()),
             )
             .await?;
         let next = match (more, rows.last()) {
@@ -186,10 +185,7 @@ impl app::ports::InventoryPort for InventoryService {
         if arn.len() > 2048 || arn.contains(char::is_control) {
             return Err(AppError::invalid("arn", "is not an ARN"));
         }
-        let result = self
-            .0
-            .refresh_item(arn, crate::services::sync::engine::Trigger::Manual)
-            .await;
+        let result = self.0.refresh_item(arn, sync::Trigger::Manual).await;
         let mut conn = crate::db::conn(&self.0.pool).await?;
         db::audit::record(
             &mut conn,
@@ -209,11 +205,7 @@ impl app::ports::InventoryPort for InventoryService {
 impl Services {
     /// Re-reads one cached principal or resource from AWS (IAM items with their
     /// account's IAM pass, which covers them all in one call).
-    pub async fn refresh_item(
-        &self,
-        arn: &str,
-        trigger: crate::services::sync::engine::Trigger,
-    ) -> Result<(), AppError> {
+    pub async fn refresh_item(&self, arn: &str, trigger: sync::Trigger) -> Result<(), AppError> {
         let mut conn = crate::db::conn(&self.pool).await?;
         let cached = db::resources::get(&mut conn, arn).await?;
         // No AWS call for an account Latchkey does not manage or has switched off.
@@ -224,46 +216,35 @@ impl Services {
             .unwrap_or_default();
         super::errors::managed_account(&mut conn, &account_of).await?;
         drop(conn);
-        let Some(r) = cached else {
-            // Not cached yet (a role just created): its account's IAM pass finds it.
-            let iam_account = arn
+        // IAM items are re-read with their account's IAM pass (one call
+        // covers them all), as is a role not cached yet (just created).
+        let iam_pass = match cached {
+            None => arn
                 .strip_prefix("arn:aws:iam::")
                 .and_then(|rest| rest.split(':').next())
-                .and_then(|a| AccountId::parse(a).ok());
-            return match iam_account {
-                Some(account) => crate::services::sync::engine::sync_account(
-                    self,
-                    crate::services::sync::engine::Task::Iam,
-                    &account,
-                    trigger,
-                )
-                .await
-                .map(|_| ())
-                .map_err(AppError::from),
-                None => Err(AppError::NotFound(format!("resource {arn}"))),
-            };
+                .and_then(|a| AccountId::parse(a).ok())
+                .ok_or_else(|| AppError::NotFound(format!("resource {arn}")))?,
+            Some(r) => {
+                let account = AccountId::parse(&r.account_id)?;
+                let item = crate::aws::reader::Item {
+                    kind: &r.kind,
+                    name: &r.name,
+                    arn: &r.arn,
+                };
+                match self.reader.read(&account, item).await? {
+                    None => account,
+                    Some(snap) => {
+                        let mut conn = crate::db::conn(&self.pool).await?;
+                        db::resources::upsert(&mut conn, &[snap]).await?;
+                        self.search_gate.index().changed();
+                        return Ok(());
+                    }
+                }
+            }
         };
-        let account = AccountId::parse(&r.account_id)?;
-        let item = crate::aws::reader::Item {
-            kind: &r.kind,
-            name: &r.name,
-            arn: &r.arn,
-        };
-        let Some(snap) = self.reader.read(&account, item).await? else {
-            // IAM items are re-read with the account's IAM pass (one call covers them all).
-            return crate::services::sync::engine::sync_account(
-                self,
-                crate::services::sync::engine::Task::Iam,
-                &account,
-                trigger,
-            )
+        sync::sync_account(self, sync::Task::Iam, &iam_pass, trigger)
             .await
             .map(|_| ())
-            .map_err(AppError::from);
-        };
-        let mut conn = crate::db::conn(&self.pool).await?;
-        db::resources::upsert(&mut conn, &[snap]).await?;
-        self.search_gate.index().changed();
-        Ok(())
+            .map_err(AppError::from)
     }
 }

@@ -85,19 +85,19 @@ pub async fn apply_pending_change(
     };
     record(
         &mut tx,
-        Ev {
+        Ev::by(
             request_id,
             actor,
-            kind: &format!("change.{verb}"),
-            detail: &detail,
-            target: &change.target_arn,
-            client,
-            outcome: if error.is_none() {
-                "success"
-            } else {
-                "failure"
-            },
-        },
+            &format!("change.{verb}"),
+            &change.target_arn,
+        )
+        .detail(&detail)
+        .client(client)
+        .outcome(if error.is_none() {
+            "success"
+        } else {
+            "failure"
+        }),
     )
     .await?;
     crate::db::commit(tx).await?;

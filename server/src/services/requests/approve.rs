@@ -99,15 +99,9 @@ pub(super) async fn approve_change(
             c.approvals.clear();
             record(
                 &mut tx,
-                Ev {
-                    request_id: rid,
-                    actor: &user.id,
-                    kind: "change.edited",
-                    detail: &format!("{} (before applying)", spec.summary()),
-                    target: &c.target_arn,
-                    client: Some(client),
-                    outcome: "success",
-                },
+                Ev::by(rid, &user.id, "change.edited", &c.target_arn)
+                    .detail(&format!("{} (before applying)", spec.summary()))
+                    .client(Some(client)),
             )
             .await?;
         }
@@ -147,42 +141,26 @@ pub(super) async fn approve_change(
     } else {
         spec.summary()
     };
-    if c.approvals.len() < needed {
-        record(
-            &mut tx,
-            Ev {
-                request_id: rid,
-                actor: &user.id,
-                kind: "change.approved",
-                detail: &format!(
-                    "{approved_detail}: approval {} of {needed}",
-                    c.approvals.len()
-                ),
-                target: &c.target_arn,
-                client: Some(client),
-                outcome: "success",
-            },
+    let enough = c.approvals.len() >= needed;
+    if enough {
+        if status == RequestStatus::Pending {
+            db::requests::set_status(&mut tx, rid, "approved", &user.id).await?;
+        }
+        db::requests::set_change_status(&mut tx, cid, "applying", None).await?;
+    }
+    let detail = if enough {
+        approved_detail
+    } else {
+        format!(
+            "{approved_detail}: approval {} of {needed}",
+            c.approvals.len()
         )
-        .await?;
+    };
+    let ev = Ev::by(rid, &user.id, "change.approved", &c.target_arn).detail(&detail);
+    record(&mut tx, ev.client(Some(client))).await?;
+    if !enough {
         return Ok(crate::db::commit(tx).await?);
     }
-    if status == RequestStatus::Pending {
-        db::requests::set_status(&mut tx, rid, "approved", &user.id).await?;
-    }
-    db::requests::set_change_status(&mut tx, cid, "applying", None).await?;
-    record(
-        &mut tx,
-        Ev {
-            request_id: rid,
-            actor: &user.id,
-            kind: "change.approved",
-            detail: &approved_detail,
-            target: &c.target_arn,
-            client: Some(client),
-            outcome: "success",
-        },
-    )
-    .await?;
     crate::db::commit(tx).await?;
     let failed = super::apply::apply_pending_change(s, rid, &c, &user.id, Some(client)).await?;
     if failed.is_none() {

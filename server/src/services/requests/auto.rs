@@ -109,15 +109,8 @@ pub(super) async fn approve_and_apply(
         db::requests::set_change_status(&mut tx, c.id, "applying", None).await?;
         record(
             &mut tx,
-            Ev {
-                request_id,
-                actor: &actor,
-                kind: "change.approved",
-                detail: &format!("auto-approved by rule “{rule}”: {}", c.kind),
-                target: &c.target_arn,
-                client: None,
-                outcome: "success",
-            },
+            Ev::by(request_id, &actor, "change.approved", &c.target_arn)
+                .detail(&format!("auto-approved by rule “{rule}”: {}", c.kind)),
         )
         .await?;
     }

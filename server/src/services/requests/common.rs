@@ -106,6 +106,33 @@ pub(super) struct Ev<'a> {
     pub(super) outcome: &'a str,
 }
 
+impl<'a> Ev<'a> {
+    /// A successful step of `actor` on `target`, with no detail and no client yet.
+    pub(super) fn by(request_id: Uuid, actor: &'a str, kind: &'a str, target: &'a str) -> Self {
+        Self {
+            request_id,
+            actor,
+            kind,
+            detail: "",
+            target,
+            client: None,
+            outcome: "success",
+        }
+    }
+
+    pub(super) fn detail(self, detail: &'a str) -> Self {
+        Self { detail, ..self }
+    }
+
+    pub(super) fn client(self, client: Option<&'a ClientMeta>) -> Self {
+        Self { client, ..self }
+    }
+
+    pub(super) fn outcome(self, outcome: &'a str) -> Self {
+        Self { outcome, ..self }
+    }
+}
+
 /// Writes the event and its audit row in the caller's transaction.
 pub(super) async fn record(conn: &mut PgConnection, e: Ev<'_>) -> Result<(), AppError> {
     db::requests::add_event(conn, e.request_id, e.actor, e.kind, e.detail).await?;

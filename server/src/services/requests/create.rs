@@ -168,15 +168,9 @@ pub(super) async fn store(
     let detail = format!("asked to {}", summary.join("; "));
     record(
         &mut tx,
-        Ev {
-            request_id: id,
-            actor: &user.id,
-            kind: "created",
-            detail: &detail,
-            target: &principal,
-            client: Some(client),
-            outcome: "success",
-        },
+        Ev::by(id, &user.id, "created", &principal)
+            .detail(&detail)
+            .client(Some(client)),
     )
     .await?;
     crate::db::commit(tx).await?;

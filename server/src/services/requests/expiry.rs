@@ -33,15 +33,9 @@ pub async fn recover_stuck(s: &Services, now: DateTime<Utc>) -> Result<usize, Ap
         db::requests::set_change_status(&mut tx, c.id, "failed", Some(error)).await?;
         record(
             &mut tx,
-            Ev {
-                request_id: c.request_id,
-                actor: SWEEPER,
-                kind: "change.failed",
-                detail: &format!("{} on {}: {error}", c.kind, c.target_arn),
-                target: &c.target_arn,
-                client: None,
-                outcome: "failure",
-            },
+            Ev::by(c.request_id, SWEEPER, "change.failed", &c.target_arn)
+                .detail(&format!("{} on {}: {error}", c.kind, c.target_arn))
+                .outcome("failure"),
         )
         .await?;
         crate::db::commit(tx).await?;
@@ -77,15 +71,7 @@ pub async fn sweep_expired(s: &Services, now: DateTime<Utc>) -> Result<usize, Ap
         db::requests::mark_expired(&mut tx, c.id).await?;
         record(
             &mut tx,
-            Ev {
-                request_id: c.request_id,
-                actor: SWEEPER,
-                kind: "change.expired",
-                detail: &detail,
-                target: &c.target_arn,
-                client: None,
-                outcome: "success",
-            },
+            Ev::by(c.request_id, SWEEPER, "change.expired", &c.target_arn).detail(&detail),
         )
         .await?;
         crate::db::commit(tx).await?;

@@ -133,15 +133,9 @@ pub(super) async fn review(
     };
     record(
         &mut tx,
-        Ev {
-            request_id: rid,
-            actor: &user.id,
-            kind,
-            detail: &detail,
-            target: &req.principal_arn,
-            client: Some(client),
-            outcome: "success",
-        },
+        Ev::by(rid, &user.id, kind, &req.principal_arn)
+            .detail(&detail)
+            .client(Some(client)),
     )
     .await?;
     crate::db::commit(tx).await?;

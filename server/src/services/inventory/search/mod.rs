@@ -5,7 +5,7 @@ pub mod index;
 
 pub use index::{BuildStats, SearchIndex, Snapshot};
 
-use crate::db::resources::{self, Cursor, Filter, ListRow, Sort};
+use crate::db::resources::{self, ListRow, PageQuery, Sort};
 
 /// Bounds how many resource searches run at once and answers them from the
 /// process's search index when it is current, from SQL otherwise. Past the
@@ -63,15 +63,9 @@ impl SearchGate {
     pub async fn search(
         &self,
         pool: &sqlx::PgPool,
-        f: &Filter,
-        sort: Sort,
-        descending: bool,
-        after: Option<&Cursor>,
-        limit: i64,
+        q: &PageQuery<'_>,
     ) -> crate::Result<(Vec<ListRow>, bool)> {
-        let (rows, more, _) = self
-            .search_answered(pool, f, sort, descending, after, limit)
-            .await?;
+        let (rows, more, _) = self.search_answered(pool, q).await?;
         Ok((rows, more))
     }
 
@@ -79,11 +73,7 @@ impl SearchGate {
     pub async fn search_answered(
         &self,
         pool: &sqlx::PgPool,
-        f: &Filter,
-        sort: Sort,
-        descending: bool,
-        after: Option<&Cursor>,
-        limit: i64,
+        q: &PageQuery<'_>,
     ) -> crate::Result<(Vec<ListRow>, bool, Answered)> {
         let _permit = self
             .permits
@@ -92,17 +82,17 @@ impl SearchGate {
             .map_err(|_| sqlx::Error::PoolClosed)?;
         let mut conn = None;
         if let Some(snap) = self.index.snapshot() {
-            let rows = usize::try_from(limit).unwrap_or(0);
-            if let Some((docs, more)) = snap.page(f, sort, descending, after, rows) {
+            let rows = usize::try_from(q.limit).unwrap_or(0);
+            if let Some((docs, more)) = snap.page(q.filter, q.sort, q.descending, q.after, rows) {
                 // Current since the last change heard: no database at all.
                 if self.index.is_current(&snap) {
-                    if let Some(rows) = rows_of(&snap, &docs, sort) {
+                    if let Some(rows) = rows_of(&snap, &docs, q.sort) {
                         return Ok((rows, more, Answered::Memory));
                     }
                 }
                 let c = conn.insert(pool.acquire().await?);
                 if self.index.check(c, &snap).await? {
-                    if let Some(rows) = rows_of(&snap, &docs, sort) {
+                    if let Some(rows) = rows_of(&snap, &docs, q.sort) {
                         return Ok((rows, more, Answered::Index));
                     }
                 }
@@ -115,7 +105,7 @@ impl SearchGate {
             Some(c) => c,
             None => pool.acquire().await?,
         };
-        let (rows, more) = resources::search(&mut conn, f, sort, descending, after, limit).await?;
+        let (rows, more) = resources::search(&mut conn, q).await?;
         Ok((rows, more, Answered::Sql))
     }
 }
