@@ -5,7 +5,7 @@ use crate::api::requests::CreateRequest;
 use crate::api::roles::{get_role, list_eligible_roles, RoleCredentials};
 use crate::components::{
     DetailActions, ErrorBox, InlinePolicies, Loaded, ManagedPolicies, PairTable, PolicyBlock,
-    PolicyRef, RefreshError,
+    PolicyRef, RefreshError, RequiredField,
 };
 use crate::domain::shell::{export_lines, Shell};
 use crate::domain::PolicyDocument;
@@ -300,9 +300,7 @@ fn RequestForm(role_arn: String) -> impl IntoView {
             </p>
             <ActionForm action=action attr:class="stack" attr:id="request-form">
                 <input type="hidden" name="role_arn" value=role_arn/>
-                <label>"Policy name"
-                    <input name="policy_name" required placeholder="read-example-bucket"/>
-                </label>
+                <RequiredField label="Policy name" name="policy_name" placeholder="read-example-bucket"/>
                 <label>"Policy (JSON)"
                     <textarea name="policy" rows="14" spellcheck="false" class="mono"
                         prop:value=text on:input=move |ev| set_text.set(event_target_value(&ev))>
