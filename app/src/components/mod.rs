@@ -4,7 +4,7 @@ mod loaded;
 mod policy_diff;
 mod status;
 pub use detail::{
-    DetailActions, InlinePolicies, ManagedPolicies, PairTable, PolicyRef, RefreshError,
+    refreshed, DetailActions, InlinePolicies, ManagedPolicies, PairTable, PolicyRef, RefreshError,
 };
 pub use loaded::Loaded;
 pub use policy_diff::PolicyDiff;

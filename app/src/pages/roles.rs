@@ -4,8 +4,8 @@ use crate::api::inventory::RefreshResource;
 use crate::api::requests::CreateRequest;
 use crate::api::roles::{get_role, list_eligible_roles, RoleCredentials};
 use crate::components::{
-    DetailActions, ErrorBox, InlinePolicies, Loaded, ManagedPolicies, PairTable, PolicyBlock,
-    PolicyRef, RefreshError, RequiredField,
+    refreshed, DetailActions, ErrorBox, InlinePolicies, Loaded, ManagedPolicies, PairTable,
+    PolicyBlock, PolicyRef, RefreshError, RequiredField,
 };
 use crate::domain::shell::{export_lines, Shell};
 use crate::domain::PolicyDocument;
@@ -195,17 +195,15 @@ fn CredentialsPanel(creds: ServerAction<RoleCredentials>) -> impl IntoView {
 #[component]
 pub fn RolePage() -> impl IntoView {
     let params = use_params_map();
-    let refresh = ServerAction::<RefreshResource>::new();
-    let role = Resource::new(
+    let (refresh, role) = refreshed(
         move || {
             let p = params.get();
             (
                 p.get("account").unwrap_or_default(),
                 p.get("name").unwrap_or_default(),
-                refresh.version().get(),
             )
         },
-        |(account, name, _)| get_role(account, name),
+        |(account, name)| get_role(account, name),
     );
     view! {
         <Loaded data=role loading="Loading role…" let:r>
