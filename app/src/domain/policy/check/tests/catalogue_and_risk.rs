@@ -25,32 +25,36 @@ fn unknown_services_and_actions_are_errors_but_matching_wildcards_are_fine() {
     );
 }
 
+/// Asserts that `statement`, alone in an inline policy, puts the action at
+/// `action` (`Action`, `Action[0]`...) on a resource of the wrong type, and
+/// that nothing else is wrong with it.
+#[track_caller]
+fn assert_resource_mismatch(statement: &str, action: &str) {
+    assert_eq!(
+        errors(&inline(statement), PolicyKind::Inline),
+        vec![format!("resource-mismatch@Statement[0].{action}")],
+        "{statement}"
+    );
+}
+
 #[test]
 fn object_actions_on_a_bucket_arn_are_a_resource_mismatch() {
-    let bad = inline(
+    assert_resource_mismatch(
         r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::demo-bucket"}"#,
+        "Action",
     );
-    assert_eq!(
-        errors(&bad, PolicyKind::Inline),
-        vec!["resource-mismatch@Statement[0].Action"]
-    );
-    let list_on_objects = inline(
+    // and the other way round: listing on object ARNs
+    assert_resource_mismatch(
         r#"{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::demo-bucket/*"}"#,
-    );
-    assert_eq!(
-        errors(&list_on_objects, PolicyKind::Inline),
-        vec!["resource-mismatch@Statement[0].Action"]
+        "Action",
     );
 }
 
 #[test]
 fn queue_actions_on_a_topic_arn_are_a_resource_mismatch() {
-    let bad = inline(
+    assert_resource_mismatch(
         r#"{"Effect":"Allow","Action":["sqs:SendMessage","sns:Publish"],"Resource":"arn:aws:sns:us-east-1:111122223333:events"}"#,
-    );
-    assert_eq!(
-        errors(&bad, PolicyKind::Inline),
-        vec!["resource-mismatch@Statement[0].Action[0]"]
+        "Action[0]",
     );
 }
 

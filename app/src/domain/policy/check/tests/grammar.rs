@@ -97,49 +97,49 @@ fn sids_must_be_unique_and_alphanumeric_in_iam_policies() {
 
 #[test]
 fn effect_must_be_allow_or_deny() {
-    let e = errors(
-        &inline(r#"{"Effect":"Permit","Action":"s3:GetObject","Resource":"*"}"#),
-        PolicyKind::Inline,
-    );
-    assert_eq!(e, vec!["effect@Statement[0].Effect"]);
-    let e = errors(
-        &inline(r#"{"Action":"s3:GetObject","Resource":"*"}"#),
-        PolicyKind::Inline,
-    );
-    assert_eq!(e, vec!["effect@Statement[0].Effect"]);
+    for statement in [
+        r#"{"Effect":"Permit","Action":"s3:GetObject","Resource":"*"}"#,
+        r#"{"Action":"s3:GetObject","Resource":"*"}"#,
+    ] {
+        assert_errors(
+            statement,
+            PolicyKind::Inline,
+            &["effect@Statement[0].Effect"],
+        );
+    }
 }
 
 #[test]
 fn exactly_one_of_action_and_not_action_is_required() {
     let both = inline(r#"{"Effect":"Allow","Action":"s3:*","NotAction":"s3:Get*","Resource":"*"}"#);
     assert!(errors(&both, PolicyKind::Inline).contains(&"action@Statement[0]".into()));
-    let none = inline(r#"{"Effect":"Allow","Resource":"*"}"#);
-    assert_eq!(
-        errors(&none, PolicyKind::Inline),
-        vec!["action@Statement[0].Action"]
+    assert_errors(
+        r#"{"Effect":"Allow","Resource":"*"}"#,
+        PolicyKind::Inline,
+        &["action@Statement[0].Action"],
     );
-    let empty = inline(r#"{"Effect":"Allow","Action":[],"Resource":"*"}"#);
-    assert_eq!(
-        errors(&empty, PolicyKind::Inline),
-        vec!["empty@Statement[0].Action"]
+    assert_errors(
+        r#"{"Effect":"Allow","Action":[],"Resource":"*"}"#,
+        PolicyKind::Inline,
+        &["empty@Statement[0].Action"],
     );
 }
 
 #[test]
 fn exactly_one_of_resource_and_not_resource_is_required_outside_trust_policies() {
-    let none = inline(r#"{"Effect":"Allow","Action":"s3:GetObject"}"#);
-    assert_eq!(
-        errors(&none, PolicyKind::Inline),
-        vec!["resource@Statement[0].Resource"]
+    assert_errors(
+        r#"{"Effect":"Allow","Action":"s3:GetObject"}"#,
+        PolicyKind::Inline,
+        &["resource@Statement[0].Resource"],
     );
     let both = inline(
         r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","NotResource":"arn:aws:s3:::b/*"}"#,
     );
     assert!(errors(&both, PolicyKind::Inline).contains(&"resource@Statement[0]".into()));
-    let not_arn = inline(r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"bucket"}"#);
-    assert_eq!(
-        errors(&not_arn, PolicyKind::Inline),
-        vec!["resource-arn@Statement[0].Resource"]
+    assert_errors(
+        r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"bucket"}"#,
+        PolicyKind::Inline,
+        &["resource-arn@Statement[0].Resource"],
     );
 }
 
@@ -160,17 +160,15 @@ fn principal_is_forbidden_in_identity_policies() {
 
 #[test]
 fn principal_is_required_in_trust_and_resource_policies() {
-    let trust = inline(r#"{"Effect":"Allow","Action":"sts:AssumeRole"}"#);
-    assert_eq!(
-        errors(&trust, PolicyKind::Trust),
-        vec!["principal-required@Statement[0].Principal"]
+    assert_errors(
+        r#"{"Effect":"Allow","Action":"sts:AssumeRole"}"#,
+        PolicyKind::Trust,
+        &["principal-required@Statement[0].Principal"],
     );
-    let queue = inline(
+    assert_errors(
         r#"{"Effect":"Allow","Action":"sqs:SendMessage","Resource":"arn:aws:sqs:us-east-1:111122223333:q"}"#,
-    );
-    assert_eq!(
-        errors(&queue, PolicyKind::SqsQueue),
-        vec!["principal-required@Statement[0].Principal"]
+        PolicyKind::SqsQueue,
+        &["principal-required@Statement[0].Principal"],
     );
     let bad = inline(
         r#"{"Effect":"Allow","Principal":{"AWS":"bob","Robot":"x"},"Action":"sts:AssumeRole"}"#,

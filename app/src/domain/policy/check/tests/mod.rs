@@ -43,3 +43,10 @@ pub(super) fn assert_has(found: &[String], expected: &[&str]) {
         assert!(found.iter().any(|f| f == x), "{x} missing from {found:?}");
     }
 }
+
+/// Asserts that `statement`, alone in a policy of `kind`, has exactly the
+/// errors `expected` (codes@paths).
+#[track_caller]
+pub(super) fn assert_errors(statement: &str, kind: PolicyKind, expected: &[&str]) {
+    assert_eq!(errors(&inline(statement), kind), expected, "{statement}");
+}
