@@ -5,14 +5,17 @@ use leptos::prelude::*;
 
 #[server(endpoint = "sync_status")]
 pub async fn sync_status() -> Result<Vec<AccountSyncView>, AppError> {
-    crate::api::ctx::respond(
-        async move {
-            let ports = crate::api::ctx::ports()?;
-            let admin = crate::domain::Admin::check(&crate::api::ctx::current_user()?)?;
-            ports.sync.sync_status(&admin).await
-        }
-        .await,
-    )
+    crate::api::ctx::as_admin(|ports, admin| async move { ports.sync.sync_status(&admin).await })
+        .await
+}
+
+/// The `account` input of a filter: empty means every account.
+#[cfg(feature = "ssr")]
+fn optional_account(text: &str) -> Result<Option<crate::domain::AccountId>, AppError> {
+    match text.trim() {
+        "" => Ok(None),
+        a => crate::api::ctx::field("account", crate::domain::AccountId::parse(a)).map(Some),
+    }
 }
 
 /// Empty `task` or `account` means all of them.
@@ -21,40 +24,25 @@ pub async fn run_sync(
     #[server(default)] task: String,
     #[server(default)] account: String,
 ) -> Result<(), AppError> {
-    crate::api::ctx::respond(
-        async move {
-            let ports = crate::api::ctx::ports()?;
-            let admin = crate::domain::Admin::check(&crate::api::ctx::current_user()?)?;
-            let task = Some(task.trim().to_owned()).filter(|t| !t.is_empty());
-            let account = match account.trim() {
-                "" => None,
-                a => Some(
-                    crate::domain::AccountId::parse(a)
-                        .map_err(|e| AppError::invalid("account", e.0))?,
-                ),
-            };
-            let client = crate::api::ctx::client_meta();
-            ports.sync.run_sync(&admin, task, account, &client).await
-        }
-        .await,
-    )
+    crate::api::ctx::as_admin(|ports, admin| async move {
+        let task = Some(task.trim().to_owned()).filter(|t| !t.is_empty());
+        let account = optional_account(&account)?;
+        let client = crate::api::ctx::client_meta();
+        ports.sync.run_sync(&admin, task, account, &client).await
+    })
+    .await
 }
 
 #[server(endpoint = "set_account_enabled")]
 pub async fn set_account_enabled(account: String, enabled: bool) -> Result<(), AppError> {
-    crate::api::ctx::respond(
-        async move {
-            let ports = crate::api::ctx::ports()?;
-            let admin = crate::domain::Admin::check(&crate::api::ctx::current_user()?)?;
-            let account = crate::domain::AccountId::parse(&account)
-                .map_err(|e| AppError::invalid("account", e.0))?;
-            ports
-                .sync
-                .set_account_enabled(&admin, &account, enabled, &crate::api::ctx::client_meta())
-                .await
-        }
-        .await,
-    )
+    crate::api::ctx::as_admin(|ports, admin| async move {
+        let account = crate::api::ctx::field("account", crate::domain::AccountId::parse(&account))?;
+        ports
+            .sync
+            .set_account_enabled(&admin, &account, enabled, &crate::api::ctx::client_meta())
+            .await
+    })
+    .await
 }
 
 /// The audit log, newest first, 100 at a time. `params` are the page's URL
@@ -63,55 +51,43 @@ pub async fn set_account_enabled(account: String, enabled: bool) -> Result<(), A
 pub async fn list_audit(
     #[server(default)] params: std::collections::BTreeMap<String, String>,
 ) -> Result<Vec<crate::views::AuditEventView>, AppError> {
-    crate::api::ctx::respond(
-        async move {
-            let ports = crate::api::ctx::ports()?;
-            let admin = crate::domain::Admin::check(&crate::api::ctx::current_user()?)?;
-            let get = |k: &str| {
-                params
-                    .get(k)
-                    .map(|v| v.trim().to_owned())
-                    .filter(|v| !v.is_empty())
-            };
-            let date = |k: &str| -> Result<Option<String>, AppError> {
-                match get(k) {
-                    None => Ok(None),
-                    Some(v)
-                        if v.len() >= 10 && v.as_bytes()[4] == b'-' && v.as_bytes()[7] == b'-' =>
-                    {
-                        Ok(Some(v))
-                    }
-                    Some(v) => Err(AppError::invalid(
-                        k,
-                        format!("{v:?} is not a date (YYYY-MM-DD or RFC 3339)"),
-                    )),
+    crate::api::ctx::as_admin(|ports, admin| async move {
+        let get = |k: &str| {
+            params
+                .get(k)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let date = |k: &str| -> Result<Option<String>, AppError> {
+            match get(k) {
+                None => Ok(None),
+                Some(v) if v.len() >= 10 && v.as_bytes()[4] == b'-' && v.as_bytes()[7] == b'-' => {
+                    Ok(Some(v))
                 }
-            };
-            let filter = crate::ports::AuditFilter {
-                actor: get("actor"),
-                action: get("action"),
-                target: get("target"),
-                account: match get("account") {
-                    None => None,
-                    Some(a) => Some(
-                        crate::domain::AccountId::parse(&a)
-                            .map_err(|e| AppError::invalid("account", e.0))?,
-                    ),
-                },
-                since: date("since")?,
-                until: date("until")?,
-                before: match get("before") {
-                    None => None,
-                    Some(b) => Some(
-                        b.parse()
-                            .map_err(|_| AppError::invalid("before", "must be an event id"))?,
-                    ),
-                },
-            };
-            ports.audit.list_audit(&admin, &filter).await
-        }
-        .await,
-    )
+                Some(v) => Err(AppError::invalid(
+                    k,
+                    format!("{v:?} is not a date (YYYY-MM-DD or RFC 3339)"),
+                )),
+            }
+        };
+        let filter = crate::ports::AuditFilter {
+            actor: get("actor"),
+            action: get("action"),
+            target: get("target"),
+            account: optional_account(&get("account").unwrap_or_default())?,
+            since: date("since")?,
+            until: date("until")?,
+            before: match get("before") {
+                None => None,
+                Some(b) => Some(
+                    b.parse()
+                        .map_err(|_| AppError::invalid("before", "must be an event id"))?,
+                ),
+            },
+        };
+        ports.audit.list_audit(&admin, &filter).await
+    })
+    .await
 }
 
 /// Offboarding: ends every session and revokes every API token of one
@@ -120,20 +96,16 @@ pub async fn list_audit(
 pub async fn revoke_user_access(
     user_id: String,
 ) -> Result<crate::views::RevokedAccessView, AppError> {
-    crate::api::ctx::respond(
-        async move {
-            let ports = crate::api::ctx::ports()?;
-            let admin = crate::domain::Admin::check(&crate::api::ctx::current_user()?)?;
-            let user_id = user_id.trim();
-            if user_id.is_empty() || user_id.chars().count() > 256 {
-                return Err(AppError::invalid("user_id", "must be 1-256 characters"));
-            }
-            let client = crate::api::ctx::client_meta();
-            ports
-                .tokens
-                .revoke_user_access(&admin, user_id, &client)
-                .await
+    crate::api::ctx::as_admin(|ports, admin| async move {
+        let user_id = user_id.trim();
+        if user_id.is_empty() || user_id.chars().count() > 256 {
+            return Err(AppError::invalid("user_id", "must be 1-256 characters"));
         }
-        .await,
-    )
+        let client = crate::api::ctx::client_meta();
+        ports
+            .tokens
+            .revoke_user_access(&admin, user_id, &client)
+            .await
+    })
+    .await
 }

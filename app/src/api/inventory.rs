@@ -6,14 +6,10 @@ use std::collections::BTreeMap;
 
 #[server(endpoint = "accounts")]
 pub async fn list_accounts() -> Result<Vec<AccountView>, AppError> {
-    crate::api::ctx::respond(
-        async move {
-            let ports = crate::api::ctx::ports()?;
-            let user = crate::api::ctx::current_user()?;
-            ports.inventory.list_accounts(&user).await
-        }
-        .await,
+    crate::api::ctx::as_user(
+        |ports, user| async move { ports.inventory.list_accounts(&user).await },
     )
+    .await
 }
 
 /// `params` are the page's URL query parameters (type, account, q, tag, sort, dir, after).
@@ -21,16 +17,12 @@ pub async fn list_accounts() -> Result<Vec<AccountView>, AppError> {
 pub async fn search_resources(
     #[server(default)] params: BTreeMap<String, String>,
 ) -> Result<ResourcePageView, AppError> {
-    crate::api::ctx::respond(
-        async move {
-            let ports = crate::api::ctx::ports()?;
-            let user = crate::api::ctx::current_user()?;
-            let query = crate::domain::inventory::ResourceQuery::from_params(&params)
-                .map_err(|(field, message)| AppError::invalid(field, message))?;
-            ports.inventory.search_resources(&user, &query).await
-        }
-        .await,
-    )
+    crate::api::ctx::as_user(|ports, user| async move {
+        let query = crate::domain::inventory::ResourceQuery::from_params(&params)
+            .map_err(|(field, message)| AppError::invalid(field, message))?;
+        ports.inventory.search_resources(&user, &query).await
+    })
+    .await
 }
 
 /// Resource ARNs vary by service; only the `arn:` shape is checked here and
@@ -49,29 +41,21 @@ fn check_arn(arn: &str) -> Result<(), AppError> {
 
 #[server(endpoint = "resource")]
 pub async fn get_resource(arn: String) -> Result<ResourceDetailView, AppError> {
-    crate::api::ctx::respond(
-        async move {
-            let ports = crate::api::ctx::ports()?;
-            let user = crate::api::ctx::current_user()?;
-            check_arn(&arn)?;
-            ports.inventory.get_resource(&user, &arn).await
-        }
-        .await,
-    )
+    crate::api::ctx::as_user(|ports, user| async move {
+        check_arn(&arn)?;
+        ports.inventory.get_resource(&user, &arn).await
+    })
+    .await
 }
 
 #[server(endpoint = "refresh_resource")]
 pub async fn refresh_resource(arn: String) -> Result<(), AppError> {
-    crate::api::ctx::respond(
-        async move {
-            let ports = crate::api::ctx::ports()?;
-            let user = crate::api::ctx::current_user()?;
-            check_arn(&arn)?;
-            let client = crate::api::ctx::client_meta();
-            ports.inventory.refresh_resource(&user, &arn, &client).await
-        }
-        .await,
-    )
+    crate::api::ctx::as_user(|ports, user| async move {
+        check_arn(&arn)?;
+        let client = crate::api::ctx::client_meta();
+        ports.inventory.refresh_resource(&user, &arn, &client).await
+    })
+    .await
 }
 
 /// Up to 10 cached principals/resources whose name or ARN contains `q`
@@ -81,22 +65,18 @@ pub async fn typeahead(
     q: String,
     #[server(default)] kind: String,
 ) -> Result<Vec<crate::views::ResourceRowView>, AppError> {
-    crate::api::ctx::respond(
-        async move {
-            let ports = crate::api::ctx::ports()?;
-            let user = crate::api::ctx::current_user()?;
-            let mut params = BTreeMap::new();
-            params.insert("q".to_owned(), q);
-            params.insert("type".to_owned(), kind);
-            let query = crate::domain::inventory::ResourceQuery::from_params(&params)
-                .map_err(|(field, message)| AppError::invalid(field, message))?;
-            if query.text.is_none() {
-                return Ok(Vec::new());
-            }
-            let mut page = ports.inventory.search_resources(&user, &query).await?;
-            page.rows.truncate(10);
-            Ok(page.rows)
+    crate::api::ctx::as_user(|ports, user| async move {
+        let mut params = BTreeMap::new();
+        params.insert("q".to_owned(), q);
+        params.insert("type".to_owned(), kind);
+        let query = crate::domain::inventory::ResourceQuery::from_params(&params)
+            .map_err(|(field, message)| AppError::invalid(field, message))?;
+        if query.text.is_none() {
+            return Ok(Vec::new());
         }
-        .await,
-    )
+        let mut page = ports.inventory.search_resources(&user, &query).await?;
+        page.rows.truncate(10);
+        Ok(page.rows)
+    })
+    .await
 }

@@ -9,10 +9,49 @@ pub mod tokens;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ctx {
-    use crate::domain::User;
+    use crate::domain::{Admin, IdError, User};
     use crate::error::AppError;
     use crate::ports::{CurrentUser, Ports};
     use leptos::prelude::use_context;
+    use std::future::Future;
+
+    /// Runs the body of a server function that needs no signed-in user with
+    /// the ports, and answers as [`respond`] does.
+    pub async fn with_ports<T, F>(body: impl FnOnce(Ports) -> F) -> Result<T, AppError>
+    where
+        F: Future<Output = Result<T, AppError>>,
+    {
+        respond(async { body(ports()?).await }.await)
+    }
+
+    /// Runs the body of a server function with the ports and the signed-in
+    /// user (401 when no one is), and answers as [`respond`] does.
+    pub async fn as_user<T, F>(body: impl FnOnce(Ports, User) -> F) -> Result<T, AppError>
+    where
+        F: Future<Output = Result<T, AppError>>,
+    {
+        respond(
+            async {
+                let ports = ports()?;
+                let user = current_user()?;
+                body(ports, user).await
+            }
+            .await,
+        )
+    }
+
+    /// [`as_user`] for administrators only (403 for anyone else).
+    pub async fn as_admin<T, F>(body: impl FnOnce(Ports, Admin) -> F) -> Result<T, AppError>
+    where
+        F: Future<Output = Result<T, AppError>>,
+    {
+        as_user(|ports, user| async move { body(ports, Admin::check(&user)?).await }).await
+    }
+
+    /// An identifier parsed from the input `field`, or why it is not one.
+    pub fn field<T>(field: &str, parsed: Result<T, IdError>) -> Result<T, AppError> {
+        parsed.map_err(|e| AppError::invalid(field, e.0))
+    }
 
     pub fn ports() -> Result<Ports, AppError> {
         use_context::<Ports>().ok_or_else(|| AppError::Internal {

@@ -65,35 +65,31 @@ pub async fn create_request(
     policy: String,
     justification: String,
 ) -> Result<String, AppError> {
-    crate::api::ctx::respond(
-        async move {
-            let ports = crate::api::ctx::ports()?;
-            let user = crate::api::ctx::current_user()?;
-            let (role, policy_name, document, justification) =
-                validate_new_request(&role_arn, &policy_name, &policy, &justification)?;
-            let new = NewRequest {
-                principal_arn: role.to_string(),
-                justification,
-                direct: false,
-                changes: vec![NewChange {
-                    target_arn: role.to_string(),
-                    spec: crate::domain::change::ChangeSpec::InlinePolicyPut {
-                        policy_name,
-                        // The document as typed (it passed the checks): the reviewer
-                        // and AWS get exactly what the requester wrote.
-                        document: serde_json::from_str(&policy)
-                            .unwrap_or_else(|_| document.as_json().clone()),
-                    },
-                    expires_at: None,
-                }],
-            };
-            let client = crate::api::ctx::client_meta();
-            let id = ports.requests.create_request(&user, new, &client).await?;
-            leptos_axum::redirect(&format!("/requests/{id}"));
-            Ok(id.to_string())
-        }
-        .await,
-    )
+    crate::api::ctx::as_user(|ports, user| async move {
+        let (role, policy_name, document, justification) =
+            validate_new_request(&role_arn, &policy_name, &policy, &justification)?;
+        let new = NewRequest {
+            principal_arn: role.to_string(),
+            justification,
+            direct: false,
+            changes: vec![NewChange {
+                target_arn: role.to_string(),
+                spec: crate::domain::change::ChangeSpec::InlinePolicyPut {
+                    policy_name,
+                    // The document as typed (it passed the checks): the reviewer
+                    // and AWS get exactly what the requester wrote.
+                    document: serde_json::from_str(&policy)
+                        .unwrap_or_else(|_| document.as_json().clone()),
+                },
+                expires_at: None,
+            }],
+        };
+        let client = crate::api::ctx::client_meta();
+        let id = ports.requests.create_request(&user, new, &client).await?;
+        leptos_axum::redirect(&format!("/requests/{id}"));
+        Ok(id.to_string())
+    })
+    .await
 }
 
 /// One change as the wizard and the advanced editor send it.
@@ -115,29 +111,25 @@ pub async fn submit_request(
     #[server(default)]
     direct: bool,
 ) -> Result<String, AppError> {
-    crate::api::ctx::respond(
-        async move {
-            let ports = crate::api::ctx::ports()?;
-            let user = crate::api::ctx::current_user()?;
-            let new = NewRequest {
-                principal_arn,
-                justification,
-                direct,
-                changes: changes
-                    .into_iter()
-                    .map(|c| NewChange {
-                        target_arn: c.target_arn,
-                        spec: c.spec,
-                        expires_at: c.expires_at,
-                    })
-                    .collect(),
-            };
-            let client = crate::api::ctx::client_meta();
-            let id = ports.requests.create_request(&user, new, &client).await?;
-            Ok(id.to_string())
-        }
-        .await,
-    )
+    crate::api::ctx::as_user(|ports, user| async move {
+        let new = NewRequest {
+            principal_arn,
+            justification,
+            direct,
+            changes: changes
+                .into_iter()
+                .map(|c| NewChange {
+                    target_arn: c.target_arn,
+                    spec: c.spec,
+                    expires_at: c.expires_at,
+                })
+                .collect(),
+        };
+        let client = crate::api::ctx::client_meta();
+        let id = ports.requests.create_request(&user, new, &client).await?;
+        Ok(id.to_string())
+    })
+    .await
 }
 
 #[server(endpoint = "list_requests")]
@@ -148,86 +140,70 @@ pub async fn list_requests(
     #[server(default)] from: Option<String>,
     #[server(default)] to: Option<String>,
 ) -> Result<Vec<RequestSummaryView>, AppError> {
-    crate::api::ctx::respond(
-        async move {
-            let ports = crate::api::ctx::ports()?;
-            let user = crate::api::ctx::current_user()?;
-            let filter = crate::ports::RequestFilter {
-                status,
-                requester,
-                account,
-                from,
-                to,
-            };
-            ports.requests.list_requests(&user, &filter).await
-        }
-        .await,
-    )
+    crate::api::ctx::as_user(|ports, user| async move {
+        let filter = crate::ports::RequestFilter {
+            status,
+            requester,
+            account,
+            from,
+            to,
+        };
+        ports.requests.list_requests(&user, &filter).await
+    })
+    .await
 }
 
 #[server(endpoint = "get_request")]
 pub async fn get_request(id: String) -> Result<RequestDetailView, AppError> {
-    crate::api::ctx::respond(
-        async move {
-            let ports = crate::api::ctx::ports()?;
-            let user = crate::api::ctx::current_user()?;
-            ports.requests.get_request(&user, &parse_id(&id)?).await
-        }
-        .await,
-    )
+    crate::api::ctx::as_user(|ports, user| async move {
+        ports.requests.get_request(&user, &parse_id(&id)?).await
+    })
+    .await
 }
 
 /// Approves and applies every open change of a request, in order.
 #[server(endpoint = "approve_request")]
 pub async fn approve_request(id: String) -> Result<(), AppError> {
-    crate::api::ctx::respond(
-        async move {
-            let ports = crate::api::ctx::ports()?;
-            let user = crate::api::ctx::current_user()?;
-            let rid = parse_id(&id)?;
-            let client = crate::api::ctx::client_meta();
-            let view = ports.requests.get_request(&user, &rid).await?;
-            if !view.changes.iter().any(|c| c.can_apply) {
-                let open = view
-                    .changes
-                    .iter()
-                    .any(|c| c.status == "pending" || c.status == "failed");
-                return Err(if open {
-                    AppError::Forbidden("there is nothing here you can approve".into())
-                } else {
-                    AppError::Conflict("nothing is left to approve".into())
-                });
-            }
-            for c in view.changes.into_iter().filter(|c| c.can_apply) {
-                let action = ReviewAction::Apply {
-                    change_id: c.id,
-                    edited_document: None,
-                };
-                ports.requests.review(&user, &rid, action, &client).await?;
-            }
-            leptos_axum::redirect(&format!("/requests/{id}"));
-            Ok(())
+    crate::api::ctx::as_user(|ports, user| async move {
+        let rid = parse_id(&id)?;
+        let client = crate::api::ctx::client_meta();
+        let view = ports.requests.get_request(&user, &rid).await?;
+        if !view.changes.iter().any(|c| c.can_apply) {
+            let open = view
+                .changes
+                .iter()
+                .any(|c| c.status == "pending" || c.status == "failed");
+            return Err(if open {
+                AppError::Forbidden("there is nothing here you can approve".into())
+            } else {
+                AppError::Conflict("nothing is left to approve".into())
+            });
         }
-        .await,
-    )
+        for c in view.changes.into_iter().filter(|c| c.can_apply) {
+            let action = ReviewAction::Apply {
+                change_id: c.id,
+                edited_document: None,
+            };
+            ports.requests.review(&user, &rid, action, &client).await?;
+        }
+        leptos_axum::redirect(&format!("/requests/{id}"));
+        Ok(())
+    })
+    .await
 }
 
 /// Runs one review step on request `id` as the signed-in user, then shows
 /// the request again (a plain form post lands back on its page).
 #[cfg(feature = "ssr")]
 async fn review(id: String, action: ReviewAction) -> Result<(), AppError> {
-    crate::api::ctx::respond(
-        async move {
-            let ports = crate::api::ctx::ports()?;
-            let user = crate::api::ctx::current_user()?;
-            let rid = parse_id(&id)?;
-            let client = crate::api::ctx::client_meta();
-            ports.requests.review(&user, &rid, action, &client).await?;
-            leptos_axum::redirect(&format!("/requests/{id}"));
-            Ok(())
-        }
-        .await,
-    )
+    crate::api::ctx::as_user(|ports, user| async move {
+        let rid = parse_id(&id)?;
+        let client = crate::api::ctx::client_meta();
+        ports.requests.review(&user, &rid, action, &client).await?;
+        leptos_axum::redirect(&format!("/requests/{id}"));
+        Ok(())
+    })
+    .await
 }
 
 /// Approves and applies one change, optionally with the approver's edit of
@@ -276,14 +252,10 @@ pub async fn comment_request(id: String, text: String) -> Result<(), AppError> {
 pub async fn wizard_context(
     principal: String,
 ) -> Result<crate::views::WizardContextView, AppError> {
-    crate::api::ctx::respond(
-        async move {
-            let ports = crate::api::ctx::ports()?;
-            let user = crate::api::ctx::current_user()?;
-            ports.requests.wizard_context(&user, principal.trim()).await
-        }
-        .await,
-    )
+    crate::api::ctx::as_user(|ports, user| async move {
+        ports.requests.wizard_context(&user, principal.trim()).await
+    })
+    .await
 }
 
 /// Submits the wizard: the server generates, merges and checks the policy
@@ -295,25 +267,21 @@ pub async fn submit_intents(
     justification: String,
     expires_at: Option<String>,
 ) -> Result<String, AppError> {
-    crate::api::ctx::respond(
-        async move {
-            let ports = crate::api::ctx::ports()?;
-            let user = crate::api::ctx::current_user()?;
-            let client = crate::api::ctx::client_meta();
-            let new = crate::ports::NewIntentRequest {
-                principal_arn,
-                intents,
-                justification,
-                expires_at,
-            };
-            let id = ports
-                .requests
-                .create_from_intents(&user, new, &client)
-                .await?;
-            Ok(id.to_string())
-        }
-        .await,
-    )
+    crate::api::ctx::as_user(|ports, user| async move {
+        let client = crate::api::ctx::client_meta();
+        let new = crate::ports::NewIntentRequest {
+            principal_arn,
+            intents,
+            justification,
+            expires_at,
+        };
+        let id = ports
+            .requests
+            .create_from_intents(&user, new, &client)
+            .await?;
+        Ok(id.to_string())
+    })
+    .await
 }
 
 /// Creates a copy of a cached role (within or across accounts) as a request,
@@ -325,25 +293,21 @@ pub async fn clone_role(
     justification: String,
     #[server(default)] direct: bool,
 ) -> Result<String, AppError> {
-    crate::api::ctx::respond(
-        async move {
-            let ports = crate::api::ctx::ports()?;
-            let user = crate::api::ctx::current_user()?;
-            let client = crate::api::ctx::client_meta();
-            let id = ports
-                .requests
-                .clone_role(
-                    &user,
-                    &source_arn,
-                    &new_arn,
-                    &justification,
-                    direct,
-                    &client,
-                )
-                .await?;
-            leptos_axum::redirect(&format!("/requests/{id}"));
-            Ok(id.to_string())
-        }
-        .await,
-    )
+    crate::api::ctx::as_user(|ports, user| async move {
+        let client = crate::api::ctx::client_meta();
+        let id = ports
+            .requests
+            .clone_role(
+                &user,
+                &source_arn,
+                &new_arn,
+                &justification,
+                direct,
+                &client,
+            )
+            .await?;
+        leptos_axum::redirect(&format!("/requests/{id}"));
+        Ok(id.to_string())
+    })
+    .await
 }

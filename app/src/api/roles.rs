@@ -9,52 +9,38 @@ pub const ROLES_SHOWN: usize = 100;
 
 #[server(endpoint = "eligible_roles")]
 pub async fn list_eligible_roles(#[server(default)] q: String) -> Result<RolesHomeView, AppError> {
-    crate::api::ctx::respond(
-        async move {
-            let ports = crate::api::ctx::ports()?;
-            let user = crate::api::ctx::current_user()?;
-            if q.chars().count() > 256 {
-                return Err(AppError::invalid("q", "must be at most 256 characters"));
-            }
-            ports
-                .roles
-                .list_eligible_roles(&user, q.trim(), ROLES_SHOWN)
-                .await
+    crate::api::ctx::as_user(|ports, user| async move {
+        if q.chars().count() > 256 {
+            return Err(AppError::invalid("q", "must be at most 256 characters"));
         }
-        .await,
-    )
+        ports
+            .roles
+            .list_eligible_roles(&user, q.trim(), ROLES_SHOWN)
+            .await
+    })
+    .await
 }
 
 #[server(endpoint = "role")]
 pub async fn get_role(account: String, name: String) -> Result<RoleDetailView, AppError> {
-    crate::api::ctx::respond(
-        async move {
-            let ports = crate::api::ctx::ports()?;
-            let user = crate::api::ctx::current_user()?;
-            let account = crate::domain::AccountId::parse(&account)
-                .map_err(|e| AppError::invalid("account", e.0))?;
-            let name = crate::domain::RoleName::parse(&name)
-                .map_err(|e| AppError::invalid("name", e.0))?;
-            ports.roles.get_role(&user, &account, &name).await
-        }
-        .await,
-    )
+    use crate::api::ctx::field;
+    crate::api::ctx::as_user(|ports, user| async move {
+        let account = field("account", crate::domain::AccountId::parse(&account))?;
+        let name = field("name", crate::domain::RoleName::parse(&name))?;
+        ports.roles.get_role(&user, &account, &name).await
+    })
+    .await
 }
 
 /// Credentials for one eligible role, for the "Credentials" panel.
 #[server(endpoint = "role_credentials")]
 pub async fn role_credentials(arn: String) -> Result<CredentialsView, AppError> {
-    crate::api::ctx::respond(
-        async move {
-            let ports = crate::api::ctx::ports()?;
-            let user = crate::api::ctx::current_user()?;
-            let arn =
-                crate::domain::RoleArn::parse(&arn).map_err(|e| AppError::invalid("arn", e.0))?;
-            ports
-                .roles
-                .issue_credentials(&user, &arn, &crate::api::ctx::client_meta())
-                .await
-        }
-        .await,
-    )
+    crate::api::ctx::as_user(|ports, user| async move {
+        let arn = crate::api::ctx::field("arn", crate::domain::RoleArn::parse(&arn))?;
+        ports
+            .roles
+            .issue_credentials(&user, &arn, &crate::api::ctx::client_meta())
+            .await
+    })
+    .await
 }

@@ -5,14 +5,8 @@ use leptos::prelude::*;
 
 #[server(endpoint = "tokens")]
 pub async fn list_tokens() -> Result<Vec<ApiTokenView>, AppError> {
-    crate::api::ctx::respond(
-        async move {
-            let ports = crate::api::ctx::ports()?;
-            let user = crate::api::ctx::current_user()?;
-            ports.tokens.list_tokens(&user).await
-        }
-        .await,
-    )
+    crate::api::ctx::as_user(|ports, user| async move { ports.tokens.list_tokens(&user).await })
+        .await
 }
 
 #[server(endpoint = "create_token")]
@@ -25,46 +19,37 @@ pub async fn create_token(
     #[server(default)]
     scope: Option<String>,
 ) -> Result<NewApiTokenView, AppError> {
-    crate::api::ctx::respond(
-        async move {
-            let ports = crate::api::ctx::ports()?;
-            let user = crate::api::ctx::current_user()?;
-            let name = name.trim();
-            if name.is_empty() || name.chars().count() > 64 {
-                return Err(AppError::invalid(
-                    "name",
-                    "must be 1-64 characters, e.g. \"laptop\"",
-                ));
-            }
-            let days = match expires_in_days.as_deref().map(str::trim) {
-                None | Some("") => None,
-                Some(d) => Some(d.parse::<u32>().map_err(|_| {
-                    AppError::invalid("expires_in_days", "must be a whole number of days")
-                })?),
-            };
-            let scope = crate::domain::token::TokenScope::parse(scope.as_deref().unwrap_or(""))
-                .ok_or_else(|| AppError::invalid("scope", "must be credentials or full"))?;
-            let client = crate::api::ctx::client_meta();
-            ports
-                .tokens
-                .create_token(&user, name, days, scope, &client)
-                .await
+    crate::api::ctx::as_user(|ports, user| async move {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 64 {
+            return Err(AppError::invalid(
+                "name",
+                "must be 1-64 characters, e.g. \"laptop\"",
+            ));
         }
-        .await,
-    )
+        let days = match expires_in_days.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(d) => Some(d.parse::<u32>().map_err(|_| {
+                AppError::invalid("expires_in_days", "must be a whole number of days")
+            })?),
+        };
+        let scope = crate::domain::token::TokenScope::parse(scope.as_deref().unwrap_or(""))
+            .ok_or_else(|| AppError::invalid("scope", "must be credentials or full"))?;
+        let client = crate::api::ctx::client_meta();
+        ports
+            .tokens
+            .create_token(&user, name, days, scope, &client)
+            .await
+    })
+    .await
 }
 
 #[server(endpoint = "revoke_token")]
 pub async fn revoke_token(id: String) -> Result<(), AppError> {
-    crate::api::ctx::respond(
-        async move {
-            let ports = crate::api::ctx::ports()?;
-            let user = crate::api::ctx::current_user()?;
-            let id =
-                crate::domain::RequestId::parse(&id).map_err(|e| AppError::invalid("id", e.0))?;
-            let client = crate::api::ctx::client_meta();
-            ports.tokens.revoke_token(&user, &id, &client).await
-        }
-        .await,
-    )
+    crate::api::ctx::as_user(|ports, user| async move {
+        let id = crate::api::ctx::field("id", crate::domain::RequestId::parse(&id))?;
+        let client = crate::api::ctx::client_meta();
+        ports.tokens.revoke_token(&user, &id, &client).await
+    })
+    .await
 }

@@ -3,8 +3,28 @@
 use crate::api::inventory::RefreshResource;
 use crate::components::{ErrorBox, PolicyBlock};
 use crate::domain::inventory::encode;
+use crate::error::AppError;
 use crate::views::{ManagedPolicyView, NamedPolicyView};
 use leptos::prelude::*;
+
+/// A detail page's data: what `fetch` reads for the page's `key`, read
+/// again after each refresh from AWS through the action returned with it.
+pub fn refreshed<K, T, R>(
+    key: impl Fn() -> K + Send + Sync + 'static,
+    fetch: impl Fn(K) -> R + Send + Sync + 'static,
+) -> (ServerAction<RefreshResource>, Resource<Result<T, AppError>>)
+where
+    K: PartialEq + Clone + Send + Sync + 'static,
+    T: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
+    R: std::future::Future<Output = Result<T, AppError>> + Send + 'static,
+{
+    let refresh = ServerAction::<RefreshResource>::new();
+    let data = Resource::new(
+        move || (key(), refresh.version().get()),
+        move |(k, _)| fetch(k),
+    );
+    (refresh, data)
+}
 
 /// Open in the AWS console, edit through a request, re-read from AWS; any
 /// further buttons come as children.

@@ -4,7 +4,7 @@ mod loaded;
 mod policy_diff;
 mod status;
 pub use detail::{
-    DetailActions, InlinePolicies, ManagedPolicies, PairTable, PolicyRef, RefreshError,
+    refreshed, DetailActions, InlinePolicies, ManagedPolicies, PairTable, PolicyRef, RefreshError,
 };
 pub use loaded::Loaded;
 pub use policy_diff::PolicyDiff;
@@ -31,6 +31,53 @@ pub fn ErrorBox(err: AppError) -> impl IntoView {
         }
         .into_any(),
         other => view! { <div class="error" role="alert">{other.to_string()}</div> }.into_any(),
+    }
+}
+
+/// A page's title, a line on what the page is for, and the page's actions
+/// (if any) beside them.
+#[component]
+pub fn PageHead(
+    title: &'static str,
+    intro: &'static str,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
+    view! {
+        <div class="page-head">
+            <div>
+                <h1>{title}</h1>
+                <p class="muted">{intro}</p>
+            </div>
+            {children.map(|c| c())}
+        </div>
+    }
+}
+
+/// A labelled text input a form cannot be sent without.
+#[component]
+pub fn RequiredField(
+    label: &'static str,
+    name: &'static str,
+    #[prop(optional)] placeholder: Option<&'static str>,
+) -> impl IntoView {
+    view! {
+        <label>{label}
+            <input name=name required placeholder=placeholder/>
+        </label>
+    }
+}
+
+/// The checks' findings on a document being written, errors marked apart
+/// from warnings.
+#[component]
+pub fn FindingsList(findings: Vec<crate::domain::policy::Finding>) -> impl IntoView {
+    view! {
+        <ul class="findings-list">
+            {findings.into_iter().map(|f| {
+                let cls = if f.is_error() { "error" } else { "warn" };
+                view! { <li class=cls>{f.to_string()}</li> }
+            }).collect_view()}
+        </ul>
     }
 }
 

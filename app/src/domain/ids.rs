@@ -10,6 +10,57 @@ use std::str::FromStr;
 #[error("{0}")]
 pub struct IdError(pub String);
 
+/// Builds an id from text through its `parse`, from a `String` (serde's
+/// `try_from`) or a `&str` (`FromStr`).
+macro_rules! parsed_from_text {
+    ($id:ty) => {
+        impl TryFrom<String> for $id {
+            type Error = IdError;
+            fn try_from(s: String) -> Result<Self, IdError> {
+                Self::parse(&s)
+            }
+        }
+        impl FromStr for $id {
+            type Err = IdError;
+            fn from_str(s: &str) -> Result<Self, IdError> {
+                Self::parse(s)
+            }
+        }
+    };
+}
+
+/// An id held as its checked text: parsed as `parsed_from_text!` says,
+/// read back with `as_str`, `Display` and `String::from`.
+macro_rules! text_id {
+    ($id:ident) => {
+        parsed_from_text!($id);
+        impl $id {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+        impl From<$id> for String {
+            fn from(id: $id) -> String {
+                id.0
+            }
+        }
+        impl fmt::Display for $id {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+/// `text` as an id's text when it is `ok`; else refused: `why`, and what it got.
+fn accept(text: &str, ok: bool, why: &str) -> Result<String, IdError> {
+    if ok {
+        Ok(text.to_owned())
+    } else {
+        Err(IdError(format!("{why}, got {text:?}")))
+    }
+}
+
 /// A 12-digit AWS account id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -18,41 +69,11 @@ pub struct AccountId(String);
 impl AccountId {
     pub fn parse(s: &str) -> Result<Self, IdError> {
         let s = s.trim();
-        if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(IdError(format!(
-                "account id must be exactly 12 digits, got {s:?}"
-            )))
-        }
-    }
-    pub fn as_str(&self) -> &str {
-        &self.0
+        let ok = s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit());
+        accept(s, ok, "account id must be exactly 12 digits").map(Self)
     }
 }
-
-impl TryFrom<String> for AccountId {
-    type Error = IdError;
-    fn try_from(s: String) -> Result<Self, IdError> {
-        Self::parse(&s)
-    }
-}
-impl From<AccountId> for String {
-    fn from(a: AccountId) -> String {
-        a.0
-    }
-}
-impl FromStr for AccountId {
-    type Err = IdError;
-    fn from_str(s: &str) -> Result<Self, IdError> {
-        Self::parse(s)
-    }
-}
-impl fmt::Display for AccountId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+text_id!(AccountId);
 
 /// An IAM role name: 1-64 characters of `[A-Za-z0-9+=,.@_-]`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -65,34 +86,11 @@ impl RoleName {
             && s.len() <= 64
             && s.chars()
                 .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
-        if ok {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(IdError(format!(
-                "role name must be 1-64 characters of letters, digits and +=,.@_- , got {s:?}"
-            )))
-        }
-    }
-    pub fn as_str(&self) -> &str {
-        &self.0
+        let why = "role name must be 1-64 characters of letters, digits and +=,.@_- ";
+        accept(s, ok, why).map(Self)
     }
 }
-impl TryFrom<String> for RoleName {
-    type Error = IdError;
-    fn try_from(s: String) -> Result<Self, IdError> {
-        Self::parse(&s)
-    }
-}
-impl From<RoleName> for String {
-    fn from(r: RoleName) -> String {
-        r.0
-    }
-}
-impl fmt::Display for RoleName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+text_id!(RoleName);
 
 /// `arn:{partition}:iam::{account}:role/{path}{name}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -170,21 +168,10 @@ impl fmt::Display for RoleArn {
         )
     }
 }
-impl TryFrom<String> for RoleArn {
-    type Error = IdError;
-    fn try_from(s: String) -> Result<Self, IdError> {
-        Self::parse(&s)
-    }
-}
+parsed_from_text!(RoleArn);
 impl From<RoleArn> for String {
     fn from(r: RoleArn) -> String {
         r.to_string()
-    }
-}
-impl FromStr for RoleArn {
-    type Err = IdError;
-    fn from_str(s: &str) -> Result<Self, IdError> {
-        Self::parse(s)
     }
 }
 
@@ -194,11 +181,15 @@ mod tests {
 
     #[test]
     fn account_id_accepts_twelve_digits_only() {
-        assert!(AccountId::parse("123456789012").is_ok());
-        assert!(AccountId::parse("12345678901").is_err());
-        assert!(AccountId::parse("1234567890123").is_err());
-        assert!(AccountId::parse("12345678901a").is_err());
-        assert!(AccountId::parse("").is_err());
+        for (text, ok) in [
+            ("123456789012", true),
+            ("12345678901", false),
+            ("1234567890123", false),
+            ("12345678901a", false),
+            ("", false),
+        ] {
+            assert_eq!(AccountId::parse(text).is_ok(), ok, "{text:?}");
+        }
     }
 
     #[test]
@@ -258,32 +249,10 @@ impl RequestId {
                 .iter()
                 .zip([8, 4, 4, 4, 12])
                 .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()));
-        if shape_ok {
-            Ok(Self(s))
-        } else {
-            Err(IdError(format!("request id must be a UUID, got {s:?}")))
-        }
-    }
-    pub fn as_str(&self) -> &str {
-        &self.0
+        accept(&s, shape_ok, "request id must be a UUID").map(Self)
     }
 }
-impl TryFrom<String> for RequestId {
-    type Error = IdError;
-    fn try_from(s: String) -> Result<Self, IdError> {
-        Self::parse(&s)
-    }
-}
-impl From<RequestId> for String {
-    fn from(r: RequestId) -> String {
-        r.0
-    }
-}
-impl fmt::Display for RequestId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+text_id!(RequestId);
 
 #[cfg(test)]
 mod request_id_tests {

@@ -283,30 +283,15 @@ mod tests {
 
     #[test]
     fn bad_parameters_are_named() {
-        assert_eq!(
-            ResourceQuery::from_params(&params(&[("type", "vm")]))
-                .unwrap_err()
-                .0,
-            "type"
-        );
-        assert_eq!(
-            ResourceQuery::from_params(&params(&[("account", "12")]))
-                .unwrap_err()
-                .0,
-            "account"
-        );
-        assert_eq!(
-            ResourceQuery::from_params(&params(&[("sort", "size")]))
-                .unwrap_err()
-                .0,
-            "sort"
-        );
-        assert_eq!(
-            ResourceQuery::from_params(&params(&[("after", "nope")]))
-                .unwrap_err()
-                .0,
-            "after"
-        );
+        for (field, bad) in [
+            ("type", "vm"),
+            ("account", "12"),
+            ("sort", "size"),
+            ("after", "nope"),
+        ] {
+            let err = ResourceQuery::from_params(&params(&[(field, bad)])).unwrap_err();
+            assert_eq!(err.0, field, "{field}={bad}");
+        }
         assert_eq!(
             ResourceQuery::from_params(&params(&[])).unwrap(),
             ResourceQuery::default()

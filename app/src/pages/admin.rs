@@ -1,7 +1,7 @@
 //! Admin › Sync: every account's last run per task, errors, and "run now"
 //! (per task and account, per account, or everything), refreshed while runs go.
 use crate::api::admin::{sync_status, RunSync, SetAccountEnabled};
-use crate::components::{ErrorBox, Loaded};
+use crate::components::{ErrorBox, Loaded, PageHead};
 use crate::views::{AccountSyncView, TaskStatusView};
 use leptos::prelude::*;
 
@@ -36,15 +36,11 @@ pub fn SyncPage() -> impl IntoView {
     #[cfg(feature = "ssr")]
     let _ = set_tick;
     view! {
-           <div class="page-head">
-               <div>
-                   <h1>"Sync"</h1>
-                   <p class="muted">"Last run of each inventory task in each account. Times are UTC."</p>
-               </div>
+           <PageHead title="Sync" intro="Last run of each inventory task in each account. Times are UTC.">
                <ActionForm action=run attr:class="inline">
                    <button type="submit" class="primary" data-run="all">"Run everything now"</button>
                </ActionForm>
-           </div>
+           </PageHead>
            {move || run.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox err=e/> })}
            <Loaded data=status keep=true let:accounts>
     <SyncTable accounts run toggle/>

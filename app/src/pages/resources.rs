@@ -2,7 +2,7 @@
 //! keyset pages, CSV export; every state is a URL), and a resource's page.
 use super::iam_items::{PolicyCards, PolicyFacts, UserCards, UserFacts};
 use crate::api::inventory::{get_resource, search_resources, RefreshResource};
-use crate::components::{DetailActions, Loaded, PairTable, PolicyBlock, RefreshError};
+use crate::components::{refreshed, DetailActions, Loaded, PairTable, PolicyBlock, RefreshError};
 use crate::domain::inventory::{encode, ResourceKind};
 use crate::views::{
     AccountView, ResourceDetailView, ResourceFacts, ResourcePageView, ResourceRowView,
@@ -188,15 +188,9 @@ fn ResourceTable(page: ResourcePageView, params: BTreeMap<String, String>) -> im
 #[component]
 pub fn ResourcePage() -> impl IntoView {
     let query = use_query_map();
-    let refresh = ServerAction::<RefreshResource>::new();
-    let detail = Resource::new(
-        move || {
-            (
-                query.get().get("arn").unwrap_or_default(),
-                refresh.version().get(),
-            )
-        },
-        |(arn, _)| get_resource(arn),
+    let (refresh, detail) = refreshed(
+        move || query.get().get("arn").unwrap_or_default(),
+        get_resource,
     );
     view! {
            <Loaded data=detail let:d>

@@ -4,8 +4,8 @@ use crate::api::inventory::RefreshResource;
 use crate::api::requests::CreateRequest;
 use crate::api::roles::{get_role, list_eligible_roles, RoleCredentials};
 use crate::components::{
-    DetailActions, ErrorBox, InlinePolicies, Loaded, ManagedPolicies, PairTable, PolicyBlock,
-    PolicyRef, RefreshError,
+    refreshed, DetailActions, ErrorBox, InlinePolicies, Loaded, ManagedPolicies, PairTable,
+    PolicyBlock, PolicyRef, RefreshError, RequiredField,
 };
 use crate::domain::shell::{export_lines, Shell};
 use crate::domain::PolicyDocument;
@@ -195,17 +195,15 @@ fn CredentialsPanel(creds: ServerAction<RoleCredentials>) -> impl IntoView {
 #[component]
 pub fn RolePage() -> impl IntoView {
     let params = use_params_map();
-    let refresh = ServerAction::<RefreshResource>::new();
-    let role = Resource::new(
+    let (refresh, role) = refreshed(
         move || {
             let p = params.get();
             (
                 p.get("account").unwrap_or_default(),
                 p.get("name").unwrap_or_default(),
-                refresh.version().get(),
             )
         },
-        |(account, name, _)| get_role(account, name),
+        |(account, name)| get_role(account, name),
     );
     view! {
         <Loaded data=role loading="Loading role…" let:r>
@@ -300,9 +298,7 @@ fn RequestForm(role_arn: String) -> impl IntoView {
             </p>
             <ActionForm action=action attr:class="stack" attr:id="request-form">
                 <input type="hidden" name="role_arn" value=role_arn/>
-                <label>"Policy name"
-                    <input name="policy_name" required placeholder="read-example-bucket"/>
-                </label>
+                <RequiredField label="Policy name" name="policy_name" placeholder="read-example-bucket"/>
                 <label>"Policy (JSON)"
                     <textarea name="policy" rows="14" spellcheck="false" class="mono"
                         prop:value=text on:input=move |ev| set_text.set(event_target_value(&ev))>

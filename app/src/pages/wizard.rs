@@ -4,11 +4,12 @@
 //! the server checks with), justify, optionally limit in time, submit.
 //! Deep links: `?principal=ARN`, `?arn=RESOURCE_ARN`, `?intent=ENCODED`.
 use crate::api::requests::{submit_intents, wizard_context, SubmitIntents};
-use crate::components::{ErrorBox, PolicyDiff};
+use crate::components::{ErrorBox, FindingsList, PageHead, PolicyDiff};
 use crate::domain::policy::{
     catalogue, generate, merge, with_expiry, ActionGroup, Intent, PolicyDocument, PolicyKind,
-    ResourceTarget, Severity,
+    ResourceTarget,
 };
+use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -22,6 +23,26 @@ pub fn open_request(id: &str) {
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = id;
+}
+
+/// An action that submits its input with `send` and, once the request
+/// exists, opens its page.
+pub fn submit_then_open<I, F, R>(send: F) -> Action<I, Result<String, AppError>>
+where
+    I: Clone + Send + Sync + 'static,
+    F: Fn(I) -> R + Send + Sync + 'static,
+    R: std::future::Future<Output = Result<String, AppError>> + Send + 'static,
+{
+    Action::new(move |input: &I| {
+        let sent = send(input.clone());
+        async move {
+            let r = sent.await;
+            if let Ok(id) = &r {
+                open_request(id);
+            }
+            r
+        }
+    })
 }
 
 /// The service an ARN belongs to (`s3`, `sqs`, ... ; roles are `iam`).
@@ -112,21 +133,8 @@ pub fn WizardPage() -> impl IntoView {
     let justification = RwSignal::new(String::new());
     let expires = RwSignal::new(String::new());
     let context = Resource::new(move || principal.get(), wizard_context);
-    let submit = Action::new(move |input: &SubmitIntents| {
-        let input = input.clone();
-        async move {
-            let r = submit_intents(
-                input.principal_arn,
-                input.intents,
-                input.justification,
-                input.expires_at,
-            )
-            .await;
-            if let Ok(id) = &r {
-                open_request(id);
-            }
-            r
-        }
+    let submit = submit_then_open(|i: SubmitIntents| {
+        submit_intents(i.principal_arn, i.intents, i.justification, i.expires_at)
     });
 
     let intents = Memo::new(move |_| {
@@ -161,12 +169,8 @@ pub fn WizardPage() -> impl IntoView {
     };
 
     view! {
-        <div class="page-head">
-            <div>
-                <h1>"Request access"</h1>
-                <p class="muted">"Say what you need; Latchkey writes the least-privilege policy and sends it for review."</p>
-            </div>
-        </div>
+        <PageHead title="Request access"
+            intro="Say what you need; Latchkey writes the least-privilege policy and sends it for review."/>
         <form class="wizard" id="wizard" on:submit=on_submit>
             <section class="card">
                 <h2>"1. Who needs the access"</h2>
@@ -358,14 +362,7 @@ fn Preview(
             <div class="preview" data-testid="policy-preview">
                 <p class="muted">"Inline policy “latchkey-access” on the role, merged with what it already has:"</p>
                 <PolicyDiff old=old_text.clone() new=new_text/>
-                {(!findings.is_empty()).then(|| view! {
-                    <ul class="findings-list">
-                        {findings.into_iter().map(|f| {
-                            let cls = if f.severity == Severity::Error { "error" } else { "warn" };
-                            view! { <li class=cls>{f.to_string()}</li> }
-                        }).collect_view()}
-                    </ul>
-                })}
+                {(!findings.is_empty()).then(|| view! { <FindingsList findings/> })}
                 <p class="muted">"Buckets, queues, topics or roles in other accounts get the matching resource-policy change in the same request."</p>
             </div>
         }.into_any()

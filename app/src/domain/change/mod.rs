@@ -141,6 +141,20 @@ pub struct NamedPolicy {
     pub document: Value,
 }
 
+/// A pattern for the changes that write a policy document, binding it to `$doc`.
+macro_rules! document_variants {
+    ($doc:ident) => {
+        ChangeSpec::InlinePolicyPut { document: $doc, .. }
+            | ChangeSpec::TrustPolicyPut { document: $doc }
+            | ChangeSpec::ResourcePolicyPut { document: $doc }
+            | ChangeSpec::ManagedPolicyDocumentPut { document: $doc }
+            | ChangeSpec::RoleCreate {
+                trust_policy: $doc,
+                ..
+            }
+    };
+}
+
 impl ChangeSpec {
     /// Stable machine name, stored in the `kind` column.
     pub fn kind(&self) -> &'static str {
@@ -199,14 +213,7 @@ impl ChangeSpec {
     /// The policy document this change writes, if it writes one.
     pub fn document(&self) -> Option<&Value> {
         match self {
-            Self::InlinePolicyPut { document, .. }
-            | Self::TrustPolicyPut { document }
-            | Self::ResourcePolicyPut { document }
-            | Self::ManagedPolicyDocumentPut { document }
-            | Self::RoleCreate {
-                trust_policy: document,
-                ..
-            } => Some(document),
+            document_variants!(document) => Some(document),
             _ => None,
         }
     }
@@ -215,14 +222,7 @@ impl ChangeSpec {
     pub fn with_document(&self, new: Value) -> Result<ChangeSpec, String> {
         let mut spec = self.clone();
         match &mut spec {
-            Self::InlinePolicyPut { document, .. }
-            | Self::TrustPolicyPut { document }
-            | Self::ResourcePolicyPut { document }
-            | Self::ManagedPolicyDocumentPut { document }
-            | Self::RoleCreate {
-                trust_policy: document,
-                ..
-            } => {
+            document_variants!(document) => {
                 *document = new;
                 Ok(spec)
             }

@@ -60,33 +60,29 @@ fn resource_policies_fit_buckets_queues_and_topics_only() {
     assert!(spec.check_target(TargetKind::Role).is_err());
 }
 
+/// Why `spec` may not be made to a role: (field, message).
+#[track_caller]
+fn refusal_on_a_role(spec: &ChangeSpec) -> (String, String) {
+    spec.check_target(TargetKind::Role).unwrap_err()
+}
+
 #[test]
 fn bad_names_and_tags_name_the_field() {
     let bad = ChangeSpec::InlinePolicyDelete {
         policy_name: "no spaces".into(),
     };
-    assert_eq!(
-        bad.check_target(TargetKind::Role).unwrap_err().0,
-        "policy_name"
-    );
+    assert_eq!(refusal_on_a_role(&bad).0, "policy_name");
     let reserved = ChangeSpec::TagsPut {
         tags: vec![Tag {
             key: "aws:owner".into(),
             value: "x".into(),
         }],
     };
-    assert!(reserved
-        .check_target(TargetKind::Role)
-        .unwrap_err()
-        .1
-        .contains("reserved"));
+    assert!(refusal_on_a_role(&reserved).1.contains("reserved"));
     let attach = ChangeSpec::ManagedPolicyAttach {
         policy_arn: "ReadOnly".into(),
     };
-    assert_eq!(
-        attach.check_target(TargetKind::Role).unwrap_err().0,
-        "policy_arn"
-    );
+    assert_eq!(refusal_on_a_role(&attach).0, "policy_arn");
     let aws_managed = ChangeSpec::ManagedPolicyAttach {
         policy_arn: "arn:aws:iam::aws:policy/ReadOnlyAccess".into(),
     };

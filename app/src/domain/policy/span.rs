@@ -117,63 +117,59 @@ impl Scanner {
         }
     }
 
-    fn object(&mut self, path: String) -> Option<()> {
+    /// Reads an object or array from its opening character to `close`,
+    /// reading its n-th member (from 0) with `member`; None when the text
+    /// is malformed.
+    fn members(
+        &mut self,
+        close: char,
+        mut member: impl FnMut(&mut Self, usize) -> Option<()>,
+    ) -> Option<()> {
         self.bump();
         self.ws();
-        if self.peek()? == '}' {
+        if self.peek()? == close {
             self.bump();
             return Some(());
         }
-        let mut seen = Vec::new();
+        let mut n = 0;
         loop {
-            self.ws();
-            let key = self.string()?;
-            let kp = child(&path, &key);
-            if seen.contains(&key) {
-                self.out.duplicates.push(kp.clone());
-            }
-            seen.push(key.clone());
-            self.expect(':')?;
-            // A single statement object stands for `Statement[0]` in finding paths.
-            if path.is_empty() && key == "Statement" {
-                self.ws();
-                if self.peek()? == '{' {
-                    let pos = (self.line, self.col);
-                    self.out.positions.entry(kp.clone()).or_insert(pos);
-                    self.value("Statement[0]".to_owned())?;
-                } else {
-                    self.value(kp)?;
-                }
-            } else {
-                self.value(kp)?;
-            }
+            member(self, n)?;
+            n += 1;
             self.ws();
             match self.bump()? {
                 ',' => continue,
-                '}' => return Some(()),
+                c if c == close => return Some(()),
                 _ => return None,
             }
         }
     }
 
-    fn array(&mut self, path: String) -> Option<()> {
-        self.bump();
-        self.ws();
-        if self.peek()? == ']' {
-            self.bump();
-            return Some(());
-        }
-        let mut i = 0;
-        loop {
-            self.value(format!("{path}[{i}]"))?;
-            i += 1;
-            self.ws();
-            match self.bump()? {
-                ',' => continue,
-                ']' => return Some(()),
-                _ => return None,
+    fn object(&mut self, path: String) -> Option<()> {
+        let mut seen = Vec::new();
+        self.members('}', |s, _| {
+            s.ws();
+            let key = s.string()?;
+            let kp = child(&path, &key);
+            if seen.contains(&key) {
+                s.out.duplicates.push(kp.clone());
             }
-        }
+            seen.push(key.clone());
+            s.expect(':')?;
+            // A single statement object stands for `Statement[0]` in finding paths.
+            if path.is_empty() && key == "Statement" {
+                s.ws();
+                if s.peek()? == '{' {
+                    let pos = (s.line, s.col);
+                    s.out.positions.entry(kp.clone()).or_insert(pos);
+                    return s.value("Statement[0]".to_owned());
+                }
+            }
+            s.value(kp)
+        })
+    }
+
+    fn array(&mut self, path: String) -> Option<()> {
+        self.members(']', |s, i| s.value(format!("{path}[{i}]")))
     }
 
     /// Reads a string literal; escapes are decoded well enough for key names.

@@ -5,10 +5,10 @@
 //! it at once as a direct edit, recorded as a self-approved request.
 use crate::api::inventory::get_resource;
 use crate::api::requests::{submit_request, ChangeInput, CloneRole, SubmitRequest};
-use crate::components::{ErrorBox, PolicyDiff};
+use crate::components::{ErrorBox, FindingsList, PageHead, PolicyDiff, RequiredField};
 use crate::domain::change::{ChangeSpec, Tag, TargetKind};
-use crate::domain::policy::{check_policy, pretty, PolicyKind, Severity};
-use crate::pages::wizard::open_request;
+use crate::domain::policy::{check_policy, pretty, PolicyKind};
+use crate::pages::wizard::submit_then_open;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -195,21 +195,8 @@ pub fn EditorPage() -> impl IntoView {
         }
         check_policy(&text, pk)
     });
-    let submit = Action::new(move |input: &SubmitRequest| {
-        let input = input.clone();
-        async move {
-            let r = submit_request(
-                input.principal_arn,
-                input.justification,
-                input.changes,
-                input.direct,
-            )
-            .await;
-            if let Ok(id) = &r {
-                open_request(id);
-            }
-            r
-        }
+    let submit = submit_then_open(|i: SubmitRequest| {
+        submit_request(i.principal_arn, i.justification, i.changes, i.direct)
     });
     let local_error = RwSignal::new(None::<String>);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -264,12 +251,8 @@ pub fn EditorPage() -> impl IntoView {
     };
 
     view! {
-        <div class="page-head">
-            <div>
-                <h1>"Advanced editor"</h1>
-                <p class="muted">"Any change to a role, user, bucket, queue, topic or managed policy, checked as you type."</p>
-            </div>
-        </div>
+        <PageHead title="Advanced editor"
+            intro="Any change to a role, user, bucket, queue, topic or managed policy, checked as you type."/>
         <form class="wizard editor" id="editor" on:submit=on_submit>
             <section class="card">
                 <label>"Target ARN"
@@ -316,14 +299,7 @@ pub fn EditorPage() -> impl IntoView {
                             if f.is_empty() {
                                 (!doc.get().trim().is_empty()).then(|| view! { <p class="ok">"No findings."</p> }.into_any())
                             } else {
-                                Some(view! {
-                                    <ul class="findings-list">
-                                        {f.into_iter().map(|x| {
-                                            let cls = if x.severity == Severity::Error { "error" } else { "warn" };
-                                            view! { <li class=cls>{x.to_string()}</li> }
-                                        }).collect_view()}
-                                    </ul>
-                                }.into_any())
+                                Some(view! { <FindingsList findings=f/> }.into_any())
                             }
                         }}
                     </div>
@@ -368,12 +344,8 @@ fn CloneForm(source: String) -> impl IntoView {
             <p class="muted">"Trust policy, description, inline and managed policies and tags are copied; customer managed policies are attached from the target account."</p>
             <ActionForm action=clone attr:class="stack" attr:id="clone-form">
                 <input type="hidden" name="source_arn" value=source/>
-                <label>"New role ARN"
-                    <input name="new_arn" required placeholder="arn:aws:iam::222222222222:role/app-copy"/>
-                </label>
-                <label>"Justification"
-                    <input name="justification" required/>
-                </label>
+                <RequiredField label="New role ARN" name="new_arn" placeholder="arn:aws:iam::222222222222:role/app-copy"/>
+                <RequiredField label="Justification" name="justification"/>
                 <label class="check"><input type="checkbox" name="direct" value="true"/>"Create now as a direct edit (administrators, where self-approval is allowed)"</label>
                 {move || clone.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox err=e/> })}
                 <button type="submit" data-action="clone" disabled=move || clone.pending().get()>"Clone"</button>

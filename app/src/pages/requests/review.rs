@@ -107,6 +107,22 @@ impl Review {
     }
 }
 
+/// A review form's submit button, held while any review step is under way.
+#[component]
+fn StepButton(
+    review: Review,
+    /// `data-action`, by which tests and scripts find the button.
+    action: &'static str,
+    label: &'static str,
+    #[prop(optional)] class: Option<&'static str>,
+) -> impl IntoView {
+    view! {
+        <button type="submit" class=class data-action=action disabled=move || review.pending()>
+            {label}
+        </button>
+    }
+}
+
 #[component]
 fn RequestDetail(
     r: RequestDetailView,
@@ -153,15 +169,13 @@ fn RequestDetail(
                         <ActionForm action=review.reject attr:class="inline reject">
                             <input type="hidden" name="id" value=id_reject/>
                             <input name="reason" placeholder="Reason for rejecting" aria-label="Reason for rejecting" required/>
-                            <button type="submit" class="danger" data-action="reject"
-                                disabled=move || review.pending()>"Reject"</button>
+                            <StepButton review class="danger" action="reject" label="Reject"/>
                         </ActionForm>
                     })}
                     {r.can_cancel.then(move || view! {
                         <ActionForm action=review.cancel attr:class="inline">
                             <input type="hidden" name="id" value=id_cancel/>
-                            <button type="submit" data-action="withdraw"
-                                disabled=move || review.pending()>"Withdraw request"</button>
+                            <StepButton review action="withdraw" label="Withdraw request"/>
                         </ActionForm>
                     })}
                 </div>
@@ -183,7 +197,7 @@ fn RequestDetail(
                 <ActionForm action=review.comment attr:class="comment-form">
                     <input type="hidden" name="id" value=id_comment/>
                     <textarea name="text" rows="3" placeholder="Add a comment" aria-label="Comment" required></textarea>
-                    <button type="submit" data-action="comment" disabled=move || review.pending()>"Comment"</button>
+                    <StepButton review action="comment" label="Comment"/>
                 </ActionForm>
             </section>
         </div>
@@ -266,18 +280,14 @@ fn ChangeCard(
                                 <textarea name="document" rows="14" spellcheck="false" aria-label="Edited document">{doc}</textarea>
                             </details>
                         })}
-                        <button type="submit" class="primary" data-action="apply"
-                            disabled=move || review.pending()>
-                            {apply_label}
-                        </button>
+                        <StepButton review class="primary" action="apply" label=apply_label/>
                     </ActionForm>
                 })}
                 {can_cancel.then(move || view! {
                     <ActionForm action=review.cancel_change attr:class="inline">
                         <input type="hidden" name="id" value=rid_cancel/>
                         <input type="hidden" name="change_id" value=cid_cancel/>
-                        <button type="submit" data-action="cancel-change"
-                            disabled=move || review.pending()>"Cancel change"</button>
+                        <StepButton review action="cancel-change" label="Cancel change"/>
                     </ActionForm>
                 })}
             </div>

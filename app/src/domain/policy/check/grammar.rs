@@ -153,32 +153,20 @@ fn check_statement(
             "is required (\"Allow\" or \"Deny\")",
         )),
     }
-    match (m.get("Action"), m.get("NotAction")) {
-        (Some(_), Some(_)) => out.push(Finding::error(
-            "action",
-            p,
-            "use either Action or NotAction, not both",
-        )),
-        (None, None) => out.push(Finding::error(
-            "action",
-            format!("{p}.Action"),
-            "is required",
-        )),
-        (Some(a), None) => {
-            string_list(&format!("{p}.Action"), a, out);
-            let n = a.as_array().map_or(1, Vec::len);
-            if let Some(max) = kind.max_actions_per_statement().filter(|m| n > *m) {
-                out.push(Finding::error(
-                    "action-count",
-                    format!("{p}.Action"),
-                    format!(
-                        "a {} statement may list at most {max} actions; this one has {n}",
-                        kind.label()
-                    ),
-                ));
-            }
+    if let Some(action) = key_or_not(p, m, "Action", ("action", "is required".into()), out) {
+        string_list(&action.path, action.value, out);
+        let n = action.value.as_array().map_or(1, Vec::len);
+        let max = kind.max_actions_per_statement().filter(|m| n > *m);
+        if let (false, Some(max)) = (action.not, max) {
+            out.push(Finding::error(
+                "action-count",
+                action.path,
+                format!(
+                    "a {} statement may list at most {max} actions; this one has {n}",
+                    kind.label()
+                ),
+            ));
         }
-        (None, Some(a)) => string_list(&format!("{p}.NotAction"), a, out),
     }
     check_resource_keys(p, m, kind, out);
     check_principal_keys(p, m, kind, out);
@@ -230,25 +218,10 @@ fn check_resource_keys(p: &str, m: &Map<String, Value>, kind: PolicyKind, out: &
         }
         return;
     }
-    let (path, v) = match (res, not_res) {
-        (Some(_), Some(_)) => {
-            out.push(Finding::error(
-                "resource",
-                p,
-                "use either Resource or NotResource, not both",
-            ));
-            return;
-        }
-        (None, None) => {
-            out.push(Finding::error(
-                "resource",
-                format!("{p}.Resource"),
-                "is required",
-            ));
-            return;
-        }
-        (Some(r), None) => (format!("{p}.Resource"), r),
-        (None, Some(r)) => (format!("{p}.NotResource"), r),
+    let Some(Keyed { path, value: v, .. }) =
+        key_or_not(p, m, "Resource", ("resource", "is required".into()), out)
+    else {
+        return;
     };
     string_list(&path, v, out);
     for (ep, r) in elements(&path, v) {
@@ -262,6 +235,48 @@ fn check_resource_keys(p: &str, m: &Map<String, Value>, kind: PolicyKind, out: &
             ));
         }
     }
+}
+
+/// The one of `key` and `Not{key}` a statement holds.
+pub(super) struct Keyed<'a> {
+    /// It is the `Not` form.
+    pub not: bool,
+    /// Where it is, e.g. `Statement[0].NotAction`.
+    pub path: String,
+    pub value: &'a Value,
+}
+
+/// Which of `key` and `Not{key}` the statement at `p` holds. Holding both
+/// is an error (code: `key` in lower case); holding neither is the error
+/// `missing` (code, message) at `{p}.{key}`. Either way there is nothing
+/// more to check, and the answer is None.
+pub(super) fn key_or_not<'a>(
+    p: &str,
+    m: &'a Map<String, Value>,
+    key: &str,
+    missing: (&str, String),
+    out: &mut Vec<Finding>,
+) -> Option<Keyed<'a>> {
+    let not_key = format!("Not{key}");
+    let (name, value, not) = match (m.get(key), m.get(&not_key)) {
+        (Some(_), Some(_)) => {
+            let both = format!("use either {key} or {not_key}, not both");
+            out.push(Finding::error(&key.to_ascii_lowercase(), p, both));
+            return None;
+        }
+        (None, None) => {
+            let (code, message) = missing;
+            out.push(Finding::error(code, format!("{p}.{key}"), message));
+            return None;
+        }
+        (Some(v), None) => (key, v, false),
+        (None, Some(v)) => (not_key.as_str(), v, true),
+    };
+    Some(Keyed {
+        not,
+        path: format!("{p}.{name}"),
+        value,
+    })
 }
 
 /// `arn:partition:service:region:account:resource` with a known partition

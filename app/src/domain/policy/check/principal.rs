@@ -3,7 +3,7 @@
 
 use super::super::finding::Finding;
 use super::super::kind::PolicyKind;
-use super::grammar::{elements, is_arn_like, string_list};
+use super::grammar::{elements, is_arn_like, key_or_not, string_list, Keyed};
 use serde_json::{Map, Value};
 
 pub(super) fn check_principal_keys(
@@ -15,27 +15,13 @@ pub(super) fn check_principal_keys(
     if kind.is_identity() {
         return;
     }
-    let (key, v) = match (m.get("Principal"), m.get("NotPrincipal")) {
-        (Some(_), Some(_)) => {
-            out.push(Finding::error(
-                "principal",
-                p,
-                "use either Principal or NotPrincipal, not both",
-            ));
-            return;
-        }
-        (None, None) => {
-            out.push(Finding::error(
-                "principal-required",
-                format!("{p}.Principal"),
-                format!("is required in a {}", kind.label()),
-            ));
-            return;
-        }
-        (Some(v), None) => ("Principal", v),
-        (None, Some(v)) => ("NotPrincipal", v),
+    let missing = (
+        "principal-required",
+        format!("is required in a {}", kind.label()),
+    );
+    let Some(Keyed { path, value: v, .. }) = key_or_not(p, m, "Principal", missing, out) else {
+        return;
     };
-    let path = format!("{p}.{key}");
     match v {
         Value::String(s) if s == "*" => {}
         Value::Object(map) if !map.is_empty() => {

@@ -25,6 +25,15 @@ fn gen(arn: &str, prefix: Option<&str>, groups: &[ActionGroup]) -> Vec<Statement
     .unwrap()
 }
 
+/// Sending to the queue `jobs` in the other account.
+fn send_to_jobs() -> Vec<Statement> {
+    gen(
+        "arn:aws:sqs:us-east-1:222222222222:jobs",
+        None,
+        &[ActionGroup::SqsSend],
+    )
+}
+
 fn check(change: &GeneratedResourceChange) {
     let doc = add_statement_to_resource_policy(None, &change.statement);
     let f = check_policy(&doc.to_pretty(), change.kind.policy_kind());
@@ -126,14 +135,7 @@ fn assuming_a_role_in_another_account_needs_its_trust_policy() {
 
 #[test]
 fn expiry_conditions_carry_over_to_the_resource_side() {
-    let st = with_expiry(
-        &gen(
-            "arn:aws:sqs:us-east-1:222222222222:jobs",
-            None,
-            &[ActionGroup::SqsSend],
-        ),
-        1_795_600_800,
-    );
+    let st = with_expiry(&send_to_jobs(), 1_795_600_800);
     let changes = cross_account_changes(ME, &st, &owner);
     assert_eq!(
         changes[0].statement.to_value()["Condition"]["DateLessThan"]["aws:CurrentTime"],
@@ -143,21 +145,13 @@ fn expiry_conditions_carry_over_to_the_resource_side() {
 
 #[test]
 fn a_principal_without_an_account_yields_nothing() {
-    let st = gen(
-        "arn:aws:sqs:us-east-1:222222222222:jobs",
-        None,
-        &[ActionGroup::SqsSend],
-    );
+    let st = send_to_jobs();
     assert!(cross_account_changes("bob", &st, &owner).is_empty());
 }
 
 #[test]
 fn adding_the_same_statement_twice_changes_nothing() {
-    let st = gen(
-        "arn:aws:sqs:us-east-1:222222222222:jobs",
-        None,
-        &[ActionGroup::SqsSend],
-    );
+    let st = send_to_jobs();
     let c = &cross_account_changes(ME, &st, &owner)[0];
     let existing = PolicyDocument::parse(
         r#"{"Version":"2012-10-17","Statement":[{"Sid":"Mine","Effect":"Allow","Principal":{"AWS":"333333333333"},"Action":"sqs:SendMessage","Resource":"arn:aws:sqs:us-east-1:222222222222:jobs"}]}"#,

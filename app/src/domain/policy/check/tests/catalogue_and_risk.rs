@@ -25,32 +25,36 @@ fn unknown_services_and_actions_are_errors_but_matching_wildcards_are_fine() {
     );
 }
 
+/// Asserts that `statement`, alone in an inline policy, puts the action at
+/// `action` (`Action`, `Action[0]`...) on a resource of the wrong type, and
+/// that nothing else is wrong with it.
+#[track_caller]
+fn assert_resource_mismatch(statement: &str, action: &str) {
+    assert_eq!(
+        errors(&inline(statement), PolicyKind::Inline),
+        vec![format!("resource-mismatch@Statement[0].{action}")],
+        "{statement}"
+    );
+}
+
 #[test]
 fn object_actions_on_a_bucket_arn_are_a_resource_mismatch() {
-    let bad = inline(
+    assert_resource_mismatch(
         r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::demo-bucket"}"#,
+        "Action",
     );
-    assert_eq!(
-        errors(&bad, PolicyKind::Inline),
-        vec!["resource-mismatch@Statement[0].Action"]
-    );
-    let list_on_objects = inline(
+    // and the other way round: listing on object ARNs
+    assert_resource_mismatch(
         r#"{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::demo-bucket/*"}"#,
-    );
-    assert_eq!(
-        errors(&list_on_objects, PolicyKind::Inline),
-        vec!["resource-mismatch@Statement[0].Action"]
+        "Action",
     );
 }
 
 #[test]
 fn queue_actions_on_a_topic_arn_are_a_resource_mismatch() {
-    let bad = inline(
+    assert_resource_mismatch(
         r#"{"Effect":"Allow","Action":["sqs:SendMessage","sns:Publish"],"Resource":"arn:aws:sns:us-east-1:111122223333:events"}"#,
-    );
-    assert_eq!(
-        errors(&bad, PolicyKind::Inline),
-        vec!["resource-mismatch@Statement[0].Action[0]"]
+        "Action[0]",
     );
 }
 
@@ -105,13 +109,12 @@ fn sqs_policies_hold_at_most_twenty_statements() {
 fn wildcard_actions_warn_and_are_high_risk() {
     let p = inline(r#"{"Effect":"Allow","Action":["*","s3:*"],"Resource":"arn:aws:s3:::b"}"#);
     let w = warnings(&p, PolicyKind::Inline);
-    assert!(
-        w.contains(&"action-wildcard-all@Statement[0].Action[0]".into()),
-        "{w:?}"
-    );
-    assert!(
-        w.contains(&"service-wildcard@Statement[0].Action[1]".into()),
-        "{w:?}"
+    assert_has(
+        &w,
+        &[
+            "action-wildcard-all@Statement[0].Action[0]",
+            "service-wildcard@Statement[0].Action[1]",
+        ],
     );
     assert!(crate::domain::policy::is_high_risk(&check_policy(
         &p,
@@ -143,10 +146,7 @@ fn pass_role_on_star_warns() {
         &inline(r#"{"Effect":"Allow","Action":"iam:PassRole","Resource":"*"}"#),
         PolicyKind::Inline,
     );
-    assert!(
-        w.contains(&"passrole-wildcard@Statement[0].Action".into()),
-        "{w:?}"
-    );
+    assert_has(&w, &["passrole-wildcard@Statement[0].Action"]);
     let w = warnings(
         &inline(
             r#"{"Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::111122223333:role/app"}"#,
@@ -167,13 +167,12 @@ fn privilege_escalation_actions_warn_even_on_named_resources() {
         ),
         PolicyKind::Inline,
     );
-    assert!(
-        w.contains(&"privilege-escalation@Statement[0].Action[0]".into()),
-        "{w:?}"
-    );
-    assert!(
-        w.contains(&"privilege-escalation@Statement[0].Action[1]".into()),
-        "{w:?}"
+    assert_has(
+        &w,
+        &[
+            "privilege-escalation@Statement[0].Action[0]",
+            "privilege-escalation@Statement[0].Action[1]",
+        ],
     );
 }
 
@@ -183,10 +182,7 @@ fn pass_role_with_compute_creation_warns() {
         r#"{"Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::111122223333:role/app"},{"Effect":"Allow","Action":"lambda:CreateFunction","Resource":"*"}"#,
     );
     let w = warnings(&p, PolicyKind::Inline);
-    assert!(
-        w.contains(&"passrole-with-compute@Statement[1].Action".into()),
-        "{w:?}"
-    );
+    assert_has(&w, &["passrole-with-compute@Statement[1].Action"]);
     let alone = inline(r#"{"Effect":"Allow","Action":"lambda:CreateFunction","Resource":"*"}"#);
     assert!(!warnings(&alone, PolicyKind::Inline)
         .iter()
@@ -216,10 +212,7 @@ fn allow_with_not_action_warns() {
         &inline(r#"{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}"#),
         PolicyKind::Inline,
     );
-    assert!(
-        w.contains(&"allow-not-action@Statement[0].NotAction".into()),
-        "{w:?}"
-    );
+    assert_has(&w, &["allow-not-action@Statement[0].NotAction"]);
 }
 
 #[test]

@@ -52,25 +52,24 @@ fn version_must_be_a_known_value() {
 #[test]
 fn statement_must_be_present_and_non_empty() {
     let e = errors(r#"{"Version":"2012-10-17"}"#, PolicyKind::Inline);
-    assert!(e.contains(&"statement@Statement".into()), "{e:?}");
+    assert_has(&e, &["statement@Statement"]);
     let e = errors(
         r#"{"Version":"2012-10-17","Statement":[]}"#,
         PolicyKind::Inline,
     );
-    assert!(e.contains(&"statement@Statement".into()), "{e:?}");
+    assert_has(&e, &["statement@Statement"]);
     let e = errors(
         r#"{"Version":"2012-10-17","Statement":[1]}"#,
         PolicyKind::Inline,
     );
-    assert!(e.contains(&"statement@Statement[0]".into()), "{e:?}");
+    assert_has(&e, &["statement@Statement[0]"]);
 }
 
 #[test]
 fn unknown_top_level_and_statement_keys_are_errors() {
     let p = r#"{"Version":"2012-10-17","Foo":1,"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Bar":2}]}"#;
     let e = errors(p, PolicyKind::Inline);
-    assert!(e.contains(&"unknown-key@Foo".into()), "{e:?}");
-    assert!(e.contains(&"unknown-key@Statement[0].Bar".into()), "{e:?}");
+    assert_has(&e, &["unknown-key@Foo", "unknown-key@Statement[0].Bar"]);
 }
 
 #[test]
@@ -87,11 +86,10 @@ fn sids_must_be_unique_and_alphanumeric_in_iam_policies() {
         r#"{"Sid":"A","Effect":"Allow","Action":"s3:GetObject","Resource":"*"},{"Sid":"A","Effect":"Allow","Action":"s3:PutObject","Resource":"*"},{"Sid":"has space","Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}"#,
     );
     let e = errors(&p, PolicyKind::Inline);
-    assert!(
-        e.contains(&"duplicate-sid@Statement[1].Sid".into()),
-        "{e:?}"
+    assert_has(
+        &e,
+        &["duplicate-sid@Statement[1].Sid", "sid@Statement[2].Sid"],
     );
-    assert!(e.contains(&"sid@Statement[2].Sid".into()), "{e:?}");
     // Resource policies allow other characters in a Sid.
     let bucket = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Allow reads","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}"#;
     assert_eq!(errors(bucket, PolicyKind::S3Bucket), Vec::<String>::new());
@@ -99,49 +97,49 @@ fn sids_must_be_unique_and_alphanumeric_in_iam_policies() {
 
 #[test]
 fn effect_must_be_allow_or_deny() {
-    let e = errors(
-        &inline(r#"{"Effect":"Permit","Action":"s3:GetObject","Resource":"*"}"#),
-        PolicyKind::Inline,
-    );
-    assert_eq!(e, vec!["effect@Statement[0].Effect"]);
-    let e = errors(
-        &inline(r#"{"Action":"s3:GetObject","Resource":"*"}"#),
-        PolicyKind::Inline,
-    );
-    assert_eq!(e, vec!["effect@Statement[0].Effect"]);
+    for statement in [
+        r#"{"Effect":"Permit","Action":"s3:GetObject","Resource":"*"}"#,
+        r#"{"Action":"s3:GetObject","Resource":"*"}"#,
+    ] {
+        assert_errors(
+            statement,
+            PolicyKind::Inline,
+            &["effect@Statement[0].Effect"],
+        );
+    }
 }
 
 #[test]
 fn exactly_one_of_action_and_not_action_is_required() {
     let both = inline(r#"{"Effect":"Allow","Action":"s3:*","NotAction":"s3:Get*","Resource":"*"}"#);
     assert!(errors(&both, PolicyKind::Inline).contains(&"action@Statement[0]".into()));
-    let none = inline(r#"{"Effect":"Allow","Resource":"*"}"#);
-    assert_eq!(
-        errors(&none, PolicyKind::Inline),
-        vec!["action@Statement[0].Action"]
+    assert_errors(
+        r#"{"Effect":"Allow","Resource":"*"}"#,
+        PolicyKind::Inline,
+        &["action@Statement[0].Action"],
     );
-    let empty = inline(r#"{"Effect":"Allow","Action":[],"Resource":"*"}"#);
-    assert_eq!(
-        errors(&empty, PolicyKind::Inline),
-        vec!["empty@Statement[0].Action"]
+    assert_errors(
+        r#"{"Effect":"Allow","Action":[],"Resource":"*"}"#,
+        PolicyKind::Inline,
+        &["empty@Statement[0].Action"],
     );
 }
 
 #[test]
 fn exactly_one_of_resource_and_not_resource_is_required_outside_trust_policies() {
-    let none = inline(r#"{"Effect":"Allow","Action":"s3:GetObject"}"#);
-    assert_eq!(
-        errors(&none, PolicyKind::Inline),
-        vec!["resource@Statement[0].Resource"]
+    assert_errors(
+        r#"{"Effect":"Allow","Action":"s3:GetObject"}"#,
+        PolicyKind::Inline,
+        &["resource@Statement[0].Resource"],
     );
     let both = inline(
         r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","NotResource":"arn:aws:s3:::b/*"}"#,
     );
     assert!(errors(&both, PolicyKind::Inline).contains(&"resource@Statement[0]".into()));
-    let not_arn = inline(r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"bucket"}"#);
-    assert_eq!(
-        errors(&not_arn, PolicyKind::Inline),
-        vec!["resource-arn@Statement[0].Resource"]
+    assert_errors(
+        r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"bucket"}"#,
+        PolicyKind::Inline,
+        &["resource-arn@Statement[0].Resource"],
     );
 }
 
@@ -162,29 +160,26 @@ fn principal_is_forbidden_in_identity_policies() {
 
 #[test]
 fn principal_is_required_in_trust_and_resource_policies() {
-    let trust = inline(r#"{"Effect":"Allow","Action":"sts:AssumeRole"}"#);
-    assert_eq!(
-        errors(&trust, PolicyKind::Trust),
-        vec!["principal-required@Statement[0].Principal"]
+    assert_errors(
+        r#"{"Effect":"Allow","Action":"sts:AssumeRole"}"#,
+        PolicyKind::Trust,
+        &["principal-required@Statement[0].Principal"],
     );
-    let queue = inline(
+    assert_errors(
         r#"{"Effect":"Allow","Action":"sqs:SendMessage","Resource":"arn:aws:sqs:us-east-1:111122223333:q"}"#,
-    );
-    assert_eq!(
-        errors(&queue, PolicyKind::SqsQueue),
-        vec!["principal-required@Statement[0].Principal"]
+        PolicyKind::SqsQueue,
+        &["principal-required@Statement[0].Principal"],
     );
     let bad = inline(
         r#"{"Effect":"Allow","Principal":{"AWS":"bob","Robot":"x"},"Action":"sts:AssumeRole"}"#,
     );
     let e = errors(&bad, PolicyKind::Trust);
-    assert!(
-        e.contains(&"principal@Statement[0].Principal.AWS".into()),
-        "{e:?}"
-    );
-    assert!(
-        e.contains(&"principal@Statement[0].Principal.Robot".into()),
-        "{e:?}"
+    assert_has(
+        &e,
+        &[
+            "principal@Statement[0].Principal.AWS",
+            "principal@Statement[0].Principal.Robot",
+        ],
     );
 }
 
@@ -198,13 +193,12 @@ fn trust_policies_grant_only_sts_actions_and_have_no_resource() {
         r#"{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"s3:GetObject","Resource":"*"}"#,
     );
     let e = errors(&bad, PolicyKind::Trust);
-    assert!(
-        e.contains(&"trust-action@Statement[0].Action".into()),
-        "{e:?}"
-    );
-    assert!(
-        e.contains(&"resource-forbidden@Statement[0].Resource".into()),
-        "{e:?}"
+    assert_has(
+        &e,
+        &[
+            "trust-action@Statement[0].Action",
+            "resource-forbidden@Statement[0].Resource",
+        ],
     );
 }
 
@@ -218,12 +212,14 @@ fn condition_operators_must_be_iam_operators() {
         r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEqual":{"aws:username":"bob"},"NullIfExists":{"aws:x":"true"},"ForSomeValues:StringLike":{"aws:y":"z"}}}"#,
     );
     let e = errors(&bad, PolicyKind::Inline);
-    for op in ["StringEqual", "NullIfExists", "ForSomeValues:StringLike"] {
-        assert!(
-            e.contains(&format!("condition-operator@Statement[0].Condition.{op}")),
-            "{e:?}"
-        );
-    }
+    assert_has(
+        &e,
+        &[
+            "condition-operator@Statement[0].Condition.StringEqual",
+            "condition-operator@Statement[0].Condition.NullIfExists",
+            "condition-operator@Statement[0].Condition.ForSomeValues:StringLike",
+        ],
+    );
 }
 
 #[test]
@@ -232,17 +228,18 @@ fn condition_values_must_fit_the_operator() {
         r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"DateLessThan":{"aws:CurrentTime":"tomorrow"},"NumericEquals":{"s3:max-keys":"ten"},"Bool":{"aws:SecureTransport":"yes"},"IpAddress":{"aws:SourceIp":"10.0.0.0/33"},"ArnLike":{"aws:SourceArn":"role/x"},"StringEquals":{"nokey":"x","aws:y":[]}}}"#,
     );
     let e = errors(&bad, PolicyKind::Inline);
-    for p in [
-        "condition-value@Statement[0].Condition.DateLessThan.aws:CurrentTime",
-        "condition-value@Statement[0].Condition.NumericEquals.s3:max-keys",
-        "condition-value@Statement[0].Condition.Bool.aws:SecureTransport",
-        "condition-value@Statement[0].Condition.IpAddress.aws:SourceIp",
-        "condition-value@Statement[0].Condition.ArnLike.aws:SourceArn",
-        "condition-key@Statement[0].Condition.StringEquals.nokey",
-        "empty@Statement[0].Condition.StringEquals.aws:y",
-    ] {
-        assert!(e.contains(&p.to_owned()), "{p} missing from {e:?}");
-    }
+    assert_has(
+        &e,
+        &[
+            "condition-value@Statement[0].Condition.DateLessThan.aws:CurrentTime",
+            "condition-value@Statement[0].Condition.NumericEquals.s3:max-keys",
+            "condition-value@Statement[0].Condition.Bool.aws:SecureTransport",
+            "condition-value@Statement[0].Condition.IpAddress.aws:SourceIp",
+            "condition-value@Statement[0].Condition.ArnLike.aws:SourceArn",
+            "condition-key@Statement[0].Condition.StringEquals.nokey",
+            "empty@Statement[0].Condition.StringEquals.aws:y",
+        ],
+    );
 }
 
 #[test]

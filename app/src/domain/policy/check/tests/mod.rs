@@ -34,3 +34,19 @@ pub(super) fn inline(statement: &str) -> String {
 }
 
 pub(super) const GOOD: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Read","Effect":"Allow","Action":["s3:GetObject","s3:List*"],"Resource":["arn:aws:s3:::demo-bucket/*","arn:aws:s3:::demo-bucket"]}]}"#;
+
+/// Asserts that `found` (codes@paths) holds every one of `expected`, naming
+/// the one that is missing and showing all that were found.
+#[track_caller]
+pub(super) fn assert_has(found: &[String], expected: &[&str]) {
+    for x in expected {
+        assert!(found.iter().any(|f| f == x), "{x} missing from {found:?}");
+    }
+}
+
+/// Asserts that `statement`, alone in a policy of `kind`, has exactly the
+/// errors `expected` (codes@paths).
+#[track_caller]
+pub(super) fn assert_errors(statement: &str, kind: PolicyKind, expected: &[&str]) {
+    assert_eq!(errors(&inline(statement), kind), expected, "{statement}");
+}
