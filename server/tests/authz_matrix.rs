@@ -330,33 +330,16 @@ async fn world(pool: PgPool) -> World {
     );
     // A first server plays the AWS federation endpoint (the dev stub).
     let stub = spawn_http(services(pool.clone(), config(&[])).await).await;
-    let extra = format!(
-        r#"
-        [console]
-        federation_url = "{stub}/dev/federation"
-        issuer = "https://latchkey.test"
-        [[auth.dev_users]]
-        id = "{OSCAR}"
-        display_name = "Oscar Other"
-        groups = ["data"]
-        [[eligibility]]
-        group = "engineers"
-        roles = ["arn:aws:iam::*:role/cli-*"]
-        cli_only = true
-        [[eligibility]]
-        group = "admins"
-        roles = ["arn:aws:iam::*:role/prod-*"]
-        [[accounts]]
-        id = "{b}"
-        name = "twin"
-        [[accounts]]
-        id = "{c}"
-        name = "twin"
-        [[accounts]]
-        id = "{d}"
-        name = "retired"
-        "#
+    let mut extra = format!(
+        "[console]\nfederation_url = \"{stub}/dev/federation\"\nissuer = \"https://latchkey.test\"\n"
     );
+    extra += &dev_user(OSCAR, "Oscar Other", &["data"]);
+    extra += &eligibility("engineers", &["arn:aws:iam::*:role/cli-*"]);
+    extra += "cli_only = true\n";
+    extra += &eligibility("admins", &["arn:aws:iam::*:role/prod-*"]);
+    for (id, name) in [(&b, "twin"), (&c, "twin"), (&d, "retired")] {
+        extra += &account(id, name);
+    }
     let s = services(pool.clone(), config_with(&[&a], &extra)).await;
     let main = iam(&s, &a).await;
     create_role(&main, "eng-app", &[], &[]).await;

@@ -4,6 +4,11 @@
 
 use std::time::Duration;
 
+/// The config TOML the tests write too.
+#[path = "../../tests/common/config_toml.rs"]
+mod config_toml;
+use config_toml::{dev_mode_toml, dev_user, eligibility, ENG_ROLE_PATTERN};
+
 /// The stock binary's allocator (server/src/main.rs), so in-process
 /// figures match what `latchkey server` does.
 #[global_allocator]
@@ -184,32 +189,13 @@ pub async fn fill_resources(pool: &sqlx::PgPool, rows: i64, accounts: i64) {
 /// `engineers`, eligible for `eng-*` roles) and, when given, one account
 /// `bench` (also written to the accounts table by [`services`]).
 pub fn config(moto: &str, account: Option<&str>) -> latchkey::config::Config {
-    let accounts = account
-        .map(|a| format!("[[accounts]]\nid = \"{a}\"\nname = \"bench\"\n"))
-        .unwrap_or_default();
-    latchkey::config::Config::from_toml(
-        &format!(
-            r#"
-            [database]
-            url = "unused"
-            [aws]
-            endpoint_url = "{moto}"
-            spoke_role_name = "LatchkeySpoke"
-            {accounts}
-            [auth]
-            dev_mode = true
-            [[auth.dev_users]]
-            id = "bench@example.com"
-            display_name = "Bench"
-            groups = ["engineers"]
-            [[eligibility]]
-            group = "engineers"
-            roles = ["arn:aws:iam::*:role/eng-*"]
-            "#
-        ),
-        std::iter::empty(),
-    )
-    .unwrap()
+    let mut t = dev_mode_toml(moto, "");
+    t += &dev_user("bench@example.com", "Bench", &["engineers"]);
+    t += &eligibility("engineers", &[ENG_ROLE_PATTERN]);
+    if let Some(a) = account {
+        t += &config_toml::account(a, "bench");
+    }
+    latchkey::config::Config::from_toml(&t, std::iter::empty()).unwrap()
 }
 
 /// Services on `pool` with [`config`]; the account (if any) is enabled.

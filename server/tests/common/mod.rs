@@ -11,11 +11,13 @@ use std::sync::Arc;
 
 mod api;
 mod aws;
+mod config_toml;
 mod db;
 mod http;
 mod served;
 pub use api::*;
 pub use aws::*;
+pub use config_toml::*;
 pub use db::*;
 pub use http::*;
 pub use served::*;
@@ -78,40 +80,15 @@ pub fn config_in(accounts: &[&str], tables: &[(&str, &str)], extra: &str) -> Con
         std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
         std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
     }
-    let mut t = format!(
-        r#"
-        [database]
-        url = "postgres://unused"
-        [aws]
-        endpoint_url = "{moto}"
-        spoke_role_name = "LatchkeySpoke"
-        [auth]
-        dev_mode = true
-        # Tests pair dev sign-in with OIDC and trusted headers on purpose.
-        i_know_dev_mode_is_unsafe = true
-        admin_groups = ["admins"]
-        [[auth.dev_users]]
-        id = "{ENGINEER}"
-        display_name = "Erin Engineer"
-        groups = ["engineers"]
-        [[auth.dev_users]]
-        id = "{OTHER_ENGINEER}"
-        display_name = "Eve Engineer"
-        groups = ["engineers"]
-        [[auth.dev_users]]
-        id = "{ADMIN}"
-        display_name = "Ada Admin"
-        groups = ["admins"]
-        [[eligibility]]
-        group = "engineers"
-        roles = ["arn:aws:iam::*:role/eng-*"]
-        "#,
-        moto = moto_url()
-    );
+    let auth_keys = "# Tests pair dev sign-in with OIDC and trusted headers on purpose.\n\
+                     i_know_dev_mode_is_unsafe = true\nadmin_groups = [\"admins\"]";
+    let mut t = dev_mode_toml(&moto_url(), auth_keys);
+    t += &dev_user(ENGINEER, "Erin Engineer", &["engineers"]);
+    t += &dev_user(OTHER_ENGINEER, "Eve Engineer", &["engineers"]);
+    t += &dev_user(ADMIN, "Ada Admin", &["admins"]);
+    t += &eligibility("engineers", &[ENG_ROLE_PATTERN]);
     for (i, a) in accounts.iter().enumerate() {
-        t.push_str(&format!(
-            "\n[[accounts]]\nid = \"{a}\"\nname = \"acct{i}\"\n"
-        ));
+        t += &account(a, &format!("acct{i}"));
     }
     t.push_str(extra);
     for (table, keys) in tables {
