@@ -14,12 +14,14 @@ mod aws;
 mod config_toml;
 mod db;
 mod http;
+mod json;
 mod served;
 pub use api::*;
 pub use aws::*;
 pub use config_toml::*;
 pub use db::*;
 pub use http::*;
+pub use json::*;
 pub use served::*;
 
 pub fn moto_url() -> String {
