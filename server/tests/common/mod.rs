@@ -114,6 +114,17 @@ pub async fn services(pool: PgPool, cfg: Config) -> Services {
     Services::new(pool, aws, Arc::new(cfg))
 }
 
+/// Services under [`config`] for two fresh accounts, each with its own
+/// role of `roles` (no policies, no tags) created in moto, not yet synced.
+pub async fn two_accounts(pool: &PgPool, roles: [&str; 2]) -> (Services, [String; 2]) {
+    let accounts = [unique_account(), unique_account()];
+    let s = services(pool.clone(), config(&[&accounts[0], &accounts[1]])).await;
+    for (account, role) in accounts.iter().zip(roles) {
+        create_role(&iam(&s, account).await, role, &[], &[]).await;
+    }
+    (s, accounts)
+}
+
 pub fn user(id: &str, groups: &[&str], is_admin: bool) -> app::domain::User {
     app::domain::User {
         id: id.into(),
@@ -195,6 +206,13 @@ pub fn token_client(token: &str) -> reqwest::Client {
         .default_headers(headers)
         .build()
         .unwrap()
+}
+
+/// Fails the test with every cell of a table that did not answer as it
+/// should (`wrong`, one a line) out of the `cells` it checked.
+pub fn assert_no_wrong_cells(wrong: &[String], cells: usize) {
+    let (n, all) = (wrong.len(), wrong.join("\n"));
+    assert!(wrong.is_empty(), "{n} of {cells} cells differ:\n{all}");
 }
 
 /// Runs the `latchkey` CLI with its config under `home`.
