@@ -35,6 +35,10 @@ mkdir -p "$ROOT/target/site/pkg"
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
 export RUST_LOG=${RUST_LOG:-warn,latchkey::services::inventory::search=info,latchkey::services::credentials=debug}
 CONF=$RUN/bench.toml
+# One table of the config each: an account, a dev user, an eligibility rule.
+account() { printf '[[accounts]]\nid = "%s"\nname = "%s"\n' "$1" "$2"; }
+dev_user() { printf '[[auth.dev_users]]\nid = "%s"\ndisplay_name = "%s"\ngroups = ["%s"]\n' "$1" "$2" "$3"; }
+eligible() { printf '[[eligibility]]\ngroup = "%s"\nroles = ["%s"]\n' "$1" "$2"; }
 cat >"$CONF" <<TOML
 [server]
 listen = "127.0.0.1:$PORT"
@@ -45,15 +49,7 @@ url = "$PG_BASE/$DB"
 endpoint_url = "http://127.0.0.1:$MOTO_PORT"
 region = "us-east-1"
 spoke_role_name = "LatchkeySpoke"
-[[accounts]]
-id = "710000000001"
-name = "bench-1"
-[[accounts]]
-id = "710000000002"
-name = "bench-2"
-[[accounts]]
-id = "710000000003"
-name = "bench-3"
+$(for i in 1 2 3; do account "71000000000$i" "bench-$i"; done)
 [console]
 federation_url = "$BASE/dev/federation"
 issuer = "$BASE"
@@ -63,20 +59,10 @@ on_start = false
 [auth]
 dev_mode = true
 admin_groups = ["admins"]
-[[auth.dev_users]]
-id = "sam@example.com"
-display_name = "Sam (300 eligible)"
-groups = ["engineers"]
-[[auth.dev_users]]
-id = "ada@example.com"
-display_name = "Ada (3,003 eligible)"
-groups = ["admins"]
-[[eligibility]]
-group = "engineers"
-roles = ["arn:aws:iam::*:role/eng-*"]
-[[eligibility]]
-group = "admins"
-roles = ["arn:aws:iam::*:role/*"]
+$(dev_user sam@example.com "Sam (300 eligible)" engineers)
+$(dev_user ada@example.com "Ada (3,003 eligible)" admins)
+$(eligible engineers "arn:aws:iam::*:role/eng-*")
+$(eligible admins "arn:aws:iam::*:role/*")
 TOML
 
 SERVER_PID=

@@ -68,8 +68,7 @@ fn main() {
         }
     });
     let issued: i64 = server_rt.block_on(async {
-        let base = std::env::var("DATABASE_URL").unwrap();
-        let server = base.rsplit_once('/').map(|x| x.0).unwrap_or(&base);
+        let server = support::pg_server();
         let pool = PgPoolOptions::new()
             .max_connections(1)
             .connect(&format!("{server}/latchkey_bench_creds"))

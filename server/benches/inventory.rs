@@ -38,47 +38,12 @@ static SQL_ANSWERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUs
 
 #[tokio::main]
 async fn main() {
-    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL (a Postgres server URL)");
-    let server = base
-        .rsplit_once('/')
-        .map(|x| x.0)
-        .unwrap_or(&base)
-        .to_owned();
-    let rows: i64 = std::env::var("BENCH_ROWS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
-    let admin = PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&format!("{server}/postgres"))
-        .await
-        .unwrap();
+    let rows: i64 = support::env_or("BENCH_ROWS", 1_000_000);
     let fresh = std::env::var("BENCH_FRESH").is_ok();
-    let exists: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'latchkey_bench')",
-    )
-    .fetch_one(&admin)
-    .await
-    .unwrap();
-    if fresh && exists {
-        sqlx::query("DROP DATABASE latchkey_bench WITH (FORCE)")
-            .execute(&admin)
-            .await
-            .unwrap();
-    }
-    if fresh || !exists {
-        sqlx::query("CREATE DATABASE latchkey_bench")
-            .execute(&admin)
-            .await
-            .unwrap();
-    }
     let pool = PgPoolOptions::new()
         .max_connections(SERVER_POOL)
-        .min_connections(SERVER_POOL)
-        .connect(&format!("{server}/latchkey_bench"))
-        .await
-        .unwrap();
-    latchkey::db::MIGRATOR.run(&pool).await.unwrap();
+        .min_connections(SERVER_POOL);
+    let pool = support::database_with("latchkey_bench", pool, fresh).await;
     support::fill_resources(&pool, rows, ACCOUNTS).await;
     // Open all client connections and touch every page once before timing.
     sqlx::query("VACUUM ANALYZE resources")
@@ -110,6 +75,22 @@ async fn main() {
         "{:<38} {:>9} | {:>8} {:>8} {:>8} {:>8}",
         "query", "1-client", "p50 ms", "p95 ms", "p99 ms", "max ms"
     );
+    let kind = |k: &str| Filter {
+        kind: Some(k.into()),
+        ..Filter::default()
+    };
+    let text = |t: &str| Filter {
+        text: Some(t.into()),
+        ..Filter::default()
+    };
+    let tag = |k: &str, v: &str| Filter {
+        tag: Some((k.into(), Some(v.into()))),
+        ..Filter::default()
+    };
+    let one_account = Filter {
+        account_id: Some(account(137)),
+        ..Filter::default()
+    };
     let cases: Vec<(&str, Filter, Sort)> = vec![
         (
             "first page, no filter (name)",
@@ -121,52 +102,20 @@ async fn main() {
             Filter::default(),
             Sort::Account,
         ),
-        (
-            "type = sqs_queue",
-            Filter {
-                kind: Some("sqs_queue".into()),
-                ..Default::default()
-            },
-            Sort::Name,
-        ),
-        (
-            "account = one of 200",
-            Filter {
-                account_id: Some(account(137)),
-                ..Default::default()
-            },
-            Sort::Name,
-        ),
+        ("type = sqs_queue", kind("sqs_queue"), Sort::Name),
+        ("account = one of 200", one_account, Sort::Name),
         (
             "text 'worker-0042' (substring)",
-            Filter {
-                text: Some("worker-0042".into()),
-                ..Default::default()
-            },
+            text("worker-0042"),
             Sort::Name,
         ),
-        (
-            "text 'zz-no-match'",
-            Filter {
-                text: Some("zz-no-match".into()),
-                ..Default::default()
-            },
-            Sort::Name,
-        ),
-        (
-            "tag team=team-7",
-            Filter {
-                tag: Some(("team".into(), Some("team-7".into()))),
-                ..Default::default()
-            },
-            Sort::Name,
-        ),
+        ("text 'zz-no-match'", text("zz-no-match"), Sort::Name),
+        ("tag team=team-7", tag("team", "team-7"), Sort::Name),
         (
             "tag env=prod + type role",
             Filter {
                 kind: Some("role".into()),
-                tag: Some(("env".into(), Some("prod".into()))),
-                ..Default::default()
+                ..tag("env", "prod")
             },
             Sort::Name,
         ),
@@ -192,13 +141,12 @@ async fn main() {
     // Each client its own substring, as when many people search at once:
     // names of different groups and numbers, matching 6 to 60 rows each.
     let mixed: Vec<Filter> = (0..CLIENTS)
-        .map(|i| Filter {
-            text: Some(format!(
+        .map(|i| {
+            text(&format!(
                 "{}-{:04}",
                 ["api", "worker", "etl", "web", "batch", "ml", "audit", "ops"][i % 8],
                 100 + i * 37
-            )),
-            ..Default::default()
+            ))
         })
         .collect();
     let single = run_clients(&gate, &pool, 1, &mixed[..1], Sort::Name, None).await;

@@ -22,16 +22,10 @@ use support::{pct, runtime, Moto};
 const ACCOUNT: &str = "710000000001";
 
 fn main() {
-    let roles: usize = std::env::var("BENCH_ROLES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(300);
+    let roles: usize = support::env_or("BENCH_ROLES", 300);
     let moto = Moto::start();
     let (server_rt, client_rt) = (runtime(false), runtime(true));
-    if let Some(rows) = std::env::var("BENCH_RESOURCE_ROWS")
-        .ok()
-        .and_then(|v| v.parse::<i64>().ok())
-    {
+    if let Some(rows) = support::env_number::<i64>("BENCH_RESOURCE_ROWS") {
         let url = server_rt.block_on(start_million(moto.1.clone(), rows));
         client_rt.block_on(async {
             println!("\n== /resources over HTTP on {rows} cached rows, keep-alive ==");

@@ -19,10 +19,7 @@ use support::{runtime, Moto};
 const ACCOUNT: &str = "710000000002";
 
 fn main() {
-    let items: usize = std::env::var("BENCH_ITEMS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200);
+    let items: usize = support::env_or("BENCH_ITEMS", 200);
     let moto = Moto::start();
     runtime(false).block_on(async {
         let s = services(&moto.1).await;

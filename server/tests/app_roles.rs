@@ -5,7 +5,6 @@ mod common;
 
 use app::domain::{AccountId, Approver};
 use common::*;
-use latchkey::services::sync::engine::{sync_all, Trigger};
 use serde_json::Value;
 use sqlx::PgPool;
 
@@ -47,18 +46,10 @@ async fn approver_groups_approve_in_the_accounts_they_name(pool: PgPool) {
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn me_shows_groups_and_what_each_grants(pool: PgPool) {
-    let a = unique_account();
-    let s = services(pool, approvers(&[&a])).await;
-    let iam = iam(&s, &a).await;
-    create_role(
-        &iam,
-        "reports",
-        &[],
-        &[("latchkey-authorized", "engineers")],
-    )
-    .await;
-    sync_all(&s, Trigger::Manual).await;
-    let base = spawn_http(s).await;
+    let reports = ("reports", &[("latchkey-authorized", "engineers")][..]);
+    let (_, a, base) = served_tagged(&pool, approvers, &[reports])
+        .await
+        .into_parts();
 
     let me: Value = signed_in(&base, ENGINEER)
         .await
@@ -69,12 +60,7 @@ async fn me_shows_groups_and_what_each_grants(pool: PgPool) {
     assert_eq!(me["approver_accounts"][0]["account_id"], a.as_str());
     let group = &me["groups"][0];
     assert_eq!(group["group"], "engineers");
-    let kinds: Vec<&str> = group["grants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g["kind"].as_str().unwrap())
-        .collect();
+    let kinds = texts(&group["grants"], "kind");
     assert_eq!(kinds, ["approver", "roles", "role"], "{me}");
     assert!(group["grants"][2]["what"]
         .as_str()

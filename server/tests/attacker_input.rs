@@ -209,10 +209,7 @@ async fn bad_input_gets_a_4xx_naming_the_field_and_stores_nothing(pool: PgPool) 
 /// another site, and none is sniffed into another content type.
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn no_response_can_be_framed_or_sniffed(pool: PgPool) {
-    let a = unique_account();
-    let s = services(pool.clone(), config(&[&a])).await;
-    let base = spawn_http(s).await;
-    let eng = signed_in(&base, ENGINEER).await;
+    let (base, eng) = served_bare(&pool, ENGINEER).await;
     let anon = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -139,12 +139,7 @@ async fn tokens_reach_only_their_scope_and_end_with_their_owners_access(pool: Pg
             wrong.push(format!("{name} token {path}: got {got}, want {want}"));
         }
     }
-    assert!(
-        wrong.is_empty(),
-        "{} of {cells} differ:\n{}",
-        wrong.len(),
-        wrong.join("\n")
-    );
+    assert_no_wrong_cells(&wrong, cells);
     let requests: i64 = scalar(&pool, "SELECT count(*) FROM requests").await;
     assert_eq!(requests, 0, "the credentials-only token asked for nothing");
     let minted: i64 = scalar(&pool, "SELECT (SELECT count(*) FROM api_tokens WHERE name = 'renewed') + (SELECT count(*) FROM cli_logins)").await;

@@ -54,12 +54,7 @@ async fn admins_filter_the_audit_log_engineers_cannot_read_it(pool: PgPool) {
         ("account", a.clone()),
     ])
     .await;
-    let outcomes: Vec<&str> = in_a
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["outcome"].as_str().unwrap())
-        .collect();
+    let outcomes = texts(&in_a, "outcome");
     assert_eq!(outcomes, ["denied", "success"]);
     let (_, by_target) = query(vec![("target", "prod-admin".into())]).await;
     assert_eq!(by_target.as_array().unwrap().len(), 1);

@@ -6,8 +6,7 @@
 mod common;
 
 use common::*;
-use latchkey::services::sync::engine::{sync_all, Trigger};
-use serde_json::json;
+use serde_json::{json, Value};
 use sqlx::PgPool;
 
 async fn audited(
@@ -15,27 +14,25 @@ async fn audited(
     action: &str,
     outcome: &str,
 ) -> Vec<(String, Option<String>, Option<String>)> {
-    sqlx::query_as(
-        "SELECT actor, ip, user_agent FROM audit_events WHERE action = $1 AND outcome = $2 ORDER BY id",
-    )
-    .bind(action)
-    .bind(outcome)
-    .fetch_all(pool)
-    .await
-    .unwrap()
+    let sql = "SELECT actor, ip, user_agent FROM audit_events WHERE action = $1 AND outcome = $2 ORDER BY id";
+    rows_with(pool, sql, &[action, outcome]).await
+}
+
+/// Changes that tag `role` with `k=v`.
+fn tag_k_v(role: &str) -> Value {
+    json!([{"target_arn": role, "spec": {"kind": "tags_put", "tags": [{"key": "k", "value": "v"}]}}])
 }
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn every_security_event_leaves_an_audit_row_with_its_origin(pool: PgPool) {
-    let a = unique_account();
-    let proxies =
-        "\n[auth.trusted_headers]\nmode = \"headers\"\ntrusted_proxies = [\"127.0.0.1/32\"]\n";
-    let s = services(pool.clone(), config_with(&[&a], proxies)).await;
-    create_role(&iam(&s, &a).await, "eng-dev", &[], &[]).await;
-    sync_all(&s, Trigger::Manual).await;
-    let base = spawn_http(s.clone()).await;
-    let role = format!("arn:aws:iam::{a}:role/eng-dev");
-    let eng = signed_in(&base, ENGINEER).await;
+    let proxies = |accounts: &[&str]| {
+        let table =
+            "\n[auth.trusted_headers]\nmode = \"headers\"\ntrusted_proxies = [\"127.0.0.1/32\"]\n";
+        config_with(accounts, table)
+    };
+    let w = served_with(&pool, proxies, &["eng-dev"]).await;
+    let (base, role) = (w.base.clone(), w.role("eng-dev"));
+    let eng = w.signed_in(ENGINEER).await;
 
     // Tokens: created and revoked, with the caller's address and agent.
     let (id, _) = new_token(&eng, &base, "laptop").await;
@@ -49,12 +46,7 @@ async fn every_security_event_leaves_an_audit_row_with_its_origin(pool: PgPool) 
     }
 
     // Refused: approving one's own request, and a direct edit by an engineer.
-    let ask = json!({"principal_arn": role, "justification": "Needed for the incident review",
-        "changes": [{"target_arn": role, "spec": {"kind": "tags_put", "tags": [{"key": "k", "value": "v"}]}}]});
-    let r = eng
-        .post_json_body(format!("{base}/api/submit_request"), &ask)
-        .await;
-    let rid: String = r.json().await.unwrap();
+    let rid = asked(&eng, &base, &role, tag_k_v(&role)).await;
     let change: String = scalar(&pool, "SELECT id::text FROM request_changes").await;
     let r = review(
         &eng,
@@ -67,11 +59,7 @@ async fn every_security_event_leaves_an_audit_row_with_its_origin(pool: PgPool) 
     )
     .await;
     assert_eq!(r.status(), 403);
-    let mut direct = ask.clone();
-    direct["direct"] = json!(true);
-    let r = eng
-        .post_json_body(format!("{base}/api/submit_request"), &direct)
-        .await;
+    let r = submit_request(&eng, &base, &role, tag_k_v(&role), true).await;
     assert_eq!(r.status(), 403);
     assert_eq!(audited(&pool, "request.approve", "denied").await.len(), 1);
     assert_eq!(
@@ -105,12 +93,7 @@ async fn a_change_cut_off_while_applying_is_recovered_as_failed_and_retryable(po
     let (s, a, base) = served(&pool, &["eng-dev"]).await.into_parts();
     let role = format!("arn:aws:iam::{a}:role/eng-dev");
     let eng = signed_in(&base, ENGINEER).await;
-    let ask = json!({"principal_arn": role, "justification": "Needed for the incident review",
-        "changes": [{"target_arn": role, "spec": {"kind": "tags_put", "tags": [{"key": "k", "value": "v"}]}}]});
-    let r = eng
-        .post_json_body(format!("{base}/api/submit_request"), &ask)
-        .await;
-    let rid: String = r.json().await.unwrap();
+    let rid = asked(&eng, &base, &role, tag_k_v(&role)).await;
     // As if a server claimed it and stopped during the AWS call.
     execute(&pool, "UPDATE request_changes SET status = 'applying', applying_since = now() - interval '1 hour',
              approvals = ARRAY['ada@example.com']").await;

@@ -166,34 +166,21 @@ const TOKEN_FNS: &[Endpoint] = &[ListTokensFn, CreateTokenFn, RevokeSpareFn];
 const PAGES: &[Endpoint] = &[HomePage, SettingsPage, AuditPage];
 /// For endpoints that name no role.
 const NONE: &[Role] = &[];
-const ENG_ROLES: Expect = Lists {
-    full: &[EngApp, TwinB, TwinC],
-    cli: &[CliConfig, CliTag],
-};
-const OTHER_ROLES: Expect = Lists {
-    full: &[DataReports],
-    cli: &[],
-};
-const ADMIN_ROLES: Expect = Lists {
-    full: &[ProdAdmin],
-    cli: &[],
-};
-const MAY_USE: Expect = Detail {
-    eligible: true,
-    grants: false,
-};
-const MAY_NOT_USE: Expect = Detail {
-    eligible: false,
-    grants: false,
-};
-const ADMIN_MAY_USE: Expect = Detail {
-    eligible: true,
-    grants: true,
-};
-const ADMIN_MAY_NOT_USE: Expect = Detail {
-    eligible: false,
-    grants: true,
-};
+/// `Lists` of these roles, the `cli` ones flagged CLI-only.
+const fn lists(full: &'static [Role], cli: &'static [Role]) -> Expect {
+    Lists { full, cli }
+}
+/// `Detail`: may the caller use the role, do they see who else may.
+const fn detail(eligible: bool, grants: bool) -> Expect {
+    Detail { eligible, grants }
+}
+const ENG_ROLES: Expect = lists(&[EngApp, TwinB, TwinC], &[CliConfig, CliTag]);
+const OTHER_ROLES: Expect = lists(&[DataReports], &[]);
+const ADMIN_ROLES: Expect = lists(&[ProdAdmin], &[]);
+const MAY_USE: Expect = detail(true, false);
+const MAY_NOT_USE: Expect = detail(false, false);
+const ADMIN_MAY_USE: Expect = detail(true, true);
+const ADMIN_MAY_NOT_USE: Expect = detail(false, true);
 
 type Cells = (&'static [Who], &'static [Endpoint], Expect, &'static [Role]);
 
@@ -330,33 +317,16 @@ async fn world(pool: PgPool) -> World {
     );
     // A first server plays the AWS federation endpoint (the dev stub).
     let stub = spawn_http(services(pool.clone(), config(&[])).await).await;
-    let extra = format!(
-        r#"
-        [console]
-        federation_url = "{stub}/dev/federation"
-        issuer = "https://latchkey.test"
-        [[auth.dev_users]]
-        id = "{OSCAR}"
-        display_name = "Oscar Other"
-        groups = ["data"]
-        [[eligibility]]
-        group = "engineers"
-        roles = ["arn:aws:iam::*:role/cli-*"]
-        cli_only = true
-        [[eligibility]]
-        group = "admins"
-        roles = ["arn:aws:iam::*:role/prod-*"]
-        [[accounts]]
-        id = "{b}"
-        name = "twin"
-        [[accounts]]
-        id = "{c}"
-        name = "twin"
-        [[accounts]]
-        id = "{d}"
-        name = "retired"
-        "#
+    let mut extra = format!(
+        "[console]\nfederation_url = \"{stub}/dev/federation\"\nissuer = \"https://latchkey.test\"\n"
     );
+    extra += &dev_user(OSCAR, "Oscar Other", &["data"]);
+    extra += &eligibility("engineers", &["arn:aws:iam::*:role/cli-*"]);
+    extra += "cli_only = true\n";
+    extra += &eligibility("admins", &["arn:aws:iam::*:role/prod-*"]);
+    for (id, name) in [(&b, "twin"), (&c, "twin"), (&d, "retired")] {
+        extra += &account(id, name);
+    }
     let s = services(pool.clone(), config_with(&[&a], &extra)).await;
     let main = iam(&s, &a).await;
     create_role(&main, "eng-app", &[], &[]).await;
@@ -372,37 +342,31 @@ async fn world(pool: PgPool) -> World {
     sync_all(&s, Trigger::Manual).await;
     let base = spawn_http(s).await;
 
+    // Each user's browser, and the tokens it makes (in this order).
+    let users: [(Who, &str, &[Who]); 4] = [
+        (Engineer, ENGINEER, &[EngineerToken, EngineerSpare]),
+        (Peer, OTHER_ENGINEER, &[]),
+        (Other, OSCAR, &[OtherToken]),
+        (Admin, ADMIN, &[AdminToken]),
+    ];
     let mut browsers = HashMap::new();
-    for (who, id) in [
-        (Engineer, ENGINEER),
-        (Peer, OTHER_ENGINEER),
-        (Other, OSCAR),
-        (Admin, ADMIN),
-    ] {
+    for (who, id, _) in users {
         browsers.insert(who, signed_in_without_redirects(&base, id).await);
     }
     // The admin retires an account after its roles were cached.
-    let r = browsers[&Admin]
-        .post(format!("{base}/api/set_account_enabled"))
-        .form(&[("account", d.as_str()), ("enabled", "false")])
-        .send()
-        .await
-        .unwrap();
+    let r = set_account_enabled(&browsers[&Admin], &base, &d, false).await;
     assert!(r.status().is_success(), "{}", r.status());
 
     let mut tokens = HashMap::new();
     let mut spare_id = String::new();
-    for (who, owner) in [
-        (EngineerToken, Engineer),
-        (EngineerSpare, Engineer),
-        (OtherToken, Other),
-        (AdminToken, Admin),
-    ] {
-        let (id, token) = new_token(&browsers[&owner], &base, &format!("{who:?}")).await;
-        if who == EngineerSpare {
-            spare_id = id;
+    for (owner, _, made) in users {
+        for &who in made {
+            let (id, token) = new_token(&browsers[&owner], &base, &format!("{who:?}")).await;
+            if who == EngineerSpare {
+                spare_id = id;
+            }
+            tokens.insert(who, token);
         }
-        tokens.insert(who, token);
     }
     World {
         pool,

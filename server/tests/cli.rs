@@ -150,32 +150,17 @@ async fn the_cli_logs_in_lists_roles_and_gets_credentials(pool: PgPool) {
         if let Some(h) = host {
             r = r.header("Host", h);
         }
-        r.send()
+        r.fetch()
     };
     // Another local process without the token, or a page that rebound its
     // own name to 127.0.0.1, gets nothing.
-    assert_eq!(get(None, None).await.unwrap().status(), 403);
-    assert_eq!(get(Some("wrong"), None).await.unwrap().status(), 403);
+    assert_eq!(get(None, None).await.status(), 403);
+    assert_eq!(get(Some("wrong"), None).await.status(), 403);
     let rebound = format!("evil.example.com:{port}");
-    assert_eq!(
-        get(Some(&local_token), Some(&rebound))
-            .await
-            .unwrap()
-            .status(),
-        403
-    );
-    let first: Value = get(Some(&local_token), None)
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let second: Value = get(Some(&local_token), None)
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = get(Some(&local_token), Some(&rebound)).await;
+    assert_eq!(r.status(), 403);
+    let first: Value = json_of(get(Some(&local_token), None).await).await;
+    let second: Value = json_of(get(Some(&local_token), None).await).await;
     child.kill().unwrap();
     let _ = child.wait();
     assert!(

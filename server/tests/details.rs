@@ -4,7 +4,6 @@
 mod common;
 
 use app::domain::inventory::encode;
-use aws_credential_types::provider::SharedCredentialsProvider;
 use common::*;
 use latchkey::services::sync::engine::{sync_account, Task, Trigger};
 use serde_json::Value;
@@ -90,20 +89,7 @@ async fn user_and_policy(s: &latchkey::services::Services, a: &str) -> String {
         .unwrap();
     let key = key.access_key().unwrap();
     // One call with the key: IAM (moto) notes when it was last used.
-    let creds = aws_credential_types::Credentials::new(
-        key.access_key_id(),
-        key.secret_access_key(),
-        None,
-        None,
-        "test",
-    );
-    let conf = s
-        .aws
-        .hub()
-        .to_builder()
-        .credentials_provider(SharedCredentialsProvider::new(creds))
-        .build();
-    aws_sdk_sts::Client::new(&conf)
+    sts_as(s, key.access_key_id(), key.secret_access_key(), None)
         .get_caller_identity()
         .send()
         .await
@@ -230,17 +216,7 @@ async fn a_managed_policys_page_shows_its_document_and_who_attaches_it_and_refre
     let p = &d["facts"]["ManagedPolicy"];
     assert_eq!(p["default_version_id"], "v1");
     assert_eq!(p["attachment_count"], 2);
-    let attached: Vec<(String, String)> = p["attached_to"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| {
-            (
-                x["kind_label"].as_str().unwrap().to_owned(),
-                x["href"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let attached = text_pairs(&p["attached_to"], "kind_label", "href");
     assert_eq!(
         attached,
         [

@@ -314,12 +314,7 @@ async fn typeahead_finds_arns_and_names_by_substring(pool: PgPool) {
     let hits: serde_json::Value = eng
         .post_form_json(format!("{base}/api/typeahead"), &[("q", "ORDERS-1")])
         .await;
-    let names: Vec<&str> = hits
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["name"].as_str().unwrap())
-        .collect();
+    let names = texts(&hits, "name");
     assert_eq!(
         names,
         (10..20).map(|i| format!("orders-{i}")).collect::<Vec<_>>()

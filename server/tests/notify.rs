@@ -153,12 +153,15 @@ async fn create_comment_apply_and_reject_are_sent_by_mail_and_webhook(pool: PgPo
 
     // A comment from the admin reaches the approvers' list and the requester.
     let admin = signed_in(&base, ADMIN).await;
-    let form = [
-        ("id", id.as_str()),
-        ("action", "comment"),
-        ("text", "Which cost centre?"),
-    ];
-    review(&admin, &base, &form).await;
+    let reviewed = async |id: &str, action: &str, text: &str| {
+        review(
+            &admin,
+            &base,
+            &[("id", id), ("action", action), ("text", text)],
+        )
+        .await
+    };
+    reviewed(&id, "comment", "Which cost centre?").await;
     let got = eventually(&mails, |m| m.len() >= 2).await;
     assert_eq!(got[1].rcpt, ["security@example.com", ENGINEER]);
     assert!(got[1].data.contains("Which cost centre?"));
@@ -172,12 +175,7 @@ async fn create_comment_apply_and_reject_are_sent_by_mail_and_webhook(pool: PgPo
     // Rejected: the requester is told, with the reason.
     let id2 = submit("other").await;
     eventually(&mails, |m| m.len() >= 4).await;
-    let form = [
-        ("id", id2.as_str()),
-        ("action", "reject"),
-        ("text", "Use the shared tag set"),
-    ];
-    review(&admin, &base, &form).await;
+    reviewed(&id2, "reject", "Use the shared tag set").await;
     let got = eventually(&mails, |m| m.len() >= 5).await;
     assert_eq!(got[4].rcpt, [ENGINEER]);
     assert!(got[4].data.contains("Rejected") && got[4].data.contains("Use the shared tag set"));

@@ -27,10 +27,7 @@ async fn failing_create(c: &reqwest::Client, base: &str, id: Option<&str>) -> (S
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn an_internal_error_quotes_the_request_id_on_its_response(pool: PgPool) {
-    let a = unique_account();
-    let s = services(pool.clone(), config(&[&a])).await;
-    let base = spawn_http(s).await;
-    let eng = signed_in(&base, ENGINEER).await;
+    let (base, eng) = served_bare(&pool, ENGINEER).await;
 
     // Every answer carries an id, a fresh one per request.
     let mut ids = Vec::new();

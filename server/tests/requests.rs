@@ -52,6 +52,16 @@ async fn submit(
     .await
 }
 
+/// [`setup`], then the engineer's request for [`POLICY`], which must be
+/// accepted: the same, with the request's id last.
+async fn setup_asked(pool: &PgPool) -> (Services, String, String, String, reqwest::Client, String) {
+    let (s, a, base, arn, eng) = setup(pool).await;
+    let r = submit(&eng, &base, &arn, POLICY, WHY).await;
+    assert!(r.status().is_success(), "{}", r.status());
+    let id = request_id(pool).await;
+    (s, a, base, arn, eng, id)
+}
+
 async fn request_id(pool: &PgPool) -> String {
     let id: uuid::Uuid = scalar(pool, "SELECT id FROM requests").await;
     id.to_string()
@@ -59,10 +69,7 @@ async fn request_id(pool: &PgPool) -> String {
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn approved_request_puts_the_policy_on_the_role_in_moto(pool: PgPool) {
-    let (s, a, base, arn, eng) = setup(&pool).await;
-    let r = submit(&eng, &base, &arn, POLICY, WHY).await;
-    assert!(r.status().is_success(), "{}", r.status());
-    let id = request_id(&pool).await;
+    let (s, a, base, arn, _, id) = setup_asked(&pool).await;
 
     let admin = signed_in(&base, ADMIN).await;
     let r = approve_all(&admin, &base, id.as_str()).await;
@@ -95,9 +102,7 @@ async fn approved_request_puts_the_policy_on_the_role_in_moto(pool: PgPool) {
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn rejected_request_changes_nothing_in_aws(pool: PgPool) {
-    let (s, a, base, arn, eng) = setup(&pool).await;
-    submit(&eng, &base, &arn, POLICY, WHY).await;
-    let id = request_id(&pool).await;
+    let (s, a, base, _, _, id) = setup_asked(&pool).await;
     let admin = signed_in(&base, ADMIN).await;
     let r = admin
         .post_form(
@@ -117,9 +122,7 @@ async fn rejected_request_changes_nothing_in_aws(pool: PgPool) {
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn engineers_cannot_approve_and_admins_cannot_approve_their_own(pool: PgPool) {
-    let (s, a, base, arn, eng) = setup(&pool).await;
-    submit(&eng, &base, &arn, POLICY, WHY).await;
-    let id = request_id(&pool).await;
+    let (s, a, base, arn, _, id) = setup_asked(&pool).await;
 
     // The requester may not approve; another engineer may not even see it.
     for (who, status) in [(ENGINEER, 403), (OTHER_ENGINEER, 404)] {
@@ -205,9 +208,7 @@ async fn bad_input_is_refused_with_the_field_named_and_nothing_is_stored(pool: P
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn requesters_see_their_own_requests_only(pool: PgPool) {
-    let (_, _, base, arn, eng) = setup(&pool).await;
-    submit(&eng, &base, &arn, POLICY, WHY).await;
-    let id = request_id(&pool).await;
+    let (_, _, base, _, eng, id) = setup_asked(&pool).await;
     let other = signed_in(&base, OTHER_ENGINEER).await;
     let r = get_request(&other, &base, id.as_str()).await;
     assert_eq!(r.status(), 404);

@@ -227,53 +227,19 @@ const DENIED_JSON: &str =
 async fn tags_come_from_one_tagging_call_and_per_item_where_it_is_denied(pool: PgPool) {
     let a = unique_account();
     let direct = services(pool.clone(), config(&[&a])).await;
-    let acct = app::domain::AccountId::parse(&a).unwrap();
-    let s3 = direct.aws.spoke_s3(&acct).await.unwrap();
-    let sqs = direct.aws.spoke_sqs(&acct).await.unwrap();
-    let sns = direct.aws.spoke_sns(&acct).await.unwrap();
-    let tag_bucket = |team: &'static str| {
-        let s3 = s3.clone();
-        let bucket = format!("tagged-{a}");
-        async move {
-            let tag = aws_sdk_s3::types::Tag::builder().key("team").value(team);
-            let tagging = aws_sdk_s3::types::Tagging::builder()
-                .tag_set(tag.build().unwrap())
-                .build()
-                .unwrap();
-            s3.put_bucket_tagging()
-                .bucket(bucket)
-                .tagging(tagging)
-                .send()
-                .await
-                .unwrap();
-        }
-    };
-    for b in [format!("tagged-{a}"), format!("plain-{a}")] {
-        s3.create_bucket().bucket(b).send().await.unwrap();
+    let (s3, sqs, sns) = (
+        s3(&direct, &a).await,
+        sqs(&direct, &a).await,
+        sns(&direct, &a).await,
+    );
+    let bucket = format!("tagged-{a}");
+    for b in [&bucket, &format!("plain-{a}")] {
+        create_bucket(&s3, b).await;
     }
-    tag_bucket("red").await;
-    let q = sqs
-        .create_queue()
-        .queue_name("jobs")
-        .tags("team", "red")
-        .send()
-        .await
-        .unwrap();
-    let topic = sns.create_topic().name("events").send().await.unwrap();
-    let topic_arn = topic.topic_arn().unwrap();
-    let sns_tag = |v: &str| {
-        aws_sdk_sns::types::Tag::builder()
-            .key("team")
-            .value(v)
-            .build()
-            .unwrap()
-    };
-    sns.tag_resource()
-        .resource_arn(topic_arn)
-        .tags(sns_tag("red"))
-        .send()
-        .await
-        .unwrap();
+    tag_bucket(&s3, &bucket, "team", "red").await;
+    let queue = create_queue(&sqs, "jobs", &[("team", "red")]).await;
+    let topic = create_topic(&sns, "events", &[]).await;
+    tag_topic(&sns, &topic, "team", "red").await;
 
     let stub = Arc::new(Stub::default());
     const GET_RESOURCES: &str = "ResourceGroupsTaggingAPI_20170126.GetResources";
@@ -290,26 +256,17 @@ async fn tags_come_from_one_tagging_call_and_per_item_where_it_is_denied(pool: P
     cfg.aws.endpoint_url = Some(start_stub(stub.clone()).await);
     let s = services(pool.clone(), cfg).await;
     let cached_teams = || async {
-        let rows: Vec<(String, Value)> = sqlx::query_as(
-            "SELECT kind || ':' || name, tags FROM resources WHERE account_id = $1 \
-             AND kind IN ('s3_bucket', 'sqs_queue', 'sns_topic') ORDER BY 1",
-        )
-        .bind(&a)
-        .fetch_all(&pool)
-        .await
-        .unwrap();
+        let sql = "SELECT kind || ':' || name, tags FROM resources WHERE account_id = $1 \
+             AND kind IN ('s3_bucket', 'sqs_queue', 'sns_topic') ORDER BY 1";
+        let rows: Vec<(String, Value)> = rows_of(&pool, sql, &a).await;
         rows.into_iter()
             .map(|(k, t)| {
                 (
                     k,
-                    t.as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|t| t["value"].as_str().unwrap().to_owned())
-                        .collect::<Vec<_>>(),
+                    texts(&t, "value").into_iter().map(str::to_owned).collect(),
                 )
             })
-            .collect::<Vec<_>>()
+            .collect::<Vec<(String, Vec<String>)>>()
     };
     let sync = || async {
         let results = sync_all_tasks(&s, &[Task::S3, Task::Sqs, Task::Sns], Trigger::Manual).await;
@@ -339,19 +296,10 @@ async fn tags_come_from_one_tagging_call_and_per_item_where_it_is_denied(pool: P
         GET_RESOURCES,
         (400, "application/x-amz-json-1.1", DENIED_JSON),
     );
-    tag_bucket("blue").await;
-    sqs.tag_queue()
-        .queue_url(q.queue_url().unwrap())
-        .tags("team", "blue")
-        .send()
-        .await
-        .unwrap();
-    sns.tag_resource()
-        .resource_arn(topic_arn)
-        .tags(sns_tag("blue"))
-        .send()
-        .await
-        .unwrap();
+    tag_bucket(&s3, &bucket, "team", "blue").await;
+    let tag_queue = sqs.tag_queue().queue_url(&queue).tags("team", "blue");
+    tag_queue.send().await.unwrap();
+    tag_topic(&sns, &topic, "team", "blue").await;
     sync().await;
     assert_eq!(cached_teams().await, want("blue"));
     assert_eq!(

@@ -7,12 +7,49 @@ use common::*;
 use serde_json::Value;
 use sqlx::PgPool;
 
-async fn setup(pool: &PgPool) -> (String, String) {
+/// The served account (base URL, account id) with its listeners started,
+/// and a client signed in as [`ENGINEER`].
+async fn setup(pool: &PgPool) -> (String, String, reqwest::Client) {
     let w = served(pool, &["eng-dev", "prod-admin"]).await;
     // As a serving process does: tokens and role access are then resolved
     // from memory.
     start_listening(&w.s).await;
-    (w.base, w.account)
+    let eng = w.signed_in(ENGINEER).await;
+    (w.base, w.account, eng)
+}
+
+/// [`setup`], and a full-API token of the engineer's: (base URL, account
+/// id, the token).
+async fn setup_token(pool: &PgPool) -> (String, String, String) {
+    let (base, a, eng) = setup(pool).await;
+    let (_, token) = new_token(&eng, &base, "ci").await;
+    (base, a, token)
+}
+
+/// `status` is the answer to a caller that `end` ends in `table`, run
+/// behind this process's back: first with the table's change notification
+/// switched off (`end_unheard`), when the remembered caller still gets 200,
+/// which shows the cache is what answered; then with it on, as every writer
+/// has it, when the change reaches this process by NOTIFY and `status` turns
+/// 401 (else the test fails with `unheard`).
+async fn ended_elsewhere<F, Fut>(
+    pool: &PgPool,
+    table: &str,
+    (end_unheard, end): (&'static str, &'static str),
+    mut status: F,
+    unheard: &str,
+) where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = u16>,
+{
+    let trigger = |on: &str| format!("ALTER TABLE {table} {on} TRIGGER {table}_changed");
+    let run = |sql: String| sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool);
+    run(trigger("DISABLE")).await.unwrap();
+    execute(pool, end_unheard).await;
+    assert_eq!(status().await, 200);
+    run(trigger("ENABLE")).await.unwrap();
+    execute(pool, end).await;
+    assert_eq!(eventually(status, 401).await, 401, "{unheard}");
 }
 
 /// Polls `status` (for up to 2 s) until it gives `want`; the last status.
@@ -46,9 +83,7 @@ async fn credentials_status(base: &str, token: &str) -> u16 {
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn an_account_disabled_elsewhere_stops_credentials_here(pool: PgPool) {
-    let (base, a) = setup(&pool).await;
-    let eng = signed_in(&base, ENGINEER).await;
-    let (_, token) = new_token(&eng, &base, "ci").await;
+    let (base, a, token) = setup_token(&pool).await;
     assert_eq!(credentials_status(&base, &token).await, 200);
     // Another replica (or psql) disables the account: this process hears
     // it from Postgres and refuses from then on.
@@ -68,33 +103,13 @@ async fn an_account_disabled_elsewhere_stops_credentials_here(pool: PgPool) {
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn a_token_revoked_by_another_replica_stops_working_here(pool: PgPool) {
-    let (base, _) = setup(&pool).await;
-    let eng = signed_in(&base, ENGINEER).await;
-    let (_, token) = new_token(&eng, &base, "ci").await;
+    let (base, _, token) = setup_token(&pool).await;
     assert_eq!(roles_status(&base, &token).await, 200);
-    // Revoked behind this process's back with its notification switched
-    // off: the remembered caller still answers, which shows the cache is
-    // what answered...
-    execute(
-        &pool,
-        "ALTER TABLE api_tokens DISABLE TRIGGER api_tokens_changed",
-    )
-    .await;
-    execute(&pool, "UPDATE api_tokens SET revoked_at = now()").await;
-    assert_eq!(roles_status(&base, &token).await, 200);
-    // ...and with it on, as every writer has it, the revocation reaches
-    // this process by NOTIFY and the token stops working.
-    execute(
-        &pool,
-        "ALTER TABLE api_tokens ENABLE TRIGGER api_tokens_changed",
-    )
-    .await;
-    execute(&pool, "UPDATE api_tokens SET revoked_at = now()").await;
-    assert_eq!(
-        eventually(|| roles_status(&base, &token), 401).await,
-        401,
-        "the revocation was not heard"
-    );
+    // Revoked behind this process's back: heard only by NOTIFY.
+    let revoke = "UPDATE api_tokens SET revoked_at = now()";
+    let status = || roles_status(&base, &token);
+    let unheard = "the revocation was not heard";
+    ended_elsewhere(&pool, "api_tokens", (revoke, revoke), status, unheard).await;
 }
 
 /// A browser session ended behind this process's back (another replica's
@@ -102,46 +117,25 @@ async fn a_token_revoked_by_another_replica_stops_working_here(pool: PgPool) {
 /// here too, although sessions are answered from memory.
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn a_session_ended_by_another_replica_stops_working_here(pool: PgPool) {
-    let (base, _) = setup(&pool).await;
-    let eng = signed_in(&base, ENGINEER).await;
+    let (base, _, eng) = setup(&pool).await;
     let status = || async {
         eng.get_status(format!("{base}/api/v1/get_roles"))
             .await
             .as_u16()
     };
     assert_eq!(status().await, 200);
-    // Expired in Postgres with the notification switched off: the
-    // remembered session still answers, so the cache is what answered...
-    execute(
-        &pool,
-        "ALTER TABLE sessions DISABLE TRIGGER sessions_changed",
-    )
-    .await;
-    execute(
-        &pool,
+    // Expired in Postgres unheard, then ended as every writer does it.
+    let ends = (
         "UPDATE sessions SET expires_at = now() - interval '1 second'",
-    )
-    .await;
-    assert_eq!(status().await, 200);
-    // ...and as every writer has it, ending the session reaches this
-    // process by NOTIFY.
-    execute(
-        &pool,
-        "ALTER TABLE sessions ENABLE TRIGGER sessions_changed",
-    )
-    .await;
-    execute(&pool, "DELETE FROM sessions").await;
-    assert_eq!(
-        eventually(status, 401).await,
-        401,
-        "the ended session was not heard"
+        "DELETE FROM sessions",
     );
+    let unheard = "the ended session was not heard";
+    ended_elsewhere(&pool, "sessions", ends, status, unheard).await;
 }
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn tokens_authenticate_the_apis_until_revoked(pool: PgPool) {
-    let (base, a) = setup(&pool).await;
-    let eng = signed_in(&base, ENGINEER).await;
+    let (base, a, eng) = setup(&pool).await;
     let (id, token) = new_token(&eng, &base, "laptop").await;
     assert!(token.starts_with("lk_") && token.len() == 67);
     let stored: String = scalar(&pool, "SELECT token_hash FROM api_tokens").await;
@@ -182,8 +176,7 @@ async fn tokens_authenticate_the_apis_until_revoked(pool: PgPool) {
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn the_aws_cli_gets_role_credentials_from_the_ecs_endpoint(pool: PgPool) {
-    let (base, a) = setup(&pool).await;
-    let eng = signed_in(&base, ENGINEER).await;
+    let (base, a, eng) = setup(&pool).await;
     let (_, token) = new_token(&eng, &base, "laptop").await;
     let aws = std::env::var("LATCHKEY_TEST_AWS_CLI").unwrap_or_else(|_| "aws".into());
     let run = |uri: String, token: String| {

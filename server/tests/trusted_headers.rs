@@ -40,6 +40,13 @@ async fn me(base: &str, headers: &[(&str, &str)]) -> (u16, Value) {
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
+/// [`me`] as the proxy asks it for pat@example.com, with `more` headers.
+async fn me_as_pat(base: &str, more: &[(&str, &str)]) -> (u16, Value) {
+    let mut headers = vec![("x-forwarded-user", "pat@example.com")];
+    headers.extend_from_slice(more);
+    me(base, &headers).await
+}
+
 fn headers_mode(proxies: &str) -> String {
     format!(
         r#"
@@ -53,14 +60,7 @@ fn headers_mode(proxies: &str) -> String {
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn forwarded_user_headers_from_a_trusted_proxy_sign_the_user_in(pool: PgPool) {
     let base = server(pool, &headers_mode(r#"["10.0.0.0/8", "127.0.0.1/32"]"#)).await;
-    let (status, m) = me(
-        &base,
-        &[
-            ("x-forwarded-user", "pat@example.com"),
-            ("x-forwarded-groups", "admins, engineers"),
-        ],
-    )
-    .await;
+    let (status, m) = me_as_pat(&base, &[("x-forwarded-groups", "admins, engineers")]).await;
     assert_eq!(status, 200);
     assert_eq!(m["user"]["id"], "pat@example.com");
     assert_eq!(m["user"]["groups"], json!(["admins", "engineers"]));
@@ -68,28 +68,14 @@ async fn forwarded_user_headers_from_a_trusted_proxy_sign_the_user_in(pool: PgPo
     assert_eq!(me(&base, &[]).await.0, 401, "no headers, no user");
     // The proxy adds the headers to every request, so they are ambient
     // credentials: a cross-origin write riding them is refused.
-    let (status, _) = me(
-        &base,
-        &[
-            ("x-forwarded-user", "pat@example.com"),
-            ("origin", "https://evil.example.com"),
-        ],
-    )
-    .await;
+    let (status, _) = me_as_pat(&base, &[("origin", "https://evil.example.com")]).await;
     assert_eq!(status, 403);
 }
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn forwarded_user_headers_from_anywhere_else_are_ignored(pool: PgPool) {
     let base = server(pool, &headers_mode(r#"["10.0.0.0/8"]"#)).await;
-    let (status, _) = me(
-        &base,
-        &[
-            ("x-forwarded-user", "pat@example.com"),
-            ("x-forwarded-groups", "admins"),
-        ],
-    )
-    .await;
+    let (status, _) = me_as_pat(&base, &[("x-forwarded-groups", "admins")]).await;
     assert_eq!(status, 401);
     // A session cookie still works from there (the headers do not override it).
     let c = signed_in(&base, ENGINEER).await;

@@ -238,11 +238,5 @@ async fn a_read_only_ask_in_a_rules_account_is_approved_and_applied_by_the_rule(
 
     // Writing is not read-only: it waits for a person.
     let write: String = submitted(&eng, &base, ask(json!(["s3_put"]))).await;
-    let status: String = scalar_of(
-        &pool,
-        "SELECT status FROM request_changes WHERE request_id = $1::uuid",
-        &write,
-    )
-    .await;
-    assert_eq!(status, "pending");
+    assert_eq!(change_status(&pool, &write).await, "pending");
 }

@@ -4,6 +4,11 @@
 
 use std::time::Duration;
 
+/// The config TOML the tests write too.
+#[path = "../../tests/common/config_toml.rs"]
+mod config_toml;
+use config_toml::{dev_mode_toml, dev_user, eligibility, ENG_ROLE_PATTERN};
+
 /// The stock binary's allocator (server/src/main.rs), so in-process
 /// figures match what `latchkey server` does.
 #[global_allocator]
@@ -100,6 +105,26 @@ pub fn set_idle_priority() {
     }
 }
 
+/// A number from the environment variable `name`, if it is set to one
+/// (the benches' sizes: `BENCH_ROWS`, `BENCH_ROLES`…).
+pub fn env_number<T: std::str::FromStr>(name: &str) -> Option<T> {
+    std::env::var(name).ok().and_then(|v| v.parse().ok())
+}
+
+/// Like [`env_number`], `default` when it is not set to a number.
+pub fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    env_number(name).unwrap_or(default)
+}
+
+/// `DATABASE_URL`'s server: the URL without its database name.
+pub fn pg_server() -> String {
+    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL (a Postgres server URL)");
+    base.rsplit_once('/')
+        .map(|x| x.0)
+        .unwrap_or(&base)
+        .to_owned()
+}
+
 /// A fresh database `name` on `DATABASE_URL`'s server, migrated.
 pub async fn fresh_database(name: &str, connections: u32) -> sqlx::PgPool {
     database(name, connections, true).await
@@ -108,13 +133,18 @@ pub async fn fresh_database(name: &str, connections: u32) -> sqlx::PgPool {
 /// Database `name` on `DATABASE_URL`'s server, migrated: created if it is
 /// missing, emptied first only when `fresh` (else what it holds is reused).
 pub async fn database(name: &str, connections: u32, fresh: bool) -> sqlx::PgPool {
+    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(connections);
+    database_with(name, pool, fresh).await
+}
+
+/// Like [`database`], its pool opened with `pool`'s options.
+pub async fn database_with(
+    name: &str,
+    pool: sqlx::postgres::PgPoolOptions,
+    fresh: bool,
+) -> sqlx::PgPool {
     use sqlx::postgres::PgPoolOptions;
-    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    let server = base
-        .rsplit_once('/')
-        .map(|x| x.0)
-        .unwrap_or(&base)
-        .to_owned();
+    let server = pg_server();
     let admin = PgPoolOptions::new()
         .max_connections(1)
         .connect(&format!("{server}/postgres"))
@@ -141,11 +171,7 @@ pub async fn database(name: &str, connections: u32, fresh: bool) -> sqlx::PgPool
             .await
             .unwrap();
     }
-    let pool = PgPoolOptions::new()
-        .max_connections(connections)
-        .connect(&format!("{server}/{name}"))
-        .await
-        .unwrap();
+    let pool = pool.connect(&format!("{server}/{name}")).await.unwrap();
     latchkey::db::MIGRATOR.run(&pool).await.unwrap();
     pool
 }
@@ -184,32 +210,13 @@ pub async fn fill_resources(pool: &sqlx::PgPool, rows: i64, accounts: i64) {
 /// `engineers`, eligible for `eng-*` roles) and, when given, one account
 /// `bench` (also written to the accounts table by [`services`]).
 pub fn config(moto: &str, account: Option<&str>) -> latchkey::config::Config {
-    let accounts = account
-        .map(|a| format!("[[accounts]]\nid = \"{a}\"\nname = \"bench\"\n"))
-        .unwrap_or_default();
-    latchkey::config::Config::from_toml(
-        &format!(
-            r#"
-            [database]
-            url = "unused"
-            [aws]
-            endpoint_url = "{moto}"
-            spoke_role_name = "LatchkeySpoke"
-            {accounts}
-            [auth]
-            dev_mode = true
-            [[auth.dev_users]]
-            id = "bench@example.com"
-            display_name = "Bench"
-            groups = ["engineers"]
-            [[eligibility]]
-            group = "engineers"
-            roles = ["arn:aws:iam::*:role/eng-*"]
-            "#
-        ),
-        std::iter::empty(),
-    )
-    .unwrap()
+    let mut t = dev_mode_toml(moto, "");
+    t += &dev_user("bench@example.com", "Bench", &["engineers"]);
+    t += &eligibility("engineers", &[ENG_ROLE_PATTERN]);
+    if let Some(a) = account {
+        t += &config_toml::account(a, "bench");
+    }
+    latchkey::config::Config::from_toml(&t, std::iter::empty()).unwrap()
 }
 
 /// Services on `pool` with [`config`]; the account (if any) is enabled.

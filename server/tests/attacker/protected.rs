@@ -6,10 +6,7 @@ use super::*;
 async fn a_stored_change_to_a_role_protected_later_is_never_applied(pool: PgPool) {
     let w = served(&pool, &["eng-ops"]).await;
     let (a, s) = (&w.account, &w.s);
-    let role = w.role("eng-ops");
-    let eng = w.signed_in(ENGINEER).await;
-    let change = json!([{"target_arn": role, "spec": {"kind": "tags_put", "tags": [{"key": "k", "value": "v"}]}}]);
-    let id = asked(&eng, &w.base, &role, change).await;
+    let (role, id) = (w.role("eng-ops"), w.asked_to_tag("eng-ops", "k", "v").await);
     // The operator protects the role before anyone approves.
     let keys = format!(r#"protected_roles = ["{role}"]"#);
     let cfg = config_in(&[a.as_str()], &[("aws", &keys)], "");
@@ -53,21 +50,11 @@ async fn the_role_latchkey_runs_as_is_found_and_protected(pool: PgPool) {
         .await
         .unwrap();
     let c = session.credentials().unwrap();
-    let creds = aws_credential_types::Credentials::new(
+    let as_hub = sts_as(
+        &s,
         c.access_key_id(),
         c.secret_access_key(),
-        Some(c.session_token().to_owned()),
-        None,
-        "test",
-    );
-    let as_hub = aws_sdk_sts::Client::new(
-        &s.aws
-            .hub()
-            .to_builder()
-            .credentials_provider(
-                aws_credential_types::provider::SharedCredentialsProvider::new(creds),
-            )
-            .build(),
+        Some(c.session_token()),
     );
     let detected = latchkey::startup::detect_hub_role(&as_hub).await;
     assert_eq!(

@@ -48,12 +48,7 @@ async fn every_attack_in_the_table_is_refused_and_changes_nothing(pool: PgPool) 
     if refused != 8 {
         wrong.push(format!("{refused} refused refreshes audited, want 8"));
     }
-    assert!(
-        wrong.is_empty(),
-        "{} of {cells} cells differ:\n{}",
-        wrong.len(),
-        wrong.join("\n")
-    );
+    assert_no_wrong_cells(&wrong, cells);
 
     // Nothing that was refused reached AWS.
     let (tags, attached) = role_state(&f, &f.a, "LatchkeySpoke").await;

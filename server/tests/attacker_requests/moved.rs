@@ -8,10 +8,7 @@ use super::*;
 async fn a_change_waiting_in_an_account_disabled_since_is_never_applied(pool: PgPool) {
     let w = served(&pool, &["eng-app"]).await;
     let (a, base) = (&w.account, &w.base);
-    let role = w.role("eng-app");
-    let eng = w.signed_in(ENGINEER).await;
-    let tag = json!([{"target_arn": role, "spec": {"kind": "tags_put", "tags": [{"key": "team", "value": "data"}]}}]);
-    let id = asked(&eng, base, &role, tag).await;
+    let id = w.asked_to_tag("eng-app", "team", "data").await;
     let admin = w.signed_in(ADMIN).await;
     let r = set_account_enabled(&admin, base, a, false).await;
     assert!(r.status().is_success(), "{}", r.status());
@@ -29,10 +26,7 @@ async fn a_change_waiting_in_an_account_disabled_since_is_never_applied(pool: Pg
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn a_spoke_session_acting_in_another_account_is_never_used(pool: PgPool) {
-    let (a, b) = (unique_account(), unique_account());
-    let s = services(pool.clone(), config(&[&a, &b])).await;
-    create_role(&iam(&s, &a).await, "eng-in-a", &[], &[]).await;
-    create_role(&iam(&s, &b).await, "eng-in-b", &[], &[]).await;
+    let (s, [a, b]) = two_accounts(&pool, ["eng-in-a", "eng-in-b"]).await;
     // As after an emulator restart under a running server: the session
     // cached for A acts in B.
     let acct = |x: &str| app::domain::AccountId::parse(x).unwrap();

@@ -105,15 +105,6 @@ fn hidden(html: &str, name: &str) -> String {
     html[start..start + html[start..].find('"').unwrap()].to_owned()
 }
 
-fn query_param(url: &str, name: &str) -> String {
-    reqwest::Url::parse(url)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_else(|| panic!("no {name} in {url}"))
-}
-
 /// The href of the link with `data-testid`, unescaped.
 fn hidden_href(html: &str, testid: &str) -> String {
     let end = html.find(&format!("\" data-testid=\"{testid}\"")).unwrap();

@@ -128,3 +128,101 @@ pub async fn attached_policy_arns(iam: &aws_sdk_iam::Client, role: &str) -> Vec<
 pub async fn role_exists(iam: &aws_sdk_iam::Client, role: &str) -> bool {
     iam.get_role().role_name(role).send().await.is_ok()
 }
+
+/// The SQS client of `account`'s spoke session.
+pub async fn sqs(s: &Services, account: &str) -> aws_sdk_sqs::Client {
+    s.aws
+        .spoke_sqs(&app::domain::AccountId::parse(account).unwrap())
+        .await
+        .unwrap()
+}
+
+/// The SNS client of `account`'s spoke session.
+pub async fn sns(s: &Services, account: &str) -> aws_sdk_sns::Client {
+    s.aws
+        .spoke_sns(&app::domain::AccountId::parse(account).unwrap())
+        .await
+        .unwrap()
+}
+
+/// Sets bucket `name`'s tags to the one tag `key=value`.
+pub async fn tag_bucket(s3: &aws_sdk_s3::Client, name: &str, key: &str, value: &str) {
+    let tag = aws_sdk_s3::types::Tag::builder().key(key).value(value);
+    let tagging = aws_sdk_s3::types::Tagging::builder()
+        .tag_set(tag.build().unwrap())
+        .build()
+        .unwrap();
+    let put = s3.put_bucket_tagging().bucket(name).tagging(tagging);
+    put.send().await.unwrap();
+}
+
+/// Creates queue `name` with `tags` (key, value); returns its URL.
+pub async fn create_queue(sqs: &aws_sdk_sqs::Client, name: &str, tags: &[(&str, &str)]) -> String {
+    let mut req = sqs.create_queue().queue_name(name);
+    for (k, v) in tags {
+        req = req.tags(*k, *v);
+    }
+    let created = req.send().await.unwrap();
+    created.queue_url().unwrap().to_owned()
+}
+
+/// Creates topic `name` with `tags` (key, value); returns its ARN.
+pub async fn create_topic(sns: &aws_sdk_sns::Client, name: &str, tags: &[(&str, &str)]) -> String {
+    let mut req = sns.create_topic().name(name);
+    for (k, v) in tags {
+        req = req.tags(sns_tag(k, v));
+    }
+    let created = req.send().await.unwrap();
+    created.topic_arn().unwrap().to_owned()
+}
+
+/// Adds the tag `key=value` to topic `arn`.
+pub async fn tag_topic(sns: &aws_sdk_sns::Client, arn: &str, key: &str, value: &str) {
+    let tag = sns
+        .tag_resource()
+        .resource_arn(arn)
+        .tags(sns_tag(key, value));
+    tag.send().await.unwrap();
+}
+
+/// An SNS tag `key=value`.
+fn sns_tag(key: &str, value: &str) -> aws_sdk_sns::types::Tag {
+    let tag = aws_sdk_sns::types::Tag::builder().key(key).value(value);
+    tag.build().unwrap()
+}
+
+/// Bucket `name`'s policy document, as text.
+pub async fn bucket_policy(s3: &aws_sdk_s3::Client, name: &str) -> String {
+    let got = s3.get_bucket_policy().bucket(name).send().await.unwrap();
+    got.policy().unwrap().to_owned()
+}
+
+/// The policy document of the queue at `url`, as text.
+pub async fn queue_policy(sqs: &aws_sdk_sqs::Client, url: &str) -> String {
+    use aws_sdk_sqs::types::QueueAttributeName::Policy;
+    let get = sqs.get_queue_attributes().queue_url(url);
+    let got = get.attribute_names(Policy).send().await.unwrap();
+    got.attributes().unwrap()[&Policy].clone()
+}
+
+/// Topic `arn`'s policy document, as text.
+pub async fn topic_policy(sns: &aws_sdk_sns::Client, arn: &str) -> String {
+    let get = sns.get_topic_attributes().topic_arn(arn);
+    let got = get.send().await.unwrap();
+    got.attributes().unwrap()["Policy"].clone()
+}
+
+/// An STS client on the hub's SDK config (moto) that signs with the
+/// credentials given, not Latchkey's own.
+pub fn sts_as(
+    s: &Services,
+    key_id: &str,
+    secret: &str,
+    token: Option<&str>,
+) -> aws_sdk_sts::Client {
+    use aws_credential_types::{provider::SharedCredentialsProvider, Credentials};
+    let creds = Credentials::new(key_id, secret, token.map(str::to_owned), None, "test");
+    let conf = s.aws.hub().to_builder();
+    let conf = conf.credentials_provider(SharedCredentialsProvider::new(creds));
+    aws_sdk_sts::Client::new(&conf.build())
+}

@@ -70,3 +70,18 @@ pub async fn change_status(pool: &PgPool, id: &str) -> String {
     let sql = "SELECT status FROM request_changes WHERE request_id = $1::uuid";
     scalar_of(pool, sql, id).await
 }
+
+/// Like [`rows`], with `$1`, `$2`, … bound to `args` in turn.
+pub async fn rows_with<T: Row>(pool: &PgPool, sql: &'static str, args: &[&str]) -> Vec<T> {
+    let mut query = sqlx::query_as(sql);
+    for arg in args {
+        query = query.bind(*arg);
+    }
+    query.fetch_all(pool).await.unwrap()
+}
+
+/// The status of request `id`.
+pub async fn request_status(pool: &PgPool, id: &str) -> String {
+    let sql = "SELECT status FROM requests WHERE id = $1::uuid";
+    scalar_of(pool, sql, id).await
+}

@@ -140,3 +140,10 @@ impl Http for Client {
         self.post(url).json(body).fetch().await
     }
 }
+
+/// The value of query parameter `name` in `url`.
+pub fn query_param(url: &str, name: &str) -> String {
+    let url = reqwest::Url::parse(url).unwrap_or_else(|e| panic!("{url} is no URL: {e}"));
+    let value = url.query_pairs().find(|(k, _)| k == name);
+    value.map_or_else(|| panic!("no {name} in {url}"), |(_, v)| v.into_owned())
+}

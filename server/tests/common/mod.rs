@@ -11,13 +11,17 @@ use std::sync::Arc;
 
 mod api;
 mod aws;
+mod config_toml;
 mod db;
 mod http;
+mod json;
 mod served;
 pub use api::*;
 pub use aws::*;
+pub use config_toml::*;
 pub use db::*;
 pub use http::*;
+pub use json::*;
 pub use served::*;
 
 pub fn moto_url() -> String {
@@ -78,40 +82,15 @@ pub fn config_in(accounts: &[&str], tables: &[(&str, &str)], extra: &str) -> Con
         std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
         std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
     }
-    let mut t = format!(
-        r#"
-        [database]
-        url = "postgres://unused"
-        [aws]
-        endpoint_url = "{moto}"
-        spoke_role_name = "LatchkeySpoke"
-        [auth]
-        dev_mode = true
-        # Tests pair dev sign-in with OIDC and trusted headers on purpose.
-        i_know_dev_mode_is_unsafe = true
-        admin_groups = ["admins"]
-        [[auth.dev_users]]
-        id = "{ENGINEER}"
-        display_name = "Erin Engineer"
-        groups = ["engineers"]
-        [[auth.dev_users]]
-        id = "{OTHER_ENGINEER}"
-        display_name = "Eve Engineer"
-        groups = ["engineers"]
-        [[auth.dev_users]]
-        id = "{ADMIN}"
-        display_name = "Ada Admin"
-        groups = ["admins"]
-        [[eligibility]]
-        group = "engineers"
-        roles = ["arn:aws:iam::*:role/eng-*"]
-        "#,
-        moto = moto_url()
-    );
+    let auth_keys = "# Tests pair dev sign-in with OIDC and trusted headers on purpose.\n\
+                     i_know_dev_mode_is_unsafe = true\nadmin_groups = [\"admins\"]";
+    let mut t = dev_mode_toml(&moto_url(), auth_keys);
+    t += &dev_user(ENGINEER, "Erin Engineer", &["engineers"]);
+    t += &dev_user(OTHER_ENGINEER, "Eve Engineer", &["engineers"]);
+    t += &dev_user(ADMIN, "Ada Admin", &["admins"]);
+    t += &eligibility("engineers", &[ENG_ROLE_PATTERN]);
     for (i, a) in accounts.iter().enumerate() {
-        t.push_str(&format!(
-            "\n[[accounts]]\nid = \"{a}\"\nname = \"acct{i}\"\n"
-        ));
+        t += &account(a, &format!("acct{i}"));
     }
     t.push_str(extra);
     for (table, keys) in tables {
@@ -133,6 +112,17 @@ pub async fn services(pool: PgPool, cfg: Config) -> Services {
     drop(conn);
     let aws = Aws::new(&cfg.aws).await;
     Services::new(pool, aws, Arc::new(cfg))
+}
+
+/// Services under [`config`] for two fresh accounts, each with its own
+/// role of `roles` (no policies, no tags) created in moto, not yet synced.
+pub async fn two_accounts(pool: &PgPool, roles: [&str; 2]) -> (Services, [String; 2]) {
+    let accounts = [unique_account(), unique_account()];
+    let s = services(pool.clone(), config(&[&accounts[0], &accounts[1]])).await;
+    for (account, role) in accounts.iter().zip(roles) {
+        create_role(&iam(&s, account).await, role, &[], &[]).await;
+    }
+    (s, accounts)
 }
 
 pub fn user(id: &str, groups: &[&str], is_admin: bool) -> app::domain::User {
@@ -216,6 +206,13 @@ pub fn token_client(token: &str) -> reqwest::Client {
         .default_headers(headers)
         .build()
         .unwrap()
+}
+
+/// Fails the test with every cell of a table that did not answer as it
+/// should (`wrong`, one a line) out of the `cells` it checked.
+pub fn assert_no_wrong_cells(wrong: &[String], cells: usize) {
+    let (n, all) = (wrong.len(), wrong.join("\n"));
+    assert!(wrong.is_empty(), "{n} of {cells} cells differ:\n{all}");
 }
 
 /// Runs the `latchkey` CLI with its config under `home`.

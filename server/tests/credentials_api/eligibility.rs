@@ -3,27 +3,14 @@ use super::*;
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn role_tags_make_roles_eligible_for_the_groups_they_name(pool: PgPool) {
-    let a = unique_account();
-    let s = services(pool.clone(), config(&[&a])).await;
-    let iam = iam(&s, &a).await;
-    create_role(
-        &iam,
-        "reports",
-        &[],
-        &[("latchkey-authorized", "finance:engineers")],
-    )
-    .await;
-    create_role(
-        &iam,
-        "batch",
-        &[],
-        &[("latchkey-authorized-cli-only", "engineers")],
-    )
-    .await;
-    create_role(&iam, "other", &[], &[("latchkey-authorized", "finance")]).await;
-    sync_all(&s, Trigger::Manual).await;
-    let base = spawn_http(s).await;
-    let eng = signed_in(&base, ENGINEER).await;
+    let roles: [(&str, &[(&str, &str)]); 3] = [
+        ("reports", &[("latchkey-authorized", "finance:engineers")]),
+        ("batch", &[("latchkey-authorized-cli-only", "engineers")]),
+        ("other", &[("latchkey-authorized", "finance")]),
+    ];
+    let w = served_tagged(&pool, config, &roles).await;
+    let eng = w.signed_in(ENGINEER).await;
+    let (_, a, base) = w.into_parts();
     let roles: Vec<String> = eng
         .get_json(format!("{base}/api/v1/get_roles?all=true"))
         .await;
@@ -46,17 +33,7 @@ async fn role_tags_make_roles_eligible_for_the_groups_they_name(pool: PgPool) {
     let detail: Value = admin
         .post_form_json(format!("{base}/api/role"), &form)
         .await;
-    let grants: Vec<(String, String)> = detail["grants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| {
-            (
-                g["principal"].as_str().unwrap().to_owned(),
-                g["reason"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let grants = text_pairs(&detail["grants"], "principal", "reason");
     assert_eq!(
         grants,
         [

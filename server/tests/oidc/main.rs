@@ -210,14 +210,5 @@ fn with_param(url: &str, name: &str, value: &str) -> String {
     u.to_string()
 }
 
-fn param(url: &str, name: &str) -> String {
-    reqwest::Url::parse(url)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-        .unwrap()
-}
-
 mod refusals;
 mod sign_in;

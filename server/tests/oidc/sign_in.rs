@@ -12,7 +12,7 @@ async fn signing_in_through_the_provider_starts_a_session_with_its_groups(pool: 
 
     let c = browser_of(&base);
     let auth = start_login(&c, &base, "/me").await;
-    assert_eq!(param(&auth, "code_challenge_method"), "S256");
+    assert_eq!(query_param(&auth, "code_challenge_method"), "S256");
     let cb = sign_in_at_provider(&c, &auth, "erin@example.com", &base).await;
     let r = c.get(&cb).header("user-agent", "oidc-test").fetch().await;
     assert_eq!(r.status(), 303);

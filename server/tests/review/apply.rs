@@ -7,20 +7,10 @@ async fn every_change_kind_is_applied_and_visible_in_moto(pool: PgPool) {
     let a = &w.account;
     let iam = iam(&w.s, a).await;
     let policy_arn = create_policy(&iam, "shared-read", READ_LOGS).await;
-    let acct = app::domain::AccountId::parse(a).unwrap();
-    let s3 = s3(&w.s, a).await;
+    let (s3, sqs, sns) = (s3(&w.s, a).await, sqs(&w.s, a).await, sns(&w.s, a).await);
     create_bucket(&s3, &format!("data-{a}")).await;
-    let sqs = w.s.aws.spoke_sqs(&acct).await.unwrap();
-    sqs.create_queue().queue_name("jobs").send().await.unwrap();
-    let sns = w.s.aws.spoke_sns(&acct).await.unwrap();
-    let topic = sns
-        .create_topic()
-        .name("alerts")
-        .send()
-        .await
-        .unwrap()
-        .topic_arn
-        .unwrap();
+    let queue_url = create_queue(&sqs, "jobs", &[]).await;
+    let topic = create_topic(&sns, "alerts", &[]).await;
     sync_all(&w.s, Trigger::Manual).await;
 
     let bucket = format!("arn:aws:s3:::data-{a}");
@@ -90,39 +80,12 @@ async fn every_change_kind_is_applied_and_visible_in_moto(pool: PgPool) {
     let trust_now =
         latchkey::aws::decode::policy_json(role.assume_role_policy_document().unwrap()).unwrap();
     assert_eq!(trust_now, trust);
-    let bucket_policy = s3
-        .get_bucket_policy()
-        .bucket(format!("data-{a}"))
-        .send()
+    let bucket_policy = bucket_policy(&s3, &format!("data-{a}")).await;
+    assert!(bucket_policy.contains("s3:GetObject"));
+    assert!(queue_policy(&sqs, &queue_url)
         .await
-        .unwrap();
-    assert!(bucket_policy.policy().unwrap().contains("s3:GetObject"));
-    let url = sqs
-        .get_queue_url()
-        .queue_name("jobs")
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
-    let attrs = sqs
-        .get_queue_attributes()
-        .queue_url(url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::Policy)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        attrs.attributes().unwrap()[&aws_sdk_sqs::types::QueueAttributeName::Policy]
-            .contains("sqs:SendMessage")
-    );
-    let topic_attrs = sns
-        .get_topic_attributes()
-        .topic_arn(&topic)
-        .send()
-        .await
-        .unwrap();
-    assert!(topic_attrs.attributes().unwrap()["Policy"].contains("sns:Publish"));
+        .contains("sqs:SendMessage"));
+    assert!(topic_policy(&sns, &topic).await.contains("sns:Publish"));
     let versions = iam
         .list_policy_versions()
         .policy_arn(&policy_arn)

@@ -92,13 +92,7 @@ async fn requesters_comment_cancel_changes_and_withdraw_but_never_approve(pool: 
         .await
         .status()
         .is_success());
-    let status: String = scalar_of(
-        &pool,
-        "SELECT status FROM requests WHERE id = $1::uuid",
-        &id2,
-    )
-    .await;
-    assert_eq!(status, "cancelled");
+    assert_eq!(request_status(&pool, &id2).await, "cancelled");
 }
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]

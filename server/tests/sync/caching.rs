@@ -64,20 +64,13 @@ async fn sync_caches_two_spoke_accounts_removes_deleted_roles_and_is_idempotent(
         .send()
         .await
         .unwrap();
-    let acct_a = app::domain::AccountId::parse(&a).unwrap();
-    let second = sync_account(&s, Task::Iam, &acct_a, Trigger::Manual)
-        .await
-        .unwrap()
-        .unwrap();
+    let second = run_task(&s, Task::Iam, &a).await;
     // items: two roles and the managed policy
     assert_eq!((second.items, second.changed, second.removed), (3, 0, 1));
     assert_eq!(cached(&pool, &a).await.len(), 2);
 
     // Nothing changed in AWS: nothing changes in the cache.
-    let third = sync_account(&s, Task::Iam, &acct_a, Trigger::Manual)
-        .await
-        .unwrap()
-        .unwrap();
+    let third = run_task(&s, Task::Iam, &a).await;
     assert_eq!((third.changed, third.removed), (0, 0));
 
     let runs: Vec<(String, String, i32)> = rows(
@@ -94,22 +87,17 @@ async fn resources(
     account: &str,
     kind: &str,
 ) -> Vec<(String, Value, Option<Value>)> {
-    sqlx::query_as("SELECT name, tags, policy FROM resources WHERE account_id = $1 AND kind = $2 ORDER BY name")
-        .bind(account)
-        .bind(kind)
-        .fetch_all(pool)
-        .await
-        .unwrap()
+    let sql = "SELECT name, tags, policy FROM resources WHERE account_id = $1 AND kind = $2 ORDER BY name";
+    rows_with(pool, sql, &[account, kind]).await
 }
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn buckets_queues_and_topics_are_cached_with_policies_and_tags(pool: PgPool) {
     let a = unique_account();
     let s = services(pool.clone(), config(&[&a])).await;
-    let acct = app::domain::AccountId::parse(&a).unwrap();
-    let s3 = s.aws.spoke_s3(&acct).await.unwrap();
+    let (s3, sqs, sns) = (s3(&s, &a).await, sqs(&s, &a).await, sns(&s, &a).await);
     let bucket = format!("b-{a}");
-    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    create_bucket(&s3, &bucket).await;
     let bpol = format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{a}:root"}},"Action":"s3:GetObject","Resource":"arn:aws:s3:::{bucket}/*"}}]}}"#
     );
@@ -119,37 +107,10 @@ async fn buckets_queues_and_topics_are_cached_with_policies_and_tags(pool: PgPoo
         .send()
         .await
         .unwrap();
-    let tagging = aws_sdk_s3::types::Tagging::builder()
-        .tag_set(
-            aws_sdk_s3::types::Tag::builder()
-                .key("env")
-                .value("test")
-                .build()
-                .unwrap(),
-        )
-        .build()
-        .unwrap();
-    s3.put_bucket_tagging()
-        .bucket(&bucket)
-        .tagging(tagging)
-        .send()
-        .await
-        .unwrap();
-    s3.create_bucket()
-        .bucket(format!("plain-{a}"))
-        .send()
-        .await
-        .unwrap();
+    tag_bucket(&s3, &bucket, "env", "test").await;
+    create_bucket(&s3, &format!("plain-{a}")).await;
 
-    let sqs = s.aws.spoke_sqs(&acct).await.unwrap();
-    let q = sqs
-        .create_queue()
-        .queue_name("jobs")
-        .tags("team", "data")
-        .send()
-        .await
-        .unwrap();
-    let qurl = q.queue_url().unwrap().to_owned();
+    let qurl = create_queue(&sqs, "jobs", &[("team", "data")]).await;
     let qpol = format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":"sqs:SendMessage","Resource":"arn:aws:sqs:us-east-1:{a}:jobs"}}]}}"#
     );
@@ -160,26 +121,10 @@ async fn buckets_queues_and_topics_are_cached_with_policies_and_tags(pool: PgPoo
         .await
         .unwrap();
 
-    let sns = s.aws.spoke_sns(&acct).await.unwrap();
-    let topic = sns
-        .create_topic()
-        .name("events")
-        .tags(
-            aws_sdk_sns::types::Tag::builder()
-                .key("env")
-                .value("test")
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let topic = create_topic(&sns, "events", &[("env", "test")]).await;
 
     for task in [Task::S3, Task::Sqs, Task::Sns] {
-        let o = sync_account(&s, task, &acct, Trigger::Manual)
-            .await
-            .unwrap()
-            .unwrap();
+        let o = run_task(&s, task, &a).await;
         assert!(o.items >= 1 && o.changed == o.items, "{task:?}: {o:?}");
     }
     let buckets = resources(&pool, &a, "s3_bucket").await;
@@ -219,34 +164,13 @@ async fn buckets_queues_and_topics_are_cached_with_policies_and_tags(pool: PgPoo
 
     // Second pass: nothing changed. Then a deleted queue and topic disappear.
     for task in [Task::S3, Task::Sqs, Task::Sns] {
-        let o = sync_account(&s, task, &acct, Trigger::Manual)
-            .await
-            .unwrap()
-            .unwrap();
+        let o = run_task(&s, task, &a).await;
         assert_eq!((o.changed, o.removed), (0, 0), "{task:?} idempotent");
     }
     sqs.delete_queue().queue_url(&qurl).send().await.unwrap();
-    sns.delete_topic()
-        .topic_arn(topic.topic_arn().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        sync_account(&s, Task::Sqs, &acct, Trigger::Manual)
-            .await
-            .unwrap()
-            .unwrap()
-            .removed,
-        1
-    );
-    assert_eq!(
-        sync_account(&s, Task::Sns, &acct, Trigger::Manual)
-            .await
-            .unwrap()
-            .unwrap()
-            .removed,
-        1
-    );
+    sns.delete_topic().topic_arn(&topic).send().await.unwrap();
+    assert_eq!(run_task(&s, Task::Sqs, &a).await.removed, 1);
+    assert_eq!(run_task(&s, Task::Sns, &a).await.removed, 1);
     assert!(resources(&pool, &a, "sqs_queue").await.is_empty());
     assert!(resources(&pool, &a, "sns_topic").await.is_empty());
 }
@@ -291,13 +215,7 @@ async fn a_no_op_iam_resync_changes_nothing_though_the_sync_used_the_spoke_role(
     let iam_a = iam(&s, &a).await;
     create_role(&iam_a, "LatchkeySpoke", &[], &[]).await;
     create_role(&iam_a, "eng-app", &[], &[]).await;
-    let acct = app::domain::AccountId::parse(&a).unwrap();
-    let run = || async {
-        sync_account(&s, Task::Iam, &acct, Trigger::Manual)
-            .await
-            .unwrap()
-            .unwrap()
-    };
+    let run = || async { run_task(&s, Task::Iam, &a).await };
     let first = run().await;
     assert_eq!(first.items, 2);
     for _ in 0..2 {

@@ -4,12 +4,21 @@
 mod common;
 
 use common::*;
-use latchkey::services::sync::engine::{sync_account, sync_all, Task, Trigger};
+use latchkey::services::sync::engine::{sync_account, sync_all, SyncOutcome, Task, Trigger};
+use latchkey::services::Services;
 use serde_json::Value;
 use sqlx::PgPool;
 
 async fn cached(pool: &PgPool, account: &str) -> Vec<(String, Value, Value, Value)> {
     rows_of(pool, "SELECT name, inline_policies, managed_policies, tags FROM roles WHERE account_id = $1 ORDER BY name", account).await
+}
+
+/// A manual run of `task` for `account`, which must run and succeed.
+async fn run_task(s: &Services, task: Task, account: &str) -> SyncOutcome {
+    let acct = app::domain::AccountId::parse(account).unwrap();
+    let run = sync_account(s, task, &acct, Trigger::Manual).await;
+    run.unwrap()
+        .unwrap_or_else(|| panic!("{task:?} of {account} did not run"))
 }
 
 /// One task's status for the first account, as the admin API returns it.

@@ -59,10 +59,7 @@ async fn two_replicas_run_each_scheduled_task_once_per_tick(pool: PgPool) {
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn a_failing_account_is_recorded_and_never_stops_the_others(pool: PgPool) {
-    let (good, bad) = (unique_account(), unique_account());
-    let s = services(pool.clone(), config(&[&good, &bad])).await;
-    create_role(&iam(&s, &good).await, "eng-good", &[], &[]).await;
-    create_role(&iam(&s, &bad).await, "eng-bad", &[], &[]).await;
+    let (s, [good, bad]) = two_accounts(&pool, ["eng-good", "eng-bad"]).await;
     // The bad account's writes fail half-way: its roles are written, then the
     // resources insert raises (an injected database failure).
     sqlx::query(sqlx::AssertSqlSafe(format!(
