@@ -3,6 +3,7 @@ use crate::aws::Aws;
 use crate::config::Config;
 use crate::services::Services;
 use crate::{db, http, jobs};
+use app::domain::RoleArn;
 use app::{shell, App};
 use axum::routing::{get, post};
 use axum::Router;
@@ -22,7 +23,7 @@ pub async fn build_services(config: Config) -> anyhow_like::Result<Services> {
     let accounts: Vec<(String, String, bool)> = config
         .accounts
         .iter()
-        .map(|a| (a.id.clone(), a.name.clone(), a.enabled))
+        .map(|a| (a.id.to_string(), a.name.clone(), a.enabled))
         .collect();
     let mut conn = pool.acquire().await.map_err(|e| e.to_string())?;
     db::accounts::upsert_from_config(&mut conn, &accounts)
@@ -41,13 +42,14 @@ pub async fn build_services(config: Config) -> anyhow_like::Result<Services> {
 /// does not name it, so that it is protected like the spoke role. Asked of
 /// STS once at start-up; if STS does not answer in time the server still
 /// starts, and says the hub is unprotected until it is named in config.
-pub async fn detect_hub_role(sts: &aws_sdk_sts::Client) -> Option<String> {
+pub async fn detect_hub_role(sts: &aws_sdk_sts::Client) -> Option<RoleArn> {
     let ask = sts.get_caller_identity().send();
     match tokio::time::timeout(std::time::Duration::from_secs(10), ask).await {
         Ok(Ok(me)) => {
             let role = me
                 .arn()
-                .and_then(crate::services::protected::role_of_caller);
+                .and_then(crate::services::protected::role_of_caller)
+                .and_then(|arn| RoleArn::parse(&arn).ok());
             if let Some(r) = &role {
                 tracing::info!(hub_role = %r, "Latchkey runs as this role; it is protected");
             }
@@ -159,23 +161,19 @@ pub async fn serve_with(
     let leptos_conf = leptos_config::get_configuration(Some(&config.server.leptos_config))
         .map_err(|e| format!("cannot read {}: {e}", config.server.leptos_config))?;
     let mut leptos_options = leptos_conf.leptos_options;
-    if let Some(listen) = &config.server.listen {
-        leptos_options.site_addr = listen
-            .parse()
-            .map_err(|e| format!("server.listen {listen:?} is not host:port: {e}"))?;
+    if let Some(listen) = config.server.listen {
+        leptos_options.site_addr = listen;
     }
     let addr = leptos_options.site_addr;
     let on_start = config.sync.on_start;
     for t in &plugins.scheduled_tasks {
-        tokio_cron_scheduler::Job::new_async(t.schedule(), |_, _| Box::pin(async {})).map_err(
-            |e| {
-                format!(
-                    "plugin task {}: bad schedule {:?}: {e}",
-                    t.name(),
-                    t.schedule()
-                )
-            },
-        )?;
+        crate::config::Cron::parse(t.schedule()).map_err(|e| {
+            format!(
+                "plugin task {}: bad schedule {:?}: {e}",
+                t.name(),
+                t.schedule()
+            )
+        })?;
     }
     let services = build_services(config).await?.with_plugins(plugins);
     services.start_background();

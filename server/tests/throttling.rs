@@ -11,6 +11,7 @@ use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
 use axum::response::Response;
 use common::*;
+use latchkey::config::HttpUrl;
 use latchkey::services::sync::engine::{sync_all_tasks, Task, Trigger};
 use serde_json::Value;
 use sqlx::PgPool;
@@ -150,7 +151,7 @@ async fn throttling_is_retried_with_backoff_and_an_account_throttled_for_good_fa
 
     let stub = Arc::new(Stub::default());
     let mut cfg = config(&accounts);
-    cfg.aws.endpoint_url = Some(start_stub(stub.clone()).await);
+    cfg.aws.endpoint_url = Some(HttpUrl::try_from(start_stub(stub.clone()).await).unwrap());
     let s = services(pool.clone(), cfg).await;
     // `stuck`: every IAM call made with its spoke session is throttled.
     let stuck_key = s
@@ -253,7 +254,7 @@ async fn tags_come_from_one_tagging_call_and_per_item_where_it_is_denied(pool: P
         stub.watch(n);
     }
     let mut cfg = config(&[&a]);
-    cfg.aws.endpoint_url = Some(start_stub(stub.clone()).await);
+    cfg.aws.endpoint_url = Some(HttpUrl::try_from(start_stub(stub.clone()).await).unwrap());
     let s = services(pool.clone(), cfg).await;
     let cached_teams = || async {
         let sql = "SELECT kind || ':' || name, tags FROM resources WHERE account_id = $1 \

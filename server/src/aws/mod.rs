@@ -85,7 +85,7 @@ impl Aws {
             .region(Region::new(cfg.region.clone()))
             .http_client(http_client(cfg.endpoint_url.as_deref()));
         if let Some(ep) = &cfg.endpoint_url {
-            loader = loader.endpoint_url(ep);
+            loader = loader.endpoint_url(ep.as_str());
         }
         // Throttling and transient errors are retried with exponential backoff.
         loader =
@@ -93,7 +93,7 @@ impl Aws {
         let hub = loader.load().await;
         Arc::new(Self {
             hub,
-            spoke_role_name: cfg.spoke_role_name.clone(),
+            spoke_role_name: cfg.spoke_role_name.to_string(),
             emulator: cfg.endpoint_url.is_some(),
             spokes: Mutex::new(HashMap::new()),
         })

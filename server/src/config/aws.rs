@@ -1,18 +1,18 @@
 //! `[aws]`, `[[accounts]]`, `[[organizations]]` and `[console]`: which AWS
 //! accounts Latchkey reaches, as which role, and console sign-in.
 use super::{invalid, yes, ConfigError};
-use app::domain::AccountId;
+use app::domain::{AccountId, RoleArn, RoleName};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AwsConfig {
     /// Set for an emulator (http://...); unset means real AWS over HTTPS.
-    pub endpoint_url: Option<String>,
+    pub endpoint_url: Option<HttpUrl>,
     #[serde(default = "default_region")]
     pub region: String,
     /// Role assumed in every spoke account by the sync and by approvals.
-    pub spoke_role_name: String,
+    pub spoke_role_name: RoleName,
     /// Credential lifetime handed to users, in seconds.
     #[serde(default = "default_duration")]
     pub credential_duration_secs: i32,
@@ -20,7 +20,7 @@ pub struct AwsConfig {
     /// eligible, never a request target. The spoke role in every account is
     /// protected the same way without being listed.
     #[serde(default)]
-    pub hub_role_arn: Option<String>,
+    pub hub_role_arn: Option<RoleArn>,
     /// More roles nobody may use or change through Latchkey, whatever a rule
     /// or tag says: role ARNs or ARN patterns with `*` and `?`
     /// (e.g. `arn:aws:iam::*:role/OrganizationAccountAccessRole`).
@@ -39,7 +39,7 @@ fn default_duration() -> i32 {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccountConfig {
-    pub id: String,
+    pub id: AccountId,
     pub name: String,
     #[serde(default = "yes")]
     pub enabled: bool,
@@ -49,7 +49,7 @@ pub struct AccountConfig {
 #[serde(deny_unknown_fields)]
 pub struct OrganizationConfig {
     /// The management account; its spoke role is assumed to call ListAccounts.
-    pub management_account_id: String,
+    pub management_account_id: AccountId,
     /// Whether newly discovered accounts are synced without an admin enabling them.
     #[serde(default = "yes")]
     pub enable_new_accounts: bool,
@@ -61,7 +61,7 @@ pub struct OrganizationConfig {
 pub struct ConsoleConfig {
     /// getSigninToken / login endpoint.
     #[serde(default = "default_federation")]
-    pub federation_url: String,
+    pub federation_url: HttpUrl,
     /// Shown by AWS as where the session came from (Issuer).
     #[serde(default = "default_issuer")]
     pub issuer: String,
@@ -70,8 +70,37 @@ pub struct ConsoleConfig {
     pub session_duration_secs: i32,
 }
 
-fn default_federation() -> String {
-    "https://signin.aws.amazon.com/federation".into()
+fn default_federation() -> HttpUrl {
+    HttpUrl("https://signin.aws.amazon.com/federation".into())
+}
+
+/// An `http://` or `https://` URL.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct HttpUrl(String);
+
+impl HttpUrl {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for HttpUrl {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for HttpUrl {
+    type Error = &'static str;
+    fn try_from(url: String) -> Result<Self, Self::Error> {
+        if url.starts_with("http://") || url.starts_with("https://") {
+            Ok(Self(url))
+        } else {
+            Err("must be an http(s) URL (http:// or https://)")
+        }
+    }
 }
 
 fn default_issuer() -> String {
@@ -90,19 +119,6 @@ impl Default for ConsoleConfig {
 
 impl AwsConfig {
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
-        if let Some(ep) = &self.endpoint_url {
-            if !(ep.starts_with("http://") || ep.starts_with("https://")) {
-                return Err(invalid(
-                    "aws.endpoint_url",
-                    "must start with http:// or https://",
-                ));
-            }
-        }
-        app::domain::RoleName::parse(&self.spoke_role_name)
-            .map_err(|e| invalid("aws.spoke_role_name", e.0))?;
-        if let Some(hub) = &self.hub_role_arn {
-            app::domain::RoleArn::parse(hub).map_err(|e| invalid("aws.hub_role_arn", e.0))?;
-        }
         for p in &self.protected_roles {
             if !p.starts_with("arn:") || !p.contains(":role/") {
                 return Err(invalid(
@@ -115,28 +131,8 @@ impl AwsConfig {
     }
 }
 
-pub(super) fn validate_accounts(accounts: &[AccountConfig]) -> Result<(), ConfigError> {
-    for (i, a) in accounts.iter().enumerate() {
-        AccountId::parse(&a.id).map_err(|e| invalid(format!("accounts[{i}].id"), e.0))?;
-    }
-    Ok(())
-}
-
-pub(super) fn validate_organizations(orgs: &[OrganizationConfig]) -> Result<(), ConfigError> {
-    for (i, o) in orgs.iter().enumerate() {
-        AccountId::parse(&o.management_account_id)
-            .map_err(|e| invalid(format!("organizations[{i}].management_account_id"), e.0))?;
-    }
-    Ok(())
-}
-
 impl ConsoleConfig {
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
-        if !(self.federation_url.starts_with("https://")
-            || self.federation_url.starts_with("http://"))
-        {
-            return Err(invalid("console.federation_url", "must be an http(s) URL"));
-        }
         if !(900..=43200).contains(&self.session_duration_secs) {
             return Err(invalid(
                 "console.session_duration_secs",

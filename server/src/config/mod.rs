@@ -17,7 +17,7 @@ mod tests;
 mod trusted;
 
 pub use auth::{ApproverRule, AuthConfig, DevUser};
-pub use aws::{AccountConfig, AwsConfig, ConsoleConfig, OrganizationConfig};
+pub use aws::{AccountConfig, AwsConfig, ConsoleConfig, HttpUrl, OrganizationConfig};
 pub use database::{redact_url_password, DatabaseConfig};
 pub use eligibility::EligibilityRule;
 pub use notifications::{EmailConfig, NotificationsConfig, SlackConfig, SmtpTls};
@@ -25,7 +25,7 @@ pub use oidc::OidcConfig;
 pub use requests::{AutoApproveRule, RequestsConfig};
 pub use secret::SecretString;
 pub use server::ServerConfig;
-pub use sync::SyncConfig;
+pub use sync::{Cron, SyncConfig};
 pub use trusted::{TrustedHeadersConfig, TrustedMode};
 
 use app::domain::AccountId;
@@ -119,9 +119,18 @@ impl Config {
                 set_path(&mut value, &refs, &v);
             }
         }
-        let cfg: Config = toml::Value::Table(value)
-            .try_into()
-            .map_err(|e: toml::de::Error| ConfigError::Parse(e.to_string()))?;
+        // Typed fields (account ids, ARNs, cron expressions) refuse a bad
+        // value as they are read; the path says which key it was.
+        let cfg: Config =
+            serde_path_to_error::deserialize(toml::Value::Table(value)).map_err(|e| {
+                let key = e.path().to_string();
+                let inner = e.into_inner();
+                if key.is_empty() || key == "." {
+                    ConfigError::Parse(inner.to_string())
+                } else {
+                    invalid(key, inner.message())
+                }
+            })?;
         cfg.validate()?;
         Ok(cfg)
     }
@@ -130,8 +139,6 @@ impl Config {
     fn validate(&self) -> Result<(), ConfigError> {
         self.server.validate()?;
         self.aws.validate()?;
-        aws::validate_accounts(&self.accounts)?;
-        aws::validate_organizations(&self.organizations)?;
         self.console.validate()?;
         self.sync.validate()?;
         eligibility::validate(&self.eligibility)?;
@@ -183,7 +190,11 @@ impl Config {
 
     /// The cron expression of a task.
     pub fn schedule_of(&self, task: &str) -> &str {
-        self.sync.schedules.get(task).unwrap_or(&self.sync.schedule)
+        self.sync
+            .schedules
+            .get(task)
+            .unwrap_or(&self.sync.schedule)
+            .as_str()
     }
 
     /// When the temporary-access sweeper runs (default every five minutes).
@@ -191,7 +202,7 @@ impl Config {
         self.sync
             .schedules
             .get("expiry")
-            .map_or("0 */5 * * * *", String::as_str)
+            .map_or("0 */5 * * * *", Cron::as_str)
     }
 
     pub fn spoke_role_arn(&self, account: &AccountId) -> String {

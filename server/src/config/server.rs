@@ -5,8 +5,8 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerConfig {
-    /// Address to listen on; overrides Leptos.toml's site-addr when set.
-    pub listen: Option<String>,
+    /// Address to listen on (ip:port); overrides Leptos.toml's site-addr when set.
+    pub listen: Option<std::net::SocketAddr>,
     #[serde(default = "default_leptos_file")]
     pub leptos_config: String,
     /// Whether this is a production deployment (dev sign-in is refused then).

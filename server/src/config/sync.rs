@@ -7,10 +7,10 @@ use serde::Deserialize;
 pub struct SyncConfig {
     /// Default six-field cron expression (with seconds), e.g. "0 */15 * * * *".
     #[serde(default = "default_schedule")]
-    pub schedule: String,
+    pub schedule: Cron,
     /// Per-task schedules (iam, s3, sqs, sns) overriding `schedule`.
     #[serde(default)]
-    pub schedules: std::collections::BTreeMap<String, String>,
+    pub schedules: std::collections::BTreeMap<String, Cron>,
     #[serde(default = "yes")]
     pub on_start: bool,
     /// Task/account runs in flight at once.
@@ -30,8 +30,32 @@ fn default_item_concurrency() -> usize {
     8
 }
 
-fn default_schedule() -> String {
-    "0 */15 * * * *".into()
+fn default_schedule() -> Cron {
+    Cron("0 */15 * * * *".into())
+}
+
+/// A six-field cron expression (with seconds) that the scheduler accepts.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Cron(String);
+
+impl Cron {
+    pub fn parse(expr: &str) -> Result<Self, String> {
+        tokio_cron_scheduler::Job::new_async(expr, |_, _| Box::pin(async {}))
+            .map_err(|e| format!("not a valid cron expression: {e}"))?;
+        Ok(Self(expr.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Cron {
+    type Error = String;
+    fn try_from(expr: String) -> Result<Self, String> {
+        Self::parse(&expr)
+    }
 }
 
 impl Default for SyncConfig {
@@ -48,15 +72,6 @@ impl Default for SyncConfig {
 
 impl SyncConfig {
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
-        let schedules = std::iter::once(("sync.schedule".to_string(), &self.schedule)).chain(
-            self.schedules
-                .iter()
-                .map(|(k, v)| (format!("sync.schedules.{k}"), v)),
-        );
-        for (key, expr) in schedules {
-            tokio_cron_scheduler::Job::new_async(expr.as_str(), |_, _| Box::pin(async {}))
-                .map_err(|e| invalid(&key, format!("not a valid cron expression: {e}")))?;
-        }
         if !(1..=64).contains(&self.item_concurrency) {
             return Err(invalid(
                 "sync.item_concurrency",

@@ -54,8 +54,8 @@ fn a_valid_file_loads_and_env_overrides_win() {
     ];
     let c = Config::from_toml(BASE, env.into_iter()).unwrap();
     assert_eq!(c.database.url, "postgres://db/y");
-    assert_eq!(c.sync.schedule, "0 0 * * * *");
-    assert_eq!(c.server.listen.as_deref(), Some("127.0.0.1:4000"));
+    assert_eq!(c.sync.schedule.as_str(), "0 0 * * * *");
+    assert_eq!(c.server.listen, Some(([127, 0, 0, 1], 4000).into()));
     assert_eq!(
         c.auth.admin_groups,
         ["ops", "sec"],
@@ -130,6 +130,16 @@ fn bad_values_name_their_key() {
     );
     assert!(
         err(&BASE.replace("http://127.0.0.1:5000", "127.0.0.1:5000")).contains("aws.endpoint_url")
+    );
+    assert!(
+        err(&format!("{BASE}\n[console]\nfederation_url = \"signin\""))
+            .contains("console.federation_url: must be an http(s) URL")
+    );
+    assert!(err(&format!("{BASE}\n[server]\nlisten = \"localhost\"")).contains("server.listen"));
+    let e = err(&BASE.replace("[aws]", "[aws]\nhub_role_arn = \"hub\""));
+    assert!(
+        e.contains("aws.hub_role_arn: role ARN \"hub\" is not valid"),
+        "{e}"
     );
 }
 

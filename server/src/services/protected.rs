@@ -16,8 +16,8 @@ pub struct ProtectedRoles {
 impl ProtectedRoles {
     pub fn from_config(aws: &AwsConfig) -> Self {
         Self {
-            spoke_name: aws.spoke_role_name.clone(),
-            hub_arn: aws.hub_role_arn.clone(),
+            spoke_name: aws.spoke_role_name.to_string(),
+            hub_arn: aws.hub_role_arn.as_ref().map(ToString::to_string),
             patterns: aws.protected_roles.clone(),
         }
     }

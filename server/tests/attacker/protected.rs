@@ -58,8 +58,8 @@ async fn the_role_latchkey_runs_as_is_found_and_protected(pool: PgPool) {
     );
     let detected = latchkey::startup::detect_hub_role(&as_hub).await;
     assert_eq!(
-        detected.as_deref(),
-        Some(format!("arn:aws:iam::{a}:role/eng-latchkey-hub").as_str())
+        detected.as_ref().map(ToString::to_string),
+        Some(format!("arn:aws:iam::{a}:role/eng-latchkey-hub"))
     );
     // Without it the tag would make the hub an engineer's role.
     sync_all(&s, Trigger::Manual).await;

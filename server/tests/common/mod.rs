@@ -103,7 +103,7 @@ pub async fn services(pool: PgPool, cfg: Config) -> Services {
     let accounts: Vec<(String, String, bool)> = cfg
         .accounts
         .iter()
-        .map(|a| (a.id.clone(), a.name.clone(), true))
+        .map(|a| (a.id.to_string(), a.name.clone(), true))
         .collect();
     let mut conn = pool.acquire().await.unwrap();
     latchkey::db::accounts::upsert_from_config(&mut conn, &accounts)

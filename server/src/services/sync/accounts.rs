@@ -8,7 +8,7 @@ use app::domain::AccountId;
 pub const TASK: &str = "accounts";
 
 /// Discovers every configured organization; returns (management account, added or error).
-pub async fn discover_all(s: &Services) -> Vec<(String, Result<u64, String>)> {
+pub async fn discover_all(s: &Services) -> Vec<(AccountId, Result<u64, String>)> {
     let mut out = Vec::new();
     for org in &s.config.organizations {
         let r = discover(s, &org.management_account_id, org.enable_new_accounts).await;
@@ -20,7 +20,8 @@ pub async fn discover_all(s: &Services) -> Vec<(String, Result<u64, String>)> {
     out
 }
 
-async fn discover(s: &Services, management: &str, enable_new: bool) -> Result<u64, String> {
+async fn discover(s: &Services, mgmt: &AccountId, enable_new: bool) -> Result<u64, String> {
+    let management = mgmt.as_str();
     let started_at = chrono::Utc::now();
     let run = db::sync_runs::Run {
         task: TASK,
@@ -29,10 +30,9 @@ async fn discover(s: &Services, management: &str, enable_new: bool) -> Result<u6
         started_at,
     };
     let result = async {
-        let mgmt = AccountId::parse(management).map_err(|e| e.0)?;
         let org = s
             .aws
-            .spoke_organizations(&mgmt)
+            .spoke_organizations(mgmt)
             .await
             .map_err(|e| e.to_string())?;
         let accounts = crate::aws::organizations::list_accounts(&org)

@@ -185,7 +185,9 @@ async fn run_task(
             // The spoke role's last use is this very sync: kept, it would
             // make every run rewrite the row and report a change.
             for r in &mut snap.roles {
-                if r.name.eq_ignore_ascii_case(&s.config.aws.spoke_role_name) {
+                if r.name
+                    .eq_ignore_ascii_case(s.config.aws.spoke_role_name.as_str())
+                {
                     r.last_used_at = None;
                     r.last_used_region = None;
                 }
