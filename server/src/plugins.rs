@@ -128,3 +128,53 @@ impl IdentityProvider for crate::auth::trusted::TrustedHeaders {
         self.identity(headers, peer).await
     }
 }
+
+impl Plugins {
+    /// Who the identity providers say the request is from: `built_in` (a
+    /// trusted proxy's headers, when configured) first, then the build's.
+    pub async fn identify(
+        &self,
+        built_in: Option<&dyn IdentityProvider>,
+        headers: &HeaderMap,
+        peer: Option<IpAddr>,
+    ) -> Option<Identity> {
+        let providers = self.identity_providers.iter().map(|p| p.as_ref());
+        for p in built_in.into_iter().chain(providers) {
+            if let Some(who) = p.identify(headers, peer).await {
+                return Some(who);
+            }
+        }
+        None
+    }
+
+    /// The first auto-approval rule that approves the request, by name.
+    pub fn auto_approval(&self, request: &AutoApprovalInput) -> Option<String> {
+        self.auto_approval_rules
+            .iter()
+            .find(|r| r.approves(request))
+            .map(|r| r.name().to_owned())
+    }
+}
+
+/// Runs one scheduled task unless another replica is running it (a
+/// transaction-scoped advisory lock on its name, held for the run).
+pub async fn run_task(task: &dyn ScheduledTask, ctx: &TaskContext) -> Result<bool, String> {
+    let mut tx = ctx.pool.begin().await.map_err(|e| e.to_string())?;
+    let key = format!("latchkey-plugin-task:{}", task.name());
+    let claimed = crate::db::try_xact_lock(&mut tx, &key)
+        .await
+        .map_err(|e| e.to_string())?;
+    if !claimed {
+        return Ok(false);
+    }
+    let started = std::time::Instant::now();
+    let r = task.run(ctx).await;
+    tracing::info!(
+        task = task.name(),
+        ok = r.is_ok(),
+        ms = started.elapsed().as_millis() as u64,
+        "plugin task finished"
+    );
+    tx.commit().await.map_err(|e| e.to_string())?;
+    r.map(|()| true)
+}

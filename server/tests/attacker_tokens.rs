@@ -249,15 +249,16 @@ async fn a_demoted_admins_old_token_loses_admin(pool: PgPool) {
     .token;
     drop(conn);
     assert_eq!(audit(base.clone(), sso.clone()).await, 200);
-    s.start_session(
-        "sso-admin@example.com",
-        "SSO Admin",
-        &["engineers".into()],
-        "oidc",
-        &Default::default(),
-    )
-    .await
-    .unwrap();
+    s.sessions()
+        .start_session(
+            "sso-admin@example.com",
+            "SSO Admin",
+            &["engineers".into()],
+            "oidc",
+            &Default::default(),
+        )
+        .await
+        .unwrap();
     assert_eq!(audit(base.clone(), sso.clone()).await, 403);
 }
 

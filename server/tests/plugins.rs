@@ -101,31 +101,51 @@ async fn a_private_builds_plugins_take_effect(pool: PgPool) {
         )
     };
     // Nothing to read is not read-only; an admin attach has no document.
-    assert_eq!(s.auto_approval(&input("333333333333", vec![])), None);
+    assert_eq!(
+        s.plugins.auto_approval(&input("333333333333", vec![])),
+        None
+    );
     let attach = change("333333333333", "managed_policy_attach", vec![]);
-    assert_eq!(s.auto_approval(&input("333333333333", vec![attach])), None);
+    assert_eq!(
+        s.plugins
+            .auto_approval(&input("333333333333", vec![attach])),
+        None
+    );
     // A read in the sandbox with a change in another account is for a human.
     let mut mixed = ask("333333333333", "s3:GetObject");
     mixed.changes.push(change("111111111111", "resource_policy_put", vec![json!({
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})]));
-    assert_eq!(s.auto_approval(&mixed), None);
+    assert_eq!(s.plugins.auto_approval(&mixed), None);
     assert_eq!(
-        s.auto_approval(&ask("333333333333", "s3:GetObject"))
+        s.plugins
+            .auto_approval(&ask("333333333333", "s3:GetObject"))
             .as_deref(),
         Some("read-only-in-sandbox")
     );
-    assert_eq!(s.auto_approval(&ask("333333333333", "s3:PutObject")), None);
-    assert_eq!(s.auto_approval(&ask("111111111111", "s3:GetObject")), None);
+    assert_eq!(
+        s.plugins
+            .auto_approval(&ask("333333333333", "s3:PutObject")),
+        None
+    );
+    assert_eq!(
+        s.plugins
+            .auto_approval(&ask("111111111111", "s3:GetObject")),
+        None
+    );
 
     // Scheduled task: runs, and is skipped while another replica holds it.
     let task = private_plugin::SessionCount;
-    assert_eq!(s.run_scheduled_task(&task).await, Ok(true));
+    let ctx = latchkey::plugins::TaskContext {
+        pool: s.pool.clone(),
+        config: s.config.clone(),
+    };
+    assert_eq!(latchkey::plugins::run_task(&task, &ctx).await, Ok(true));
     let mut other = pool.begin().await.unwrap();
     sqlx::query("SELECT pg_advisory_xact_lock(hashtext('latchkey-plugin-task:session-count'))")
         .execute(&mut *other)
         .await
         .unwrap();
-    assert_eq!(s.run_scheduled_task(&task).await, Ok(false));
+    assert_eq!(latchkey::plugins::run_task(&task, &ctx).await, Ok(false));
 }
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
@@ -139,7 +159,7 @@ async fn the_stock_build_has_only_the_built_in_behaviour(pool: PgPool) {
         .await;
     assert_eq!(r.status(), 401, "no plugin identity provider");
     assert_eq!(
-        s.auto_approval(&AutoApprovalInput {
+        s.plugins.auto_approval(&AutoApprovalInput {
             requester: ENGINEER.into(),
             account_id: "333333333333".into(),
             principal_arn: "arn:aws:iam::333333333333:role/app".into(),

@@ -60,7 +60,13 @@ pub async fn session_layer(State(s): State<Services>, mut req: Request, next: Ne
     // An identity provider's word (a trusted proxy's headers, a plugin's)
     // comes before the cookie.
     let from_proxy = match &token {
-        None => s.identify(req.headers(), peer_addr).await,
+        None => {
+            let built_in = s
+                .trusted_headers
+                .as_deref()
+                .map(|t| t as &dyn crate::plugins::IdentityProvider);
+            s.plugins.identify(built_in, req.headers(), peer_addr).await
+        }
         Some(_) => None,
     };
     let started = std::time::Instant::now();
@@ -78,7 +84,7 @@ pub async fn session_layer(State(s): State<Services>, mut req: Request, next: Ne
             .user_for(who.user_id, who.display_name, who.groups)
             .await
             .map(Some),
-        (None, None) => s.resolve_session(cookie.as_deref()).await,
+        (None, None) => s.sessions().resolve_session(cookie.as_deref()).await,
     };
     let user = match resolved {
         Ok(u) => u,
@@ -118,7 +124,7 @@ pub async fn session_layer(State(s): State<Services>, mut req: Request, next: Ne
         user_agent,
     };
     if let (true, Some(u)) = (via_proxy, &user) {
-        s.audit_proxy_sign_in(u, &client).await;
+        s.sessions().audit_proxy_sign_in(u, &client).await;
     }
     req.extensions_mut().insert(client);
     req.extensions_mut().insert(CurrentUser(user));

@@ -38,7 +38,7 @@ pub async fn login(
                 .oidc
                 .as_ref()
                 .map_or(600, |o| o.login_timeout_secs);
-            redirect(&url, &[s.cookie(STATE_COOKIE, &state, max_age)])
+            redirect(&url, &[s.sessions().cookie(STATE_COOKIE, &state, max_age)])
         }
         Err(e) => failure(&headers, &s, e),
     }
@@ -58,7 +58,10 @@ pub async fn callback(
     Query(q): Query<CallbackQuery>,
 ) -> Response {
     match finish(&s, &client, &headers, q).await {
-        Ok((cookie, return_to)) => redirect(&return_to, &[cookie, s.cookie(STATE_COOKIE, "", 0)]),
+        Ok((cookie, return_to)) => redirect(
+            &return_to,
+            &[cookie, s.sessions().cookie(STATE_COOKIE, "", 0)],
+        ),
         Err(e) => {
             tracing::warn!(reason = e.code(), "OIDC sign-in failed");
             failure(&headers, &s, e)
@@ -88,10 +91,12 @@ async fn finish(
     let browser_state = cookies.and_then(|c| cookie_value(c, STATE_COOKIE));
     let (who, return_to) = oidc.complete(&s.pool, &code, &state, browser_state).await?;
     // Rotate: whatever session this browser had ends here.
-    s.end_session(cookies)
+    s.sessions()
+        .end_session(cookies)
         .await
         .map_err(|_| OidcError::Internal)?;
     let cookie = s
+        .sessions()
         .start_session(&who.user_id, &who.display_name, &who.groups, "oidc", client)
         .await
         .map_err(|_| OidcError::Internal)?;
@@ -134,7 +139,7 @@ fn failure(headers: &HeaderMap, s: &Services, e: OidcError) -> Response {
         )
             .into_response()
     };
-    if let Ok(v) = HeaderValue::from_str(&s.cookie(STATE_COOKIE, "", 0)) {
+    if let Ok(v) = HeaderValue::from_str(&s.sessions().cookie(STATE_COOKIE, "", 0)) {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
     r

@@ -2,6 +2,7 @@
 //! own schedule. The scheduler only triggers; runs claim their slot in Postgres.
 use crate::services::sync::engine::{sync_all_tasks, Task, Trigger};
 use crate::services::Services;
+use std::sync::Arc;
 use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 
 pub async fn start(s: Services) -> Result<JobScheduler, JobSchedulerError> {
@@ -55,13 +56,18 @@ pub async fn start(s: Services) -> Result<JobScheduler, JobSchedulerError> {
         })?;
         sched.add(job).await?;
     }
+    // A plugin's task gets the pool and the config, not the services.
+    let ctx = crate::plugins::TaskContext {
+        pool: s.pool.clone(),
+        config: Arc::clone(&s.config),
+    };
     for task in s.plugins.scheduled_tasks.clone() {
-        let s = s.clone();
+        let ctx = ctx.clone();
         let schedule = task.schedule().to_owned();
         let job = Job::new_async(schedule.as_str(), move |_id, _l| {
-            let (s, task) = (s.clone(), task.clone());
+            let (ctx, task) = (ctx.clone(), task.clone());
             Box::pin(async move {
-                if let Err(e) = s.run_scheduled_task(task.as_ref()).await {
+                if let Err(e) = crate::plugins::run_task(task.as_ref(), &ctx).await {
                     tracing::error!(task = task.name(), error = %e, "plugin task failed");
                 }
             })

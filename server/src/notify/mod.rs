@@ -72,6 +72,28 @@ impl Notifiers {
         format!("{}/requests/{request_id}", self.base_url)
     }
 
+    /// Tells every notifier about an event of a request (after its commit).
+    pub fn request_event(
+        &self,
+        event: NotifyEvent,
+        request_id: uuid::Uuid,
+        principal_arn: &str,
+        requester: &str,
+        actor: &str,
+        detail: &str,
+    ) {
+        let id = request_id.to_string();
+        self.send(Notification {
+            event,
+            link: self.link(&id),
+            request_id: id,
+            principal_arn: principal_arn.to_owned(),
+            requester: requester.to_owned(),
+            actor: actor.to_owned(),
+            detail: detail.to_owned(),
+        });
+    }
+
     /// Sends `n` through every notifier in the background; failures are logged.
     pub fn send(&self, n: Notification) {
         for notifier in &self.list {

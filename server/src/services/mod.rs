@@ -10,7 +10,6 @@ pub mod errors;
 pub mod identity;
 pub mod inventory;
 pub mod notified_cache;
-mod plugin_hooks;
 pub mod protected;
 pub mod requests;
 pub mod roles;

@@ -32,7 +32,7 @@ pub(super) async fn approve_change(
     let direct_edit = req.origin == "direct_edit"
         && req.requester == user.id
         && super::authz::may_edit_directly(s, user, &target_account).is_ok();
-    if !(direct_edit || s.may_decide(user, &req.requester, &target_account)) {
+    if !(direct_edit || super::common::may_decide(s, user, &req.requester, &target_account)) {
         return Err(AppError::Forbidden(if req.requester == user.id {
             "you cannot approve your own request".into()
         } else {
@@ -164,7 +164,7 @@ pub(super) async fn approve_change(
     crate::db::commit(tx).await?;
     let failed = super::apply::apply_pending_change(s, rid, &c, &user.id, Some(client)).await?;
     if failed.is_none() {
-        s.notify_request(
+        s.notifiers.request_event(
             crate::notify::NotifyEvent::Applied,
             rid,
             &req.principal_arn,

@@ -39,7 +39,8 @@ pub(super) fn accounts_of(changes: &[Authorized]) -> Vec<String> {
 /// `requests.approvers_may_edit_directly` says so, and in either case only
 /// where self-approval is allowed.
 pub(super) fn may_edit_directly(s: &Services, user: &User, account: &str) -> Result<(), AppError> {
-    let approver_may = s.config.requests.approvers_may_edit_directly && s.approves(user, account);
+    let approver_may =
+        s.config.requests.approvers_may_edit_directly && super::common::approves(user, account);
     if !(user.is_admin || approver_may) {
         return Err(AppError::Forbidden(format!(
             "only administrators{} edit directly in account {account}; submit a request instead",
@@ -115,7 +116,7 @@ async fn authorize_one(
         may_edit_directly(s, user, &account)?;
         return Ok(account);
     }
-    if s.approves(user, &account) {
+    if super::common::approves(user, &account) {
         return Ok(account);
     }
     let allowed = match kind {
@@ -148,8 +149,11 @@ async fn authorize_one(
 
 /// Whether `user` may see a request: its requester, or an approver of an
 /// account one of its changes is applied in.
-pub(super) fn may_view(s: &Services, user: &User, r: &db::requests::RequestRow) -> bool {
-    r.requester == user.id || r.account_ids.iter().any(|a| s.approves(user, a))
+pub(super) fn may_view(user: &User, r: &db::requests::RequestRow) -> bool {
+    r.requester == user.id
+        || r.account_ids
+            .iter()
+            .any(|a| super::common::approves(user, a))
 }
 
 /// Whether `user` may decide (reject) the whole request: an approver of
@@ -159,7 +163,7 @@ pub(super) fn may_decide_all(s: &Services, user: &User, r: &db::requests::Reques
     !r.account_ids.is_empty()
         && r.account_ids
             .iter()
-            .all(|a| s.may_decide(user, &r.requester, a))
+            .all(|a| super::common::may_decide(s, user, &r.requester, a))
 }
 
 /// The account a stored change is applied in: fixed when it was

@@ -51,7 +51,7 @@ pub(super) fn plugin_rule(
             }
         })
         .collect();
-    s.auto_approval(&crate::plugins::AutoApprovalInput {
+    s.plugins.auto_approval(&crate::plugins::AutoApprovalInput {
         requester: user.id.clone(),
         account_id: account_id.to_owned(),
         principal_arn: principal_arn.to_owned(),
@@ -118,7 +118,7 @@ pub(super) async fn approve_and_apply(
     for c in &changes {
         let failed = super::apply::apply_pending_change(s, request_id, c, &actor, None).await?;
         if failed.is_none() {
-            s.notify_request(
+            s.notifiers.request_event(
                 crate::notify::NotifyEvent::Applied,
                 request_id,
                 &req.principal_arn,

@@ -159,7 +159,7 @@ pub(super) async fn may_request_for(
     if row.is_none() && creating {
         // A role that does not exist yet: only its account's approvers create roles.
         let account = principal.split(':').nth(4).unwrap_or_default();
-        return if s.approves(user, account) {
+        return if super::common::approves(user, account) {
             Ok(())
         } else {
             Err(AppError::Forbidden(format!(
@@ -173,7 +173,7 @@ pub(super) async fn may_request_for(
             format!("{principal} is not in the cache (is its account synced?)"),
         )
     })?;
-    if s.approves(user, &row.account_id) {
+    if super::common::approves(user, &row.account_id) {
         return Ok(());
     }
     let allowed = match row.kind.as_str() {

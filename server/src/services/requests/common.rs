@@ -1,6 +1,6 @@
 //! What every step of a request shares: id parsing, timestamps, the owner
 //! of an ARN, the request history entry with its audit row, and the
-//! approver rules on `Services`. A leaf: no other request module is used.
+//! approver rules. A leaf: no other request module is used.
 use crate::db::{self, audit::AuditEvent};
 use crate::services::Services;
 use app::domain::User;
@@ -30,44 +30,19 @@ pub(super) async fn owner_account(
     Ok(db::resources::get(conn, arn).await?.map(|r| r.account_id))
 }
 
-impl Services {
-    /// Tells the configured notifiers about a request event (after commit).
-    pub(crate) fn notify_request(
-        &self,
-        event: crate::notify::NotifyEvent,
-        request_id: Uuid,
-        principal_arn: &str,
-        requester: &str,
-        actor: &str,
-        detail: &str,
-    ) {
-        let id = request_id.to_string();
-        self.notifiers.send(crate::notify::Notification {
-            event,
-            link: self.notifiers.link(&id),
-            request_id: id,
-            principal_arn: principal_arn.to_owned(),
-            requester: requester.to_owned(),
-            actor: actor.to_owned(),
-            detail: detail.to_owned(),
-        });
-    }
+/// Whether `user` approves changes in `account`: administrators everywhere,
+/// approver groups in the accounts config gives them (the `Approver` proof's rule).
+pub(super) fn approves(user: &User, account: &str) -> bool {
+    app::domain::AccountId::parse(account)
+        .map(|a| app::domain::Approver::check(user, &a).is_ok())
+        .unwrap_or(false)
+}
 
-    /// Whether `user` approves changes in `account`: administrators everywhere,
-    /// approver groups in the accounts config gives them (the `Approver` proof's rule).
-    pub fn approves(&self, user: &User, account: &str) -> bool {
-        app::domain::AccountId::parse(account)
-            .map(|a| app::domain::Approver::check(user, &a).is_ok())
-            .unwrap_or(false)
-    }
-
-    /// Whether `user` may decide a request `requester` made in `account`:
-    /// an approver there, and not the requester unless admins may self-approve.
-    pub fn may_decide(&self, user: &User, requester: &str, account: &str) -> bool {
-        self.approves(user, account)
-            && (requester != user.id
-                || (user.is_admin && self.config.auth.allow_admin_self_approval))
-    }
+/// Whether `user` may decide a request `requester` made in `account`:
+/// an approver there, and not the requester unless admins may self-approve.
+pub(super) fn may_decide(s: &Services, user: &User, requester: &str, account: &str) -> bool {
+    approves(user, account)
+        && (requester != user.id || (user.is_admin && s.config.auth.allow_admin_self_approval))
 }
 
 /// Audits a refused ask (a direct edit, an approval, a rejection) on its

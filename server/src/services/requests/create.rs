@@ -174,7 +174,7 @@ pub(super) async fn store(
     )
     .await?;
     crate::db::commit(tx).await?;
-    s.notify_request(
+    s.notifiers.request_event(
         crate::notify::NotifyEvent::Created,
         id,
         &principal,

@@ -162,7 +162,7 @@ pub(super) async fn context(
         .into_iter()
         .filter(|r| {
             !s.eligibility.protected().is_protected(&r.arn)
-                && (s.approves(user, &r.account_id)
+                && (super::common::approves(user, &r.account_id)
                     || s.eligibility.access(user, &r.arn, &r.tags).is_some())
         })
         .take(2000)

@@ -36,7 +36,7 @@ pub(super) async fn review(
     let rid = uuid_of("id", id.as_str())?;
     let mut tx = crate::db::begin(&s.pool).await?;
     let req = locked_request(&mut tx, rid).await?;
-    if !may_view(s, user, &req) {
+    if !may_view(user, &req) {
         // The same answer as a missing request: do not reveal that it exists.
         return Err(AppError::NotFound(format!("request {id}")));
     }
@@ -100,7 +100,7 @@ pub(super) async fn review(
                 .await?
                 .ok_or_else(|| AppError::NotFound(format!("change {change_id}")))?;
             let target_account = super::authz::change_account(&mut tx, &c).await?;
-            if !(req.requester == user.id || s.approves(user, &target_account)) {
+            if !(req.requester == user.id || super::common::approves(user, &target_account)) {
                 return Err(AppError::Forbidden(
                     "only the requester or an approver can cancel a change".into(),
                 ));
@@ -145,7 +145,7 @@ pub(super) async fn review(
         _ => None,
     };
     if let Some(event) = event {
-        s.notify_request(
+        s.notifiers.request_event(
             event,
             rid,
             &req.principal_arn,

@@ -97,7 +97,7 @@ pub(super) async fn get(
     let r = db::requests::get(&mut conn, uid)
         .await?
         .ok_or_else(not_found)?;
-    if !may_view(s, user, &r) {
+    if !may_view(user, &r) {
         // Same answer as a missing request: do not reveal that it exists.
         return Err(not_found());
     }
@@ -134,7 +134,7 @@ pub(super) async fn get(
             approvals_needed: needed,
             can_apply: open
                 && applicable
-                && s.may_decide(user, &r.requester, &account)
+                && super::common::may_decide(s, user, &r.requester, &account)
                 && (!c.approvals.contains(&user.id)
                     || (c.status == "failed" && c.approvals.len() >= needed)),
             findings,

@@ -20,17 +20,42 @@ fn new_token() -> Result<String, AppError> {
     Ok(hex::encode(buf))
 }
 
+/// Sign-in, sign-out and cookie resolution, with what they need and no
+/// more: the pool, the auth config, the session and token caches, the
+/// proxy sign-ins seen, and [`super::identity::Users`] to build the user.
+pub struct Sessions<'a> {
+    pool: &'a sqlx::PgPool,
+    config: &'a crate::config::Config,
+    session_cache: &'a super::notified_cache::SessionCache,
+    token_cache: &'a super::tokens::grant::TokenCache,
+    proxy_sign_ins: &'a std::sync::Mutex<std::collections::HashMap<String, super::ProxySignIn>>,
+    users: super::identity::Users<'a>,
+}
+
 impl Services {
+    pub fn sessions(&self) -> Sessions<'_> {
+        Sessions {
+            pool: &self.pool,
+            config: &self.config,
+            session_cache: &self.session_cache,
+            token_cache: &self.token_cache,
+            proxy_sign_ins: &self.proxy_sign_ins,
+            users: self.users(),
+        }
+    }
+}
+
+impl Sessions<'_> {
     /// Ends every session and revokes every API token of `user_id`, audited
     /// as `action` by `actor`; how many sessions and tokens ended.
-    pub(super) async fn end_all_access(
+    pub(crate) async fn end_all_access(
         &self,
         actor: &str,
         user_id: &str,
         action: &str,
         client: &app::ports::ClientMeta,
     ) -> Result<(u64, u64), AppError> {
-        let mut tx = crate::db::begin(&self.pool).await?;
+        let mut tx = crate::db::begin(self.pool).await?;
         let ended = db::sessions::delete_all_for(&mut tx, user_id).await?;
         let revoked = db::tokens::revoke_all_for(&mut tx, user_id).await?;
         db::audit::record(
@@ -154,7 +179,7 @@ impl Services {
         let token = new_token()?;
         let hours = self.config.auth.session_hours;
         let expires = chrono::Utc::now() + chrono::Duration::hours(hours);
-        let mut tx = crate::db::begin(&self.pool).await?;
+        let mut tx = crate::db::begin(self.pool).await?;
         db::sessions::create(
             &mut tx,
             &hash_token(&token),
@@ -189,7 +214,7 @@ impl Services {
     /// Ends the session a `Cookie` header carries, if any (rotation at sign-in).
     pub async fn end_session(&self, cookie_header: Option<&str>) -> Result<(), AppError> {
         if let Some(old) = cookie_header.and_then(|h| self.session_token(h)) {
-            let mut conn = crate::db::conn(&self.pool).await?;
+            let mut conn = crate::db::conn(self.pool).await?;
             // Rotation at sign-in: the sign-in itself is what is audited.
             let hash = hash_token(old);
             db::sessions::delete(&mut conn, &hash).await?;
@@ -235,7 +260,7 @@ impl Services {
         };
         match row {
             Some(s) => Ok(Some(
-                self.users()
+                self.users
                     .user_for(s.user_id, s.display_name, s.groups)
                     .await?,
             )),
@@ -294,8 +319,9 @@ impl app::ports::SessionPort for SessionService {
                 )
             })?;
         // Rotate: a session the browser already had ends here.
-        self.0.end_session(cookie_header).await?;
+        self.0.sessions().end_session(cookie_header).await?;
         self.0
+            .sessions()
             .start_session(&u.id, &u.display_name, &u.groups, "dev", client)
             .await
     }
@@ -306,12 +332,13 @@ impl app::ports::SessionPort for SessionService {
         client: &app::ports::ClientMeta,
     ) -> Result<String, AppError> {
         self.0
+            .sessions()
             .end_all_access(&user.id, &user.id, "signout.everywhere", client)
             .await?;
         Ok(format!(
             "{}=; {}; Max-Age=0",
-            self.0.session_cookie(),
-            self.0.cookie_attrs()
+            self.0.sessions().session_cookie(),
+            self.0.sessions().cookie_attrs()
         ))
     }
 
@@ -324,7 +351,7 @@ impl app::ports::SessionPort for SessionService {
         cookie_header: Option<&str>,
         client: &app::ports::ClientMeta,
     ) -> Result<String, AppError> {
-        if let Some(token) = cookie_header.and_then(|h| self.0.session_token(h)) {
+        if let Some(token) = cookie_header.and_then(|h| self.0.sessions().session_token(h)) {
             let mut tx = crate::db::begin(&self.0.pool).await?;
             let hash = hash_token(token);
             let ended = db::sessions::delete(&mut tx, &hash).await?;
@@ -340,8 +367,8 @@ impl app::ports::SessionPort for SessionService {
         }
         Ok(format!(
             "{}=; {}; Max-Age=0",
-            self.0.session_cookie(),
-            self.0.cookie_attrs()
+            self.0.sessions().session_cookie(),
+            self.0.sessions().cookie_attrs()
         ))
     }
 }

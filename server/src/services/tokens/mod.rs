@@ -204,6 +204,7 @@ impl app::ports::TokenPort for TokenService {
     ) -> Result<app::views::RevokedAccessView, AppError> {
         let (ended, revoked) = self
             .0
+            .sessions()
             .end_all_access(&admin.user().id, user_id, "access.revoke", client)
             .await?;
         Ok(app::views::RevokedAccessView {
