@@ -1,6 +1,6 @@
 //! `[aws]`, `[[accounts]]`, `[[organizations]]` and `[console]`: which AWS
 //! accounts Latchkey reaches, as which role, and console sign-in.
-use super::{invalid, yes, ConfigError};
+use super::{invalid, yes, ConfigError, HttpUrl};
 use app::domain::{AccountId, RoleArn, RoleName};
 use serde::Deserialize;
 
@@ -71,36 +71,7 @@ pub struct ConsoleConfig {
 }
 
 fn default_federation() -> HttpUrl {
-    HttpUrl("https://signin.aws.amazon.com/federation".into())
-}
-
-/// An `http://` or `https://` URL.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "String")]
-pub struct HttpUrl(String);
-
-impl HttpUrl {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::ops::Deref for HttpUrl {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for HttpUrl {
-    type Error = &'static str;
-    fn try_from(url: String) -> Result<Self, Self::Error> {
-        if url.starts_with("http://") || url.starts_with("https://") {
-            Ok(Self(url))
-        } else {
-            Err("must be an http(s) URL (http:// or https://)")
-        }
-    }
+    HttpUrl::known("https://signin.aws.amazon.com/federation")
 }
 
 fn default_issuer() -> String {

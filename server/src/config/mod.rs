@@ -4,6 +4,7 @@
 
 mod auth;
 mod aws;
+mod checked;
 mod database;
 mod eligibility;
 mod notifications;
@@ -17,7 +18,8 @@ mod tests;
 mod trusted;
 
 pub use auth::{ApproverRule, AuthConfig, DevUser};
-pub use aws::{AccountConfig, AwsConfig, ConsoleConfig, HttpUrl, OrganizationConfig};
+pub use aws::{AccountConfig, AwsConfig, ConsoleConfig, OrganizationConfig};
+pub use checked::{Cron, HttpUrl};
 pub use database::{redact_url_password, DatabaseConfig};
 pub use eligibility::EligibilityRule;
 pub use notifications::{EmailConfig, NotificationsConfig, SlackConfig, SmtpTls};
@@ -25,7 +27,7 @@ pub use oidc::OidcConfig;
 pub use requests::{AutoApproveRule, RequestsConfig};
 pub use secret::SecretString;
 pub use server::ServerConfig;
-pub use sync::{Cron, SyncConfig};
+pub use sync::SyncConfig;
 pub use trusted::{TrustedHeadersConfig, TrustedMode};
 
 use app::domain::AccountId;

@@ -1,5 +1,5 @@
 //! `[sync]`: when and how widely the inventory is read from AWS.
-use super::{invalid, yes, ConfigError};
+use super::{invalid, yes, ConfigError, Cron};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -31,31 +31,7 @@ fn default_item_concurrency() -> usize {
 }
 
 fn default_schedule() -> Cron {
-    Cron("0 */15 * * * *".into())
-}
-
-/// A six-field cron expression (with seconds) that the scheduler accepts.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "String")]
-pub struct Cron(String);
-
-impl Cron {
-    pub fn parse(expr: &str) -> Result<Self, String> {
-        tokio_cron_scheduler::Job::new_async(expr, |_, _| Box::pin(async {}))
-            .map_err(|e| format!("not a valid cron expression: {e}"))?;
-        Ok(Self(expr.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for Cron {
-    type Error = String;
-    fn try_from(expr: String) -> Result<Self, String> {
-        Self::parse(&expr)
-    }
+    Cron::known("0 */15 * * * *")
 }
 
 impl Default for SyncConfig {

@@ -1,0 +1,72 @@
+//! Text values the config accepts only once checked, read back as `&str`:
+//! a refused one is reported under its key (`sync.schedules.s3`).
+
+/// A `String` newtype that deserializes only through `parse`'s check.
+macro_rules! checked_text {
+    ($(#[$doc:meta])* $name:ident, |$v:ident| $check:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+        #[serde(try_from = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn parse($v: &str) -> Result<Self, String> {
+                $check.map(|()| Self($v.to_owned()))
+            }
+
+            /// A default written in this crate, known to pass the check.
+            pub(super) fn known(v: &str) -> Self {
+                Self(v.to_owned())
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(v: String) -> Result<Self, String> {
+                Self::parse(&v)
+            }
+        }
+    };
+}
+
+checked_text!(
+    /// An `http://` or `https://` URL.
+    HttpUrl,
+    |url| match url.starts_with("http://") || url.starts_with("https://") {
+        true => Ok(()),
+        false => Err("must be an http(s) URL (http:// or https://)".to_owned()),
+    }
+);
+
+checked_text!(
+    /// A six-field cron expression (with seconds) that the scheduler accepts.
+    Cron,
+    |expr| tokio_cron_scheduler::Job::new_async(expr, |_, _| Box::pin(async {}))
+        .map(|_| ())
+        .map_err(|e| format!("not a valid cron expression: {e}"))
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_pass_their_own_checks() {
+        for (url, ok) in [("https://a", true), ("http://a", true), ("a", false)] {
+            assert_eq!(HttpUrl::parse(url).is_ok(), ok, "{url}");
+        }
+        assert!(Cron::parse("0 */15 * * * *").is_ok());
+        assert!(Cron::parse("every day").is_err());
+    }
+}
