@@ -1,8 +1,11 @@
-//! What re-reading one cached bucket, queue or topic needs from AWS, as one
-//! narrow trait: the inventory service holds an `Arc<dyn ResourceReader>`.
-//! [`SdkReader`] is the one real implementation (the spoke session's S3,
-//! SQS or SNS client). IAM items are not read one by one: the account's IAM
-//! pass covers them in one listing.
+//! What reading the inventory needs from AWS, as two narrow traits: the sync
+//! engine reads whole accounts through an `Arc<dyn AccountReader>`, and the
+//! inventory service re-reads one cached bucket, queue or topic through an
+//! `Arc<dyn ResourceReader>`. [`SdkReader`] is the one real implementation
+//! of both (the spoke session's IAM, S3, SQS, SNS and tagging clients). IAM
+//! items are not read one by one: the account's IAM pass covers them in one
+//! listing.
+use super::iam::IamSnapshot;
 use super::snapshot::{ResourceSnapshot, KIND_BUCKET, KIND_QUEUE, KIND_TOPIC};
 use super::{Aws, AwsError};
 use app::domain::AccountId;
@@ -24,6 +27,60 @@ pub trait ResourceReader: Send + Sync {
         account: &AccountId,
         item: Item<'_>,
     ) -> Result<Option<ResourceSnapshot>, AwsError>;
+}
+
+/// Which kind of resource an account pass reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourceKind {
+    Bucket,
+    Queue,
+    Topic,
+}
+
+#[async_trait]
+pub trait AccountReader: Send + Sync {
+    /// The account's roles, users and customer managed policies, in one pass.
+    async fn iam(&self, account: &AccountId) -> Result<IamSnapshot, AwsError>;
+
+    /// Every resource of `kind` in the account with its policy and tags,
+    /// reading `at_once` of them at a time.
+    async fn resources(
+        &self,
+        account: &AccountId,
+        kind: ResourceKind,
+        at_once: usize,
+    ) -> Result<Vec<ResourceSnapshot>, AwsError>;
+}
+
+#[async_trait]
+impl AccountReader for SdkReader {
+    async fn iam(&self, account: &AccountId) -> Result<IamSnapshot, AwsError> {
+        super::iam::read_account(&self.0.spoke_iam(account).await?, account).await
+    }
+
+    async fn resources(
+        &self,
+        account: &AccountId,
+        kind: ResourceKind,
+        at_once: usize,
+    ) -> Result<Vec<ResourceSnapshot>, AwsError> {
+        let (aws, owner) = (&self.0, account.as_str());
+        let tags = &aws.spoke_tagging(account).await?;
+        match kind {
+            ResourceKind::Bucket => {
+                let s3 = &aws.spoke_s3(account).await?;
+                super::s3::read_account(s3, tags, owner, at_once).await
+            }
+            ResourceKind::Queue => {
+                let sqs = &aws.spoke_sqs(account).await?;
+                super::sqs::read_account(sqs, tags, owner, at_once).await
+            }
+            ResourceKind::Topic => {
+                let sns = &aws.spoke_sns(account).await?;
+                super::sns::read_account(sns, tags, owner, at_once).await
+            }
+        }
+    }
 }
 
 /// Reads through the account's spoke session.

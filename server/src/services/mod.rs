@@ -118,9 +118,11 @@ impl Services {
                 SearchGate::without_index(permits)
             }
         };
+        // One reader serves both: whole accounts (sync), one item (refresh).
+        let reader = Arc::new(crate::aws::reader::SdkReader(Arc::clone(&aws)));
         let sync = crate::services::sync::engine::SyncContext {
             pool: pool.clone(),
-            aws: Arc::clone(&aws),
+            reader: Arc::clone(&reader) as _,
             config: Arc::clone(&config),
             limit: Arc::new(tokio::sync::Semaphore::new(config.sync.concurrency.max(1))),
             roles_changed: {
@@ -138,7 +140,7 @@ impl Services {
         Self {
             broker: Arc::new(crate::aws::broker::StsBroker::new(aws.hub())),
             writer: Arc::new(crate::aws::writer::SdkWriter(Arc::clone(&aws))),
-            reader: Arc::new(crate::aws::reader::SdkReader(Arc::clone(&aws))),
+            reader,
             pool,
             aws,
             eligibility,

@@ -2,6 +2,7 @@
 //! from AWS through the spoke role, replace the cached rows, record the run.
 //! One account failing never stops the others.
 
+use crate::aws::reader::ResourceKind;
 use crate::aws::snapshot::*;
 use crate::db;
 use app::domain::AccountId;
@@ -14,7 +15,8 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct SyncContext {
     pub pool: sqlx::PgPool,
-    pub aws: Arc<crate::aws::Aws>,
+    /// Reads whole accounts (IAM, S3, SQS, SNS) from AWS.
+    pub reader: Arc<dyn crate::aws::reader::AccountReader>,
     pub config: Arc<crate::config::Config>,
     /// `sync.concurrency`: task/account runs in flight in this process.
     pub limit: Arc<tokio::sync::Semaphore>,
@@ -177,11 +179,9 @@ async fn run_task(
     tx: &mut sqlx::PgConnection,
 ) -> Result<SyncOutcome, SyncError> {
     let acct = account.as_str();
-    let at_once = s.config.sync.item_concurrency;
     let (rows, kinds): (Vec<ResourceSnapshot>, &[&str]) = match task {
         Task::Iam => {
-            let mut snap =
-                crate::aws::iam::read_account(&s.aws.spoke_iam(account).await?, account).await?;
+            let mut snap = s.reader.iam(account).await?;
             // The spoke role's last use is this very sync: kept, it would
             // make every run rewrite the row and report a change.
             for r in &mut snap.roles {
@@ -210,26 +210,12 @@ async fn run_task(
                 removed: res.removed.max(roles_out.removed),
             });
         }
-        Task::S3 | Task::Sqs | Task::Sns => {
-            let tags = &s.aws.spoke_tagging(account).await?;
-            match task {
-                Task::S3 => {
-                    let s3 = &s.aws.spoke_s3(account).await?;
-                    let read = crate::aws::s3::read_account(s3, tags, acct, at_once);
-                    (read.await?, &[KIND_BUCKET])
-                }
-                Task::Sqs => {
-                    let sqs = &s.aws.spoke_sqs(account).await?;
-                    let read = crate::aws::sqs::read_account(sqs, tags, acct, at_once);
-                    (read.await?, &[KIND_QUEUE])
-                }
-                _ => {
-                    let sns = &s.aws.spoke_sns(account).await?;
-                    let read = crate::aws::sns::read_account(sns, tags, acct, at_once);
-                    (read.await?, &[KIND_TOPIC])
-                }
-            }
-        }
+        Task::S3 => (
+            read(s, account, ResourceKind::Bucket).await?,
+            &[KIND_BUCKET],
+        ),
+        Task::Sqs => (read(s, account, ResourceKind::Queue).await?, &[KIND_QUEUE]),
+        Task::Sns => (read(s, account, ResourceKind::Topic).await?, &[KIND_TOPIC]),
     };
     let out = db::resources::replace_account(tx, acct, kinds, &rows).await?;
     Ok(SyncOutcome {
@@ -237,6 +223,15 @@ async fn run_task(
         changed: out.changed,
         removed: out.removed,
     })
+}
+
+async fn read(
+    s: &SyncContext,
+    account: &AccountId,
+    kind: ResourceKind,
+) -> Result<Vec<ResourceSnapshot>, crate::aws::AwsError> {
+    let at_once = s.config.sync.item_concurrency;
+    s.reader.resources(account, kind, at_once).await
 }
 
 /// Results of one task over many accounts.
