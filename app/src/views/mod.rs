@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod admin;
+pub use admin::*;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserView {
     pub id: String,
@@ -269,58 +272,6 @@ pub struct AttachmentView {
     pub href: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TaskStatusView {
-    pub task: String,
-    /// RFC 3339 time of the last successful run.
-    pub last_success: Option<String>,
-    pub last_outcome: Option<String>,
-    pub last_error: Option<String>,
-    pub last_items: Option<i32>,
-    pub last_duration_ms: Option<i64>,
-    pub running: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AccountSyncView {
-    pub account_id: String,
-    pub name: String,
-    pub source: String,
-    pub enabled: bool,
-    pub tasks: Vec<TaskStatusView>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ApiTokenView {
-    pub id: String,
-    pub name: String,
-    pub created: String,
-    pub last_used: Option<String>,
-    pub revoked: bool,
-    pub expires: String,
-    pub expired: bool,
-    /// "Credentials only" or "Full API".
-    pub scope: String,
-}
-
-/// What offboarding a person ended.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RevokedAccessView {
-    pub user_id: String,
-    pub sessions_ended: u64,
-    pub tokens_revoked: u64,
-}
-
-/// A token just created: the secret is shown once and never stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NewApiTokenView {
-    pub id: String,
-    pub name: String,
-    pub token: String,
-    pub expires: String,
-    pub scope: String,
-}
-
 /// The roles home page: recently used roles first, then all by account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RolesHomeView {
@@ -341,19 +292,6 @@ pub struct CredentialsView {
     pub secret_access_key: String,
     pub session_token: String,
     pub expiration: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AuditEventView {
-    pub id: i64,
-    pub at: String,
-    pub actor: String,
-    pub action: String,
-    pub target: String,
-    pub outcome: String,
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-    pub detail: String,
 }
 
 /// What the request wizard shows for the chosen principal.
