@@ -310,7 +310,7 @@ async fn ingest(pool: &PgPool) {
             latchkey::db::roles::replace_account_roles(&mut tx, &acct, &roles)
                 .await
                 .unwrap();
-            latchkey::db::resources::replace_account(&mut tx, &acct, &["role"], &resources)
+            latchkey::db::resources::replace_account(&mut tx, &acct, &["role"], &resources, &[])
                 .await
                 .unwrap();
             tx.commit().await.unwrap();

@@ -128,6 +128,15 @@ fn TaskCell(t: TaskStatusView, account: String, run: ServerAction<RunSync>) -> i
                 {t.last_duration_ms.map(|ms| format!(" · {ms} ms")).unwrap_or_default()}
             </div>
             {t.last_error.clone().filter(|_| state == "failed").map(|e| view! { <div class="error small" title=e.clone()>{e.chars().take(120).collect::<String>()}</div> })}
+            {(t.item_errors > 0 && state == "ok").then(|| {
+                let why = t.item_error_sample.join("\n");
+                let n = t.item_errors;
+                view! {
+                    <div class="warning small item-errors" title=why>
+                        {format!("{n} not read (kept as cached)")}
+                    </div>
+                }
+            })}
             <ActionForm action=run attr:class="inline">
                 <input type="hidden" name="task" value=task_input/>
                 <input type="hidden" name="account" value=account/>

@@ -6,7 +6,7 @@
 //! items are not read one by one: the account's IAM pass covers them in one
 //! listing.
 use super::iam::IamSnapshot;
-use super::snapshot::{ResourceSnapshot, KIND_BUCKET, KIND_QUEUE, KIND_TOPIC};
+use super::snapshot::{AccountRead, ResourceSnapshot, KIND_BUCKET, KIND_QUEUE, KIND_TOPIC};
 use super::{Aws, AwsError};
 use app::domain::AccountId;
 use async_trait::async_trait;
@@ -49,7 +49,7 @@ pub trait AccountReader: Send + Sync {
         account: &AccountId,
         kind: ResourceKind,
         at_once: usize,
-    ) -> Result<Vec<ResourceSnapshot>, AwsError>;
+    ) -> Result<AccountRead, AwsError>;
 }
 
 #[async_trait]
@@ -63,7 +63,7 @@ impl AccountReader for SdkReader {
         account: &AccountId,
         kind: ResourceKind,
         at_once: usize,
-    ) -> Result<Vec<ResourceSnapshot>, AwsError> {
+    ) -> Result<AccountRead, AwsError> {
         let (aws, owner) = (&self.0, account.as_str());
         let tags = &aws.spoke_tagging(account).await?;
         match kind {

@@ -1,5 +1,5 @@
 //! S3 buckets of one account with their policy and tags.
-use super::snapshot::{read_all, tags_json, ResourceSnapshot, KIND_BUCKET};
+use super::snapshot::{read_all, tags_json, AccountRead, ResourceSnapshot, KIND_BUCKET};
 use super::tagging::{tags_by_arn, tags_of, TagsByArn};
 use super::{decode::policy_json, AwsError};
 use aws_sdk_s3::error::ProvideErrorMetadata;
@@ -7,25 +7,29 @@ use serde_json::json;
 use serde_json::Value;
 
 /// Every bucket with its policy (one call each) and tags (one tagging-API
-/// call for all of them, or one call each where that API is denied).
+/// call for all of them, or one call each where that API is denied or the
+/// bucket lives in another region). Each bucket is read in its own region:
+/// AWS answers a call on a bucket from another region with a redirect the
+/// SDK does not follow.
 pub async fn read_account(
     s3: &aws_sdk_s3::Client,
     tagging: &aws_sdk_resourcegroupstagging::Client,
     account: &str,
     at_once: usize,
-) -> Result<Vec<ResourceSnapshot>, AwsError> {
+) -> Result<AccountRead, AwsError> {
     let (buckets, found) =
         tokio::join!(s3.list_buckets().send(), tags_by_arn(tagging, "s3:bucket"));
     let buckets = buckets.map_err(AwsError::from_sdk)?;
     let found = found?;
     let found = found.as_ref();
-    let names: Vec<String> = buckets
+    let listed: Vec<(String, Option<String>)> = buckets
         .buckets()
         .iter()
-        .filter_map(|b| b.name().map(str::to_owned))
+        .filter_map(|b| Some((b.name()?.to_owned(), b.bucket_region().map(str::to_owned))))
         .collect();
-    read_all(names, at_once, |name| async move {
-        read_bucket(s3, account, &name, found).await
+    let arn_of = |(name, _): &(String, Option<String>)| format!("arn:aws:s3:::{name}");
+    read_all(listed, at_once, arn_of, |(name, region)| async move {
+        read_bucket_in(s3, account, &name, region, found).await
     })
     .await
 }
@@ -38,7 +42,55 @@ pub async fn read_bucket(
     name: &str,
     known: Option<&TagsByArn>,
 ) -> Result<ResourceSnapshot, AwsError> {
+    read_bucket_in(s3, account, name, None, known).await
+}
+
+/// The bucket's region: as listed when AWS said it, else `GetBucketLocation`
+/// (answered from any region; no constraint is us-east-1, `EU` eu-west-1).
+async fn region_of(
+    s3: &aws_sdk_s3::Client,
+    name: &str,
+    listed: Option<String>,
+) -> Result<String, AwsError> {
+    if let Some(r) = listed.filter(|r| !r.is_empty()) {
+        return Ok(r);
+    }
+    let got = s3
+        .get_bucket_location()
+        .bucket(name)
+        .send()
+        .await
+        .map_err(AwsError::from_sdk)?;
+    Ok(match got.location_constraint().map(|c| c.as_str()) {
+        None | Some("") => "us-east-1".to_owned(),
+        Some("EU") => "eu-west-1".to_owned(),
+        Some(r) => r.to_owned(),
+    })
+}
+
+async fn read_bucket_in(
+    s3: &aws_sdk_s3::Client,
+    account: &str,
+    name: &str,
+    listed_region: Option<String>,
+    known: Option<&TagsByArn>,
+) -> Result<ResourceSnapshot, AwsError> {
     let arn = format!("arn:aws:s3:::{name}");
+    let region = region_of(s3, name, listed_region).await?;
+    let home = s3.config().region().map(|r| r.as_ref()) == Some(region.as_str());
+    let elsewhere;
+    let (s3, known) = if home {
+        (s3, known)
+    } else {
+        let conf = s3
+            .config()
+            .to_builder()
+            .region(aws_sdk_s3::config::Region::new(region.clone()))
+            .build();
+        elsewhere = aws_sdk_s3::Client::from_conf(conf);
+        // The tagging API answered for the client's region only.
+        (&elsewhere, None)
+    };
     let policy = s3.get_bucket_policy().bucket(name).send();
     let (policy, tags) = match known {
         Some(found) => (policy.await, tags_of(found, &arn)),
@@ -61,7 +113,7 @@ pub async fn read_bucket(
         name: name.to_owned(),
         tags,
         policy,
-        details: json!({}),
+        details: json!({ "region": region }),
     })
 }
 

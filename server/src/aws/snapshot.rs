@@ -21,24 +21,66 @@ pub const KIND_BUCKET: &str = "s3_bucket";
 pub const KIND_QUEUE: &str = "sqs_queue";
 pub const KIND_TOPIC: &str = "sns_topic";
 
+/// What an account pass read: the items in ARN order, and those it could
+/// not read (which keep their cached rows until a later pass reads them).
+#[derive(Debug, Default)]
+pub struct AccountRead {
+    pub items: Vec<ResourceSnapshot>,
+    pub failed: Vec<ItemFailure>,
+}
+
+/// One item a pass could not read: its ARN and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemFailure {
+    pub arn: String,
+    pub error: String,
+}
+
 /// Reads every item with `read`, at most `at_once` at a time (`sync.item_concurrency`;
-/// throttled calls are retried by the SDK with backoff), and returns the
-/// snapshots in ARN order (the first error ends the run).
+/// throttled calls are retried by the SDK with backoff). One item's error
+/// does not end the pass: it is recorded under the ARN `arn_of` gives. Only
+/// when every item failed does the pass fail, with the first error (the
+/// account as a whole refuses).
 pub async fn read_all<T, Fut>(
     items: Vec<T>,
     at_once: usize,
-    read: impl FnMut(T) -> Fut,
-) -> Result<Vec<ResourceSnapshot>, super::AwsError>
+    arn_of: impl Fn(&T) -> String,
+    mut read: impl FnMut(T) -> Fut,
+) -> Result<AccountRead, super::AwsError>
 where
     Fut: std::future::Future<Output = Result<ResourceSnapshot, super::AwsError>>,
 {
-    use futures_util::{StreamExt, TryStreamExt};
-    let mut out: Vec<ResourceSnapshot> = futures_util::stream::iter(items)
-        .map(read)
-        .buffer_unordered(at_once.max(1))
-        .try_collect()
-        .await?;
-    out.sort_by(|a, b| a.arn.cmp(&b.arn));
+    use futures_util::StreamExt;
+    let results: Vec<(String, Result<ResourceSnapshot, super::AwsError>)> =
+        futures_util::stream::iter(items)
+            .map(|t| {
+                let arn = arn_of(&t);
+                let read = read(t);
+                async move { (arn, read.await) }
+            })
+            .buffer_unordered(at_once.max(1))
+            .collect()
+            .await;
+    let mut out = AccountRead::default();
+    let mut first_error = None;
+    for (arn, r) in results {
+        match r {
+            Ok(snap) => out.items.push(snap),
+            Err(e) => {
+                tracing::warn!(%arn, error = %e, "item not read; its cached row is kept");
+                out.failed.push(ItemFailure {
+                    arn,
+                    error: e.to_string(),
+                });
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    if let (true, Some(e)) = (out.items.is_empty(), first_error) {
+        return Err(e);
+    }
+    out.items.sort_by(|a, b| a.arn.cmp(&b.arn));
+    out.failed.sort_by(|a, b| a.arn.cmp(&b.arn));
     Ok(out)
 }
 

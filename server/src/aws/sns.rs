@@ -1,5 +1,5 @@
 //! SNS topics of one account with their policy and tags.
-use super::snapshot::{read_all, tags_json, ResourceSnapshot, KIND_TOPIC};
+use super::snapshot::{read_all, tags_json, AccountRead, ResourceSnapshot, KIND_TOPIC};
 use super::tagging::{tags_by_arn, tags_of, TagsByArn};
 use super::{decode::policy_json, AwsError};
 use serde_json::json;
@@ -11,7 +11,7 @@ pub async fn read_account(
     tagging: &aws_sdk_resourcegroupstagging::Client,
     account: &str,
     at_once: usize,
-) -> Result<Vec<ResourceSnapshot>, AwsError> {
+) -> Result<AccountRead, AwsError> {
     let list = async {
         let mut arns = Vec::new();
         let mut pages = sns.list_topics().into_paginator().send();
@@ -28,7 +28,7 @@ pub async fn read_account(
     let (arns, found) = tokio::join!(list, tags_by_arn(tagging, "sns:topic"));
     let (arns, found) = (arns?, found?);
     let found = found.as_ref();
-    read_all(arns, at_once, |arn| async move {
+    read_all(arns, at_once, String::clone, |arn| async move {
         read_topic(sns, account, &arn, found).await
     })
     .await

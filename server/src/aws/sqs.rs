@@ -1,5 +1,5 @@
 //! SQS queues of one account with their policy and tags.
-use super::snapshot::{read_all, tags_json, ResourceSnapshot, KIND_QUEUE};
+use super::snapshot::{read_all, tags_json, AccountRead, ResourceSnapshot, KIND_QUEUE};
 use super::tagging::{tags_by_arn, tags_of, TagsByArn};
 use super::{decode::policy_json, AwsError};
 use aws_sdk_sqs::types::QueueAttributeName;
@@ -12,7 +12,7 @@ pub async fn read_account(
     tagging: &aws_sdk_resourcegroupstagging::Client,
     account: &str,
     at_once: usize,
-) -> Result<Vec<ResourceSnapshot>, AwsError> {
+) -> Result<AccountRead, AwsError> {
     let list = async {
         let mut urls = Vec::new();
         let mut pages = sqs.list_queues().into_paginator().send();
@@ -29,7 +29,12 @@ pub async fn read_account(
     let (urls, found) = tokio::join!(list, tags_by_arn(tagging, "sqs:queue"));
     let (urls, found) = (urls?, found?);
     let found = found.as_ref();
-    read_all(urls, at_once, |url| async move {
+    let region = sqs.config().region().map_or("", |r| r.as_ref()).to_owned();
+    let arn_of = |url: &String| {
+        let name = url.rsplit('/').next().unwrap_or(url);
+        format!("arn:aws:sqs:{region}:{account}:{name}")
+    };
+    read_all(urls, at_once, arn_of, |url| async move {
         read_queue(sqs, account, &url, found).await
     })
     .await

@@ -12,13 +12,19 @@ pub struct ReplaceOutcome {
 
 /// Makes the account's rows of `kinds` equal to `rows`: deletes what vanished,
 /// inserts what is new, rewrites only what changed (one statement each, UNNEST).
+/// Rows whose ARN is in `keep` (listed but not read this time) stay as cached.
 pub async fn replace_account(
     conn: &mut PgConnection,
     account_id: &str,
     kinds: &[&str],
     rows: &[ResourceSnapshot],
+    keep: &[String],
 ) -> crate::Result<ReplaceOutcome> {
-    let arns: Vec<String> = rows.iter().map(|r| r.arn.clone()).collect();
+    let arns: Vec<String> = rows
+        .iter()
+        .map(|r| r.arn.clone())
+        .chain(keep.iter().cloned())
+        .collect();
     let kinds: Vec<String> = kinds.iter().map(|k| k.to_string()).collect();
     let removed = sqlx::query!(
         "DELETE FROM resources WHERE account_id = $1 AND kind = ANY($2) AND NOT (arn = ANY($3))",

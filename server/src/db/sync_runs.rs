@@ -18,6 +18,18 @@ pub struct Run<'a> {
     pub started_at: DateTime<Utc>,
 }
 
+/// What a successful run counted, and the items it could not read.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Finished<'a> {
+    pub items: usize,
+    pub changed: usize,
+    pub removed: usize,
+    pub failed: &'a [crate::aws::snapshot::ItemFailure],
+}
+
+/// How many unread items a run keeps with their errors (it counts them all).
+pub const ITEM_ERROR_SAMPLE: usize = 5;
+
 /// The advisory lock key of a task/account. `running` rebuilds it in SQL as
 /// `task || ':' || account_id`: keep the two in step.
 fn lock_key(task: &str, account_id: &str) -> String {
@@ -134,23 +146,32 @@ async fn insert_running(conn: &mut PgConnection, run: &Run<'_>) -> crate::Result
 pub async fn finish(
     conn: &mut PgConnection,
     id: i64,
-    outcome: Result<(i64, i64, i64), &str>,
+    outcome: Result<Finished<'_>, &str>,
 ) -> crate::Result<()> {
-    let (status, (items, changed, removed), error) = match outcome {
-        Ok(c) => ("success", c, None),
-        Err(e) => ("failed", (0, 0, 0), Some(e)),
+    let (status, done, error) = match outcome {
+        Ok(done) => ("success", done, None),
+        Err(e) => ("failed", Finished::default(), Some(e)),
     };
-    let count = |n: i64| i32::try_from(n).unwrap_or(i32::MAX);
+    let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+    let sample = serde_json::json!(done
+        .failed
+        .iter()
+        .take(ITEM_ERROR_SAMPLE)
+        .map(|f| serde_json::json!({ "arn": f.arn, "error": f.error }))
+        .collect::<Vec<_>>());
     sqlx::query!(
         "UPDATE sync_runs SET finished_at = clock_timestamp(), outcome = $2,
-             items = $3, changed = $4, removed = $5, error = $6
+             items = $3, changed = $4, removed = $5, error = $6,
+             item_errors = $7, item_error_sample = $8
          WHERE id = $1",
         id,
         status,
-        count(items),
-        count(changed),
-        count(removed),
-        error
+        count(done.items),
+        count(done.changed),
+        count(done.removed),
+        error,
+        count(done.failed.len()),
+        sample,
     )
     .execute(conn)
     .await?;
@@ -161,7 +182,7 @@ pub async fn finish(
 pub async fn record(
     conn: &mut PgConnection,
     run: &Run<'_>,
-    outcome: Result<(i64, i64, i64), &str>,
+    outcome: Result<Finished<'_>, &str>,
 ) -> crate::Result<()> {
     let id = insert_running(&mut *conn, run).await?;
     finish(conn, id, outcome).await
@@ -201,6 +222,8 @@ pub struct AccountTaskStatus {
     pub last_error: Option<String>,
     pub last_items: Option<i32>,
     pub last_duration_ms: Option<i64>,
+    pub last_item_errors: Option<i32>,
+    pub last_item_error_sample: Option<serde_json::Value>,
 }
 
 pub async fn status_by_account(conn: &mut PgConnection) -> crate::Result<Vec<AccountTaskStatus>> {
@@ -208,13 +231,15 @@ pub async fn status_by_account(conn: &mut PgConnection) -> crate::Result<Vec<Acc
         AccountTaskStatus,
         r#"WITH last AS (
                  SELECT DISTINCT ON (task, account_id) task, account_id, outcome, error, items,
-                        (EXTRACT(EPOCH FROM (finished_at - started_at)) * 1000)::bigint AS ms
+                        (EXTRACT(EPOCH FROM (finished_at - started_at)) * 1000)::bigint AS ms,
+                        item_errors, item_error_sample
                  FROM sync_runs WHERE outcome <> 'running' ORDER BY task, account_id, id DESC),
              ok AS (SELECT task, account_id, max(finished_at) AS at FROM sync_runs
                     WHERE outcome = 'success' GROUP BY task, account_id)
              SELECT a.account_id, a.name, a.source, a.enabled, l.task AS "task?", ok.at AS "last_success?",
                     l.outcome AS "last_outcome?", l.error AS "last_error?", l.items AS "last_items?",
-                    l.ms AS "last_duration_ms?"
+                    l.ms AS "last_duration_ms?", l.item_errors AS "last_item_errors?",
+                    l.item_error_sample AS "last_item_error_sample?"
              FROM accounts a
              LEFT JOIN last l ON l.account_id = a.account_id
              LEFT JOIN ok ON ok.account_id = l.account_id AND ok.task = l.task

@@ -34,5 +34,6 @@ async fn task_status(admin: &reqwest::Client, base: &str, task: &str) -> Value {
 }
 
 mod caching;
+mod faults;
 mod running;
 mod runs;

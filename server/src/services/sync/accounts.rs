@@ -51,7 +51,12 @@ async fn discover(s: &Services, mgmt: &AccountId, enable_new: bool) -> Result<u6
         )
         .await
         .map_err(|e| e.to_string())?;
-        db::sync_runs::record(&mut tx, &run, Ok((rows.len() as i64, added as i64, 0)))
+        let done = db::sync_runs::Finished {
+            items: rows.len(),
+            changed: usize::try_from(added).unwrap_or(usize::MAX),
+            ..Default::default()
+        };
+        db::sync_runs::record(&mut tx, &run, Ok(done))
             .await
             .map_err(|e| e.to_string())?;
         tx.commit().await.map_err(|e| e.to_string())?;

@@ -84,6 +84,8 @@ pub struct SyncOutcome {
     pub items: u64,
     pub changed: u64,
     pub removed: u64,
+    /// Items listed but not read (their cached rows are kept).
+    pub item_errors: u64,
 }
 
 /// A task's failure: the server's one error (database or AWS).
@@ -142,9 +144,15 @@ async fn claimed(
     let started = std::time::Instant::now();
     let result = async {
         let mut tx = claim.conn().begin().await?;
-        let o = run_task(s, task, account, &mut tx).await?;
-        let counts = (o.items as i64, o.changed as i64, o.removed as i64);
-        db::sync_runs::finish(&mut tx, id, Ok(counts)).await?;
+        let (o, failed) = run_task(s, task, account, &mut tx).await?;
+        let count = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        let done = db::sync_runs::Finished {
+            items: count(o.items),
+            changed: count(o.changed),
+            removed: count(o.removed),
+            failed: &failed,
+        };
+        db::sync_runs::finish(&mut tx, id, Ok(done)).await?;
         tx.commit().await?;
         if task == Task::Iam && o.changed + o.removed > 0 {
             (s.roles_changed)();
@@ -159,7 +167,7 @@ async fn claimed(
     match &result {
         Ok(o) => {
             tracing::info!(task = name, %account, ?trigger, items = o.items, changed = o.changed,
-                removed = o.removed, ms = started.elapsed().as_millis() as u64, "sync done");
+                removed = o.removed, item_errors = o.item_errors, ms = started.elapsed().as_millis() as u64, "sync done");
         }
         Err(e) => {
             tracing::warn!(task = name, %account, error = %e, "sync failed");
@@ -177,9 +185,9 @@ async fn run_task(
     task: Task,
     account: &AccountId,
     tx: &mut sqlx::PgConnection,
-) -> Result<SyncOutcome, SyncError> {
+) -> Result<(SyncOutcome, Vec<ItemFailure>), SyncError> {
     let acct = account.as_str();
-    let (rows, kinds): (Vec<ResourceSnapshot>, &[&str]) = match task {
+    let (read, kinds): (AccountRead, &[&str]) = match task {
         Task::Iam => {
             let mut snap = s.reader.iam(account).await?;
             // The spoke role's last use is this very sync: kept, it would
@@ -201,14 +209,17 @@ async fn run_task(
                 acct,
                 &[KIND_ROLE, KIND_USER, KIND_MANAGED_POLICY],
                 &rows,
+                &[],
             )
             .await?;
-            return Ok(SyncOutcome {
+            let outcome = SyncOutcome {
                 items: rows.len() as u64,
                 // A role counts once even though it lives in two tables.
                 changed: res.changed.max(roles_out.changed),
                 removed: res.removed.max(roles_out.removed),
-            });
+                item_errors: 0,
+            };
+            return Ok((outcome, Vec::new()));
         }
         Task::S3 => (
             read(s, account, ResourceKind::Bucket).await?,
@@ -217,19 +228,23 @@ async fn run_task(
         Task::Sqs => (read(s, account, ResourceKind::Queue).await?, &[KIND_QUEUE]),
         Task::Sns => (read(s, account, ResourceKind::Topic).await?, &[KIND_TOPIC]),
     };
-    let out = db::resources::replace_account(tx, acct, kinds, &rows).await?;
-    Ok(SyncOutcome {
-        items: rows.len() as u64,
+    // An item listed but not read keeps its cached row: not read is not gone.
+    let unread: Vec<String> = read.failed.iter().map(|f| f.arn.clone()).collect();
+    let out = db::resources::replace_account(tx, acct, kinds, &read.items, &unread).await?;
+    let outcome = SyncOutcome {
+        items: read.items.len() as u64,
         changed: out.changed,
         removed: out.removed,
-    })
+        item_errors: read.failed.len() as u64,
+    };
+    Ok((outcome, read.failed))
 }
 
 async fn read(
     s: &SyncContext,
     account: &AccountId,
     kind: ResourceKind,
-) -> Result<Vec<ResourceSnapshot>, crate::aws::AwsError> {
+) -> Result<AccountRead, crate::aws::AwsError> {
     let at_once = s.config.sync.item_concurrency;
     s.reader.resources(account, kind, at_once).await
 }

@@ -55,6 +55,8 @@ impl app::ports::SyncPort for SyncService {
                             last_error: None,
                             last_items: None,
                             last_duration_ms: None,
+                            item_errors: 0,
+                            item_error_sample: Vec::new(),
                             running: running.contains(&(t.name().to_owned(), r.account_id.clone())),
                         })
                         .collect(),
@@ -69,6 +71,8 @@ impl app::ports::SyncPort for SyncService {
                 t.last_error = r.last_error;
                 t.last_items = r.last_items;
                 t.last_duration_ms = r.last_duration_ms;
+                t.item_errors = r.last_item_errors.unwrap_or(0);
+                t.item_error_sample = item_error_lines(r.last_item_error_sample);
             }
         }
         Ok(out)
@@ -160,4 +164,18 @@ impl app::ports::SyncPort for SyncService {
         }
         Ok(())
     }
+}
+
+/// The stored sample of unread items as lines an admin reads ("arn: why").
+fn item_error_lines(sample: Option<serde_json::Value>) -> Vec<String> {
+    let Some(serde_json::Value::Array(items)) = sample else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .map(|i| {
+            let text = |k: &str| i.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
+            format!("{}: {}", text("arn"), text("error"))
+        })
+        .collect()
 }
