@@ -72,6 +72,8 @@ pub struct Aws {
     hub: SdkConfig,
     spoke_role_name: String,
     emulator: bool,
+    /// Where queues and topics are read (`aws.regions`, else `aws.region`).
+    regions: Vec<String>,
     spokes: Mutex<HashMap<AccountId, (SdkConfig, SystemTime)>>,
 }
 
@@ -95,6 +97,11 @@ impl Aws {
             hub,
             spoke_role_name: cfg.spoke_role_name.to_string(),
             emulator: cfg.endpoint_url.is_some(),
+            regions: if cfg.regions.is_empty() {
+                vec![cfg.region.clone()]
+            } else {
+                cfg.regions.clone()
+            },
             spokes: Mutex::new(HashMap::new()),
         })
     }
@@ -210,6 +217,18 @@ impl Aws {
     pub fn region(&self) -> &str {
         self.hub.region().map(|r| r.as_ref()).unwrap_or("us-east-1")
     }
+
+    /// The regions queues and topics are read in.
+    pub fn regions(&self) -> &[String] {
+        &self.regions
+    }
+}
+
+/// The same session calling `region`'s endpoints.
+pub fn in_region(conf: &SdkConfig, region: &str) -> SdkConfig {
+    conf.to_builder()
+        .region(Region::new(region.to_owned()))
+        .build()
 }
 
 /// Plain HTTP for an http:// emulator endpoint, rustls (ring) HTTPS otherwise.

@@ -65,23 +65,47 @@ impl AccountReader for SdkReader {
         at_once: usize,
     ) -> Result<AccountRead, AwsError> {
         let (aws, owner) = (&self.0, account.as_str());
-        let tags = &aws.spoke_tagging(account).await?;
-        match kind {
-            ResourceKind::Bucket => {
-                let s3 = &aws.spoke_s3(account).await?;
-                super::s3::read_account(s3, tags, owner, at_once).await
-            }
-            ResourceKind::Queue => {
-                let sqs = &aws.spoke_sqs(account).await?;
-                super::sqs::read_account(sqs, tags, owner, at_once).await
-            }
-            ResourceKind::Topic => {
-                let sns = &aws.spoke_sns(account).await?;
-                super::sns::read_account(sns, tags, owner, at_once).await
-            }
+        if kind == ResourceKind::Bucket {
+            // One listing for every region; each bucket is read in its own.
+            let tags = &aws.spoke_tagging(account).await?;
+            let s3 = &aws.spoke_s3(account).await?;
+            return super::s3::read_account(s3, tags, owner, at_once).await;
         }
+        // Queues and topics live in a region: every configured one is read,
+        // a few at once; a region that cannot be listed fails the pass, so
+        // none of its cached rows is taken for gone.
+        use futures_util::{StreamExt, TryStreamExt};
+        let spoke = &aws.spoke(account).await?;
+        let reads: Vec<AccountRead> = futures_util::stream::iter(aws.regions().to_vec())
+            .map(|region: String| async move {
+                let conf = super::in_region(spoke, &region);
+                let tags = &aws_sdk_resourcegroupstagging::Client::new(&conf);
+                match kind {
+                    ResourceKind::Queue => {
+                        let sqs = &aws_sdk_sqs::Client::new(&conf);
+                        super::sqs::read_account(sqs, tags, owner, at_once).await
+                    }
+                    _ => {
+                        let sns = &aws_sdk_sns::Client::new(&conf);
+                        super::sns::read_account(sns, tags, owner, at_once).await
+                    }
+                }
+            })
+            .buffer_unordered(REGIONS_AT_ONCE)
+            .try_collect()
+            .await?;
+        let mut all = AccountRead::default();
+        for r in reads {
+            all.items.extend(r.items);
+            all.failed.extend(r.failed);
+        }
+        all.items.sort_by(|a, b| a.arn.cmp(&b.arn));
+        Ok(all)
     }
 }
+
+/// Regions of one account read at once (each reads its items `at_once`).
+const REGIONS_AT_ONCE: usize = 6;
 
 /// Reads through the account's spoke session.
 pub struct SdkReader(pub Arc<Aws>);

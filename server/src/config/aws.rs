@@ -11,6 +11,11 @@ pub struct AwsConfig {
     pub endpoint_url: Option<HttpUrl>,
     #[serde(default = "default_region")]
     pub region: String,
+    /// Regions whose queues and topics are synced in every account (read in
+    /// parallel); empty means `region` alone. Buckets are listed once and
+    /// each is read in its own region whatever this says.
+    #[serde(default)]
+    pub regions: Vec<String>,
     /// Role assumed in every spoke account by the sync and by approvals.
     pub spoke_role_name: RoleName,
     /// Credential lifetime handed to users, in seconds.
@@ -90,6 +95,14 @@ impl Default for ConsoleConfig {
 
 impl AwsConfig {
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        for (i, r) in self.regions.iter().enumerate() {
+            if !is_region_name(r) {
+                return Err(invalid(
+                    format!("aws.regions[{i}]"),
+                    format!("{r:?} is not an AWS region name (like us-east-1 or eu-west-2)"),
+                ));
+            }
+        }
         for p in &self.protected_roles {
             if !p.starts_with("arn:") || !p.contains(":role/") {
                 return Err(invalid(
@@ -112,4 +125,15 @@ impl ConsoleConfig {
         }
         Ok(())
     }
+}
+
+/// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`: lowercase
+/// words joined by dashes, ending in a number.
+fn is_region_name(r: &str) -> bool {
+    let parts: Vec<&str> = r.split('-').collect();
+    parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].parse::<u8>().is_ok()
 }

@@ -35,5 +35,6 @@ async fn task_status(admin: &reqwest::Client, base: &str, task: &str) -> Value {
 
 mod caching;
 mod faults;
+mod regions;
 mod running;
 mod runs;
