@@ -62,6 +62,7 @@ def roles_for(acct, name):
         "eng-readonly": (hub_trust, {}, ["ReadOnlyEverything"], {"owner": "platform"}),
         "eng-oncall": (hub_trust, {"restart-services": policy(allow(["ecs:UpdateService", "ecs:DescribeServices"], "*"))}, ["ReadOnlyEverything"], {"owner": "sre", "pager": "yes"}),
         "eng-sandbox-admin": (hub_trust, {"sandbox-admin": policy(allow("*", "*"))}, [], {"owner": "platform", "env": "sandbox"}),
+        # The tag key is [role_tags] authorized_cli_only in config/demo.toml.
         "data-etl": ({"Service": "glue.amazonaws.com"}, {"etl-queue": policy(allow(["sqs:ReceiveMessage", "sqs:DeleteMessage"], f"arn:aws:sqs:{REGION}:{acct}:{name}-jobs"))}, ["QueueConsumer"], {"owner": "data", "latchkey-authorized-cli-only": "data"}),
         "ci-deployer": (hub_trust, {"deploy": policy(allow(["cloudformation:*", "iam:PassRole"], "*"))}, [], {"owner": "ci"}),
         "app-api": ({"Service": "ecs-tasks.amazonaws.com"}, {"api-s3": policy(allow("s3:GetObject", f"arn:aws:s3:::{b}/*")), "api-sns": policy(allow("sns:Publish", f"arn:aws:sns:{REGION}:{acct}:{name}-events"))}, [], {"owner": "api-team", "app": "api"}),

@@ -8,9 +8,6 @@ use crate::domain::change::{ChangeSpec, Tag, TargetKind};
 use crate::domain::policy::Finding;
 use serde_json::Value;
 
-/// Role tags that decide who may use a role.
-pub const ELIGIBILITY_TAG_PREFIX: &str = "latchkey-authorized";
-
 /// AWS managed policies that amount to administrator (or IAM) rights.
 const ADMIN_LIKE: &[&str] = &[
     "AdministratorAccess",
@@ -56,10 +53,21 @@ fn principal_accounts(doc: &Value) -> Vec<String> {
     out
 }
 
+/// Whether `key` is one of the role tag keys that decide who may use a
+/// role. IAM role tag keys ignore case, so this does too: a key that only
+/// differs in case is flagged rather than let through.
+fn is_eligibility_key(key: &str, eligibility_keys: &[&str]) -> bool {
+    eligibility_keys.iter().any(|k| k.eq_ignore_ascii_case(key))
+}
+
 /// A finding for each tag that decides who may use `role`.
-fn eligibility_tags<'a>(tags: &'a [Tag], role: &'a str) -> impl Iterator<Item = Finding> + 'a {
+fn eligibility_tags<'a>(
+    tags: &'a [Tag],
+    eligibility_keys: &'a [&str],
+    role: &'a str,
+) -> impl Iterator<Item = Finding> + 'a {
     tags.iter()
-        .filter(|t| t.key.starts_with(ELIGIBILITY_TAG_PREFIX))
+        .filter(|t| is_eligibility_key(&t.key, eligibility_keys))
         .map(move |t| {
             Finding::warning(
                 "eligibility-tag",
@@ -73,12 +81,15 @@ fn eligibility_tags<'a>(tags: &'a [Tag], role: &'a str) -> impl Iterator<Item = 
 }
 
 /// Findings on what `spec` does to a `target` in `target_account`;
-/// `known_accounts` are the accounts Latchkey manages (the organisation).
+/// `known_accounts` are the accounts Latchkey manages (the organisation),
+/// `eligibility_keys` the role tag keys that grant use of a role (the
+/// server's `[role_tags]`).
 pub fn change_findings(
     spec: &ChangeSpec,
     target: TargetKind,
     target_account: &str,
     known_accounts: &[String],
+    eligibility_keys: &[&str],
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     match spec {
@@ -90,12 +101,12 @@ pub fn change_findings(
             ))
         }
         ChangeSpec::TagsPut { tags } if target == TargetKind::Role => {
-            out.extend(eligibility_tags(tags, "the role"));
+            out.extend(eligibility_tags(tags, eligibility_keys, "the role"));
         }
         ChangeSpec::TagsRemove { keys } if target == TargetKind::Role => {
             for k in keys
                 .iter()
-                .filter(|k| k.starts_with(ELIGIBILITY_TAG_PREFIX))
+                .filter(|k| is_eligibility_key(k, eligibility_keys))
             {
                 out.push(Finding::warning(
                     "eligibility-tag",
@@ -125,7 +136,7 @@ pub fn change_findings(
                     format!("the new role gets {arn}, which gives administrator-level rights"),
                 ));
             }
-            out.extend(eligibility_tags(tags, "the new role"));
+            out.extend(eligibility_tags(tags, eligibility_keys, "the new role"));
         }
         ChangeSpec::BoundaryDelete => out.push(Finding::warning(
             "boundary-removed",
@@ -171,6 +182,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// The server's default `[role_tags]`.
+    const KEYS: &[&str] = &["latchkey-authorized", "latchkey-authorized-cli-only"];
+
     fn codes(f: &[Finding]) -> Vec<&str> {
         f.iter().map(|f| f.code.as_str()).collect()
     }
@@ -187,13 +201,13 @@ mod tests {
                 value: "everyone".into(),
             }],
         };
-        let f = change_findings(&spec, TargetKind::Role, "111111111111", &[]);
+        let f = change_findings(&spec, TargetKind::Role, "111111111111", &[], KEYS);
         assert_eq!(codes(&f), ["admin-policy-attach", "eligibility-tag"]);
         assert!(crate::domain::policy::is_high_risk(&f));
         let boundary = ChangeSpec::BoundaryPut {
             policy_arn: "arn:aws:iam::aws:policy/AdministratorAccess".into(),
         };
-        let f = change_findings(&boundary, TargetKind::Role, "111111111111", &[]);
+        let f = change_findings(&boundary, TargetKind::Role, "111111111111", &[], KEYS);
         assert_eq!(codes(&f), ["boundary-admin"]);
         assert!(crate::domain::policy::is_high_risk(&f));
     }
@@ -201,7 +215,9 @@ mod tests {
     #[test]
     fn document_less_changes_that_grant_or_unguard_are_flagged() {
         let known = vec!["111111111111".to_owned()];
-        let f = |spec: ChangeSpec| change_findings(&spec, TargetKind::Role, "111111111111", &known);
+        let f = |spec: ChangeSpec| {
+            change_findings(&spec, TargetKind::Role, "111111111111", &known, KEYS)
+        };
         let attach = ChangeSpec::ManagedPolicyAttach {
             policy_arn: "arn:aws:iam::aws:policy/AdministratorAccess".into(),
         };
@@ -228,12 +244,41 @@ mod tests {
             document: json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
                 "Principal": {"AWS": who}, "Action": "sts:AssumeRole"}]}),
         };
-        let f = |spec: ChangeSpec| change_findings(&spec, TargetKind::Role, "111111111111", &known);
+        let f = |spec: ChangeSpec| {
+            change_findings(&spec, TargetKind::Role, "111111111111", &known, KEYS)
+        };
         assert_eq!(
             codes(&f(trust("arn:aws:iam::999999999999:root"))),
             ["principal-outside-org"]
         );
         assert_eq!(codes(&f(trust("222222222222"))), ["cross-account"]);
         assert!(f(trust("arn:aws:iam::111111111111:role/x")).is_empty());
+    }
+
+    #[test]
+    fn the_configured_tag_keys_are_the_ones_flagged() {
+        let put = |key: &str| ChangeSpec::TagsPut {
+            tags: vec![Tag {
+                key: key.into(),
+                value: "everyone".into(),
+            }],
+        };
+        let consoleme = ["consoleme-authorized", "consoleme-authorized-cli-only"];
+        let f = |spec: ChangeSpec| {
+            change_findings(&spec, TargetKind::Role, "111111111111", &[], &consoleme)
+        };
+        assert_eq!(codes(&f(put("consoleme-authorized"))), ["eligibility-tag"]);
+        assert_eq!(
+            codes(&f(put("ConsoleMe-Authorized-CLI-Only"))),
+            ["eligibility-tag"]
+        );
+        let removed = ChangeSpec::TagsRemove {
+            keys: vec!["consoleme-authorized-cli-only".into()],
+        };
+        assert_eq!(codes(&f(removed)), ["eligibility-tag"]);
+        // Not configured, it grants nothing and is a plain tag.
+        assert!(f(put("latchkey-authorized")).is_empty());
+        let none = change_findings(&put("latchkey-authorized"), TargetKind::Role, "1", &[], &[]);
+        assert!(none.is_empty());
     }
 }

@@ -57,6 +57,33 @@ checked_text!(
         .map_err(|e| format!("not a valid cron expression: {e}"))
 );
 
+checked_text!(
+    /// An IAM tag key: 1-128 characters (letters, digits, spaces and
+    /// `_ . : / = + - @`), not starting with the reserved `aws:`.
+    TagKey,
+    |key| iam_tag_key(key)
+);
+
+fn iam_tag_key(key: &str) -> Result<(), String> {
+    let allowed = |c: char| c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c);
+    if !(1..=128).contains(&key.chars().count()) {
+        Err(format!(
+            "{key:?} is not an IAM tag key: it must be 1-128 characters"
+        ))
+    } else if key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")) {
+        Err(format!(
+            "{key:?} is not an IAM tag key: the aws: prefix is reserved"
+        ))
+    } else if let Some(c) = key.chars().find(|c| !allowed(*c)) {
+        Err(format!(
+            "{key:?} is not an IAM tag key: {c:?} is not allowed \
+             (letters, digits, spaces and _ . : / = + - @ are)"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +95,23 @@ mod tests {
         }
         assert!(Cron::parse("0 */15 * * * *").is_ok());
         assert!(Cron::parse("every day").is_err());
+    }
+
+    #[test]
+    fn tag_keys_follow_iam_rules() {
+        let (longest, too_long) = ("k".repeat(128), "k".repeat(129));
+        for (key, ok) in [
+            ("latchkey-authorized", true),
+            ("consoleme-authorized", true),
+            ("team/owner:a=b+c@d e_f.g", true),
+            (longest.as_str(), true),
+            (too_long.as_str(), false),
+            ("", false),
+            ("aws:authorized", false),
+            ("AWS:authorized", false),
+            ("latchkey*", false),
+        ] {
+            assert_eq!(TagKey::parse(key).is_ok(), ok, "{key}");
+        }
     }
 }

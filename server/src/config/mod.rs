@@ -10,6 +10,7 @@ mod eligibility;
 mod notifications;
 mod oidc;
 mod requests;
+mod role_tags;
 mod secret;
 mod server;
 mod sync;
@@ -19,12 +20,13 @@ mod trusted;
 
 pub use auth::{ApproverRule, AuthConfig, DevUser};
 pub use aws::{AccountConfig, AwsConfig, ConsoleConfig, OrganizationConfig};
-pub use checked::{Cron, HttpUrl};
+pub use checked::{Cron, HttpUrl, TagKey};
 pub use database::{redact_url_password, DatabaseConfig};
 pub use eligibility::EligibilityRule;
 pub use notifications::{EmailConfig, NotificationsConfig, SlackConfig, SmtpTls};
 pub use oidc::OidcConfig;
 pub use requests::{AutoApproveRule, RequestsConfig};
+pub use role_tags::RoleTagsConfig;
 pub use secret::SecretString;
 pub use server::ServerConfig;
 pub use sync::SyncConfig;
@@ -49,6 +51,9 @@ pub struct Config {
     pub auth: AuthConfig,
     #[serde(default)]
     pub eligibility: Vec<EligibilityRule>,
+    /// Which role tags grant use of a role, besides `eligibility`.
+    #[serde(default)]
+    pub role_tags: RoleTagsConfig,
     #[serde(default)]
     pub console: ConsoleConfig,
     /// AWS Organizations whose member accounts are discovered (ListAccounts).
@@ -144,6 +149,7 @@ impl Config {
         self.console.validate()?;
         self.sync.validate()?;
         eligibility::validate(&self.eligibility)?;
+        self.role_tags.validate()?;
         self.auth.validate()?;
         self.notifications.validate()?;
         self.validate_dev_mode()

@@ -163,3 +163,72 @@ fn smtp_tls_is_one_of_three_modes() {
     let e = err(&email("tls = \"ssl\""));
     assert!(e.contains("tls") && e.contains("starttls"), "{e}");
 }
+
+#[test]
+fn role_tag_keys_default_to_latchkeys_and_bad_ones_name_their_key() {
+    let keys = |c: &Config| {
+        let names = |l: &[TagKey]| l.iter().map(|k| k.as_str().to_owned()).collect::<Vec<_>>();
+        (
+            names(&c.role_tags.authorized),
+            names(&c.role_tags.authorized_cli_only),
+        )
+    };
+    let c = Config::from_toml(BASE, std::iter::empty()).unwrap();
+    assert_eq!(
+        keys(&c),
+        (
+            vec!["latchkey-authorized".to_owned()],
+            vec!["latchkey-authorized-cli-only".to_owned()]
+        )
+    );
+    let tags = |body: &str| format!("{BASE}\n[role_tags]\n{body}\n");
+    // Moving from ConsoleMe; one list set leaves the other at its default.
+    let c = Config::from_toml(
+        &tags(r#"authorized = ["consoleme-authorized", "latchkey-authorized"]"#),
+        std::iter::empty(),
+    )
+    .unwrap();
+    assert_eq!(keys(&c).0, ["consoleme-authorized", "latchkey-authorized"]);
+    assert_eq!(keys(&c).1, ["latchkey-authorized-cli-only"]);
+    // Empty lists say that no tag grants anything.
+    let c = Config::from_toml(
+        &tags("authorized = []\nauthorized_cli_only = []"),
+        std::iter::empty(),
+    )
+    .unwrap();
+    assert_eq!(keys(&c), (vec![], vec![]));
+    // From the environment, as a TOML array.
+    let env = [(
+        "LATCHKEY__ROLE_TAGS__AUTHORIZED_CLI_ONLY".to_owned(),
+        r#"["consoleme-authorized-cli-only"]"#.to_owned(),
+    )];
+    let c = Config::from_toml(BASE, env.into_iter()).unwrap();
+    assert_eq!(keys(&c).1, ["consoleme-authorized-cli-only"]);
+
+    for (body, want) in [
+        (
+            r#"authorized = ["ok", "aws:authorized"]"#,
+            "role_tags.authorized[1]: \"aws:authorized\" is not an IAM tag key: the aws: prefix is reserved",
+        ),
+        (
+            r#"authorized_cli_only = [""]"#,
+            "role_tags.authorized_cli_only[0]: \"\" is not an IAM tag key: it must be 1-128 characters",
+        ),
+        (
+            r#"authorized = ["team*"]"#,
+            "role_tags.authorized[0]: \"team*\" is not an IAM tag key: '*' is not allowed",
+        ),
+        (
+            r#"authorized = "consoleme-authorized""#,
+            "role_tags.authorized: invalid type: string",
+        ),
+        (
+            "authorized = [\"a\", \"shared\"]\nauthorized_cli_only = [\"Shared\"]",
+            "role_tags.authorized_cli_only[0]: \"Shared\" is also in role_tags.authorized",
+        ),
+        (r#"authorised = ["a"]"#, "unknown field `authorised`"),
+    ] {
+        let e = err(&tags(body));
+        assert!(e.contains(want), "{body}: {e}");
+    }
+}

@@ -29,6 +29,9 @@ pub enum Access {
 #[derive(Debug, Clone, Default)]
 pub struct Eligibility {
     rules: Vec<Rule>,
+    /// The role tag keys that grant (`[role_tags]`), with what each grants:
+    /// console-and-CLI keys first, so the best access is found first.
+    tag_keys: Vec<(String, Access)>,
     extra: ExtraSources,
     protected: super::protected::ProtectedRoles,
 }
@@ -56,6 +59,18 @@ impl Eligibility {
                     cli_only: r.cli_only,
                 })
                 .collect(),
+            tag_keys: c
+                .role_tags
+                .authorized
+                .iter()
+                .map(|k| (k.to_string(), Access::Full))
+                .chain(
+                    c.role_tags
+                        .authorized_cli_only
+                        .iter()
+                        .map(|k| (k.to_string(), Access::CliOnly)),
+                )
+                .collect(),
             extra: ExtraSources::default(),
             protected: super::protected::ProtectedRoles::from_config(&c.aws),
         }
@@ -74,8 +89,9 @@ impl Eligibility {
 
     /// The best access `user` has to `role_arn`, if any, from the config's
     /// rules and the role's own tags (`tags` as cached: `[{"key","value"}]`):
-    /// `latchkey-authorized` (console and CLI) and `latchkey-authorized-cli-only`,
-    /// each a `:`-separated list of groups (or user ids).
+    /// those `[role_tags]` names (by default `latchkey-authorized`, console
+    /// and CLI, and `latchkey-authorized-cli-only`), each a `:`-separated
+    /// list of groups (or user ids).
     pub fn access(&self, user: &User, role_arn: &str, tags: &serde_json::Value) -> Option<Access> {
         // Checked first: no rule, tag or plugin makes a protected role usable.
         if self.protected.is_protected(role_arn) {
@@ -124,11 +140,13 @@ impl Eligibility {
                         .any(|g| !g.is_empty() && (user.in_group(g) || g == user.id))
                 })
         };
-        if tag(TAG_AUTHORIZED) {
-            return Some(Access::Full);
-        }
-        if tag(TAG_AUTHORIZED_CLI_ONLY) {
-            best = Some(Access::CliOnly);
+        for (key, access) in &self.tag_keys {
+            if tag(key) {
+                if *access == Access::Full {
+                    return Some(Access::Full);
+                }
+                best = Some(Access::CliOnly);
+            }
         }
         best
     }
@@ -181,7 +199,7 @@ impl Eligibility {
                 });
             }
         }
-        for (g, access, key) in Self::tag_principals(tags) {
+        for (g, access, key) in self.tag_principals(tags) {
             out.push(Grant {
                 principal: format!("group or user {g}"),
                 access,
@@ -228,13 +246,16 @@ impl Eligibility {
             .collect()
     }
 
+    /// The role tag keys that grant access (`[role_tags]`, both lists).
+    pub fn tag_keys(&self) -> impl Iterator<Item = &str> {
+        self.tag_keys.iter().map(|(k, _)| k.as_str())
+    }
+
     /// The groups or user ids a role's tags name, with the access and tag.
-    pub fn tag_principals(tags: &serde_json::Value) -> Vec<(String, Access, &'static str)> {
+    pub fn tag_principals(&self, tags: &serde_json::Value) -> Vec<(String, Access, &str)> {
         let mut out = Vec::new();
-        for (key, access) in [
-            (TAG_AUTHORIZED, Access::Full),
-            (TAG_AUTHORIZED_CLI_ONLY, Access::CliOnly),
-        ] {
+        for (key, access) in &self.tag_keys {
+            let (key, access) = (key.as_str(), *access);
             for t in tags
                 .as_array()
                 .into_iter()
@@ -256,111 +277,8 @@ impl Eligibility {
     }
 }
 
-/// Role tags that grant use of the role to the groups they list.
-pub const TAG_AUTHORIZED: &str = "latchkey-authorized";
-pub const TAG_AUTHORIZED_CLI_ONLY: &str = "latchkey-authorized-cli-only";
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn elig() -> Eligibility {
-        let cfg = crate::config::Config::minimal_with(
-            r#"
-            [[eligibility]]
-            group = "engineers"
-            roles = ["arn:aws:iam::222222222222:role/demo-*"]
-            [[eligibility]]
-            group = "data"
-            roles = ["arn:aws:iam::333333333333:role/etl"]
-            cli_only = true
-            [[eligibility]]
-            user = "ops@example.com"
-            roles = ["arn:aws:iam::*:role/*"]
-            "#,
-        );
-        Eligibility::from_config(&cfg)
-    }
-
-    fn user(id: &str, groups: &[&str]) -> User {
-        User {
-            id: id.into(),
-            display_name: id.into(),
-            groups: groups.iter().map(|g| g.to_string()).collect(),
-            is_admin: false,
-            approver_accounts: vec![],
-        }
-    }
-
-    /// A role's tags granting the groups or users `value` names, in full
-    /// or (`cli_only`) for the CLI alone.
-    fn tag(cli_only: bool, value: &str) -> serde_json::Value {
-        let key = if cli_only {
-            "latchkey-authorized-cli-only"
-        } else {
-            "latchkey-authorized"
-        };
-        json!([{ "key": key, "value": value }])
-    }
-
-    #[test]
-    fn group_patterns_grant_matching_roles_only() {
-        let eng = user("e@example.com", &["engineers"]);
-        for (arn, want) in [
-            (
-                "arn:aws:iam::222222222222:role/demo-reader",
-                Some(Access::Full),
-            ),
-            ("arn:aws:iam::333333333333:role/demo-reader", None),
-            ("arn:aws:iam::222222222222:role/prod-admin", None),
-        ] {
-            assert_eq!(elig().access(&eng, arn, &json!([])), want, "{arn}");
-        }
-    }
-
-    #[test]
-    fn role_tags_grant_their_groups() {
-        let u = user("x@example.com", &["analysts"]);
-        let arn = "arn:aws:iam::444444444444:role/reports";
-        for (tags, want) in [
-            (json!([]), None),
-            (tag(false, "finance:analysts"), Some(Access::Full)),
-            (tag(true, "analysts"), Some(Access::CliOnly)),
-            // Whole group names only.
-            (tag(false, "analysts-team"), None),
-            (tag(false, "x@example.com"), Some(Access::Full)),
-        ] {
-            assert_eq!(elig().access(&u, arn, &tags), want, "{tags}");
-        }
-    }
-
-    #[test]
-    fn cli_only_rules_and_user_rules() {
-        let d = user("d@example.com", &["data"]);
-        let ops = user("ops@example.com", &[]);
-        for (who, arn, want) in [
-            (
-                &d,
-                "arn:aws:iam::333333333333:role/etl",
-                Some(Access::CliOnly),
-            ),
-            (&d, "arn:aws:iam::333333333333:role/etl2", None),
-            (
-                &ops,
-                "arn:aws:iam::444444444444:role/anything",
-                Some(Access::Full),
-            ),
-        ] {
-            assert_eq!(
-                elig().access(who, arn, &json!([])),
-                want,
-                "{} on {arn}",
-                who.id
-            );
-        }
-    }
-}
+mod tests;
 
 /// Proof that a user may use a role; built only by [`Eligibility::check`].
 #[derive(Debug, Clone)]

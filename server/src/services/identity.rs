@@ -130,7 +130,8 @@ impl Users<'_> {
             roles
                 .iter()
                 .flat_map(|r| {
-                    super::eligibility::Eligibility::tag_principals(&r.tags)
+                    self.eligibility
+                        .tag_principals(&r.tags)
                         .into_iter()
                         .filter(|(p, _, _)| p == principal)
                         .map(move |(_, a, key)| GrantLineView {

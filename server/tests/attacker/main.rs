@@ -126,6 +126,7 @@ struct Row {
 
 mod fixture;
 mod protected;
+mod role_tags;
 mod suite;
 mod table;
 

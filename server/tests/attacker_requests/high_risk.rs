@@ -104,3 +104,45 @@ async fn a_new_role_with_admin_rights_needs_two_approvers_and_shows_why(pool: Pg
         "the role was created on one approval"
     );
 }
+
+/// Rule: a change to a tag `[role_tags]` lists is an eligibility change,
+/// whatever the key is called. Under ConsoleMe's keys, an engineer asking to
+/// tag a role `consoleme-authorized` for everyone (written in any case)
+/// needs two approvers; the old `latchkey-authorized` grants nothing and is
+/// a plain tag.
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn a_configured_eligibility_tag_needs_two_approvers(pool: PgPool) {
+    let cfg = |a: &[&str]| {
+        let extra = format!(
+            "{LEADS}\n[requests]\ntwo_approvers_for_high_risk = true\n\
+             [role_tags]\nauthorized = [\"consoleme-authorized\"]\n\
+             authorized_cli_only = [\"consoleme-authorized-cli-only\"]\n"
+        );
+        config_with(a, &extra)
+    };
+    let w = served_with(&pool, cfg, &["eng-app"]).await;
+    let lead = w.signed_in(LEAD_A).await;
+    for (key, needed) in [
+        ("consoleme-authorized", 2),
+        ("CONSOLEME-AUTHORIZED-CLI-ONLY", 2),
+        ("latchkey-authorized", 1),
+    ] {
+        let id = w.asked_to_tag("eng-app", key, "everyone").await;
+        let (change, codes) = first_change(&lead, &w.base, &id).await;
+        assert_eq!(change["approvals_needed"], needed, "{key}: {change}");
+        assert_eq!(
+            codes.iter().any(|c| c == "eligibility-tag"),
+            needed == 2,
+            "{key}"
+        );
+        assert!(approve_all(&lead, &w.base, &id).await.status().is_success());
+        let want = if needed == 2 { "pending" } else { "applied" };
+        assert_eq!(change_status(&pool, &id).await, want, "{key}");
+    }
+    let tags = role_tags(&iam(&w.s, &w.account).await, "eng-app").await;
+    assert_eq!(
+        tags,
+        ["latchkey-authorized=everyone"],
+        "one approval applied only the plain tag"
+    );
+}

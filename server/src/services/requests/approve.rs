@@ -109,7 +109,7 @@ pub(super) async fn approve_change(
         // Re-check what was stored: the catalogue or the rules may have changed.
         super::check::check_document(&spec, target_kind(&c.target_arn)?)?;
     }
-    let findings = findings_of(&mut tx, &spec, &c.target_arn, &target_account).await?;
+    let findings = findings_of(s, &mut tx, &spec, &c.target_arn, &target_account).await?;
     let needed = approvals_needed(s, &findings);
     // What this reviewer added is their own ask: the edit is kept, and
     // another approver decides it (unless admins may self-approve).

@@ -116,7 +116,8 @@ pub(super) async fn store(
         for a in &changes {
             let c = a.change();
             let findings =
-                super::findings::findings_of(&mut tx, &c.spec, &c.target_arn, a.account()).await?;
+                super::findings::findings_of(s, &mut tx, &c.spec, &c.target_arn, a.account())
+                    .await?;
             if app::domain::policy::is_high_risk(&findings) {
                 rule = None;
                 break;

@@ -14,8 +14,10 @@ pub(super) fn status_of(s: &str) -> RequestStatus {
 /// Everything a reviewer should weigh for one change: the checks on the
 /// document it writes, and what it does beyond a document (admin policy,
 /// eligibility tags, boundary or role removal, principals from outside the
-/// organisation's accounts).
+/// organisation's accounts). Eligibility tags are the keys `s`'s
+/// `[role_tags]` names.
 pub(super) async fn findings_of(
+    s: &Services,
     conn: &mut PgConnection,
     spec: &ChangeSpec,
     target_arn: &str,
@@ -36,8 +38,13 @@ pub(super) async fn findings_of(
         .into_iter()
         .map(|a| a.account_id)
         .collect();
+    let eligibility_keys: Vec<&str> = s.eligibility.tag_keys().collect();
     out.extend(app::domain::change_risk::change_findings(
-        spec, target, account, &known,
+        spec,
+        target,
+        account,
+        &known,
+        &eligibility_keys,
     ));
     Ok(out)
 }

@@ -121,7 +121,7 @@ pub(super) async fn get(
         };
         let account = super::authz::change_account(&mut conn, &c).await?;
         let findings = match &spec {
-            Some(sp) => findings_of(&mut conn, sp, &c.target_arn, &account).await?,
+            Some(sp) => findings_of(s, &mut conn, sp, &c.target_arn, &account).await?,
             None => Vec::new(),
         };
         let needed = approvals_needed(s, &findings);

@@ -32,7 +32,7 @@ pub const PRIVILEGE_ESCALATION_ACTIONS: &[&str] = &[
     "iam:DeleteUserPermissionsBoundary",
     "iam:DeleteRolePolicy",
     "iam:DetachRolePolicy",
-    // Role tags decide eligibility in Latchkey (latchkey-authorized).
+    // Role tags decide eligibility in Latchkey (`[role_tags]`).
     "iam:TagRole",
     "iam:UntagRole",
     "lambda:UpdateFunctionCode",
