@@ -1,5 +1,6 @@
 //! Queues and topics live in regions: every region in `aws.regions` is read
-//! for each account, and a region that is not configured is not read.
+//! for each account, a region that is not configured is not read, and a
+//! refresh of one item reads it in its own region.
 use super::*;
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
@@ -12,7 +13,8 @@ async fn queues_and_topics_are_read_in_every_configured_region(pool: PgPool) {
         .map(|r| latchkey::aws::in_region(&spoke, r))
         .into();
     create_queue(&aws_sdk_sqs::Client::new(&east), "jobs", &[]).await;
-    create_queue(&aws_sdk_sqs::Client::new(&west), "jobs", &[("team", "eu")]).await;
+    let west_sqs = aws_sdk_sqs::Client::new(&west);
+    let west_jobs = create_queue(&west_sqs, "jobs", &[("team", "eu")]).await;
     create_topic(&aws_sdk_sns::Client::new(&west), "events", &[]).await;
     create_topic(&aws_sdk_sns::Client::new(&south), "unread", &[]).await;
 
@@ -41,4 +43,17 @@ async fn queues_and_topics_are_read_in_every_configured_region(pool: PgPool) {
         ["eu"],
         "tags from the queue's region"
     );
+
+    // A refresh of one queue reads it in its own region too.
+    west_sqs
+        .tag_queue()
+        .queue_url(&west_jobs)
+        .tags("team", "emea")
+        .send()
+        .await
+        .unwrap();
+    let arn = format!("arn:aws:sqs:eu-west-1:{a}:jobs");
+    s.refresh_item(&arn, Trigger::Manual).await.unwrap();
+    let tags: Value = scalar_of(&pool, "SELECT tags FROM resources WHERE arn = $1", &arn).await;
+    assert_eq!(texts(&tags, "value"), ["emea"]);
 }
