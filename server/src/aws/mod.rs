@@ -218,6 +218,16 @@ impl Aws {
         self.hub.region().map(|r| r.as_ref()).unwrap_or("us-east-1")
     }
 
+    /// The spoke session in the region an ARN names (a queue's or topic's),
+    /// or in the default region when it names none.
+    pub async fn spoke_for(&self, account: &AccountId, arn: &str) -> Result<SdkConfig, AwsError> {
+        let spoke = self.spoke(account).await?;
+        Ok(match arn.split(':').nth(3).filter(|r| !r.is_empty()) {
+            Some(region) => in_region(&spoke, region),
+            None => spoke,
+        })
+    }
+
     /// The regions queues and topics are read in.
     pub fn regions(&self) -> &[String] {
         &self.regions

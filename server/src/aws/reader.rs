@@ -125,11 +125,11 @@ impl ResourceReader for SdkReader {
                 super::s3::read_bucket(&s3, owner, item.name, None).await?
             }
             KIND_TOPIC => {
-                let sns = aws_sdk_sns::Client::new(&regional(aws, account, item.arn).await?);
+                let sns = aws_sdk_sns::Client::new(&aws.spoke_for(account, item.arn).await?);
                 super::sns::read_topic(&sns, owner, item.arn, None).await?
             }
             KIND_QUEUE => {
-                let sqs = aws_sdk_sqs::Client::new(&regional(aws, account, item.arn).await?);
+                let sqs = aws_sdk_sqs::Client::new(&aws.spoke_for(account, item.arn).await?);
                 let url = sqs
                     .get_queue_url()
                     .queue_name(item.name)
@@ -144,18 +144,4 @@ impl ResourceReader for SdkReader {
         };
         Ok(Some(snap))
     }
-}
-
-/// The spoke session in the region an ARN names (a queue's or topic's), or
-/// in the default region when it names none.
-async fn regional(
-    aws: &Aws,
-    account: &AccountId,
-    arn: &str,
-) -> Result<aws_config::SdkConfig, AwsError> {
-    let spoke = aws.spoke(account).await?;
-    Ok(match arn.split(':').nth(3).filter(|r| !r.is_empty()) {
-        Some(region) => super::in_region(&spoke, region),
-        None => spoke,
-    })
 }

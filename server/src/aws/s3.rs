@@ -68,6 +68,25 @@ async fn region_of(
     })
 }
 
+/// A client for the bucket's own region (AWS redirects a call on a bucket
+/// made from another region), the region, and whether it is `s3`'s own.
+pub async fn in_bucket_region(
+    s3: &aws_sdk_s3::Client,
+    name: &str,
+    listed_region: Option<String>,
+) -> Result<(aws_sdk_s3::Client, String, bool), AwsError> {
+    let region = region_of(s3, name, listed_region).await?;
+    if s3.config().region().map(|r| r.as_ref()) == Some(region.as_str()) {
+        return Ok((s3.clone(), region, true));
+    }
+    let conf = s3
+        .config()
+        .to_builder()
+        .region(aws_sdk_s3::config::Region::new(region.clone()))
+        .build();
+    Ok((aws_sdk_s3::Client::from_conf(conf), region, false))
+}
+
 async fn read_bucket_in(
     s3: &aws_sdk_s3::Client,
     account: &str,
@@ -76,21 +95,10 @@ async fn read_bucket_in(
     known: Option<&TagsByArn>,
 ) -> Result<ResourceSnapshot, AwsError> {
     let arn = format!("arn:aws:s3:::{name}");
-    let region = region_of(s3, name, listed_region).await?;
-    let home = s3.config().region().map(|r| r.as_ref()) == Some(region.as_str());
-    let elsewhere;
-    let (s3, known) = if home {
-        (s3, known)
-    } else {
-        let conf = s3
-            .config()
-            .to_builder()
-            .region(aws_sdk_s3::config::Region::new(region.clone()))
-            .build();
-        elsewhere = aws_sdk_s3::Client::from_conf(conf);
-        // The tagging API answered for the client's region only.
-        (&elsewhere, None)
-    };
+    let (s3, region, home) = in_bucket_region(s3, name, listed_region).await?;
+    // The tagging API answered for the listing client's region only.
+    let known = known.filter(|_| home);
+    let s3 = &s3;
     let policy = s3.get_bucket_policy().bucket(name).send();
     let (policy, tags) = match known {
         Some(found) => (policy.await, tags_of(found, &arn)),

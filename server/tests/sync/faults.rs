@@ -1,7 +1,7 @@
 //! AWS answers moto never gives, item by item: a bucket in another region
-//! is read there (real AWS redirects a call made from the wrong region), and
-//! one item that cannot be read keeps its cached row without failing the
-//! run, which counts it for the admin.
+//! is read and written there (real AWS redirects a call made from the wrong
+//! region), and one item that cannot be read keeps its cached row without
+//! failing the run, which counts it for the admin.
 use super::*;
 use latchkey::config::HttpUrl;
 use std::sync::Arc;
@@ -83,6 +83,21 @@ async fn a_bucket_in_another_region_is_read_in_its_own(pool: PgPool) {
     )
     .await;
     assert_eq!(home["region"], "us-east-1");
+
+    // An approved policy change is written in the bucket's region as well.
+    let new_policy: Value =
+        serde_json::from_str(&policy.replace("DeleteBucket", "PutLifecycleConfiguration")).unwrap();
+    let spec = app::domain::change::ChangeSpec::ResourcePolicyPut {
+        document: new_policy,
+    };
+    let acct = app::domain::AccountId::parse(&a).unwrap();
+    s.writer
+        .apply(&acct, &format!("arn:aws:s3:::{far}"), &spec)
+        .await
+        .unwrap();
+    assert!(bucket_policy(&s3, &far)
+        .await
+        .contains("s3:PutLifecycleConfiguration"));
 }
 
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]

@@ -38,10 +38,12 @@ pub async fn apply(
         }
         TargetKind::S3Bucket => match spec {
             ChangeSpec::ResourcePolicyPut { document } => {
+                let bucket = last_segment(target_arn);
                 let s3 = aws.spoke_s3(account).await?;
+                let (s3, _, _) = super::s3::in_bucket_region(&s3, bucket, None).await?;
                 done(
                     s3.put_bucket_policy()
-                        .bucket(last_segment(target_arn))
+                        .bucket(bucket)
                         .policy(document.to_string())
                         .send()
                         .await,
@@ -51,7 +53,7 @@ pub async fn apply(
         },
         TargetKind::SqsQueue => match spec {
             ChangeSpec::ResourcePolicyPut { document } => {
-                let sqs = aws.spoke_sqs(account).await?;
+                let sqs = aws_sdk_sqs::Client::new(&aws.spoke_for(account, target_arn).await?);
                 let url = sqs
                     .get_queue_url()
                     .queue_name(last_segment(target_arn))
@@ -76,7 +78,7 @@ pub async fn apply(
         },
         TargetKind::SnsTopic => match spec {
             ChangeSpec::ResourcePolicyPut { document } => {
-                let sns = aws.spoke_sns(account).await?;
+                let sns = aws_sdk_sns::Client::new(&aws.spoke_for(account, target_arn).await?);
                 done(
                     sns.set_topic_attributes()
                         .topic_arn(target_arn)
