@@ -73,6 +73,16 @@ pub struct NewIntentRequest {
     pub expires_at: Option<String>,
 }
 
+/// A request to create `new_arn` as a copy of the cached role `source_arn`.
+#[derive(Debug, Clone)]
+pub struct CloneRoleRequest {
+    pub source_arn: String,
+    pub new_arn: String,
+    pub justification: String,
+    /// An approver's direct edit: created at once, recorded as self-approved.
+    pub direct: bool,
+}
+
 /// Filters of the requests list, as given in its URL; empty means any.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RequestFilter {
@@ -130,15 +140,10 @@ pub trait RequestPort: Send + Sync {
         new: NewIntentRequest,
         client: &ClientMeta,
     ) -> Result<RequestId, AppError>;
-    /// A request to create `new_arn` as a copy of the cached role `source_arn`.
-    #[allow(clippy::too_many_arguments)]
     async fn clone_role(
         &self,
         user: &User,
-        source_arn: &str,
-        new_arn: &str,
-        justification: &str,
-        direct: bool,
+        new: CloneRoleRequest,
         client: &ClientMeta,
     ) -> Result<RequestId, AppError>;
     async fn wizard_context(

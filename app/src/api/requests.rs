@@ -295,17 +295,13 @@ pub async fn clone_role(
 ) -> Result<String, AppError> {
     crate::api::ctx::as_user(|ports, user| async move {
         let client = crate::api::ctx::client_meta();
-        let id = ports
-            .requests
-            .clone_role(
-                &user,
-                &source_arn,
-                &new_arn,
-                &justification,
-                direct,
-                &client,
-            )
-            .await?;
+        let new = crate::ports::CloneRoleRequest {
+            source_arn,
+            new_arn,
+            justification,
+            direct,
+        };
+        let id = ports.requests.clone_role(&user, new, &client).await?;
         leptos_axum::redirect(&format!("/requests/{id}"));
         Ok(id.to_string())
     })

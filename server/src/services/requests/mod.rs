@@ -105,22 +105,18 @@ impl app::ports::RequestPort for RequestService {
     async fn clone_role(
         &self,
         user: &User,
-        source_arn: &str,
-        new_arn: &str,
-        justification: &str,
-        direct: bool,
+        ask: app::ports::CloneRoleRequest,
         client: &ClientMeta,
     ) -> Result<RequestId, AppError> {
-        let new_arn = new_arn.trim();
+        let (source_arn, new_arn) = (ask.source_arn.trim(), ask.new_arn.trim());
         let kind = app::domain::change::TargetKind::of(new_arn)
             .map_err(|m| AppError::invalid("new_arn", m))?;
         if kind != app::domain::change::TargetKind::Role {
             return Err(AppError::invalid("new_arn", "must be a role ARN"));
         }
-        if let Some(why) = self.0.eligibility.protected().reason(source_arn.trim()) {
+        if let Some(why) = self.0.eligibility.protected().reason(source_arn) {
             return Err(AppError::Forbidden(format!(
-                "{} is protected ({why}): it cannot be cloned",
-                source_arn.trim()
+                "{source_arn} is protected ({why}): it cannot be cloned"
             )));
         }
         let mut conn = crate::db::conn(&self.0.pool).await?;
@@ -130,12 +126,12 @@ impl app::ports::RequestPort for RequestService {
                 format!("{new_arn} already exists"),
             ));
         }
-        let spec = clone::clone_spec(&mut conn, source_arn.trim(), new_arn).await?;
+        let spec = clone::clone_spec(&mut conn, source_arn, new_arn).await?;
         drop(conn);
         let new = NewRequest {
             principal_arn: new_arn.to_owned(),
-            justification: justification.to_owned(),
-            direct,
+            justification: ask.justification.clone(),
+            direct: ask.direct,
             changes: vec![app::ports::NewChange {
                 target_arn: new_arn.to_owned(),
                 spec,
