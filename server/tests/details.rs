@@ -1,4 +1,4 @@
-//! The pages of an IAM user and of a customer managed policy: what the IAM
+//! The pages of an IAM user, group and customer managed policy: what the IAM
 //! sync keeps for them (against moto) and what their API and HTML show.
 #![allow(clippy::unwrap_used)]
 mod common;
@@ -292,4 +292,53 @@ async fn a_roles_page_links_its_cached_managed_policy_and_has_console_and_refres
             "#/roles/details/app",
         ],
     );
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn groups_are_cached_with_policies_and_members_and_users_see_what_they_grant(pool: PgPool) {
+    let (a, s, _shared, base, eng) = synced(&pool, ENGINEER).await;
+    let iam = iam(&s, &a).await;
+    let group_only = create_policy(&iam, "GroupOnly", DOC).await;
+    iam.attach_group_policy()
+        .group_name("ops")
+        .policy_arn(&group_only)
+        .send()
+        .await
+        .unwrap();
+    iam.put_group_policy()
+        .group_name("ops")
+        .policy_name("ops-read")
+        .policy_document(DOC)
+        .send()
+        .await
+        .unwrap();
+    sync_iam(&s, &a).await;
+
+    let group_arn = format!("arn:aws:iam::{a}:group/ops");
+    let g = &api_resource(&eng, &base, &group_arn).await["facts"]["Group"];
+    assert_eq!(g["members"], serde_json::json!(["deploy"]));
+    assert_eq!(g["inline_policies"][0]["name"], "ops-read");
+    assert_eq!(g["managed_policies"][0]["arn"], group_only.as_str());
+    let html = page(&eng, &base, &group_arn).await;
+    assert_shows(
+        &html,
+        &["IAM group", "Members", "deploy", "ops-read", "GroupOnly"],
+    );
+
+    let user_arn = format!("arn:aws:iam::{a}:user/deploy");
+    let u = &api_resource(&eng, &base, &user_arn).await["facts"]["User"];
+    let through = &u["group_policies"][0];
+    assert_eq!(through["name"], "ops");
+    assert_eq!(
+        through["href"],
+        format!("/resource?arn={}", encode(&group_arn))
+    );
+    assert_eq!(through["inline_policies"][0]["name"], "ops-read");
+    let html = page(&eng, &base, &user_arn).await;
+    assert_shows(&html, &["Through groups", "ops-read", "GroupOnly"]);
+
+    // The group's managed policy names the group among what attaches it.
+    let p = &api_resource(&eng, &base, &group_only).await["facts"]["ManagedPolicy"];
+    let attached = text_pairs(&p["attached_to"], "kind_label", "name");
+    assert_eq!(attached, [("IAM group".to_owned(), "ops".to_owned())]);
 }

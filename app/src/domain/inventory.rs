@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 pub enum ResourceKind {
     Role,
     User,
+    Group,
     ManagedPolicy,
     S3Bucket,
     SqsQueue,
@@ -16,9 +17,10 @@ pub enum ResourceKind {
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 6] = [
+    pub const ALL: [ResourceKind; 7] = [
         Self::Role,
         Self::User,
+        Self::Group,
         Self::ManagedPolicy,
         Self::S3Bucket,
         Self::SqsQueue,
@@ -28,6 +30,7 @@ impl ResourceKind {
         match self {
             Self::Role => "role",
             Self::User => "user",
+            Self::Group => "iam_group",
             Self::ManagedPolicy => "managed_policy",
             Self::S3Bucket => "s3_bucket",
             Self::SqsQueue => "sqs_queue",
@@ -38,6 +41,7 @@ impl ResourceKind {
         match self {
             Self::Role => "IAM role",
             Self::User => "IAM user",
+            Self::Group => "IAM group",
             Self::ManagedPolicy => "Managed policy",
             Self::S3Bucket => "S3 bucket",
             Self::SqsQueue => "SQS queue",

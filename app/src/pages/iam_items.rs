@@ -1,7 +1,10 @@
-//! What the detail page (`/resource?arn=`) shows of an IAM user and of a
-//! customer managed policy: the facts under the title and the cards below.
+//! What the detail page (`/resource?arn=`) shows of an IAM user (with what
+//! its groups grant), an IAM group and a customer managed policy: the facts
+//! under the title and the cards below.
 use crate::components::{InlinePolicies, ManagedPolicies, PairTable, PolicyBlock, PolicyRef};
-use crate::views::{ManagedPolicyFactsView, UserFactsView};
+use crate::views::{
+    GroupFactsView, ManagedPolicyFactsView, ManagedPolicyView, NamedPolicyView, UserFactsView,
+};
 use leptos::prelude::*;
 
 fn or_unknown(v: Option<String>) -> String {
@@ -30,12 +33,17 @@ pub fn UserFacts(u: UserFactsView) -> impl IntoView {
 pub fn UserCards(u: UserFactsView, tags: Vec<(String, String)>) -> impl IntoView {
     let no_report = u.credentials.is_empty();
     view! {
-        <section class="card">
-            <h2>"Inline policies"</h2>
-            <InlinePolicies policies=u.inline_policies/>
-            <h2>"Managed policies"</h2>
-            <ManagedPolicies policies=u.managed_policies/>
-        </section>
+        <PoliciesCard inline=u.inline_policies managed=u.managed_policies/>
+        {(!u.group_policies.is_empty()).then(|| view! {
+            <section class="card group-policies">
+                <h2>"Through groups"</h2>
+                {u.group_policies.into_iter().map(|g| view! {
+                    <h3><a href=g.href>{g.name}</a></h3>
+                    <InlinePolicies policies=g.inline_policies/>
+                    <ManagedPolicies policies=g.managed_policies/>
+                }).collect_view()}
+            </section>
+        })}
         <section class="card">
             <h2>"Credentials last used"</h2>
             {if no_report {
@@ -100,10 +108,44 @@ pub fn PolicyCards(
                 }.into_any()
             }}
             {(unlisted > 0).then(|| view! {
-                <p class="muted small">{format!("{unlisted} more as IAM counts them: groups, which Latchkey does not cache, or items synced since.")}</p>
+                <p class="muted small">{format!("{unlisted} more as IAM counts them: items attached since the last sync.")}</p>
             })}
             <h2>"Tags"</h2>
             <PairTable rows=tags/>
+        </section>
+    }
+}
+
+#[component]
+pub fn GroupFacts(g: GroupFactsView) -> impl IntoView {
+    let members = if g.members.is_empty() {
+        "none".to_owned()
+    } else {
+        g.members.join(", ")
+    };
+    view! {
+        <dl class="facts group-facts">
+            <dt>"Created"</dt><dd>{or_unknown(g.created)}</dd>
+            <dt>"Members"</dt><dd data-testid="members">{members}</dd>
+            <dt>"Path"</dt><dd><code>{g.path}</code></dd>
+        </dl>
+    }
+}
+
+#[component]
+pub fn GroupCards(g: GroupFactsView) -> impl IntoView {
+    view! { <PoliciesCard inline=g.inline_policies managed=g.managed_policies/> }
+}
+
+/// A principal's own inline and managed policies.
+#[component]
+fn PoliciesCard(inline: Vec<NamedPolicyView>, managed: Vec<ManagedPolicyView>) -> impl IntoView {
+    view! {
+        <section class="card">
+            <h2>"Inline policies"</h2>
+            <InlinePolicies policies=inline/>
+            <h2>"Managed policies"</h2>
+            <ManagedPolicies policies=managed/>
         </section>
     }
 }

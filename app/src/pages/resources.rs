@@ -1,6 +1,6 @@
 //! Every cached principal and resource in one table (server-side filter, sort,
 //! keyset pages, CSV export; every state is a URL), and a resource's page.
-use super::iam_items::{PolicyCards, PolicyFacts, UserCards, UserFacts};
+use super::iam_items::{GroupCards, GroupFacts, PolicyCards, PolicyFacts, UserCards, UserFacts};
 use crate::api::inventory::{get_resource, search_resources, RefreshResource};
 use crate::components::{refreshed, DetailActions, Loaded, PairTable, PolicyBlock, RefreshError};
 use crate::domain::inventory::{encode, ResourceKind};
@@ -207,6 +207,10 @@ fn ResourceDetail(d: ResourceDetailView, refresh: ServerAction<RefreshResource>)
         ResourceFacts::User(u) => (
             view! { <UserFacts u=u.clone()/> }.into_any(),
             view! { <UserCards u tags=d.tags/> }.into_any(),
+        ),
+        ResourceFacts::Group(g) => (
+            view! { <GroupFacts g=g.clone()/> }.into_any(),
+            view! { <GroupCards g/> }.into_any(),
         ),
         ResourceFacts::ManagedPolicy(p) => (
             view! { <PolicyFacts p=p.clone()/> }.into_any(),

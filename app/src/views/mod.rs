@@ -230,10 +230,24 @@ pub struct ResourceDetailView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ResourceFacts {
     User(UserFactsView),
+    Group(GroupFactsView),
     ManagedPolicy(ManagedPolicyFactsView),
     /// Buckets, queues, topics: their kind-specific facts, pretty-printed
     /// JSON ("{}" when none).
     Other(String),
+}
+
+/// A group: what it grants and who is in it, on its own page and, for each
+/// group a user is in, on the user's page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupFactsView {
+    pub name: String,
+    pub href: String,
+    pub path: String,
+    pub created: Option<String>,
+    pub members: Vec<String>,
+    pub inline_policies: Vec<NamedPolicyView>,
+    pub managed_policies: Vec<ManagedPolicyView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -245,6 +259,8 @@ pub struct UserFactsView {
     pub boundary_arn: Option<String>,
     pub boundary_href: Option<String>,
     pub groups: Vec<String>,
+    /// The policies of each of `groups` that is cached.
+    pub group_policies: Vec<GroupFactsView>,
     /// The latest sign-in or key use: "2026-11-20 14:03 UTC (access key 1)".
     pub last_used: Option<String>,
     /// Per credential: ("Console password", "2026-11-20 14:03 UTC"),

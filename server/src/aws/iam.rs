@@ -1,6 +1,8 @@
 //! IAM reads and writes for one spoke account, mapped to plain snapshots.
 
-use super::snapshot::{tags_json, ResourceSnapshot, KIND_MANAGED_POLICY, KIND_ROLE, KIND_USER};
+use super::snapshot::{
+    tags_json, ResourceSnapshot, KIND_GROUP, KIND_MANAGED_POLICY, KIND_ROLE, KIND_USER,
+};
 use super::{decode::policy_json, AwsError};
 use app::domain::{AccountId, PolicyDocument, RoleName};
 use aws_sdk_iam::types::{AttachedPolicy, EntityType, PolicyDetail};
@@ -42,7 +44,7 @@ fn decode_or_note(doc: Option<&str>) -> Value {
 #[derive(Debug, Clone, Default)]
 pub struct IamSnapshot {
     pub roles: Vec<RoleSnapshot>,
-    /// Users and customer managed policies.
+    /// Users, groups and customer managed policies.
     pub others: Vec<ResourceSnapshot>,
 }
 
@@ -105,8 +107,8 @@ fn attached_json(list: &[AttachedPolicy], docs: &HashMap<String, Value>) -> Valu
     Value::Array(managed)
 }
 
-/// Roles, users and customer managed policies of the account in one
-/// paginated `GetAccountAuthorizationDetails` pass.
+/// Roles, users, groups and customer managed policies of the account in
+/// one paginated `GetAccountAuthorizationDetails` pass.
 pub async fn read_account(
     iam: &aws_sdk_iam::Client,
     account: &AccountId,
@@ -115,11 +117,13 @@ pub async fn read_account(
         .get_account_authorization_details()
         .filter(EntityType::Role)
         .filter(EntityType::User)
+        .filter(EntityType::Group)
         .filter(EntityType::LocalManagedPolicy)
         .into_paginator()
         .send();
     let mut roles = Vec::new();
     let mut users = Vec::new();
+    let mut groups = Vec::new();
     let mut policies = Vec::new();
     let mut managed_docs: HashMap<String, Value> = HashMap::new();
     while let Some(page) = pages.next().await {
@@ -155,6 +159,7 @@ pub async fn read_account(
         }
         roles.extend(page.role_detail_list().iter().cloned());
         users.extend(page.user_detail_list().iter().cloned());
+        groups.extend(page.group_detail_list().iter().cloned());
     }
     // Only worth a report when the account has users.
     let usage = if users.is_empty() {
@@ -193,6 +198,7 @@ pub async fn read_account(
         })
         .collect();
     others.extend(policies);
+    others.extend(group_snapshots(&groups, &users, &managed_docs, account));
     others.sort_by(|a, b| a.arn.cmp(&b.arn));
     let mut out: Vec<RoleSnapshot> = roles
         .into_iter()
@@ -227,6 +233,43 @@ pub async fn read_account(
         .collect();
     out.sort_by(|a, b| a.arn.cmp(&b.arn));
     Ok(IamSnapshot { roles: out, others })
+}
+
+/// Each group with its policies and members (the users whose group list
+/// names it), as the user page shows what a user has through groups.
+fn group_snapshots(
+    groups: &[aws_sdk_iam::types::GroupDetail],
+    users: &[aws_sdk_iam::types::UserDetail],
+    managed_docs: &HashMap<String, Value>,
+    account: &AccountId,
+) -> Vec<ResourceSnapshot> {
+    groups
+        .iter()
+        .filter_map(|g| {
+            let name = g.group_name()?;
+            let mut members: Vec<&str> = users
+                .iter()
+                .filter(|u| u.group_list().iter().any(|n| n == name))
+                .filter_map(|u| u.user_name())
+                .collect();
+            members.sort();
+            Some(ResourceSnapshot {
+                arn: g.arn()?.to_owned(),
+                kind: KIND_GROUP,
+                account_id: account.to_string(),
+                name: name.to_owned(),
+                tags: Value::Array(vec![]),
+                policy: None,
+                details: json!({
+                    "path": g.path(),
+                    "inline_policies": inline_json(g.group_policy_list()),
+                    "managed_policies": attached_json(g.attached_managed_policies(), managed_docs),
+                    "members": members,
+                    "created": g.create_date().and_then(to_chrono),
+                }),
+            })
+        })
+        .collect()
 }
 
 /// `PutRolePolicy`: creates or replaces one inline policy.

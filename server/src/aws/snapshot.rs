@@ -17,6 +17,7 @@ pub struct ResourceSnapshot {
 pub const KIND_ROLE: &str = "role";
 pub const KIND_USER: &str = "user";
 pub const KIND_MANAGED_POLICY: &str = "managed_policy";
+pub const KIND_GROUP: &str = "iam_group";
 pub const KIND_BUCKET: &str = "s3_bucket";
 pub const KIND_QUEUE: &str = "sqs_queue";
 pub const KIND_TOPIC: &str = "sns_topic";

@@ -90,6 +90,26 @@ pub async fn get(conn: &mut PgConnection, arn: &str) -> crate::Result<Option<Res
     .await?)
 }
 
+/// The account's cached items of `kind` named in `names` (a user's groups).
+pub async fn named(
+    conn: &mut PgConnection,
+    account_id: &str,
+    kind: &str,
+    names: &[String],
+) -> crate::Result<Vec<ResourceRow>> {
+    Ok(sqlx::query_as!(
+        ResourceRow,
+        "SELECT r.arn, r.kind, r.account_id, a.name AS account_name, r.name, r.tags, r.policy, r.details, r.synced_at
+         FROM resources r JOIN accounts a USING (account_id)
+         WHERE r.account_id = $1 AND r.kind = $2 AND r.name = ANY($3) ORDER BY r.name",
+        account_id,
+        kind,
+        names,
+    )
+    .fetch_all(conn)
+    .await?)
+}
+
 /// Which of `arns` are cached.
 pub async fn cached_arns(
     conn: &mut PgConnection,
@@ -124,7 +144,7 @@ pub async fn attached_to(
          FROM roles, p WHERE managed_policies @> p.m
          UNION ALL
          SELECT kind, arn, name, account_id FROM resources, p
-         WHERE kind = 'user' AND details->'managed_policies' @> p.m
+         WHERE kind IN ('user', 'iam_group') AND details->'managed_policies' @> p.m
          ORDER BY 1, 3, 2"#,
         policy_arn,
     )

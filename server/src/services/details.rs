@@ -1,7 +1,7 @@
 //! Detail views of cached IAM items: the policy lists role and user pages
-//! share, and the facts of users and customer managed policies, from the
-//! JSON the IAM sync keeps.
-use crate::aws::snapshot::{KIND_MANAGED_POLICY, KIND_USER};
+//! share, and the facts of users (with their groups' policies), groups and
+//! customer managed policies, from the JSON the IAM sync keeps.
+use crate::aws::snapshot::{KIND_GROUP, KIND_MANAGED_POLICY, KIND_USER};
 use crate::db::{self, resources::ResourceRow};
 use app::domain::inventory::href;
 use app::domain::inventory::ResourceKind;
@@ -94,6 +94,14 @@ pub async fn facts(conn: &mut PgConnection, r: &ResourceRow) -> crate::Result<Re
             let boundary = d["permissions_boundary"].as_str();
             let cached = cached_policies(conn, &d["managed_policies"], boundary).await?;
             let (last_used, credentials) = credentials(&d["last_used"]);
+            let groups: Vec<String> = items(&d["groups"])
+                .iter()
+                .filter_map(|g| g.as_str().map(str::to_owned))
+                .collect();
+            let mut group_policies = Vec::new();
+            for g in db::resources::named(conn, &r.account_id, KIND_GROUP, &groups).await? {
+                group_policies.push(group_facts(conn, &g).await?);
+            }
             ResourceFacts::User(UserFactsView {
                 path: text(d, "path"),
                 created,
@@ -101,10 +109,8 @@ pub async fn facts(conn: &mut PgConnection, r: &ResourceRow) -> crate::Result<Re
                 managed_policies: managed_views(&d["managed_policies"], &cached),
                 boundary_arn: boundary.map(str::to_owned),
                 boundary_href: boundary.and_then(|b| policy_href(b, &cached)),
-                groups: items(&d["groups"])
-                    .iter()
-                    .filter_map(|g| g.as_str().map(str::to_owned))
-                    .collect(),
+                groups,
+                group_policies,
                 last_used,
                 credentials,
             })
@@ -129,7 +135,26 @@ pub async fn facts(conn: &mut PgConnection, r: &ResourceRow) -> crate::Result<Re
                 attached_to,
             })
         }
+        KIND_GROUP => ResourceFacts::Group(group_facts(conn, r).await?),
         _ => ResourceFacts::Other(pretty(d)),
+    })
+}
+
+/// A cached group's policies (managed ones linked when cached) and members.
+async fn group_facts(conn: &mut PgConnection, g: &ResourceRow) -> crate::Result<GroupFactsView> {
+    let d = &g.details;
+    let cached = cached_policies(conn, &d["managed_policies"], None).await?;
+    Ok(GroupFactsView {
+        name: g.name.clone(),
+        href: href(&g.kind, &g.account_id, &g.name, &g.arn),
+        path: text(d, "path"),
+        created: time_in(&d["created"]).as_ref().map(when),
+        members: items(&d["members"])
+            .iter()
+            .filter_map(|m| m.as_str().map(str::to_owned))
+            .collect(),
+        inline_policies: inline_views(&d["inline_policies"]),
+        managed_policies: managed_views(&d["managed_policies"], &cached),
     })
 }
 

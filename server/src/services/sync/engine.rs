@@ -207,7 +207,7 @@ async fn run_task(
             let res = db::resources::replace_account(
                 tx,
                 acct,
-                &[KIND_ROLE, KIND_USER, KIND_MANAGED_POLICY],
+                &[KIND_ROLE, KIND_USER, KIND_GROUP, KIND_MANAGED_POLICY],
                 &rows,
                 &[],
             )
