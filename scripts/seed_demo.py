@@ -118,6 +118,13 @@ def main():
                 iam.attach_role_policy(RoleName=rname, PolicyArn=managed_arns[m])
             total_roles += 1
         total_roles += 1  # spoke role
+        # A machine user who gets its permissions through a group.
+        iam.create_group(GroupName="deployers")
+        iam.put_group_policy(GroupName="deployers", PolicyName="deploy-read", PolicyDocument=policy(
+            allow(["s3:GetObject", "s3:ListBucket"], [f"arn:aws:s3:::{name}-app-data", f"arn:aws:s3:::{name}-app-data/*"])))
+        iam.attach_group_policy(GroupName="deployers", PolicyArn=managed_arns["QueueConsumer"])
+        iam.create_user(UserName="ci-bot", Tags=[{"Key": "owner", "Value": "platform"}])
+        iam.add_user_to_group(GroupName="deployers", UserName="ci-bot")
 
         s3 = boto3.client("s3", endpoint_url=ENDPOINT, region_name=REGION,
                           aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],

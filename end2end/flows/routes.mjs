@@ -62,7 +62,8 @@ export async function run() {
     const routes = [
       '/', '/login', rolePath, '/requests', '/request', '/request?principal=arn:aws:iam::111111111111:role/eng-developer',
       '/request/advanced?target=arn:aws:iam::111111111111:role/eng-developer', '/resources', '/resources?kind=s3_bucket&q=logs',
-      '/resource?arn=arn:aws:s3:::staging-logs', '/admin/sync', '/admin/audit', '/settings', '/me',
+      '/resource?arn=arn:aws:s3:::staging-logs', '/resource?arn=arn:aws:iam::111111111111:user/ci-bot',
+      '/resource?arn=arn:aws:iam::111111111111:group/deployers', '/admin/sync', '/admin/audit', '/settings', '/me',
       '/requests/00000000-0000-0000-0000-000000000000', '/no-such-page',
     ];
     const bad = [];
@@ -97,6 +98,12 @@ export async function run() {
         await page.goto(`${BASE}/admin/sync`);
         await hydrated(page);
         await page.screenshot({ path: `${OUT}20-admin-sync-direct.png`, fullPage: true });
+        // A user's page shows what their group grants.
+        await page.goto(`${BASE}/resource?arn=arn:aws:iam::111111111111:user/ci-bot`);
+        await hydrated(page);
+        const through = (await page.textContent('.group-policies')) || '';
+        if (!through.includes('deployers') || !through.includes('deploy-read')) bad.push(`ada ci-bot: group policies not shown (${through})`);
+        await page.screenshot({ path: `${OUT}22-user-groups.png`, fullPage: true });
       }
       await context.close();
     }
