@@ -29,11 +29,7 @@ pub async fn read_account(
     let (urls, found) = tokio::join!(list, tags_by_arn(tagging, "sqs:queue"));
     let (urls, found) = (urls?, found?);
     let found = found.as_ref();
-    let region = sqs.config().region().map_or("", |r| r.as_ref()).to_owned();
-    let arn_of = |url: &String| {
-        let name = url.rsplit('/').next().unwrap_or(url);
-        format!("arn:aws:sqs:{region}:{account}:{name}")
-    };
+    let arn_of = |url: &String| queue_arn(sqs, account, url);
     read_all(urls, at_once, arn_of, |url| async move {
         read_queue(sqs, account, &url, found).await
     })
@@ -64,8 +60,7 @@ pub async fn read_queue(
     let attrs = attrs.attributes();
     let get = |k: QueueAttributeName| attrs.and_then(|a| a.get(&k)).cloned();
     let name = url.rsplit('/').next().unwrap_or(url).to_owned();
-    let arn = get(QueueAttributeName::QueueArn)
-        .unwrap_or_else(|| format!("arn:aws:sqs:::{account}:{name}"));
+    let arn = get(QueueAttributeName::QueueArn).unwrap_or_else(|| queue_arn(sqs, account, url));
     let tags = match (known, &listed) {
         (Some(found), _) => tags_of(found, &arn),
         (None, listed) => tags_json(
@@ -90,4 +85,12 @@ pub async fn read_queue(
             "fifo": get(QueueAttributeName::FifoQueue).as_deref() == Some("true"),
         }),
     })
+}
+
+/// A queue's ARN from its URL, in the client's region: what the sync keys a
+/// queue it could not read by, and the ARN of one whose attributes lack it.
+fn queue_arn(sqs: &aws_sdk_sqs::Client, account: &str, url: &str) -> String {
+    let region = sqs.config().region().map_or("", |r| r.as_ref());
+    let name = url.rsplit('/').next().unwrap_or(url);
+    format!("arn:aws:sqs:{region}:{account}:{name}")
 }
