@@ -22,8 +22,8 @@ ACCOUNTS = {
 REGION = "us-east-1"
 
 
-def client(svc, creds=None):
-    kw = dict(endpoint_url=ENDPOINT, region_name=REGION)
+def client(svc, creds=None, region=REGION):
+    kw = dict(endpoint_url=ENDPOINT, region_name=region)
     if creds:
         kw.update(
             aws_access_key_id=creds["AccessKeyId"],
@@ -141,6 +141,8 @@ def main():
         sqs.set_queue_attributes(QueueUrl=q, Attributes={"Policy": policy({
             "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{acct}:role/app-api"},
             "Action": "sqs:SendMessage", "Resource": f"arn:aws:sqs:{REGION}:{acct}:{name}-jobs"})})
+        # Queues live in regions: one in Europe too (config: aws.regions).
+        client("sqs", creds, "eu-west-1").create_queue(QueueName=f"{name}-eu-jobs", tags={"env": name})
         sns = client("sns", creds)
         t = sns.create_topic(Name=f"{name}-events", Tags=[{"Key": "env", "Value": name}])["TopicArn"]
         sns.set_topic_attributes(TopicArn=t, AttributeName="Policy", AttributeValue=policy({

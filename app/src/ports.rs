@@ -206,6 +206,8 @@ pub struct Ports {
 #[async_trait]
 pub trait InventoryPort: Send + Sync {
     async fn list_accounts(&self, user: &User) -> Result<Vec<AccountView>, AppError>;
+    /// The regions cached resources are in (for the region filter).
+    async fn list_regions(&self, user: &User) -> Result<Vec<String>, AppError>;
     async fn search_resources(
         &self,
         user: &User,

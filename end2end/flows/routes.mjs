@@ -62,6 +62,7 @@ export async function run() {
     const routes = [
       '/', '/login', rolePath, '/requests', '/request', '/request?principal=arn:aws:iam::111111111111:role/eng-developer',
       '/request/advanced?target=arn:aws:iam::111111111111:role/eng-developer', '/resources', '/resources?kind=s3_bucket&q=logs',
+      '/resources?region=eu-west-1', '/resources?region=not-a-region',
       '/resource?arn=arn:aws:s3:::staging-logs', '/resource?arn=arn:aws:iam::111111111111:user/ci-bot',
       '/resource?arn=arn:aws:iam::111111111111:group/deployers', '/admin/sync', '/admin/audit', '/settings', '/me',
       '/requests/00000000-0000-0000-0000-000000000000', '/no-such-page',

@@ -143,8 +143,19 @@ pub async fn run(plugins: crate::plugins::Plugins) -> ExitCode {
                     .into_iter()
                     .filter(|t| tasks.is_empty() || tasks.iter().any(|n| n == t.name()))
                     .collect();
-                let results = sync_all_tasks(&s, &chosen, Trigger::Manual).await;
                 let mut failed = false;
+                // Members of the configured organizations first, as the
+                // server does at start-up: new accounts are synced too.
+                for (mgmt, r) in crate::services::sync::accounts::discover_all(&s).await {
+                    match r {
+                        Ok(added) => println!("accounts {mgmt}: {added} new"),
+                        Err(e) => {
+                            failed = true;
+                            println!("accounts {mgmt}: FAILED {e}");
+                        }
+                    }
+                }
+                let results = sync_all_tasks(&s, &chosen, Trigger::Manual).await;
                 for (task, acct, r) in results {
                     let task = task.name();
                     match r {

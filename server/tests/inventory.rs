@@ -94,6 +94,7 @@ async fn resources_are_filtered_sorted_and_paged_by_keyset(pool: PgPool) {
         account_id: account.map(str::to_owned),
         text: text.map(str::to_owned),
         tag: tag.map(|(k, v)| (k.to_owned(), v.map(str::to_owned))),
+        region: None,
     };
     assert_eq!(
         hits(&mut conn, &f(Some("sqs_queue"), None, None, None)).await,
@@ -238,15 +239,20 @@ async fn csv_export_and_metrics_reflect_the_synced_inventory(pool: PgPool) {
         .starts_with("text/csv"));
     let body = r.text().await.unwrap();
     let lines: Vec<&str> = body.lines().collect();
-    assert_eq!(lines[0], "type,name,account_id,account_name,arn,tags");
+    assert_eq!(
+        lines[0],
+        "type,name,account_id,account_name,arn,tags,region"
+    );
     assert_eq!(lines.len(), 3, "{body}");
     assert!(
-        lines.contains(&format!("s3_bucket,csv-{a},{a},acct0,arn:aws:s3:::csv-{a},").as_str()),
+        lines.contains(
+            &format!("s3_bucket,csv-{a},{a},acct0,arn:aws:s3:::csv-{a},,us-east-1").as_str()
+        ),
         "{body}"
     );
     assert!(
         body.contains(&format!(
-            "role,eng-csv,{a},acct0,arn:aws:iam::{a}:role/eng-csv,\"team=a,b\""
+            "role,eng-csv,{a},acct0,arn:aws:iam::{a}:role/eng-csv,\"team=a,b\",\n"
         )),
         "{body}"
     );
@@ -331,6 +337,26 @@ async fn typeahead_finds_arns_and_names_by_substring(pool: PgPool) {
     );
     assert_eq!(roles[0]["kind"], "role");
     assert_eq!(roles[0]["account_id"], a.as_str());
+    // One region: the queues are in us-east-1, none in eu-west-1.
+    let ask = |region: &'static str| {
+        let (eng, base) = (eng.clone(), base.clone());
+        async move {
+            eng.post(format!("{base}/api/typeahead"))
+                .form(&[("q", "orders-0"), ("region", region)])
+                .fetch()
+                .await
+        }
+    };
+    let east: serde_json::Value = ask("us-east-1").await.json().await.unwrap();
+    assert_eq!(east.as_array().unwrap().len(), 10);
+    assert_eq!(east[0]["region"], "us-east-1");
+    let west: serde_json::Value = ask("eu-west-1").await.json().await.unwrap();
+    assert_eq!(west, serde_json::json!([]));
+    let bad = ask("mars").await;
+    assert_eq!(bad.status(), 400);
+    assert!(text_of(bad).await.contains("region"));
+    let regions: serde_json::Value = eng.post_json(format!("{base}/api/regions")).await;
+    assert_eq!(regions, serde_json::json!(["us-east-1"]));
     let anon = reqwest::Client::new();
     assert_eq!(
         anon.post(format!("{base}/api/typeahead"))

@@ -12,9 +12,16 @@ use sqlx::PgPool;
 use std::time::Duration;
 
 fn row(account: &str, kind: &'static str, name: &str, tags: &[(&str, &str)]) -> ResourceSnapshot {
+    // Queues and buckets in two regions: a queue's is in its ARN, a
+    // bucket's in what the sync found (details.region).
+    let region = if name.ends_with(['0', '2', '4', '6', '8']) {
+        "eu-west-1"
+    } else {
+        "us-east-1"
+    };
     let arn = match kind {
         "s3_bucket" => format!("arn:aws:s3:::{name}-{account}"),
-        "sqs_queue" => format!("arn:aws:sqs:us-east-1:{account}:{name}"),
+        "sqs_queue" => format!("arn:aws:sqs:{region}:{account}:{name}"),
         "user" => format!("arn:aws:iam::{account}:user/{name}"),
         _ => format!("arn:aws:iam::{account}:role/{name}"),
     };
@@ -29,7 +36,11 @@ fn row(account: &str, kind: &'static str, name: &str, tags: &[(&str, &str)]) -> 
         name: name.into(),
         tags: json!(tags),
         policy: None,
-        details: json!({}),
+        details: if kind == "s3_bucket" {
+            json!({ "region": region })
+        } else {
+            json!({})
+        },
     }
 }
 
@@ -44,10 +55,18 @@ fn filter(
         account_id: account.map(Into::into),
         text: text.map(Into::into),
         tag: tag.map(|(k, v)| (k.into(), v.map(Into::into))),
+        region: None,
     }
 }
 
-type Page = Vec<(String, String, String, String)>;
+fn in_region(region: &str, f: Filter) -> Filter {
+    Filter {
+        region: Some(region.into()),
+        ..f
+    }
+}
+
+type Page = Vec<(String, String, String, String, String)>;
 
 /// The first page of 50 by name, and which way it was answered.
 async fn first_page(gate: &SearchGate, pool: &PgPool, f: &Filter) -> (Answered, Vec<ListRow>) {
@@ -82,10 +101,10 @@ async fn pages(
         };
         how.push(answered);
         cursor = rows.last().map(ListRow::cursor);
-        out.extend(
-            rows.into_iter()
-                .map(|r| (r.sort_key, r.arn, r.account_name, format!("{:?}", r.tags))),
-        );
+        out.extend(rows.into_iter().map(|r| {
+            let tags = format!("{:?}", r.tags);
+            (r.sort_key, r.arn, r.account_name, r.region, tags)
+        }));
         if !more {
             return (out, how);
         }
@@ -145,6 +164,12 @@ async fn index_pages_equal_sql_pages_for_every_filter_and_sort(pool: PgPool) {
             Some(("team", Some("team-2"))),
         ),
         filter(Some("s3_bucket"), Some(&a), None, None),
+        in_region("eu-west-1", filter(None, None, None, None)),
+        in_region(
+            "us-east-1",
+            filter(Some("s3_bucket"), None, Some("1"), None),
+        ),
+        in_region("ap-south-1", filter(None, None, None, None)),
     ];
     for f in &filters {
         for sort in [Sort::Name, Sort::Account, Sort::Kind] {
@@ -183,6 +208,22 @@ async fn index_pages_equal_sql_pages_for_every_filter_and_sort(pool: PgPool) {
     assert_eq!(
         via_index.iter().map(|r| &r.arn).collect::<Vec<_>>(),
         via_sql.iter().map(|r| &r.arn).collect::<Vec<_>>()
+    );
+    // The regions in the cache, from the index and from Postgres alike.
+    assert_eq!(
+        latchkey::db::resources::regions(&mut conn).await.unwrap(),
+        ["eu-west-1", "us-east-1"]
+    );
+    assert_eq!(
+        gate.regions(&pool).await.unwrap(),
+        ["eu-west-1", "us-east-1"]
+    );
+    let (_, eu) = first_page(&gate, &pool, &in_region("eu-west-1", Filter::default())).await;
+    assert!(!eu.is_empty());
+    assert!(
+        eu.iter()
+            .all(|r| r.region == "eu-west-1" && r.kind != "role"),
+        "IAM is global: in no region"
     );
 }
 

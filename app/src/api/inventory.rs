@@ -12,7 +12,14 @@ pub async fn list_accounts() -> Result<Vec<AccountView>, AppError> {
     .await
 }
 
-/// `params` are the page's URL query parameters (type, account, q, tag, sort, dir, after).
+#[server(endpoint = "regions")]
+pub async fn list_regions() -> Result<Vec<String>, AppError> {
+    crate::api::ctx::as_user(|ports, user| async move { ports.inventory.list_regions(&user).await })
+        .await
+}
+
+/// `params` are the page's URL query parameters (type, account, q, tag,
+/// region, sort, dir, after).
 #[server(endpoint = "resources")]
 pub async fn search_resources(
     #[server(default)] params: BTreeMap<String, String>,
@@ -59,16 +66,19 @@ pub async fn refresh_resource(arn: String) -> Result<(), AppError> {
 }
 
 /// Up to 10 cached principals/resources whose name or ARN contains `q`
-/// (optionally of one type), for pickers such as the request wizard.
+/// (optionally of one type, in one region), for pickers such as the
+/// request wizard.
 #[server(endpoint = "typeahead")]
 pub async fn typeahead(
     q: String,
     #[server(default)] kind: String,
+    #[server(default)] region: String,
 ) -> Result<Vec<crate::views::ResourceRowView>, AppError> {
     crate::api::ctx::as_user(|ports, user| async move {
         let mut params = BTreeMap::new();
         params.insert("q".to_owned(), q);
         params.insert("type".to_owned(), kind);
+        params.insert("region".to_owned(), region);
         let query = crate::domain::inventory::ResourceQuery::from_params(&params)
             .map_err(|(field, message)| AppError::invalid(field, message))?;
         if query.text.is_none() {

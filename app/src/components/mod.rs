@@ -2,12 +2,14 @@
 mod detail;
 mod loaded;
 mod policy_diff;
+mod regions;
 mod status;
 pub use detail::{
     refreshed, DetailActions, InlinePolicies, ManagedPolicies, PairTable, PolicyRef, RefreshError,
 };
 pub use loaded::Loaded;
 pub use policy_diff::PolicyDiff;
+pub use regions::RegionOptions;
 pub use status::StatusBadge;
 
 use crate::error::AppError;

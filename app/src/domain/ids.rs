@@ -1,6 +1,7 @@
 //! Identifiers parsed at the edge: AWS account ids, role names and role ARNs.
 //! A value of these types is always well formed.
 
+use super::Partition;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -96,7 +97,7 @@ text_id!(RoleName);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct RoleArn {
-    partition: String,
+    partition: Partition,
     account: AccountId,
     path: String,
     name: RoleName,
@@ -110,10 +111,8 @@ impl RoleArn {
         if parts.len() != 6 || parts[0] != "arn" {
             return Err(err("expected arn:aws:iam::<12-digit account>:role/<name>"));
         }
-        let partition = parts[1];
-        if !matches!(partition, "aws" | "aws-cn" | "aws-us-gov") {
-            return Err(err("partition must be aws, aws-cn or aws-us-gov"));
-        }
+        let partition = Partition::parse(parts[1])
+            .ok_or_else(|| err("partition must be aws, aws-cn or aws-us-gov"))?;
         if parts[2] != "iam" {
             return Err(err("service must be iam"));
         }
@@ -130,23 +129,16 @@ impl RoleArn {
         };
         let name = RoleName::parse(name).map_err(|e| err(&e.0))?;
         Ok(Self {
-            partition: partition.to_owned(),
+            partition,
             account,
             path,
             name,
         })
     }
 
-    pub fn new(account: AccountId, path: &str, name: RoleName) -> Self {
-        let path = if path.is_empty() { "/" } else { path };
-        Self {
-            partition: "aws".into(),
-            account,
-            path: path.to_owned(),
-            name,
-        }
+    pub fn partition(&self) -> Partition {
+        self.partition
     }
-
     pub fn account(&self) -> &AccountId {
         &self.account
     }
@@ -207,6 +199,18 @@ mod tests {
             b.to_string(),
             "arn:aws:iam::222222222222:role/team/data/reader"
         );
+
+        for (text, p) in [
+            ("arn:aws-cn:iam::222222222222:role/x", Partition::AwsCn),
+            (
+                "arn:aws-us-gov:iam::222222222222:role/a/x",
+                Partition::AwsUsGov,
+            ),
+        ] {
+            let r = RoleArn::parse(text).unwrap();
+            assert_eq!(r.partition(), p);
+            assert_eq!(r.to_string(), text);
+        }
     }
 
     #[test]

@@ -97,6 +97,8 @@ pub struct ResourceQuery {
     pub text: Option<String>,
     /// `key` or `key=value`.
     pub tag: Option<(String, Option<String>)>,
+    /// Only resources in this region (IAM, global, is in none).
+    pub region: Option<String>,
     pub sort: SortBy,
     pub descending: bool,
     /// Keyset position: sort key and ARN of the last row already shown.
@@ -125,6 +127,16 @@ impl ResourceQuery {
             Some((k, v)) => (k.trim().to_owned(), Some(v.trim().to_owned())),
             None => (t.to_owned(), None),
         });
+        let region = match get("region") {
+            None => None,
+            Some(r) if crate::domain::partition::is_region_name(r) => Some(r.to_owned()),
+            Some(r) => {
+                return Err((
+                    "region".into(),
+                    format!("{r:?} is not a region name (like us-east-1 or eu-west-2)"),
+                ))
+            }
+        };
         let sort = match get("sort") {
             None | Some("name") => SortBy::Name,
             Some("account") => SortBy::Account,
@@ -159,6 +171,7 @@ impl ResourceQuery {
             account,
             text,
             tag,
+            region,
             sort,
             descending,
             after,
@@ -185,6 +198,9 @@ impl ResourceQuery {
                     None => k.clone(),
                 },
             ));
+        }
+        if let Some(r) = &self.region {
+            v.push(("region", r.clone()));
         }
         if self.sort != SortBy::Name {
             v.push(("sort", self.sort.as_str().to_owned()));

@@ -3,6 +3,7 @@ pub mod change;
 pub mod change_risk;
 pub mod ids;
 pub mod inventory;
+pub mod partition;
 pub mod policy;
 pub mod request;
 pub mod return_to;
@@ -15,6 +16,7 @@ pub mod wildcard;
 mod arn_properties;
 
 pub use ids::{AccountId, IdError, RequestId, RoleArn, RoleName};
+pub use partition::Partition;
 pub use policy::{PolicyDocument, PolicyFinding};
 pub use request::{ChangeStatus, RequestAction, RequestStatus};
 pub use user::{Admin, Approver, User};

@@ -2,7 +2,9 @@
 //! keyset pages, CSV export; every state is a URL), and a resource's page.
 use super::iam_items::{GroupCards, GroupFacts, PolicyCards, PolicyFacts, UserCards, UserFacts};
 use crate::api::inventory::{get_resource, search_resources, RefreshResource};
-use crate::components::{refreshed, DetailActions, Loaded, PairTable, PolicyBlock, RefreshError};
+use crate::components::{
+    refreshed, DetailActions, Loaded, PairTable, PolicyBlock, RefreshError, RegionOptions,
+};
 use crate::domain::inventory::{encode, ResourceKind};
 use crate::views::{
     AccountView, ResourceDetailView, ResourceFacts, ResourcePageView, ResourceRowView,
@@ -13,10 +15,12 @@ use leptos_router::NavigateOptions;
 use std::collections::BTreeMap;
 
 fn params_of(q: &leptos_router::params::ParamsMap) -> BTreeMap<String, String> {
-    ["type", "account", "q", "tag", "sort", "dir", "after"]
-        .into_iter()
-        .filter_map(|k| q.get(k).map(|v| (k.to_owned(), v)))
-        .collect()
+    [
+        "type", "account", "q", "tag", "region", "sort", "dir", "after",
+    ]
+    .into_iter()
+    .filter_map(|k| q.get(k).map(|v| (k.to_owned(), v)))
+    .collect()
 }
 
 #[component]
@@ -71,7 +75,8 @@ pub fn ResourcesPage() -> impl IntoView {
     };
     let p0 = params.get_untracked();
     let get0 = move |k: &str| p0.get(k).cloned().unwrap_or_default();
-    let (set_a, set_b, set_c, set_d) = (set.clone(), set.clone(), set.clone(), set);
+    let (set_a, set_b, set_c, set_d, set_e) =
+        (set.clone(), set.clone(), set.clone(), set.clone(), set);
     view! {
            <div class="page-head"><h1>"Resources"</h1></div>
            <form method="get" action="/resources" class="filters" on:submit=|ev| ev.prevent_default()>
@@ -91,6 +96,9 @@ pub fn ResourcesPage() -> impl IntoView {
                        <option value=a.account_id.clone()>{format!("{} ({})", a.name, a.account_id)}</option>
                    </For>
                </datalist>
+               <input name="region" list="resource-regions" placeholder="Region" aria-label="Region"
+                   value=get0("region") on:change=move |ev| set_e("region", event_target_value(&ev))/>
+               <RegionOptions id="resource-regions"/>
                <input name="tag" placeholder="tag key=value" aria-label="Tag filter"
                    value=get0("tag") on:change=move |ev| set_d("tag", event_target_value(&ev))/>
                <noscript><button type="submit">"Filter"</button></noscript>
@@ -143,7 +151,9 @@ fn rows_html(rows: &[ResourceRowView]) -> String {
         push_escaped(&mut out, &r.account_name);
         out.push_str(" <span class=\"muted\">");
         push_escaped(&mut out, &r.account_id);
-        out.push_str("</span></td><td><code class=\"arn\">");
+        out.push_str("</span></td><td class=\"nowrap\">");
+        push_escaped(&mut out, &r.region);
+        out.push_str("</td><td><code class=\"arn\">");
         push_escaped(&mut out, &r.arn);
         out.push_str("</code></td><td>");
         for (k, v) in &r.tags {
@@ -171,6 +181,7 @@ fn ResourceTable(page: ResourcePageView, params: BTreeMap<String, String>) -> im
                 <th><a href=sort_link(&params, "type")>"Type"</a></th>
                 <th><a href=sort_link(&params, "name")>"Name"</a></th>
                 <th><a href=sort_link(&params, "account")>"Account"</a></th>
+                <th>"Region"</th>
                 <th>"ARN"</th>
                 <th>"Tags"</th>
             </tr></thead>
@@ -267,6 +278,7 @@ mod tests {
             name: name.into(),
             account_id: "111111111111".into(),
             account_name: "prod & <co>".into(),
+            region: if kind == "role" { "" } else { "eu-<west>-1" }.into(),
             tags: tags
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -294,6 +306,7 @@ mod tests {
             "<tr data-arn=\"arn:aws:iam::111111111111:role/dev\" data-kind=\"role\">\
              <td class=\"nowrap\">IAM role</td><td><a href=\"/roles/111111111111/dev\">dev</a></td>\
              <td class=\"nowrap\">prod &amp; &lt;co&gt; <span class=\"muted\">111111111111</span></td>\
+             <td class=\"nowrap\"></td>\
              <td><code class=\"arn\">arn:aws:iam::111111111111:role/dev</code></td>\
              <td><span class=\"tag\">env=prod</span></td></tr>"
         ), "{html}");
@@ -312,6 +325,10 @@ mod tests {
         );
         assert!(
             html.contains("<span class=\"tag\">a&lt;b=&quot;x&quot; &amp; y</span>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<td class=\"nowrap\">eu-&lt;west&gt;-1</td>"),
             "{html}"
         );
         assert_eq!(html.matches("<tr ").count(), 2);

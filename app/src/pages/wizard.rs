@@ -4,7 +4,7 @@
 //! the server checks with), justify, optionally limit in time, submit.
 //! Deep links: `?principal=ARN`, `?arn=RESOURCE_ARN`, `?intent=ENCODED`.
 use crate::api::requests::{submit_intents, wizard_context, SubmitIntents};
-use crate::components::{ErrorBox, FindingsList, PageHead, PolicyDiff};
+use crate::components::{ErrorBox, FindingsList, PageHead, PolicyDiff, RegionOptions};
 use crate::domain::policy::{
     catalogue, generate, merge, with_expiry, ActionGroup, Intent, PolicyDocument, PolicyKind,
     ResourceTarget,
@@ -58,15 +58,16 @@ struct Row {
     prefix: String,
     groups: Vec<ActionGroup>,
     custom: String,
+    /// Narrows the resource suggestions to one region (empty: any).
+    region: String,
 }
 
 impl Row {
     fn from_intent(key: usize, i: &Intent) -> Row {
         let (arn, prefix) = match &i.resource {
-            ResourceTarget::S3Bucket { bucket, prefix } => (
-                format!("arn:aws:s3:::{bucket}"),
-                prefix.clone().unwrap_or_default(),
-            ),
+            ResourceTarget::S3Bucket { prefix, .. } => {
+                (i.resource.arn(), prefix.clone().unwrap_or_default())
+            }
             ResourceTarget::SqsQueue { arn }
             | ResourceTarget::SnsTopic { arn }
             | ResourceTarget::IamRole { arn }
@@ -80,6 +81,7 @@ impl Row {
             prefix,
             groups: i.groups.clone(),
             custom: i.custom_actions.join(", "),
+            region: String::new(),
         }
     }
 
@@ -200,6 +202,7 @@ pub fn WizardPage() -> impl IntoView {
                     <IntentRow key=row.key rows/>
                 </For>
                 <button type="button" on:click=add_row data-action="add-resource">"Add another resource"</button>
+                <RegionOptions id="region-options"/>
             </section>
             <section class="card">
                 <h2>"3. The policy"</h2>
@@ -240,12 +243,14 @@ fn IntentRow(key: usize, rows: RwSignal<Vec<Row>>) -> impl IntoView {
         })
     };
     let suggestions = Resource::new(
-        move || get().arn,
-        |q| async move {
-            if q.len() < 2 || q.starts_with("arn:aws:s3:::") && q.len() > 14 && !q.ends_with('*') {
+        move || (get().arn, get().region),
+        |(q, region)| async move {
+            // A whole bucket ARN needs no suggestions.
+            let bucket = q.split_once(":s3:::").is_some_and(|(_, b)| !b.is_empty());
+            if q.len() < 2 || bucket && !q.ends_with('*') {
                 return Vec::new();
             }
-            crate::api::inventory::typeahead(q, String::new())
+            crate::api::inventory::typeahead(q, String::new(), region)
                 .await
                 .unwrap_or_default()
         },
@@ -273,10 +278,18 @@ fn IntentRow(key: usize, rows: RwSignal<Vec<Row>>) -> impl IntoView {
                     prop:value=move || get().arn
                     on:change=move |ev| { let v = event_target_value(&ev); edit(&|r| { r.arn = v.trim().to_owned(); r.groups.clear(); }) }/>
             </label>
+            <label class="region">"Region"
+                <input class="resource-region" list="region-options" placeholder="Any region"
+                    prop:value=move || get().region
+                    on:change=move |ev| { let v = event_target_value(&ev); edit(&|r| r.region = v.trim().to_owned()) }/>
+            </label>
             <datalist id=list_id>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
-                        suggestions.await.into_iter().map(|s| view! { <option value=s.arn.clone()>{format!("{} · {}", s.label(), s.account_name)}</option> }).collect_view()
+                        suggestions.await.into_iter().map(|s| {
+                            let place = if s.region.is_empty() { s.account_name.clone() } else { format!("{} · {}", s.account_name, s.region) };
+                            view! { <option value=s.arn.clone()>{format!("{} · {place}", s.label())}</option> }
+                        }).collect_view()
                     })}
                 </Suspense>
             </datalist>

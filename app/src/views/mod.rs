@@ -185,6 +185,9 @@ pub struct ResourceRowView {
     pub name: String,
     pub account_id: String,
     pub account_name: String,
+    /// Empty for IAM (global).
+    #[serde(default)]
+    pub region: String,
     pub tags: Vec<(String, String)>,
 }
 

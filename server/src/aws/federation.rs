@@ -1,6 +1,7 @@
 //! AWS console sign-in URLs (the federation endpoint's getSigninToken and
 //! login actions). No emulator implements it; tests use a local stub.
 use super::sts::IssuedCredentials;
+use app::domain::Partition;
 use serde_json::json;
 
 fn enc(s: &str) -> String {
@@ -24,14 +25,11 @@ pub fn signin_token_url(base: &str, creds: &IssuedCredentials, duration_secs: i3
 /// The console page to land on: `redirect` (a path such as `/s3/`) in
 /// `region`, or the console home. Anything but a plain absolute path is
 /// ignored, so the link can never send the user to another site.
-pub fn destination(region: Option<&str>, redirect: Option<&str>) -> String {
+pub fn destination(partition: Partition, region: Option<&str>, redirect: Option<&str>) -> String {
     let region = region
         .filter(|r| !r.is_empty() && r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
     let path = redirect.filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.contains('\\'));
-    let host = match region {
-        Some(r) => format!("https://{r}.console.aws.amazon.com"),
-        None => "https://console.aws.amazon.com".to_owned(),
-    };
+    let host = partition.console_url(region);
     match (path, region) {
         (Some(p), Some(r)) if !p.contains("region=") => {
             let sep = if p.contains('?') { '&' } else { '?' };
@@ -82,32 +80,40 @@ mod tests {
     #[test]
     fn destinations_honour_region_and_redirect_but_stay_on_the_console() {
         assert_eq!(
-            destination(None, None),
+            destination(Partition::Aws, None, None),
             "https://console.aws.amazon.com/console/home"
         );
         assert_eq!(
-            destination(Some("eu-west-1"), None),
+            destination(Partition::Aws, Some("eu-west-1"), None),
             "https://eu-west-1.console.aws.amazon.com/console/home?region=eu-west-1"
         );
         assert_eq!(
-            destination(Some("eu-west-1"), Some("/s3/")),
+            destination(Partition::Aws, Some("eu-west-1"), Some("/s3/")),
             "https://eu-west-1.console.aws.amazon.com/s3/?region=eu-west-1"
         );
         assert_eq!(
-            destination(None, Some("/iam/home#/roles")),
+            destination(Partition::Aws, None, Some("/iam/home#/roles")),
             "https://console.aws.amazon.com/iam/home#/roles"
         );
         assert_eq!(
-            destination(None, Some("//evil.example.com/")),
+            destination(Partition::Aws, None, Some("//evil.example.com/")),
             "https://console.aws.amazon.com/console/home"
         );
         assert_eq!(
-            destination(None, Some("https://evil.example.com/")),
+            destination(Partition::Aws, None, Some("https://evil.example.com/")),
             "https://console.aws.amazon.com/console/home"
         );
         assert_eq!(
-            destination(Some("evil.com/x"), None),
+            destination(Partition::Aws, Some("evil.com/x"), None),
             "https://console.aws.amazon.com/console/home"
+        );
+        assert_eq!(
+            destination(Partition::AwsCn, Some("cn-north-1"), Some("/s3/")),
+            "https://cn-north-1.console.amazonaws.cn/s3/?region=cn-north-1"
+        );
+        assert_eq!(
+            destination(Partition::AwsUsGov, None, None),
+            "https://console.amazonaws-us-gov.com/console/home"
         );
     }
 

@@ -10,6 +10,7 @@ pub mod federation;
 pub mod iam;
 pub mod organizations;
 pub mod reader;
+pub mod regions;
 pub mod s3;
 pub mod snapshot;
 pub mod sns;
@@ -19,7 +20,7 @@ pub mod tagging;
 pub mod writer;
 
 use crate::config::AwsConfig;
-use app::domain::AccountId;
+use app::domain::{AccountId, Partition};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_sdk_sts::error::ProvideErrorMetadata;
@@ -71,10 +72,22 @@ impl AwsError {
 pub struct Aws {
     hub: SdkConfig,
     spoke_role_name: String,
+    partition: Partition,
     emulator: bool,
-    /// Where queues and topics are read (`aws.regions`, else `aws.region`).
-    regions: Vec<String>,
+    /// Where queues and topics are read.
+    regions: Regions,
     spokes: Mutex<HashMap<AccountId, (SdkConfig, SystemTime)>>,
+}
+
+/// The region settings an [`Aws`] was made with, and what discovery found.
+#[derive(Default)]
+struct Regions {
+    discover: bool,
+    /// `aws.regions` as written (empty: every enabled region when discovering).
+    listed: Vec<String>,
+    /// What is read without discovery: `aws.regions`, else `aws.region`.
+    configured: Vec<String>,
+    enabled: Mutex<HashMap<AccountId, (std::time::Instant, Vec<String>)>>,
 }
 
 /// Spoke sessions are renewed this long before they expire.
@@ -96,11 +109,17 @@ impl Aws {
         Arc::new(Self {
             hub,
             spoke_role_name: cfg.spoke_role_name.to_string(),
+            partition: cfg.partition(),
             emulator: cfg.endpoint_url.is_some(),
-            regions: if cfg.regions.is_empty() {
-                vec![cfg.region.clone()]
-            } else {
-                cfg.regions.clone()
+            regions: Regions {
+                discover: cfg.discover_regions,
+                listed: cfg.regions.clone(),
+                configured: if cfg.regions.is_empty() {
+                    vec![cfg.region.clone()]
+                } else {
+                    cfg.regions.clone()
+                },
+                ..Default::default()
             },
             spokes: Mutex::new(HashMap::new()),
         })
@@ -176,7 +195,12 @@ impl Aws {
     }
 
     async fn assume_spoke(&self, account: &AccountId) -> Result<(SdkConfig, SystemTime), AwsError> {
-        let arn = format!("arn:aws:iam::{account}:role/{}", self.spoke_role_name);
+        let arn = self.partition.arn(
+            "iam",
+            "",
+            account.as_str(),
+            &format!("role/{}", self.spoke_role_name),
+        );
         let out = self
             .hub_sts()
             .assume_role()
@@ -226,11 +250,6 @@ impl Aws {
             Some(region) => in_region(&spoke, region),
             None => spoke,
         })
-    }
-
-    /// The regions queues and topics are read in.
-    pub fn regions(&self) -> &[String] {
-        &self.regions
     }
 }
 

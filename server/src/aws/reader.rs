@@ -76,7 +76,8 @@ impl AccountReader for SdkReader {
         // none of its cached rows is taken for gone.
         use futures_util::{StreamExt, TryStreamExt};
         let spoke = &aws.spoke(account).await?;
-        let reads: Vec<AccountRead> = futures_util::stream::iter(aws.regions().to_vec())
+        let regions = aws.regions_of(account).await?;
+        let reads: Vec<AccountRead> = futures_util::stream::iter(regions)
             .map(|region: String| async move {
                 let conf = super::in_region(spoke, &region);
                 let tags = &aws_sdk_resourcegroupstagging::Client::new(&conf);

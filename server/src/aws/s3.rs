@@ -2,6 +2,7 @@
 use super::snapshot::{read_all, tags_json, AccountRead, ResourceSnapshot, KIND_BUCKET};
 use super::tagging::{tags_by_arn, tags_of, TagsByArn};
 use super::{decode::policy_json, AwsError};
+use app::domain::Partition;
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use serde_json::json;
 use serde_json::Value;
@@ -27,7 +28,8 @@ pub async fn read_account(
         .iter()
         .filter_map(|b| Some((b.name()?.to_owned(), b.bucket_region().map(str::to_owned))))
         .collect();
-    let arn_of = |(name, _): &(String, Option<String>)| format!("arn:aws:s3:::{name}");
+    let partition = partition_of(s3);
+    let arn_of = |(name, _): &(String, Option<String>)| bucket_arn(partition, name);
     read_all(listed, at_once, arn_of, |(name, region)| async move {
         read_bucket_in(s3, account, &name, region, found).await
     })
@@ -94,7 +96,7 @@ async fn read_bucket_in(
     listed_region: Option<String>,
     known: Option<&TagsByArn>,
 ) -> Result<ResourceSnapshot, AwsError> {
-    let arn = format!("arn:aws:s3:::{name}");
+    let arn = bucket_arn(partition_of(s3), name);
     let (s3, region, home) = in_bucket_region(s3, name, listed_region).await?;
     // The tagging API answered for the listing client's region only.
     let known = known.filter(|_| home);
@@ -138,4 +140,13 @@ fn bucket_tags(
         Err(e) if e.code() == Some("NoSuchTagSet") => Ok(tags_json([])),
         Err(e) => Err(AwsError::from_sdk(e)),
     }
+}
+
+/// The partition the client's region is in (buckets' ARNs name it).
+fn partition_of(s3: &aws_sdk_s3::Client) -> Partition {
+    Partition::of_region(s3.config().region().map_or("", |r| r.as_ref()))
+}
+
+fn bucket_arn(partition: Partition, name: &str) -> String {
+    partition.arn("s3", "", "", name)
 }

@@ -2,6 +2,7 @@
 use super::snapshot::{read_all, tags_json, AccountRead, ResourceSnapshot, KIND_QUEUE};
 use super::tagging::{tags_by_arn, tags_of, TagsByArn};
 use super::{decode::policy_json, AwsError};
+use app::domain::Partition;
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::json;
 
@@ -92,5 +93,5 @@ pub async fn read_queue(
 fn queue_arn(sqs: &aws_sdk_sqs::Client, account: &str, url: &str) -> String {
     let region = sqs.config().region().map_or("", |r| r.as_ref());
     let name = url.rsplit('/').next().unwrap_or(url);
-    format!("arn:aws:sqs:{region}:{account}:{name}")
+    Partition::of_region(region).arn("sqs", region, account, name)
 }

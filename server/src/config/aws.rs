@@ -1,7 +1,8 @@
 //! `[aws]`, `[[accounts]]`, `[[organizations]]` and `[console]`: which AWS
 //! accounts Latchkey reaches, as which role, and console sign-in.
 use super::{invalid, yes, ConfigError, HttpUrl};
-use app::domain::{AccountId, RoleArn, RoleName};
+use app::domain::partition::is_region_name;
+use app::domain::{AccountId, Partition, RoleArn, RoleName};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -11,11 +12,20 @@ pub struct AwsConfig {
     pub endpoint_url: Option<HttpUrl>,
     #[serde(default = "default_region")]
     pub region: String,
+    /// `aws`, `aws-cn` or `aws-us-gov`; unset means the partition `region`
+    /// is in. ARNs Latchkey builds and the console hosts follow it.
+    #[serde(default)]
+    pub partition: Option<Partition>,
     /// Regions whose queues and topics are synced in every account (read in
     /// parallel); empty means `region` alone. Buckets are listed once and
     /// each is read in its own region whatever this says.
     #[serde(default)]
     pub regions: Vec<String>,
+    /// Read queues and topics in every region enabled in each account
+    /// (Account Management `ListRegions`; the spoke role needs
+    /// `account:ListRegions`), narrowed to `regions` when that is set.
+    #[serde(default)]
+    pub discover_regions: bool,
     /// Role assumed in every spoke account by the sync and by approvals.
     pub spoke_role_name: RoleName,
     /// Credential lifetime handed to users, in seconds.
@@ -64,19 +74,17 @@ pub struct OrganizationConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConsoleConfig {
-    /// getSigninToken / login endpoint.
-    #[serde(default = "default_federation")]
-    pub federation_url: HttpUrl,
+    /// getSigninToken / login endpoint; unset means the partition's
+    /// (`signin.aws.amazon.com`, `signin.amazonaws.cn`,
+    /// `signin.amazonaws-us-gov.com`).
+    #[serde(default)]
+    pub federation_url: Option<HttpUrl>,
     /// Shown by AWS as where the session came from (Issuer).
     #[serde(default = "default_issuer")]
     pub issuer: String,
     /// Console session length (900..=43200 seconds).
     #[serde(default = "default_duration")]
     pub session_duration_secs: i32,
-}
-
-fn default_federation() -> HttpUrl {
-    HttpUrl::known("https://signin.aws.amazon.com/federation")
 }
 
 fn default_issuer() -> String {
@@ -86,7 +94,7 @@ fn default_issuer() -> String {
 impl Default for ConsoleConfig {
     fn default() -> Self {
         Self {
-            federation_url: default_federation(),
+            federation_url: None,
             issuer: default_issuer(),
             session_duration_secs: default_duration(),
         }
@@ -94,12 +102,55 @@ impl Default for ConsoleConfig {
 }
 
 impl AwsConfig {
+    /// The partition every account is in: as configured, else `region`'s.
+    pub fn partition(&self) -> Partition {
+        self.partition
+            .unwrap_or_else(|| Partition::of_region(&self.region))
+    }
+
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        let partition = self.partition();
+        if !is_region_name(&self.region) {
+            return Err(invalid(
+                "aws.region",
+                format!(
+                    "{:?} is not an AWS region name (like us-east-1 or eu-west-2)",
+                    self.region
+                ),
+            ));
+        }
+        if Partition::of_region(&self.region) != partition {
+            return Err(invalid(
+                "aws.partition",
+                format!(
+                    "{partition} does not hold aws.region {:?} (it is in {})",
+                    self.region,
+                    Partition::of_region(&self.region)
+                ),
+            ));
+        }
+        if let Some(hub) = &self.hub_role_arn {
+            if hub.partition() != partition {
+                return Err(invalid(
+                    "aws.hub_role_arn",
+                    format!(
+                        "must be in partition {partition} like aws.region, not {}",
+                        hub.partition()
+                    ),
+                ));
+            }
+        }
         for (i, r) in self.regions.iter().enumerate() {
             if !is_region_name(r) {
                 return Err(invalid(
                     format!("aws.regions[{i}]"),
                     format!("{r:?} is not an AWS region name (like us-east-1 or eu-west-2)"),
+                ));
+            }
+            if Partition::of_region(r) != partition {
+                return Err(invalid(
+                    format!("aws.regions[{i}]"),
+                    format!("{r:?} is outside partition {partition} (one deployment serves one partition)"),
                 ));
             }
         }
@@ -116,6 +167,13 @@ impl AwsConfig {
 }
 
 impl ConsoleConfig {
+    /// The federation endpoint for roles in `partition`.
+    pub fn federation_url(&self, partition: Partition) -> &str {
+        self.federation_url
+            .as_deref()
+            .unwrap_or(partition.federation_url())
+    }
+
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
         if !(900..=43200).contains(&self.session_duration_secs) {
             return Err(invalid(
@@ -125,15 +183,4 @@ impl ConsoleConfig {
         }
         Ok(())
     }
-}
-
-/// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`: lowercase
-/// words joined by dashes, ending in a number.
-fn is_region_name(r: &str) -> bool {
-    let parts: Vec<&str> = r.split('-').collect();
-    parts.len() >= 3
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        && parts[parts.len() - 1].parse::<u8>().is_ok()
 }

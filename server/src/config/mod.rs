@@ -214,7 +214,8 @@ impl Config {
     }
 
     pub fn spoke_role_arn(&self, account: &AccountId) -> String {
-        format!("arn:aws:iam::{}:role/{}", account, self.aws.spoke_role_name)
+        let role = format!("role/{}", self.aws.spoke_role_name);
+        self.aws.partition().arn("iam", "", account.as_str(), &role)
     }
 }
 

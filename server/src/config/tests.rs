@@ -1,5 +1,6 @@
 //! Config loading and validation: every rule names its key.
 use super::*;
+use app::domain::Partition;
 
 const BASE: &str = r#"
     [database]
@@ -231,4 +232,74 @@ fn role_tag_keys_default_to_latchkeys_and_bad_ones_name_their_key() {
         let e = err(&tags(body));
         assert!(e.contains(want), "{body}: {e}");
     }
+}
+
+#[test]
+fn the_partition_follows_the_region_and_must_agree_with_it() {
+    let cn = BASE.replace(
+        "spoke_role_name = \"LatchkeySpoke\"",
+        "spoke_role_name = \"LatchkeySpoke\"\nregion = \"cn-north-1\"",
+    );
+    let c = Config::from_toml(&cn, std::iter::empty()).unwrap();
+    assert_eq!(c.aws.partition(), Partition::AwsCn);
+    assert_eq!(
+        c.spoke_role_arn(&AccountId::parse("222222222222").unwrap()),
+        "arn:aws-cn:iam::222222222222:role/LatchkeySpoke"
+    );
+    assert_eq!(
+        c.console.federation_url(c.aws.partition()),
+        "https://signin.amazonaws.cn/federation"
+    );
+    let gov = BASE.replace(
+        "spoke_role_name = \"LatchkeySpoke\"",
+        "spoke_role_name = \"LatchkeySpoke\"\nregion = \"us-gov-west-1\"\nregions = [\"us-gov-west-1\", \"us-gov-east-1\"]",
+    );
+    let c = Config::from_toml(&gov, std::iter::empty()).unwrap();
+    assert_eq!(
+        c.console.federation_url(c.aws.partition()),
+        "https://signin.amazonaws-us-gov.com/federation"
+    );
+
+    let with = |extra: &str| {
+        err(&BASE.replace(
+            "spoke_role_name = \"LatchkeySpoke\"",
+            &format!("spoke_role_name = \"LatchkeySpoke\"\n{extra}"),
+        ))
+    };
+    let e = with("partition = \"aws-cn\"");
+    assert!(
+        e.contains("aws.partition") && e.contains("us-east-1"),
+        "{e}"
+    );
+    let e = with("partition = \"aws-mars\"");
+    assert!(e.contains("aws.partition"), "{e}");
+    let e = with("regions = [\"us-east-1\", \"cn-north-1\"]");
+    assert!(e.contains("aws.regions[1]") && e.contains("aws"), "{e}");
+    let e = with("hub_role_arn = \"arn:aws-us-gov:iam::999999999999:role/hub\"");
+    assert!(e.contains("aws.hub_role_arn"), "{e}");
+    let e = with("region = \"moon\"");
+    assert!(e.contains("aws.region"), "{e}");
+}
+
+#[test]
+fn alb_keys_come_from_the_partitions_own_host() {
+    let keys = |arn: &str| {
+        let t: TrustedHeadersConfig = toml::from_str(&format!(
+            "mode = \"alb\"\ntrusted_proxies = [\"10.0.0.0/8\"]\nalb_arn = \"{arn}\""
+        ))
+        .unwrap();
+        t.alb_key_url()
+    };
+    assert_eq!(
+        keys("arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/x/1").as_deref(),
+        Some("https://public-keys.auth.elb.eu-west-1.amazonaws.com")
+    );
+    assert_eq!(
+        keys("arn:aws-cn:elasticloadbalancing:cn-north-1:1:loadbalancer/app/x/1").as_deref(),
+        Some("https://public-keys.auth.elb.cn-north-1.amazonaws.com.cn")
+    );
+    assert_eq!(
+        keys("arn:aws-us-gov:elasticloadbalancing:us-gov-west-1:1:loadbalancer/app/x/1").as_deref(),
+        Some("https://s3-us-gov-west-1.amazonaws.com/aws-elb-public-keys-prod-us-gov-west-1")
+    );
 }

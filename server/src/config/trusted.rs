@@ -1,6 +1,7 @@
 //! `[auth.trusted_headers]`: identity from an authenticating proxy.
 use super::oidc::{default_groups_claim, default_user_id_claim};
 use super::{invalid, ConfigError};
+use app::domain::Partition;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -28,7 +29,8 @@ pub struct TrustedHeadersConfig {
     /// alb mode: the load balancer's ARN; tokens signed by another are refused.
     pub alb_arn: Option<String>,
     /// alb mode: where public keys are fetched (`{url}/{kid}`); defaults to
-    /// `https://public-keys.auth.elb.{region of alb_arn}.amazonaws.com`.
+    /// `https://public-keys.auth.elb.{region of alb_arn}.amazonaws.com` (the
+    /// partition's own host in China and GovCloud).
     pub alb_public_key_url: Option<String>,
     /// alb mode: claims holding the groups and the user id.
     #[serde(default = "default_groups_claim")]
@@ -51,10 +53,15 @@ impl TrustedHeadersConfig {
         if let Some(u) = &self.alb_public_key_url {
             return Some(u.trim_end_matches('/').to_owned());
         }
-        let region = self.alb_arn.as_deref()?.split(':').nth(3)?;
-        Some(format!(
-            "https://public-keys.auth.elb.{region}.amazonaws.com"
-        ))
+        let arn = self.alb_arn.as_deref()?;
+        let region = arn.split(':').nth(3)?;
+        // GovCloud serves the keys from an S3 bucket; China from .com.cn.
+        Some(match Partition::of_arn(arn)? {
+            Partition::AwsUsGov => {
+                format!("https://s3-{region}.amazonaws.com/aws-elb-public-keys-prod-{region}")
+            }
+            p => format!("https://public-keys.auth.elb.{region}.{}", p.dns_suffix()),
+        })
     }
 
     pub(super) fn validate(&self) -> Result<(), ConfigError> {

@@ -5,9 +5,18 @@
 use futures_util::stream::BoxStream;
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
-/// One cached row as the index stores it: ARN, `lower(arn)`, name, kind,
-/// account id and its tags as `key\u{1f}value` strings.
-pub type IndexRow = (String, String, String, String, String, Vec<String>);
+/// One cached row as the index stores it.
+pub struct IndexRow {
+    pub arn: String,
+    pub arn_lower: String,
+    pub name: String,
+    pub kind: String,
+    pub account_id: String,
+    /// Empty for IAM (global).
+    pub region: String,
+    /// `key\u{1f}value` strings.
+    pub tags: Vec<String>,
+}
 
 /// A read-only repeatable-read transaction: everything read through it is
 /// one snapshot of the cache.
@@ -55,13 +64,23 @@ pub async fn accounts(conn: &mut PgConnection) -> crate::Result<Vec<(String, Opt
 pub fn rows(conn: &mut PgConnection) -> BoxStream<'_, Result<IndexRow, sqlx::Error>> {
     use futures_util::StreamExt;
     sqlx::query!(
-        r#"SELECT arn, lower(arn) AS "arn_lower!", name, kind, account_id,
+        r#"SELECT arn, lower(arn) AS "arn_lower!", name, kind, account_id, region,
             ARRAY(SELECT coalesce(t->>'key', '') || chr(31) || coalesce(t->>'value', '')
                   FROM jsonb_array_elements(tags) t WHERE t ? 'key') AS "tags!"
          FROM resources ORDER BY name, arn"#,
     )
     .fetch(conn)
-    .map(|r| r.map(|r| (r.arn, r.arn_lower, r.name, r.kind, r.account_id, r.tags)))
+    .map(|r| {
+        r.map(|r| IndexRow {
+            arn: r.arn,
+            arn_lower: r.arn_lower,
+            name: r.name,
+            kind: r.kind,
+            account_id: r.account_id,
+            region: r.region,
+            tags: r.tags,
+        })
+    })
     .boxed()
 }
 

@@ -160,6 +160,8 @@ pub struct Filter {
     /// Case-insensitive substring of name or ARN.
     pub text: Option<String>,
     pub tag: Option<(String, Option<String>)>,
+    /// A region such as `eu-west-1` (IAM rows, global, have none).
+    pub region: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -216,6 +218,8 @@ pub struct ListRow {
     pub account_id: String,
     pub account_name: String,
     pub name: String,
+    /// Empty for IAM (global).
+    pub region: String,
     /// Key/value pairs in stored order (the `[{key, value}]` column).
     #[sqlx(json)]
     pub tags: Vec<TagPair>,
@@ -301,6 +305,9 @@ pub async fn search(
     if f.account_id.is_some() {
         conds.push(format!("r.account_id = ${}", next()));
     }
+    if f.region.is_some() {
+        conds.push(format!("r.region = ${}", next()));
+    }
     let like_param = like.as_ref().map(|_| next());
     if let Some(p) = like_param {
         conds.push(format!("lower(r.arn) LIKE ${p}"));
@@ -344,7 +351,7 @@ pub async fn search(
         format!("WHERE {}", conds.join(" AND "))
     };
     let sql = format!(
-        "SELECT r.arn, r.kind, r.account_id, a.name AS account_name, r.name, r.tags, {key_expr} AS sort_key
+        "SELECT r.arn, r.kind, r.account_id, a.name AS account_name, r.name, r.region, r.tags, {key_expr} AS sort_key
          FROM {source} JOIN accounts a ON a.account_id = r.account_id
          {filter}
          ORDER BY {order}
@@ -356,6 +363,9 @@ pub async fn search(
     }
     if let Some(a) = &f.account_id {
         q = q.bind(a);
+    }
+    if let Some(r) = &f.region {
+        q = q.bind(r);
     }
     if let Some(l) = like {
         q = q.bind(l);
@@ -379,4 +389,18 @@ fn escape_like(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")
+}
+
+/// The regions resources are cached in, in order: one index probe each.
+pub async fn regions(conn: &mut PgConnection) -> crate::Result<Vec<String>> {
+    Ok(sqlx::query_scalar!(
+        r#"WITH RECURSIVE r(region) AS (
+               SELECT min(region) FROM resources WHERE region > ''
+               UNION ALL
+               SELECT (SELECT min(region) FROM resources WHERE region > r.region)
+               FROM r WHERE r.region IS NOT NULL)
+           SELECT region AS "region!" FROM r WHERE region IS NOT NULL"#
+    )
+    .fetch_all(conn)
+    .await?)
 }

@@ -43,7 +43,7 @@ pub async fn export(
     };
     let (filter, sort) = filter_of(&q);
     let desc = q.descending;
-    let header_row = Bytes::from_static(b"type,name,account_id,account_name,arn,tags\n");
+    let header_row = Bytes::from_static(b"type,name,account_id,account_name,arn,tags,region\n");
     let stream = futures_util::stream::unfold(
         (Some(header_row), None::<Cursor>, false),
         move |(head, cursor, done)| {
@@ -81,6 +81,7 @@ pub async fn export(
                                 &r.account_name,
                                 &r.arn,
                                 &tags.join(";"),
+                                &r.region,
                             ];
                             let line: Vec<String> = cols.iter().map(|c| field(c)).collect();
                             out.push_str(&line.join(","));

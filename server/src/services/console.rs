@@ -97,7 +97,7 @@ impl RoleUse<'_> {
             .broker
             .assume_for_user(role, &user.id, self.credential_duration_secs)
             .await?;
-        let base = &self.console.federation_url;
+        let base = self.console.federation_url(role.partition());
         let url = federation::signin_token_url(base, &creds, self.console.session_duration_secs);
         let resp = reqwest::Client::new()
             .get(url)
@@ -125,7 +125,7 @@ impl RoleUse<'_> {
         let token = body["SigninToken"]
             .as_str()
             .ok_or_else(|| AppError::Upstream("federation endpoint sent no SigninToken".into()))?;
-        let dest = federation::destination(region, redirect);
+        let dest = federation::destination(role.partition(), region, redirect);
         Ok(federation::login_url(
             base,
             &self.console.issuer,

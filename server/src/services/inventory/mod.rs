@@ -10,7 +10,7 @@ use crate::db::{
 };
 use crate::services::sync::engine as sync;
 use app::domain::inventory::{encode, kind_label, ResourceQuery, SortBy, PAGE_SIZE};
-use app::domain::{policy::pretty, AccountId, User};
+use app::domain::{policy::pretty, AccountId, Partition, User};
 use app::views::*;
 use app::AppError;
 use async_trait::async_trait;
@@ -41,33 +41,35 @@ fn label(kind: &str) -> String {
     kind_label(kind).to_owned()
 }
 
-/// The AWS console page of a resource.
+/// The AWS console page of a resource, in its partition's console.
 pub fn console_url(kind: &str, arn: &str, name: &str, region: &str) -> String {
     let region = arn
         .split(':')
         .nth(3)
         .filter(|r| !r.is_empty())
         .unwrap_or(region);
+    let partition = Partition::of_arn(arn).unwrap_or_default();
+    let console = partition.console_url(None);
     match kind {
-        KIND_ROLE => format!("https://console.aws.amazon.com/iam/home#/roles/details/{name}"),
-        KIND_USER => format!("https://console.aws.amazon.com/iam/home#/users/details/{name}"),
-        KIND_MANAGED_POLICY => format!(
-            "https://console.aws.amazon.com/iam/home#/policies/details/{}",
-            encode(arn)
-        ),
-        KIND_BUCKET => format!("https://s3.console.aws.amazon.com/s3/buckets/{name}"),
+        KIND_ROLE => format!("{console}/iam/home#/roles/details/{name}"),
+        KIND_USER => format!("{console}/iam/home#/users/details/{name}"),
+        KIND_MANAGED_POLICY => format!("{console}/iam/home#/policies/details/{}", encode(arn)),
+        KIND_BUCKET => format!("{console}/s3/buckets/{name}"),
         KIND_QUEUE => {
             let account = arn.split(':').nth(4).unwrap_or_default();
-            let url = format!("https://sqs.{region}.amazonaws.com/{account}/{name}");
+            let suffix = partition.dns_suffix();
+            let url = format!("https://sqs.{region}.{suffix}/{account}/{name}");
             format!(
-                "https://{region}.console.aws.amazon.com/sqs/v3/home?region={region}#/queues/{}",
+                "{}/sqs/v3/home?region={region}#/queues/{}",
+                partition.console_url(Some(region)),
                 encode(&url)
             )
         }
         KIND_TOPIC => format!(
-            "https://{region}.console.aws.amazon.com/sns/v3/home?region={region}#/topic/{arn}"
+            "{}/sns/v3/home?region={region}#/topic/{arn}",
+            partition.console_url(Some(region))
         ),
-        _ => "https://console.aws.amazon.com/".to_owned(),
+        _ => format!("{console}/"),
     }
 }
 
@@ -77,6 +79,7 @@ pub fn filter_of(q: &ResourceQuery) -> (Filter, Sort) {
         account_id: q.account.as_ref().map(|a| a.to_string()),
         text: q.text.clone(),
         tag: q.tag.clone(),
+        region: q.region.clone(),
     };
     let sort = match q.sort {
         SortBy::Name => Sort::Name,
@@ -98,6 +101,10 @@ impl app::ports::InventoryPort for InventoryService {
                 enabled: a.enabled,
             })
             .collect())
+    }
+
+    async fn list_regions(&self, _user: &User) -> Result<Vec<String>, AppError> {
+        Ok(self.0.search_gate.regions(&self.0.pool).await?)
     }
 
     async fn search_resources(
@@ -143,6 +150,7 @@ impl app::ports::InventoryPort for InventoryService {
                     name: r.name,
                     account_id: r.account_id,
                     account_name: r.account_name,
+                    region: r.region,
                 })
                 .collect(),
         })
@@ -219,10 +227,9 @@ impl Services {
         // IAM items are re-read with their account's IAM pass (one call
         // covers them all), as is a role not cached yet (just created).
         let iam_pass = match cached {
-            None => arn
-                .strip_prefix("arn:aws:iam::")
-                .and_then(|rest| rest.split(':').next())
-                .and_then(|a| AccountId::parse(a).ok())
+            None => Some(arn.splitn(6, ':').collect::<Vec<_>>())
+                .filter(|p| p.len() == 6 && Partition::of_arn(arn).is_some() && p[2] == "iam")
+                .and_then(|p| AccountId::parse(p[4]).ok())
                 .ok_or_else(|| AppError::NotFound(format!("resource {arn}")))?,
             Some(r) => {
                 let account = AccountId::parse(&r.account_id)?;

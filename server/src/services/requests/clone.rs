@@ -3,6 +3,7 @@
 //! and applied like any other change.
 use crate::db;
 use app::domain::change::{ChangeSpec, NamedPolicy, Tag};
+use app::domain::Partition;
 use app::AppError;
 use sqlx::PgConnection;
 
@@ -20,7 +21,9 @@ pub(super) async fn clone_spec(
             AppError::invalid("source_arn", format!("{source_arn} is not a cached role"))
         })?;
     let target_account = new_arn.split(':').nth(4).unwrap_or_default();
-    let source_prefix = format!("arn:aws:iam::{}:", role.account_id);
+    // Customer managed policies of the source account are the target's namesakes.
+    let partition = Partition::of_arn(&role.arn).unwrap_or_default();
+    let source_prefix = partition.arn("iam", "", &role.account_id, "");
     let list = |v: &serde_json::Value| v.as_array().cloned().unwrap_or_default();
     Ok(ChangeSpec::RoleCreate {
         trust_policy: role.trust_policy.clone(),
@@ -38,7 +41,7 @@ pub(super) async fn clone_spec(
             .iter()
             .filter_map(|p| p["arn"].as_str())
             .map(|arn| match arn.strip_prefix(&source_prefix) {
-                Some(rest) => format!("arn:aws:iam::{target_account}:{rest}"),
+                Some(rest) => partition.arn("iam", "", target_account, rest),
                 None => arn.to_owned(),
             })
             .collect(),

@@ -10,7 +10,7 @@ use app::domain::policy::{
     add_statement_to_resource_policy, cross_account_changes, generate, merge, with_expiry, Intent,
     PolicyDocument, PolicyKind, ResourcePolicyKind, Statement,
 };
-use app::domain::AccountId;
+use app::domain::{AccountId, Partition};
 use app::AppError;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
@@ -99,9 +99,11 @@ pub(super) async fn changes_for(
     let mut owners: HashMap<String, AccountId> = HashMap::new();
     for st in &statements {
         for r in st.resources() {
-            if let Some(bucket) = r.strip_prefix("arn:aws:s3:::") {
+            let bucket = Partition::of_arn(r)
+                .and_then(|p| Some((p, r.strip_prefix(&p.arn("s3", "", "", ""))?)));
+            if let Some((partition, bucket)) = bucket {
                 let name = bucket.split('/').next().unwrap_or_default();
-                let arn = format!("arn:aws:s3:::{name}");
+                let arn = partition.arn("s3", "", "", name);
                 if let Some(row) = db::resources::get(conn, &arn).await? {
                     if let Ok(a) = AccountId::parse(&row.account_id) {
                         owners.insert(name.to_owned(), a);

@@ -1,6 +1,7 @@
 //! The resource an intent names, typed by service.
 
 use super::IntentError;
+use crate::domain::Partition;
 use serde::{Deserialize, Serialize};
 
 /// The resource an intent is about.
@@ -12,6 +13,9 @@ pub enum ResourceTarget {
         bucket: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         prefix: Option<String>,
+        /// `aws-cn` / `aws-us-gov` for a bucket outside the standard partition.
+        #[serde(default, skip_serializing_if = "Partition::is_aws")]
+        partition: Partition,
     },
     SqsQueue {
         arn: String,
@@ -39,11 +43,13 @@ impl ResourceTarget {
     /// an S3 bucket with `prefix`).
     pub fn from_arn(arn: &str, prefix: Option<&str>) -> Result<Self, IntentError> {
         let parts = arn_parts(arn)?;
+        let partition = Partition::parse(parts[1]).unwrap_or_default();
         let arn = arn.to_owned();
         let t = match (parts[2], parts[5]) {
             ("s3", res) if !res.contains('/') => Self::S3Bucket {
                 bucket: res.to_owned(),
                 prefix: prefix.filter(|p| !p.is_empty()).map(str::to_owned),
+                partition,
             },
             ("sqs", _) => Self::SqsQueue { arn },
             ("sns", _) => Self::SnsTopic { arn },
@@ -58,7 +64,7 @@ impl ResourceTarget {
 
     pub(super) fn validate(&self) -> Result<(), IntentError> {
         match self {
-            Self::S3Bucket { bucket, prefix } => {
+            Self::S3Bucket { bucket, prefix, .. } => {
                 let ok = (3..=63).contains(&bucket.len())
                     && bucket.bytes().all(|b| {
                         b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-'
@@ -84,7 +90,9 @@ impl ResourceTarget {
     /// The resource's own ARN (a bucket's, for S3 with a prefix).
     pub fn arn(&self) -> String {
         match self {
-            Self::S3Bucket { bucket, .. } => format!("arn:aws:s3:::{bucket}"),
+            Self::S3Bucket {
+                bucket, partition, ..
+            } => partition.arn("s3", "", "", bucket),
             Self::SqsQueue { arn }
             | Self::SnsTopic { arn }
             | Self::IamRole { arn }
@@ -96,9 +104,18 @@ impl ResourceTarget {
 
     pub(super) fn arns(&self) -> Vec<String> {
         match self {
-            Self::S3Bucket { bucket, prefix } => vec![
-                format!("arn:aws:s3:::{bucket}"),
-                format!("arn:aws:s3:::{bucket}/{}*", prefix.as_deref().unwrap_or("")),
+            Self::S3Bucket {
+                bucket,
+                prefix,
+                partition,
+            } => vec![
+                partition.arn("s3", "", "", bucket),
+                partition.arn(
+                    "s3",
+                    "",
+                    "",
+                    &format!("{bucket}/{}*", prefix.as_deref().unwrap_or("")),
+                ),
             ],
             Self::SqsQueue { arn }
             | Self::SnsTopic { arn }
@@ -111,7 +128,7 @@ impl ResourceTarget {
 
     pub(super) fn describe(&self) -> String {
         match self {
-            Self::S3Bucket { bucket, .. } => format!("arn:aws:s3:::{bucket}"),
+            Self::S3Bucket { .. } => self.arn(),
             other => other.arns().concat(),
         }
     }
@@ -133,7 +150,7 @@ fn arn_parts(arn: &str) -> Result<Vec<&str>, IntentError> {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     let ok = parts.len() == 6
         && parts[0] == "arn"
-        && !parts[1].is_empty()
+        && Partition::parse(parts[1]).is_some()
         && !parts[2].is_empty()
         && !parts[5].is_empty()
         && !arn.contains(['*', '?', ' ']);

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::domain::policy::{check_policy, PolicyDocument, PolicyKind};
+use crate::domain::Partition;
 
 const QUEUE: &str = "arn:aws:sqs:us-east-1:111122223333:jobs";
 const TOPIC: &str = "arn:aws:sns:us-east-1:111122223333:events";
@@ -13,6 +14,7 @@ fn bucket(prefix: Option<&str>) -> ResourceTarget {
     ResourceTarget::S3Bucket {
         bucket: "demo-bucket".into(),
         prefix: prefix.map(str::to_owned),
+        partition: Partition::Aws,
     }
 }
 
@@ -289,4 +291,22 @@ fn only_groups_without_write_actions_count_as_read_only() {
             ActionGroup::SecretsRead,
         ]
     );
+}
+
+#[test]
+fn a_bucket_keeps_its_partition_and_an_unknown_partition_is_refused() {
+    let t = ResourceTarget::from_arn("arn:aws-cn:s3:::logs", Some("app/")).unwrap();
+    assert_eq!(t.arn(), "arn:aws-cn:s3:::logs");
+    let st = generate(&[intent(t.clone(), &[ActionGroup::S3Get])]).unwrap();
+    assert_eq!(st[0].resources(), ["arn:aws-cn:s3:::logs/app/*"]);
+    // The partition survives the link the wizard is opened with.
+    let i = intent(t, &[ActionGroup::S3Get]);
+    assert_eq!(Intent::decode(&i.encode()), Ok(i));
+
+    let gov = ResourceTarget::from_arn("arn:aws-us-gov:sqs:us-gov-west-1:111122223333:q", None);
+    assert!(matches!(gov, Ok(ResourceTarget::SqsQueue { .. })));
+    assert!(matches!(
+        ResourceTarget::from_arn("arn:aws-mars:s3:::logs", None),
+        Err(IntentError::BadArn(_))
+    ));
 }

@@ -5,6 +5,7 @@ use crate::domain::policy::{
     check_policy, generate, with_expiry, ActionGroup, Intent, PolicyDocument, PolicyKind,
     ResourceTarget, Statement,
 };
+use crate::domain::Partition;
 
 fn doc(text: &str) -> PolicyDocument {
     PolicyDocument::parse(text, PolicyKind::Inline).unwrap().doc
@@ -15,6 +16,7 @@ fn bucket_intent(groups: &[ActionGroup]) -> Vec<Statement> {
         resource: ResourceTarget::S3Bucket {
             bucket: "demo-bucket".into(),
             prefix: None,
+            partition: Partition::Aws,
         },
         groups: groups.to_vec(),
         custom_actions: vec![],

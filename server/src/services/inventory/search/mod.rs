@@ -110,6 +110,20 @@ impl SearchGate {
     }
 }
 
+impl SearchGate {
+    /// The regions resources are cached in: from the index when it is
+    /// current, else from Postgres.
+    pub async fn regions(&self, pool: &sqlx::PgPool) -> crate::Result<Vec<String>> {
+        if let Some(snap) = self.index.snapshot() {
+            if self.index.is_current(&snap) {
+                return Ok(snap.regions());
+            }
+        }
+        let mut conn = pool.acquire().await?;
+        resources::regions(&mut conn).await
+    }
+}
+
 /// The rows of `docs` from the snapshot (account names as it read them),
 /// or `None` for a row whose account it found no name for.
 fn rows_of(snap: &Snapshot, docs: &[u32], sort: Sort) -> Option<Vec<ListRow>> {
@@ -121,6 +135,7 @@ fn rows_of(snap: &Snapshot, docs: &[u32], sort: Sort) -> Option<Vec<ListRow>> {
                 account_id: snap.account_id(*doc).to_owned(),
                 account_name: snap.account_name(*doc)?.to_owned(),
                 name: snap.name(*doc).to_owned(),
+                region: snap.region(*doc).to_owned(),
                 tags: snap.tag_pairs(*doc),
                 sort_key: snap.sort_key(*doc, sort),
             })

@@ -30,18 +30,22 @@ impl Snapshot {
         let mut cols = Columns::default();
         {
             let mut stream = index_reads::rows(&mut tx);
-            while let Some((arn, lower, name, kind, account, raw)) = stream.try_next().await? {
-                let tags: Vec<(&str, &str)> =
-                    raw.iter().filter_map(|t| t.split_once('\u{1f}')).collect();
+            while let Some(r) = stream.try_next().await? {
+                let tags: Vec<(&str, &str)> = r
+                    .tags
+                    .iter()
+                    .filter_map(|t| t.split_once('\u{1f}'))
+                    .collect();
                 // Both lists were read in this snapshot, so every row's are there.
                 cols.push(
-                    &arn,
-                    &lower,
-                    &name,
-                    kind_ix.get(kind.as_str()).copied().unwrap_or(0),
-                    account_ix.get(account.as_str()).copied().unwrap_or(0),
+                    &r.arn,
+                    &r.arn_lower,
+                    &r.name,
+                    kind_ix.get(r.kind.as_str()).copied().unwrap_or(0),
+                    account_ix.get(r.account_id.as_str()).copied().unwrap_or(0),
                     &tags,
                 );
+                cols.push_region(&r.region);
             }
         }
         tx.commit().await?;
@@ -83,6 +87,7 @@ impl Snapshot {
             &mut cols.account_of,
             &mut cols.tag_set_of,
             &mut cols.name_len,
+            &mut cols.region_of,
         ] {
             v.shrink();
         }
@@ -119,7 +124,11 @@ impl Snapshot {
         let (mut kinds, mut accounts) = (groups(kinds), groups(accounts));
         let mut tag_keys: HashMap<String, RoaringBitmap> = HashMap::new();
         let mut tag_pair_docs = vec![RoaringBitmap::new(); cols.pairs.len()];
+        let mut regions = groups(cols.regions.clone());
         for doc in 0..n {
+            if let Some(g) = regions.get_mut(cols.region_of.get(doc as usize) as usize) {
+                let _ = g.docs.try_push(doc);
+            }
             if let Some(g) = kinds.get_mut(cols.kind_of[doc as usize] as usize) {
                 let _ = g.docs.try_push(doc);
             }
@@ -152,7 +161,8 @@ impl Snapshot {
             .chain(tag_keys.values_mut())
             .chain(tag_pair_docs.iter_mut())
             .chain(kinds.iter_mut().map(|g| &mut g.docs))
-            .chain(accounts.iter_mut().map(|g| &mut g.docs));
+            .chain(accounts.iter_mut().map(|g| &mut g.docs))
+            .chain(regions.iter_mut().map(|g| &mut g.docs));
         for b in bitmaps {
             b.optimize();
             *b = compacted(b);
@@ -167,6 +177,7 @@ impl Snapshot {
             cols,
             kinds,
             accounts,
+            regions,
             tag_keys,
             tag_pair_docs,
             grams,

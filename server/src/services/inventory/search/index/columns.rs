@@ -188,6 +188,9 @@ pub(super) struct Columns {
     pub(super) tag_sets: Vec<Box<[u32]>>,
     pub(super) tag_set_ix: HashMap<Box<[u32]>, u32>,
     pub(super) tag_set_of: Packed,
+    /// Distinct regions (the first is "", IAM's) and each document's.
+    pub(super) regions: Vec<String>,
+    pub(super) region_of: Packed,
 }
 
 impl Columns {
@@ -253,6 +256,25 @@ impl Columns {
             }
         };
         self.tag_set_of.push(set);
+    }
+
+    /// The region of the document just pushed (documents without one are in "").
+    pub(super) fn push_region(&mut self, region: &str) {
+        if self.regions.is_empty() {
+            self.regions.push(String::new());
+        }
+        let id = match self.regions.iter().position(|r| r == region) {
+            Some(i) => i,
+            None => {
+                self.regions.push(region.to_owned());
+                self.regions.len() - 1
+            }
+        };
+        // Documents pushed before without a region stay in "" (id 0).
+        while self.region_of.len + 1 < self.kind_of.len() {
+            self.region_of.push(0);
+        }
+        self.region_of.push(id as u32);
     }
 
     pub(super) fn len(&self) -> u32 {

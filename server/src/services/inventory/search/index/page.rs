@@ -146,6 +146,9 @@ impl Snapshot {
         if let Some(a) = &f.account_id {
             sets.push(self.accounts.iter().find(|g| &g.key == a).map(|g| &g.docs));
         }
+        if let Some(r) = &f.region {
+            sets.push(self.regions.iter().find(|g| &g.key == r).map(|g| &g.docs));
+        }
         match &f.tag {
             Some((k, Some(v))) => sets.push(
                 self.cols

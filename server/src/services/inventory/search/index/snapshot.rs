@@ -18,6 +18,8 @@ pub struct Snapshot {
     /// In Postgres' order of the key.
     pub(super) kinds: Vec<Group>,
     pub(super) accounts: Vec<Group>,
+    /// Region → documents (the first group, "", holds IAM's).
+    pub(super) regions: Vec<Group>,
     /// Tag key → documents; pair id → documents.
     pub(super) tag_keys: HashMap<String, RoaringBitmap>,
     pub(super) tag_pair_docs: Vec<RoaringBitmap>,
@@ -91,6 +93,7 @@ impl Snapshot {
             + bitmaps(&mut self.tag_keys.values())
             + bitmaps(&mut self.kinds.iter().map(|g| &g.docs))
             + bitmaps(&mut self.accounts.iter().map(|g| &g.docs))
+            + bitmaps(&mut self.regions.iter().map(|g| &g.docs))
     }
 
     /// The document's ARN.
@@ -148,6 +151,24 @@ impl Snapshot {
                 .as_deref()
                 .is_some_and(|n| now.get(g.key.as_str()) == Some(&n))
         }))
+    }
+
+    /// The regions documents are in, sorted ("" left out).
+    pub fn regions(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .regions
+            .iter()
+            .filter(|g| !g.key.is_empty() && !g.docs.is_empty())
+            .map(|g| g.key.clone())
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// The region `doc` lives in ("" for IAM).
+    pub fn region(&self, doc: u32) -> &str {
+        let r = self.cols.region_of.get(doc as usize) as usize;
+        self.cols.regions.get(r).map_or("", String::as_str)
     }
 
     pub fn account_id(&self, doc: u32) -> &str {
