@@ -17,6 +17,9 @@ mod fault_proxy;
 mod heard;
 mod http;
 mod json;
+mod outage;
+mod pg_cluster;
+mod process;
 mod served;
 pub use api::*;
 pub use aws::*;
@@ -26,6 +29,9 @@ pub use fault_proxy::*;
 pub use heard::*;
 pub use http::*;
 pub use json::*;
+pub use outage::*;
+pub use pg_cluster::*;
+pub use process::*;
 pub use served::*;
 
 pub fn moto_url() -> String {
