@@ -1,7 +1,9 @@
 //! Postgres restarted under a running server (a throwaway cluster of the
 //! test's own, never the machine's): the server answers again without being
 //! restarted, what was submitted before and after is all stored, and its
-//! change listeners are back, so a change made elsewhere takes effect here.
+//! change listeners are back, so a change made elsewhere takes effect here;
+//! and a replica that alone loses Postgres stops answering from memory at
+//! once, since what it remembers may have changed unheard.
 use super::*;
 
 /// The status of `GET /api/v1/get_roles` with `token`.
@@ -92,3 +94,41 @@ async fn a_server_rides_out_a_postgres_restart_and_hears_changes_made_after_it()
     ended_elsewhere(&pool, "api_tokens", (revoke, revoke), status, unheard).await;
 }
 
+/// The same, seen from one replica alone: its connections to Postgres drop
+/// (a network blip, a pooler or a failover) while the others still write.
+/// What it remembers may be out of date from that moment, so it stops
+/// answering from memory at once rather than when it reconnects.
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn a_replica_cut_off_from_postgres_never_honours_a_token_revoked_meanwhile(pool: PgPool) {
+    let opts = pool.connect_options();
+    let relay = Outage::start(&format!("{}:{}", opts.get_host(), opts.get_port())).await;
+    let via_relay = (*opts).clone().host("127.0.0.1").port(relay.port());
+    // A short wait for a connection, so a request fails fast while cut off.
+    let cut_off = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(5)
+        .acquire_timeout(std::time::Duration::from_secs(2))
+        .connect_with(via_relay)
+        .await
+        .unwrap();
+    let w = served(&cut_off, &["eng-dev"]).await;
+    start_listening(&w.s).await;
+    let eng = w.signed_in(ENGINEER).await;
+    let (_, token) = new_token(&eng, &w.base, "laptop").await;
+    assert_eq!(roles_status(&w.base, &token).await, 200, "remembered now");
+
+    relay.cut();
+    let ready = reqwest::Client::new()
+        .get_status(format!("{}/readyz", w.base))
+        .await;
+    assert_eq!(ready, 503, "it says it cannot reach Postgres");
+    // Another replica, which still reaches Postgres, revokes the token; the
+    // notification cannot reach this one.
+    execute(&pool, "UPDATE api_tokens SET revoked_at = now()").await;
+    let status = roles_status(&w.base, &token).await;
+    assert_ne!(status, 200, "a revoked token was honoured from memory");
+
+    // Back in touch, the revocation holds here too.
+    relay.restore();
+    let status = || roles_status(&w.base, &token);
+    assert_eq!(eventually(status, 401).await, 401);
+}
