@@ -32,6 +32,13 @@ pub async fn listen_forever(
     loop {
         let listener = async {
             let mut l = PgListener::connect_with(&own).await?;
+            // By default sqlx reconnects inside `try_recv` before it says the
+            // connection was lost, retrying for up to the pool's acquire
+            // timeout (30 s) while Postgres is out of reach; `on_live(false)`
+            // came only after that, and the caches went on answering from
+            // memory meanwhile: a token revoked by another replica was
+            // honoured here. Told at once, they stop answering at once.
+            l.eager_reconnect(false);
             l.listen(channel).await?;
             Ok::<_, sqlx::Error>(l)
         }

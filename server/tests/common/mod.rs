@@ -14,16 +14,24 @@ mod aws;
 mod config_toml;
 mod db;
 mod fault_proxy;
+mod heard;
 mod http;
 mod json;
+mod outage;
+mod pg_cluster;
+mod process;
 mod served;
 pub use api::*;
 pub use aws::*;
 pub use config_toml::*;
 pub use db::*;
 pub use fault_proxy::*;
+pub use heard::*;
 pub use http::*;
 pub use json::*;
+pub use outage::*;
+pub use pg_cluster::*;
+pub use process::*;
 pub use served::*;
 
 pub fn moto_url() -> String {
@@ -84,6 +92,12 @@ pub fn config_in(accounts: &[&str], tables: &[(&str, &str)], extra: &str) -> Con
         std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
         std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
     }
+    let t = config_toml_in(accounts, tables, extra);
+    Config::from_toml(&t, std::iter::empty()).expect("test config")
+}
+
+/// The TOML [`config_in`] parses (for a `latchkey` process of the test's).
+pub fn config_toml_in(accounts: &[&str], tables: &[(&str, &str)], extra: &str) -> String {
     let auth_keys = "# Tests pair dev sign-in with OIDC and trusted headers on purpose.\n\
                      i_know_dev_mode_is_unsafe = true\nadmin_groups = [\"admins\"]";
     let mut t = dev_mode_toml(&moto_url(), auth_keys);
@@ -98,7 +112,7 @@ pub fn config_in(accounts: &[&str], tables: &[(&str, &str)], extra: &str) -> Con
     for (table, keys) in tables {
         t = t.replacen(&format!("[{table}]\n"), &format!("[{table}]\n{keys}\n"), 1);
     }
-    Config::from_toml(&t, std::iter::empty()).expect("test config")
+    t
 }
 
 pub async fn services(pool: PgPool, cfg: Config) -> Services {
