@@ -102,9 +102,13 @@ impl Aws {
         if let Some(ep) = &cfg.endpoint_url {
             loader = loader.endpoint_url(ep.as_str());
         }
-        // Throttling and transient errors are retried with exponential backoff.
+        // Throttling and transient errors are retried with exponential
+        // backoff; adaptive mode also slows a client's calls down once AWS
+        // throttles them (a token bucket per service and region), so a
+        // thousand accounts' passes back off together instead of each
+        // spending its retries against the same rate limit.
         loader =
-            loader.retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(5));
+            loader.retry_config(aws_config::retry::RetryConfig::adaptive().with_max_attempts(5));
         let hub = loader.load().await;
         Arc::new(Self {
             hub,
