@@ -140,7 +140,8 @@ pub fn denial_of(record: &Value) -> Result<Denial, Skip> {
         action,
         resource,
         error_code: code.to_owned(),
-        who: who.filter(|w| !w.is_empty() && w.len() <= MAX_WHO),
+        who: who
+            .filter(|w| !w.is_empty() && w.len() <= MAX_WHO && !w.chars().any(char::is_control)),
         event_time: event_time.to_owned(),
     })
 }
