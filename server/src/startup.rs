@@ -177,6 +177,7 @@ pub async fn serve_with(
     }
     let services = build_services(config).await?.with_plugins(plugins);
     services.start_background();
+    jobs::denials::start_queue(&services);
     if on_start {
         let s = services.clone();
         tokio::spawn(async move {

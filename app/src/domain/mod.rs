@@ -1,6 +1,7 @@
 //! Pure, wasm-safe types and rules. No I/O.
 pub mod change;
 pub mod change_risk;
+pub mod cloudtrail;
 pub mod ids;
 pub mod inventory;
 pub mod partition;

@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod broker;
+pub mod cloudtrail;
 pub mod credential_report;
 pub mod decode;
 pub mod federation;
@@ -240,6 +241,14 @@ impl Aws {
             .force_path_style(self.emulator)
             .build();
         Ok(aws_sdk_s3::Client::from_conf(conf))
+    }
+
+    /// S3 on any session, with path-style addressing for an emulator.
+    pub fn s3_with(&self, conf: &SdkConfig) -> aws_sdk_s3::Client {
+        let conf = aws_sdk_s3::config::Builder::from(conf)
+            .force_path_style(self.emulator)
+            .build();
+        aws_sdk_s3::Client::from_conf(conf)
     }
 
     pub fn region(&self) -> &str {

@@ -5,6 +5,7 @@
 mod auth;
 mod aws;
 mod checked;
+mod cloudtrail;
 mod database;
 mod eligibility;
 mod notifications;
@@ -21,6 +22,7 @@ mod trusted;
 pub use auth::{ApproverRule, AuthConfig, DevUser};
 pub use aws::{AccountConfig, AwsConfig, ConsoleConfig, OrganizationConfig};
 pub use checked::{Cron, HttpUrl, TagKey};
+pub use cloudtrail::CloudTrailConfig;
 pub use database::{redact_url_password, DatabaseConfig};
 pub use eligibility::EligibilityRule;
 pub use notifications::{EmailConfig, NotificationsConfig, SlackConfig, SmtpTls};
@@ -63,6 +65,10 @@ pub struct Config {
     pub notifications: NotificationsConfig,
     #[serde(default)]
     pub requests: RequestsConfig,
+    /// CloudTrail denials: an EventBridge -> SQS queue and/or the trail's
+    /// S3 log files (off unless one is set).
+    #[serde(default)]
+    pub cloudtrail: CloudTrailConfig,
 }
 
 fn yes() -> bool {
@@ -152,6 +158,7 @@ impl Config {
         self.role_tags.validate()?;
         self.auth.validate()?;
         self.notifications.validate()?;
+        self.cloudtrail.validate()?;
         self.validate_dev_mode()
     }
 

@@ -145,6 +145,38 @@ fn bad_values_name_their_key() {
 }
 
 #[test]
+fn cloudtrail_is_off_by_default_and_bad_values_name_their_key() {
+    let c = Config::from_toml(BASE, std::iter::empty()).unwrap();
+    assert!(!c.cloudtrail.enabled());
+    assert_eq!(c.cloudtrail.retention_days, 30);
+    let on = format!(
+        "{BASE}\n[cloudtrail]\nqueue_url = \"https://sqs.eu-west-1.amazonaws.com/111122223333/denials\"\nbucket = \"org-trail\"\norganization_id = \"o-a1b2c3d4e5\"\nread_as_account = \"222222222222\""
+    );
+    let c = Config::from_toml(&on, std::iter::empty()).unwrap();
+    assert!(c.cloudtrail.enabled());
+    let with = |extra: &str| {
+        err(&format!(
+            "{BASE}\n[cloudtrail]\nbucket = \"org-trail\"\n{extra}"
+        ))
+    };
+    assert!(with("organization_id = \"org1\"").contains("cloudtrail.organization_id"));
+    assert!(with("retention_days = 0").contains("cloudtrail.retention_days"));
+    assert!(with("wait_seconds = 30").contains("cloudtrail.wait_seconds"));
+    assert!(with("key_prefix = \"/logs\"").contains("cloudtrail.key_prefix"));
+    assert!(with("region = \"Europe\"").contains("cloudtrail.region"));
+    assert!(with("schedule = \"hourly\"").contains("cloudtrail.schedule"));
+    assert!(with("read_as_account = \"12\"").contains("cloudtrail.read_as_account"));
+    assert!(with("queue_url = \"sqs/denials\"").contains("cloudtrail.queue_url"));
+    assert!(
+        err(&format!("{BASE}\n[cloudtrail]\nbucket = \"Org_Trail\"")).contains("cloudtrail.bucket")
+    );
+    assert!(err(&format!(
+        "{BASE}\n[cloudtrail]\norganization_id = \"o-a1b2c3d4e5\""
+    ))
+    .contains("cloudtrail.organization_id: names the trail's key layout"));
+}
+
+#[test]
 fn unknown_keys_are_refused() {
     assert!(err(&BASE.replace("[aws]", "[aws]\nendpoint = \"x\"")).contains("endpoint"));
 }

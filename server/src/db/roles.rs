@@ -169,3 +169,24 @@ pub async fn get_by_arn(conn: &mut PgConnection, arn: &str) -> crate::Result<Opt
     .fetch_optional(conn)
     .await?)
 }
+
+/// The cached path of each named role, keyed `(account, name)` (roles not
+/// cached are absent).
+pub async fn paths_by_name(
+    conn: &mut PgConnection,
+    accounts: &[String],
+    names: &[String],
+) -> crate::Result<Vec<(String, String, String)>> {
+    Ok(sqlx::query!(
+        "SELECT r.account_id, r.name, r.path FROM roles r
+         JOIN UNNEST($1::text[], $2::text[]) AS k(account_id, name)
+           ON r.account_id = k.account_id AND r.name = k.name",
+        accounts,
+        names,
+    )
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(|r| (r.account_id, r.name, r.path))
+    .collect())
+}

@@ -1,4 +1,5 @@
 //! Scheduled work: the cron scheduler only triggers services (sync,
 //! account discovery, the expiry sweep, plugin tasks); each run claims its
 //! slot in Postgres and leaves a record.
+pub mod denials;
 pub mod scheduler;

@@ -3,6 +3,7 @@ pub mod audit;
 pub mod cli_login;
 pub mod console;
 pub mod credentials;
+pub mod denials;
 pub mod details;
 pub mod eligibility;
 pub mod eligible;

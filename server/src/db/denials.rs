@@ -1,0 +1,150 @@
+//! CloudTrail denials (one row per principal, action, resource and error
+//! code) and how far the trail's S3 log files have been read.
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+
+/// Session or user names kept per denial, most recent first.
+pub const MAX_SESSIONS: usize = 10;
+
+/// One stored denial, or a batch's worth of one to add.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DenialRow {
+    pub principal_arn: String,
+    pub action: String,
+    pub resource: String,
+    pub error_code: String,
+    pub account_id: String,
+    pub count: i64,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    /// Most recent first, at most [`MAX_SESSIONS`].
+    pub sessions: Vec<String>,
+}
+
+/// Adds `rows` (one per key, sorted by key so concurrent batches lock rows
+/// in the same order): a new key is inserted, a known one gets the count
+/// added, first/last seen widened and the names merged (new ones first,
+/// bounded). Names must not contain a newline (they travel joined by one).
+pub async fn upsert(conn: &mut PgConnection, rows: &[DenialRow]) -> crate::Result<u64> {
+    let col = |f: fn(&DenialRow) -> &String| rows.iter().map(f).cloned().collect::<Vec<_>>();
+    let counts: Vec<i64> = rows.iter().map(|r| r.count).collect();
+    let first: Vec<DateTime<Utc>> = rows.iter().map(|r| r.first_seen).collect();
+    let last: Vec<DateTime<Utc>> = rows.iter().map(|r| r.last_seen).collect();
+    let sessions: Vec<String> = rows.iter().map(|r| r.sessions.join("\n")).collect();
+    let max = MAX_SESSIONS as i64;
+    Ok(sqlx::query!(
+        r#"INSERT INTO denials (principal_arn, action, resource, error_code, account_id,
+                                count, first_seen, last_seen, sessions)
+           SELECT t.p, t.a, t.r, t.e, t.acct, t.n, t.f, t.l, string_to_array(t.s, E'\n')
+           FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                       $6::int8[], $7::timestamptz[], $8::timestamptz[], $9::text[])
+                AS t(p, a, r, e, acct, n, f, l, s)
+           ON CONFLICT (principal_arn, action, resource, error_code) DO UPDATE SET
+               count = denials.count + excluded.count,
+               first_seen = LEAST(denials.first_seen, excluded.first_seen),
+               last_seen = GREATEST(denials.last_seen, excluded.last_seen),
+               sessions = ARRAY(
+                   SELECT u.s FROM unnest(excluded.sessions || denials.sessions)
+                       WITH ORDINALITY AS u(s, i)
+                   GROUP BY u.s ORDER BY min(u.i) LIMIT $10)"#,
+        &col(|r| &r.principal_arn),
+        &col(|r| &r.action),
+        &col(|r| &r.resource),
+        &col(|r| &r.error_code),
+        &col(|r| &r.account_id),
+        &counts,
+        &first,
+        &last,
+        &sessions,
+        max,
+    )
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
+/// A principal's denials seen since `since`, latest first (then the most
+/// frequent): what its page shows.
+pub async fn for_principal(
+    conn: &mut PgConnection,
+    principal_arn: &str,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> crate::Result<Vec<DenialRow>> {
+    Ok(sqlx::query_as!(
+        DenialRow,
+        "SELECT principal_arn, action, resource, error_code, account_id, count,
+                first_seen, last_seen, sessions
+         FROM denials WHERE principal_arn = $1 AND last_seen >= $2
+         ORDER BY last_seen DESC, count DESC LIMIT $3",
+        principal_arn,
+        since,
+        limit,
+    )
+    .fetch_all(conn)
+    .await?)
+}
+
+/// A principal's most frequent denials seen since `since`.
+pub async fn top_for_principal(
+    conn: &mut PgConnection,
+    principal_arn: &str,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> crate::Result<Vec<DenialRow>> {
+    Ok(sqlx::query_as!(
+        DenialRow,
+        "SELECT principal_arn, action, resource, error_code, account_id, count,
+                first_seen, last_seen, sessions
+         FROM denials WHERE principal_arn = $1 AND last_seen >= $2
+         ORDER BY count DESC, last_seen DESC LIMIT $3",
+        principal_arn,
+        since,
+        limit,
+    )
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Removes denials last seen before `cutoff`.
+pub async fn purge_before(conn: &mut PgConnection, cutoff: DateTime<Utc>) -> crate::Result<u64> {
+    Ok(
+        sqlx::query!("DELETE FROM denials WHERE last_seen < $1", cutoff)
+            .execute(conn)
+            .await?
+            .rows_affected(),
+    )
+}
+
+/// The last key read under `prefix` of `bucket`.
+pub async fn position(
+    conn: &mut PgConnection,
+    bucket: &str,
+    prefix: &str,
+) -> crate::Result<Option<String>> {
+    Ok(sqlx::query_scalar!(
+        "SELECT last_key FROM cloudtrail_positions WHERE bucket = $1 AND prefix = $2",
+        bucket,
+        prefix,
+    )
+    .fetch_optional(conn)
+    .await?)
+}
+
+pub async fn set_position(
+    conn: &mut PgConnection,
+    bucket: &str,
+    prefix: &str,
+    last_key: &str,
+) -> crate::Result<()> {
+    sqlx::query!(
+        "INSERT INTO cloudtrail_positions (bucket, prefix, last_key) VALUES ($1, $2, $3)
+         ON CONFLICT (bucket, prefix) DO UPDATE SET last_key = excluded.last_key, updated_at = now()",
+        bucket,
+        prefix,
+        last_key,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
