@@ -307,12 +307,19 @@ async fn ingest(pool: &PgPool) {
         for times in [&mut insert, &mut unchanged] {
             let t = Instant::now();
             let mut tx = pool.begin().await.unwrap();
-            latchkey::db::roles::replace_account_roles(&mut tx, &acct, &roles)
+            latchkey::db::roles::replace_account_roles(&mut tx, &acct, &roles, chrono::Utc::now())
                 .await
                 .unwrap();
-            latchkey::db::resources::replace_account(&mut tx, &acct, &["role"], &resources, &[])
-                .await
-                .unwrap();
+            latchkey::db::resources::replace_account(
+                &mut tx,
+                &acct,
+                &["role"],
+                &resources,
+                &[],
+                chrono::Utc::now(),
+            )
+            .await
+            .unwrap();
             tx.commit().await.unwrap();
             times.push(t.elapsed().as_secs_f64());
         }

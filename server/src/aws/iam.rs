@@ -29,11 +29,11 @@ pub struct RoleSnapshot {
     pub last_used_region: Option<String>,
 }
 
-fn to_chrono(d: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
+pub(super) fn to_chrono(d: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(d.secs(), d.subsec_nanos())
 }
 
-fn decode_or_note(doc: Option<&str>) -> Value {
+pub(super) fn decode_or_note(doc: Option<&str>) -> Value {
     match doc {
         None => Value::Null,
         Some(d) => policy_json(d).unwrap_or_else(|e| json!({ "_undecodable": e })),
@@ -70,12 +70,12 @@ impl RoleSnapshot {
     }
 }
 
-fn sorted_tags(tags: &[aws_sdk_iam::types::Tag]) -> Value {
+pub(super) fn sorted_tags(tags: &[aws_sdk_iam::types::Tag]) -> Value {
     tags_json(tags.iter().map(|t| (t.key(), t.value())))
 }
 
 /// Inline policies as cached: `[{"name", "document"}]` sorted by name.
-fn inline_json(list: &[PolicyDetail]) -> Value {
+pub(super) fn inline_json(list: &[PolicyDetail]) -> Value {
     let mut inline: Vec<Value> = list
         .iter()
         .map(|p| {
@@ -91,7 +91,7 @@ fn inline_json(list: &[PolicyDetail]) -> Value {
 
 /// Attached managed policies as cached: `[{"name", "arn", "document"}]`
 /// sorted by ARN; the document is known for the account's own policies.
-fn attached_json(list: &[AttachedPolicy], docs: &HashMap<String, Value>) -> Value {
+pub(super) fn attached_json(list: &[AttachedPolicy], docs: &HashMap<String, Value>) -> Value {
     let mut managed: Vec<Value> = list
         .iter()
         .map(|p| {

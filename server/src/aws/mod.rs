@@ -9,6 +9,7 @@ pub mod credential_report;
 pub mod decode;
 pub mod federation;
 pub mod iam;
+pub mod iam_role;
 pub mod organizations;
 pub mod reader;
 pub mod regions;

@@ -2,10 +2,10 @@
 //! engine reads whole accounts through an `Arc<dyn AccountReader>`, and the
 //! inventory service re-reads one cached bucket, queue or topic through an
 //! `Arc<dyn ResourceReader>`. [`SdkReader`] is the one real implementation
-//! of both (the spoke session's IAM, S3, SQS, SNS and tagging clients). IAM
-//! items are not read one by one: the account's IAM pass covers them in one
-//! listing.
-use super::iam::IamSnapshot;
+//! of both (the spoke session's IAM, S3, SQS, SNS and tagging clients). Of
+//! IAM items only roles are read one by one (the usual target of a change):
+//! users, groups and policies are re-read with the account's IAM pass.
+use super::iam::{IamSnapshot, RoleSnapshot};
 use super::snapshot::{AccountRead, ResourceSnapshot, KIND_BUCKET, KIND_QUEUE, KIND_TOPIC};
 use super::{Aws, AwsError};
 use app::domain::AccountId;
@@ -27,6 +27,10 @@ pub trait ResourceReader: Send + Sync {
         account: &AccountId,
         item: Item<'_>,
     ) -> Result<Option<ResourceSnapshot>, AwsError>;
+
+    /// The role named `name` as AWS holds it now; `Ok(None)`: it is gone.
+    async fn role(&self, account: &AccountId, name: &str)
+        -> Result<Option<RoleSnapshot>, AwsError>;
 }
 
 /// Which kind of resource an account pass reads.
@@ -144,5 +148,14 @@ impl ResourceReader for SdkReader {
             _ => return Ok(None),
         };
         Ok(Some(snap))
+    }
+
+    async fn role(
+        &self,
+        account: &AccountId,
+        name: &str,
+    ) -> Result<Option<RoleSnapshot>, AwsError> {
+        let iam = self.0.spoke_iam(account).await?;
+        super::iam_role::read_role(&iam, account, name).await
     }
 }

@@ -12,13 +12,15 @@ pub struct ReplaceOutcome {
 
 /// Makes the account's rows of `kinds` equal to `rows`: deletes what vanished,
 /// inserts what is new, rewrites only what changed (one statement each, UNNEST).
-/// Rows whose ARN is in `keep` (listed but not read this time) stay as cached.
+/// Rows whose ARN is in `keep` (listed but not read this time) stay as cached,
+/// as do rows written from a read later than `read_at` (when this one began).
 pub async fn replace_account(
     conn: &mut PgConnection,
     account_id: &str,
     kinds: &[&str],
     rows: &[ResourceSnapshot],
     keep: &[String],
+    read_at: DateTime<Utc>,
 ) -> crate::Result<ReplaceOutcome> {
     let arns: Vec<String> = rows
         .iter()
@@ -27,20 +29,62 @@ pub async fn replace_account(
         .collect();
     let kinds: Vec<String> = kinds.iter().map(|k| k.to_string()).collect();
     let removed = sqlx::query!(
-        "DELETE FROM resources WHERE account_id = $1 AND kind = ANY($2) AND NOT (arn = ANY($3))",
+        "DELETE FROM resources WHERE account_id = $1 AND kind = ANY($2) AND NOT (arn = ANY($3))
+           AND synced_at <= $4",
         account_id,
         &kinds,
-        &arns
+        &arns,
+        read_at,
     )
     .execute(&mut *conn)
     .await?
     .rows_affected();
-    let changed = upsert(conn, rows).await?;
+    let changed = write(conn, rows, read_at, false).await?;
     Ok(ReplaceOutcome { changed, removed })
 }
 
-/// Inserts or updates rows; unchanged rows are not written. Returns rows written.
+/// Inserts or updates rows read now; unchanged rows are not written.
+/// Returns rows written.
 pub async fn upsert(conn: &mut PgConnection, rows: &[ResourceSnapshot]) -> crate::Result<u64> {
+    write(conn, rows, Utc::now(), false).await
+}
+
+/// Writes items just re-read one by one (begun at `read_at`), unless a
+/// later read already wrote them; an unchanged row is marked read then.
+pub async fn put_read(
+    conn: &mut PgConnection,
+    rows: &[ResourceSnapshot],
+    read_at: DateTime<Utc>,
+) -> crate::Result<u64> {
+    write(conn, rows, read_at, true).await
+}
+
+/// Removes an item found gone by a read begun at `read_at`, unless a later
+/// read wrote it.
+pub async fn remove_read(
+    conn: &mut PgConnection,
+    arn: &str,
+    read_at: DateTime<Utc>,
+) -> crate::Result<bool> {
+    let gone = sqlx::query!(
+        "DELETE FROM resources WHERE arn = $1 AND synced_at <= $2",
+        arn,
+        read_at
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(gone > 0)
+}
+
+/// Inserts or updates rows read at `read_at`: a row written from a later
+/// read is left alone, an unchanged one is rewritten only when `touch`.
+async fn write(
+    conn: &mut PgConnection,
+    rows: &[ResourceSnapshot],
+    read_at: DateTime<Utc>,
+    touch: bool,
+) -> crate::Result<u64> {
     let arns: Vec<&str> = rows.iter().map(|r| r.arn.as_str()).collect();
     let kinds: Vec<&str> = rows.iter().map(|r| r.kind).collect();
     let accounts: Vec<&str> = rows.iter().map(|r| r.account_id.as_str()).collect();
@@ -49,17 +93,17 @@ pub async fn upsert(conn: &mut PgConnection, rows: &[ResourceSnapshot]) -> crate
     let policies: Vec<Option<&Value>> = rows.iter().map(|r| r.policy.as_ref()).collect();
     let details: Vec<&Value> = rows.iter().map(|r| &r.details).collect();
     let written = sqlx::query!("INSERT INTO resources (arn, kind, account_id, name, tags, policy, details, synced_at)
-         SELECT t.*, now() FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[], $7::jsonb[]) AS t
+         SELECT t.*, $8 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[], $7::jsonb[]) AS t
          ON CONFLICT (arn) DO UPDATE SET kind = excluded.kind, account_id = excluded.account_id,
              name = excluded.name, tags = excluded.tags, policy = excluded.policy,
-             details = excluded.details, synced_at = now()
-         WHERE (resources.kind, resources.account_id, resources.name, resources.tags, resources.policy, resources.details)
+             details = excluded.details, synced_at = $8
+         WHERE resources.synced_at <= $8 AND ($9 OR (resources.kind, resources.account_id, resources.name, resources.tags, resources.policy, resources.details)
                IS DISTINCT FROM
-               (excluded.kind, excluded.account_id, excluded.name, excluded.tags, excluded.policy, excluded.details)",
+               (excluded.kind, excluded.account_id, excluded.name, excluded.tags, excluded.policy, excluded.details))",
         // Borrowed columns (and one with NULLs): the macro's type check
         // wants owned element types, so these opt out of it; the SQL casts
         // each array to its column's type.
-        &arns as _, &kinds as _, &accounts as _, &names as _, &tags as _, &policies as _, &details as _)
+        &arns as _, &kinds as _, &accounts as _, &names as _, &tags as _, &policies as _, &details as _, read_at, touch)
     .execute(&mut *conn)
     .await?
     .rows_affected();

@@ -43,20 +43,68 @@ pub struct ReplaceOutcome {
 
 /// Replaces the cached roles of one account with `roles`: removes the ones
 /// that disappeared, inserts new ones, updates only those that changed.
+///
+/// `read_at` is when the read of `roles` began: a row written from a later
+/// read (one role re-read after a change was applied while this pass was
+/// under way) is newer than this pass and is neither removed nor rewritten.
 pub async fn replace_account_roles(
     conn: &mut PgConnection,
     account_id: &str,
     roles: &[RoleSnapshot],
+    read_at: DateTime<Utc>,
 ) -> crate::Result<ReplaceOutcome> {
     let arns: Vec<String> = roles.iter().map(|r| r.arn.clone()).collect();
     let removed = sqlx::query!(
-        "DELETE FROM roles WHERE account_id = $1 AND NOT (arn = ANY($2))",
+        "DELETE FROM roles WHERE account_id = $1 AND NOT (arn = ANY($2)) AND synced_at <= $3",
         account_id,
         &arns,
+        read_at,
     )
     .execute(&mut *conn)
     .await?
     .rows_affected();
+    let changed = write_roles(conn, roles, read_at, false).await?;
+    Ok(ReplaceOutcome { changed, removed })
+}
+
+/// Writes one role just re-read (begun at `read_at`) unless a later read
+/// already wrote it. Returns whether the row was written.
+pub async fn put_read(
+    conn: &mut PgConnection,
+    role: &RoleSnapshot,
+    read_at: DateTime<Utc>,
+) -> crate::Result<bool> {
+    Ok(write_roles(conn, std::slice::from_ref(role), read_at, true).await? > 0)
+}
+
+/// Removes a role found gone by a read begun at `read_at`, unless a later
+/// read wrote it.
+pub async fn remove_read(
+    conn: &mut PgConnection,
+    arn: &str,
+    read_at: DateTime<Utc>,
+) -> crate::Result<bool> {
+    let gone = sqlx::query!(
+        "DELETE FROM roles WHERE arn = $1 AND synced_at <= $2",
+        arn,
+        read_at
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(gone > 0)
+}
+
+/// Inserts or updates `roles` read at `read_at`: a row written from a later
+/// read is left alone, and an unchanged row is rewritten only when `touch`
+/// (which records that it was read at `read_at`). Returns rows written.
+async fn write_roles(
+    conn: &mut PgConnection,
+    roles: &[RoleSnapshot],
+    read_at: DateTime<Utc>,
+    touch: bool,
+) -> crate::Result<u64> {
+    let arns: Vec<String> = roles.iter().map(|r| r.arn.clone()).collect();
     let col = |f: fn(&RoleSnapshot) -> String| roles.iter().map(f).collect::<Vec<_>>();
     let jcol = |f: fn(&RoleSnapshot) -> Value| roles.iter().map(f).collect::<Vec<_>>();
     let created: Vec<Option<DateTime<Utc>>> = roles.iter().map(|r| r.created_at).collect();
@@ -64,7 +112,7 @@ pub async fn replace_account_roles(
         "INSERT INTO roles (arn, account_id, name, path, role_id, created_at, trust_policy,
                             inline_policies, managed_policies, tags, boundary_arn, last_used_at,
                             last_used_region, synced_at)
-         SELECT t.*, now() FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+         SELECT t.*, $14 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
                                       $6::timestamptz[], $7::jsonb[], $8::jsonb[], $9::jsonb[], $10::jsonb[],
                                       $11::text[], $12::timestamptz[], $13::text[]) AS t
          ON CONFLICT (arn) DO UPDATE SET
@@ -73,14 +121,14 @@ pub async fn replace_account_roles(
              inline_policies = excluded.inline_policies, managed_policies = excluded.managed_policies,
              tags = excluded.tags, boundary_arn = excluded.boundary_arn,
              last_used_at = excluded.last_used_at, last_used_region = excluded.last_used_region,
-             synced_at = now()
-         WHERE (roles.name, roles.path, roles.role_id, roles.created_at, roles.trust_policy,
+             synced_at = $14
+         WHERE roles.synced_at <= $14 AND ($15 OR (roles.name, roles.path, roles.role_id, roles.created_at, roles.trust_policy,
                 roles.inline_policies, roles.managed_policies, roles.tags, roles.boundary_arn,
                 roles.last_used_at, roles.last_used_region)
                IS DISTINCT FROM
                (excluded.name, excluded.path, excluded.role_id, excluded.created_at, excluded.trust_policy,
                 excluded.inline_policies, excluded.managed_policies, excluded.tags, excluded.boundary_arn,
-                excluded.last_used_at, excluded.last_used_region)",
+                excluded.last_used_at, excluded.last_used_region))",
         &arns,
         &col(|r| r.account_id.clone()),
         &col(|r| r.name.clone()),
@@ -96,11 +144,13 @@ pub async fn replace_account_roles(
         &roles.iter().map(|r| r.boundary_arn.clone()).collect::<Vec<_>>() as _,
         &roles.iter().map(|r| r.last_used_at).collect::<Vec<_>>() as _,
         &roles.iter().map(|r| r.last_used_region.clone()).collect::<Vec<_>>() as _,
+        read_at,
+        touch,
     )
     .execute(&mut *conn)
     .await?
     .rows_affected();
-    Ok(ReplaceOutcome { changed, removed })
+    Ok(changed)
 }
 
 /// Every cached role in an enabled account (for eligibility matching).

@@ -35,6 +35,7 @@ async fn task_status(admin: &reqwest::Client, base: &str, task: &str) -> Value {
 
 mod caching;
 mod faults;
+mod refresh;
 mod regions;
 mod running;
 mod runs;

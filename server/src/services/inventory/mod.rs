@@ -1,5 +1,6 @@
 //! InventoryPort: accounts, the resources table, details, refresh of one item.
 pub mod per_minute;
+mod refresh;
 pub mod search;
 use super::Services;
 use crate::aws::snapshot::*;
@@ -10,7 +11,7 @@ use crate::db::{
 };
 use crate::services::sync::engine as sync;
 use app::domain::inventory::{encode, kind_label, ResourceQuery, SortBy, PAGE_SIZE};
-use app::domain::{policy::pretty, AccountId, Partition, User};
+use app::domain::{policy::pretty, Partition, User};
 use app::views::*;
 use app::AppError;
 use async_trait::async_trait;
@@ -207,51 +208,5 @@ impl app::ports::InventoryPort for InventoryService {
         )
         .await?;
         result
-    }
-}
-
-impl Services {
-    /// Re-reads one cached principal or resource from AWS (IAM items with their
-    /// account's IAM pass, which covers them all in one call).
-    pub async fn refresh_item(&self, arn: &str, trigger: sync::Trigger) -> Result<(), AppError> {
-        let mut conn = crate::db::conn(&self.pool).await?;
-        let cached = db::resources::get(&mut conn, arn).await?;
-        // No AWS call for an account Latchkey does not manage or has switched off.
-        let account_of = cached
-            .as_ref()
-            .map(|r| r.account_id.clone())
-            .or_else(|| arn.split(':').nth(4).map(str::to_owned))
-            .unwrap_or_default();
-        super::errors::managed_account(&mut conn, &account_of).await?;
-        drop(conn);
-        // IAM items are re-read with their account's IAM pass (one call
-        // covers them all), as is a role not cached yet (just created).
-        let iam_pass = match cached {
-            None => Some(arn.splitn(6, ':').collect::<Vec<_>>())
-                .filter(|p| p.len() == 6 && Partition::of_arn(arn).is_some() && p[2] == "iam")
-                .and_then(|p| AccountId::parse(p[4]).ok())
-                .ok_or_else(|| AppError::NotFound(format!("resource {arn}")))?,
-            Some(r) => {
-                let account = AccountId::parse(&r.account_id)?;
-                let item = crate::aws::reader::Item {
-                    kind: &r.kind,
-                    name: &r.name,
-                    arn: &r.arn,
-                };
-                match self.reader.read(&account, item).await? {
-                    None => account,
-                    Some(snap) => {
-                        let mut conn = crate::db::conn(&self.pool).await?;
-                        db::resources::upsert(&mut conn, &[snap]).await?;
-                        self.search_gate.index().changed();
-                        return Ok(());
-                    }
-                }
-            }
-        };
-        sync::sync_account(self, sync::Task::Iam, &iam_pass, trigger)
-            .await
-            .map(|_| ())
-            .map_err(AppError::from)
     }
 }

@@ -187,6 +187,9 @@ async fn run_task(
     tx: &mut sqlx::PgConnection,
 ) -> Result<(SyncOutcome, Vec<ItemFailure>), SyncError> {
     let acct = account.as_str();
+    // Rows written from a read begun later than this one (an item re-read
+    // after an apply, while this pass was under way) are left as they are.
+    let read_at = chrono::Utc::now();
     let (read, kinds): (AccountRead, &[&str]) = match task {
         Task::Iam => {
             let mut snap = s.reader.iam(account).await?;
@@ -200,7 +203,8 @@ async fn run_task(
                     r.last_used_region = None;
                 }
             }
-            let roles_out = db::roles::replace_account_roles(tx, acct, &snap.roles).await?;
+            let roles_out =
+                db::roles::replace_account_roles(tx, acct, &snap.roles, read_at).await?;
             let mut rows: Vec<ResourceSnapshot> =
                 snap.roles.iter().map(|r| r.to_resource()).collect();
             rows.extend(snap.others);
@@ -210,6 +214,7 @@ async fn run_task(
                 &[KIND_ROLE, KIND_USER, KIND_GROUP, KIND_MANAGED_POLICY],
                 &rows,
                 &[],
+                read_at,
             )
             .await?;
             let outcome = SyncOutcome {
@@ -230,7 +235,8 @@ async fn run_task(
     };
     // An item listed but not read keeps its cached row: not read is not gone.
     let unread: Vec<String> = read.failed.iter().map(|f| f.arn.clone()).collect();
-    let out = db::resources::replace_account(tx, acct, kinds, &read.items, &unread).await?;
+    let out =
+        db::resources::replace_account(tx, acct, kinds, &read.items, &unread, read_at).await?;
     let outcome = SyncOutcome {
         items: read.items.len() as u64,
         changed: out.changed,
