@@ -228,3 +228,42 @@ async fn a_user_refresh_waits_for_a_pass_under_way_then_reads_after_it(pool: PgP
     .await;
     assert_eq!(inline[0]["name"], "push");
 }
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn a_new_policy_tells_no_cache_to_forget_and_a_new_tag_does(pool: PgPool) {
+    let (s, a, iam) = synced(&pool).await;
+    let arn = role_arn(&a, "eng-dev");
+    let mut heard = sqlx::postgres::PgListener::connect_with(&pool)
+        .await
+        .unwrap();
+    heard.listen("latchkey_roles_changed").await.unwrap();
+    let generations = "SELECT coalesce(sum(generation), 0)::int8 FROM resource_generations";
+    let before: i64 = scalar(&pool, generations).await;
+
+    // An approval's usual change: a policy. Eligibility and search hold none.
+    put_inline(&iam, "eng-dev", "more", MORE).await;
+    s.refresh_item(&arn, Trigger::AfterApply).await.unwrap();
+    assert_eq!(inline_names(&pool, &arn).await, ["more", "read"]);
+    let quiet = tokio::time::timeout(std::time::Duration::from_millis(500), heard.recv()).await;
+    assert!(
+        quiet.is_err(),
+        "a policy change emptied every replica's role caches"
+    );
+    assert_eq!(
+        scalar::<i64>(&pool, generations).await,
+        before,
+        "the search index was made stale"
+    );
+
+    // A tag is what eligibility reads: every replica hears of it.
+    iam.tag_role()
+        .role_name("eng-dev")
+        .tags(iam_tag("team", "web"))
+        .send()
+        .await
+        .unwrap();
+    s.refresh_item(&arn, Trigger::AfterApply).await.unwrap();
+    let told = tokio::time::timeout(std::time::Duration::from_secs(5), heard.recv()).await;
+    assert!(told.is_ok(), "a tag change was not announced");
+    assert!(scalar::<i64>(&pool, generations).await > before);
+}

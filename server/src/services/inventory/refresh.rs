@@ -41,7 +41,7 @@ impl Services {
             Some(r) => {
                 let account = AccountId::parse(&r.account_id)?;
                 if r.kind == KIND_ROLE {
-                    return self.refresh_role(&account, &r.name, &r.arn).await;
+                    return self.refresh_role(&account, &r.name, &r.arn, &r.tags).await;
                 }
                 let read_at = chrono::Utc::now();
                 let item = Item {
@@ -62,12 +62,14 @@ impl Services {
     }
 
     /// One role: `GetRole` and its policies, written to both caches in one
-    /// transaction (or removed, when AWS no longer has it).
+    /// transaction (or removed, when AWS no longer has it). Eligibility
+    /// caches forget only when its tags changed (what they hold).
     async fn refresh_role(
         &self,
         account: &AccountId,
         name: &str,
         arn: &str,
+        cached_tags: &serde_json::Value,
     ) -> Result<(), AppError> {
         let read_at = chrono::Utc::now();
         let snap = self.reader.role(account, name).await?;
@@ -83,7 +85,9 @@ impl Services {
             }
         }
         crate::db::commit(tx).await?;
-        (self.sync.roles_changed)();
+        if snap.as_ref().is_none_or(|r| &r.tags != cached_tags) {
+            (self.sync.roles_changed)();
+        }
         (self.sync.resources_changed)();
         Ok(())
     }
