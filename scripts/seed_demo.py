@@ -88,6 +88,58 @@ MANAGED = {
 }
 
 
+# Denied calls as CloudTrail records them, delivered the way EventBridge
+# does (config: [cloudtrail] queue_url): (account, role or user, who,
+# service, call, request parameters, times, minutes ago).
+DENIALS = [
+    ("111111111111", "role/eng-developer", "erin@example.com", "s3", "PutObject",
+     {"bucketName": "staging-logs", "key": "app/2026-12-05.log"}, 4, 35),
+    ("111111111111", "role/eng-developer", "sam@example.com", "sqs", "SendMessage",
+     {"queueUrl": "https://sqs.us-east-1.amazonaws.com/111111111111/staging-jobs"}, 2, 90),
+    ("222222222222", "role/eng-oncall", "erin@example.com", "sns", "Publish",
+     {"topicArn": "arn:aws:sns:us-east-1:222222222222:production-events"}, 1, 240),
+    ("111111111111", "user/ci-bot", "ci-bot", "s3", "PutObject",
+     {"bucketName": "staging-app-data", "key": "builds/latest.tgz"}, 3, 15),
+]
+
+
+def denial_event(acct, principal, who, service, call, params, minutes_ago):
+    import datetime
+    at = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    kind, name = principal.split("/", 1)
+    if kind == "role":
+        identity = {
+            "type": "AssumedRole", "principalId": f"AROADEMO:{who}",
+            "arn": f"arn:aws:sts::{acct}:assumed-role/{name}/{who}", "accountId": acct,
+            "sessionContext": {"sessionIssuer": {"type": "Role", "principalId": "AROADEMO",
+                                                 "arn": f"arn:aws:iam::{acct}:role/{name}",
+                                                 "accountId": acct, "userName": name}},
+        }
+    else:
+        identity = {"type": "IAMUser", "principalId": "AIDADEMO", "arn": f"arn:aws:iam::{acct}:user/{name}",
+                    "accountId": acct, "userName": name}
+    record = {
+        "eventVersion": "1.09", "userIdentity": identity, "eventTime": at,
+        "eventSource": f"{service}.amazonaws.com", "eventName": call, "awsRegion": REGION,
+        "sourceIPAddress": "203.0.113.10", "errorCode": "AccessDenied", "errorMessage": "Access Denied",
+        "requestParameters": params, "responseElements": None, "eventType": "AwsApiCall",
+        "recipientAccountId": acct,
+    }
+    return json.dumps({"version": "0", "detail-type": "AWS API Call via CloudTrail", "source": f"aws.{service}",
+                       "account": acct, "time": at, "region": REGION, "resources": [], "detail": record})
+
+
+def seed_denials():
+    sqs = client("sqs")  # the hub's own queue, as an EventBridge rule would feed it
+    q = sqs.create_queue(QueueName="latchkey-denials")["QueueUrl"]
+    sent = 0
+    for acct, principal, who, service, call, params, times, ago in DENIALS:
+        for i in range(times):
+            sqs.send_message(QueueUrl=q, MessageBody=denial_event(acct, principal, who, service, call, params, ago + i))
+            sent += 1
+    return sent
+
+
 def main():
     req = urllib.request.Request(f"{ENDPOINT}/moto-api/reset", method="POST", data=b"")
     urllib.request.urlopen(req).read()
@@ -161,8 +213,9 @@ def main():
         iam.put_role_policy(RoleName=rname, PolicyName="athena-read",
                             PolicyDocument=policy(allow(["athena:Get*", "athena:StartQueryExecution"], "*")))
     total_roles += 2
+    denied = seed_denials()
     print(f"seeded moto at {ENDPOINT}: {len(ACCOUNTS)} spoke accounts + organization member {member}, {total_roles} roles, "
-          f"{2 * len(ACCOUNTS)} buckets, {len(ACCOUNTS)} queues, {len(ACCOUNTS)} topics")
+          f"{2 * len(ACCOUNTS)} buckets, {len(ACCOUNTS)} queues, {len(ACCOUNTS)} topics, {denied} denied calls queued")
 
 
 if __name__ == "__main__":

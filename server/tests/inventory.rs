@@ -95,6 +95,7 @@ async fn resources_are_filtered_sorted_and_paged_by_keyset(pool: PgPool) {
         text: text.map(str::to_owned),
         tag: tag.map(|(k, v)| (k.to_owned(), v.map(str::to_owned))),
         region: None,
+        arns: None,
     };
     assert_eq!(
         hits(&mut conn, &f(Some("sqs_queue"), None, None, None)).await,

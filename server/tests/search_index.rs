@@ -56,6 +56,16 @@ fn filter(
         text: text.map(Into::into),
         tag: tag.map(|(k, v)| (k.into(), v.map(Into::into))),
         region: None,
+        arns: None,
+    }
+}
+
+/// `f`, narrowed to the rows with one of `arns` (principals with recent
+/// denials, some of which may not be cached).
+fn only(arns: &[String], f: Filter) -> Filter {
+    Filter {
+        arns: Some(arns.to_vec()),
+        ..f
     }
 }
 
@@ -143,6 +153,8 @@ async fn index_pages_equal_sql_pages_for_every_filter_and_sort(pool: PgPool) {
     let gate = SearchGate::new(2);
     let stats = gate.index().refresh(&pool).await.unwrap();
     assert_eq!(stats.rows, 70);
+    let mut some: Vec<String> = rows.iter().step_by(3).map(|r| r.arn.clone()).collect();
+    some.push(format!("arn:aws:iam::{a}:role/not-cached"));
 
     let filters = [
         filter(None, None, None, None),
@@ -170,6 +182,12 @@ async fn index_pages_equal_sql_pages_for_every_filter_and_sort(pool: PgPool) {
             filter(Some("s3_bucket"), None, Some("1"), None),
         ),
         in_region("ap-south-1", filter(None, None, None, None)),
+        only(&some, filter(None, None, None, None)),
+        only(
+            &some,
+            filter(Some("role"), None, Some("o"), Some(("env", Some("prod")))),
+        ),
+        only(&[], filter(None, None, None, None)),
     ];
     for f in &filters {
         for sort in [Sort::Name, Sort::Account, Sort::Kind] {

@@ -1,9 +1,11 @@
 //! Reusable widgets.
+mod denials;
 mod detail;
 mod loaded;
 mod policy_diff;
 mod regions;
 mod status;
+pub use denials::DeniedCalls;
 pub use detail::{
     refreshed, DetailActions, InlinePolicies, ManagedPolicies, PairTable, PolicyRef, RefreshError,
 };

@@ -99,6 +99,9 @@ pub struct ResourceQuery {
     pub tag: Option<(String, Option<String>)>,
     /// Only resources in this region (IAM, global, is in none).
     pub region: Option<String>,
+    /// Only principals with denied calls recorded recently (CloudTrail).
+    #[serde(default)]
+    pub denied: bool,
     pub sort: SortBy,
     pub descending: bool,
     /// Keyset position: sort key and ARN of the last row already shown.
@@ -137,6 +140,11 @@ impl ResourceQuery {
                 ))
             }
         };
+        let denied = match get("denied") {
+            None | Some("0") => false,
+            Some("1") => true,
+            Some(o) => return Err(("denied".into(), format!("{o:?} must be 1 or 0"))),
+        };
         let sort = match get("sort") {
             None | Some("name") => SortBy::Name,
             Some("account") => SortBy::Account,
@@ -172,6 +180,7 @@ impl ResourceQuery {
             text,
             tag,
             region,
+            denied,
             sort,
             descending,
             after,
@@ -201,6 +210,9 @@ impl ResourceQuery {
         }
         if let Some(r) = &self.region {
             v.push(("region", r.clone()));
+        }
+        if self.denied {
+            v.push(("denied", "1".into()));
         }
         if self.sort != SortBy::Name {
             v.push(("sort", self.sort.as_str().to_owned()));
@@ -283,6 +295,7 @@ mod tests {
             ("account", "111111111111"),
             ("q", "logs"),
             ("tag", "env=prod"),
+            ("denied", "1"),
             ("sort", "account"),
             ("dir", "desc"),
             ("after", "k\tarn:aws:s3:::x"),
@@ -290,6 +303,7 @@ mod tests {
         .unwrap();
         assert_eq!(q.kind, Some(ResourceKind::S3Bucket));
         assert_eq!(q.tag, Some(("env".into(), Some("prod".into()))));
+        assert!(q.denied);
         let back: BTreeMap<String, String> = q
             .to_params()
             .into_iter()
@@ -308,6 +322,7 @@ mod tests {
             ("account", "12"),
             ("sort", "size"),
             ("after", "nope"),
+            ("denied", "yes"),
         ] {
             let err = ResourceQuery::from_params(&params(&[(field, bad)])).unwrap_err();
             assert_eq!(err.0, field, "{field}={bad}");

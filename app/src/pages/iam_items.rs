@@ -34,6 +34,7 @@ pub fn UserCards(u: UserFactsView, tags: Vec<(String, String)>) -> impl IntoView
     let no_report = u.credentials.is_empty();
     view! {
         <PoliciesCard inline=u.inline_policies managed=u.managed_policies/>
+        {u.denials.map(|d| view! { <crate::components::DeniedCalls denials=d/> })}
         {(!u.group_policies.is_empty()).then(|| view! {
             <section class="card group-policies">
                 <h2>"Through groups"</h2>

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 fn params_of(q: &leptos_router::params::ParamsMap) -> BTreeMap<String, String> {
     [
-        "type", "account", "q", "tag", "region", "sort", "dir", "after",
+        "type", "account", "q", "tag", "region", "denied", "sort", "dir", "after",
     ]
     .into_iter()
     .filter_map(|k| q.get(k).map(|v| (k.to_owned(), v)))
@@ -55,17 +55,8 @@ pub fn ResourcesPage() -> impl IntoView {
         } else {
             p.insert(key.to_owned(), value);
         }
-        let qs: Vec<String> = p
-            .iter()
-            .map(|(k, v)| format!("{k}={}", encode(v)))
-            .collect();
-        let url = if qs.is_empty() {
-            "/resources".to_owned()
-        } else {
-            format!("/resources?{}", qs.join("&"))
-        };
         navigate(
-            &url,
+            &resources_url(&p),
             NavigateOptions {
                 replace: true,
                 scroll: false,
@@ -120,11 +111,20 @@ fn sort_link(params: &BTreeMap<String, String>, key: &str) -> String {
     } else {
         p.remove("dir");
     }
+    resources_url(&p)
+}
+
+/// The resources table in the state `p` holds.
+fn resources_url(p: &BTreeMap<String, String>) -> String {
     let qs: Vec<String> = p
         .iter()
         .map(|(k, v)| format!("{k}={}", encode(v)))
         .collect();
-    format!("/resources?{}", qs.join("&"))
+    if qs.is_empty() {
+        "/resources".to_owned()
+    } else {
+        format!("/resources?{}", qs.join("&"))
+    }
 }
 
 /// The table's rows as one HTML string, every value escaped for where it
@@ -133,7 +133,7 @@ fn sort_link(params: &BTreeMap<String, String>, key: &str) -> String {
 /// navigation (hydration keeps the server's). The rows hold nothing
 /// interactive; their links are plain links, which the router follows in
 /// the browser like any other.
-fn rows_html(rows: &[ResourceRowView]) -> String {
+fn rows_html(rows: &[ResourceRowView], denials: bool) -> String {
     use super::escape::push_escaped;
     let mut out = String::with_capacity(rows.len() * 512);
     for r in rows {
@@ -163,19 +163,56 @@ fn rows_html(rows: &[ResourceRowView]) -> String {
             push_escaped(&mut out, v);
             out.push_str("</span>");
         }
-        out.push_str("</td></tr>");
+        out.push_str("</td>");
+        if denials {
+            out.push_str("<td class=\"num\">");
+            if r.denials > 0 {
+                out.push_str("<a class=\"denied-count\" href=\"");
+                push_escaped(&mut out, &r.href());
+                out.push_str("\">");
+                out.push_str(&r.denials.to_string());
+                out.push_str("</a>");
+            }
+            out.push_str("</td>");
+        }
+        out.push_str("</tr>");
     }
     out
 }
 
+/// The same table state with "has recent denials" switched.
+fn denied_link(params: &BTreeMap<String, String>) -> (String, bool) {
+    let mut p = params.clone();
+    p.remove("after");
+    let on = p.get("denied").map(String::as_str) == Some("1");
+    if on {
+        p.remove("denied");
+    } else {
+        p.insert("denied".into(), "1".into());
+    }
+    (resources_url(&p), on)
+}
+
 #[component]
 fn ResourceTable(page: ResourcePageView, params: BTreeMap<String, String>) -> impl IntoView {
+    let denials = page.denials_shown;
+    let toggle = denials.then(|| {
+        let (href, on) = denied_link(&params);
+        view! {
+            <p class="table-toggles">
+                <a href=href class="toggle" class:on=on aria-pressed=on.to_string() data-testid="denied-filter">
+                    {if on { "✓ Only principals with recent denied calls" } else { "Only principals with recent denied calls" }}
+                </a>
+            </p>
+        }
+    });
     if page.rows.is_empty() {
-        return view! { <div class="empty"><p>"Nothing matches these filters."</p></div> }
+        return view! { {toggle}<div class="empty"><p>"Nothing matches these filters."</p></div> }
             .into_any();
     }
     let csv = format!("/resources.csv{}", page.csv);
     view! {
+        {toggle}
         <table class="data resources">
             <thead><tr>
                 <th><a href=sort_link(&params, "type")>"Type"</a></th>
@@ -184,8 +221,9 @@ fn ResourceTable(page: ResourcePageView, params: BTreeMap<String, String>) -> im
                 <th>"Region"</th>
                 <th>"ARN"</th>
                 <th>"Tags"</th>
+                {denials.then(|| view! { <th class="num" title="Denied calls recorded lately (CloudTrail)">"Denied"</th> })}
             </tr></thead>
-            <tbody inner_html=rows_html(&page.rows)></tbody>
+            <tbody inner_html=rows_html(&page.rows, denials)></tbody>
         </table>
         <div class="pager">
             {page.first.map(|q| view! { <a href=format!("/resources{q}")>"« First page"</a> })}
@@ -283,25 +321,29 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            denials: 0,
         }
     }
 
     #[test]
     fn rows_link_label_and_escape_every_value() {
-        let html = rows_html(&[
-            row(
-                "role",
-                "dev",
-                "arn:aws:iam::111111111111:role/dev",
-                &[("env", "prod")],
-            ),
-            row(
-                "s3_bucket",
-                "<img src=x onerror=alert(1)>",
-                "arn:aws:s3:::\"><script>alert(1)</script>",
-                &[("a<b", "\"x\" & y")],
-            ),
-        ]);
+        let html = rows_html(
+            &[
+                row(
+                    "role",
+                    "dev",
+                    "arn:aws:iam::111111111111:role/dev",
+                    &[("env", "prod")],
+                ),
+                row(
+                    "s3_bucket",
+                    "<img src=x onerror=alert(1)>",
+                    "arn:aws:s3:::\"><script>alert(1)</script>",
+                    &[("a<b", "\"x\" & y")],
+                ),
+            ],
+            false,
+        );
         assert!(html.starts_with(
             "<tr data-arn=\"arn:aws:iam::111111111111:role/dev\" data-kind=\"role\">\
              <td class=\"nowrap\">IAM role</td><td><a href=\"/roles/111111111111/dev\">dev</a></td>\
@@ -332,5 +374,20 @@ mod tests {
             "{html}"
         );
         assert_eq!(html.matches("<tr ").count(), 2);
+    }
+
+    #[test]
+    fn the_denials_column_links_a_count_to_the_principal_and_leaves_zero_blank() {
+        let mut denied = row("role", "dev", "arn:aws:iam::111111111111:role/dev", &[]);
+        denied.denials = 12;
+        let quiet = row("role", "ops", "arn:aws:iam::111111111111:role/ops", &[]);
+        let html = rows_html(&[denied.clone(), quiet.clone()], true);
+        assert!(
+            html.contains("<td class=\"num\"><a class=\"denied-count\" href=\"/roles/111111111111/dev\">12</a></td></tr>"),
+            "{html}"
+        );
+        assert!(html.ends_with("<td class=\"num\"></td></tr>"), "{html}");
+        // Ingest off: no column at all.
+        assert!(!rows_html(&[denied, quiet], false).contains("class=\"num\""));
     }
 }

@@ -256,6 +256,7 @@ fn RoleDetail(role: RoleDetailView, refresh: ServerAction<RefreshResource>) -> i
                 <PairTable rows=role.tags.clone()/>
             </section>
             <RequestForm role_arn=role.arn.clone()/>
+            {role.denials.clone().map(|d| view! { <crate::components::DeniedCalls denials=d/> })}
         </div>
     }
 }

@@ -90,6 +90,25 @@ pub struct RoleDetailView {
     pub eligible: bool,
     /// Who may use the role and why: filled for administrators only.
     pub grants: Vec<GrantView>,
+    /// Its recent denied calls (CloudTrail): for administrators and those
+    /// who may use the role; `None` when not shown (not theirs to see, or
+    /// CloudTrail ingest is off).
+    #[serde(default)]
+    pub denials: Option<Vec<DeniedCallView>>,
+}
+
+/// One kind of call a principal was denied (CloudTrail), counted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeniedCallView {
+    pub action: String,
+    /// The resource named in the event; `*` when it named none.
+    pub resource: String,
+    pub error_code: String,
+    pub count: i64,
+    pub first_seen: String,
+    pub last_seen: String,
+    /// Who: session or user names, most recent first.
+    pub sessions: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -189,6 +208,9 @@ pub struct ResourceRowView {
     #[serde(default)]
     pub region: String,
     pub tags: Vec<(String, String)>,
+    /// Denied calls recorded lately for this principal (CloudTrail).
+    #[serde(default)]
+    pub denials: i64,
 }
 
 impl ResourceRowView {
@@ -211,6 +233,9 @@ pub struct ResourcePageView {
     pub first: Option<String>,
     /// Query string of the CSV export of the whole filtered set.
     pub csv: String,
+    /// CloudTrail ingest is on: the page offers the denials column and filter.
+    #[serde(default)]
+    pub denials_shown: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -270,6 +295,10 @@ pub struct UserFactsView {
     /// ("Access key 1 (active)", "never"). Empty when the sync had no IAM
     /// credential report.
     pub credentials: Vec<(String, String)>,
+    /// Recent denied calls (CloudTrail), for administrators; `None` when
+    /// not shown.
+    #[serde(default)]
+    pub denials: Option<Vec<DeniedCallView>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -106,6 +106,62 @@ pub async fn top_for_principal(
     .await?)
 }
 
+/// Principals with a denial seen since `since`: one index probe per
+/// principal (a skip scan over `(principal_arn, last_seen)`), not a scan of
+/// every stored denial.
+pub async fn principals_since(
+    conn: &mut PgConnection,
+    since: DateTime<Utc>,
+) -> crate::Result<Vec<String>> {
+    Ok(sqlx::query_scalar!(
+        r#"WITH RECURSIVE p(arn) AS (
+               SELECT min(principal_arn) FROM denials
+               UNION ALL
+               SELECT (SELECT min(principal_arn) FROM denials WHERE principal_arn > p.arn)
+               FROM p WHERE p.arn IS NOT NULL)
+           SELECT arn AS "arn!" FROM p
+           WHERE arn IS NOT NULL AND EXISTS (
+               SELECT 1 FROM denials d WHERE d.principal_arn = p.arn AND d.last_seen >= $1)"#,
+        since
+    )
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Denied calls seen since `since` per principal of `arns` (absent: none).
+pub async fn counts_for(
+    conn: &mut PgConnection,
+    arns: &[String],
+    since: DateTime<Utc>,
+) -> crate::Result<Vec<(String, i64)>> {
+    let rows = sqlx::query!(
+        r#"SELECT principal_arn, sum(count)::int8 AS "n!" FROM denials
+           WHERE principal_arn = ANY($1) AND last_seen >= $2 GROUP BY principal_arn"#,
+        arns,
+        since
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.principal_arn, r.n)).collect())
+}
+
+/// For `/metrics`: stored denials seen since `since`, the calls they count,
+/// and the principals they are of.
+pub async fn totals_since(
+    conn: &mut PgConnection,
+    since: DateTime<Utc>,
+) -> crate::Result<(i64, i64, i64)> {
+    let r = sqlx::query!(
+        r#"SELECT count(*) AS "rows!", coalesce(sum(count), 0)::int8 AS "calls!",
+                  count(DISTINCT principal_arn) AS "principals!"
+           FROM denials WHERE last_seen >= $1"#,
+        since
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok((r.rows, r.calls, r.principals))
+}
+
 /// Removes denials last seen before `cutoff`.
 pub async fn purge_before(conn: &mut PgConnection, cutoff: DateTime<Utc>) -> crate::Result<u64> {
     Ok(

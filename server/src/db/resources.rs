@@ -206,6 +206,8 @@ pub struct Filter {
     pub tag: Option<(String, Option<String>)>,
     /// A region such as `eu-west-1` (IAM rows, global, have none).
     pub region: Option<String>,
+    /// Only rows with one of these ARNs (principals with recent denials).
+    pub arns: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -352,6 +354,9 @@ pub async fn search(
     if f.region.is_some() {
         conds.push(format!("r.region = ${}", next()));
     }
+    if f.arns.is_some() {
+        conds.push(format!("r.arn = ANY(${})", next()));
+    }
     let like_param = like.as_ref().map(|_| next());
     if let Some(p) = like_param {
         conds.push(format!("lower(r.arn) LIKE ${p}"));
@@ -410,6 +415,9 @@ pub async fn search(
     }
     if let Some(r) = &f.region {
         q = q.bind(r);
+    }
+    if let Some(a) = &f.arns {
+        q = q.bind(a);
     }
     if let Some(l) = like {
         q = q.bind(l);

@@ -41,7 +41,13 @@ pub async fn export(
             return (StatusCode::BAD_REQUEST, format!("{field}: {msg}\n")).into_response()
         }
     };
-    let (filter, sort) = filter_of(&q);
+    let (filter, sort) = match filter_of(&s, &q).await {
+        Ok(fs) => fs,
+        Err(e) => {
+            tracing::error!(error = %e, "resources export: cannot read the filter");
+            return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response();
+        }
+    };
     let desc = q.descending;
     let header_row = Bytes::from_static(b"type,name,account_id,account_name,arn,tags,region\n");
     let stream = futures_util::stream::unfold(

@@ -104,6 +104,24 @@ pub async fn metrics(State(s): State<Services>, headers: axum::http::HeaderMap) 
             r.runs
         );
     }
+    if s.denials_on() {
+        let totals = async {
+            let mut conn = crate::db::conn(&s.pool).await?;
+            crate::db::denials::totals_since(&mut conn, s.denials_since()).await
+        };
+        match totals.await {
+            Ok((rows, calls, principals)) => {
+                for (name, help, v) in [
+                    ("latchkey_denials", "Kinds of denied call recorded (principal, action, resource, error) within cloudtrail.retention_days.", rows),
+                    ("latchkey_denied_calls", "Denied calls counted within cloudtrail.retention_days.", calls),
+                    ("latchkey_denied_principals", "Principals with a denied call within cloudtrail.retention_days.", principals),
+                ] {
+                    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "metrics: cannot count denials"),
+        }
+    }
     (
         [(
             header::CONTENT_TYPE,

@@ -113,6 +113,7 @@ pub async fn facts(conn: &mut PgConnection, r: &ResourceRow) -> crate::Result<Re
                 group_policies,
                 last_used,
                 credentials,
+                denials: None,
             })
         }
         KIND_MANAGED_POLICY => {

@@ -156,9 +156,16 @@ impl app::ports::RolePort for RoleService {
             r.boundary_arn.as_deref(),
         )
         .await?;
+        drop(conn);
+        let denials = self
+            .0
+            .denied_calls(&r.arn, user.is_admin || eligible)
+            .await?;
         let console_url =
             super::inventory::console_url(KIND_ROLE, &r.arn, &r.name, self.0.aws.region());
-        Ok(role_view(r, &cached, console_url, eligible, grants))
+        let mut view = role_view(r, &cached, console_url, eligible, grants);
+        view.denials = denials;
+        Ok(view)
     }
 }
 
@@ -194,5 +201,6 @@ fn role_view(
         console_url,
         eligible,
         grants,
+        denials: None,
     }
 }

@@ -7,6 +7,7 @@
 mod common;
 mod logs;
 mod queue;
+mod shown;
 
 use common::*;
 use latchkey::services::denials::DenialIngest;

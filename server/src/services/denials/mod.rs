@@ -17,6 +17,7 @@
 //! `events.amazonaws.com` send, for the rule's ARN (`aws:SourceArn`).
 pub mod logs;
 pub mod queue;
+pub mod shown;
 pub mod store;
 
 use crate::aws::cloudtrail::{DenialSource, SdkDenialSource};

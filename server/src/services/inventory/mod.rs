@@ -74,20 +74,27 @@ pub fn console_url(kind: &str, arn: &str, name: &str, region: &str) -> String {
     }
 }
 
-pub fn filter_of(q: &ResourceQuery) -> (Filter, Sort) {
+/// The search `q` asks for; "has recent denials" becomes the list of
+/// principals that have them.
+pub async fn filter_of(s: &Services, q: &ResourceQuery) -> crate::Result<(Filter, Sort)> {
+    let arns = match q.denied {
+        true => Some(s.denied_principals().await?),
+        false => None,
+    };
     let f = Filter {
         kind: q.kind.map(|k| k.as_str().to_owned()),
         account_id: q.account.as_ref().map(|a| a.to_string()),
         text: q.text.clone(),
         tag: q.tag.clone(),
         region: q.region.clone(),
+        arns,
     };
     let sort = match q.sort {
         SortBy::Name => Sort::Name,
         SortBy::Account => Sort::Account,
         SortBy::Kind => Sort::Kind,
     };
-    (f, sort)
+    Ok((f, sort))
 }
 
 #[async_trait]
@@ -113,7 +120,7 @@ impl app::ports::InventoryPort for InventoryService {
         _user: &User,
         q: &ResourceQuery,
     ) -> Result<ResourcePageView, AppError> {
-        let (f, sort) = filter_of(q);
+        let (f, sort) = filter_of(&self.0, q).await?;
         let after = q.after.as_ref().map(|(key, arn)| Cursor {
             key: key.clone(),
             arn: arn.clone(),
@@ -138,13 +145,17 @@ impl app::ports::InventoryPort for InventoryService {
         };
         let mut base = q.clone();
         base.after = None;
+        let arns: Vec<String> = rows.iter().map(|r| r.arn.clone()).collect();
+        let denials = self.0.denial_counts(&arns).await?;
         Ok(ResourcePageView {
             first: q.after.as_ref().map(|_| base.to_query_string()),
             csv: base.to_query_string(),
             next,
+            denials_shown: self.0.denials_on(),
             rows: rows
                 .into_iter()
                 .map(|r| ResourceRowView {
+                    denials: denials.get(&r.arn).copied().unwrap_or(0),
                     tags: r.tags.into_iter().map(|t| (t.key, t.value)).collect(),
                     arn: r.arn,
                     kind: r.kind,
@@ -157,12 +168,17 @@ impl app::ports::InventoryPort for InventoryService {
         })
     }
 
-    async fn get_resource(&self, _user: &User, arn: &str) -> Result<ResourceDetailView, AppError> {
+    async fn get_resource(&self, user: &User, arn: &str) -> Result<ResourceDetailView, AppError> {
         let mut conn = crate::db::conn(&self.0.pool).await?;
         let r = db::resources::get(&mut conn, arn)
             .await?
             .ok_or_else(|| AppError::NotFound(format!("resource {arn}")))?;
-        let facts = super::details::facts(&mut conn, &r).await?;
+        let mut facts = super::details::facts(&mut conn, &r).await?;
+        drop(conn);
+        if let ResourceFacts::User(u) = &mut facts {
+            // Who was denied what names people: administrators only.
+            u.denials = self.0.denied_calls(&r.arn, user.is_admin).await?;
+        }
         Ok(ResourceDetailView {
             console_url: console_url(&r.kind, &r.arn, &r.name, self.0.aws.region()),
             kind_label: label(&r.kind),

@@ -138,6 +138,15 @@ impl Snapshot {
     /// text's trigrams (each match holds them all; the text itself is checked
     /// row by row as the page is walked).
     pub(super) fn candidates(&self, f: &Filter) -> Cow<'_, RoaringBitmap> {
+        if let Some(arns) = &f.arns {
+            // Built per search: the set is small (principals denied lately).
+            let only: RoaringBitmap = arns.iter().filter_map(|a| self.doc_of(a)).collect();
+            let rest = Filter {
+                arns: None,
+                ..f.clone()
+            };
+            return Cow::Owned(&*self.candidates(&rest) & &only);
+        }
         // A filter naming something no row has makes the set empty.
         let mut sets: Vec<Option<&RoaringBitmap>> = Vec::new();
         if let Some(k) = &f.kind {

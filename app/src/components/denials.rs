@@ -1,0 +1,38 @@
+//! "Denied calls" on a principal's page: what CloudTrail recorded it being
+//! refused lately, most frequent first, with who was refused.
+use crate::views::DeniedCallView;
+use leptos::prelude::*;
+
+#[component]
+pub fn DeniedCalls(denials: Vec<DeniedCallView>) -> impl IntoView {
+    view! {
+        <section class="card denials" data-testid="denied-calls">
+            <h2>"Denied calls"</h2>
+            {if denials.is_empty() {
+                view! { <p class="muted">"None recorded lately: CloudTrail reported no access denied for it."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="data denied">
+                        <thead><tr>
+                            <th>"Action"</th><th>"Resource"</th><th>"Error"</th>
+                            <th class="num">"Calls"</th><th>"Last seen"</th><th>"Who"</th>
+                        </tr></thead>
+                        <tbody>
+                            {denials.into_iter().map(|d| view! {
+                                <tr>
+                                    <td><code>{d.action}</code></td>
+                                    <td><code class="arn">{d.resource}</code></td>
+                                    <td class="muted small">{d.error_code}</td>
+                                    <td class="num" title=format!("first seen {}", d.first_seen)>{d.count}</td>
+                                    <td class="nowrap">{d.last_seen}</td>
+                                    <td class="small">{d.sessions.join(", ")}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <p class="muted small">"From CloudTrail; the same call by the same principal on the same resource counts once per row."</p>
+                }.into_any()
+            }}
+        </section>
+    }
+}

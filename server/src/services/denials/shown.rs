@@ -1,0 +1,76 @@
+//! Denied calls where people see them: a principal's page ("Denied calls"),
+//! the resources table (a count per row, and a "has recent denials"
+//! filter) and `/metrics`. Only denials seen within
+//! `cloudtrail.retention_days` are shown; who may see a principal's is
+//! decided by the page asking.
+use crate::db;
+use crate::services::details::when;
+use crate::services::Services;
+use app::views::DeniedCallView;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+/// Rows of a principal's "Denied calls": its most frequent.
+pub const SHOWN_PER_PRINCIPAL: i64 = 20;
+
+impl Services {
+    /// CloudTrail ingest is configured: pages show denials.
+    pub fn denials_on(&self) -> bool {
+        self.config.cloudtrail.enabled()
+    }
+
+    /// Denials last seen before this are not shown (and soon purged).
+    pub fn denials_since(&self) -> DateTime<Utc> {
+        Utc::now() - chrono::Duration::days(i64::from(self.config.cloudtrail.retention_days))
+    }
+
+    /// A principal's most frequent recent denied calls, or `None` when
+    /// ingest is off or `may_see` is false.
+    pub async fn denied_calls(
+        &self,
+        principal_arn: &str,
+        may_see: bool,
+    ) -> crate::Result<Option<Vec<DeniedCallView>>> {
+        if !(may_see && self.denials_on()) {
+            return Ok(None);
+        }
+        let mut conn = db::conn(&self.pool).await?;
+        let rows = db::denials::top_for_principal(
+            &mut conn,
+            principal_arn,
+            self.denials_since(),
+            SHOWN_PER_PRINCIPAL,
+        )
+        .await?;
+        Ok(Some(
+            rows.into_iter()
+                .map(|d| DeniedCallView {
+                    action: d.action,
+                    resource: d.resource,
+                    error_code: d.error_code,
+                    count: d.count,
+                    first_seen: when(&d.first_seen),
+                    last_seen: when(&d.last_seen),
+                    sessions: d.sessions,
+                })
+                .collect(),
+        ))
+    }
+
+    /// The principals with recent denials (the resources filter).
+    pub async fn denied_principals(&self) -> crate::Result<Vec<String>> {
+        let mut conn = db::conn(&self.pool).await?;
+        db::denials::principals_since(&mut conn, self.denials_since()).await
+    }
+
+    /// Recent denied calls per ARN of `arns` (a page of the resources
+    /// table); empty when ingest is off.
+    pub async fn denial_counts(&self, arns: &[String]) -> crate::Result<HashMap<String, i64>> {
+        if !self.denials_on() || arns.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut conn = db::conn(&self.pool).await?;
+        let rows = db::denials::counts_for(&mut conn, arns, self.denials_since()).await?;
+        Ok(rows.into_iter().collect())
+    }
+}
