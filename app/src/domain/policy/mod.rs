@@ -18,6 +18,7 @@ mod check;
 pub mod cross_account;
 pub mod diff;
 mod document;
+pub mod eval;
 pub mod expiry;
 mod finding;
 pub mod intent;
