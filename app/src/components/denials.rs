@@ -15,7 +15,7 @@ pub fn DeniedCalls(denials: Vec<DeniedCallView>) -> impl IntoView {
                     <table class="data denied">
                         <thead><tr>
                             <th>"Action"</th><th>"Resource"</th><th>"Error"</th>
-                            <th class="num">"Calls"</th><th>"Last seen"</th><th>"Who"</th>
+                            <th class="num">"Calls"</th><th>"Last seen"</th><th>"Who"</th><th></th>
                         </tr></thead>
                         <tbody>
                             {denials.into_iter().map(|d| view! {
@@ -26,6 +26,9 @@ pub fn DeniedCalls(denials: Vec<DeniedCallView>) -> impl IntoView {
                                     <td class="num" title=format!("first seen {}", d.first_seen)>{d.count}</td>
                                     <td class="nowrap">{d.last_seen}</td>
                                     <td class="small">{d.sessions.join(", ")}</td>
+                                    <td class="nowrap">{d.request_href.map(|href| view! {
+                                        <a class="button small" href=href data-testid="request-denied">"Request this permission"</a>
+                                    })}</td>
                                 </tr>
                             }).collect_view()}
                         </tbody>

@@ -132,7 +132,8 @@ pub fn WizardPage() -> impl IntoView {
     }
     let rows = RwSignal::new(vec![first]);
     let next_key = StoredValue::new(1usize);
-    let justification = RwSignal::new(String::new());
+    // A link from a denied call fills the justification in (editable).
+    let justification = RwSignal::new(q0.get("justification").unwrap_or_default());
     let expires = RwSignal::new(String::new());
     let context = Resource::new(move || principal.get(), wizard_context);
     let submit = submit_then_open(|i: SubmitIntents| {
@@ -217,7 +218,8 @@ pub fn WizardPage() -> impl IntoView {
                 <h2>"4. Why, and for how long"</h2>
                 <label>"Justification"
                     <textarea name="justification" rows="3" required placeholder="What you will do with this access"
-                        on:input=move |ev| justification.set(event_target_value(&ev))></textarea>
+                        prop:value=move || justification.get()
+                        on:input=move |ev| justification.set(event_target_value(&ev))>{justification.get_untracked()}</textarea>
                 </label>
                 <label>"Ends (UTC, optional)"
                     <input type="datetime-local" name="expires_at" on:input=move |ev| expires.set(event_target_value(&ev))/>

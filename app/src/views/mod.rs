@@ -109,6 +109,11 @@ pub struct DeniedCallView {
     pub last_seen: String,
     /// Who: session or user names, most recent first.
     pub sessions: Vec<String>,
+    /// The wizard asking for exactly this call, justification filled in;
+    /// `None` when no least-privilege ask fits (an unknown action, or one
+    /// that needs a resource when the call named none).
+    #[serde(default)]
+    pub request_href: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

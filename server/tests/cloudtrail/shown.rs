@@ -184,3 +184,109 @@ async fn with_ingest_off_no_page_shows_denials(pool: PgPool) {
         .await;
     assert!(!metrics.contains("latchkey_denied"), "{metrics}");
 }
+
+/// The query parameters of a link, decoded.
+fn params_of(href: &str) -> std::collections::HashMap<String, String> {
+    let (path, query) = href.split_once('?').unwrap();
+    assert_eq!(path, "/request");
+    query
+        .split('&')
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap();
+            (k.to_owned(), urlencoding::decode(v).unwrap().into_owned())
+        })
+        .collect()
+}
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn a_denied_call_opens_the_wizard_on_exactly_it_and_its_other_accounts_side(pool: PgPool) {
+    let (home, other) = (unique_account(), unique_account());
+    let s = services(pool.clone(), config_with(&[&home, &other], TRAIL)).await;
+    create_role(&iam(&s, &home).await, "eng-etl", &[], &[]).await;
+    let bucket = format!("reports-{other}");
+    create_bucket(&s3(&s, &other).await, &bucket).await;
+    latchkey::services::sync::engine::sync_all(
+        &s,
+        latchkey::services::sync::engine::Trigger::Manual,
+    )
+    .await;
+    let role = format!("arn:aws:iam::{home}:role/eng-etl");
+    let object = format!("arn:aws:s3:::{bucket}/2026/q4.csv");
+    let mut d = denial(&role, "s3:GetObject", 3, 0, "erin@example.com");
+    d.resource = object.clone();
+    // And one no least-privilege ask fits: a resource-taking action on "*".
+    let mut star = denial(&role, "iam:PassRole", 1, 0, "erin@example.com");
+    star.resource = "*".into();
+    let mut conn = pool.acquire().await.unwrap();
+    latchkey::db::denials::upsert(&mut conn, &[d, star])
+        .await
+        .unwrap();
+    drop(conn);
+    let base = spawn_http(s.clone()).await;
+    let eng = signed_in(&base, ENGINEER).await;
+
+    let form = [("account", home.as_str()), ("name", "eng-etl")];
+    let detail: Value = eng.post_form_json(format!("{base}/api/role"), &form).await;
+    let rows = detail["denials"].as_array().unwrap();
+    let get = rows.iter().find(|r| r["action"] == "s3:GetObject").unwrap();
+    let pass = rows.iter().find(|r| r["action"] == "iam:PassRole").unwrap();
+    assert_eq!(
+        pass["request_href"],
+        Value::Null,
+        "no ask for iam:PassRole on every role"
+    );
+    let href = get["request_href"].as_str().unwrap();
+    let p = params_of(href);
+    assert_eq!(p["principal"], role);
+    let why = &p["justification"];
+    assert!(
+        why.starts_with(&format!(
+            "CloudTrail: s3:GetObject on {object} was denied (AccessDenied) 3 times"
+        )),
+        "{why}"
+    );
+    assert!(why.contains("erin@example.com"), "{why}");
+    let intent = app::domain::policy::Intent::decode(&p["intent"]).unwrap();
+
+    // The wizard opens with it filled in.
+    let page = eng.get_text(format!("{base}{href}")).await;
+    assert!(page.contains("CloudTrail: s3:GetObject"), "{page}");
+
+    // Sent as it is: exactly that call on exactly that object, and the
+    // bucket's own account's side of the grant.
+    let body = json!({
+        "principal_arn": role,
+        "justification": format!("{why}the quarterly report job"),
+        "intents": [intent],
+        "expires_at": null,
+    });
+    let r = eng
+        .post_json_body(format!("{base}/api/submit_intents"), &body)
+        .await;
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    assert!(status.is_success(), "{status}: {text}");
+    let id: String = serde_json::from_str(&text).unwrap();
+    let changes: Vec<(String, String, Value)> = rows_of(
+        &pool,
+        "SELECT kind, target_arn, spec FROM request_changes WHERE request_id = $1::uuid ORDER BY position",
+        &id,
+    )
+    .await;
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    assert_eq!(
+        (changes[0].0.as_str(), &changes[0].1),
+        ("inline_policy_put", &role)
+    );
+    let statements = changes[0].2["document"]["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 1, "{statements:?}");
+    assert_eq!(statements[0]["Action"], json!("s3:GetObject"));
+    assert_eq!(statements[0]["Resource"], json!(format!("{object}*")));
+    assert_eq!(
+        (changes[1].0.as_str(), changes[1].1.as_str()),
+        (
+            "resource_policy_put",
+            format!("arn:aws:s3:::{bucket}").as_str()
+        )
+    );
+}

@@ -6,6 +6,7 @@
 use crate::db;
 use crate::services::details::when;
 use crate::services::Services;
+use app::domain::policy::intent::Intent;
 use app::views::DeniedCallView;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -45,6 +46,7 @@ impl Services {
         Ok(Some(
             rows.into_iter()
                 .map(|d| DeniedCallView {
+                    request_href: request_href(principal_arn, &d),
                     action: d.action,
                     resource: d.resource,
                     error_code: d.error_code,
@@ -73,4 +75,27 @@ impl Services {
         let rows = db::denials::counts_for(&mut conn, arns, self.denials_since()).await?;
         Ok(rows.into_iter().collect())
     }
+}
+
+/// The wizard asking for exactly the denied call, the justification saying
+/// what CloudTrail recorded (the requester edits it before sending).
+fn request_href(principal_arn: &str, d: &db::denials::DenialRow) -> Option<String> {
+    let intent = Intent::for_denied_call(&d.action, &d.resource).ok()?;
+    let times = if d.count == 1 {
+        "once".to_owned()
+    } else {
+        format!("{} times", d.count)
+    };
+    let mut why = format!(
+        "CloudTrail: {} on {} was denied ({}) {times}, last at {}",
+        d.action,
+        d.resource,
+        d.error_code,
+        when(&d.last_seen)
+    );
+    if !d.sessions.is_empty() {
+        why.push_str(&format!(" (sessions: {})", d.sessions.join(", ")));
+    }
+    why.push_str(". Needed for: ");
+    Some(intent.wizard_href(principal_arn, &why))
 }

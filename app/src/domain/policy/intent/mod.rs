@@ -65,6 +65,43 @@ impl Intent {
         Ok(intent)
     }
 
+    /// The ask that would have let a denied call through: `action` on
+    /// exactly `resource` as CloudTrail named it (an S3 object is its
+    /// bucket narrowed to that key; `*` when the call named none).
+    pub fn for_denied_call(action: &str, resource: &str) -> Result<Self, IntentError> {
+        let resource = match resource.split_once('/') {
+            Some((bucket, key))
+                if bucket.starts_with("arn:")
+                    && bucket.split(':').nth(2) == Some("s3")
+                    && !key.is_empty() =>
+            {
+                ResourceTarget::from_arn(bucket, Some(key))?
+            }
+            _ => ResourceTarget::from_arn(resource, None)?,
+        };
+        let intent = Intent {
+            resource,
+            groups: Vec::new(),
+            custom_actions: vec![action.to_owned()],
+        };
+        // An action the catalogue does not know, or one that needs a
+        // resource when the call named none, is refused here, not offered.
+        intent.statements()?;
+        Ok(intent)
+    }
+
+    /// The wizard, opened on `principal` with this ask and `justification`
+    /// filled in.
+    pub fn wizard_href(&self, principal: &str, justification: &str) -> String {
+        use crate::domain::inventory::encode;
+        format!(
+            "/request?principal={}&intent={}&justification={}",
+            encode(principal),
+            self.encode(),
+            encode(justification)
+        )
+    }
+
     fn statements(&self) -> Result<Vec<Statement>, IntentError> {
         self.resource.validate()?;
         if self.groups.is_empty() && self.custom_actions.is_empty() {
@@ -125,6 +162,13 @@ impl Intent {
         let types: Vec<_> = expanded.iter().flat_map(|(s, a)| s.types_of(a)).collect();
         if types.is_empty() {
             return Ok(Statement::allow(vec![name], vec!["*".to_owned()]));
+        }
+        // An action that takes a resource is never asked for on all of them.
+        if arns == [target::ANY_RESOURCE] {
+            return Err(IntentError::CustomActionMismatch {
+                action: name,
+                target: "no particular resource (name the resource it needs)".to_owned(),
+            });
         }
         let resources: Vec<String> = arns
             .iter()

@@ -38,10 +38,20 @@ pub enum ResourceTarget {
     },
 }
 
+/// "No particular resource": only actions that take none (AWS's
+/// `Resource: "*"` for them) can be asked for on it; the rest need a
+/// resource named.
+pub const ANY_RESOURCE: &str = "*";
+
 impl ResourceTarget {
     /// The target for an ARN, typed by its service (`arn:aws:s3:::b` becomes
     /// an S3 bucket with `prefix`).
     pub fn from_arn(arn: &str, prefix: Option<&str>) -> Result<Self, IntentError> {
+        if arn == ANY_RESOURCE {
+            return Ok(Self::Arn {
+                arn: arn.to_owned(),
+            });
+        }
         let parts = arn_parts(arn)?;
         let partition = Partition::parse(parts[1]).unwrap_or_default();
         let arn = arn.to_owned();
@@ -81,8 +91,9 @@ impl ResourceTarget {
             | Self::SnsTopic { arn }
             | Self::IamRole { arn }
             | Self::KmsKey { arn }
-            | Self::Secret { arn }
-            | Self::Arn { arn } => arn_parts(arn).map(|_| ()),
+            | Self::Secret { arn } => arn_parts(arn).map(|_| ()),
+            Self::Arn { arn } if arn == ANY_RESOURCE => Ok(()),
+            Self::Arn { arn } => arn_parts(arn).map(|_| ()),
         }
     }
 

@@ -310,3 +310,41 @@ fn a_bucket_keeps_its_partition_and_an_unknown_partition_is_refused() {
         Err(IntentError::BadArn(_))
     ));
 }
+
+#[test]
+fn a_denied_call_becomes_that_action_on_that_resource_and_no_more() {
+    let one = |action: &str, resource: &str| {
+        let i = Intent::for_denied_call(action, resource).unwrap();
+        assert_eq!(Intent::decode(&i.encode()).unwrap(), i, "survives the link");
+        let st = generate(&[i]).unwrap();
+        assert_eq!(st.len(), 1, "{action} on {resource}");
+        (st[0].actions().to_vec(), st[0].resources().to_vec())
+    };
+    // An S3 object: its bucket narrowed to that key.
+    assert_eq!(
+        one("s3:PutObject", "arn:aws:s3:::reports/2026/q4.csv"),
+        (
+            vec!["s3:PutObject".to_owned()],
+            vec!["arn:aws:s3:::reports/2026/q4.csv*".to_owned()]
+        )
+    );
+    assert_eq!(
+        one("s3:ListBucket", "arn:aws:s3:::reports").1,
+        ["arn:aws:s3:::reports"]
+    );
+    assert_eq!(one("sqs:SendMessage", QUEUE).1, [QUEUE]);
+    assert_eq!(one("sns:Publish", TOPIC).1, [TOPIC]);
+    // A call that named no resource: only an action that takes none.
+    assert_eq!(one("s3:ListAllMyBuckets", "*").1, ["*"]);
+    assert!(matches!(
+        Intent::for_denied_call("iam:PassRole", "*"),
+        Err(IntentError::CustomActionMismatch { .. })
+    ));
+    // The wizard refuses "*" for such an action just the same.
+    let mut any = intent(ResourceTarget::from_arn("*", None).unwrap(), &[]);
+    any.custom_actions = vec!["sqs:DeleteQueue".into()];
+    assert!(generate(&[any]).is_err());
+    // Nothing the catalogue does not know is offered.
+    assert!(Intent::for_denied_call("s3:NoSuchCall", "arn:aws:s3:::reports").is_err());
+    assert!(Intent::for_denied_call("s3:GetObject", "not an arn").is_err());
+}
