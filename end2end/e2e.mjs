@@ -4,8 +4,10 @@
 // Prints "e2e: N passed, M failed". Screenshots go to end2end/output/.
 import { finish } from './harness.mjs';
 import * as access from './flows/access.mjs';
+import * as denials from './flows/denials.mjs';
 import * as routes from './flows/routes.mjs';
 
 await access.run();
+await denials.run();
 await routes.run();
 await finish();

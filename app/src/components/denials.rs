@@ -26,9 +26,18 @@ pub fn DeniedCalls(denials: Vec<DeniedCallView>) -> impl IntoView {
                                     <td class="num" title=format!("first seen {}", d.first_seen)>{d.count}</td>
                                     <td class="nowrap">{d.last_seen}</td>
                                     <td class="small">{d.sessions.join(", ")}</td>
-                                    <td class="nowrap">{d.request_href.map(|href| view! {
-                                        <a class="button small" href=href data-testid="request-denied">"Request this permission"</a>
-                                    })}</td>
+                                    <td class="denial-status">{match (d.resolved, d.still_denied, d.request_href) {
+                                        (Some((at, id)), _, _) => view! {
+                                            <span class="ok" data-testid="denial-resolved">"✓ Allowed since "{at}</span>
+                                            {(!id.is_empty()).then(|| view! { " by " <a href=format!("/requests/{id}")>"the request"</a> })}
+                                        }.into_any(),
+                                        (None, still, href) => view! {
+                                            {still.map(|why| view! { <span class="warn small" data-testid="denial-still">"Still denied: "{why}</span> })}
+                                            {href.map(|href| view! {
+                                                <a class="button small" href=href data-testid="request-denied">"Request this permission"</a>
+                                            })}
+                                        }.into_any(),
+                                    }}</td>
                                 </tr>
                             }).collect_view()}
                         </tbody>

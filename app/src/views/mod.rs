@@ -114,6 +114,14 @@ pub struct DeniedCallView {
     /// that needs a resource when the call named none).
     #[serde(default)]
     pub request_href: Option<String>,
+    /// Allowed since a change was applied: "2026-12-05 14:03 UTC" and the
+    /// request that did it.
+    #[serde(default)]
+    pub resolved: Option<(String, String)>,
+    /// Judged after a change and still refused: why ("not allowed by the
+    /// permissions boundary").
+    #[serde(default)]
+    pub still_denied: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

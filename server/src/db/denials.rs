@@ -106,6 +106,114 @@ pub async fn top_for_principal(
     .await?)
 }
 
+/// Whether a denial would now be allowed, as last judged.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Verdict {
+    /// Allowed since then (and not denied again after), by this request.
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub resolved_by: Option<uuid::Uuid>,
+    /// Why it is still denied, when it was judged and not allowed.
+    pub verdict: Option<String>,
+}
+
+/// A principal's most frequent denials seen since `since`, each with its
+/// verdict (a resolved one seen again after is open again).
+pub async fn top_with_verdicts(
+    conn: &mut PgConnection,
+    principal_arn: &str,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> crate::Result<Vec<(DenialRow, Verdict)>> {
+    let rows = sqlx::query!(
+        r#"SELECT principal_arn, action, resource, error_code, account_id, count,
+                  first_seen, last_seen, sessions,
+                  CASE WHEN last_seen <= resolved_at THEN resolved_at END AS resolved_at,
+                  CASE WHEN last_seen <= resolved_at THEN resolved_by END AS resolved_by,
+                  verdict
+           FROM denials WHERE principal_arn = $1 AND last_seen >= $2
+           ORDER BY count DESC, last_seen DESC LIMIT $3"#,
+        principal_arn,
+        since,
+        limit,
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                DenialRow {
+                    principal_arn: r.principal_arn,
+                    action: r.action,
+                    resource: r.resource,
+                    error_code: r.error_code,
+                    account_id: r.account_id,
+                    count: r.count,
+                    first_seen: r.first_seen,
+                    last_seen: r.last_seen,
+                    sessions: r.sessions,
+                },
+                Verdict {
+                    resolved_at: r.resolved_at,
+                    resolved_by: r.resolved_by,
+                    verdict: r.verdict,
+                },
+            )
+        })
+        .collect())
+}
+
+/// A principal's denials seen since `since` that are not resolved (never,
+/// or denied again since): what a new check judges.
+pub async fn open_for(
+    conn: &mut PgConnection,
+    principal_arn: &str,
+    since: DateTime<Utc>,
+) -> crate::Result<Vec<(String, String, String)>> {
+    let rows = sqlx::query!(
+        "SELECT action, resource, error_code FROM denials
+         WHERE principal_arn = $1 AND last_seen >= $2
+           AND (resolved_at IS NULL OR last_seen > resolved_at)",
+        principal_arn,
+        since,
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.action, r.resource, r.error_code))
+        .collect())
+}
+
+/// Records a check of one denial: allowed (resolved now, by `request`) or
+/// still denied, and why.
+pub async fn judge(
+    conn: &mut PgConnection,
+    principal_arn: &str,
+    (action, resource, error_code): (&str, &str, &str),
+    allowed: bool,
+    why: Option<&str>,
+    request: Option<uuid::Uuid>,
+) -> crate::Result<()> {
+    sqlx::query!(
+        "UPDATE denials SET checked_at = now(),
+             resolved_at = CASE WHEN $5 THEN now() ELSE NULL END,
+             resolved_by = CASE WHEN $5 THEN $7::uuid ELSE NULL END,
+             verdict = CASE WHEN $5 THEN NULL ELSE $6::text END
+         WHERE principal_arn = $1 AND action = $2 AND resource = $3 AND error_code = $4",
+        principal_arn,
+        action,
+        resource,
+        error_code,
+        allowed,
+        why,
+        request,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Principals with a denial seen since `since`: one index probe per
 /// principal (a skip scan over `(principal_arn, last_seen)`), not a scan of
 /// every stored denial.

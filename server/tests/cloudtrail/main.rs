@@ -8,6 +8,7 @@ mod common;
 mod logs;
 mod queue;
 mod shown;
+mod verify;
 
 use common::*;
 use latchkey::services::denials::DenialIngest;

@@ -7,9 +7,9 @@ use super::*;
 use chrono::{Duration, Utc};
 use latchkey::db::denials::DenialRow;
 
-const TRAIL: &str = "\n[cloudtrail]\nbucket = \"trail\"\n";
+pub const TRAIL: &str = "\n[cloudtrail]\nbucket = \"trail\"\n";
 
-fn denial(principal: &str, action: &str, count: i64, days_ago: i64, who: &str) -> DenialRow {
+pub fn denial(principal: &str, action: &str, count: i64, days_ago: i64, who: &str) -> DenialRow {
     let at = Utc::now() - Duration::days(days_ago);
     DenialRow {
         principal_arn: principal.into(),

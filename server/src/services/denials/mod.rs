@@ -19,6 +19,7 @@ pub mod logs;
 pub mod queue;
 pub mod shown;
 pub mod store;
+pub mod verify;
 
 use crate::aws::cloudtrail::{DenialSource, SdkDenialSource};
 use crate::aws::Aws;

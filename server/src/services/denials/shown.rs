@@ -36,7 +36,7 @@ impl Services {
             return Ok(None);
         }
         let mut conn = db::conn(&self.pool).await?;
-        let rows = db::denials::top_for_principal(
+        let rows = db::denials::top_with_verdicts(
             &mut conn,
             principal_arn,
             self.denials_since(),
@@ -45,8 +45,15 @@ impl Services {
         .await?;
         Ok(Some(
             rows.into_iter()
-                .map(|d| DeniedCallView {
+                .map(|(d, v)| DeniedCallView {
                     request_href: request_href(principal_arn, &d),
+                    resolved: v.resolved_at.map(|at| {
+                        (
+                            when(&at),
+                            v.resolved_by.map(|id| id.to_string()).unwrap_or_default(),
+                        )
+                    }),
+                    still_denied: v.resolved_at.is_none().then_some(v.verdict).flatten(),
                     action: d.action,
                     resource: d.resource,
                     error_code: d.error_code,

@@ -109,6 +109,28 @@ pub async fn apply_pending_change(
         {
             tracing::warn!(target_arn = %change.target_arn, error = %e, "refresh after apply failed");
         }
+        // Would the principal's denied calls now go through?
+        if let Err(e) = verify_after(s, request_id).await {
+            tracing::warn!(%request_id, error = %e, "checking denied calls after apply failed");
+        }
     }
     Ok(error)
+}
+
+/// Judges the request's principal's open denied calls now that its change is
+/// in AWS and re-read (the other account's side of a grant may be what
+/// allowed it).
+async fn verify_after(s: &Services, request_id: Uuid) -> crate::Result<()> {
+    if !s.denials_on() {
+        return Ok(());
+    }
+    let mut conn = crate::db::conn(&s.pool).await?;
+    let principal = db::requests::get(&mut conn, request_id)
+        .await?
+        .map(|r| r.principal_arn);
+    drop(conn);
+    if let Some(p) = principal {
+        s.verify_denials(&p, Some(request_id)).await?;
+    }
+    Ok(())
 }
