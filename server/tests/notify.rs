@@ -8,69 +8,6 @@ use latchkey::services::sync::engine::{sync_all, Trigger};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use std::sync::{Arc, Mutex};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-
-/// One e-mail as the sink received it.
-#[derive(Debug, Clone)]
-struct Mail {
-    rcpt: Vec<String>,
-    data: String,
-}
-
-/// A minimal SMTP server: accepts every message and keeps it.
-async fn smtp_sink() -> (u16, Arc<Mutex<Vec<Mail>>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let mails = Arc::new(Mutex::new(Vec::new()));
-    let store = mails.clone();
-    tokio::spawn(async move {
-        loop {
-            let (sock, _) = listener.accept().await.unwrap();
-            let store = store.clone();
-            tokio::spawn(async move {
-                let (r, mut w) = sock.into_split();
-                let mut lines = BufReader::new(r).lines();
-                w.write_all(b"220 sink ESMTP\r\n").await.unwrap();
-                let mut mail = Mail {
-                    rcpt: vec![],
-                    data: String::new(),
-                };
-                while let Ok(Some(line)) = lines.next_line().await {
-                    let upper = line.to_ascii_uppercase();
-                    let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-                        b"250 sink\r\n"
-                    } else if upper.starts_with("RCPT TO:") {
-                        mail.rcpt
-                            .push(line[8..].trim().trim_matches(['<', '>']).to_owned());
-                        b"250 ok\r\n"
-                    } else if upper.starts_with("DATA") {
-                        w.write_all(b"354 go on\r\n").await.unwrap();
-                        while let Ok(Some(l)) = lines.next_line().await {
-                            if l == "." {
-                                break;
-                            }
-                            mail.data.push_str(&l);
-                            mail.data.push('\n');
-                        }
-                        store.lock().unwrap().push(mail.clone());
-                        mail = Mail {
-                            rcpt: vec![],
-                            data: String::new(),
-                        };
-                        b"250 queued\r\n"
-                    } else if upper.starts_with("QUIT") {
-                        w.write_all(b"221 bye\r\n").await.unwrap();
-                        break;
-                    } else {
-                        b"250 ok\r\n"
-                    };
-                    w.write_all(reply).await.unwrap();
-                }
-            });
-        }
-    });
-    (port, mails)
-}
 
 /// A webhook endpoint that keeps every JSON body it is sent.
 async fn webhook_sink() -> (String, Arc<Mutex<Vec<Value>>>) {
@@ -92,36 +29,14 @@ async fn webhook_sink() -> (String, Arc<Mutex<Vec<Value>>>) {
     (url, got)
 }
 
-/// Waits (up to 10 s) until `pred` holds for what a sink has received.
-async fn eventually<T: Clone>(store: &Arc<Mutex<Vec<T>>>, pred: impl Fn(&[T]) -> bool) -> Vec<T> {
-    for _ in 0..100 {
-        let now = store.lock().unwrap().clone();
-        if pred(&now) {
-            return now;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    store.lock().unwrap().clone()
-}
-
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn create_comment_apply_and_reject_are_sent_by_mail_and_webhook(pool: PgPool) {
     let (smtp_port, mails) = smtp_sink().await;
     let (hook, hooks) = webhook_sink().await;
     let a = unique_account();
     let extra = format!(
-        r#"
-        [notifications]
-        base_url = "https://latchkey.example.com"
-        [notifications.email]
-        smtp_host = "127.0.0.1"
-        smtp_port = {smtp_port}
-        tls = "none"
-        from = "Latchkey <latchkey@example.com>"
-        approvers = ["security@example.com"]
-        [notifications.slack]
-        webhook_url = "{hook}"
-        "#
+        "{}[notifications.slack]\nwebhook_url = \"{hook}\"\n",
+        mail_to_sink(smtp_port)
     );
     let s = services(pool.clone(), config_with(&[&a], &extra)).await;
     create_role(&iam(&s, &a).await, "eng-dev", &[], &[]).await;
@@ -143,12 +58,12 @@ async fn create_comment_apply_and_reject_are_sent_by_mail_and_webhook(pool: PgPo
     let link = format!("https://latchkey.example.com/requests/{id}");
 
     // Created: the approvers' list hears of it, with the justification and a link.
-    let got = eventually(&mails, |m| !m.is_empty()).await;
+    let got = received(&mails, |m| !m.is_empty()).await;
     assert_eq!(got[0].rcpt, ["security@example.com"]);
     assert!(got[0].data.contains("New request"), "{}", got[0].data);
     assert!(got[0].data.contains("Tagging for the cost report"));
     assert!(got[0].data.contains(&link));
-    let slack = eventually(&hooks, |h| !h.is_empty()).await;
+    let slack = received(&hooks, |h| !h.is_empty()).await;
     assert!(slack[0]["text"].as_str().unwrap().contains(&link));
 
     // A comment from the admin reaches the approvers' list and the requester.
@@ -162,23 +77,23 @@ async fn create_comment_apply_and_reject_are_sent_by_mail_and_webhook(pool: PgPo
         .await
     };
     reviewed(&id, "comment", "Which cost centre?").await;
-    let got = eventually(&mails, |m| m.len() >= 2).await;
+    let got = received(&mails, |m| m.len() >= 2).await;
     assert_eq!(got[1].rcpt, ["security@example.com", ENGINEER]);
     assert!(got[1].data.contains("Which cost centre?"));
 
     // Applied: the requester is told.
     approve_all(&admin, &base, id.as_str()).await;
-    let got = eventually(&mails, |m| m.len() >= 3).await;
+    let got = received(&mails, |m| m.len() >= 3).await;
     assert_eq!(got[2].rcpt, [ENGINEER]);
     assert!(got[2].data.contains("Applied"), "{}", got[2].data);
 
     // Rejected: the requester is told, with the reason.
     let id2 = submit("other").await;
-    eventually(&mails, |m| m.len() >= 4).await;
+    received(&mails, |m| m.len() >= 4).await;
     reviewed(&id2, "reject", "Use the shared tag set").await;
-    let got = eventually(&mails, |m| m.len() >= 5).await;
+    let got = received(&mails, |m| m.len() >= 5).await;
     assert_eq!(got[4].rcpt, [ENGINEER]);
     assert!(got[4].data.contains("Rejected") && got[4].data.contains("Use the shared tag set"));
-    let slack = eventually(&hooks, |h| h.len() >= 5).await;
+    let slack = received(&hooks, |h| h.len() >= 5).await;
     assert_eq!(slack.len(), 5, "one webhook message per event");
 }

@@ -64,6 +64,7 @@ async fn a_private_builds_plugins_take_effect(pool: PgPool) {
         requester: ENGINEER.into(),
         detail: "read logs".into(),
         link: s.notifiers.link("r1"),
+        to: vec![],
     });
     let want = [format!("{ENGINEER} created request r1: read logs")];
     for _ in 0..100 {

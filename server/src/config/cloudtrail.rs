@@ -41,6 +41,24 @@ pub struct CloudTrailConfig {
     /// Long-polling wait of one ReceiveMessage (0-20 s).
     #[serde(default = "default_wait")]
     pub wait_seconds: i32,
+    /// Tell each principal's owner (its `owner_tag_key` tag, when an
+    /// address) and the people whose sessions were denied (names that are
+    /// addresses) about new denied calls, batched on `notify_schedule`,
+    /// each with its pre-filled request link; through `[notifications]`.
+    #[serde(default)]
+    pub notify: bool,
+    #[serde(default = "default_owner_tag_key")]
+    pub owner_tag_key: String,
+    #[serde(default = "default_notify_schedule")]
+    pub notify_schedule: Cron,
+}
+
+fn default_owner_tag_key() -> String {
+    "owner".to_owned()
+}
+
+fn default_notify_schedule() -> Cron {
+    Cron::known("0 */15 * * * *")
 }
 
 fn default_schedule() -> Cron {
@@ -72,6 +90,9 @@ impl Default for CloudTrailConfig {
             retention_days: default_retention(),
             purge_schedule: default_purge_schedule(),
             wait_seconds: default_wait(),
+            notify: false,
+            owner_tag_key: default_owner_tag_key(),
+            notify_schedule: default_notify_schedule(),
         }
     }
 }
@@ -131,6 +152,12 @@ impl CloudTrailConfig {
         }
         if !(1..=3650).contains(&self.retention_days) {
             return Err(invalid("cloudtrail.retention_days", "must be 1-3650"));
+        }
+        if self.owner_tag_key.trim().is_empty() || self.owner_tag_key.len() > 128 {
+            return Err(invalid(
+                "cloudtrail.owner_tag_key",
+                "must be a tag key (1-128 characters)",
+            ));
         }
         if !(0..=20).contains(&self.wait_seconds) {
             return Err(invalid(

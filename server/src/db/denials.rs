@@ -214,6 +214,44 @@ pub async fn judge(
     Ok(())
 }
 
+/// Denials seen since `since` that nobody was told of since they were last
+/// seen, by principal: what the next digest says (at most `limit`).
+pub async fn to_notify(
+    conn: &mut PgConnection,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> crate::Result<Vec<DenialRow>> {
+    Ok(sqlx::query_as!(
+        DenialRow,
+        "SELECT principal_arn, action, resource, error_code, account_id, count,
+                first_seen, last_seen, sessions
+         FROM denials
+         WHERE last_seen >= $1 AND (notified_at IS NULL OR last_seen > notified_at)
+         ORDER BY principal_arn, count DESC, last_seen DESC LIMIT $2",
+        since,
+        limit,
+    )
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Records that the people concerned were told of these denials now.
+pub async fn mark_notified(conn: &mut PgConnection, rows: &[DenialRow]) -> crate::Result<u64> {
+    let col = |f: fn(&DenialRow) -> &String| rows.iter().map(f).cloned().collect::<Vec<_>>();
+    Ok(sqlx::query!(
+        "UPDATE denials d SET notified_at = now()
+         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[]) AS k(p, a, r, e)
+         WHERE d.principal_arn = k.p AND d.action = k.a AND d.resource = k.r AND d.error_code = k.e",
+        &col(|r| &r.principal_arn),
+        &col(|r| &r.action),
+        &col(|r| &r.resource),
+        &col(|r| &r.error_code),
+    )
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
 /// Principals with a denial seen since `since`: one index probe per
 /// principal (a skip scan over `(principal_arn, last_seen)`), not a scan of
 /// every stored denial.

@@ -1,6 +1,7 @@
 //! CloudTrail denials' background work, when `[cloudtrail]` sets a source:
 //! the queue poller (a task for the life of the process) and the scheduled
-//! S3 log read and retention purge. Each only triggers the service.
+//! S3 log read, the digests to the people concerned (`notify`) and the
+//! retention purge. Each only triggers the service.
 use crate::services::denials::{logs, queue, store, DenialIngest};
 use crate::services::Services;
 use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
@@ -33,6 +34,24 @@ pub async fn schedule(sched: &JobScheduler, s: &Services) -> Result<(), JobSched
                         "CloudTrail log files read"
                     ),
                     Err(e) => tracing::warn!(error = %e, "reading CloudTrail log files failed"),
+                }
+            })
+        })?;
+        sched.add(job).await?;
+    }
+    if ingest.config.notify {
+        let s2 = s.clone();
+        let job = Job::new_async(ingest.config.notify_schedule.as_str(), move |_id, _l| {
+            let s = s2.clone();
+            Box::pin(async move {
+                match s.notify_denials().await {
+                    Ok(n) if n.messages > 0 => tracing::info!(
+                        denials = n.denials,
+                        messages = n.messages,
+                        "people told of new denied calls"
+                    ),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "telling people of denied calls failed"),
                 }
             })
         })?;

@@ -51,6 +51,7 @@ impl EmailNotifier {
             NotifyEvent::Created => self.approvers.clone(),
             NotifyEvent::Commented => self.approvers.iter().cloned().chain(requester).collect(),
             NotifyEvent::Applied | NotifyEvent::Rejected => requester.into_iter().collect(),
+            NotifyEvent::Denied => n.to.iter().filter_map(|a| a.parse().ok()).collect(),
         };
         to.retain(|m| m.email.to_string() != n.actor);
         to.dedup_by(|a, b| a.email == b.email);

@@ -9,6 +9,8 @@ pub enum NotifyEvent {
     Commented,
     Applied,
     Rejected,
+    /// New denied calls of a principal (CloudTrail), for the people in `to`.
+    Denied,
 }
 
 impl NotifyEvent {
@@ -18,6 +20,7 @@ impl NotifyEvent {
             Self::Commented => "new comment",
             Self::Applied => "applied",
             Self::Rejected => "rejected",
+            Self::Denied => "denied calls",
         }
     }
 }
@@ -30,11 +33,13 @@ impl std::fmt::Display for NotifyEvent {
             Self::Commented => "commented",
             Self::Applied => "applied",
             Self::Rejected => "rejected",
+            Self::Denied => "denied",
         })
     }
 }
 
-/// One message about one request.
+/// One message about one request, or (`Denied`) about a principal's new
+/// denied calls.
 #[derive(Debug, Clone)]
 pub struct Notification {
     pub event: NotifyEvent,
@@ -43,13 +48,19 @@ pub struct Notification {
     pub requester: String,
     pub actor: String,
     pub detail: String,
-    /// Link to the request's page.
+    /// Link to the request's page (`Denied`: the principal's).
     pub link: String,
+    /// Who it is for, when not the request's approvers and requester (the
+    /// addresses a `Denied` digest goes to); empty for request events.
+    pub to: Vec<String>,
 }
 
 impl Notification {
     pub fn subject(&self) -> String {
         let name = self.principal_arn.rsplit('/').next().unwrap_or_default();
+        if self.event == NotifyEvent::Denied {
+            return format!("[Latchkey] Denied calls of {name}");
+        }
         format!("[Latchkey] {}: {name} ({})", self.verb_title(), self.actor)
     }
 
@@ -62,6 +73,12 @@ impl Notification {
     }
 
     pub fn body(&self) -> String {
+        if self.event == NotifyEvent::Denied {
+            return format!(
+                "AWS refused these calls of {} lately (CloudTrail):\n\n{}\n\nIts page: {}\n",
+                self.principal_arn, self.detail, self.link
+            );
+        }
         format!(
             "{} by {} on {}\n\n{}\n\nRequested by {}\n{}\n",
             self.verb_title(),

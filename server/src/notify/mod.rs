@@ -72,6 +72,11 @@ impl Notifiers {
         format!("{}/requests/{request_id}", self.base_url)
     }
 
+    /// This server's page at `path` (`/roles/...`), as a link to send.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
     /// Tells every notifier about an event of a request (after its commit).
     pub fn request_event(
         &self,
@@ -91,6 +96,7 @@ impl Notifiers {
             requester: requester.to_owned(),
             actor: actor.to_owned(),
             detail: detail.to_owned(),
+            to: Vec::new(),
         });
     }
 

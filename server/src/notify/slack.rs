@@ -48,6 +48,11 @@ impl Notifier for SlackNotifier {
     }
 
     async fn notify(&self, n: &Notification) -> Result<(), String> {
+        // A digest of who was denied what is for the people it names, by
+        // e-mail, not for a shared channel.
+        if n.event == super::event::NotifyEvent::Denied {
+            return Ok(());
+        }
         let text = format!(
             "*{}* by {} on `{}`\n{}\n<{}|Open the request>",
             n.verb_title(),

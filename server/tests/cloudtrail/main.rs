@@ -6,6 +6,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod logs;
+mod notify;
 mod queue;
 mod shown;
 mod verify;

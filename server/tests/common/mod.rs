@@ -21,6 +21,7 @@ mod outage;
 mod pg_cluster;
 mod process;
 mod served;
+mod sinks;
 pub use api::*;
 pub use aws::*;
 pub use config_toml::*;
@@ -33,6 +34,7 @@ pub use outage::*;
 pub use pg_cluster::*;
 pub use process::*;
 pub use served::*;
+pub use sinks::*;
 
 pub fn moto_url() -> String {
     std::env::var("LATCHKEY_TEST_MOTO_URL").unwrap_or_else(|_| "http://127.0.0.1:5100".into())

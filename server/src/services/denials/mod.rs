@@ -16,6 +16,7 @@
 //! review. Lock the queue down with a queue policy that lets only
 //! `events.amazonaws.com` send, for the rule's ARN (`aws:SourceArn`).
 pub mod logs;
+pub mod notify;
 pub mod queue;
 pub mod shown;
 pub mod store;

@@ -86,7 +86,7 @@ impl Services {
 
 /// The wizard asking for exactly the denied call, the justification saying
 /// what CloudTrail recorded (the requester edits it before sending).
-fn request_href(principal_arn: &str, d: &db::denials::DenialRow) -> Option<String> {
+pub(super) fn request_href(principal_arn: &str, d: &db::denials::DenialRow) -> Option<String> {
     let intent = Intent::for_denied_call(&d.action, &d.resource).ok()?;
     let times = if d.count == 1 {
         "once".to_owned()
