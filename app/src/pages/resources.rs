@@ -294,6 +294,7 @@ fn ResourceDetail(d: ResourceDetailView, refresh: ServerAction<RefreshResource>)
                 <h1>{d.name}</h1>
                 <code class="arn">{d.arn.clone()}</code>
                 <p class="muted">{format!("Account {} ({}) · cached {}", d.account_name, d.account_id, d.synced_at)}</p>
+                {d.created_by.map(|c| view! { <p class="muted" data-testid="created-by">"Created by "{c}</p> })}
                 {facts}
             </div>
             <DetailActions arn=d.arn console_url=d.console_url refresh>

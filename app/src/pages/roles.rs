@@ -226,6 +226,7 @@ fn RoleDetail(role: RoleDetailView, refresh: ServerAction<RefreshResource>) -> i
                 {role.description.clone().map(|d| view! { <p>{d}</p> })}
                 <dl class="facts role-facts">
                     <dt>"Created"</dt><dd>{role.created.clone().unwrap_or_else(|| "unknown".into())}</dd>
+                    {role.created_by.clone().map(|c| view! { <dt>"Created by"</dt><dd data-testid="created-by">{c}</dd> })}
                     <dt>"Last used"</dt><dd data-testid="last-used">{role.last_used.clone().unwrap_or_else(|| "never (or not reported)".into())}</dd>
                     <dt>"Permissions boundary"</dt><dd><PolicyRef arn=role.boundary_arn.clone() href=role.boundary_href.clone()/></dd>
                 </dl>

@@ -95,6 +95,10 @@ pub struct RoleDetailView {
     /// CloudTrail ingest is off).
     #[serde(default)]
     pub denials: Option<Vec<DeniedCallView>>,
+    /// Who created it, from CloudTrail: "erin@example.com (as
+    /// arn:aws:iam::...:role/Deploy) on 2026-12-05 10:11 UTC".
+    #[serde(default)]
+    pub created_by: Option<String>,
 }
 
 /// One kind of call a principal was denied (CloudTrail), counted.
@@ -265,6 +269,9 @@ pub struct ResourceDetailView {
     pub facts: ResourceFacts,
     pub console_url: String,
     pub synced_at: String,
+    /// Who created it, from CloudTrail (see [`RoleDetailView::created_by`]).
+    #[serde(default)]
+    pub created_by: Option<String>,
 }
 
 /// What a detail page shows besides policy and tags, by kind.

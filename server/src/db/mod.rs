@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod cli_logins;
+pub mod creators;
 pub mod denials;
 pub mod listen;
 pub mod oidc_logins;

@@ -163,8 +163,10 @@ impl app::ports::RolePort for RoleService {
             .await?;
         let console_url =
             super::inventory::console_url(KIND_ROLE, &r.arn, &r.name, self.0.aws.region());
+        let created_by = self.0.created_by(&r.arn).await?;
         let mut view = role_view(r, &cached, console_url, eligible, grants);
         view.denials = denials;
+        view.created_by = created_by;
         Ok(view)
     }
 }
@@ -202,5 +204,6 @@ fn role_view(
         eligible,
         grants,
         denials: None,
+        created_by: None,
     }
 }

@@ -199,3 +199,89 @@ async fn a_message_cannot_file_a_denial_under_an_account_it_only_claims(pool: Pg
         "nothing filed under the stranger or the claimed account's name"
     );
 }
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn creations_on_the_queue_record_who_created_what_and_pages_say_so(pool: PgPool) {
+    let (a, log, elsewhere) = (unique_account(), unique_account(), unique_account());
+    let setup = services(pool.clone(), config(&[&a, &log])).await;
+    create_role(&iam(&setup, &a).await, "eng-new", &[], &[]).await;
+    let url = queue(&setup, &log).await;
+    let keys = format!("queue_url = \"{url}\"\nread_as_account = \"{log}\"\nwait_seconds = 0");
+    let (s, ingest) = ingest_for(&pool, &[&a, &log], &keys).await;
+    latchkey::services::sync::engine::sync_all(
+        &s,
+        latchkey::services::sync::engine::Trigger::Manual,
+    )
+    .await;
+    let created = |account: &str, source: &str, name: &str, request: Value, response: Value| {
+        let mut r = record(
+            &format!("arn:aws:sts::{a}:assumed-role/Deploy/erin@example.com"),
+            source,
+            name,
+            "2026-12-01T10:00:00Z",
+        );
+        r.as_object_mut().unwrap().remove("errorCode");
+        r["recipientAccountId"] = json!(account);
+        r["requestParameters"] = request;
+        r["responseElements"] = response;
+        eventbridge(&r, account)
+    };
+    let role = format!("arn:aws:iam::{a}:role/eng-new");
+    for body in [
+        created(
+            &a,
+            "iam.amazonaws.com",
+            "CreateRole",
+            json!({"roleName": "eng-new"}),
+            json!({"role": {"arn": role}}),
+        ),
+        created(
+            &a,
+            "s3.amazonaws.com",
+            "CreateBucket",
+            json!({"bucketName": "reports-new"}),
+            Value::Null,
+        ),
+        // Not an account Latchkey manages: not kept.
+        created(
+            &elsewhere,
+            "sns.amazonaws.com",
+            "CreateTopic",
+            json!({"name": "t"}),
+            json!({"topicArn": format!("arn:aws:sns:us-east-1:{elsewhere}:t")}),
+        ),
+    ] {
+        send(&s, &log, &url, &body).await;
+    }
+    drain(&ingest).await;
+    let rows: Vec<(String, String, String)> = rows(
+        &pool,
+        "SELECT arn, created_by, creator_arn FROM creators ORDER BY arn",
+    )
+    .await;
+    let deploy = format!("arn:aws:iam::{a}:role/Deploy");
+    assert_eq!(
+        rows,
+        [
+            (role.clone(), "erin@example.com".to_owned(), deploy.clone()),
+            (
+                "arn:aws:s3:::reports-new".to_owned(),
+                "erin@example.com".to_owned(),
+                deploy.clone()
+            ),
+        ]
+    );
+    let base = spawn_http(s.clone()).await;
+    let eng = signed_in(&base, ENGINEER).await;
+    let form = [("account", a.as_str()), ("name", "eng-new")];
+    let detail: Value = eng.post_form_json(format!("{base}/api/role"), &form).await;
+    assert_eq!(
+        detail["created_by"],
+        format!("erin@example.com (as {deploy}) on 2026-12-01 10:00 UTC")
+    );
+    assert_eq!(
+        left_on(&s, &log, &url).await,
+        Vec::<String>::new(),
+        "every message handled"
+    );
+}

@@ -17,6 +17,9 @@
 use super::{AccountId, Partition};
 use serde_json::Value;
 
+mod creation;
+pub use creation::{creation_of, Creation};
+
 #[cfg(test)]
 mod tests;
 

@@ -66,6 +66,18 @@ impl Services {
         ))
     }
 
+    /// Who created `arn`, as its page says it (CloudTrail `Create*` events).
+    pub async fn created_by(&self, arn: &str) -> crate::Result<Option<String>> {
+        let mut conn = db::conn(&self.pool).await?;
+        Ok(db::creators::get(&mut conn, arn).await?.map(|c| {
+            let mut s = c.created_by.clone();
+            if c.creator_arn != c.created_by {
+                s.push_str(&format!(" (as {})", c.creator_arn));
+            }
+            format!("{s} on {}", when(&c.created_at))
+        }))
+    }
+
     /// The principals with recent denials (the resources filter).
     pub async fn denied_principals(&self) -> crate::Result<Vec<String>> {
         let mut conn = db::conn(&self.pool).await?;

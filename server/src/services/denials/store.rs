@@ -2,7 +2,7 @@
 //! of managed accounts, name each assumed role with its path, add up
 //! events of one key, and upsert in one statement.
 use crate::db::denials::{DenialRow, MAX_SESSIONS};
-use app::domain::cloudtrail::{denial_of, Principal, Skip};
+use app::domain::cloudtrail::{creation_of, denial_of, Principal, Skip};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::PgConnection;
@@ -19,6 +19,9 @@ pub struct StoreOutcome {
     pub foreign: usize,
     /// Denials whose record was malformed.
     pub malformed: usize,
+    /// Resources created (roles, users, buckets, queues, topics) in managed
+    /// accounts, whose creator is recorded.
+    pub created: usize,
 }
 
 type Key = (String, String, String, String);
@@ -30,6 +33,7 @@ pub async fn store_records<'a>(
 ) -> crate::Result<StoreOutcome> {
     let mut out = StoreOutcome::default();
     let mut denials = Vec::new();
+    let mut creations = Vec::new();
     for record in records {
         match denial_of(record) {
             Ok(d) => denials.push(d),
@@ -37,10 +41,14 @@ pub async fn store_records<'a>(
                 out.malformed += 1;
                 tracing::debug!(why, "malformed CloudTrail denial skipped");
             }
+            Err(Skip::NotDenial) => match creation_of(record) {
+                Ok(c) => creations.push(c),
+                Err(_) => out.ignored += 1,
+            },
             Err(_) => out.ignored += 1,
         }
     }
-    if denials.is_empty() {
+    if denials.is_empty() && creations.is_empty() {
         return Ok(out);
     }
     let managed: HashSet<String> = crate::db::accounts::list_enabled(&mut *conn)
@@ -48,6 +56,7 @@ pub async fn store_records<'a>(
         .into_iter()
         .map(|a| a.account_id)
         .collect();
+    out.created = store_creations(conn, creations, &managed).await?;
     denials.retain(|d| {
         let ours = managed.contains(d.principal.account().as_str());
         out.foreign += usize::from(!ours);
@@ -96,6 +105,37 @@ pub async fn store_records<'a>(
     let rows: Vec<DenialRow> = rows.into_values().collect();
     crate::db::denials::upsert(conn, &rows).await?;
     Ok(out)
+}
+
+/// Records who created what, in managed accounts (the creator's own account
+/// may be another: a deployment account creating roles, say).
+async fn store_creations(
+    conn: &mut PgConnection,
+    creations: Vec<app::domain::cloudtrail::Creation>,
+    managed: &HashSet<String>,
+) -> crate::Result<usize> {
+    let rows: Vec<crate::db::creators::CreatorRow> = creations
+        .into_iter()
+        .filter(|c| managed.contains(c.account.as_str()))
+        .filter_map(|c| {
+            let at = DateTime::parse_from_rfc3339(&c.event_time)
+                .ok()?
+                .with_timezone(&Utc);
+            let creator_arn = c.principal.arn_with_path("/");
+            Some(crate::db::creators::CreatorRow {
+                created_by: c.who.unwrap_or_else(|| creator_arn.clone()),
+                arn: c.resource_arn,
+                account_id: c.account.to_string(),
+                creator_arn,
+                event_name: c.event_name,
+                created_at: at,
+            })
+        })
+        .collect();
+    if !rows.is_empty() {
+        crate::db::creators::upsert(conn, &rows).await?;
+    }
+    Ok(rows.len())
 }
 
 /// The cached path of each assumed role whose record did not name it.

@@ -179,12 +179,14 @@ impl app::ports::InventoryPort for InventoryService {
             // Who was denied what names people: administrators only.
             u.denials = self.0.denied_calls(&r.arn, user.is_admin).await?;
         }
+        let created_by = self.0.created_by(&r.arn).await?;
         Ok(ResourceDetailView {
             console_url: console_url(&r.kind, &r.arn, &r.name, self.0.aws.region()),
             kind_label: label(&r.kind),
             tags: tag_pairs(&r.tags),
             policy: r.policy.as_ref().map(pretty),
             facts,
+            created_by,
             synced_at: r.synced_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
             arn: r.arn,
             kind: r.kind,
