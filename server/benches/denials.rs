@@ -138,5 +138,34 @@ fn main() {
                 pct(&lat, 1.0)
             );
         }
+        // The Resources page: "has recent denials" (every principal with
+        // one) and the Denied column (counts for a page of 50 ARNs).
+        let mut conn = pool.acquire().await.unwrap();
+        let (mut filter, mut column) = (Vec::new(), Vec::new());
+        for q in 0..50u64 {
+            let t = Instant::now();
+            let p = latchkey::db::denials::principals_since(&mut conn, since).await.unwrap();
+            filter.push(t.elapsed());
+            assert_eq!(p.len(), 2000);
+            let page: Vec<String> = (0..50)
+                .map(|i| {
+                    let r = (q * 50 + i) % 2000;
+                    format!("arn:aws:iam::{}:role/role-{r}", 100_000_000_000 + r % 100)
+                })
+                .collect();
+            let t = Instant::now();
+            let n = latchkey::db::denials::counts_for(&mut conn, &page, since).await.unwrap();
+            column.push(t.elapsed());
+            assert_eq!(n.len(), 50);
+        }
+        for (name, lat) in [("principals with denials (2,000)", &mut filter), ("Denied column, 50 rows", &mut column)] {
+            lat.sort();
+            println!(
+                "{name:<32}: p50 {:.2} ms  p95 {:.2} ms  max {:.2} ms",
+                pct(lat, 0.5),
+                pct(lat, 0.95),
+                pct(lat, 1.0)
+            );
+        }
     });
 }

@@ -18,6 +18,7 @@ pub mod snapshot;
 pub mod sns;
 pub mod sqs;
 pub mod sts;
+pub mod tag_missing;
 pub mod tagging;
 pub mod writer;
 

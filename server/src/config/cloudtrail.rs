@@ -51,6 +51,23 @@ pub struct CloudTrailConfig {
     pub owner_tag_key: String,
     #[serde(default = "default_notify_schedule")]
     pub notify_schedule: Cron,
+    /// Tag each created resource (recorded from `Create*` events) with its
+    /// creator under `creator_tag_key` and, as its owner, under
+    /// `owner_tag_key`, where it has no such tag yet; on `tag_schedule`.
+    #[serde(default)]
+    pub tag_resources: bool,
+    #[serde(default = "default_creator_tag_key")]
+    pub creator_tag_key: String,
+    #[serde(default = "default_tag_schedule")]
+    pub tag_schedule: Cron,
+}
+
+fn default_creator_tag_key() -> String {
+    "created-by".to_owned()
+}
+
+fn default_tag_schedule() -> Cron {
+    Cron::known("0 */10 * * * *")
 }
 
 fn default_owner_tag_key() -> String {
@@ -93,6 +110,9 @@ impl Default for CloudTrailConfig {
             notify: false,
             owner_tag_key: default_owner_tag_key(),
             notify_schedule: default_notify_schedule(),
+            tag_resources: false,
+            creator_tag_key: default_creator_tag_key(),
+            tag_schedule: default_tag_schedule(),
         }
     }
 }
@@ -153,11 +173,16 @@ impl CloudTrailConfig {
         if !(1..=3650).contains(&self.retention_days) {
             return Err(invalid("cloudtrail.retention_days", "must be 1-3650"));
         }
-        if self.owner_tag_key.trim().is_empty() || self.owner_tag_key.len() > 128 {
-            return Err(invalid(
-                "cloudtrail.owner_tag_key",
-                "must be a tag key (1-128 characters)",
-            ));
+        for (field, key) in [
+            ("cloudtrail.owner_tag_key", &self.owner_tag_key),
+            ("cloudtrail.creator_tag_key", &self.creator_tag_key),
+        ] {
+            if key.trim().is_empty() || key.len() > 128 || key.starts_with("aws:") {
+                return Err(invalid(
+                    field,
+                    "must be a tag key (1-128 characters, not aws:...)",
+                ));
+            }
         }
         if !(0..=20).contains(&self.wait_seconds) {
             return Err(invalid(

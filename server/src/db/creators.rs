@@ -45,3 +45,54 @@ pub async fn get(conn: &mut PgConnection, arn: &str) -> crate::Result<Option<Cre
     .fetch_optional(conn)
     .await?)
 }
+
+/// Created resources not tagged yet that are cached (kind and account from
+/// the cache), at most `limit`, oldest first.
+pub async fn untagged(
+    conn: &mut PgConnection,
+    limit: i64,
+) -> crate::Result<Vec<(CreatorRow, String)>> {
+    let rows = sqlx::query!(
+        r#"SELECT c.arn, c.account_id, c.created_by, c.creator_arn, c.event_name, c.created_at,
+                  r.kind
+           FROM creators c JOIN resources r ON r.arn = c.arn
+           JOIN accounts a ON a.account_id = r.account_id AND a.enabled
+           WHERE c.tagged_at IS NULL ORDER BY c.created_at LIMIT $1"#,
+        limit
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                CreatorRow {
+                    arn: r.arn,
+                    account_id: r.account_id,
+                    created_by: r.created_by,
+                    creator_arn: r.creator_arn,
+                    event_name: r.event_name,
+                    created_at: r.created_at,
+                },
+                r.kind,
+            )
+        })
+        .collect())
+}
+
+/// Records a tagging attempt: done (`error` none) or refused.
+pub async fn set_tagged(
+    conn: &mut PgConnection,
+    arn: &str,
+    error: Option<&str>,
+) -> crate::Result<()> {
+    sqlx::query!(
+        "UPDATE creators SET tagged_at = CASE WHEN $2::text IS NULL THEN now() END, tag_error = $2
+         WHERE arn = $1",
+        arn,
+        error
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}

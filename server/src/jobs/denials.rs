@@ -1,7 +1,7 @@
 //! CloudTrail denials' background work, when `[cloudtrail]` sets a source:
 //! the queue poller (a task for the life of the process) and the scheduled
-//! S3 log read, the digests to the people concerned (`notify`) and the
-//! retention purge. Each only triggers the service.
+//! S3 log read, the digests to the people concerned (`notify`), the owner
+//! and creator tags (`tag_resources`) and the retention purge. Each only triggers the service.
 use crate::services::denials::{logs, queue, store, DenialIngest};
 use crate::services::Services;
 use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
@@ -52,6 +52,24 @@ pub async fn schedule(sched: &JobScheduler, s: &Services) -> Result<(), JobSched
                     ),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "telling people of denied calls failed"),
+                }
+            })
+        })?;
+        sched.add(job).await?;
+    }
+    if ingest.config.tag_resources {
+        let s2 = s.clone();
+        let job = Job::new_async(ingest.config.tag_schedule.as_str(), move |_id, _l| {
+            let s = s2.clone();
+            Box::pin(async move {
+                match s.tag_created().await {
+                    Ok(t) if t.tagged + t.failed > 0 => tracing::info!(
+                        tagged = t.tagged,
+                        failed = t.failed,
+                        "created resources tagged with their creator"
+                    ),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "tagging created resources failed"),
                 }
             })
         })?;

@@ -9,6 +9,7 @@ mod logs;
 mod notify;
 mod queue;
 mod shown;
+mod tagging;
 mod verify;
 
 use common::*;

@@ -20,6 +20,7 @@ pub mod notify;
 pub mod queue;
 pub mod shown;
 pub mod store;
+pub mod tagging;
 pub mod verify;
 
 use crate::aws::cloudtrail::{DenialSource, SdkDenialSource};
