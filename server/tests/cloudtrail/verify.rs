@@ -104,3 +104,100 @@ async fn an_applied_request_resolves_the_call_it_allows_and_says_why_another_is_
     assert_eq!(g["resolved"], Value::Null, "{g}");
     assert_eq!(g["count"], 3);
 }
+
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn a_call_an_scp_refuses_is_still_denied_and_says_so(pool: PgPool) {
+    use aws_sdk_organizations::types::{OrganizationFeatureSet, PolicyType};
+    let mgmt = unique_account();
+    let boot = services(pool.clone(), config(&[&mgmt])).await;
+    let org = boot
+        .aws
+        .spoke_organizations(&app::domain::AccountId::parse(&mgmt).unwrap())
+        .await
+        .unwrap();
+    org.create_organization()
+        .feature_set(OrganizationFeatureSet::All)
+        .send()
+        .await
+        .unwrap();
+    let made = org
+        .create_account()
+        .account_name("member")
+        .email(format!("member-{mgmt}@example.com"))
+        .send()
+        .await
+        .unwrap();
+    let member = made
+        .create_account_status()
+        .unwrap()
+        .account_id()
+        .unwrap()
+        .to_owned();
+    let deny = r#"{"Version":"2012-10-17","Statement":[{"Sid":"NoWrites","Effect":"Deny","Action":"s3:PutObject","Resource":"*"}]}"#;
+    let policy = org
+        .create_policy()
+        .name("no-writes")
+        .description("no S3 writes")
+        .r#type(PolicyType::ServiceControlPolicy)
+        .content(deny)
+        .send()
+        .await
+        .unwrap();
+    let id = policy
+        .policy()
+        .unwrap()
+        .policy_summary()
+        .unwrap()
+        .id()
+        .unwrap()
+        .to_owned();
+    org.attach_policy()
+        .policy_id(&id)
+        .target_id(&member)
+        .send()
+        .await
+        .unwrap();
+
+    let extra = format!("{TRAIL}\n[[organizations]]\nmanagement_account_id = \"{mgmt}\"\n");
+    let s = services(pool.clone(), config_with(&[&member], &extra)).await;
+    create_role(&iam(&s, &member).await, "eng-etl", &[], &[]).await;
+    latchkey::services::sync::engine::sync_all(
+        &s,
+        latchkey::services::sync::engine::Trigger::Manual,
+    )
+    .await;
+    let role = format!("arn:aws:iam::{member}:role/eng-etl");
+    let object = format!("arn:aws:s3:::reports-{member}/q4.csv");
+    let mut put = denial(&role, "s3:PutObject", 1, 0, "erin@example.com");
+    put.resource = object.clone();
+    let mut conn = pool.acquire().await.unwrap();
+    latchkey::db::denials::upsert(&mut conn, &[put])
+        .await
+        .unwrap();
+    drop(conn);
+    // The role's own policy now allows it...
+    iam(&s, &member)
+        .await
+        .put_role_policy()
+        .role_name("eng-etl")
+        .policy_name("put")
+        .policy_document(format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:PutObject","Resource":"{object}"}}]}}"#))
+        .send()
+        .await
+        .unwrap();
+    s.refresh_item(&role, latchkey::services::sync::engine::Trigger::AfterApply)
+        .await
+        .unwrap();
+    s.verify_denials(&role, None).await.unwrap();
+    // ...but the organization's SCP still refuses it.
+    let verdict: Option<String> = scalar_of(
+        &pool,
+        "SELECT verdict FROM denials WHERE principal_arn = $1",
+        &role,
+    )
+    .await;
+    assert_eq!(
+        verdict.as_deref(),
+        Some("explicitly denied by a service control policy (Sid NoWrites)")
+    );
+}

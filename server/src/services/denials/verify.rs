@@ -6,8 +6,9 @@
 //! Allowed: resolved, by the request. Otherwise the reason is kept: not
 //! allowed by the boundary, explicitly denied by the bucket policy, or that
 //! it cannot be told here (an AWS managed policy's document is not cached,
-//! a condition on the caller's IP...). Service control policies are not read
-//! yet: a call only an SCP refuses is taken for allowed.
+//! a condition on the caller's IP...). Service control policies are read
+//! level by level through the configured organizations' management
+//! accounts; when they cannot be read, they are not judged.
 use crate::aws::snapshot::{KIND_GROUP, KIND_USER};
 use crate::db;
 use crate::services::Services;
@@ -133,6 +134,36 @@ async fn resource_side(
 }
 
 impl Services {
+    /// The SCPs over the principal's account, level by level, from the first
+    /// configured organization it belongs to; none when it is in none or
+    /// they cannot be read (then they are not judged).
+    async fn scps_of(&self, principal_arn: &str) -> Vec<Vec<PolicyDocument>> {
+        let Some(account) = principal_arn.split(':').nth(4) else {
+            return Vec::new();
+        };
+        for o in &self.config.organizations {
+            let Ok(org) = self.aws.spoke_organizations(&o.management_account_id).await else {
+                continue;
+            };
+            match crate::aws::organizations::scp_levels(&org, account).await {
+                Ok(levels) => {
+                    return levels
+                        .iter()
+                        .map(|level| {
+                            level
+                                .iter()
+                                .filter_map(|text| crate::aws::decode::policy_json(text).ok())
+                                .filter_map(|v| PolicyDocument::from_checked_value(&v))
+                                .collect()
+                        })
+                        .collect()
+                }
+                Err(e) => tracing::debug!(account, error = %e, "no SCPs read for the account"),
+            }
+        }
+        Vec::new()
+    }
+
     /// Judges `principal_arn`'s open denied calls (seen within retention)
     /// against the cache now; `request` is the one whose change was applied.
     pub async fn verify_denials(
@@ -152,6 +183,11 @@ impl Services {
         let Some(cached) = cached_principal(&mut conn, principal_arn).await? else {
             return Ok(out);
         };
+        drop(conn);
+        let scps = self.scps_of(principal_arn).await;
+        let scp_refs: Vec<Vec<&PolicyDocument>> =
+            scps.iter().map(|level| level.iter().collect()).collect();
+        let mut conn = db::conn(&self.pool).await?;
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         for (action, resource, code) in &open {
             let (policy, account, resource_cached) = resource_side(&mut conn, resource).await?;
@@ -165,7 +201,7 @@ impl Services {
                 identity: cached.identity.iter().collect(),
                 boundary: cached.boundary.as_ref(),
                 resource: policy.as_ref(),
-                scps: Vec::new(),
+                scps: scp_refs.clone(),
             };
             let decision = match evaluate(&p, &call) {
                 // What is not cached might have held what decides.

@@ -89,9 +89,10 @@ pub struct Policies<'a> {
     pub boundary: Option<&'a PolicyDocument>,
     /// The resource's own policy (bucket, queue, topic, key...).
     pub resource: Option<&'a PolicyDocument>,
-    /// Service control policies on the principal's account, when known;
-    /// empty means none are known (not "none allow").
-    pub scps: Vec<&'a PolicyDocument>,
+    /// Service control policies, one list per level from the root down to
+    /// the principal's account (each level must allow), when known; empty
+    /// means none are known (not "none allow").
+    pub scps: Vec<Vec<&'a PolicyDocument>>,
 }
 
 /// Which kind of policy decided.
@@ -234,15 +235,22 @@ pub fn evaluate(p: &Policies<'_>, call: &Call) -> Decision {
     let identity = verdict(&p.identity, call, false);
     let boundary = p.boundary.map(|b| verdict(&[b], call, false));
     let resource = p.resource.map(|r| verdict(&[r], call, true));
-    let scp = (!p.scps.is_empty()).then(|| verdict(&p.scps, call, false));
+    let scps: Vec<Verdict> = p
+        .scps
+        .iter()
+        .map(|level| verdict(level, call, false))
+        .collect();
 
     // 1. An explicit Deny anywhere decides.
+    let levels = scps.iter().map(|v| (Some(v), Source::Scp));
     for (v, by) in [
         (Some(&identity), Source::Identity),
         (boundary.as_ref(), Source::Boundary),
         (resource.as_ref(), Source::Resource),
-        (scp.as_ref(), Source::Scp),
-    ] {
+    ]
+    .into_iter()
+    .chain(levels)
+    {
         if let Some(Some(sid)) = v.map(|v| v.deny.clone()) {
             return Decision::Denied { by, sid };
         }
@@ -253,7 +261,7 @@ pub fn evaluate(p: &Policies<'_>, call: &Call) -> Decision {
         None => Decision::NotAllowed { missing },
     };
     // 2. Guardrails: SCPs and the boundary must allow.
-    if let Some(v) = &scp {
+    for v in &scps {
         if !v.allow {
             return unsure(v, Source::Scp);
         }
@@ -285,14 +293,10 @@ pub fn evaluate(p: &Policies<'_>, call: &Call) -> Decision {
         return unsure(&identity, Source::Identity);
     }
     // A Deny not judged could still apply to an otherwise allowed call.
-    for v in [
-        Some(&identity),
-        boundary.as_ref(),
-        resource.as_ref(),
-        scp.as_ref(),
-    ]
-    .into_iter()
-    .flatten()
+    for v in [Some(&identity), boundary.as_ref(), resource.as_ref()]
+        .into_iter()
+        .flatten()
+        .chain(scps.iter())
     {
         if let Some(why) = &v.unsure_deny {
             return Decision::Unknown { why: why.clone() };

@@ -31,19 +31,24 @@ struct Row {
     identity: Vec<Value>,
     boundary: Option<Vec<Value>>,
     resource: Option<Vec<Value>>,
-    scps: Vec<Value>,
+    /// One list of SCP documents per level, root first.
+    scps: Vec<Vec<Value>>,
 }
 
 fn decide(r: &Row, call: &Call) -> Decision {
     let identity: Vec<PolicyDocument> = r.identity.iter().map(|s| doc(s.clone())).collect();
     let boundary = r.boundary.as_ref().map(|s| doc(json!(s)));
     let resource = r.resource.as_ref().map(|s| doc(json!(s)));
-    let scps: Vec<PolicyDocument> = r.scps.iter().map(|s| doc(s.clone())).collect();
+    let scps: Vec<Vec<PolicyDocument>> = r
+        .scps
+        .iter()
+        .map(|level| level.iter().map(|s| doc(s.clone())).collect())
+        .collect();
     let p = Policies {
         identity: identity.iter().collect(),
         boundary: boundary.as_ref(),
         resource: resource.as_ref(),
-        scps: scps.iter().collect(),
+        scps: scps.iter().map(|level| level.iter().collect()).collect(),
     };
     evaluate(&p, call)
 }
@@ -206,7 +211,7 @@ fn the_documented_evaluation_logic_row_by_row() {
             "an SCP Deny wins over everything",
             Row {
                 identity: vec![read.clone()],
-                scps: vec![json!([allow("*", "*"), deny("s3:GetObject", "*")])],
+                scps: vec![vec![json!([allow("*", "*"), deny("s3:GetObject", "*")])]],
                 ..Row::default()
             },
             get(),
@@ -216,11 +221,34 @@ fn the_documented_evaluation_logic_row_by_row() {
             "SCPs must allow the action",
             Row {
                 identity: vec![read.clone()],
-                scps: vec![allow("sqs:*", "*")],
+                scps: vec![vec![allow("sqs:*", "*")]],
                 ..Row::default()
             },
             get(),
             not_allowed(Source::Scp),
+        ),
+        (
+            "every SCP level must allow: the root's Allow is not enough",
+            Row {
+                identity: vec![read.clone()],
+                scps: vec![vec![allow("*", "*")], vec![allow("sqs:*", "*")]],
+                ..Row::default()
+            },
+            get(),
+            not_allowed(Source::Scp),
+        ),
+        (
+            "every SCP level allows",
+            Row {
+                identity: vec![read.clone()],
+                scps: vec![
+                    vec![allow("*", "*")],
+                    vec![allow("s3:*", "*"), allow("sqs:*", "*")],
+                ],
+                ..Row::default()
+            },
+            get(),
+            ALLOWED,
         ),
         (
             "NotAction allows everything else",
