@@ -120,12 +120,11 @@ fn main() {
                     q * 7 % 2000
                 );
                 let t = Instant::now();
-                let got = if by_count {
-                    latchkey::services::denials::top_denials(&pool, &principal, since, 20).await
-                } else {
-                    latchkey::services::denials::latest_denials(&pool, &principal, since, 20).await
-                }
-                .unwrap();
+                use latchkey::db::denials::Order;
+                let order = if by_count { Order::ByCount } else { Order::Latest };
+                let got = latchkey::services::denials::denials_of(&pool, &principal, since, 20, order)
+                    .await
+                    .unwrap();
                 lat.push(t.elapsed());
                 assert!(!got.is_empty(), "{principal}");
             }

@@ -63,49 +63,6 @@ pub async fn upsert(conn: &mut PgConnection, rows: &[DenialRow]) -> crate::Resul
     .rows_affected())
 }
 
-/// A principal's denials seen since `since`, latest first (then the most
-/// frequent): what its page shows.
-pub async fn for_principal(
-    conn: &mut PgConnection,
-    principal_arn: &str,
-    since: DateTime<Utc>,
-    limit: i64,
-) -> crate::Result<Vec<DenialRow>> {
-    Ok(sqlx::query_as!(
-        DenialRow,
-        "SELECT principal_arn, action, resource, error_code, account_id, count,
-                first_seen, last_seen, sessions
-         FROM denials WHERE principal_arn = $1 AND last_seen >= $2
-         ORDER BY last_seen DESC, count DESC LIMIT $3",
-        principal_arn,
-        since,
-        limit,
-    )
-    .fetch_all(conn)
-    .await?)
-}
-
-/// A principal's most frequent denials seen since `since`.
-pub async fn top_for_principal(
-    conn: &mut PgConnection,
-    principal_arn: &str,
-    since: DateTime<Utc>,
-    limit: i64,
-) -> crate::Result<Vec<DenialRow>> {
-    Ok(sqlx::query_as!(
-        DenialRow,
-        "SELECT principal_arn, action, resource, error_code, account_id, count,
-                first_seen, last_seen, sessions
-         FROM denials WHERE principal_arn = $1 AND last_seen >= $2
-         ORDER BY count DESC, last_seen DESC LIMIT $3",
-        principal_arn,
-        since,
-        limit,
-    )
-    .fetch_all(conn)
-    .await?)
-}
-
 /// Whether a denial would now be allowed, as last judged.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Verdict {
@@ -116,13 +73,24 @@ pub struct Verdict {
     pub verdict: Option<String>,
 }
 
-/// A principal's most frequent denials seen since `since`, each with its
-/// verdict (a resolved one seen again after is open again).
-pub async fn top_with_verdicts(
+/// In which order a principal's denials are listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// Most calls first (its page's "Denied calls").
+    ByCount,
+    /// Latest first.
+    Latest,
+}
+
+/// A principal's denials seen since `since`, in `order` (ties: the other
+/// key), each with its verdict (a resolved one seen again after is open
+/// again).
+pub async fn for_principal(
     conn: &mut PgConnection,
     principal_arn: &str,
     since: DateTime<Utc>,
     limit: i64,
+    order: Order,
 ) -> crate::Result<Vec<(DenialRow, Verdict)>> {
     let rows = sqlx::query!(
         r#"SELECT principal_arn, action, resource, error_code, account_id, count,
@@ -131,10 +99,12 @@ pub async fn top_with_verdicts(
                   CASE WHEN last_seen <= resolved_at THEN resolved_by END AS resolved_by,
                   verdict
            FROM denials WHERE principal_arn = $1 AND last_seen >= $2
-           ORDER BY count DESC, last_seen DESC LIMIT $3"#,
+           ORDER BY CASE WHEN $4 THEN count ELSE 0 END DESC, last_seen DESC, count DESC
+           LIMIT $3"#,
         principal_arn,
         since,
         limit,
+        order == Order::ByCount,
     )
     .fetch_all(conn)
     .await?;

@@ -107,9 +107,11 @@ async fn the_purge_removes_denials_not_seen_within_the_retention(pool: PgPool) {
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].0, format!("arn:aws:iam::{a}:role/Recent"));
     // The principal page's call sees it; nothing older than the cutoff.
-    let top = latchkey::services::denials::top_denials(&pool, &left[0].0, ingest.cutoff(now), 10)
-        .await
-        .unwrap();
+    let order = latchkey::db::denials::Order::ByCount;
+    let top =
+        latchkey::services::denials::denials_of(&pool, &left[0].0, ingest.cutoff(now), 10, order)
+            .await
+            .unwrap();
     assert_eq!(top.len(), 1);
-    assert_eq!(top[0].count, 1);
+    assert_eq!(top[0].0.count, 1);
 }

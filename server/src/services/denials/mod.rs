@@ -2,7 +2,7 @@
 //! ingested from an EventBridge -> SQS queue ([`queue`]) and from the
 //! trail's S3 log files ([`logs`]), stored deduplicated ([`store`]), purged
 //! after `cloudtrail.retention_days`, and listed per principal
-//! ([`top_denials`], [`latest_denials`]) for the pages that show them.
+//! ([`denials_of`]) for the pages that show them.
 //!
 //! Trust: whoever can send to the queue (or write to the bucket) can make
 //! up events, so nothing in a message is believed beyond what it could
@@ -26,7 +26,7 @@ pub mod verify;
 use crate::aws::cloudtrail::{DenialSource, SdkDenialSource};
 use crate::aws::Aws;
 use crate::config::{CloudTrailConfig, Config};
-use crate::db::denials::DenialRow;
+use crate::db::denials::{DenialRow, Order, Verdict};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use std::sync::Arc;
@@ -55,26 +55,16 @@ impl DenialIngest {
     }
 }
 
-/// A principal's most frequent denials seen since `since` (its page's
-/// "Denied calls"; pass `DenialIngest::cutoff` or now minus 30 days).
-/// The caller decides who may see them.
-pub async fn top_denials(
+/// A principal's denials seen since `since` in `order` (pass
+/// `DenialIngest::cutoff` or now minus 30 days), with their verdicts. The
+/// caller decides who may see them.
+pub async fn denials_of(
     pool: &PgPool,
     principal_arn: &str,
     since: DateTime<Utc>,
     limit: i64,
-) -> crate::Result<Vec<DenialRow>> {
+    order: Order,
+) -> crate::Result<Vec<(DenialRow, Verdict)>> {
     let mut conn = crate::db::conn(pool).await?;
-    crate::db::denials::top_for_principal(&mut conn, principal_arn, since, limit).await
-}
-
-/// A principal's latest denials seen since `since`.
-pub async fn latest_denials(
-    pool: &PgPool,
-    principal_arn: &str,
-    since: DateTime<Utc>,
-    limit: i64,
-) -> crate::Result<Vec<DenialRow>> {
-    let mut conn = crate::db::conn(pool).await?;
-    crate::db::denials::for_principal(&mut conn, principal_arn, since, limit).await
+    crate::db::denials::for_principal(&mut conn, principal_arn, since, limit, order).await
 }

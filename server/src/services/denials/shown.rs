@@ -35,12 +35,12 @@ impl Services {
         if !(may_see && self.denials_on()) {
             return Ok(None);
         }
-        let mut conn = db::conn(&self.pool).await?;
-        let rows = db::denials::top_with_verdicts(
-            &mut conn,
+        let rows = super::denials_of(
+            &self.pool,
             principal_arn,
             self.denials_since(),
             SHOWN_PER_PRINCIPAL,
+            db::denials::Order::ByCount,
         )
         .await?;
         Ok(Some(
