@@ -35,35 +35,12 @@ mkdir -p "$ROOT/target/site/pkg"
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
 export RUST_LOG=${RUST_LOG:-warn,latchkey::services::inventory::search=info,latchkey::services::credentials=debug}
 CONF=$RUN/bench.toml
-# One table of the config each: an account, a dev user, an eligibility rule.
-account() { printf '[[accounts]]\nid = "%s"\nname = "%s"\n' "$1" "$2"; }
-dev_user() { printf '[[auth.dev_users]]\nid = "%s"\ndisplay_name = "%s"\ngroups = ["%s"]\n' "$1" "$2" "$3"; }
-eligible() { printf '[[eligibility]]\ngroup = "%s"\nroles = ["%s"]\n' "$1" "$2"; }
-cat >"$CONF" <<TOML
-[server]
-listen = "127.0.0.1:$PORT"
-leptos_config = "Leptos.toml"
-[database]
-url = "$PG_BASE/$DB"
-[aws]
-endpoint_url = "http://127.0.0.1:$MOTO_PORT"
-region = "us-east-1"
-spoke_role_name = "LatchkeySpoke"
-$(for i in 1 2 3; do account "71000000000$i" "bench-$i"; done)
-[console]
-federation_url = "$BASE/dev/federation"
-issuer = "$BASE"
-[sync]
-schedule = "0 0 3 * * *"
-on_start = false
-[auth]
-dev_mode = true
-admin_groups = ["admins"]
-$(dev_user sam@example.com "Sam (300 eligible)" engineers)
-$(dev_user ada@example.com "Ada (3,003 eligible)" admins)
-$(eligible engineers "arn:aws:iam::*:role/eng-*")
-$(eligible admins "arn:aws:iam::*:role/*")
-TOML
+{
+  bench_config "$PORT" "$DB" "$MOTO_PORT"
+  for i in 1 2 3; do toml_account "71000000000$i" "bench-$i"; done
+  toml_dev_user sam@example.com "Sam (300 eligible)" engineers
+  toml_dev_user ada@example.com "Ada (3,003 eligible)" admins
+} >"$CONF"
 
 SERVER_PID=
 stop_server() { if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=; fi; }

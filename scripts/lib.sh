@@ -174,3 +174,38 @@ build_site() {
   cat "$ROOT/style/stylers.gen.css" "$ROOT/style/base.css" >"$site/pkg/web.css"
   cp -r "$ROOT/public/." "$site/"
 }
+
+# Config for the HTTP benches (bench.sh, load.sh): one server on port $1
+# with database $2 on moto port $3, dev sign-in with admins, engineers
+# eligible for eng-* and admins for every role, no scheduled sync; then one
+# table each for the rest.
+bench_config() { # port database moto_port
+  cat <<TOML
+[server]
+listen = "127.0.0.1:$1"
+leptos_config = "Leptos.toml"
+[database]
+url = "$PG_BASE/$2"
+[aws]
+endpoint_url = "http://127.0.0.1:$3"
+region = "us-east-1"
+spoke_role_name = "LatchkeySpoke"
+[console]
+federation_url = "http://127.0.0.1:$1/dev/federation"
+issuer = "http://127.0.0.1:$1"
+[sync]
+schedule = "0 0 3 * * *"
+on_start = false
+[auth]
+dev_mode = true
+admin_groups = ["admins"]
+[[eligibility]]
+group = "engineers"
+roles = ["arn:aws:iam::*:role/eng-*"]
+[[eligibility]]
+group = "admins"
+roles = ["arn:aws:iam::*:role/*"]
+TOML
+}
+toml_account() { printf '[[accounts]]\nid = "%s"\nname = "%s"\n' "$1" "$2"; }
+toml_dev_user() { printf '[[auth.dev_users]]\nid = "%s"\ndisplay_name = "%s"\ngroups = ["%s"]\n' "$1" "$2" "$3"; }

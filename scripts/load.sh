@@ -34,39 +34,13 @@ mkdir -p "$ROOT/target/site/pkg"
 
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing RUST_LOG=${RUST_LOG:-warn}
 CONF=$RUN/load.toml
-dev_user() { printf '[[auth.dev_users]]\nid = "%s"\ndisplay_name = "%s"\ngroups = ["%s"]\n' "$1" "$1" "$2"; }
 {
-  cat <<TOML
-[server]
-listen = "127.0.0.1:$PORT"
-leptos_config = "Leptos.toml"
-[database]
-url = "$PG_BASE/$DB"
-[aws]
-endpoint_url = "http://127.0.0.1:$MOTO_PORT"
-region = "us-east-1"
-spoke_role_name = "LatchkeySpoke"
-[console]
-federation_url = "$BASE/dev/federation"
-issuer = "$BASE"
-[sync]
-schedule = "0 0 3 * * *"
-on_start = false
-[auth]
-dev_mode = true
-admin_groups = ["admins"]
-[[eligibility]]
-group = "engineers"
-roles = ["arn:aws:iam::*:role/eng-*"]
-[[eligibility]]
-group = "admins"
-roles = ["arn:aws:iam::*:role/*"]
-TOML
-  for a in ${ACCOUNTS//,/ }; do printf '[[accounts]]\nid = "%s"\nname = "load-%s"\n' "$a" "${a: -1}"; done
-  for i in $(seq 0 $((BROWSERS - 1))); do dev_user "eng-$i@example.com" engineers; done
+  bench_config "$PORT" "$DB" "$MOTO_PORT"
+  for a in ${ACCOUNTS//,/ }; do toml_account "$a" "load-${a: -1}"; done
+  for i in $(seq 0 $((BROWSERS - 1))); do toml_dev_user "eng-$i@example.com" "eng-$i" engineers; done
   for i in $(seq 0 $((SUBMITTERS - 1))); do
-    dev_user "sub-$i@example.com" engineers
-    dev_user "admin-$i@example.com" admins
+    toml_dev_user "sub-$i@example.com" "sub-$i" engineers
+    toml_dev_user "admin-$i@example.com" "admin-$i" admins
   done
 } >"$CONF"
 
