@@ -5,9 +5,11 @@
 import { finish } from './harness.mjs';
 import * as access from './flows/access.mjs';
 import * as denials from './flows/denials.mjs';
+import * as protection from './flows/protection.mjs';
 import * as routes from './flows/routes.mjs';
 
 await access.run();
 await denials.run();
+await protection.run();
 await routes.run();
 await finish();

@@ -154,7 +154,8 @@ def main():
                         Description="Assumed by Latchkey to read and change this account",
                         Tags=[{"Key": "owner", "Value": "latchkey"}])
         iam.put_role_policy(RoleName=SPOKE_ROLE, PolicyName="latchkey-spoke",
-                            PolicyDocument=policy(allow(["iam:*", "s3:Get*", "s3:List*", "s3:PutBucketPolicy", "sqs:*", "sns:*", "tag:GetResources"], "*")))
+                            PolicyDocument=policy(allow(["iam:*", "s3:Get*", "s3:List*", "s3:PutBucketPolicy", "sqs:*", "sns:*", "tag:GetResources",
+                                                             "ec2:DescribeNatGateways", "ec2:DescribeAddresses", "ec2:DescribeVpcs"], "*")))
         managed_arns = {}
         for pname, doc in MANAGED.items():
             managed_arns[pname] = iam.create_policy(PolicyName=pname, PolicyDocument=doc,
@@ -200,6 +201,15 @@ def main():
         sns.set_topic_attributes(TopicArn=t, AttributeName="Policy", AttributeValue=policy({
             "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{acct}:role/app-worker"},
             "Action": "sns:Subscribe", "Resource": t}))
+        # The account's network (credential protection reads it): a VPC whose
+        # NAT gateway has an Elastic IP. app-worker is tagged to be protected.
+        ec2 = client("ec2", creds)
+        vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24")["Subnet"]["SubnetId"]
+        eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
+        ec2.create_nat_gateway(SubnetId=subnet, AllocationId=eip)
+        if "app-worker" in PER_ACCOUNT[name]:
+            iam.tag_role(RoleName="app-worker", Tags=[{"Key": "latchkey-credential-protection", "Value": "true"}])
     # An AWS Organization managed from the hub, with one member account that
     # Latchkey discovers through ListAccounts (config: [[organizations]]).
     org = client("organizations")

@@ -201,6 +201,25 @@ pub struct Ports {
     pub sync: Arc<dyn SyncPort>,
     pub tokens: Arc<dyn TokenPort>,
     pub audit: Arc<dyn AuditPort>,
+    pub protection: Arc<dyn ProtectionPort>,
+}
+
+/// Credential protection (admins only).
+#[async_trait]
+pub trait ProtectionPort: Send + Sync {
+    /// Every account's plan, live policy and attachments.
+    async fn protection(&self, admin: &Admin) -> Result<ProtectionPageView, AppError>;
+    /// Plans every account now (and writes where approved), as the schedule does.
+    async fn run_protection(&self, admin: &Admin, client: &ClientMeta) -> Result<(), AppError>;
+    /// Approves the first write of `account`'s policy as shown (`plan_hash`)
+    /// and writes it now.
+    async fn approve_protection(
+        &self,
+        admin: &Admin,
+        account: &AccountId,
+        plan_hash: &str,
+        client: &ClientMeta,
+    ) -> Result<(), AppError>;
 }
 
 #[async_trait]

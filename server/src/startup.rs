@@ -78,6 +78,7 @@ pub fn ports(s: &Services) -> app::ports::Ports {
         sync: Arc::new(sync::SyncService::new(s.sync.clone())),
         tokens: Arc::new(tokens::TokenService(s.clone())),
         audit: Arc::new(audit::AuditService::new(s.pool.clone())),
+        protection: Arc::new(credential_protection::ProtectionService(s.clone())),
     }
 }
 

@@ -59,6 +59,12 @@ enum Endpoint {
     HomePage,
     SettingsPage,
     AuditPage,
+    /// Credential protection: the plans, a run now, an approval (with a
+    /// well-formed plan hash; protection is off in this fixture).
+    ProtectionFn,
+    RunProtectionFn,
+    ApproveProtectionFn,
+    ProtectionPage,
 }
 
 /// The kinds of role a request can name.
@@ -163,7 +169,8 @@ const BY_NAME: &[Endpoint] = &[CredsName, Ecs, ConsoleName];
 const LISTS: &[Endpoint] = &[RolesV1, RolesV1All, RolesV2, HomeFn];
 const DETAIL: &[Endpoint] = &[RoleDetailFn];
 const TOKEN_FNS: &[Endpoint] = &[ListTokensFn, CreateTokenFn, RevokeSpareFn];
-const PAGES: &[Endpoint] = &[HomePage, SettingsPage, AuditPage];
+const PAGES: &[Endpoint] = &[HomePage, SettingsPage, AuditPage, ProtectionPage];
+const PROTECTION_FNS: &[Endpoint] = &[ProtectionFn, RunProtectionFn, ApproveProtectionFn];
 /// For endpoints that name no role.
 const NONE: &[Role] = &[];
 /// `Lists` of these roles, the `cli` ones flagged CLI-only.
@@ -237,6 +244,12 @@ const MATRIX: &[Cells] = &[
     (NON_ADMINS,               &[AuditFn],                 Refused(403),            NONE),
     (&[Admin],                 &[AuditPage],               Served,                  NONE),
     (&[Engineer, Peer, Other], &[AuditPage],               Refused(403),            NONE),
+    // Credential protection: admins only, whatever the credential.
+    (ANON,                     PROTECTION_FNS,             Unauthenticated,         NONE),
+    (NON_ADMINS,               PROTECTION_FNS,             Refused(403),            NONE),
+    (ADMINS,                   &[ProtectionFn],            Served,                  NONE),
+    (&[Admin],                 &[ProtectionPage],          Served,                  NONE),
+    (&[Engineer, Peer, Other], &[ProtectionPage],          Refused(403),            NONE),
     // Other pages render for anyone signed in.
     (BROWSERS,                 &[HomePage, SettingsPage],  Served,                  NONE),
     // Tokens: each user sees and revokes only their own; a revoked token
@@ -476,6 +489,11 @@ impl World {
             HomePage => c.get(format!("{base}/")),
             SettingsPage => c.get(format!("{base}/settings")),
             AuditPage => c.get(format!("{base}/admin/audit")),
+            ProtectionFn => api("protection"),
+            RunProtectionFn => api("run_protection"),
+            ApproveProtectionFn => api("approve_protection")
+                .form(&[("account", self.a.as_str()), ("plan_hash", &"0".repeat(64))]),
+            ProtectionPage => c.get(format!("{base}/admin/protection")),
         };
         match (self.tokens.get(&row.who), row.ep) {
             // The AWS SDKs send AWS_CONTAINER_AUTHORIZATION_TOKEN as is.
@@ -525,6 +543,7 @@ fn back_to(ep: Endpoint) -> &'static str {
         HomePage => "/login?next=%2F",
         SettingsPage => "/login?next=%2Fsettings",
         AuditPage => "/login?next=%2Fadmin%2Faudit",
+        ProtectionPage => "/login?next=%2Fadmin%2Fprotection",
         _ => "/login",
     }
 }

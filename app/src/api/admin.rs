@@ -109,3 +109,43 @@ pub async fn revoke_user_access(
     })
     .await
 }
+
+/// Admin › Protection: every account's credential-protection plan.
+#[server(endpoint = "protection")]
+pub async fn protection_status() -> Result<crate::views::ProtectionPageView, AppError> {
+    crate::api::ctx::as_admin(
+        |ports, admin| async move { ports.protection.protection(&admin).await },
+    )
+    .await
+}
+
+/// Reads every account's networks and plans now; writes where approved.
+#[server(endpoint = "run_protection")]
+pub async fn run_protection() -> Result<(), AppError> {
+    crate::api::ctx::as_admin(|ports, admin| async move {
+        let client = crate::api::ctx::client_meta();
+        ports.protection.run_protection(&admin, &client).await
+    })
+    .await
+}
+
+/// Approves `account`'s first write of the plan shown as `plan_hash`.
+#[server(endpoint = "approve_protection")]
+pub async fn approve_protection(account: String, plan_hash: String) -> Result<(), AppError> {
+    crate::api::ctx::as_admin(|ports, admin| async move {
+        let account = crate::api::ctx::field("account", crate::domain::AccountId::parse(&account))?;
+        let plan_hash = plan_hash.trim();
+        if plan_hash.len() != 64 || !plan_hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(AppError::invalid(
+                "plan_hash",
+                "must name the shown plan (64 hex digits)",
+            ));
+        }
+        let client = crate::api::ctx::client_meta();
+        ports
+            .protection
+            .approve_protection(&admin, &account, plan_hash, &client)
+            .await
+    })
+    .await
+}

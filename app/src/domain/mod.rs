@@ -6,6 +6,7 @@ pub mod ids;
 pub mod inventory;
 pub mod partition;
 pub mod policy;
+pub mod protection;
 pub mod request;
 pub mod return_to;
 pub mod shell;

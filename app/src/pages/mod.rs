@@ -6,6 +6,7 @@ mod escape;
 mod iam_items;
 pub mod login;
 pub mod me;
+pub mod protection;
 pub mod requests;
 pub mod resources;
 pub mod roles;
@@ -63,6 +64,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/resource") view=resources::ResourcePage ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/sync") view=admin::SyncPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/audit") view=audit::AuditPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/protection") view=protection::ProtectionPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/me") view=me::MePage ssr=SsrMode::InOrder/>
                     <Route path=path!("/requests/:id") view=requests::RequestPage ssr=SsrMode::InOrder/>
@@ -113,7 +115,7 @@ fn Frame(children: Children) -> impl IntoView {
                                         {u.display_name.clone()}
                                         {u.is_admin.then(|| view! { <span class="pill">"admin"</span> })}
                                     </A>
-                                    {u.is_admin.then(|| view! { <A href="/admin/sync">"Sync"</A> <A href="/admin/audit">"Audit"</A> })}
+                                    {u.is_admin.then(|| view! { <A href="/admin/sync">"Sync"</A> <A href="/admin/audit">"Audit"</A> <A href="/admin/protection">"Protection"</A> })}
                                     <A href="/settings">"Settings"</A>
                                     <ActionForm action=sign_out attr:class="inline">
                                         <button type="submit" class="link">"Sign out"</button>

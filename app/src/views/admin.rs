@@ -70,3 +70,45 @@ pub struct AuditEventView {
     pub user_agent: Option<String>,
     pub detail: String,
 }
+
+/// Admin › Protection: the credential-protection policy of every account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProtectionPageView {
+    /// `[credential_protection] enabled`.
+    pub enabled: bool,
+    pub policy_name: String,
+    pub tag_key: String,
+    pub extra_cidrs: Vec<String>,
+    pub accounts: Vec<ProtectionAccountView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProtectionAccountView {
+    pub account_id: String,
+    pub name: String,
+    pub policy_arn: String,
+    /// `not-planned`, `awaiting-approval`, `up-to-date`, `update-pending`,
+    /// `cannot-write` or `write-failed`.
+    pub state: String,
+    pub nat_ips: Vec<String>,
+    pub elastic_ips: Vec<String>,
+    pub vpcs: Vec<String>,
+    /// The generated policy, pretty-printed.
+    pub planned: Option<String>,
+    /// What IAM holds now (default version), pretty-printed.
+    pub live: Option<String>,
+    pub live_version: Option<String>,
+    /// Identifies the shown plan; approval names it, so a plan that changed
+    /// since it was shown is not approved unseen.
+    pub plan_hash: Option<String>,
+    pub plan_error: Option<String>,
+    pub planned_at: Option<String>,
+    pub approved_by: Option<String>,
+    pub approved_at: Option<String>,
+    pub written_at: Option<String>,
+    pub write_error: Option<String>,
+    /// Roles the policy is attached to, after the last run.
+    pub attached: Vec<String>,
+    /// "role: why" for roles it could not be attached to or detached from.
+    pub attach_errors: Vec<String>,
+}

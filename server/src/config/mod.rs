@@ -10,6 +10,7 @@ mod database;
 mod eligibility;
 mod notifications;
 mod oidc;
+mod protection;
 mod requests;
 mod role_tags;
 mod secret;
@@ -27,6 +28,7 @@ pub use database::{redact_url_password, DatabaseConfig};
 pub use eligibility::EligibilityRule;
 pub use notifications::{EmailConfig, NotificationsConfig, SlackConfig, SmtpTls};
 pub use oidc::OidcConfig;
+pub use protection::ProtectionConfig;
 pub use requests::{AutoApproveRule, RequestsConfig};
 pub use role_tags::RoleTagsConfig;
 pub use secret::SecretString;
@@ -69,6 +71,10 @@ pub struct Config {
     /// S3 log files (off unless one is set).
     #[serde(default)]
     pub cloudtrail: CloudTrailConfig,
+    /// A managed policy per account refusing role credentials used outside
+    /// the account's networks (off by default).
+    #[serde(default)]
+    pub credential_protection: ProtectionConfig,
 }
 
 fn yes() -> bool {
@@ -159,6 +165,7 @@ impl Config {
         self.auth.validate()?;
         self.notifications.validate()?;
         self.cloudtrail.validate()?;
+        self.credential_protection.validate()?;
         self.validate_dev_mode()
     }
 

@@ -335,3 +335,32 @@ fn alb_keys_come_from_the_partitions_own_host() {
         Some("https://s3-us-gov-west-1.amazonaws.com/aws-elb-public-keys-prod-us-gov-west-1")
     );
 }
+
+#[test]
+fn credential_protection_is_off_by_default_and_bad_values_name_their_key() {
+    let c = Config::from_toml(BASE, std::iter::empty()).unwrap();
+    assert!(!c.credential_protection.enabled);
+    assert_eq!(
+        c.credential_protection.policy_name,
+        "latchkey-credential-protection"
+    );
+    let on = format!(
+        "{BASE}\n[credential_protection]\nenabled = true\nextra_cidrs = [\"192.0.2.0/24\", \"2001:db8::/32\"]"
+    );
+    let c = Config::from_toml(&on, std::iter::empty()).unwrap();
+    assert!(c.credential_protection.enabled);
+    let with = |extra: &str| {
+        err(&format!(
+            "{BASE}\n[credential_protection]\nenabled = true\n{extra}"
+        ))
+    };
+    let e = with("extra_cidrs = [\"192.0.2.0/24\", \"office\"]");
+    assert!(
+        e.contains("credential_protection.extra_cidrs[1]") && e.contains("CIDR"),
+        "{e}"
+    );
+    assert!(with("policy_name = \"no spaces\"").contains("credential_protection.policy_name"));
+    assert!(with("tag_key = \"aws:owner\"").contains("credential_protection.tag_key"));
+    assert!(with("schedule = \"hourly\"").contains("credential_protection.schedule"));
+    assert!(with("enabeld = true").contains("enabeld"));
+}

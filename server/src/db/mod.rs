@@ -11,6 +11,7 @@ pub mod creators;
 pub mod denials;
 pub mod listen;
 pub mod oidc_logins;
+pub mod protection;
 pub mod requests;
 pub mod resource_index;
 pub mod resources;
@@ -65,4 +66,14 @@ pub async fn try_xact_lock(conn: &mut PgConnection, key: &str) -> crate::Result<
     )
     .fetch_one(conn)
     .await?)
+}
+
+/// Takes the transaction-scoped advisory lock named `key`, waiting for the
+/// session that holds it.
+pub async fn xact_lock(conn: &mut PgConnection, key: &str) -> crate::Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+        .bind(key)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

@@ -57,6 +57,7 @@ pub async fn start(s: Services) -> Result<JobScheduler, JobSchedulerError> {
         sched.add(job).await?;
     }
     super::denials::schedule(&sched, &s).await?;
+    super::protection::schedule(&sched, &s).await?;
     // A plugin's task gets the pool and the config, not the services.
     let ctx = crate::plugins::TaskContext {
         pool: s.pool.clone(),

@@ -2,6 +2,7 @@
 pub mod audit;
 pub mod cli_login;
 pub mod console;
+pub mod credential_protection;
 pub mod credentials;
 pub mod denials;
 pub mod details;

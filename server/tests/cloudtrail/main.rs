@@ -7,6 +7,7 @@
 mod common;
 mod logs;
 mod notify;
+mod protection;
 mod queue;
 mod shown;
 mod tagging;
