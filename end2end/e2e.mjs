@@ -7,9 +7,11 @@ import * as access from './flows/access.mjs';
 import * as denials from './flows/denials.mjs';
 import * as protection from './flows/protection.mjs';
 import * as routes from './flows/routes.mjs';
+import * as weep from './flows/weep.mjs';
 
 await access.run();
 await denials.run();
 await protection.run();
 await routes.run();
+await weep.run();
 await finish();

@@ -91,17 +91,38 @@ pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))
         .route("/api/v1/get_credentials", post(http::weep::get_credentials))
-        .route("/api/v1/get_roles", get(http::weep::get_roles))
-        .route("/api/v2/get_roles", get(http::weep::get_roles_v2))
+        .route("/api/v1/get_roles", get(http::weep_roles::get_roles))
+        .route("/api/v2/get_roles", get(http::weep_roles::get_roles_v2))
+        .route(
+            "/api/v1/policies/typeahead",
+            get(http::weep_roles::typeahead),
+        )
+        .route(
+            "/api/v2/get_resource_url",
+            get(http::weep_roles::get_resource_url),
+        )
         .route(
             "/cli/login",
             get(http::cli_login::page).post(http::cli_login::authorize),
         )
         .route("/api/v1/cli/token", post(http::cli_login::token))
+        .route(
+            "/noauth/v1/challenge_generator/{user}",
+            get(http::weep_login::generate),
+        )
+        .route(
+            "/noauth/v1/challenge_poller/{secret}",
+            get(http::weep_login::poll),
+        )
+        .route(
+            "/challenge_validator/{id}",
+            get(http::weep_login::page).post(http::weep_login::approve),
+        )
         .route("/ecs/{account}/{name}", get(http::weep::ecs_credentials))
         .route("/resources.csv", get(http::csv::export))
         .route("/metrics", get(http::metrics::metrics))
-        .route("/role/{account}/{name}", get(http::console::signin));
+        .route("/role/{*rest}", get(http::console::signin))
+        .route("/api/v2/role_login/{*rest}", get(http::console::role_login));
     if services.oidc.is_some() {
         api = api
             .route("/auth/oidc/login", get(http::oidc::login))

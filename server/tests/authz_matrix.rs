@@ -42,6 +42,8 @@ enum Endpoint {
     RolesV1,
     RolesV1All,
     RolesV2,
+    /// GET /api/v2/get_roles without `all`: console roles only.
+    RolesV2Console,
     /// GET /ecs/{account-name}/{role}, the token as the AWS SDKs send it.
     Ecs,
     /// GET /role/{account-name}/{role} and /role/{ARN}: console sign-in.
@@ -166,7 +168,7 @@ const CREDS: &[Endpoint] = &[CredsArn, CredsName, Ecs, CredentialsFn];
 const CONSOLE: &[Endpoint] = &[ConsoleName, ConsoleArn];
 /// The endpoints that take `account-name/role` rather than an ARN.
 const BY_NAME: &[Endpoint] = &[CredsName, Ecs, ConsoleName];
-const LISTS: &[Endpoint] = &[RolesV1, RolesV1All, RolesV2, HomeFn];
+const LISTS: &[Endpoint] = &[RolesV1, RolesV1All, RolesV2, RolesV2Console, HomeFn];
 const DETAIL: &[Endpoint] = &[RoleDetailFn];
 const TOKEN_FNS: &[Endpoint] = &[ListTokensFn, CreateTokenFn, RevokeSpareFn];
 const PAGES: &[Endpoint] = &[HomePage, SettingsPage, AuditPage, ProtectionPage];
@@ -228,7 +230,10 @@ const MATRIX: &[Cells] = &[
     (SIGNED_IN,                &[ConsoleArn],              Failed(404),             &[Unknown]),
     (SIGNED_IN,                BY_NAME,                    Refused(404),            &[Unknown]),
     (SIGNED_IN,                BY_NAME,                    Refused(409),            &[Ambiguous]),
-    (SIGNED_IN,                &[CredsName],               Refused(400),            &[BareName]),
+    // A bare role name (Weep's habit) names one role or none: an engineer
+    // has eng-app in three accounts (901, choose), the others have none.
+    (ENGINEERS,                &[CredsName],               Refused(409),            &[BareName]),
+    (&[Other, OtherToken, Admin, AdminToken], &[CredsName], Refused(404),           &[BareName]),
     (SIGNED_IN,                VEND,                       Denied(403),             &[Retired]),
     (SIGNED_IN,                DETAIL,                     Refused(404),            &[Unknown]),
     // Role details: anyone signed in reads them; "eligible" is the caller's
@@ -472,7 +477,8 @@ impl World {
             CredsName => creds(role().by_name()),
             RolesV1 => c.get(format!("{base}/api/v1/get_roles")),
             RolesV1All => c.get(format!("{base}/api/v1/get_roles?all=true")),
-            RolesV2 => c.get(format!("{base}/api/v2/get_roles")),
+            RolesV2 => c.get(format!("{base}/api/v2/get_roles?all=true")),
+            RolesV2Console => c.get(format!("{base}/api/v2/get_roles")),
             Ecs => c.get(format!("{base}/ecs/{}", role().by_name())),
             ConsoleName => c.get(format!("{base}/role/{}", role().by_name())),
             ConsoleArn => c.get(format!("{base}/role/{}", role().arn())),
@@ -578,7 +584,7 @@ fn listed(ep: Endpoint, body: &str) -> Option<Listing> {
             .iter()
             .map(|a| Some((a.as_str()?.to_owned(), None)))
             .collect::<Option<Listing>>()?,
-        RolesV2 => v["data"]
+        RolesV2 | RolesV2Console => v["data"]["roles"]
             .as_array()?
             .iter()
             .map(flagged)
@@ -596,12 +602,12 @@ fn listed(ep: Endpoint, body: &str) -> Option<Listing> {
 
 impl World {
     fn expected_listing(&self, ep: Endpoint, full: &[Role], cli: &[Role]) -> Listing {
-        let flag = |c: bool| matches!(ep, RolesV2 | HomeFn).then_some(c);
+        let flag = |c: bool| matches!(ep, RolesV2 | RolesV2Console | HomeFn).then_some(c);
         let mut out: Listing = full
             .iter()
             .map(|r| (self.target(*r).arn(), flag(false)))
             .collect();
-        if ep != RolesV1 {
+        if !matches!(ep, RolesV1 | RolesV2Console) {
             out.extend(cli.iter().map(|r| (self.target(*r).arn(), flag(true))));
         }
         out.sort();

@@ -107,8 +107,8 @@ async fn tokens_authenticate_the_apis_until_revoked(pool: PgPool) {
     let r = credentials(&api, &base, "acct0/eng").await;
     assert_eq!(r.status(), 404, "no substring guessing");
     let v2: Value = api.get_json(format!("{base}/api/v2/get_roles")).await;
-    assert_eq!(v2["data"][0]["account_friendly_name"], "acct0");
-    assert_eq!(v2["data"][0]["role_name"], "eng-dev");
+    assert_eq!(v2["data"]["roles"][0]["account_friendly_name"], "acct0");
+    assert_eq!(v2["data"]["roles"][0]["role_name"], "eng-dev");
 
     let listed: Value = eng.post_json(format!("{base}/api/tokens")).await;
     assert_eq!(listed[0]["name"], "laptop");

@@ -97,8 +97,8 @@ pub(crate) async fn get_json(cfg: &ClientConfig, path: &str) -> CliResult<Value>
 
 pub async fn roles() -> CliResult<()> {
     let cfg = load()?;
-    let v = get_json(&cfg, "/api/v2/get_roles").await?;
-    for r in v["data"].as_array().into_iter().flatten() {
+    let v = get_json(&cfg, "/api/v2/get_roles?all=true").await?;
+    for r in v["data"]["roles"].as_array().into_iter().flatten() {
         println!(
             "{}/{}\t{}{}",
             r["account_friendly_name"].as_str().unwrap_or_default(),

@@ -1,5 +1,5 @@
 //! `[server]`: where Latchkey listens and how it serves pages.
-use super::{invalid, ConfigError, SecretString};
+use super::{invalid, ConfigError, HttpUrl, SecretString};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -20,6 +20,10 @@ pub struct ServerConfig {
     /// turn in arrival order (default: twice the cores).
     #[serde(default)]
     pub page_concurrency: Option<usize>,
+    /// The address people and Weep reach Latchkey at (`https://latchkey.example.com`),
+    /// for links Latchkey hands out; unset: the request's Host.
+    #[serde(default)]
+    pub public_url: Option<HttpUrl>,
 }
 
 fn default_leptos_file() -> String {
@@ -34,6 +38,7 @@ impl Default for ServerConfig {
             production: false,
             metrics_token: None,
             page_concurrency: None,
+            public_url: None,
         }
     }
 }

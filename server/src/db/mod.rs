@@ -19,6 +19,7 @@ pub mod roles;
 pub mod sessions;
 pub mod sync_runs;
 pub mod tokens;
+pub mod weep_challenges;
 
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgPool, PgPoolOptions};

@@ -68,7 +68,9 @@ pub async fn csrf_layer(
 ) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let headers = req.headers();
-    let has_token = headers.contains_key(header::AUTHORIZATION);
+    // Weep's token cookie alone is not ambient: browsers never hold it.
+    let has_token = headers.contains_key(header::AUTHORIZATION)
+        || super::weep_cookie(headers.get(header::COOKIE).and_then(|v| v.to_str().ok())).is_some();
     let ambient = headers.contains_key(header::COOKIE)
         || policy
             .ambient_headers

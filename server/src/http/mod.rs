@@ -15,6 +15,8 @@ pub mod page;
 pub mod request_id;
 pub mod timing;
 pub mod weep;
+pub mod weep_login;
+pub mod weep_roles;
 
 use crate::services::Services;
 use app::domain::token::TokenScope;
@@ -28,8 +30,22 @@ use axum::{extract::Request, extract::State, middleware::Next};
 fn credentials_route(path: &str) -> bool {
     matches!(
         path,
-        "/api/v1/get_credentials" | "/api/v1/get_roles" | "/api/v2/get_roles"
+        "/api/v1/get_credentials"
+            | "/api/v1/get_roles"
+            | "/api/v2/get_roles"
+            | "/api/v1/policies/typeahead"
+            | "/api/v2/get_resource_url"
     ) || path.starts_with("/ecs/")
+}
+
+/// Weep's token cookie, when the request carries no browser session.
+pub fn weep_cookie(header: Option<&str>) -> Option<String> {
+    use crate::services::sessions::cookies::{cookie_value, COOKIE_NAME, SECURE_COOKIE_NAME};
+    let h = header?;
+    if cookie_value(h, COOKIE_NAME).is_some() || cookie_value(h, SECURE_COOKIE_NAME).is_some() {
+        return None;
+    }
+    cookie_value(h, crate::services::weep_login::COOKIE).map(|v| v.trim().to_owned())
 }
 
 /// Where a new token is made: only a person signed in with a browser may
@@ -48,11 +64,15 @@ pub async fn session_layer(State(s): State<Services>, mut req: Request, next: Ne
         .map(str::to_owned);
     // An API token (`Authorization: Bearer lk_…`, or the bare token as the
     // AWS SDKs send AWS_CONTAINER_AUTHORIZATION_TOKEN) or the session cookie.
-    let token = req
+    let bearer = req
         .headers()
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(|v| v.strip_prefix("Bearer ").unwrap_or(v).trim().to_owned());
+    // Stock Weep sends its token as a cookie (ConsoleMe's JWT cookie); a
+    // browser's session cookie, when there is one, comes first.
+    let weep = weep_cookie(cookie.as_deref());
+    let token = bearer.or_else(|| weep.clone());
     let peer_addr = req
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
@@ -93,6 +113,17 @@ pub async fn session_layer(State(s): State<Services>, mut req: Request, next: Ne
             None
         }
     };
+    if weep.is_some() && user.is_none() && credentials_route(req.uri().path()) {
+        // What ConsoleMe answers: Weep forgets its cookie and signs in again.
+        return (
+            http::StatusCode::FORBIDDEN,
+            axum::Json(serde_json::json!({
+                "code": "invalid_jwt",
+                "message": "JWT is invalid or has expired."
+            })),
+        )
+            .into_response();
+    }
     if scope.is_some() && mints_tokens(req.uri().path()) {
         return (
             http::StatusCode::FORBIDDEN,

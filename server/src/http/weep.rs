@@ -1,10 +1,11 @@
 //! Weep-compatible credentials API (ConsoleMe's wire shapes):
 //! `POST /api/v1/get_credentials`, `GET /api/v1/get_roles`.
-use crate::services::{eligibility::Access, Services};
+use crate::services::role_query::RoleMatch;
+use crate::services::Services;
 use app::ports::ClientMeta;
 use app::ports::CurrentUser;
 use app::AppError;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -20,7 +21,7 @@ pub struct CredentialsRequest {
 }
 
 /// ConsoleMe's error codes: 899 bad request, 900 no matching role, 904 bad JSON.
-fn error(
+pub(super) fn error(
     status: StatusCode,
     code: &str,
     message: String,
@@ -89,13 +90,35 @@ async fn with_candidates(
         .into_response()
 }
 
-fn app_error(e: AppError, role: &str) -> Response {
+/// Weep's 901: the query names more than one of the caller's roles.
+fn several(requested: &str, arns: &[String]) -> Response {
+    let shown: Vec<&String> = arns.iter().take(10).collect();
+    (
+        StatusCode::CONFLICT,
+        Json(json!({
+            "code": "901",
+            "message": format!(
+                "{requested:?} matches more than one of your roles; ask for one by ARN or account/role: {}",
+                shown.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+            "requested_role": requested,
+            "candidates": shown,
+        })),
+    )
+        .into_response()
+}
+
+pub(super) fn app_error(e: AppError, role: &str) -> Response {
     let status = StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    // Weep's codes: 899 a bad ARN, 900 no such role for you, 901 more than
+    // one, 902 the broker (STS) failed. Never 905 ("renew your mTLS
+    // certificate"), which would send people on the wrong errand.
     let code = match &e {
         AppError::Forbidden(_) | AppError::NotFound(_) => "900",
+        AppError::Conflict(_) => "901",
         AppError::Invalid { .. } => "899",
         AppError::Unauthenticated => "unauthenticated",
-        _ => "905",
+        _ => "902",
     };
     error(status, code, e.to_string(), Some(role))
 }
@@ -137,15 +160,16 @@ pub async fn get_credentials(
         }
     };
     let client = client_info(&headers, peer.map(|Extension(ConnectInfo(a))| a));
-    // `account-name-or-id/role-name` is resolved exactly; ARNs are used as given.
-    let requested = match req.requested_role.split_once('/') {
-        Some((account, name)) if !req.requested_role.starts_with("arn:") => {
-            match s.role_use().resolve_role(account, name).await {
-                Ok(arn) => arn.to_string(),
-                Err(e) => return with_candidates(&s, &user, e, &req.requested_role).await,
-            }
+    // An ARN, `account-name-or-id/role-name`, or a role name: resolved
+    // exactly, never by a silent partial match.
+    let requested = match s.match_role(&user, &req.requested_role, false).await {
+        Ok(RoleMatch::One(arn)) => arn,
+        Ok(RoleMatch::Several(arns)) => return several(&req.requested_role, &arns),
+        Ok(RoleMatch::Nothing) => {
+            let e = AppError::NotFound(format!("role {:?}", req.requested_role));
+            return with_candidates(&s, &user, e, &req.requested_role).await;
         }
-        _ => req.requested_role.clone(),
+        Err(e) => return with_candidates(&s, &user, e, &req.requested_role).await,
     };
     let role = match s
         .role_use()
@@ -164,6 +188,7 @@ pub async fn get_credentials(
                     "SecretAccessKey": c.secret_access_key,
                     "SessionToken": c.session_token,
                     "Expiration": c.expiration.timestamp(),
+                    "RoleArn": role.arn().to_string(),
                 }
             })),
         )
@@ -180,81 +205,9 @@ fn sts_timing(c: &crate::aws::sts::IssuedCredentials) -> [(&'static str, String)
     )]
 }
 
-#[derive(Debug, Deserialize)]
-pub struct RolesQuery {
-    /// Include CLI-only roles (as ConsoleMe's `?all=true`).
-    #[serde(default)]
-    pub all: bool,
-}
-
-pub async fn get_roles(
-    State(s): State<Services>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
-    Query(q): Query<RolesQuery>,
-) -> Response {
-    match eligible_roles(&s, user).await {
-        Ok(roles) => {
-            let arns: Vec<&str> = roles
-                .iter()
-                .filter(|(_, access)| *access == Access::Full || q.all)
-                .map(|(k, _)| k.arn.as_str())
-                .collect();
-            Json(arns).into_response()
-        }
-        Err(r) => r,
-    }
-}
-
-/// `GET /api/v2/get_roles`: eligible roles with their account names
-/// (ConsoleMe's WebResponse shape), CLI-only ones flagged.
-pub async fn get_roles_v2(
-    State(s): State<Services>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
-) -> Response {
-    match eligible_roles(&s, user).await {
-        Ok(roles) => {
-            // Serialised straight from the in-memory set: no row is copied.
-            let data: Vec<RoleV2<'_>> = roles
-                .iter()
-                .map(|(k, access)| RoleV2 {
-                    arn: &k.arn,
-                    account_id: &k.account_id,
-                    account_friendly_name: &k.account_name,
-                    role_name: &k.name,
-                    cli_only: access == Access::CliOnly,
-                })
-                .collect();
-            Json(RolesV2 {
-                status: "success",
-                count: data.len(),
-                data,
-            })
-            .into_response()
-        }
-        Err(r) => r,
-    }
-}
-
-/// One role of `GET /api/v2/get_roles` (ConsoleMe's field names).
-#[derive(serde::Serialize)]
-struct RoleV2<'a> {
-    arn: &'a str,
-    account_id: &'a str,
-    account_friendly_name: &'a str,
-    role_name: &'a str,
-    cli_only: bool,
-}
-
-#[derive(serde::Serialize)]
-struct RolesV2<'a> {
-    status: &'static str,
-    count: usize,
-    data: Vec<RoleV2<'a>>,
-}
-
 /// The signed-in caller's eligible cached roles with their access, or the
 /// error response (401 when nobody is signed in).
-async fn eligible_roles(
+pub(super) async fn eligible_roles(
     s: &Services,
     user: Option<app::domain::User>,
 ) -> Result<crate::services::eligible::EligibleRoles, Response> {

@@ -14,10 +14,12 @@ pub mod inventory;
 pub mod notified_cache;
 pub mod protected;
 pub mod requests;
+pub mod role_query;
 pub mod roles;
 pub mod sessions;
 pub mod sync;
 pub mod tokens;
+pub mod weep_login;
 
 use crate::aws::Aws;
 use crate::config::Config;

@@ -122,7 +122,11 @@ async fn ineligible_unknown_and_malformed_roles_are_refused_with_json_errors(poo
         "{body}"
     );
 
+    // A bare role name is what Weep sends: the one role of that name.
     let (st, body) = post("eng-dev".into()).await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(body["Credentials"]["RoleArn"], json!(eng_dev));
+    let (st, body) = post("arn:aws:iam::nope".into()).await;
     assert_eq!((st, body["code"].as_str()), (400, Some("899")));
 
     let r = eng

@@ -24,3 +24,4 @@ async fn audit(pool: &PgPool) -> Vec<(String, String, String, Option<String>)> {
 mod eligibility;
 mod home;
 mod issue;
+mod weep;

@@ -6,7 +6,7 @@ use app::views::DevUserView;
 use app::AppError;
 use async_trait::async_trait;
 
-mod cookies;
+pub mod cookies;
 
 pub use cookies::{cookie_value, token_from_cookie_header, COOKIE_NAME, SECURE_COOKIE_NAME};
 
