@@ -53,27 +53,62 @@ enum Command {
         no_browser: bool,
     },
     /// CLI: list the roles you may use.
+    #[command(visible_alias = "list")]
     Roles,
-    /// CLI: print shell lines exporting credentials for ROLE (ARN or account/role).
+    /// CLI: print shell lines exporting credentials for ROLE (ARN, account/role or name).
     Export {
         role: String,
         #[arg(long, default_value = "bash")]
         shell: String,
+        /// Then assume this role with them (repeat to chain further).
+        #[arg(short = 'A', long = "assume", value_name = "ROLE_ARN")]
+        chain: Vec<String>,
     },
     /// CLI: credentials for ROLE in the AWS `credential_process` format.
-    CredentialProcess { role: String },
-    /// CLI: open the AWS console as ROLE (account/role) in the browser.
+    CredentialProcess {
+        role: String,
+        #[arg(short = 'A', long = "assume", value_name = "ROLE_ARN")]
+        chain: Vec<String>,
+    },
+    /// CLI: open the AWS console as ROLE in the browser.
+    #[command(visible_alias = "open")]
     Console {
         role: String,
         #[arg(long)]
         region: Option<String>,
     },
-    /// CLI: serve ROLE's credentials locally for AWS_CONTAINER_CREDENTIALS_FULL_URI.
+    /// CLI: a local credential server: ECS provider for any of your roles
+    /// (`/ecs/{role}`, and `/` for ROLE) and, for ROLE, EC2 instance metadata.
     Serve {
-        role: String,
+        role: Option<String>,
         #[arg(long, default_value_t = 9091)]
         port: u16,
+        /// Answer metadata requests without an IMDSv2 session token too.
+        #[arg(long)]
+        allow_imdsv1: bool,
+        #[arg(short = 'A', long = "assume", value_name = "ROLE_ARN")]
+        chain: Vec<String>,
     },
+    /// CLI: write ROLE's credentials as a profile of ~/.aws/credentials
+    /// (AWS_SHARED_CREDENTIALS_FILE), renewed before expiry with --refresh.
+    File {
+        role: String,
+        #[arg(long, default_value = "default")]
+        profile: String,
+        /// Keep running and renew the profile five minutes before it expires.
+        #[arg(long)]
+        refresh: bool,
+        #[arg(short = 'A', long = "assume", value_name = "ROLE_ARN")]
+        chain: Vec<String>,
+    },
+    /// CLI: a `credential_process` profile for every role you may use;
+    /// printed, or put into ~/.aws/config (AWS_CONFIG_FILE) with --write.
+    Setup {
+        #[arg(long)]
+        write: bool,
+    },
+    /// CLI: who AWS says the current credentials are (STS GetCallerIdentity).
+    Whoami,
 }
 
 /// The `latchkey` command line with a build's plugins: what the stock
@@ -105,14 +140,37 @@ pub async fn run(plugins: crate::plugins::Plugins) -> ExitCode {
             Some(login(server, source).await)
         }
         Some(Command::Roles) => Some(crate::cli::roles().await),
-        Some(Command::Export { role, shell }) => Some(crate::cli::export(role, shell).await),
-        Some(Command::CredentialProcess { role }) => {
-            Some(crate::cli::credential_process(role).await)
+        Some(Command::Export { role, shell, chain }) => {
+            Some(crate::cli::commands::export(role, shell, chain).await)
+        }
+        Some(Command::CredentialProcess { role, chain }) => {
+            Some(crate::cli::commands::credential_process(role, chain).await)
         }
         Some(Command::Console { role, region }) => {
-            Some(crate::cli::console(role, region.as_deref()))
+            Some(crate::cli::commands::console(role, region.as_deref()))
         }
-        Some(Command::Serve { role, port }) => Some(crate::cli::serve(role, *port).await),
+        Some(Command::Serve {
+            role,
+            port,
+            allow_imdsv1,
+            chain,
+        }) => Some(
+            crate::cli::local::serve(crate::cli::local::ServeOptions {
+                role: role.clone(),
+                port: *port,
+                allow_imdsv1: *allow_imdsv1,
+                chain: chain.clone(),
+            })
+            .await,
+        ),
+        Some(Command::File {
+            role,
+            profile,
+            refresh,
+            chain,
+        }) => Some(crate::cli::files::file(role, profile, *refresh, chain).await),
+        Some(Command::Setup { write }) => Some(crate::cli::files::setup(*write).await),
+        Some(Command::Whoami) => Some(crate::cli::files::whoami().await),
         _ => None,
     };
     if let Some(r) = client {

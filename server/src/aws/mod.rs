@@ -278,7 +278,9 @@ pub fn in_region(conf: &SdkConfig, region: &str) -> SdkConfig {
 }
 
 /// Plain HTTP for an http:// emulator endpoint, rustls (ring) HTTPS otherwise.
-fn http_client(endpoint: Option<&str>) -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+pub(crate) fn http_client(
+    endpoint: Option<&str>,
+) -> aws_smithy_runtime_api::client::http::SharedHttpClient {
     use aws_smithy_http_client::{tls, Builder};
     match endpoint {
         Some(ep) if ep.starts_with("http://") => Builder::new().build_http(),

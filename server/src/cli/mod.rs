@@ -1,9 +1,11 @@
 //! Client subcommands of the `latchkey` binary (the Weep replacement):
 //! login, roles, export, credential-process, console, serve. One binary for
 //! server and CLI keeps distribution simple; the client only needs reqwest.
+pub mod commands;
+pub mod files;
+pub mod local;
 pub mod login;
 
-use app::domain::shell::{export_lines, Shell};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -39,11 +41,19 @@ pub fn load() -> CliResult<ClientConfig> {
 /// Stores the server and token, readable by the owner only.
 pub fn save(cfg: &ClientConfig) -> CliResult<PathBuf> {
     let p = config_path();
-    if let Some(dir) = p.parent() {
+    let text = serde_json::to_string_pretty(cfg).map_err(|e| e.to_string())?;
+    write_private(&p, &text)?;
+    Ok(p)
+}
+
+/// Writes `text` to `path` (made 0600, its folder made if missing),
+/// through a temporary file renamed over it: a reader never sees half a file.
+pub fn write_private(path: &std::path::Path, text: &str) -> CliResult<()> {
+    if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    let text = serde_json::to_string_pretty(cfg).map_err(|e| e.to_string())?;
+    let tmp = path.with_extension("latchkey-tmp");
     #[cfg(unix)]
     {
         use std::io::Write;
@@ -53,13 +63,13 @@ pub fn save(cfg: &ClientConfig) -> CliResult<PathBuf> {
             .create(true)
             .truncate(true)
             .mode(0o600)
-            .open(&p)
-            .map_err(|e| format!("cannot write {}: {e}", p.display()))?;
+            .open(&tmp)
+            .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
         f.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
     }
     #[cfg(not(unix))]
-    std::fs::write(&p, text).map_err(|e| e.to_string())?;
-    Ok(p)
+    std::fs::write(&tmp, text).map_err(|e| e.to_string())?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("cannot replace {}: {e}", path.display()))
 }
 
 pub(crate) fn client() -> reqwest::Client {
@@ -128,66 +138,14 @@ pub async fn credentials(cfg: &ClientConfig, role: &str) -> CliResult<Value> {
     Ok(v["Credentials"].clone())
 }
 
-fn field(c: &Value, k: &str) -> String {
+pub(crate) fn field(c: &Value, k: &str) -> String {
     c[k].as_str().unwrap_or_default().to_owned()
 }
 
-fn rfc3339(epoch: i64) -> String {
+pub(crate) fn rfc3339(epoch: i64) -> String {
     chrono::DateTime::from_timestamp(epoch, 0)
         .unwrap_or_default()
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
-pub async fn export(role: &str, shell: &str) -> CliResult<()> {
-    let shell = match shell {
-        "bash" | "zsh" | "sh" => Shell::Posix,
-        "fish" => Shell::Fish,
-        "powershell" | "pwsh" => Shell::PowerShell,
-        other => {
-            return Err(format!(
-                "--shell {other:?}: use bash, zsh, fish or powershell"
-            ))
-        }
-    };
-    let c = credentials(&load()?, role).await?;
-    println!(
-        "{}",
-        export_lines(
-            shell,
-            &field(&c, "AccessKeyId"),
-            &field(&c, "SecretAccessKey"),
-            &field(&c, "SessionToken")
-        )
-    );
-    Ok(())
-}
-
-/// The `credential_process` protocol of ~/.aws/config.
-pub async fn credential_process(role: &str) -> CliResult<()> {
-    let c = credentials(&load()?, role).await?;
-    let out = json!({
-        "Version": 1,
-        "AccessKeyId": c["AccessKeyId"],
-        "SecretAccessKey": c["SecretAccessKey"],
-        "SessionToken": c["SessionToken"],
-        "Expiration": rfc3339(c["Expiration"].as_i64().unwrap_or_default()),
-    });
-    println!("{out}");
-    Ok(())
-}
-
-pub fn console(role: &str, region: Option<&str>) -> CliResult<()> {
-    let cfg = load()?;
-    // Both `account/role` and a full ARN map onto /role/{account}/{name}.
-    let mut url = format!("{}/role/{role}", cfg.server);
-    if let Some(r) = region {
-        url.push_str(&format!("?r={}", urlencoding::encode(r)));
-    }
-    // Opening needs the browser's session, so this hands the URL to it.
-    if !open_in_browser(&url) {
-        println!("{url}");
-    }
-    Ok(())
 }
 
 /// Hands `url` to the desktop's browser; false when there is none to hand it
@@ -209,94 +167,4 @@ pub fn open_in_browser(url: &str) -> bool {
         .stderr(std::process::Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
-}
-
-/// Whether a request to the local credential server may have an answer:
-/// it names this loopback address as its Host (a page on another site that
-/// rebinds its DNS name to 127.0.0.1 sends its own name) and carries the
-/// token printed at start (compared in constant time).
-fn local_caller_ok(headers: &axum::http::HeaderMap, port: u16, token: &str) -> bool {
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let host_ok = host == format!("127.0.0.1:{port}") || host == format!("localhost:{port}");
-    let given = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let given = given.strip_prefix("Bearer ").unwrap_or(given).as_bytes();
-    let want = token.as_bytes();
-    let same = given.len() == want.len()
-        && given
-            .iter()
-            .zip(want)
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    host_ok && same
-}
-
-/// A local ECS-style credential provider for one role on 127.0.0.1:`port`:
-/// credentials are cached and refreshed 5 minutes before they expire. Only
-/// callers holding the random token printed at start (the AWS SDKs send
-/// `AWS_CONTAINER_AUTHORIZATION_TOKEN`) and naming the loopback Host get them.
-pub async fn serve(role: &str, port: u16) -> CliResult<()> {
-    use std::sync::Arc;
-    use tokio::sync::Mutex;
-    let cfg = Arc::new(load()?);
-    let role = Arc::new(role.to_owned());
-    let cache: Arc<Mutex<Option<Value>>> = Arc::new(Mutex::new(None));
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-        .await
-        .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let mut buf = [0u8; 24];
-    getrandom::fill(&mut buf).map_err(|e| e.to_string())?;
-    let token = Arc::new(hex::encode(buf));
-    let bound_port = addr.port();
-    let handler = move |headers: axum::http::HeaderMap| {
-        let (cfg, role, cache, token) = (cfg.clone(), role.clone(), cache.clone(), token.clone());
-        async move {
-            if !local_caller_ok(&headers, bound_port, &token) {
-                return (
-                    axum::http::StatusCode::FORBIDDEN,
-                    axum::Json(json!({
-                        "message": "send the AWS_CONTAINER_AUTHORIZATION_TOKEN that latchkey serve printed, to 127.0.0.1"
-                    })),
-                );
-            }
-            let mut slot = cache.lock().await;
-            let fresh = slot.as_ref().is_some_and(|c| {
-                c["Expiration"].as_i64().unwrap_or(0) > chrono::Utc::now().timestamp() + 300
-            });
-            if !fresh {
-                match credentials(&cfg, &role).await {
-                    Ok(c) => *slot = Some(c),
-                    Err(e) => {
-                        return (
-                            axum::http::StatusCode::BAD_GATEWAY,
-                            axum::Json(json!({ "message": e })),
-                        )
-                    }
-                }
-            }
-            let c = slot.clone().unwrap_or_default();
-            (
-                axum::http::StatusCode::OK,
-                axum::Json(json!({
-                    "AccessKeyId": c["AccessKeyId"],
-                    "SecretAccessKey": c["SecretAccessKey"],
-                    "Token": c["SessionToken"],
-                    "Expiration": rfc3339(c["Expiration"].as_i64().unwrap_or_default()),
-                })),
-            )
-        }
-    };
-    println!("export AWS_CONTAINER_CREDENTIALS_FULL_URI=http://{addr}/");
-    println!(
-        "export AWS_CONTAINER_AUTHORIZATION_TOKEN={}",
-        hex::encode(buf)
-    );
-    let app = axum::Router::new().route("/", axum::routing::get(handler));
-    axum::serve(listener, app).await.map_err(|e| e.to_string())
 }

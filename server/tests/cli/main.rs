@@ -1,7 +1,9 @@
 //! The `latchkey` CLI against a running server: login (token saved 0600),
 //! roles, export, credential-process, and the local credential server.
 #![allow(clippy::unwrap_used)]
+#[path = "../common/mod.rs"]
 mod common;
+mod modes;
 
 use common::*;
 use serde_json::Value;
