@@ -11,12 +11,14 @@ use async_trait::async_trait;
 #[async_trait]
 pub trait CredentialBroker: Send + Sync {
     /// Temporary credentials for `role`, with `user_id` as the session name
-    /// and source identity (so CloudTrail names the person).
+    /// and source identity (so CloudTrail names the person), narrowed by
+    /// `session_policy` when given.
     async fn assume_for_user(
         &self,
         role: &RoleArn,
         user_id: &str,
         duration_secs: i32,
+        session_policy: Option<&str>,
     ) -> Result<IssuedCredentials, AwsError>;
 }
 
@@ -40,7 +42,8 @@ impl CredentialBroker for StsBroker {
         role: &RoleArn,
         user_id: &str,
         duration_secs: i32,
+        session_policy: Option<&str>,
     ) -> Result<IssuedCredentials, AwsError> {
-        assume_role_for_user(&self.sts, role, user_id, duration_secs).await
+        assume_role_for_user(&self.sts, role, user_id, duration_secs, session_policy).await
     }
 }

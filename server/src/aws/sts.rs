@@ -39,6 +39,7 @@ pub async fn assume_role_for_user(
     role: &RoleArn,
     user_id: &str,
     duration_secs: i32,
+    session_policy: Option<&str>,
 ) -> Result<IssuedCredentials, AwsError> {
     let name = session_name_for(user_id);
     let started = std::time::Instant::now();
@@ -48,6 +49,7 @@ pub async fn assume_role_for_user(
         .role_session_name(&name)
         .source_identity(&name)
         .duration_seconds(duration_secs)
+        .set_policy(session_policy.map(str::to_owned))
         .send()
         .await
         .map_err(AwsError::from_sdk)?;

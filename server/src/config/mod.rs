@@ -6,6 +6,7 @@ mod auth;
 mod aws;
 mod checked;
 mod cloudtrail;
+mod credentials;
 mod database;
 mod eligibility;
 mod notifications;
@@ -24,6 +25,7 @@ pub use auth::{ApproverRule, AuthConfig, DevUser};
 pub use aws::{AccountConfig, AwsConfig, ConsoleConfig, OrganizationConfig};
 pub use checked::{Cron, HttpUrl, TagKey};
 pub use cloudtrail::CloudTrailConfig;
+pub use credentials::CredentialsConfig;
 pub use database::{redact_url_password, DatabaseConfig};
 pub use eligibility::EligibilityRule;
 pub use notifications::{EmailConfig, NotificationsConfig, SlackConfig, SmtpTls};
@@ -75,6 +77,9 @@ pub struct Config {
     /// the account's networks (off by default).
     #[serde(default)]
     pub credential_protection: ProtectionConfig,
+    /// Restrictions on issued credentials (ConsoleMe's ip_restrictions).
+    #[serde(default)]
+    pub credentials: CredentialsConfig,
 }
 
 fn yes() -> bool {
@@ -166,6 +171,7 @@ impl Config {
         self.notifications.validate()?;
         self.cloudtrail.validate()?;
         self.credential_protection.validate()?;
+        self.credentials.validate()?;
         self.validate_dev_mode()
     }
 

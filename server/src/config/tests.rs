@@ -364,3 +364,13 @@ fn credential_protection_is_off_by_default_and_bad_values_name_their_key() {
     assert!(with("schedule = \"hourly\"").contains("credential_protection.schedule"));
     assert!(with("enabeld = true").contains("enabeld"));
 }
+
+#[test]
+fn ip_restrictions_name_the_bad_range() {
+    let c = Config::from_toml(BASE, std::iter::empty()).unwrap();
+    assert!(c.credentials.ip_restrictions.is_empty());
+    let e = err(&format!(
+        "{BASE}\n[credentials]\nip_restrictions = [\"10.0.0.0/8\", \"10.0.0.1\"]"
+    ));
+    assert!(e.contains("credentials.ip_restrictions[1]"), "{e}");
+}

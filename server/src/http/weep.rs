@@ -16,6 +16,7 @@ use std::net::SocketAddr;
 #[derive(Debug, Deserialize)]
 pub struct CredentialsRequest {
     pub requested_role: String,
+    /// Weep's `--no-ip`: without `[credentials] ip_restrictions`, for those allowed.
     #[serde(default)]
     pub no_ip_restrictions: bool,
 }
@@ -179,7 +180,11 @@ pub async fn get_credentials(
         Ok(r) => r,
         Err(e) => return with_candidates(&s, &user, e, &req.requested_role).await,
     };
-    match s.role_use().vend_credentials(&user, &role, &client).await {
+    match s
+        .role_use()
+        .vend_credentials(&user, &role, &client, req.no_ip_restrictions)
+        .await
+    {
         Ok(c) => (
             sts_timing(&c),
             Json(json!({
@@ -262,7 +267,11 @@ pub async fn ecs_credentials(
         Ok(r) => r,
         Err(e) => return with_candidates(&s, &user, e, &label).await,
     };
-    match s.role_use().vend_credentials(&user, &role, &client).await {
+    match s
+        .role_use()
+        .vend_credentials(&user, &role, &client, false)
+        .await
+    {
         Ok(c) => (
             sts_timing(&c),
             Json(json!({

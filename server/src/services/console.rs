@@ -95,7 +95,7 @@ impl RoleUse<'_> {
         }
         let creds = self
             .broker
-            .assume_for_user(role, &user.id, self.credential_duration_secs)
+            .assume_for_user(role, &user.id, self.credential_duration_secs, None)
             .await?;
         let base = self.console.federation_url(role.partition());
         let url = federation::signin_token_url(base, &creds, self.console.session_duration_secs);

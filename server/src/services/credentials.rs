@@ -22,6 +22,7 @@ pub struct RoleUse<'a> {
     pub(super) broker: &'a dyn crate::aws::broker::CredentialBroker,
     pub(super) credential_duration_secs: i32,
     pub(super) console: &'a crate::config::ConsoleConfig,
+    pub(super) restrictions: &'a crate::config::CredentialsConfig,
 }
 
 impl Services {
@@ -34,6 +35,7 @@ impl Services {
             broker: self.broker.as_ref(),
             credential_duration_secs: self.config.aws.credential_duration_secs,
             console: &self.config.console,
+            restrictions: &self.config.credentials,
         }
     }
 }
@@ -95,26 +97,62 @@ impl RoleUse<'_> {
             .ok_or_else(|| AppError::Forbidden(format!("you are not authorized to use {arn}")))
     }
 
-    /// AssumeRole as the user; audited whether AWS says yes or no.
+    /// AssumeRole as the user; audited whether AWS says yes or no. With
+    /// `[credentials] ip_restrictions`, the session is narrowed to those
+    /// ranges unless the user asked `unrestricted` and may (a member of
+    /// `no_ip_restrictions_groups`); a refused ask is audited too.
     pub async fn vend_credentials(
         &self,
         user: &User,
         role: &EligibleRole,
         client: &ClientMeta,
+        unrestricted: bool,
     ) -> Result<IssuedCredentials, AppError> {
+        let r = self.restrictions;
+        let restricted = !r.ip_restrictions.is_empty();
+        let opt_out = restricted && unrestricted;
+        let arn = role.arn().to_string();
+        if opt_out
+            && !user
+                .groups
+                .iter()
+                .any(|g| r.no_ip_restrictions_groups.contains(g))
+        {
+            let why = "no_ip_restrictions: you may not turn IP restrictions off; ask without it";
+            let mut conn = crate::db::conn(self.pool).await?;
+            db::audit::record(
+                &mut conn,
+                AuditEvent::by(&user.id, "credentials.issue", &arn, client)
+                    .outcome("denied")
+                    .detail(json!({ "reason": why, "no_ip_restrictions": true })),
+            )
+            .await?;
+            return Err(AppError::Forbidden(why.into()));
+        }
+        let policy = (restricted && !opt_out)
+            .then(|| app::domain::protection::ip_session_policy(&r.ip_restrictions));
         let result = self
             .broker
-            .assume_for_user(role.arn(), &user.id, self.credential_duration_secs)
+            .assume_for_user(
+                role.arn(),
+                &user.id,
+                self.credential_duration_secs,
+                policy.as_deref(),
+            )
             .await;
         let audit_started = std::time::Instant::now();
         // The audit row and the recent-roles mark are one statement: both or
         // neither, one round trip, one commit.
         let mut conn = crate::db::conn(self.pool).await?;
-        let arn = role.arn().to_string();
         db::audit::record_role_use(
             &mut conn,
-            AuditEvent::by(&user.id, "credentials.issue", &arn, client).outcome(if result.is_ok() { "success" } else { "failure" }).detail(match &result {
-                    Ok(c) => json!({ "expiration": c.expiration.to_rfc3339(), "access_key_id": c.access_key_id }),
+            AuditEvent::by(&user.id, "credentials.issue", &arn, client)
+                .outcome(if result.is_ok() { "success" } else { "failure" })
+                .detail(match &result {
+                    Ok(c) => json!({
+                        "expiration": c.expiration.to_rfc3339(), "access_key_id": c.access_key_id,
+                        "ip_restricted": policy.is_some(), "no_ip_restrictions": opt_out,
+                    }),
                     Err(e) => json!({ "error": e.to_string() }),
                 }),
             result.is_ok(),

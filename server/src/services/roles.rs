@@ -111,7 +111,7 @@ impl app::ports::RolePort for RoleService {
         let c = self
             .0
             .role_use()
-            .vend_credentials(user, &eligible, &client)
+            .vend_credentials(user, &eligible, &client, false)
             .await?;
         Ok(CredentialsView {
             role_arn: role.to_string(),

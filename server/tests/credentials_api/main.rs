@@ -23,5 +23,6 @@ async fn audit(pool: &PgPool) -> Vec<(String, String, String, Option<String>)> {
 
 mod eligibility;
 mod home;
+mod ip;
 mod issue;
 mod weep;

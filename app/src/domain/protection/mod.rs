@@ -121,6 +121,31 @@ pub fn protection_policy(
         .map_err(ProtectionError::Refused)
 }
 
+/// The session policy that restricts issued credentials to `cidrs` (as
+/// ConsoleMe did for Weep): every call from elsewhere is refused, except
+/// what an AWS service does for the session (`aws:ViaAWSService`); the
+/// Allow keeps what the role's own policies grant (a session policy only
+/// ever narrows).
+pub fn ip_session_policy(cidrs: &[String]) -> String {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "LatchkeyIpRestriction",
+                "Effect": "Deny",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {
+                    "NotIpAddress": { "aws:SourceIp": cidrs },
+                    "BoolIfExists": { "aws:ViaAWSService": "false" }
+                }
+            },
+            { "Effect": "Allow", "Action": "*", "Resource": "*" }
+        ]
+    })
+    .to_string()
+}
+
 /// Whether a CIDR range is written as IAM's `IpAddress` operators accept it
 /// (`192.0.2.0/24`, `2001:db8::/32`; a bare address is not a range).
 pub fn is_cidr(text: &str) -> bool {

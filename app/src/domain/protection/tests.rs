@@ -184,3 +184,25 @@ fn cidr_ranges_are_checked() {
         assert!(!is_cidr(bad), "{bad}");
     }
 }
+
+#[test]
+fn ip_restricted_credentials_work_only_from_the_ranges_or_via_a_service() {
+    let doc = PolicyDocument::from_checked_value(
+        &serde_json::from_str(&ip_session_policy(&["192.0.2.0/24".to_owned()])).unwrap(),
+    )
+    .unwrap();
+    let deny = Decision::Denied {
+        by: Source::Identity,
+        sid: Some("LatchkeyIpRestriction".to_owned()),
+    };
+    assert_eq!(
+        decide(&doc, &[("aws:SourceIp", "192.0.2.9")]),
+        Decision::Allowed
+    );
+    assert_eq!(decide(&doc, &[("aws:SourceIp", "198.51.100.1")]), deny);
+    let via = [
+        ("aws:SourceIp", "54.240.1.1"),
+        ("aws:ViaAWSService", "true"),
+    ];
+    assert_eq!(decide(&doc, &via), Decision::Allowed);
+}
