@@ -24,15 +24,11 @@ fn off() -> AppError {
     )
 }
 
+/// The stored JSON text, pretty-printed as every policy on the site is.
 fn pretty(text: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(text)
-        .ok()
-        .and_then(|v| serde_json::to_string_pretty(&v).ok())
-        .unwrap_or_else(|| text.to_owned())
-}
-
-fn same_json(a: &str, b: &str) -> bool {
-    serde_json::from_str::<serde_json::Value>(a).ok() == serde_json::from_str(b).ok()
+    serde_json::from_str(text)
+        .map(|v| app::domain::policy::pretty(&v))
+        .unwrap_or_else(|_| text.to_owned())
 }
 
 /// One account's row on the page.
@@ -72,7 +68,13 @@ fn account_view(
         (_, Some(_), _, _) | (None, _, _, _) => "cannot-write",
         (_, _, Some(_), Some(_)) => "write-failed",
         (_, _, _, None) => "awaiting-approval",
-        (Some(doc), ..) if p.live.as_deref().is_some_and(|l| same_json(l, doc)) => "up-to-date",
+        (Some(doc), ..)
+            if p.live
+                .as_deref()
+                .is_some_and(|l| run::same_document(l, doc)) =>
+        {
+            "up-to-date"
+        }
         _ => "update-pending",
     }
     .into();

@@ -188,7 +188,7 @@ impl Services {
                 return Ok(out);
             }
         };
-        let same = live.is_some_and(|l| parse(l) == parse(doc));
+        let same = live.is_some_and(|l| same_document(l, doc));
         if !same {
             let name = &self.config.credential_protection.policy_name;
             let result = iam_policy::write(&iam, &arn, name, &parse(doc), live.is_some()).await;
@@ -350,6 +350,11 @@ fn failed_plan(why: String) -> NewPlan {
         live: None,
         live_version: None,
     }
+}
+
+/// Whether two documents' JSON texts say the same (key order aside).
+pub fn same_document(a: &str, b: &str) -> bool {
+    parse(a) == parse(b)
 }
 
 fn parse(text: &str) -> Value {
