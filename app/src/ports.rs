@@ -202,6 +202,51 @@ pub struct Ports {
     pub tokens: Arc<dyn TokenPort>,
     pub audit: Arc<dyn AuditPort>,
     pub protection: Arc<dyn ProtectionPort>,
+    pub applications: Arc<dyn ApplicationPort>,
+}
+
+/// What a new application is (checked again by the server).
+#[derive(Debug, Clone)]
+pub struct NewApplication {
+    pub name: crate::domain::application::AppName,
+    pub description: String,
+    pub owner: String,
+    pub mtls_subject: Option<String>,
+}
+
+/// Applications: non-human principals and their tokens (admins only).
+#[async_trait]
+pub trait ApplicationPort: Send + Sync {
+    async fn list_applications(&self, admin: &Admin) -> Result<Vec<ApplicationView>, AppError>;
+    async fn create_application(
+        &self,
+        admin: &Admin,
+        new: &NewApplication,
+        client: &ClientMeta,
+    ) -> Result<(), AppError>;
+    /// Disables it and revokes every token it has.
+    async fn disable_application(
+        &self,
+        admin: &Admin,
+        name: &crate::domain::application::AppName,
+        client: &ClientMeta,
+    ) -> Result<(), AppError>;
+    /// A credentials-only token for the application, shown once.
+    async fn create_application_token(
+        &self,
+        admin: &Admin,
+        name: &crate::domain::application::AppName,
+        token_name: &str,
+        days: Option<u32>,
+        client: &ClientMeta,
+    ) -> Result<NewApiTokenView, AppError>;
+    async fn revoke_application_token(
+        &self,
+        admin: &Admin,
+        name: &crate::domain::application::AppName,
+        id: &crate::domain::ids::TokenId,
+        client: &ClientMeta,
+    ) -> Result<(), AppError>;
 }
 
 /// Credential protection (admins only).

@@ -141,6 +141,11 @@ impl Plugins {
         let providers = self.identity_providers.iter().map(|p| p.as_ref());
         for p in built_in.into_iter().chain(providers) {
             if let Some(who) = p.identify(headers, peer).await {
+                if app::domain::application::is_app_id(&who.user_id) {
+                    // Applications' ids are theirs alone (see start_session).
+                    tracing::warn!("an identity provider named an application's id; ignored");
+                    return None;
+                }
                 return Some(who);
             }
         }

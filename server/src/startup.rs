@@ -79,6 +79,7 @@ pub fn ports(s: &Services) -> app::ports::Ports {
         tokens: Arc::new(tokens::TokenService(s.clone())),
         audit: Arc::new(audit::AuditService::new(s.pool.clone())),
         protection: Arc::new(credential_protection::ProtectionService(s.clone())),
+        applications: Arc::new(applications::ApplicationService(s.clone())),
     }
 }
 

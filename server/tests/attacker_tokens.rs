@@ -235,6 +235,7 @@ async fn a_demoted_admins_old_token_loses_admin(pool: PgPool) {
         name: "ops",
         days: 30,
         scope: app::domain::token::TokenScope::Full,
+        made_by: None,
     };
     let mut conn = pool.acquire().await.unwrap();
     let sso = latchkey::services::tokens::issue_token(

@@ -67,6 +67,13 @@ enum Endpoint {
     RunProtectionFn,
     ApproveProtectionFn,
     ProtectionPage,
+    /// Applications: the list, a create, a token for one (that exists:
+    /// `demo-app`, made by the fixture), a disable (of one that does not).
+    ApplicationsFn,
+    CreateApplicationFn,
+    CreateApplicationTokenFn,
+    DisableApplicationFn,
+    ApplicationsPage,
 }
 
 /// The kinds of role a request can name.
@@ -173,6 +180,12 @@ const DETAIL: &[Endpoint] = &[RoleDetailFn];
 const TOKEN_FNS: &[Endpoint] = &[ListTokensFn, CreateTokenFn, RevokeSpareFn];
 const PAGES: &[Endpoint] = &[HomePage, SettingsPage, AuditPage, ProtectionPage];
 const PROTECTION_FNS: &[Endpoint] = &[ProtectionFn, RunProtectionFn, ApproveProtectionFn];
+const APPLICATION_FNS: &[Endpoint] = &[
+    ApplicationsFn,
+    CreateApplicationFn,
+    CreateApplicationTokenFn,
+    DisableApplicationFn,
+];
 /// For endpoints that name no role.
 const NONE: &[Role] = &[];
 /// `Lists` of these roles, the `cli` ones flagged CLI-only.
@@ -255,6 +268,15 @@ const MATRIX: &[Cells] = &[
     (ADMINS,                   &[ProtectionFn],            Served,                  NONE),
     (&[Admin],                 &[ProtectionPage],          Served,                  NONE),
     (&[Engineer, Peer, Other], &[ProtectionPage],          Refused(403),            NONE),
+    // Applications: admins only; a token (even an admin's full one) may
+    // not make an application's token, which would outlive its maker.
+    (ANON,                     APPLICATION_FNS,            Unauthenticated,         NONE),
+    (NON_ADMINS,               APPLICATION_FNS,            Refused(403),            NONE),
+    (ADMINS,                   &[ApplicationsFn],          Served,                  NONE),
+    (&[Admin],                 &[CreateApplicationTokenFn], Served,                 NONE),
+    (&[AdminToken],            &[CreateApplicationTokenFn], Refused(403),           NONE),
+    (&[Admin],                 &[ApplicationsPage],        Served,                  NONE),
+    (&[Engineer, Peer, Other], &[ApplicationsPage],        Refused(403),            NONE),
     // Other pages render for anyone signed in.
     (BROWSERS,                 &[HomePage, SettingsPage],  Served,                  NONE),
     // Tokens: each user sees and revokes only their own; a revoked token
@@ -373,6 +395,14 @@ async fn world(pool: PgPool) -> World {
     }
     // The admin retires an account after its roles were cached.
     let r = set_account_enabled(&browsers[&Admin], &base, &d, false).await;
+    assert!(r.status().is_success(), "{}", r.status());
+    // An application whose tokens the matrix asks for.
+    let r = browsers[&Admin]
+        .post_form(
+            format!("{base}/api/create_application"),
+            &[("name", "demo-app")],
+        )
+        .await;
     assert!(r.status().is_success(), "{}", r.status());
 
     let mut tokens = HashMap::new();
@@ -500,6 +530,12 @@ impl World {
             ApproveProtectionFn => api("approve_protection")
                 .form(&[("account", self.a.as_str()), ("plan_hash", &"0".repeat(64))]),
             ProtectionPage => c.get(format!("{base}/admin/protection")),
+            ApplicationsFn => api("applications"),
+            CreateApplicationFn => api("create_application").form(&[("name", "matrix-app")]),
+            CreateApplicationTokenFn => api("create_application_token")
+                .form(&[("app", "demo-app"), ("token_name", "matrix")]),
+            DisableApplicationFn => api("disable_application").form(&[("name", "no-such-app")]),
+            ApplicationsPage => c.get(format!("{base}/admin/applications")),
         };
         match (self.tokens.get(&row.who), row.ep) {
             // The AWS SDKs send AWS_CONTAINER_AUTHORIZATION_TOKEN as is.
@@ -550,6 +586,7 @@ fn back_to(ep: Endpoint) -> &'static str {
         SettingsPage => "/login?next=%2Fsettings",
         AuditPage => "/login?next=%2Fadmin%2Faudit",
         ProtectionPage => "/login?next=%2Fadmin%2Fprotection",
+        ApplicationsPage => "/login?next=%2Fadmin%2Fapplications",
         _ => "/login",
     }
 }

@@ -1,6 +1,7 @@
 //! Server functions, one file per area. Each one: get the ports and the user,
 //! parse its input, call one port method, return a view.
 pub mod admin;
+pub mod applications;
 pub mod inventory;
 pub mod requests;
 pub mod roles;

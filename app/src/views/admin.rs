@@ -112,3 +112,21 @@ pub struct ProtectionAccountView {
     /// "role: why" for roles it could not be attached to or detached from.
     pub attach_errors: Vec<String>,
 }
+
+/// An application (a non-human principal) as Admin › Applications shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApplicationView {
+    pub name: String,
+    /// The principal it acts as (`app/<name>`): what eligibility rules and
+    /// role tags name, and what the audit trail shows.
+    pub principal: String,
+    pub description: String,
+    pub owner: String,
+    pub mtls_subject: Option<String>,
+    pub created: String,
+    pub created_by: String,
+    pub disabled: bool,
+    pub tokens: Vec<ApiTokenView>,
+    /// The roles it may use now, as ARNs, with "(CLI only)" where so.
+    pub roles: Vec<String>,
+}

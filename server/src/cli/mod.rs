@@ -27,7 +27,19 @@ pub fn config_path() -> PathBuf {
     base.join("latchkey").join("cli.json")
 }
 
+/// The server and token: from `LATCHKEY_SERVER` and `LATCHKEY_TOKEN` when
+/// set (an application's token, handed over as a secret), else the file
+/// `latchkey login` saved.
 pub fn load() -> CliResult<ClientConfig> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    if let Some(token) = env("LATCHKEY_TOKEN") {
+        let server = env("LATCHKEY_SERVER")
+            .ok_or("LATCHKEY_TOKEN is set but LATCHKEY_SERVER is not: set it to Latchkey's URL")?;
+        return Ok(ClientConfig {
+            server: server.trim_end_matches('/').to_owned(),
+            token: token.trim().to_owned(),
+        });
+    }
     let p = config_path();
     let text = std::fs::read_to_string(&p).map_err(|_| {
         format!(

@@ -2,6 +2,7 @@
 //! overrides (and `DATABASE_URL`), checked at boot. A bad value stops start-up
 //! with a message naming its key.
 
+mod applications;
 mod auth;
 mod aws;
 mod checked;
@@ -21,6 +22,7 @@ mod sync;
 mod tests;
 mod trusted;
 
+pub use applications::ApplicationsConfig;
 pub use auth::{ApproverRule, AuthConfig, DevUser};
 pub use aws::{AccountConfig, AwsConfig, ConsoleConfig, OrganizationConfig};
 pub use checked::{Cron, HttpUrl, TagKey};
@@ -80,6 +82,9 @@ pub struct Config {
     /// Restrictions on issued credentials (ConsoleMe's ip_restrictions).
     #[serde(default)]
     pub credentials: CredentialsConfig,
+    /// Applications' tokens and client-certificate identity.
+    #[serde(default)]
+    pub applications: ApplicationsConfig,
 }
 
 fn yes() -> bool {
@@ -172,6 +177,7 @@ impl Config {
         self.cloudtrail.validate()?;
         self.credential_protection.validate()?;
         self.credentials.validate()?;
+        self.applications.validate()?;
         self.validate_dev_mode()
     }
 
@@ -211,6 +217,17 @@ impl Config {
             return Err(invalid(
                 "auth.dev_users",
                 "dev mode needs at least one dev user",
+            ));
+        }
+        if let Some(i) = self
+            .auth
+            .dev_users
+            .iter()
+            .position(|u| app::domain::application::is_app_id(&u.id))
+        {
+            return Err(invalid(
+                format!("auth.dev_users[{i}].id"),
+                "ids starting with app/ belong to applications",
             ));
         }
         Ok(())

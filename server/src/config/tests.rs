@@ -374,3 +374,24 @@ fn ip_restrictions_name_the_bad_range() {
     ));
     assert!(e.contains("credentials.ip_restrictions[1]"), "{e}");
 }
+
+#[test]
+fn application_settings_name_their_key() {
+    let rule =
+        |who: &str| format!("{BASE}\n[[eligibility]]\n{who}\nroles = [\"arn:aws:iam::*:role/x\"]");
+    assert!(Config::from_toml(&rule("app = \"billing-batch\""), std::iter::empty()).is_ok());
+    assert!(err(&rule("app = \"Billing Batch\"")).contains("eligibility[1].app"));
+    assert!(err(&rule("user = \"app/billing-batch\"")).contains("eligibility[1].user"));
+    assert!(err(&rule("group = \"app/billing-batch\"")).contains("eligibility[1].group"));
+    assert!(err(&rule("app = \"x1\"\ngroup = \"g\"")).contains("exactly one of group, user or app"));
+    assert!(err(&format!(
+        "{BASE}\n[applications]\nmtls_subject_header = \"x-client-subject\""
+    ))
+    .contains("applications.mtls_proxies"));
+    assert!(err(&format!("{BASE}\n[applications]\ntoken_max_days = 0"))
+        .contains("applications.token_max_days"));
+    assert!(
+        err(&BASE.replace("id = \"a@example.com\"", "id = \"app/a\""))
+            .contains("auth.dev_users[0].id")
+    );
+}

@@ -5,6 +5,7 @@
 //! exception is the resources page's search (`resources::list`), whose
 //! filters and sort change the statement's shape.
 pub mod accounts;
+pub mod applications;
 pub mod audit;
 pub mod cli_logins;
 pub mod creators;

@@ -51,7 +51,10 @@ pub fn weep_cookie(header: Option<&str>) -> Option<String> {
 /// Where a new token is made: only a person signed in with a browser may
 /// make one, so a stolen token can never renew itself past its end.
 fn mints_tokens(path: &str) -> bool {
-    matches!(path, "/api/create_token" | "/cli/login")
+    matches!(
+        path,
+        "/api/create_token" | "/api/create_application_token" | "/cli/login"
+    )
 }
 
 /// Puts the caller's user (or none) into the request extensions, where
@@ -77,34 +80,46 @@ pub async fn session_layer(State(s): State<Services>, mut req: Request, next: Ne
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip());
+    // An application's client certificate, as a trusted TLS proxy checked
+    // it, comes after a token and before a person's identity.
+    let from_cert = match &token {
+        None => s.config.applications.subject_from(req.headers(), peer_addr),
+        Some(_) => None,
+    };
     // An identity provider's word (a trusted proxy's headers, a plugin's)
     // comes before the cookie.
-    let from_proxy = match &token {
-        None => {
+    let from_proxy = match (&token, &from_cert) {
+        (None, None) => {
             let built_in = s
                 .trusted_headers
                 .as_deref()
                 .map(|t| t as &dyn crate::plugins::IdentityProvider);
             s.plugins.identify(built_in, req.headers(), peer_addr).await
         }
-        Some(_) => None,
+        _ => None,
     };
     let started = std::time::Instant::now();
     let mut scope = None;
     let via_proxy = from_proxy.is_some();
-    let resolved = match (token, from_proxy) {
-        (Some(t), _) => s.tokens().resolve(&t).await.map(|g| {
+    let resolved = match (token, from_cert, from_proxy) {
+        (Some(t), _, _) => s.tokens().resolve(&t).await.map(|g| {
             g.map(|g| {
                 scope = Some(g.scope);
                 g.user
             })
         }),
-        (None, Some(who)) => s
+        (None, Some(subject), _) => {
+            // An application reaches the credential endpoints only, known
+            // certificate or not.
+            scope = Some(TokenScope::Credentials);
+            s.application_for_subject(&subject).await
+        }
+        (None, None, Some(who)) => s
             .users()
             .user_for(who.user_id, who.display_name, who.groups)
             .await
             .map(Some),
-        (None, None) => s.sessions().resolve_session(cookie.as_deref()).await,
+        (None, None, None) => s.sessions().resolve_session(cookie.as_deref()).await,
     };
     let user = match resolved {
         Ok(u) => u,

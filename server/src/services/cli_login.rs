@@ -104,6 +104,7 @@ impl CliLoginService {
             name,
             days: self.token_days,
             scope: app::domain::token::TokenScope::Credentials,
+            made_by: None,
         };
         let token = issue_token(&mut tx, &owner, &spec, "cli-login", client).await?;
         db::cli_logins::mark_used(&mut tx, &code_hash, &token.id).await?;

@@ -2,7 +2,15 @@
 //! Exact or wildcard matches over the whole ARN; never a substring guess.
 
 use crate::config::Config;
+use app::domain::application::{is_app_id, APP_PREFIX};
 use app::domain::{wildcard::glob_match, User};
+
+/// Whether a role tag's entry `g` names `user`: one of their groups or their
+/// id. An entry `app/<name>` names that application only, never a group a
+/// person's identity provider happens to call so.
+fn names(user: &User, g: &str) -> bool {
+    !g.is_empty() && (g == user.id || (!is_app_id(g) && user.in_group(g)))
+}
 
 #[derive(Debug, Clone)]
 struct Rule {
@@ -54,7 +62,7 @@ impl Eligibility {
                 .iter()
                 .map(|r| Rule {
                     group: r.group.clone(),
-                    user: r.user.clone(),
+                    user: r.principal(),
                     patterns: r.roles.clone(),
                     cli_only: r.cli_only,
                 })
@@ -134,11 +142,7 @@ impl Eligibility {
                 .flatten()
                 .filter(|t| t["key"].as_str() == Some(key))
                 .filter_map(|t| t["value"].as_str())
-                .any(|v| {
-                    v.split(':')
-                        .map(str::trim)
-                        .any(|g| !g.is_empty() && (user.in_group(g) || g == user.id))
-                })
+                .any(|v| v.split(':').map(str::trim).any(|g| names(user, g)))
         };
         for (key, access) in &self.tag_keys {
             if tag(key) {
@@ -184,6 +188,9 @@ impl Eligibility {
             if let Some(p) = r.patterns.iter().find(|p| glob_match(p, role_arn)) {
                 let principal = match (&r.group, &r.user) {
                     (Some(g), _) => format!("group {g}"),
+                    (None, Some(u)) if is_app_id(u) => {
+                        format!("application {}", &u[APP_PREFIX.len()..])
+                    }
                     (None, Some(u)) => format!("user {u}"),
                     (None, None) => continue,
                 };

@@ -1,4 +1,5 @@
 //! Implementations of `app::ports`, composed of db + aws + domain.
+pub mod applications;
 pub mod audit;
 pub mod cli_login;
 pub mod console;

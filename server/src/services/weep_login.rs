@@ -228,6 +228,7 @@ impl WeepLogin {
             name: &name,
             days: self.token_days,
             scope: app::domain::token::TokenScope::Credentials,
+            made_by: None,
         };
         let token = issue_token(&mut tx, &owner, &spec, "weep-challenge", client).await?;
         let id = uuid::Uuid::parse_str(&token.id)

@@ -302,3 +302,67 @@ async fn the_aws_cli_and_boto3_use_every_cli_mode(pool: PgPool) {
     );
     let _ = std::fs::remove_dir_all(&home);
 }
+
+/// An application runs the CLI with its token in `LATCHKEY_TOKEN` (no
+/// `latchkey login`), and AWS sees its session named after it.
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn an_application_uses_the_cli_with_its_token_from_the_environment(pool: PgPool) {
+    let rule =
+        "[[eligibility]]\napp = \"billing-batch\"\nroles = [\"arn:aws:iam::*:role/billing-*\"]\n";
+    let w = served_with(&pool, |a| config_with(a, rule), &["billing-writer"]).await;
+    let admin = w.signed_in(ADMIN).await;
+    let made = admin
+        .post_form(
+            format!("{}/api/create_application", w.base),
+            &[("name", "billing-batch")],
+        )
+        .await;
+    assert!(made.status().is_success());
+    let t: Value = admin
+        .post_form_json(
+            format!("{}/api/create_application_token", w.base),
+            &[("app", "billing-batch"), ("token_name", "prod")],
+        )
+        .await;
+    let token = t["token"].as_str().unwrap().to_owned();
+    let home = std::env::temp_dir().join(format!("latchkey-app-{}", uuid::Uuid::new_v4()));
+    let bin = env!("CARGO_BIN_EXE_latchkey");
+
+    let alone = clean(bin, &home, &[("LATCHKEY_TOKEN", token.clone())]);
+    let out = output({
+        let mut c = alone;
+        c.args(["credential-process", "billing-writer"]);
+        c
+    })
+    .await;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("LATCHKEY_SERVER"));
+
+    let env = [
+        ("LATCHKEY_TOKEN", token),
+        ("LATCHKEY_SERVER", w.base.clone()),
+    ];
+    let mut cmd = clean(bin, &home, &env);
+    cmd.args(["credential-process", &w.role("billing-writer")]);
+    let out = output(cmd).await;
+    let creds: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let env = vec![
+        (
+            "AWS_ACCESS_KEY_ID",
+            creds["AccessKeyId"].as_str().unwrap().to_owned(),
+        ),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            creds["SecretAccessKey"].as_str().unwrap().to_owned(),
+        ),
+        (
+            "AWS_SESSION_TOKEN",
+            creds["SessionToken"].as_str().unwrap().to_owned(),
+        ),
+    ];
+    let arn = cli_arn(&home, env, &[]).await;
+    assert!(
+        arn.ends_with(":assumed-role/billing-writer/app-billing-batch"),
+        "{arn}"
+    );
+}

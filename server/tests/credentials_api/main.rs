@@ -21,6 +21,7 @@ async fn audit(pool: &PgPool) -> Vec<(String, String, String, Option<String>)> {
     .await
 }
 
+mod applications;
 mod eligibility;
 mod home;
 mod ip;

@@ -165,3 +165,37 @@ fn empty_tag_key_lists_make_tags_grant_nothing() {
     assert_eq!(e.access(&u, arn, &tag(false, "analysts")), None);
     assert_eq!(e.tag_keys().count(), 0);
 }
+
+#[test]
+fn applications_are_eligible_by_their_rules_and_tags_only() {
+    let cfg = crate::config::Config::minimal_with(
+        r#"
+        [[eligibility]]
+        app = "billing-batch"
+        roles = ["arn:aws:iam::222222222222:role/billing-*"]
+        "#,
+    );
+    let e = Eligibility::from_config(&cfg);
+    let app = user("app/billing-batch", &[]);
+    let billing = "arn:aws:iam::222222222222:role/billing-writer";
+    assert_eq!(e.access(&app, billing, &json!([])), Some(Access::Full));
+    assert_eq!(
+        e.access(&app, "arn:aws:iam::222222222222:role/other", &json!([])),
+        None
+    );
+    // A person whose identity provider puts them in a group called
+    // `app/billing-batch` gets neither the app's rule nor its tags.
+    let person = user("mallory@example.com", &["app/billing-batch"]);
+    assert_eq!(e.access(&person, billing, &json!([])), None);
+    let tagged = tag(false, "ops:app/billing-batch");
+    assert_eq!(
+        e.access(&person, "arn:aws:iam::222222222222:role/x", &tagged),
+        None
+    );
+    assert_eq!(
+        e.access(&app, "arn:aws:iam::222222222222:role/x", &tagged),
+        Some(Access::Full)
+    );
+    let grants = e.grants(billing, &json!([]));
+    assert_eq!(grants[0].principal, "application billing-batch");
+}

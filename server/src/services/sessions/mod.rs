@@ -176,6 +176,13 @@ impl Sessions<'_> {
         method: &str,
         client: &app::ports::ClientMeta,
     ) -> Result<String, AppError> {
+        if app::domain::application::is_app_id(user_id) {
+            // Ids `app/<name>` are applications': a person signing in as one
+            // would act as it (and re-group its tokens).
+            return Err(AppError::Forbidden(format!(
+                "{user_id:?} is reserved for applications; no one may sign in with it"
+            )));
+        }
         let token = new_token()?;
         let hours = self.config.auth.session_hours;
         let expires = chrono::Utc::now() + chrono::Duration::hours(hours);

@@ -23,15 +23,36 @@ fn ts(d: chrono::DateTime<chrono::Utc>) -> String {
     d.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
+/// A token as Settings (or Admin › Applications) lists it.
+pub fn token_view(t: db::tokens::TokenRow, now: chrono::DateTime<chrono::Utc>) -> ApiTokenView {
+    ApiTokenView {
+        id: t.id.to_string(),
+        name: t.name,
+        created: ts(t.created_at),
+        last_used: t.last_used_at.map(ts),
+        revoked: t.revoked_at.is_some(),
+        expires: ts(t.expires_at),
+        expired: t.expires_at <= now,
+        scope: TokenScope::parse(&t.scope)
+            .unwrap_or_default()
+            .label()
+            .to_owned(),
+    }
+}
+
 /// What a new token is: its name, lifetime and reach.
 pub struct TokenSpec<'a> {
     pub name: &'a str,
     pub days: u32,
     pub scope: TokenScope,
+    /// Who makes it, when not the owner.
+    pub made_by: Option<&'a str>,
 }
 
 /// Makes a token for `owner` and audits it as created `via` ("settings",
-/// "cli-login") on `conn`, so the caller's transaction covers both.
+/// "cli-login", "application") on `conn`, so the caller's transaction
+/// covers both. The audit's actor is the owner, or `spec.made_by` (an
+/// administrator making an application's token).
 pub async fn issue_token(
     conn: &mut PgConnection,
     owner: &TokenOwner,
@@ -59,12 +80,16 @@ pub async fn issue_token(
     .await?;
     db::audit::record(
         conn,
-        AuditEvent::by(&owner.user_id, "token.create", &id.to_string(), client).detail(
-            serde_json::json!({
-                "name": name, "via": via, "scope": spec.scope.as_str(),
-                "expires_at": expires_at.to_rfc3339(),
-            }),
-        ),
+        AuditEvent::by(
+            spec.made_by.unwrap_or(&owner.user_id),
+            "token.create",
+            &id.to_string(),
+            client,
+        )
+        .detail(serde_json::json!({
+            "name": name, "via": via, "scope": spec.scope.as_str(),
+            "expires_at": expires_at.to_rfc3339(), "owner": owner.user_id,
+        })),
     )
     .await?;
     Ok(NewApiTokenView {
@@ -150,22 +175,7 @@ impl app::ports::TokenPort for TokenService {
         let mut conn = crate::db::conn(&self.0.pool).await?;
         let rows = db::tokens::list(&mut conn, &user.id).await?;
         let now = chrono::Utc::now();
-        Ok(rows
-            .into_iter()
-            .map(|t| ApiTokenView {
-                id: t.id.to_string(),
-                name: t.name,
-                created: ts(t.created_at),
-                last_used: t.last_used_at.map(ts),
-                revoked: t.revoked_at.is_some(),
-                expires: ts(t.expires_at),
-                expired: t.expires_at <= now,
-                scope: TokenScope::parse(&t.scope)
-                    .unwrap_or_default()
-                    .label()
-                    .to_owned(),
-            })
-            .collect())
+        Ok(rows.into_iter().map(|t| token_view(t, now)).collect())
     }
 
     async fn create_token(
@@ -189,7 +199,12 @@ impl app::ports::TokenPort for TokenService {
             display_name: user.display_name.clone(),
             groups: user.groups.clone(),
         };
-        let spec = TokenSpec { name, days, scope };
+        let spec = TokenSpec {
+            name,
+            days,
+            scope,
+            made_by: None,
+        };
         let mut tx = crate::db::begin(&self.0.pool).await?;
         let token = issue_token(&mut tx, &owner, &spec, "settings", client).await?;
         crate::db::commit(tx).await?;
