@@ -8,6 +8,7 @@ import * as applications from './flows/applications.mjs';
 import * as denials from './flows/denials.mjs';
 import * as protection from './flows/protection.mjs';
 import * as routes from './flows/routes.mjs';
+import * as rules from './flows/rules.mjs';
 import * as weep from './flows/weep.mjs';
 
 await access.run();
@@ -15,5 +16,6 @@ await applications.run();
 await denials.run();
 await protection.run();
 await routes.run();
+await rules.run();
 await weep.run();
 await finish();

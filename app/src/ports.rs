@@ -203,6 +203,23 @@ pub struct Ports {
     pub audit: Arc<dyn AuditPort>,
     pub protection: Arc<dyn ProtectionPort>,
     pub applications: Arc<dyn ApplicationPort>,
+    pub access: Arc<dyn AccessPort>,
+}
+
+/// The access rules (admins only): eligibility, approvers, role tag keys.
+#[async_trait]
+pub trait AccessPort: Send + Sync {
+    async fn access_rules(&self, admin: &Admin) -> Result<AccessPageView, AppError>;
+    /// Saves `edit` applied to version `base_version` as the next version;
+    /// refused (409) when another version was saved since. The new version.
+    async fn change_access_rules(
+        &self,
+        admin: &Admin,
+        base_version: i64,
+        edit: &crate::domain::access_rules::AccessEdit,
+        note: &str,
+        client: &ClientMeta,
+    ) -> Result<i64, AppError>;
 }
 
 /// What a new application is (checked again by the server).

@@ -64,7 +64,7 @@ export async function run() {
       '/request/advanced?target=arn:aws:iam::111111111111:role/eng-developer', '/resources', '/resources?kind=s3_bucket&q=logs',
       '/resources?region=eu-west-1', '/resources?region=not-a-region',
       '/resource?arn=arn:aws:s3:::staging-logs', '/resource?arn=arn:aws:iam::111111111111:user/ci-bot',
-      '/resource?arn=arn:aws:iam::111111111111:group/deployers', '/admin/sync', '/admin/audit', '/admin/protection', '/admin/applications', '/settings', '/me',
+      '/resource?arn=arn:aws:iam::111111111111:group/deployers', '/admin/sync', '/admin/audit', '/admin/protection', '/admin/applications', '/admin/access', '/settings', '/me',
       '/requests/00000000-0000-0000-0000-000000000000', '/challenge_validator/not-a-challenge', '/no-such-page',
     ];
     const bad = [];

@@ -36,6 +36,16 @@ enum Command {
         #[arg(long = "task", value_name = "TASK", value_parser = ["iam", "s3", "sqs", "sns"])]
         tasks: Vec<String>,
     },
+    /// Import a ConsoleMe config (its group_mapping, role tag keys and policy
+    /// approvers) into the access rules as a new version, and exit.
+    ImportConsoleme {
+        /// ConsoleMe's dynamic config (the /config page's YAML) or a static
+        /// config file with `dynamic_config:` inside.
+        file: PathBuf,
+        /// Show what would be imported; save nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// CLI: sign in through the browser and save the server URL and an API
     /// token for the commands below.
     Login {
@@ -235,6 +245,18 @@ pub async fn run(plugins: crate::plugins::Plugins) -> ExitCode {
                 }
             }
             Err(e) => Err(e),
+        },
+        Some(Command::ImportConsoleme { file, dry_run }) => match std::fs::read_to_string(&file) {
+            Err(e) => Err(format!("cannot read {}: {e}", file.display())),
+            Ok(yaml) => match crate::startup::build_services(config).await {
+                Ok(s) => {
+                    let path = file.display().to_string();
+                    crate::services::access_rules::import::run(&s, &path, &yaml, dry_run)
+                        .await
+                        .map(|report| print!("{report}"))
+                }
+                Err(e) => Err(e),
+            },
         },
         // Client commands were handled above.
         Some(_) => Ok(()),

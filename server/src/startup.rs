@@ -35,7 +35,12 @@ pub async fn build_services(config: Config) -> anyhow_like::Result<Services> {
     if config.aws.hub_role_arn.is_none() {
         config.aws.hub_role_arn = detect_hub_role(&aws.hub_sts()).await;
     }
-    Ok(Services::new(pool, aws, Arc::new(config)))
+    let services = Services::new(pool, aws, Arc::new(config));
+    services
+        .load_access_rules()
+        .await
+        .map_err(|e| format!("cannot load the access rules: {e}"))?;
+    Ok(services)
 }
 
 /// The role Latchkey runs as, when it runs as one and `aws.hub_role_arn`
@@ -80,6 +85,7 @@ pub fn ports(s: &Services) -> app::ports::Ports {
         audit: Arc::new(audit::AuditService::new(s.pool.clone())),
         protection: Arc::new(credential_protection::ProtectionService(s.clone())),
         applications: Arc::new(applications::ApplicationService(s.clone())),
+        access: Arc::new(access_rules::port::AccessService(s.clone())),
     }
 }
 

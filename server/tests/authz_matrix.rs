@@ -74,6 +74,13 @@ enum Endpoint {
     CreateApplicationTokenFn,
     DisableApplicationFn,
     ApplicationsPage,
+    /// Access rules: the rules, an edit of each kind (on version 1).
+    AccessRulesFn,
+    AddRuleFn,
+    RemoveRuleFn,
+    AddApproverFn,
+    SetTagKeysFn,
+    AccessPage,
 }
 
 /// The kinds of role a request can name.
@@ -180,6 +187,13 @@ const DETAIL: &[Endpoint] = &[RoleDetailFn];
 const TOKEN_FNS: &[Endpoint] = &[ListTokensFn, CreateTokenFn, RevokeSpareFn];
 const PAGES: &[Endpoint] = &[HomePage, SettingsPage, AuditPage, ProtectionPage];
 const PROTECTION_FNS: &[Endpoint] = &[ProtectionFn, RunProtectionFn, ApproveProtectionFn];
+const ACCESS_FNS: &[Endpoint] = &[
+    AccessRulesFn,
+    AddRuleFn,
+    RemoveRuleFn,
+    AddApproverFn,
+    SetTagKeysFn,
+];
 const APPLICATION_FNS: &[Endpoint] = &[
     ApplicationsFn,
     CreateApplicationFn,
@@ -277,6 +291,13 @@ const MATRIX: &[Cells] = &[
     (&[AdminToken],            &[CreateApplicationTokenFn], Refused(403),           NONE),
     (&[Admin],                 &[ApplicationsPage],        Served,                  NONE),
     (&[Engineer, Peer, Other], &[ApplicationsPage],        Refused(403),            NONE),
+    // Access rules: admins only; what an engineer may use is not theirs to
+    // edit (a token of theirs, full or not, is refused the same).
+    (ANON,                     ACCESS_FNS,                 Unauthenticated,         NONE),
+    (NON_ADMINS,               ACCESS_FNS,                 Refused(403),            NONE),
+    (ADMINS,                   &[AccessRulesFn],           Served,                  NONE),
+    (&[Admin],                 &[AccessPage],              Served,                  NONE),
+    (&[Engineer, Peer, Other], &[AccessPage],              Refused(403),            NONE),
     // Other pages render for anyone signed in.
     (BROWSERS,                 &[HomePage, SettingsPage],  Served,                  NONE),
     // Tokens: each user sees and revokes only their own; a revoked token
@@ -536,6 +557,27 @@ impl World {
                 .form(&[("app", "demo-app"), ("token_name", "matrix")]),
             DisableApplicationFn => api("disable_application").form(&[("name", "no-such-app")]),
             ApplicationsPage => c.get(format!("{base}/admin/applications")),
+            AccessRulesFn => api("access_rules"),
+            AddRuleFn => api("add_eligibility_rule").form(&[
+                ("base_version", "1"),
+                ("kind", "group"),
+                ("name", "engineers"),
+                ("roles", "arn:aws:iam::*:role/prod-*"),
+            ]),
+            RemoveRuleFn => api("remove_access_rule").form(&[
+                ("base_version", "1"),
+                ("list", "eligibility"),
+                ("index", "0"),
+            ]),
+            AddApproverFn => api("add_approver").form(&[
+                ("base_version", "1"),
+                ("group", "engineers"),
+                ("accounts", "*"),
+            ]),
+            SetTagKeysFn => {
+                api("set_role_tag_keys").form(&[("base_version", "1"), ("authorized", "anything")])
+            }
+            AccessPage => c.get(format!("{base}/admin/access")),
         };
         match (self.tokens.get(&row.who), row.ep) {
             // The AWS SDKs send AWS_CONTAINER_AUTHORIZATION_TOKEN as is.
@@ -587,6 +629,7 @@ fn back_to(ep: Endpoint) -> &'static str {
         AuditPage => "/login?next=%2Fadmin%2Faudit",
         ProtectionPage => "/login?next=%2Fadmin%2Fprotection",
         ApplicationsPage => "/login?next=%2Fadmin%2Fapplications",
+        AccessPage => "/login?next=%2Fadmin%2Faccess",
         _ => "/login",
     }
 }

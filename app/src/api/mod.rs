@@ -1,5 +1,6 @@
 //! Server functions, one file per area. Each one: get the ports and the user,
 //! parse its input, call one port method, return a view.
+pub mod access;
 pub mod admin;
 pub mod applications;
 pub mod inventory;

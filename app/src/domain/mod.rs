@@ -1,4 +1,5 @@
 //! Pure, wasm-safe types and rules. No I/O.
+pub mod access_rules;
 pub mod application;
 pub mod change;
 pub mod change_risk;

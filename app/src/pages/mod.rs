@@ -1,4 +1,5 @@
 //! Routes and the page frame. One module per area.
+pub mod access;
 pub mod admin;
 pub mod applications;
 pub mod audit;
@@ -67,6 +68,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/audit") view=audit::AuditPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/protection") view=protection::ProtectionPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/applications") view=applications::ApplicationsPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/access") view=access::AccessPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/me") view=me::MePage ssr=SsrMode::InOrder/>
                     <Route path=path!("/requests/:id") view=requests::RequestPage ssr=SsrMode::InOrder/>
@@ -117,7 +119,7 @@ fn Frame(children: Children) -> impl IntoView {
                                         {u.display_name.clone()}
                                         {u.is_admin.then(|| view! { <span class="pill">"admin"</span> })}
                                     </A>
-                                    {u.is_admin.then(|| view! { <A href="/admin/sync">"Sync"</A> <A href="/admin/audit">"Audit"</A> <A href="/admin/protection">"Protection"</A> <A href="/admin/applications">"Apps"</A> })}
+                                    {u.is_admin.then(|| view! { <A href="/admin/sync">"Sync"</A> <A href="/admin/audit">"Audit"</A> <A href="/admin/protection">"Protection"</A> <A href="/admin/access">"Access"</A> <A href="/admin/applications">"Apps"</A> })}
                                     <A href="/settings">"Settings"</A>
                                     <ActionForm action=sign_out attr:class="inline">
                                         <button type="submit" class="link">"Sign out"</button>

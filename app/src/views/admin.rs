@@ -130,3 +130,34 @@ pub struct ApplicationView {
     /// The roles it may use now, as ARNs, with "(CLI only)" where so.
     pub roles: Vec<String>,
 }
+
+/// Admin › Access: the rules in force, their version and history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessPageView {
+    /// The version in force (edits name it, so a stale page is refused).
+    pub version: i64,
+    pub changed_by: String,
+    pub changed_at: String,
+    pub source: String,
+    pub note: String,
+    pub rules: crate::domain::access_rules::AccessRules,
+    /// The config file's `auth.admin_groups` (not editable here).
+    pub admin_groups: Vec<String>,
+    /// The config file's rules changed since they were last applied, but
+    /// the rules were edited here since, so the file's are not in force.
+    pub config_differs: bool,
+    /// The newest versions, newest first.
+    pub history: Vec<AccessVersionView>,
+}
+
+/// One saved version, with the rules before and after (pretty JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessVersionView {
+    pub version: i64,
+    pub at: String,
+    pub by: String,
+    pub source: String,
+    pub note: String,
+    pub before: String,
+    pub after: String,
+}

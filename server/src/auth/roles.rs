@@ -4,10 +4,23 @@
 use crate::config::AuthConfig;
 use app::domain::wildcard::glob_match;
 
-#[derive(Debug, Clone, Default)]
+/// Admin groups come from the config file alone (no one edits their way
+/// in or locks everyone out at run time); approver groups are access rules
+/// (Admin › Access) and may be replaced while serving.
+#[derive(Debug, Default)]
 pub struct AppRoles {
     admin_groups: Vec<String>,
-    approvers: Vec<(String, Vec<String>)>,
+    approvers: std::sync::RwLock<std::sync::Arc<Approvers>>,
+}
+
+/// Each approver group with the account entries it approves in.
+type Approvers = Vec<(String, Vec<String>)>;
+
+fn pairs(rules: &[app::domain::access_rules::ApproverRule]) -> Approvers {
+    rules
+        .iter()
+        .map(|a| (a.group.clone(), a.accounts.clone()))
+        .collect()
 }
 
 /// An account as the resolver sees it.
@@ -28,12 +41,29 @@ impl AppRoles {
     pub fn from_config(auth: &AuthConfig) -> Self {
         Self {
             admin_groups: auth.admin_groups.clone(),
-            approvers: auth
-                .approvers
-                .iter()
-                .map(|a| (a.group.clone(), a.accounts.clone()))
-                .collect(),
+            approvers: std::sync::RwLock::new(std::sync::Arc::new(pairs(&auth.approvers))),
         }
+    }
+
+    /// Puts these approver rules in force for every later call.
+    pub fn set_approvers(&self, rules: &[app::domain::access_rules::ApproverRule]) {
+        let next = std::sync::Arc::new(pairs(rules));
+        match self.approvers.write() {
+            Ok(mut w) => *w = next,
+            Err(poisoned) => *poisoned.into_inner() = next,
+        }
+    }
+
+    fn approvers(&self) -> std::sync::Arc<Approvers> {
+        match self.approvers.read() {
+            Ok(r) => std::sync::Arc::clone(&r),
+            Err(poisoned) => std::sync::Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// The configured admin groups.
+    pub fn admin_groups(&self) -> &[String] {
+        &self.admin_groups
     }
 
     pub fn is_admin_group(&self, group: &str) -> bool {
@@ -47,7 +77,7 @@ impl AppRoles {
     /// The configured account entries (ids, names, patterns) one group approves in.
     pub fn approver_entries_of(&self, group: &str) -> Vec<String> {
         let mut out: Vec<String> = self
-            .approvers
+            .approvers()
             .iter()
             .filter(|(g, _)| g == group)
             .flat_map(|(_, a)| a.iter().cloned())

@@ -38,14 +38,9 @@ pub struct AuthConfig {
     pub trusted_headers: Option<TrustedHeadersConfig>,
 }
 
-/// Members of `group` approve requests in `accounts`: 12-digit ids, account
-/// names, or patterns of either with `*` and `?` (`"*"` is every account).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ApproverRule {
-    pub group: String,
-    pub accounts: Vec<String>,
-}
+/// Members of `group` approve requests in `accounts` (the domain's rule,
+/// shared with Admin › Access).
+pub use app::domain::access_rules::ApproverRule;
 
 fn default_session_hours() -> i64 {
     12
@@ -89,18 +84,8 @@ pub struct DevUser {
 impl AuthConfig {
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
         for (i, a) in self.approvers.iter().enumerate() {
-            if a.group.trim().is_empty() {
-                return Err(invalid(
-                    format!("auth.approvers[{i}].group"),
-                    "must name a group",
-                ));
-            }
-            if a.accounts.is_empty() || a.accounts.iter().any(|p| p.trim().is_empty()) {
-                return Err(invalid(
-                    format!("auth.approvers[{i}].accounts"),
-                    "list account ids, names or patterns (\"*\" for every account)",
-                ));
-            }
+            a.check(&format!("auth.approvers[{i}]"))
+                .map_err(|(field, message)| invalid(field, message))?;
         }
         if let Some(o) = &self.oidc {
             o.validate()?;

@@ -124,6 +124,19 @@ impl Config {
 }
 
 impl Config {
+    /// The access rules the config file says (the seed of Admin › Access).
+    pub fn access_rules(&self) -> app::domain::access_rules::AccessRules {
+        let keys = |k: &[TagKey]| k.iter().map(|k| k.to_string()).collect();
+        app::domain::access_rules::AccessRules {
+            eligibility: self.eligibility.clone(),
+            approvers: self.auth.approvers.clone(),
+            role_tags: app::domain::access_rules::RoleTagKeys {
+                authorized: keys(&self.role_tags.authorized),
+                authorized_cli_only: keys(&self.role_tags.authorized_cli_only),
+            },
+        }
+    }
+
     /// Reads the file, applies environment overrides, validates.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {

@@ -383,7 +383,8 @@ fn application_settings_name_their_key() {
     assert!(err(&rule("app = \"Billing Batch\"")).contains("eligibility[1].app"));
     assert!(err(&rule("user = \"app/billing-batch\"")).contains("eligibility[1].user"));
     assert!(err(&rule("group = \"app/billing-batch\"")).contains("eligibility[1].group"));
-    assert!(err(&rule("app = \"x1\"\ngroup = \"g\"")).contains("exactly one of group, user or app"));
+    assert!(err(&rule("app = \"x1\"\ngroup = \"g\""))
+        .contains("exactly one of group, user, app or group_or_user"));
     assert!(err(&format!(
         "{BASE}\n[applications]\nmtls_subject_header = \"x-client-subject\""
     ))

@@ -4,6 +4,7 @@
 //! `server/.sqlx` (regenerate with `scripts/sqlx-prepare.sh`); the one
 //! exception is the resources page's search (`resources::list`), whose
 //! filters and sort change the statement's shape.
+pub mod access_rules;
 pub mod accounts;
 pub mod applications;
 pub mod audit;

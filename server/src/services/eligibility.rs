@@ -1,9 +1,14 @@
-//! Which users may use which roles, from the config's group/user mapping.
-//! Exact or wildcard matches over the whole ARN; never a substring guess.
+//! Which users may use which roles: the eligibility rules and role tag
+//! keys in force (Admin › Access, seeded from the config file), and the
+//! sources a private build adds. Exact or wildcard matches over the whole
+//! ARN; never a substring guess. The rules can be replaced while serving
+//! ([`Eligibility::set_rules`]); each call reads one consistent version.
 
 use crate::config::Config;
-use app::domain::application::{is_app_id, APP_PREFIX};
+use app::domain::access_rules::{AccessRules, EligibilityRule, Who};
+use app::domain::application::is_app_id;
 use app::domain::{wildcard::glob_match, User};
+use std::sync::{Arc, RwLock};
 
 /// Whether a role tag's entry `g` names `user`: one of their groups or their
 /// id. An entry `app/<name>` names that application only, never a group a
@@ -12,17 +17,28 @@ fn names(user: &User, g: &str) -> bool {
     !g.is_empty() && (g == user.id || (!is_app_id(g) && user.in_group(g)))
 }
 
-#[derive(Debug, Clone)]
-struct Rule {
-    group: Option<String>,
-    user: Option<String>,
-    patterns: Vec<String>,
-    cli_only: bool,
+/// Whether `rule` names `user` (without allocating: it runs per role).
+fn applies(rule: &EligibilityRule, user: &User) -> bool {
+    if let Some(g) = &rule.group {
+        return !is_app_id(g) && user.in_group(g);
+    }
+    if let Some(u) = &rule.user {
+        return *u == user.id;
+    }
+    if let Some(a) = &rule.app {
+        return user
+            .id
+            .strip_prefix(app::domain::application::APP_PREFIX)
+            .is_some_and(|n| n == a);
+    }
+    rule.group_or_user
+        .as_deref()
+        .is_some_and(|x| names(user, x))
 }
 
-/// Grants use of roles beyond the config's rules and role tags (which are
-/// built in and always apply). The best access any source gives wins.
-/// A private build adds its own through `crate::plugins`.
+/// Grants use of roles beyond the rules and role tags (which are built in
+/// and always apply). The best access any source gives wins. A private
+/// build adds its own through `crate::plugins`.
 pub trait EligibilitySource: Send + Sync {
     fn access(&self, user: &User, role_arn: &str, tags: &serde_json::Value) -> Option<Access>;
 }
@@ -34,12 +50,37 @@ pub enum Access {
     CliOnly,
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct Eligibility {
-    rules: Vec<Rule>,
-    /// The role tag keys that grant (`[role_tags]`), with what each grants:
-    /// console-and-CLI keys first, so the best access is found first.
+/// One version of the rules, as matching needs them.
+#[derive(Debug, Default)]
+struct RuleSet {
+    rules: Vec<EligibilityRule>,
+    /// The role tag keys that grant, with what each grants: console-and-CLI
+    /// keys first, so the best access is found first.
     tag_keys: Vec<(String, Access)>,
+}
+
+impl RuleSet {
+    fn of(doc: &AccessRules) -> Self {
+        let t = &doc.role_tags;
+        Self {
+            rules: doc.eligibility.clone(),
+            tag_keys: t
+                .authorized
+                .iter()
+                .map(|k| (k.clone(), Access::Full))
+                .chain(
+                    t.authorized_cli_only
+                        .iter()
+                        .map(|k| (k.clone(), Access::CliOnly)),
+                )
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Eligibility {
+    set: RwLock<Arc<RuleSet>>,
     extra: ExtraSources,
     protected: super::protected::ProtectedRoles,
 }
@@ -54,33 +95,37 @@ impl std::fmt::Debug for ExtraSources {
     }
 }
 
+fn access_of(rule: &EligibilityRule) -> Access {
+    if rule.cli_only {
+        Access::CliOnly
+    } else {
+        Access::Full
+    }
+}
+
 impl Eligibility {
+    /// The config file's rules (until [`Self::set_rules`] says otherwise).
     pub fn from_config(c: &Config) -> Self {
         Self {
-            rules: c
-                .eligibility
-                .iter()
-                .map(|r| Rule {
-                    group: r.group.clone(),
-                    user: r.principal(),
-                    patterns: r.roles.clone(),
-                    cli_only: r.cli_only,
-                })
-                .collect(),
-            tag_keys: c
-                .role_tags
-                .authorized
-                .iter()
-                .map(|k| (k.to_string(), Access::Full))
-                .chain(
-                    c.role_tags
-                        .authorized_cli_only
-                        .iter()
-                        .map(|k| (k.to_string(), Access::CliOnly)),
-                )
-                .collect(),
+            set: RwLock::new(Arc::new(RuleSet::of(&c.access_rules()))),
             extra: ExtraSources::default(),
             protected: super::protected::ProtectedRoles::from_config(&c.aws),
+        }
+    }
+
+    /// Puts `doc`'s rules in force for every later call.
+    pub fn set_rules(&self, doc: &AccessRules) {
+        let next = Arc::new(RuleSet::of(doc));
+        match self.set.write() {
+            Ok(mut w) => *w = next,
+            Err(poisoned) => *poisoned.into_inner() = next,
+        }
+    }
+
+    fn current(&self) -> Arc<RuleSet> {
+        match self.set.read() {
+            Ok(r) => Arc::clone(&r),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
         }
     }
 
@@ -89,15 +134,24 @@ impl Eligibility {
         &self.protected
     }
 
+    /// The same rules in force, with a private build's sources.
+    pub fn rebuilt_with_sources(&self, sources: Vec<Arc<dyn EligibilitySource>>) -> Self {
+        Self {
+            set: RwLock::new(self.current()),
+            extra: ExtraSources(sources),
+            protected: self.protected.clone(),
+        }
+    }
+
     /// Adds the sources of a private build; the best access any gives wins.
     pub fn with_sources(mut self, sources: Vec<std::sync::Arc<dyn EligibilitySource>>) -> Self {
         self.extra = ExtraSources(sources);
         self
     }
 
-    /// The best access `user` has to `role_arn`, if any, from the config's
-    /// rules and the role's own tags (`tags` as cached: `[{"key","value"}]`):
-    /// those `[role_tags]` names (by default `latchkey-authorized`, console
+    /// The best access `user` has to `role_arn`, if any, from the rules and
+    /// the role's own tags (`tags` as cached: `[{"key","value"}]`): the
+    /// role tag keys in force (by default `latchkey-authorized`, console
     /// and CLI, and `latchkey-authorized-cli-only`), each a `:`-separated
     /// list of groups (or user ids).
     pub fn access(&self, user: &User, role_arn: &str, tags: &serde_json::Value) -> Option<Access> {
@@ -105,7 +159,7 @@ impl Eligibility {
         if self.protected.is_protected(role_arn) {
             return None;
         }
-        let builtin = self.builtin_access(user, role_arn, tags);
+        let builtin = self.builtin_access(&self.current(), user, role_arn, tags);
         if builtin == Some(Access::Full) {
             return builtin;
         }
@@ -121,15 +175,14 @@ impl Eligibility {
 
     fn builtin_access(
         &self,
+        set: &RuleSet,
         user: &User,
         role_arn: &str,
         tags: &serde_json::Value,
     ) -> Option<Access> {
         let mut best = None;
-        for r in &self.rules {
-            let applies = r.group.as_deref().is_some_and(|g| user.in_group(g))
-                || r.user.as_deref().is_some_and(|u| u == user.id);
-            if applies && r.patterns.iter().any(|p| glob_match(p, role_arn)) {
+        for r in &set.rules {
+            if applies(r, user) && r.roles.iter().any(|p| glob_match(p, role_arn)) {
                 if !r.cli_only {
                     return Some(Access::Full);
                 }
@@ -144,7 +197,7 @@ impl Eligibility {
                 .filter_map(|t| t["value"].as_str())
                 .any(|v| v.split(':').map(str::trim).any(|g| names(user, g)))
         };
-        for (key, access) in &self.tag_keys {
+        for (key, access) in &set.tag_keys {
             if tag(key) {
                 if *access == Access::Full {
                     return Some(Access::Full);
@@ -184,25 +237,12 @@ impl Eligibility {
         if self.protected.is_protected(role_arn) {
             return out;
         }
-        for (i, r) in self.rules.iter().enumerate() {
-            if let Some(p) = r.patterns.iter().find(|p| glob_match(p, role_arn)) {
-                let principal = match (&r.group, &r.user) {
-                    (Some(g), _) => format!("group {g}"),
-                    (None, Some(u)) if is_app_id(u) => {
-                        format!("application {}", &u[APP_PREFIX.len()..])
-                    }
-                    (None, Some(u)) => format!("user {u}"),
-                    (None, None) => continue,
-                };
-                let access = if r.cli_only {
-                    Access::CliOnly
-                } else {
-                    Access::Full
-                };
+        for (i, r) in self.current().rules.iter().enumerate() {
+            if let Some(p) = r.roles.iter().find(|p| glob_match(p, role_arn)) {
                 out.push(Grant {
-                    principal,
-                    access,
-                    reason: format!("config eligibility[{i}] pattern {p}"),
+                    principal: r.label(),
+                    access: access_of(r),
+                    reason: format!("eligibility[{i}] pattern {p}"),
                 });
             }
         }
@@ -217,10 +257,11 @@ impl Eligibility {
     }
 }
 
-/// One config rule as it applies to a user: who it names and what it grants.
+/// One rule as it applies to a user: who it names and what it grants.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleGrant {
-    /// `Some(group)` for a group rule, `None` for a rule naming the user.
+    /// `Some(group)` when it names one of the user's groups, `None` when it
+    /// names the user (or the application) itself.
     pub group: Option<String>,
     pub patterns: Vec<String>,
     pub access: Access,
@@ -228,41 +269,39 @@ pub struct RuleGrant {
 }
 
 impl Eligibility {
-    /// The config rules that name `user` or one of their groups.
+    /// The rules that name `user` or one of their groups.
     pub fn rules_for(&self, user: &User) -> Vec<RuleGrant> {
-        self.rules
+        self.current()
+            .rules
             .iter()
             .enumerate()
-            .filter_map(|(index, r)| {
-                let group = match (&r.group, &r.user) {
-                    (Some(g), _) if user.in_group(g) => Some(g.clone()),
-                    (None, Some(u)) if *u == user.id => None,
-                    _ => return None,
-                };
-                Some(RuleGrant {
-                    group,
-                    patterns: r.patterns.clone(),
-                    access: if r.cli_only {
-                        Access::CliOnly
-                    } else {
-                        Access::Full
-                    },
-                    index,
-                })
+            .filter(|(_, r)| applies(r, user))
+            .map(|(index, r)| RuleGrant {
+                group: match r.who() {
+                    Some(Who::Group(g)) => Some(g),
+                    Some(Who::GroupOrUser(x)) if x != user.id => Some(x),
+                    _ => None,
+                },
+                patterns: r.roles.clone(),
+                access: access_of(r),
+                index,
             })
             .collect()
     }
 
-    /// The role tag keys that grant access (`[role_tags]`, both lists).
-    pub fn tag_keys(&self) -> impl Iterator<Item = &str> {
-        self.tag_keys.iter().map(|(k, _)| k.as_str())
+    /// The role tag keys that grant access (both lists).
+    pub fn tag_keys(&self) -> Vec<String> {
+        self.current()
+            .tag_keys
+            .iter()
+            .map(|(k, _)| k.clone())
+            .collect()
     }
 
     /// The groups or user ids a role's tags name, with the access and tag.
-    pub fn tag_principals(&self, tags: &serde_json::Value) -> Vec<(String, Access, &str)> {
+    pub fn tag_principals(&self, tags: &serde_json::Value) -> Vec<(String, Access, String)> {
         let mut out = Vec::new();
-        for (key, access) in &self.tag_keys {
-            let (key, access) = (key.as_str(), *access);
+        for (key, access) in &self.current().tag_keys {
             for t in tags
                 .as_array()
                 .into_iter()
@@ -276,7 +315,7 @@ impl Eligibility {
                     .map(str::trim)
                     .filter(|g| !g.is_empty())
                 {
-                    out.push((g.to_owned(), access, key));
+                    out.push((g.to_owned(), *access, key.clone()));
                 }
             }
         }

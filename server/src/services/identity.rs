@@ -122,7 +122,7 @@ impl Users<'_> {
                         r.patterns.join(", "),
                         access(r.access)
                     ),
-                    source: format!("config eligibility[{}]", r.index),
+                    source: format!("access rule eligibility[{}]", r.index),
                 })
                 .collect()
         };
@@ -179,7 +179,7 @@ impl Users<'_> {
                     grants.push(GrantLineView {
                         kind: "approver".into(),
                         what,
-                        source: "config auth.approvers".into(),
+                        source: "access rule approvers".into(),
                     });
                 }
                 grants.extend(rule_lines(Some(g)));

@@ -1,4 +1,5 @@
 //! Implementations of `app::ports`, composed of db + aws + domain.
+pub mod access_rules;
 pub mod applications;
 pub mod audit;
 pub mod cli_login;
@@ -66,6 +67,8 @@ pub struct Services {
     pub recent_cache: Arc<notified_cache::RecentCache>,
     /// Each user's eligible roles (see [`eligible`]), on the same channel.
     pub eligible_cache: Arc<eligible::cache::EligibleCache>,
+    /// The version of the access rules in force here (Admin › Access).
+    pub access_version: Arc<access_rules::live::LiveVersion>,
     /// What sync runs use (schedules, start-up, Run now, refreshes); its
     /// limit is `sync.concurrency` runs at once in this process.
     pub sync: crate::services::sync::engine::SyncContext,
@@ -178,6 +181,7 @@ impl Services {
                 inventory::per_minute::REFRESHES_PER_MINUTE,
             )),
             proxy_sign_ins: Default::default(),
+            access_version: Default::default(),
             config,
         }
     }
@@ -195,6 +199,7 @@ impl Services {
             && self.role_cache.is_live()
             && self.eligible_cache.is_live()
             && self.recent_cache.is_live()
+            && self.access_version.is_live()
             && self.search_gate.index().is_listening()
     }
 
@@ -209,14 +214,16 @@ impl Services {
         tokio::spawn(Arc::clone(&self.role_cache).listen(self.pool.clone()));
         tokio::spawn(Arc::clone(&self.eligible_cache).listen(self.pool.clone()));
         tokio::spawn(Arc::clone(&self.recent_cache).listen(self.pool.clone()));
+        tokio::spawn(self.clone().listen_access_rules());
         self.search_gate.index().request_rebuild(&self.pool);
     }
 
     /// The same services running a private build's plugins.
     pub fn with_plugins(mut self, plugins: crate::plugins::Plugins) -> Self {
+        // The rules in force (perhaps loaded from Postgres) stay.
         self.eligibility = Arc::new(
-            Eligibility::from_config(&self.config)
-                .with_sources(plugins.eligibility_sources.clone()),
+            self.eligibility
+                .rebuilt_with_sources(plugins.eligibility_sources.clone()),
         );
         for n in &plugins.notifiers {
             self.notifiers = self.notifiers.clone().with(Arc::clone(n));

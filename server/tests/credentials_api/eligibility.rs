@@ -112,7 +112,7 @@ async fn consoleme_tag_keys_grant_the_console_and_the_cli_once_configured(pool: 
     assert_eq!(
         sources,
         [
-            "config eligibility[0]".to_owned(),
+            "access rule eligibility[0]".to_owned(),
             format!("role tag consoleme-authorized-cli-only on {}", arn("batch")),
             format!("role tag consoleme-authorized on {}", arn("reports")),
         ],

@@ -21,6 +21,7 @@ async fn audit(pool: &PgPool) -> Vec<(String, String, String, Option<String>)> {
     .await
 }
 
+mod access_rules;
 mod applications;
 mod eligibility;
 mod home;

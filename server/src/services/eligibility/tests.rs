@@ -142,12 +142,12 @@ fn only_the_configured_tag_keys_grant() {
             (
                 "a".to_owned(),
                 Access::CliOnly,
-                "consoleme-authorized-cli-only"
+                "consoleme-authorized-cli-only".to_owned()
             ),
             (
                 "b".to_owned(),
                 Access::CliOnly,
-                "consoleme-authorized-cli-only"
+                "consoleme-authorized-cli-only".to_owned()
             ),
         ]
     );
@@ -163,7 +163,7 @@ fn empty_tag_key_lists_make_tags_grant_nothing() {
     let u = user("x@example.com", &["analysts"]);
     let arn = "arn:aws:iam::444444444444:role/reports";
     assert_eq!(e.access(&u, arn, &tag(false, "analysts")), None);
-    assert_eq!(e.tag_keys().count(), 0);
+    assert!(e.tag_keys().is_empty());
 }
 
 #[test]

@@ -38,7 +38,8 @@ pub(super) async fn findings_of(
         .into_iter()
         .map(|a| a.account_id)
         .collect();
-    let eligibility_keys: Vec<&str> = s.eligibility.tag_keys().collect();
+    let keys = s.eligibility.tag_keys();
+    let eligibility_keys: Vec<&str> = keys.iter().map(String::as_str).collect();
     out.extend(app::domain::change_risk::change_findings(
         spec,
         target,
