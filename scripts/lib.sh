@@ -64,6 +64,18 @@ ensure_parliament() {
   fi
 }
 
+# The OpenAPI checker the scripts API is tested with (server/tests/credentials_api/scripts_api.rs),
+# in a venv of its own: its pinned dependencies (hypothesis, jsonschema) stay out of moto's.
+SCHEMATHESIS_VERSION=4.32.5
+SCHEMATHESIS_VENV=$CACHE/schemathesis
+ensure_schemathesis() {
+  if ! "$SCHEMATHESIS_VENV/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+    log "installing schemathesis $SCHEMATHESIS_VERSION into $SCHEMATHESIS_VENV"
+    python3 -m venv "$SCHEMATHESIS_VENV"
+    "$SCHEMATHESIS_VENV/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+}
+
 ensure_node_deps() {
   command -v npm >/dev/null || apt_install nodejs npm
   if [ ! -d "$ROOT/end2end/node_modules/playwright-core" ] || [ ! -x "$ROOT/end2end/node_modules/.bin/wasm-opt" ] \

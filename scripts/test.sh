@@ -12,6 +12,7 @@ ensure_rust
 ensure_venv
 ensure_awscli
 ensure_parliament
+ensure_schemathesis
 ensure_node_deps
 ensure_chromium
 ensure_postgres
@@ -39,6 +40,7 @@ export DATABASE_URL=$PG_BASE/postgres
 export LATCHKEY_TEST_MOTO_URL=http://127.0.0.1:$TEST_MOTO_PORT
 export LATCHKEY_TEST_AWS_CLI=$VENV/bin/aws
 export LATCHKEY_TEST_PARLIAMENT=$VENV/bin/parliament
+export LATCHKEY_TEST_SCHEMATHESIS=$SCHEMATHESIS_VENV/bin/schemathesis
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
 cargo test --workspace 2>&1 | tee "$RUN/cargo-test.log"
 test "${PIPESTATUS[0]}" -eq 0

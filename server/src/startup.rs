@@ -129,7 +129,13 @@ pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
         .route("/resources.csv", get(http::csv::export))
         .route("/metrics", get(http::metrics::metrics))
         .route("/role/{*rest}", get(http::console::signin))
-        .route("/api/v2/role_login/{*rest}", get(http::console::role_login));
+        .route("/api/v2/role_login/{*rest}", get(http::console::role_login))
+        .route("/api/openapi.json", get(http::api_v2::openapi))
+        .route("/api/v2/roles/{account}/{role}", get(http::api_v2::role))
+        .route("/api/v2/policies", get(http::api_v2::policies))
+        .route("/api/v2/requests", get(http::api_v2::requests))
+        .route("/api/v2/requests/{id}", get(http::api_v2::request))
+        .route("/api/v2/request", post(http::api_v2::create_request));
     if services.oidc.is_some() {
         api = api
             .route("/auth/oidc/login", get(http::oidc::login))

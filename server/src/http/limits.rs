@@ -12,14 +12,18 @@ use http::StatusCode;
 /// policy kind (S3 bucket policies, 20 KiB) fit several times over.
 pub const MAX_BODY: usize = 1 << 20;
 
-fn refuse(status: StatusCode, field: &str, message: &str) -> Response {
-    (
-        status,
-        axum::Json(serde_json::json!({
-            "Invalid": { "field": field, "messages": [message] }
-        })),
-    )
-        .into_response()
+/// A refusal in the caller's dialect: the versioned API's error envelope
+/// on `/api/v2/` (as its OpenAPI document says), the server functions' else.
+fn refuse(path: &str, status: StatusCode, field: &str, message: &str) -> Response {
+    let body = if path.starts_with("/api/v2/") {
+        serde_json::json!({
+            "status": "error", "status_code": status.as_u16(),
+            "message": format!("{field}: {message}"), "field": field,
+        })
+    } else {
+        serde_json::json!({ "Invalid": { "field": field, "messages": [message] } })
+    };
+    (status, axum::Json(body)).into_response()
 }
 
 /// A NUL as a raw byte, percent-encoded or as a JSON escape.
@@ -33,6 +37,7 @@ pub async fn body_limits(req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
     if parts.uri.query().is_some_and(|q| has_nul(q.as_bytes())) {
         return refuse(
+            parts.uri.path(),
             StatusCode::BAD_REQUEST,
             "query",
             "text may not contain NUL characters",
@@ -40,6 +45,7 @@ pub async fn body_limits(req: Request, next: Next) -> Response {
     }
     let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
         return refuse(
+            parts.uri.path(),
             StatusCode::PAYLOAD_TOO_LARGE,
             "body",
             &format!("requests may be at most {MAX_BODY} bytes"),
@@ -47,6 +53,7 @@ pub async fn body_limits(req: Request, next: Next) -> Response {
     };
     if has_nul(&bytes) {
         return refuse(
+            parts.uri.path(),
             StatusCode::BAD_REQUEST,
             "body",
             "text may not contain NUL characters",

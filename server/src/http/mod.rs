@@ -1,6 +1,8 @@
 //! Plain HTTP endpoints next to the Leptos app: health, the Weep-compatible
 //! API, the CLI's browser sign-in, the session middleware that resolves the
 //! signed-in user, and the one that sends anonymous browsers to sign-in.
+pub mod api_v2;
+mod api_v2_body;
 pub mod cli_login;
 pub mod console;
 pub mod csrf;

@@ -27,4 +27,5 @@ mod eligibility;
 mod home;
 mod ip;
 mod issue;
+mod scripts_api;
 mod weep;
