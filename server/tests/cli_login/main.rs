@@ -90,7 +90,12 @@ impl LoginProcess {
             .await
             .expect("the CLI did not exit")
             .unwrap();
-        let stderr: Vec<String> = self.stderr.try_iter().collect();
+        // The reader thread may still be forwarding the last lines: read
+        // until it hangs up (the pipe closed), not just what has arrived.
+        let mut stderr = Vec::new();
+        while let Ok(line) = self.stderr.recv_timeout(Duration::from_secs(5)) {
+            stderr.push(line);
+        }
         (ok, stdout, stderr.join("\n"))
     }
 }
