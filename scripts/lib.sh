@@ -76,6 +76,18 @@ ensure_schemathesis() {
   fi
 }
 
+# The CloudFormation linter deploy/aws/*.yaml must pass (scripts/test.sh), in a
+# venv of its own; its PyYAML also reads the templates for scripts/check_deploy.py.
+CFNLINT_VERSION=1.58.0
+CFNLINT_VENV=$CACHE/cfnlint
+ensure_cfnlint() {
+  if ! "$CFNLINT_VENV/bin/cfn-lint" --version 2>/dev/null | grep -q "$CFNLINT_VERSION"; then
+    log "installing cfn-lint $CFNLINT_VERSION into $CFNLINT_VENV"
+    python3 -m venv "$CFNLINT_VENV"
+    "$CFNLINT_VENV/bin/pip" install -q "cfn-lint==$CFNLINT_VERSION"
+  fi
+}
+
 ensure_node_deps() {
   command -v npm >/dev/null || apt_install nodejs npm
   if [ ! -d "$ROOT/end2end/node_modules/playwright-core" ] || [ ! -x "$ROOT/end2end/node_modules/.bin/wasm-opt" ] \

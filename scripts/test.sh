@@ -13,6 +13,7 @@ ensure_venv
 ensure_awscli
 ensure_parliament
 ensure_schemathesis
+ensure_cfnlint
 ensure_node_deps
 ensure_chromium
 ensure_postgres
@@ -34,6 +35,10 @@ if cargo tree -p frontend --target wasm32-unknown-unknown --no-default-features 
     | grep -E '^[│├└ ─]*(sqlx|aws-|tokio |tokio v|mio |hyper )' ; then
   echo "server-only crates reached the wasm bundle" >&2; exit 1
 fi
+
+log "deploy/: cfn-lint and the IAM actions the code calls"
+"$CFNLINT_VENV/bin/cfn-lint" deploy/aws/*.yaml
+"$CFNLINT_VENV/bin/python" scripts/check_deploy.py
 
 log "cargo test (unit + server tests on Postgres and moto)"
 export DATABASE_URL=$PG_BASE/postgres
