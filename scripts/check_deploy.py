@@ -86,6 +86,11 @@ ACTION_OF = {
     ("s3", "put_bucket_tagging"): "s3:PutBucketTagging",
     ("s3", "list_objects_v2"): "s3:ListBucket",
     ("s3", "get_object"): "s3:GetObject",
+    # The default rule gives these; listed because the service's API and
+    # IAM names often part ways (the catalogue check confirms them).
+    ("sqs", "list_queue_tags"): "sqs:ListQueueTags",
+    ("resourcegroupstagging", "get_resources"): "tag:GetResources",
+    ("account", "list_regions"): "account:ListRegions",
     # A batch call is authorized as the single action it batches.
     ("sqs", "delete_message_batch"): "sqs:DeleteMessage",
     # Needs no permission: STS answers it for any valid credentials, even
