@@ -181,10 +181,12 @@ ensure_moto() {
   exit 1
 }
 
-# Builds the wasm bundle, CSS and assets into target/site, and the server.
+# Builds the wasm bundle, CSS and assets into target/site, and the server:
+# the debug build, quick to rebuild (scripts/demo.sh --dev). Plain names.
 build_site() {
   local site=$ROOT/target/site
-  log "building the browser bundle (wasm)"
+  rm -rf "$site/pkg" "$site/hash.txt"
+  log "building the browser bundle (wasm, debug)"
   (cd "$ROOT" && cargo build --package=frontend --lib --target=wasm32-unknown-unknown \
       --no-default-features --features=hydrate)
   if [ -z "${SERVER_ALREADY_BUILT:-}" ]; then
@@ -197,6 +199,33 @@ build_site() {
   mv -f "$site/pkg/web_bg.wasm" "$site/pkg/web.wasm"
   cat "$ROOT/style/stylers.gen.css" "$ROOT/style/base.css" >"$site/pkg/web.css"
   cp -r "$ROOT/public/." "$site/"
+}
+
+# The site as it ships: wasm from the size-optimised `wasm-release` profile
+# through wasm-opt -Oz, content-hashed names, brotli and gzip twins
+# (scripts/finish_site.mjs); the server in the release profile. Needs
+# ensure_node_deps (binaryen's wasm-opt, node).
+WASM_OPT_FEATURES=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals)
+build_site_release() {
+  local site=$ROOT/target/site
+  rm -rf "$site/pkg" "$site/hash.txt"
+  log "building the browser bundle (wasm, wasm-release profile)"
+  (cd "$ROOT" && cargo build --package=frontend --lib --target=wasm32-unknown-unknown \
+      --no-default-features --features=hydrate --profile=wasm-release)
+  if [ -z "${SERVER_ALREADY_BUILT:-}" ]; then
+    log "building the server (release)"
+    (cd "$ROOT" && cargo build --release --package=server --bin=latchkey)
+  fi
+  mkdir -p "$site/pkg"
+  wasm-bindgen --target=web --out-name=web --out-dir="$site/pkg" --no-typescript \
+    "$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/frontend.wasm"
+  log "wasm-opt -Oz"
+  wasm-opt -Oz --strip-debug --strip-producers "${WASM_OPT_FEATURES[@]}" \
+    "$site/pkg/web_bg.wasm" -o "$site/pkg/web.wasm"
+  rm -f "$site/pkg/web_bg.wasm"
+  cat "$ROOT/style/stylers.gen.css" "$ROOT/style/base.css" >"$site/pkg/web.css"
+  cp -r "$ROOT/public/." "$site/"
+  node "$ROOT/scripts/finish_site.mjs" "$site"
 }
 
 # Config for the HTTP benches (bench.sh, load.sh): one server on port $1

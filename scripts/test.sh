@@ -56,7 +56,8 @@ cp "$CARGO_TARGET_DIR/debug/latchkey" "$RUN/latchkey"
 log "end-to-end in Chromium"
 # `cargo test` built the latchkey binary already (integration tests need it);
 # building it again without dev-dependency features would recompile half the tree.
-SERVER_ALREADY_BUILT=1 build_site
+# The site is the release one, as it ships: hashed, precompressed, cached.
+SERVER_ALREADY_BUILT=1 build_site_release
 ensure_database "$E2E_DB"
 psql "$PG_BASE/postgres" -qc "DROP DATABASE IF EXISTS $E2E_DB WITH (FORCE)" -c "CREATE DATABASE $E2E_DB" >/dev/null
 "$VENV/bin/python" scripts/seed_demo.py "http://127.0.0.1:$E2E_MOTO_PORT"

@@ -90,7 +90,8 @@ pub fn ports(s: &Services) -> app::ports::Ports {
 }
 
 /// The whole HTTP surface: Leptos pages and server functions, plain APIs.
-pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
+pub fn router(services: Services, mut leptos_options: LeptosOptions) -> Router {
+    http::assets::use_hashed_names(&mut leptos_options);
     let routes = generate_route_list(App);
     let ports = ports(&services);
     let csrf = std::sync::Arc::new(http::csrf::CsrfPolicy::from_config(&services.config));
@@ -162,6 +163,12 @@ pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
             http::whole_pages,
         ))
         .merge(api)
+        .nest_service(
+            "/pkg",
+            tower::ServiceBuilder::new()
+                .layer(axum::middleware::from_fn(http::assets::pkg_cache_headers))
+                .service(http::assets::pkg_dir(&leptos_options)),
+        )
         .fallback(leptos_axum::file_and_error_handler(shell))
         .layer(axum::middleware::from_fn_with_state(
             services,
@@ -174,6 +181,8 @@ pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
             http::csrf::csrf_layer,
         ))
         .layer(axum::middleware::from_fn(http::limits::body_limits))
+        .layer(axum::middleware::from_fn(http::assets::pages_not_cached))
+        .layer(http::assets::compression())
         .layer(axum::middleware::from_fn(http::headers::security_headers))
         .layer(axum::middleware::from_fn(http::timing::server_timing_layer))
         // Outermost: every layer's log lines and errors carry the request id.

@@ -77,6 +77,7 @@ pub async fn create_application_token(
     #[server(default)]
     expires_in_days: Option<String>,
 ) -> Result<NewApiTokenView, AppError> {
+    crate::api::ctx::secret_answer();
     crate::api::ctx::as_admin(|ports, admin| async move {
         let app = app_name("app", &app)?;
         use crate::api::tokens::{token_days, token_name as checked_name};

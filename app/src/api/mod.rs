@@ -102,6 +102,17 @@ pub(crate) mod ctx {
         r
     }
 
+    /// Marks the answer as carrying a secret (credentials, a new token):
+    /// never cached, and never compressed (the server's `assets` layer).
+    pub fn secret_answer() {
+        if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
+            opts.insert_header(
+                http::header::CACHE_CONTROL,
+                http::HeaderValue::from_static("no-store"),
+            );
+        }
+    }
+
     pub fn set_cookie(value: &str) {
         if let (Some(opts), Ok(v)) = (
             use_context::<leptos_axum::ResponseOptions>(),

@@ -35,6 +35,7 @@ pub async fn get_role(account: String, name: String) -> Result<RoleDetailView, A
 /// Credentials for one eligible role, for the "Credentials" panel.
 #[server(endpoint = "role_credentials")]
 pub async fn role_credentials(arn: String) -> Result<CredentialsView, AppError> {
+    crate::api::ctx::secret_answer();
     crate::api::ctx::as_user(|ports, user| async move {
         let arn = crate::api::ctx::field("arn", crate::domain::RoleArn::parse(&arn))?;
         ports

@@ -48,6 +48,7 @@ pub async fn create_token(
     #[server(default)]
     scope: Option<String>,
 ) -> Result<NewApiTokenView, AppError> {
+    crate::api::ctx::secret_answer();
     crate::api::ctx::as_user(|ports, user| async move {
         let name = token_name("name", &name, "laptop")?;
         let days = token_days(expires_in_days.as_deref())?;

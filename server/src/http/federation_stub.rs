@@ -104,12 +104,13 @@ pub async fn federation(
             let get = |k: &str| q.get(k).cloned().unwrap_or_default();
             Html(format!(
                 "<!DOCTYPE html><html><head><meta charset=utf-8><title>AWS console (simulated)</title>\
-                 <link rel=stylesheet href=/pkg/web.css></head><body><div class=dev-banner>Dev mode: this stands in for the AWS console.</div>\
+                 <link rel=stylesheet href={}></head><body><div class=dev-banner>Dev mode: this stands in for the AWS console.</div>\
                  <main class=page><h1>AWS Management Console</h1><section class=card><dl class=facts>\
                  <dt>Signed in as</dt><dd><code id=caller>{}</code></dd>\
                  <dt>Destination</dt><dd><code id=destination>{}</code></dd>\
                  <dt>Issuer</dt><dd><code id=issuer>{}</code></dd></dl>\
                  <p><a href=\"/\">Back to Latchkey</a></p></section></main></body></html>",
+                app::pages::assets::resolved_stylesheet_href(),
                 escape(&who),
                 escape(&get("Destination")),
                 escape(&get("Issuer"))

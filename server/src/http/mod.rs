@@ -3,6 +3,7 @@
 //! signed-in user, and the one that sends anonymous browsers to sign-in.
 pub mod api_v2;
 mod api_v2_body;
+pub mod assets;
 pub mod cli_login;
 pub mod console;
 pub mod csrf;

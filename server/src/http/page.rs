@@ -19,11 +19,12 @@ pub fn render(status: StatusCode, title: &str, body: &str) -> Response {
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{} · Latchkey</title><link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">\
-         <link rel=\"stylesheet\" href=\"/pkg/web.css\"></head><body>\
+         <link rel=\"stylesheet\" href=\"{}\"></head><body>\
          <header class=\"topbar\"><a class=\"brand\" href=\"/\">\
          <img class=\"brand-mark\" src=\"/favicon.svg\" alt=\"\" width=\"22\" height=\"22\"> Latchkey</a></header>\
          <main class=\"page\">{body}</main></body></html>",
-        escape(title)
+        escape(title),
+        app::pages::assets::resolved_stylesheet_href(),
     );
     (
         status,

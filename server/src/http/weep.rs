@@ -203,11 +203,16 @@ pub async fn get_credentials(
 }
 
 /// The AssumeRole call's share of the request, for `Server-Timing`.
-fn sts_timing(c: &crate::aws::sts::IssuedCredentials) -> [(&'static str, String); 1] {
-    [(
-        super::timing::HEADER,
-        super::timing::entry("sts", c.sts_elapsed),
-    )]
+/// Headers of an answer carrying credentials: how long STS took, and
+/// `no-store` (never cached, never compressed: see `assets`).
+fn sts_timing(c: &crate::aws::sts::IssuedCredentials) -> [(&'static str, String); 2] {
+    [
+        (
+            super::timing::HEADER,
+            super::timing::entry("sts", c.sts_elapsed),
+        ),
+        ("cache-control", "no-store".to_owned()),
+    ]
 }
 
 /// The signed-in caller's eligible cached roles with their access, or the

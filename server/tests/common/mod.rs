@@ -162,10 +162,23 @@ pub async fn spawn_http(s: Services) -> String {
 /// Like [`spawn_http`] on a listener bound beforehand (when the config must
 /// name the server's own URL, e.g. an OIDC redirect URL).
 pub async fn spawn_http_on(listener: tokio::net::TcpListener, s: Services) -> String {
+    spawn_http_site(listener, s, None).await
+}
+
+/// Like [`spawn_http_on`], serving the site (pkg/, hash.txt) in `site_root`
+/// instead of Leptos.toml's.
+pub async fn spawn_http_site(
+    listener: tokio::net::TcpListener,
+    s: Services,
+    site_root: Option<&str>,
+) -> String {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml");
-    let opts = leptos_config::get_configuration(Some(path))
+    let mut opts = leptos_config::get_configuration(Some(path))
         .unwrap()
         .leptos_options;
+    if let Some(root) = site_root {
+        opts.site_root = root.into();
+    }
     let app = latchkey::startup::router(s, opts);
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
