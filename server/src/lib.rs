@@ -8,6 +8,7 @@ pub mod aws;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod doctor;
 pub mod error;
 pub mod http;
 pub mod jobs;

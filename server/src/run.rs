@@ -36,6 +36,13 @@ enum Command {
         #[arg(long = "task", value_name = "TASK", value_parser = ["iam", "s3", "sqs", "sns"])]
         tasks: Vec<String>,
     },
+    /// Check the config against the world: database, AWS roles and
+    /// permissions in every account, OIDC, console federation. One line per
+    /// check with its fix; exits non-zero when any check fails.
+    Doctor,
+    /// Print the configuration reference (docs/config.md): every key, its
+    /// type, default and environment variable, from the code.
+    ConfigReference,
     /// Import a ConsoleMe config (its group_mapping, role tag keys and policy
     /// approvers) into the access rules as a new version, and exit.
     ImportConsoleme {
@@ -192,6 +199,10 @@ pub async fn run(plugins: crate::plugins::Plugins) -> ExitCode {
             }
         };
     }
+    if let Some(Command::ConfigReference) = &cli.command {
+        print!("{}", crate::config::reference::markdown());
+        return ExitCode::SUCCESS;
+    }
     let config = match Config::load(&cli.config) {
         Ok(c) => c,
         Err(e) => {
@@ -246,6 +257,13 @@ pub async fn run(plugins: crate::plugins::Plugins) -> ExitCode {
             }
             Err(e) => Err(e),
         },
+        Some(Command::Doctor) => {
+            let report = crate::doctor::run(&config).await;
+            match report.failed() {
+                0 => Ok(()),
+                n => Err(format!("{n} check(s) failed")),
+            }
+        }
         Some(Command::ImportConsoleme { file, dry_run }) => match std::fs::read_to_string(&file) {
             Err(e) => Err(format!("cannot read {}: {e}", file.display())),
             Ok(yaml) => match crate::startup::build_services(config).await {

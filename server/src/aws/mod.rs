@@ -101,6 +101,11 @@ const SPOKE_REFRESH_MARGIN: Duration = Duration::from_secs(300);
 impl Aws {
     /// Hub credentials come from the default chain (environment, profile...).
     pub async fn new(cfg: &AwsConfig) -> Arc<Self> {
+        Self::with_attempts(cfg, 5).await
+    }
+
+    /// [`Aws::new`] making each call at most `attempts` times.
+    pub async fn with_attempts(cfg: &AwsConfig, attempts: u32) -> Arc<Self> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(cfg.region.clone()))
             .http_client(http_client(cfg.endpoint_url.as_deref()));
@@ -112,8 +117,8 @@ impl Aws {
         // throttles them (a token bucket per service and region), so a
         // thousand accounts' passes back off together instead of each
         // spending its retries against the same rate limit.
-        loader =
-            loader.retry_config(aws_config::retry::RetryConfig::adaptive().with_max_attempts(5));
+        loader = loader
+            .retry_config(aws_config::retry::RetryConfig::adaptive().with_max_attempts(attempts));
         let hub = loader.load().await;
         Arc::new(Self {
             hub,

@@ -59,6 +59,29 @@ impl Oidc {
         &self.config.provider_name
     }
 
+    /// Reads the provider's discovery document and keys, as sign-in will
+    /// (`latchkey doctor`): what it found, or why it failed.
+    pub async fn check_discovery(&self) -> Result<String, String> {
+        let issuer = IssuerUrl::new(self.config.issuer_url.clone()).map_err(|e| e.to_string())?;
+        let m = CoreProviderMetadata::discover_async(issuer, &self.http)
+            .await
+            .map_err(|e| {
+                let mut msg = e.to_string();
+                let mut source = std::error::Error::source(&e);
+                while let Some(s) = source {
+                    msg.push_str(&format!(": {s}"));
+                    source = s.source();
+                }
+                msg
+            })?;
+        Ok(format!(
+            "issuer {} answers; sign-in goes to {}, {} signing key(s)",
+            m.issuer().as_str(),
+            m.authorization_endpoint().as_str(),
+            m.jwks().keys().len()
+        ))
+    }
+
     async fn client(&self) -> Result<Client, OidcError> {
         let mut cached = self.metadata.lock().await;
         let fresh = cached
