@@ -10,10 +10,13 @@ use serde::{Deserialize, Serialize};
 /// whichever of a group or user id `group_or_user` names) may use roles
 /// matching `roles`: whole ARNs or patterns with `*` and `?`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EligibilityRule {
+    /// An IdP group whose members the rule names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
+    /// A user id the rule names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
     /// An application's name (Admin › Apps); it acts as `app/<name>`.
@@ -22,7 +25,9 @@ pub struct EligibilityRule {
     /// A group or a user id: ConsoleMe's `group_mapping` keys mean either.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_or_user: Option<String>,
+    /// Role ARNs or patterns with `*` and `?`.
     pub roles: Vec<String>,
+    /// Credentials only (CLI, Weep), no console sign-in.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cli_only: bool,
 }
@@ -111,9 +116,12 @@ impl EligibilityRule {
 /// Members of `group` approve requests in `accounts`: 12-digit ids, account
 /// names, or patterns of either with `*` and `?` (`"*"` is every account).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ApproverRule {
+    /// The IdP group whose members approve.
     pub group: String,
+    /// Account ids, names or patterns (`"*"`: every account).
     pub accounts: Vec<String>,
 }
 

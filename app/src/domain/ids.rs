@@ -27,6 +27,19 @@ macro_rules! parsed_from_text {
                 Self::parse(s)
             }
         }
+        /// Written as a string in config (the config reference says so).
+        #[cfg(feature = "ssr")]
+        impl schemars::JsonSchema for $id {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($id).into()
+            }
+            fn inline_schema() -> bool {
+                true
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({ "type": "string" })
+            }
+        }
     };
 }
 

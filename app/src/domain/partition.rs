@@ -7,6 +7,7 @@ use std::fmt;
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub enum Partition {
     #[default]
     #[serde(rename = "aws")]

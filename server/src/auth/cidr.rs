@@ -10,6 +10,19 @@ pub struct Cidr {
     prefix: u8,
 }
 
+/// Written as a string in config (`10.0.0.0/8`).
+impl schemars::JsonSchema for Cidr {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Cidr".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string" })
+    }
+}
+
 impl TryFrom<String> for Cidr {
     type Error = String;
     fn try_from(s: String) -> Result<Self, String> {

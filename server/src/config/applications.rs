@@ -7,7 +7,7 @@
 use super::{invalid, ConfigError};
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApplicationsConfig {
     /// The longest an application's API token may live, in days.

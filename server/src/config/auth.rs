@@ -4,15 +4,18 @@ use super::trusted::TrustedHeadersConfig;
 use super::{invalid, ConfigError};
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuthConfig {
+    /// Sign-in by picking a `dev_users` entry, no password: demos and tests only (refused with `server.production`).
     #[serde(default)]
     pub dev_mode: bool,
+    /// Members of these groups are administrators (config only: never editable at run time).
     #[serde(default)]
     pub admin_groups: Vec<String>,
     #[serde(default)]
     pub dev_users: Vec<DevUser>,
+    /// How long a browser session lasts.
     #[serde(default = "default_session_hours")]
     pub session_hours: i64,
     /// The longest an API token made in Settings may live, in days.
@@ -72,10 +75,11 @@ impl Default for AuthConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DevUser {
     pub id: String,
+    /// The name pages show.
     pub display_name: String,
     #[serde(default)]
     pub groups: Vec<String>,

@@ -5,11 +5,12 @@ use app::domain::partition::is_region_name;
 use app::domain::{AccountId, Partition, RoleArn, RoleName};
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AwsConfig {
     /// Set for an emulator (http://...); unset means real AWS over HTTPS.
     pub endpoint_url: Option<HttpUrl>,
+    /// Region of the hub's STS and of single-region calls; its partition is the default partition.
     #[serde(default = "default_region")]
     pub region: String,
     /// `aws`, `aws-cn` or `aws-us-gov`; unset means the partition `region`
@@ -51,16 +52,19 @@ fn default_duration() -> i32 {
     3600
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountConfig {
+    /// The account's 12-digit id.
     pub id: AccountId,
+    /// The name pages show for it.
     pub name: String,
+    /// Whether it is synced and its roles usable; admins can change it on Admin › Sync.
     #[serde(default = "yes")]
     pub enabled: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrganizationConfig {
     /// The management account; its spoke role is assumed to call ListAccounts.
@@ -71,7 +75,7 @@ pub struct OrganizationConfig {
 }
 
 /// AWS console sign-in through the federation endpoint.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsoleConfig {
     /// getSigninToken / login endpoint; unset means the partition's

@@ -5,7 +5,7 @@
 macro_rules! checked_text {
     ($(#[$doc:meta])* $name:ident, |$v:ident| $check:expr) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
         #[serde(try_from = "String")]
         pub struct $name(String);
 

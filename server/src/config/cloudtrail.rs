@@ -5,7 +5,7 @@ use app::domain::partition::is_region_name;
 use app::domain::AccountId;
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CloudTrailConfig {
     /// SQS queue fed by an EventBridge rule matching denied calls; polled
@@ -47,6 +47,7 @@ pub struct CloudTrailConfig {
     /// each with its pre-filled request link; through `[notifications]`.
     #[serde(default)]
     pub notify: bool,
+    /// Tag key naming a principal's or resource's owner (an email address).
     #[serde(default = "default_owner_tag_key")]
     pub owner_tag_key: String,
     #[serde(default = "default_notify_schedule")]
@@ -56,6 +57,7 @@ pub struct CloudTrailConfig {
     /// `owner_tag_key`, where it has no such tag yet; on `tag_schedule`.
     #[serde(default)]
     pub tag_resources: bool,
+    /// Tag key `tag_resources` writes the creator under.
     #[serde(default = "default_creator_tag_key")]
     pub creator_tag_key: String,
     #[serde(default = "default_tag_schedule")]

@@ -8,7 +8,7 @@ use super::{invalid, ConfigError};
 use app::domain::protection::is_cidr;
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CredentialsConfig {
     /// CIDR ranges issued credentials work from (empty: anywhere).

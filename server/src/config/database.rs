@@ -2,10 +2,12 @@
 use super::yes;
 use serde::Deserialize;
 
-#[derive(Clone, Deserialize)]
+#[derive(Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseConfig {
+    /// PostgreSQL connection URL (`postgres://user:password@host:5432/db`); `DATABASE_URL` sets it too.
     pub url: String,
+    /// Connections in the pool, per process.
     #[serde(default = "default_pool")]
     pub max_connections: u32,
     /// How many resource searches may run at once (default: twice the cores).

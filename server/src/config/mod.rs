@@ -13,6 +13,7 @@ mod eligibility;
 mod notifications;
 mod oidc;
 mod protection;
+pub mod reference;
 mod requests;
 mod role_tags;
 mod secret;
@@ -44,7 +45,7 @@ use app::domain::AccountId;
 use serde::Deserialize;
 use std::path::Path;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     #[serde(default)]

@@ -3,7 +3,7 @@ use super::{invalid, ConfigError, SecretString};
 use serde::Deserialize;
 
 /// Who hears about requests: e-mail over SMTP and a Slack incoming webhook.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NotificationsConfig {
     /// Latchkey's public URL, for links in messages (e.g. https://latchkey.example.com).
@@ -12,15 +12,18 @@ pub struct NotificationsConfig {
     pub slack: Option<SlackConfig>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmailConfig {
+    /// SMTP server host name.
     pub smtp_host: String,
+    /// SMTP port (587 for STARTTLS, 465 for TLS).
     #[serde(default = "default_smtp_port")]
     pub smtp_port: u16,
     /// `starttls` (default), `tls` (implicit TLS) or `none` (local relays only).
     #[serde(default)]
     pub tls: SmtpTls,
+    /// SMTP user name, if the server wants one.
     pub username: Option<String>,
     /// Never logged.
     pub password: Option<SecretString>,
@@ -36,7 +39,7 @@ fn default_smtp_port() -> u16 {
 }
 
 /// How the SMTP connection is protected.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SmtpTls {
     /// Plain connection upgraded with STARTTLS (port 587).
@@ -48,7 +51,7 @@ pub enum SmtpTls {
     None,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SlackConfig {
     /// The incoming-webhook URL; it is a secret and never logged.

@@ -3,16 +3,18 @@ use super::{invalid, ConfigError, SecretString};
 use serde::Deserialize;
 
 /// OpenID Connect sign-in (authorization code with PKCE, state and nonce).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OidcConfig {
     /// The provider's issuer; its discovery document is
     /// `{issuer_url}/.well-known/openid-configuration`.
     pub issuer_url: String,
+    /// This application's client id at the provider.
     pub client_id: String,
     pub client_secret: SecretString,
     /// This server's `/auth/oidc/callback` as the provider knows it.
     pub redirect_url: String,
+    /// Scopes asked for; include whatever carries the groups claim.
     #[serde(default = "default_oidc_scopes")]
     pub scopes: Vec<String>,
     /// Claim holding the user's groups (a dotted path for nested claims,

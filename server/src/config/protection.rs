@@ -6,7 +6,7 @@ use super::{invalid, ConfigError, Cron};
 use app::domain::protection::is_cidr;
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProtectionConfig {
     /// Plan (and, once approved per account, write) on `schedule`.

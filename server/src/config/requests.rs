@@ -2,7 +2,7 @@
 use serde::Deserialize;
 
 /// How permission requests are reviewed.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequestsConfig {
     /// Changes the policy checks flag as high risk (wildcards, privilege
@@ -22,7 +22,7 @@ pub struct RequestsConfig {
 /// Approves wizard requests whose every action only reads (action groups
 /// marked read-only, custom actions of access level List or Read) on
 /// resources and principals that all live in the rule's accounts.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AutoApproveRule {
     /// Shown on every change it approves.

@@ -12,7 +12,7 @@
 use super::{invalid, ConfigError, TagKey};
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleTagsConfig {
     /// Tag keys that grant console and CLI use.

@@ -2,7 +2,7 @@
 use serde::Deserialize;
 
 /// A secret from config: never printed by `Debug`, read with [`SecretString::expose`].
-#[derive(Clone, Deserialize)]
+#[derive(Clone, Deserialize, schemars::JsonSchema)]
 #[serde(transparent)]
 pub struct SecretString(String);
 

@@ -2,11 +2,12 @@
 use super::{invalid, ConfigError, HttpUrl, SecretString};
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServerConfig {
     /// Address to listen on (ip:port); overrides Leptos.toml's site-addr when set.
     pub listen: Option<std::net::SocketAddr>,
+    /// Leptos runtime settings file (site root, output name), read at start-up; `LEPTOS_*` variables override it.
     #[serde(default = "default_leptos_file")]
     pub leptos_config: String,
     /// Whether this is a production deployment (dev sign-in is refused then).

@@ -2,7 +2,7 @@
 use super::{invalid, yes, ConfigError, Cron};
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SyncConfig {
     /// Default six-field cron expression (with seconds), e.g. "0 */15 * * * *".
@@ -11,6 +11,7 @@ pub struct SyncConfig {
     /// Per-task schedules (iam, s3, sqs, sns) overriding `schedule`.
     #[serde(default)]
     pub schedules: std::collections::BTreeMap<String, Cron>,
+    /// Sync every enabled account when the server starts.
     #[serde(default = "yes")]
     pub on_start: bool,
     /// Task/account runs in flight at once.

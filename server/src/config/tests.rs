@@ -396,3 +396,37 @@ fn application_settings_name_their_key() {
             .contains("auth.dev_users[0].id")
     );
 }
+
+/// The deployment kit's configs (deploy/) load as the server would load
+/// them, with their secrets from the environment.
+#[test]
+fn the_deploy_kits_configs_load() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy");
+    let secrets = |email: bool| {
+        let mut env = vec![
+            (
+                "DATABASE_URL",
+                "postgres://latchkey@db.internal:5432/latchkey",
+            ),
+            ("LATCHKEY__AUTH__OIDC__CLIENT_SECRET", "oidc-client-secret"),
+            (
+                "LATCHKEY__SERVER__METRICS_TOKEN",
+                "prometheus-bearer-token-1234",
+            ),
+        ];
+        if email {
+            env.push(("LATCHKEY__NOTIFICATIONS__EMAIL__PASSWORD", "smtp-password"));
+        }
+        env.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned()))
+    };
+    for (file, email) in [
+        ("latchkey.production.toml", true),
+        ("k8s/latchkey.toml", false),
+    ] {
+        let text = std::fs::read_to_string(format!("{root}/{file}")).unwrap();
+        let c = Config::from_toml(&text, secrets(email)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert!(c.auth.oidc.is_some(), "{file} signs in with OIDC");
+        assert!(!c.auth.dev_mode, "{file} must not enable dev sign-in");
+        assert!(c.aws.endpoint_url.is_none(), "{file} talks to real AWS");
+    }
+}

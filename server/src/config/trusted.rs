@@ -4,7 +4,7 @@ use super::{invalid, ConfigError};
 use app::domain::Partition;
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TrustedMode {
     /// AWS ALB authentication: the signed `x-amzn-oidc-data` JWT.
@@ -15,10 +15,12 @@ pub enum TrustedMode {
 
 /// Identity from headers set by a proxy. Only requests whose socket peer is
 /// in `trusted_proxies` are believed; from anywhere else the headers are ignored.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TrustedHeadersConfig {
+    /// `alb`: the ALB's signed `x-amzn-oidc-data` token; `headers`: plain user and groups headers from an authenticating proxy.
     pub mode: TrustedMode,
+    /// Peers (IP networks) whose identity headers are believed; headers from anyone else are ignored.
     pub trusted_proxies: Vec<crate::auth::cidr::Cidr>,
     /// headers mode: the user id header.
     #[serde(default = "default_user_header")]
