@@ -40,7 +40,11 @@ export async function newPage(options = {}) {
 }
 
 export async function hydrated(page) {
-  // The wasm module marks nothing itself; wait until network is idle after load.
+  // frontend's hydrate() marks <html data-hydrated> once the page is live;
+  // then let what it started (server functions) settle.
+  // Pages outside the app (the CLI's authorize page, the IdP's) load no wasm.
+  await page.waitForFunction(() => document.documentElement.hasAttribute('data-hydrated')
+    || !document.querySelector('link[rel="modulepreload"]'));
   await page.waitForLoadState('networkidle');
 }
 

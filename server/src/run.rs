@@ -217,7 +217,7 @@ pub async fn run(plugins: crate::plugins::Plugins) -> ExitCode {
         }),
         Some(Command::Sync { tasks }) => match crate::startup::build_services(config).await {
             Ok(s) => {
-                use crate::services::sync::engine::{sync_all_tasks, Task, Trigger};
+                use crate::services::sync::engine::{sync_all_tasks_reporting, Task, Trigger};
                 let chosen: Vec<Task> = Task::ALL
                     .into_iter()
                     .filter(|t| tasks.is_empty() || tasks.iter().any(|n| n == t.name()))
@@ -234,21 +234,38 @@ pub async fn run(plugins: crate::plugins::Plugins) -> ExitCode {
                         }
                     }
                 }
-                let results = sync_all_tasks(&s, &chosen, Trigger::Manual).await;
-                for (task, acct, r) in results {
+                // A bar on a terminal; plain lines into a file or a pipe.
+                let bar = indicatif::ProgressBar::new(0).with_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{bar:30.cyan/blue} {pos}/{len} runs  {elapsed}  {msg}",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                );
+                bar.enable_steady_tick(std::time::Duration::from_millis(200));
+                sync_all_tasks_reporting(&s, &chosen, Trigger::Manual, |total, (task, acct, r)| {
                     let task = task.name();
-                    match r {
-                        Ok(Some(o)) => println!(
+                    let line = match r {
+                        Ok(Some(o)) => format!(
                             "{task} {acct}: {} items, {} changed, {} removed",
                             o.items, o.changed, o.removed
                         ),
-                        Ok(None) => println!("{task} {acct}: skipped (another run in progress)"),
+                        Ok(None) => format!("{task} {acct}: skipped (another run in progress)"),
                         Err(e) => {
                             failed = true;
-                            println!("{task} {acct}: FAILED {e}");
+                            format!("{task} {acct}: FAILED {e}")
                         }
+                    };
+                    bar.set_length(total as u64);
+                    bar.inc(1);
+                    if bar.is_hidden() {
+                        println!("{line}");
+                    } else {
+                        bar.set_message(format!("{task} {acct}"));
+                        bar.println(line);
                     }
-                }
+                })
+                .await;
+                bar.finish_and_clear();
                 if failed {
                     Err("some accounts failed".into())
                 } else {

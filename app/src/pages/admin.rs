@@ -118,7 +118,11 @@ fn TaskCell(t: TaskStatusView, account: String, run: ServerAction<RunSync>) -> i
             <div class="task-state">
                 <span class="dot"></span>
                 {match state {
-                    "running" => "running…".to_owned(),
+                    "running" => match (t.progress_read, t.progress_listed) {
+                        (Some(read), Some(listed)) => format!("running… {read}/{listed}"),
+                        (Some(read), None) if read > 0 => format!("running… {read} read"),
+                        _ => "running…".to_owned(),
+                    },
                     "never" => "never run".to_owned(),
                     _ => when.clone().map(|w| format!("ok {w}")).unwrap_or_else(|| "no success yet".into()),
                 }}

@@ -16,6 +16,10 @@ pub struct TaskStatusView {
     pub item_errors: i32,
     pub item_error_sample: Vec<String>,
     pub running: bool,
+    /// While it runs: items read so far, and items listed so far (none
+    /// when the pass lists and reads together, as IAM's does).
+    pub progress_read: Option<i32>,
+    pub progress_listed: Option<i32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

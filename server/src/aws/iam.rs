@@ -128,6 +128,13 @@ pub async fn read_account(
     let mut managed_docs: HashMap<String, Value> = HashMap::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(AwsError::from_sdk)?;
+        // One pass lists and reads together: no total is known ahead.
+        super::progress::read(
+            page.policies().len()
+                + page.role_detail_list().len()
+                + page.user_detail_list().len()
+                + page.group_detail_list().len(),
+        );
         for p in page.policies() {
             let Some(arn) = p.arn() else { continue };
             let doc = p

@@ -12,6 +12,7 @@ pub mod federation;
 pub mod iam;
 pub mod iam_role;
 pub mod organizations;
+pub mod progress;
 pub mod protection;
 pub mod reader;
 pub mod regions;

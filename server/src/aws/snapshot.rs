@@ -52,12 +52,17 @@ where
     Fut: std::future::Future<Output = Result<ResourceSnapshot, super::AwsError>>,
 {
     use futures_util::StreamExt;
+    super::progress::listed(items.len());
     let results: Vec<(String, Result<ResourceSnapshot, super::AwsError>)> =
         futures_util::stream::iter(items)
             .map(|t| {
                 let arn = arn_of(&t);
                 let read = read(t);
-                async move { (arn, read.await) }
+                async move {
+                    let r = read.await;
+                    super::progress::read(1);
+                    (arn, r)
+                }
             })
             .buffer_unordered(at_once.max(1))
             .collect()

@@ -188,23 +188,50 @@ pub async fn record(
     finish(conn, id, outcome).await
 }
 
-/// (task, account) pairs running now in any replica: a `running` record
-/// whose advisory lock is held in this database. A bigint advisory key shows
-/// in `pg_locks` as its high and low 32 bits (`classid`, `objid`, `objsubid` 1).
-pub async fn running(conn: &mut PgConnection) -> crate::Result<Vec<(String, String)>> {
-    Ok(sqlx::query!(
-        "SELECT DISTINCT r.task, r.account_id
+/// A running run's progress so far: items read and items listed (written
+/// by the pass about once a second; a finished run is left alone).
+pub async fn progress(pool: &PgPool, id: i64, read: u64, listed: u64) -> crate::Result<()> {
+    let count = |n: u64| i32::try_from(n).unwrap_or(i32::MAX);
+    sqlx::query!(
+        "UPDATE sync_runs SET progress_read = $2, progress_listed = $3
+         WHERE id = $1 AND outcome = 'running'",
+        id,
+        count(read),
+        count(listed)
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// A task/account running now, with its progress (items read, listed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunningNow {
+    pub task: String,
+    pub account_id: String,
+    pub read: Option<i32>,
+    pub listed: Option<i32>,
+}
+
+/// What runs now in any replica: a `running` record whose advisory lock is
+/// held in this database. A bigint advisory key shows in `pg_locks` as its
+/// high and low 32 bits (`classid`, `objid`, `objsubid` 1).
+pub async fn running(conn: &mut PgConnection) -> crate::Result<Vec<RunningNow>> {
+    Ok(sqlx::query_as!(
+        RunningNow,
+        "SELECT DISTINCT ON (r.task, r.account_id) r.task, r.account_id,
+                r.progress_read AS read, r.progress_listed AS listed
          FROM sync_runs r
          CROSS JOIN LATERAL (SELECT hashtext(r.task || ':' || r.account_id)::bigint AS k) key
          JOIN pg_locks l ON l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
               AND l.classid::bigint = ((key.k >> 32) & 4294967295)
               AND l.objid::bigint = (key.k & 4294967295)
-         WHERE r.outcome = 'running'",
+         WHERE r.outcome = 'running'
+         ORDER BY r.task, r.account_id, r.id DESC",
     )
     .fetch_all(conn)
-    .await
-    .map(|rows| rows.into_iter().map(|r| (r.task, r.account_id)).collect())?)
+    .await?)
 }
 
 /// Every account with, per task, its last finished run and last success

@@ -34,6 +34,7 @@ async fn task_status(admin: &reqwest::Client, base: &str, task: &str) -> Value {
 }
 
 mod caching;
+mod cli;
 mod faults;
 mod refresh;
 mod regions;

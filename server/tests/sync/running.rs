@@ -107,6 +107,44 @@ async fn a_run_in_one_replica_shows_as_running_in_another_until_it_ends(pool: Pg
     assert_eq!(t["last_items"], 1);
 }
 
+/// How far a pass has got shows on another replica while it runs (#18):
+/// IAM lists and reads in one pass, so items read with no total; the
+/// progress goes with the run once it ends.
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn a_running_pass_shows_its_progress_on_every_replica(pool: PgPool) {
+    let g = start_gated_run(&pool).await;
+    // Held at its first write, the pass has read the account (one role).
+    let mut t = Value::Null;
+    for _ in 0..100 {
+        t = task_status(&g.admin, &g.base, "iam").await;
+        if t["progress_read"].as_i64().unwrap_or(0) > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(t["running"], true, "{t}");
+    assert_eq!(t["progress_read"], 1, "{t}");
+    assert_eq!(t["progress_listed"], Value::Null, "no total ahead: {t}");
+    let page = g
+        .admin
+        .get(format!("{}/admin/sync", g.base))
+        .send()
+        .await
+        .unwrap();
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("running… 1 read"),
+        "the page says how far it got"
+    );
+
+    open_gate(g.gate).await;
+    assert!(g.run.await.unwrap().unwrap().is_some());
+    let t = task_status(&g.admin, &g.base, "iam").await;
+    assert_eq!(t["running"], false);
+    assert_eq!(t["progress_read"], Value::Null, "{t}");
+    assert_eq!(t["last_items"], 1);
+}
+
 #[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
 async fn a_run_whose_process_stopped_is_not_running_and_the_next_run_closes_it(pool: PgPool) {
     let g = start_gated_run(&pool).await;

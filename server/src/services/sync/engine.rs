@@ -142,7 +142,9 @@ async fn claimed(
     };
     let id = db::sync_runs::start(claim.conn(), &run).await?;
     let started = std::time::Instant::now();
-    let result = async {
+    let progress = Arc::new(crate::aws::progress::Progress::default());
+    let reporter = report_progress(s.pool.clone(), id, progress.clone());
+    let result = crate::aws::progress::Progress::scope(progress, async {
         let mut tx = claim.conn().begin().await?;
         let (o, failed) = run_task(s, task, account, &mut tx).await?;
         let count = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
@@ -162,8 +164,9 @@ async fn claimed(
             (s.resources_changed)();
         }
         Ok::<_, SyncError>(o)
-    }
+    })
     .await;
+    reporter.stop().await;
     match &result {
         Ok(o) => {
             tracing::info!(task = name, %account, ?trigger, items = o.items, changed = o.changed,
@@ -179,6 +182,49 @@ async fn claimed(
     }
     result.map(Some)
 }
+
+/// Writes a running pass's progress to its record about once a second
+/// (when it moved), for every replica's Admin › Sync, until stopped.
+struct Reporter {
+    stop: Arc<tokio::sync::Notify>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Reporter {
+    async fn stop(self) {
+        self.stop.notify_one();
+        let _ = self.task.await;
+    }
+}
+
+fn report_progress(
+    pool: sqlx::PgPool,
+    id: i64,
+    progress: Arc<crate::aws::progress::Progress>,
+) -> Reporter {
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let stopped = stop.clone();
+    let task = tokio::spawn(async move {
+        let mut last = (0, 0);
+        loop {
+            tokio::select! {
+                _ = stopped.notified() => return,
+                _ = tokio::time::sleep(PROGRESS_EVERY) => {}
+            }
+            let now = progress.get();
+            if now != last {
+                last = now;
+                if let Err(e) = db::sync_runs::progress(&pool, id, now.0, now.1).await {
+                    tracing::debug!(error = %e, "cannot record sync progress");
+                }
+            }
+        }
+    });
+    Reporter { stop, task }
+}
+
+/// How often a running pass's progress is written.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 async fn run_task(
     s: &SyncContext,
@@ -256,7 +302,7 @@ async fn read(
 }
 
 /// Results of one task over many accounts.
-pub type Results = Vec<(Task, AccountId, Result<Option<SyncOutcome>, String>)>;
+pub type Results = Vec<RunResult>;
 
 /// Runs `tasks` for every enabled account (configured or discovered), at most
 /// `sync.concurrency` at a time across the process (see [`sync_account`]).
@@ -264,6 +310,20 @@ pub async fn sync_all_tasks(
     s: &(impl AsRef<SyncContext> + ?Sized),
     tasks: &[Task],
     trigger: Trigger,
+) -> Results {
+    sync_all_tasks_reporting(s, tasks, trigger, |_, _| {}).await
+}
+
+/// One finished task/account run, as [`Results`] holds it.
+pub type RunResult = (Task, AccountId, Result<Option<SyncOutcome>, String>);
+
+/// [`sync_all_tasks`], calling `on_done(total, result)` as each run ends
+/// (`latchkey sync`'s progress bar).
+pub async fn sync_all_tasks_reporting(
+    s: &(impl AsRef<SyncContext> + ?Sized),
+    tasks: &[Task],
+    trigger: Trigger,
+    mut on_done: impl FnMut(usize, &RunResult),
 ) -> Results {
     let s = s.as_ref();
     let mut set = tokio::task::JoinSet::new();
@@ -293,9 +353,13 @@ pub async fn sync_all_tasks(
         }
     }
     let mut out = Vec::new();
+    let total = set.len();
     while let Some(r) = set.join_next().await {
         match r {
-            Ok(x) => out.push(x),
+            Ok(x) => {
+                on_done(total, &x);
+                out.push(x)
+            }
             Err(e) => tracing::error!(error = %e, "sync task panicked"),
         }
     }

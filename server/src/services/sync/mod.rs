@@ -57,7 +57,9 @@ impl app::ports::SyncPort for SyncService {
                             last_duration_ms: None,
                             item_errors: 0,
                             item_error_sample: Vec::new(),
-                            running: running.contains(&(t.name().to_owned(), r.account_id.clone())),
+                            running: false,
+                            progress_read: None,
+                            progress_listed: None,
                         })
                         .collect(),
                 });
@@ -73,6 +75,18 @@ impl app::ports::SyncPort for SyncService {
                 t.last_duration_ms = r.last_duration_ms;
                 t.item_errors = r.last_item_errors.unwrap_or(0);
                 t.item_error_sample = item_error_lines(r.last_item_error_sample);
+            }
+        }
+        for now in &running {
+            let t = out
+                .iter_mut()
+                .filter(|a| a.account_id == now.account_id)
+                .flat_map(|a| a.tasks.iter_mut())
+                .find(|t| t.task == now.task);
+            if let Some(t) = t {
+                t.running = true;
+                t.progress_read = now.read;
+                t.progress_listed = now.listed.filter(|n| *n > 0);
             }
         }
         Ok(out)

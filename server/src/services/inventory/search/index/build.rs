@@ -30,7 +30,17 @@ impl Snapshot {
         let mut cols = Columns::default();
         {
             let mut stream = index_reads::rows(&mut tx);
+            let mut read_so_far: u64 = 0;
             while let Some(r) = stream.try_next().await? {
+                read_so_far += 1;
+                // A build over a million rows takes seconds: say how it goes.
+                if read_so_far.is_multiple_of(PROGRESS_ROWS) {
+                    tracing::info!(
+                        rows = read_so_far,
+                        ms = started.elapsed().as_millis() as u64,
+                        "search index build: reading rows"
+                    );
+                }
                 let tags: Vec<(&str, &str)> = r
                     .tags
                     .iter()
@@ -51,6 +61,13 @@ impl Snapshot {
         tx.commit().await?;
         let read = started.elapsed();
         let n = cols.len() as usize;
+        if n as u64 >= PROGRESS_ROWS {
+            tracing::info!(
+                rows = n,
+                read_ms = read.as_millis() as u64,
+                "search index build: indexing"
+            );
+        }
         let started = Instant::now();
         let snap = tokio::task::spawn_blocking(move || {
             let mut snap = Snapshot::build(generation, cols, kinds, accounts);
@@ -186,3 +203,6 @@ impl Snapshot {
         }
     }
 }
+
+/// A progress line every this many rows read into the index.
+const PROGRESS_ROWS: u64 = 250_000;
