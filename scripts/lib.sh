@@ -64,33 +64,31 @@ ensure_parliament() {
   fi
 }
 
-# The OpenAPI checker the scripts API is tested with (server/tests/credentials_api/scripts_api.rs),
-# in a venv of its own: its pinned dependencies (hypothesis, jsonschema) stay out of moto's.
-SCHEMATHESIS_VERSION=4.32.5
-SCHEMATHESIS_VENV=$CACHE/schemathesis
-ensure_schemathesis() {
-  if ! "$SCHEMATHESIS_VENV/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
-    log "installing schemathesis $SCHEMATHESIS_VERSION into $SCHEMATHESIS_VENV"
-    python3 -m venv "$SCHEMATHESIS_VENV"
-    "$SCHEMATHESIS_VENV/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
+# A Python tool in a venv of its own, so its pinned dependencies stay out of
+# moto's: ensure_tool_venv VENV PACKAGE VERSION COMMAND (COMMAND --version
+# must print VERSION).
+ensure_tool_venv() {
+  if ! "$1/bin/$4" --version 2>/dev/null | grep -q "$3"; then
+    log "installing $2 $3 into $1"
+    python3 -m venv "$1"
+    "$1/bin/pip" install -q "$2==$3"
   fi
 }
 
-# The CloudFormation linter deploy/aws/*.yaml must pass (scripts/test.sh), in a
-# venv of its own; its PyYAML also reads the templates for scripts/check_deploy.py.
+# The OpenAPI checker the scripts API is tested with (server/tests/credentials_api/scripts_api.rs).
+SCHEMATHESIS_VERSION=4.32.5
+SCHEMATHESIS_VENV=$CACHE/schemathesis
+ensure_schemathesis() { ensure_tool_venv "$SCHEMATHESIS_VENV" schemathesis "$SCHEMATHESIS_VERSION" schemathesis; }
+
+# The CloudFormation linter deploy/aws/*.yaml must pass (scripts/test.sh); its
+# PyYAML also reads the templates for scripts/check_deploy.py.
 CFNLINT_VERSION=1.58.0
 CFNLINT_VENV=$CACHE/cfnlint
-ensure_cfnlint() {
-  if ! "$CFNLINT_VENV/bin/cfn-lint" --version 2>/dev/null | grep -q "$CFNLINT_VERSION"; then
-    log "installing cfn-lint $CFNLINT_VERSION into $CFNLINT_VENV"
-    python3 -m venv "$CFNLINT_VENV"
-    "$CFNLINT_VENV/bin/pip" install -q "cfn-lint==$CFNLINT_VERSION"
-  fi
-}
+ensure_cfnlint() { ensure_tool_venv "$CFNLINT_VENV" cfn-lint "$CFNLINT_VERSION" cfn-lint; }
 
 ensure_node_deps() {
   command -v npm >/dev/null || apt_install nodejs npm
-  if [ ! -d "$ROOT/end2end/node_modules/playwright-core" ] || [ ! -x "$ROOT/end2end/node_modules/.bin/wasm-opt" ] \
+  if [ ! -d "$ROOT/end2end/node_modules/playwright-core" ] || [ ! -d "$ROOT/end2end/node_modules/binaryen" ] \
       || [ ! -d "$ROOT/end2end/node_modules/oidc-provider" ]; then
     log "installing end2end npm packages (playwright-core, binaryen, oidc-provider)"
     (cd "$ROOT/end2end" && npm ci --no-audit --no-fund --loglevel=error)
@@ -193,19 +191,43 @@ build_site() {
     log "building the server"
     (cd "$ROOT" && cargo build --package=server --bin=latchkey)
   fi
-  mkdir -p "$site/pkg"
-  wasm-bindgen --target=web --out-name=web --out-dir="$site/pkg" \
-    "$CARGO_TARGET_DIR/wasm32-unknown-unknown/debug/frontend.wasm"
+  split_and_bind "$CARGO_TARGET_DIR/wasm32-unknown-unknown/debug/frontend.wasm" "$site/pkg"
   mv -f "$site/pkg/web_bg.wasm" "$site/pkg/web.wasm"
   cat "$ROOT/style/stylers.gen.css" "$ROOT/style/base.css" >"$site/pkg/web.css"
   cp -r "$ROOT/public/." "$site/"
 }
 
-# The site as it ships: wasm from the size-optimised `wasm-release` profile
-# through wasm-opt -Oz, content-hashed names, brotli and gzip twins
-# (scripts/finish_site.mjs); the server in the release profile. Needs
-# ensure_node_deps (binaryen's wasm-opt, node).
-WASM_OPT_FEATURES=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals)
+# The wasm splitter (tools/wasm-split): built once per change of its source.
+ensure_wasm_split() {
+  local stamp; stamp=$(cat "$ROOT/tools/wasm-split/Cargo.toml" "$ROOT/tools/wasm-split/Cargo.lock" \
+    "$ROOT/tools/wasm-split/src/main.rs" | sha256sum | cut -c1-16)
+  if [ ! -x "$CACHE/tools/bin/latchkey-wasm-split" ] || [ "$(cat "$CACHE/tools/wasm-split.stamp" 2>/dev/null)" != "$stamp" ]; then
+    log "building the wasm splitter (tools/wasm-split, about a minute, once)"
+    cargo install --quiet --locked --force --path "$ROOT/tools/wasm-split" --root "$CACHE/tools" \
+      --target-dir "$CACHE/tools/target"
+    echo "$stamp" >"$CACHE/tools/wasm-split.stamp"
+  fi
+}
+
+# Splits the linked wasm $1 at its lazy routes (app/src/pages/lazy.rs) into
+# $2: the main module, chunks, their loader and the preload manifest; then
+# wasm-bindgen makes web.js and web_bg.wasm of the main module. The link
+# relocations the splitter needs come from .cargo/config.toml.
+split_and_bind() { # linked.wasm pkg-dir
+  ensure_wasm_split
+  mkdir -p "$2"
+  "$CACHE/tools/bin/latchkey-wasm-split" "$1" "$2" web
+  wasm-bindgen --target=web --keep-lld-exports --no-demangle --out-name=web --out-dir="$2" \
+    --no-typescript "$2/web_split.wasm"
+  rm -f "$2/web_split.wasm"
+}
+
+# The site as it ships: wasm from the size-optimised `wasm-release` profile,
+# split at its lazy routes, through binaryen's optimizer (scripts/wasm_opt.mjs;
+# -O1 compresses smaller than -Oz here, and runs four times faster), with
+# content-hashed names and brotli and gzip twins (scripts/finish_site.mjs);
+# the server in the release profile. Needs ensure_node_deps (binaryen, node).
+WASM_OPT_LEVEL=${WASM_OPT_LEVEL:--O1}
 build_site_release() {
   local site=$ROOT/target/site
   rm -rf "$site/pkg" "$site/hash.txt"
@@ -216,13 +238,11 @@ build_site_release() {
     log "building the server (release)"
     (cd "$ROOT" && cargo build --release --package=server --bin=latchkey)
   fi
-  mkdir -p "$site/pkg"
-  wasm-bindgen --target=web --out-name=web --out-dir="$site/pkg" --no-typescript \
-    "$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/frontend.wasm"
-  log "wasm-opt -Oz"
-  wasm-opt -Oz --strip-debug --strip-producers "${WASM_OPT_FEATURES[@]}" \
-    "$site/pkg/web_bg.wasm" -o "$site/pkg/web.wasm"
-  rm -f "$site/pkg/web_bg.wasm"
+  split_and_bind "$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/frontend.wasm" "$site/pkg"
+  mv -f "$site/pkg/web_bg.wasm" "$site/pkg/web.wasm"
+  log "wasm-opt $WASM_OPT_LEVEL (main module and chunks)"
+  # binaryen warns of a names subsection it does not know (rustc's); harmless.
+  node "$ROOT/scripts/wasm_opt.mjs" "$WASM_OPT_LEVEL" "$site"/pkg/*.wasm 2> >(grep -v "unknown name subsection" >&2)
   cat "$ROOT/style/stylers.gen.css" "$ROOT/style/base.css" >"$site/pkg/web.css"
   cp -r "$ROOT/public/." "$site/"
   node "$ROOT/scripts/finish_site.mjs" "$site"

@@ -58,6 +58,8 @@ log "end-to-end in Chromium"
 # building it again without dev-dependency features would recompile half the tree.
 # The site is the release one, as it ships: hashed, precompressed, cached.
 SERVER_ALREADY_BUILT=1 build_site_release
+log "the first page's download against its budget"
+python3 scripts/bundle_budget.py target/site
 ensure_database "$E2E_DB"
 psql "$PG_BASE/postgres" -qc "DROP DATABASE IF EXISTS $E2E_DB WITH (FORCE)" -c "CREATE DATABASE $E2E_DB" >/dev/null
 "$VENV/bin/python" scripts/seed_demo.py "http://127.0.0.1:$E2E_MOTO_PORT"

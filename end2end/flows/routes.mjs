@@ -111,6 +111,29 @@ export async function run() {
     assert(bad.length === 0, bad.join('\n'));
   });
 
+  await test('a page\'s code arrives when the page is first opened, not with the first page', async () => {
+    const { context, page } = await newPage();
+    const wasm = [];
+    page.on('request', (r) => { if (/\/pkg\/.*\.wasm$/.test(new URL(r.url()).pathname)) wasm.push(new URL(r.url()).pathname); });
+    await signIn(page, 'ada@example.com');
+    const chunk = (p) => !/\/pkg\/web[.][^/]*wasm$/.test(p);
+    assert(wasm.length > 0 && wasm.every((p) => !chunk(p)), `sign-in and the roles home load the main module only: ${wasm.join(', ')}`);
+    // Client-side navigation to a lazy page fetches its chunks, then shows it.
+    await page.click('header nav a[href="/requests"]');
+    await page.waitForURL(`${BASE}/requests`);
+    await page.waitForSelector('h1:has-text("Requests")');
+    const chunks = wasm.filter(chunk);
+    assert(chunks.length > 0, 'opening Requests fetched its chunks');
+    // A lazy page loaded directly: the server names its chunks for preloading.
+    const resp = await page.goto(`${BASE}/admin/sync`);
+    const html = await resp.text();
+    const tag = html.match(/<link[^>]*href="\/pkg\/split___sync_route[^"]*\.wasm"[^>]*>/);
+    assert(tag && tag[0].includes('rel="preload"'), 'the Sync page preloads its chunk');
+    await hydrated(page);
+    await page.waitForSelector('h1');
+    await context.close();
+  });
+
   await test('the reviewer sees a change\'s risk before approving it', async () => {
     const eng = await newPage();
     await signIn(eng.page, 'erin@example.com');

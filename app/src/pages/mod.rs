@@ -7,6 +7,7 @@ pub mod audit;
 pub mod editor;
 mod escape;
 mod iam_items;
+mod lazy;
 pub mod login;
 pub mod me;
 pub mod protection;
@@ -23,7 +24,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes, A},
     hooks::use_location,
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -59,20 +60,20 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("/") view=roles::RolesHome ssr=SsrMode::InOrder/>
                     <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/roles/:account/:name") view=roles::RolePage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/requests") view=requests::RequestsPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/request") view=wizard::WizardPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/request/advanced") view=editor::EditorPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/resources") view=resources::ResourcesPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/resource") view=resources::ResourcePage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/admin/sync") view=admin::SyncPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/admin/audit") view=audit::AuditPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/admin/protection") view=protection::ProtectionPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/admin/applications") view=applications::ApplicationsPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/admin/access") view=access::AccessPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/me") view=me::MePage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/requests/:id") view=requests::RequestPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/roles/:account/:name") view={Lazy::<lazy::RolePageRoute>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/requests") view={Lazy::<lazy::RequestsRoute>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/request") view={Lazy::<lazy::WizardRoute>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/request/advanced") view={Lazy::<lazy::EditorRoute>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/resources") view={Lazy::<lazy::ResourcesRoute>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/resource") view={Lazy::<lazy::ResourceRoute>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/sync") view={Lazy::<lazy::SyncRoute>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/audit") view={Lazy::<lazy::AuditRoute>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/protection") view={Lazy::<lazy::ProtectionRoute>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/applications") view={Lazy::<lazy::ApplicationsRoute>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/access") view={Lazy::<lazy::AccessRoute>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/settings") view={Lazy::<lazy::SettingsRoute>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/me") view={Lazy::<lazy::MeRoute>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/requests/:id") view={Lazy::<lazy::RequestRoute>::new()} ssr=SsrMode::InOrder/>
                 </Routes>
             </Frame>
         </Router>
