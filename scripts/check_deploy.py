@@ -392,45 +392,44 @@ class Resolver:
         return (svc, i)
 
 
+def skip_space_back(text, i):
+    """The index of the last non-space character at or before i (-1: none)."""
+    while i >= 0 and text[i].isspace():
+        i -= 1
+    return i
+
+
+def ident_before(text, end):
+    """The identifier ending at text[end] (a match, or None) and the index of
+    the non-space character before it."""
+    m = re.search(IDENT + r"$", text[:end + 1])
+    return m, (skip_space_back(text, m.start() - 1) if m else -1)
+
+
 def chain_before(text, dot):
     """The method chain ending just before `text[dot]` (a '.'): its primary
     (receiver expression or None) and its segments [(kind, name, args)]."""
     segs, i = [], dot
     while True:
-        j = i - 1
-        while j >= 0 and text[j].isspace():
-            j -= 1
+        j = skip_space_back(text, i - 1)
         if j < 0:
             return None, segs
-        if text[j] == ")":
+        called = text[j] == ")"
+        if called:
             k = match_backward(text, j, "(", ")")
-            args = text[k + 1:j]
-            e = k - 1
-            while e >= 0 and text[e].isspace():
-                e -= 1
-            m = re.search(IDENT + r"$", text[:e + 1])
-            if not m:
-                return None, segs
-            p = m.start() - 1
-            while p >= 0 and text[p].isspace():
-                p -= 1
-            if p >= 0 and text[p] == ".":
-                segs.insert(0, ("call", m.group(0), args))
-                i = p
-                continue
-            path = re.search(r"(?:<[^<>;{}]*>\s*::\s*|" + IDENT + r"\s*::\s*)*$", text[:m.start()])
-            return text[path.start():j + 1], segs
-        m = re.search(IDENT + r"$", text[:j + 1])
+            m, p = ident_before(text, skip_space_back(text, k - 1))
+        else:
+            m, p = ident_before(text, j)
         if not m:
             return None, segs
-        p = m.start() - 1
-        while p >= 0 and text[p].isspace():
-            p -= 1
         if p >= 0 and text[p] == ".":
-            segs.insert(0, ("field", m.group(0), None))
+            segs.insert(0, ("call", m.group(0), text[k + 1:j]) if called else ("field", m.group(0), None))
             i = p
             continue
-        return m.group(0), segs
+        if not called:
+            return m.group(0), segs
+        path = re.search(r"(?:<[^<>;{}]*>\s*::\s*|" + IDENT + r"\s*::\s*)*$", text[:m.start()])
+        return text[path.start():j + 1], segs
 
 
 CHAIN_END = re.compile(r"\.\s*(send|into_paginator)\s*\(\s*\)")

@@ -181,7 +181,6 @@ pub fn router(services: Services, mut leptos_options: LeptosOptions) -> Router {
             http::csrf::csrf_layer,
         ))
         .layer(axum::middleware::from_fn(http::limits::body_limits))
-        .layer(axum::middleware::from_fn(http::assets::pages_not_cached))
         .layer(http::assets::compression())
         .layer(axum::middleware::from_fn(http::headers::security_headers))
         .layer(axum::middleware::from_fn(http::timing::server_timing_layer))

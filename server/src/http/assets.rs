@@ -106,22 +106,6 @@ pub fn compression() -> CompressionLayer<Compressible> {
         .compress_when(Compressible)
 }
 
-/// Pages are personal and change with every sync: browsers must not keep
-/// them (a shared computer's Back button after sign-out shows nothing).
-pub async fn pages_not_cached(req: Request, next: Next) -> Response {
-    let mut resp = next.run(req).await;
-    let html = resp
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("text/html"));
-    if html && !resp.headers().contains_key(CACHE_CONTROL) {
-        resp.headers_mut()
-            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-    resp
-}
-
 #[cfg(test)]
 mod tests {
     use super::is_fingerprinted;

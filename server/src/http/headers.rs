@@ -1,11 +1,14 @@
 //! Headers every response carries: no page of Latchkey may be framed by
 //! another site (clickjacking an Approve button), content types are not
 //! sniffed, and URLs (which carry ARNs and filters) leave only for this site.
+//! Pages are personal and change with every sync: browsers must not keep
+//! them (a shared computer's Back button after sign-out shows nothing).
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
 use http::header::{
-    HeaderValue, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+    HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY,
+    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 
 pub async fn security_headers(req: Request, next: Next) -> Response {
@@ -20,5 +23,12 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    let html = h
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html"));
+    if html && !h.contains_key(CACHE_CONTROL) {
+        h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     resp
 }
