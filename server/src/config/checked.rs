@@ -43,11 +43,12 @@ macro_rules! checked_text {
 }
 
 checked_text!(
-    /// An `http://` or `https://` URL.
+    /// An `http://` or `https://` URL with a host.
     HttpUrl,
-    |url| match url.starts_with("http://") || url.starts_with("https://") {
-        true => Ok(()),
-        false => Err("must be an http(s) URL (http:// or https://)".to_owned()),
+    |url| match reqwest::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => Ok(()),
+        Ok(_) => Err("must be an http(s) URL (http:// or https://)".to_owned()),
+        Err(e) => Err(format!("must be an http(s) URL (http:// or https://): {e}")),
     }
 );
 
@@ -92,7 +93,15 @@ mod tests {
 
     #[test]
     fn defaults_pass_their_own_checks() {
-        for (url, ok) in [("https://a", true), ("http://a", true), ("a", false)] {
+        for (url, ok) in [
+            ("https://a", true),
+            ("http://a", true),
+            ("http://127.0.0.1:5100/", true),
+            ("a", false),
+            ("https://", false),
+            ("http://exa mple.com", false),
+            ("ftp://a", false),
+        ] {
             assert_eq!(HttpUrl::parse(url).is_ok(), ok, "{url}");
         }
         assert!(Cron::parse("0 */15 * * * *").is_ok());

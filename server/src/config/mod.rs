@@ -155,11 +155,12 @@ impl Config {
             toml::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
         for (k, v) in env {
             if k == "DATABASE_URL" {
-                set_path(&mut value, &["database", "url"], &v);
+                set_path(&mut value, &["database", "url"], &v, true);
             } else if let Some(rest) = k.strip_prefix("LATCHKEY__") {
                 let path: Vec<String> = rest.split("__").map(|s| s.to_ascii_lowercase()).collect();
                 let refs: Vec<&str> = path.iter().map(String::as_str).collect();
-                set_path(&mut value, &refs, &v);
+                let text = reference::is_text_key(&refs);
+                set_path(&mut value, &refs, &v, text);
             }
         }
         // Typed fields (account ids, ARNs, cron expressions) refuse a bad
@@ -270,7 +271,9 @@ impl Config {
     }
 }
 
-fn set_path(t: &mut toml::Table, path: &[&str], v: &str) {
+/// Sets `path` to an environment value: text as it is where the key holds
+/// text, else read as TOML would (an array, a boolean, an integer).
+fn set_path(t: &mut toml::Table, path: &[&str], v: &str, text: bool) {
     let Some((last, parents)) = path.split_last() else {
         return;
     };
@@ -283,6 +286,10 @@ fn set_path(t: &mut toml::Table, path: &[&str], v: &str) {
             toml::Value::Table(next) => cur = next,
             _ => return,
         }
+    }
+    if text {
+        cur.insert(last.to_string(), toml::Value::String(v.to_owned()));
+        return;
     }
     // `[...]` is a TOML array, e.g. LATCHKEY__AUTH__OIDC__SCOPES='["openid", "email"]'.
     if v.trim_start().starts_with('[') {

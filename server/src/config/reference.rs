@@ -5,13 +5,42 @@
 //! checked-in file differs from what the code says.
 use serde_json::{Map, Value};
 
+/// The config's JSON Schema and its `$defs`, made once.
+fn schema() -> &'static (Value, Value) {
+    static SCHEMA: std::sync::OnceLock<(Value, Value)> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let schema = schemars::generate::SchemaSettings::draft2020_12()
+            .into_generator()
+            .into_root_schema_for::<super::Config>();
+        let root = serde_json::to_value(&schema).unwrap_or(Value::Null);
+        let defs = root.get("$defs").cloned().unwrap_or(Value::Null);
+        (root, defs)
+    })
+}
+
+/// Whether the key at `path` (`["auth", "oidc", "client_id"]`) holds text.
+/// An environment value is untyped: digits or `true` given to a text key
+/// (a numeric client id or password, an account id) must stay text.
+pub fn is_text_key(path: &[&str]) -> bool {
+    let (root, defs) = schema();
+    let r = Renderer { defs };
+    let mut cur = root.clone();
+    for seg in path {
+        let Some(v) = cur.get("properties").and_then(|p| p.get(*seg)) else {
+            return false;
+        };
+        cur = r.key(v).schema;
+    }
+    match cur.get("type") {
+        Some(Value::String(t)) => t == "string",
+        Some(Value::Array(ts)) => ts.iter().any(|t| t == "string"),
+        _ => false,
+    }
+}
+
 /// The whole reference, as Markdown.
 pub fn markdown() -> String {
-    let schema = schemars::generate::SchemaSettings::draft2020_12()
-        .into_generator()
-        .into_root_schema_for::<super::Config>();
-    let root = serde_json::to_value(&schema).unwrap_or(Value::Null);
-    let defs = root.get("$defs").cloned().unwrap_or(Value::Null);
+    let (root, defs) = schema();
     let mut out = String::from(
         "# Configuration reference\n\n\
          Generated from the code (`latchkey config-reference`; a test fails when this \
@@ -24,8 +53,8 @@ pub fn markdown() -> String {
          as booleans, digits as numbers. Keys inside `[[...]]` lists have no variable \
          of their own. A bad value stops start-up with a message naming its key.\n",
     );
-    let r = Renderer { defs: &defs };
-    r.section(&mut out, &root, &[], false);
+    let r = Renderer { defs };
+    r.section(&mut out, root, &[], false);
     out
 }
 
@@ -112,7 +141,7 @@ impl Renderer<'_> {
             .map(|r| r.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
         let mut rows = String::new();
-        let mut subs: Vec<(String, Value, bool, Option<String>, bool)> = Vec::new();
+        let mut subs: Vec<SubSection> = Vec::new();
         for (name, v) in props {
             let k = self.key(v);
             let mut p = path.to_vec();
@@ -123,12 +152,19 @@ impl Renderer<'_> {
                     .and_then(Value::as_str)
                     .map(str::to_owned)
             });
-            if Self::is_table(&k.schema) {
-                subs.push((name.clone(), k.schema, false, doc, k.optional));
-                continue;
-            }
-            if let Some(items) = self.table_items(&k.schema) {
-                subs.push((name.clone(), items, true, doc, k.optional));
+            let (schema, list) = if Self::is_table(&k.schema) {
+                (Some(k.schema.clone()), false)
+            } else {
+                (self.table_items(&k.schema), true)
+            };
+            if let Some(schema) = schema {
+                subs.push(SubSection {
+                    name: name.clone(),
+                    schema,
+                    list,
+                    doc,
+                    optional: k.optional,
+                });
                 continue;
             }
             let default = match v.get("default") {
@@ -155,7 +191,14 @@ impl Renderer<'_> {
             );
             out.push_str(&rows);
         }
-        for (name, sub, list, doc, optional) in subs {
+        for SubSection {
+            name,
+            schema: sub,
+            list,
+            doc,
+            optional,
+        } in subs
+        {
             let mut p = path.to_vec();
             p.push(name);
             let dotted = p.join(".");
@@ -265,6 +308,15 @@ fn paragraph(s: &str) -> String {
     let mut out = s.split_whitespace().collect::<Vec<_>>().join(" ");
     out.push('\n');
     out
+}
+
+/// A table inside a section (`[a.b]`), or a list of tables (`[[a.b]]`).
+struct SubSection {
+    name: String,
+    schema: Value,
+    list: bool,
+    doc: Option<String>,
+    optional: bool,
 }
 
 #[cfg(test)]

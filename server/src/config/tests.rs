@@ -37,6 +37,33 @@ fn secrets_never_show_in_debug_output() {
 }
 
 #[test]
+fn env_values_of_digits_stay_text_where_the_key_is_text() {
+    let t = BASE.to_owned()
+        + "\n[auth.oidc]\nissuer_url = \"https://idp.example.com\"\nclient_id = \"x\"\n\
+           client_secret = \"x\"\nredirect_url = \"https://lk.example.com/auth/oidc/callback\"\n";
+    let env = [
+        ("LATCHKEY__AUTH__OIDC__CLIENT_ID", "1234567890"),
+        ("LATCHKEY__AUTH__OIDC__CLIENT_SECRET", "000123"),
+        ("LATCHKEY__CLOUDTRAIL__READ_AS_ACCOUNT", "111111111111"),
+        ("LATCHKEY__AWS__CREDENTIAL_DURATION_SECS", "1800"),
+        ("LATCHKEY__AUTH__I_KNOW_DEV_MODE_IS_UNSAFE", "true"),
+    ];
+    let c = Config::from_toml(
+        &t,
+        env.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())),
+    )
+    .unwrap();
+    let oidc = c.auth.oidc.as_ref().unwrap();
+    assert_eq!(oidc.client_id, "1234567890");
+    assert_eq!(oidc.client_secret.expose(), "000123");
+    assert_eq!(
+        c.cloudtrail.read_as_account,
+        Some(AccountId::parse("111111111111").unwrap())
+    );
+    assert_eq!(c.aws.credential_duration_secs, 1800, "numbers stay numbers");
+}
+
+#[test]
 fn a_valid_file_loads_and_env_overrides_win() {
     let env = vec![
         ("DATABASE_URL".to_string(), "postgres://db/y".to_string()),
