@@ -50,7 +50,8 @@ pub fn markdown() -> String {
          case, sections joined by `__` (`DATABASE_URL` also sets `database.url`). \
          A value starting with `[` is read as a TOML array \
          (`LATCHKEY__AUTH__OIDC__SCOPES='[\"openid\", \"email\"]'`); `true`/`false` \
-         as booleans, digits as numbers. Keys inside `[[...]]` lists have no variable \
+         as booleans and digits as numbers, except for text keys, which take the value \
+         as it is. Keys inside `[[...]]` lists have no variable \
          of their own. A bad value stops start-up with a message naming its key.\n",
     );
     let r = Renderer { defs };
