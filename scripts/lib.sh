@@ -86,6 +86,12 @@ CFNLINT_VERSION=1.58.0
 CFNLINT_VENV=$CACHE/cfnlint
 ensure_cfnlint() { ensure_tool_venv "$CFNLINT_VENV" cfn-lint "$CFNLINT_VERSION" cfn-lint; }
 
+# The Kubernetes manifests in deploy/k8s/ are checked against the API's
+# schemas (strict: an unknown field is an error) by kubernetes-validate.
+KUBEVALIDATE_VERSION=1.37.0
+KUBEVALIDATE_VENV=$CACHE/kubevalidate
+ensure_kubevalidate() { ensure_tool_venv "$KUBEVALIDATE_VENV" kubernetes-validate "$KUBEVALIDATE_VERSION" kubernetes-validate; }
+
 ensure_node_deps() {
   command -v npm >/dev/null || apt_install nodejs npm
   if [ ! -d "$ROOT/end2end/node_modules/playwright-core" ] || [ ! -d "$ROOT/end2end/node_modules/binaryen" ] \
