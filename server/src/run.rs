@@ -225,9 +225,15 @@ pub async fn run(plugins: crate::plugins::Plugins) -> ExitCode {
                 let mut failed = false;
                 // Members of the configured organizations first, as the
                 // server does at start-up: new accounts are synced too.
-                for (mgmt, r) in crate::services::sync::accounts::discover_all(&s).await {
+                let discovered = crate::services::sync::accounts::discover_all(
+                    &s,
+                    crate::services::sync::engine::Trigger::Manual,
+                )
+                .await;
+                for (mgmt, r) in discovered {
                     match r {
-                        Ok(added) => println!("accounts {mgmt}: {added} new"),
+                        Ok(Some(added)) => println!("accounts {mgmt}: {added} new"),
+                        Ok(None) => println!("accounts {mgmt}: skipped (another run in progress)"),
                         Err(e) => {
                             failed = true;
                             println!("accounts {mgmt}: FAILED {e}");

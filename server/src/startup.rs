@@ -225,7 +225,11 @@ pub async fn serve_with(
         let s = services.clone();
         tokio::spawn(async move {
             let started = std::time::Instant::now();
-            crate::services::sync::accounts::discover_all(&s).await;
+            crate::services::sync::accounts::discover_all(
+                &s,
+                crate::services::sync::engine::Trigger::Startup,
+            )
+            .await;
             let r = crate::services::sync::engine::sync_all(
                 &s,
                 crate::services::sync::engine::Trigger::Startup,

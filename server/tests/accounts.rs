@@ -3,6 +3,7 @@
 mod common;
 
 use common::*;
+use latchkey::db::sync_runs::Claim;
 use latchkey::services::sync::accounts::discover_all;
 use latchkey::services::sync::engine::{sync_all, Trigger};
 use sqlx::PgPool;
@@ -50,11 +51,11 @@ async fn organization_members_are_discovered_synced_and_can_be_disabled(pool: Pg
         );
     }
 
-    let found = discover_all(&s).await;
+    let found = discover_all(&s, Trigger::Manual).await;
     assert_eq!(found.len(), 1);
     assert_eq!(
         found[0].1,
-        Ok(3),
+        Ok(Some(3)),
         "management account and two members added: {found:?}"
     );
     let all = accounts(&pool).await;
@@ -66,10 +67,38 @@ async fn organization_members_are_discovered_synced_and_can_be_disabled(pool: Pg
     }
     assert!(all.iter().any(|a| a.0 == configured && a.2 == "config"));
     assert_eq!(
-        discover_all(&s).await[0].1,
-        Ok(0),
+        discover_all(&s, Trigger::Manual).await[0].1,
+        Ok(Some(0)),
         "a second discovery adds nothing"
     );
+
+    // Replicas: while another holds the organization, discovery skips it
+    // and lists nothing; a scheduled tick lists it once across replicas.
+    let runs = || {
+        scalar::<i64>(
+            &pool,
+            "SELECT count(*) FROM sync_runs WHERE task = 'accounts'",
+        )
+    };
+    let before = runs().await;
+    let held = Claim::take(&pool, "accounts", &mgmt)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(discover_all(&s, Trigger::Schedule).await[0].1, Ok(None));
+    assert_eq!(
+        runs().await,
+        before,
+        "no run recorded while another holds it"
+    );
+    held.release("accounts", &mgmt).await;
+    assert_eq!(discover_all(&s, Trigger::Schedule).await[0].1, Ok(Some(0)));
+    assert_eq!(
+        discover_all(&s, Trigger::Schedule).await[0].1,
+        Ok(None),
+        "the same tick on a second replica"
+    );
+    assert_eq!(runs().await, before + 1);
 
     // Discovered accounts are synced like configured ones.
     let results = sync_all(&s, Trigger::Manual).await;
@@ -83,7 +112,7 @@ async fn organization_members_are_discovered_synced_and_can_be_disabled(pool: Pg
     let admin = signed_in(&base, ADMIN).await;
     let r = set_account_enabled(&admin, &base, members[0].as_str(), false).await;
     assert!(r.status().is_success(), "{}", r.status());
-    discover_all(&s).await;
+    discover_all(&s, Trigger::Manual).await;
     let disabled = accounts(&pool)
         .await
         .into_iter()

@@ -31,7 +31,11 @@ pub async fn start(s: Services) -> Result<JobScheduler, JobSchedulerError> {
         let job = Job::new_async(schedule.as_str(), move |_id, _l| {
             let s = s.clone();
             Box::pin(async move {
-                crate::services::sync::accounts::discover_all(&s).await;
+                crate::services::sync::accounts::discover_all(
+                    &s,
+                    crate::services::sync::engine::Trigger::Schedule,
+                )
+                .await;
             })
         })?;
         sched.add(job).await?;

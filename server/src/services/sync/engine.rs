@@ -69,7 +69,7 @@ pub enum Trigger {
 }
 
 impl Trigger {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Trigger::Startup => "startup",
             Trigger::Schedule => "schedule",
@@ -93,7 +93,7 @@ pub type SyncError = crate::Error;
 
 /// A scheduled run is skipped when another replica already ran this
 /// task/account for the same tick (schedules are at least a minute apart).
-const SAME_TICK_SECS: f64 = 30.0;
+pub(crate) const SAME_TICK_SECS: f64 = 30.0;
 
 /// Runs one task for one account. `Ok(None)`: skipped, because another
 /// replica holds the task/account or already ran this scheduled tick.
