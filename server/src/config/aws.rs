@@ -29,7 +29,11 @@ pub struct AwsConfig {
     pub discover_regions: bool,
     /// Role assumed in every spoke account by the sync and by approvals.
     pub spoke_role_name: RoleName,
-    /// Credential lifetime handed to users, in seconds.
+    /// Credential lifetime handed to users, in seconds: 900 to 43200 (what
+    /// AssumeRole allows, and no more than each role's maximum session
+    /// duration). When Latchkey itself runs as a role (`hub_role_arn`: an
+    /// instance, task or IRSA role), assuming users' roles is role chaining,
+    /// which AWS caps at 3600.
     #[serde(default = "default_duration")]
     pub credential_duration_secs: i32,
     /// The role Latchkey itself runs as (the hub), when it is one: never
@@ -157,6 +161,19 @@ impl AwsConfig {
                     format!("{r:?} is outside partition {partition} (one deployment serves one partition)"),
                 ));
             }
+        }
+        if !(900..=43200).contains(&self.credential_duration_secs) {
+            return Err(invalid(
+                "aws.credential_duration_secs",
+                "must be between 900 and 43200 (what AssumeRole allows)",
+            ));
+        }
+        if self.hub_role_arn.is_some() && self.credential_duration_secs > 3600 {
+            return Err(invalid(
+                "aws.credential_duration_secs",
+                "must be at most 3600 when Latchkey runs as a role (aws.hub_role_arn): \
+                 assuming users' roles from a role session is role chaining, which AWS caps at one hour",
+            ));
         }
         for p in &self.protected_roles {
             if !p.starts_with("arn:") || !p.contains(":role/") {

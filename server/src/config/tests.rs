@@ -64,6 +64,37 @@ fn env_values_of_digits_stay_text_where_the_key_is_text() {
 }
 
 #[test]
+fn credential_lifetimes_are_ones_aws_grants() {
+    let with = |extra: &str| {
+        let t = BASE.replace(
+            "spoke_role_name = \"LatchkeySpoke\"",
+            &format!("spoke_role_name = \"LatchkeySpoke\"\n{extra}"),
+        );
+        Config::from_toml(&t, std::iter::empty())
+    };
+    assert!(with("credential_duration_secs = 43200").is_ok());
+    for bad in [
+        "credential_duration_secs = 60",
+        "credential_duration_secs = 86400",
+    ] {
+        let e = with(bad).unwrap_err().to_string();
+        assert!(
+            e.contains("aws.credential_duration_secs: must be between 900 and 43200"),
+            "{e}"
+        );
+    }
+    let hub = "hub_role_arn = \"arn:aws:iam::123456789012:role/Latchkey\"";
+    assert!(with(&format!("{hub}\ncredential_duration_secs = 3600")).is_ok());
+    let e = with(&format!("{hub}\ncredential_duration_secs = 7200"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("at most 3600") && e.contains("role chaining"),
+        "{e}"
+    );
+}
+
+#[test]
 fn a_valid_file_loads_and_env_overrides_win() {
     let env = vec![
         ("DATABASE_URL".to_string(), "postgres://db/y".to_string()),
