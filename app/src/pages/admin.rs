@@ -128,7 +128,12 @@ fn TaskCell(t: TaskStatusView, account: String, run: ServerAction<RunSync>) -> i
                 }}
             </div>
             <div class="muted small">
-                {t.last_items.map(|n| format!("{n} items")).unwrap_or_default()}
+                // While a pass runs, the figures below are the previous pass's.
+                {t.last_items.map(|n| {
+                    let last = if t.running { "last run: " } else { "" };
+                    let s = if n == 1 { "" } else { "s" };
+                    format!("{last}{n} item{s}")
+                }).unwrap_or_default()}
                 {t.last_duration_ms.map(|ms| format!(" · {ms} ms")).unwrap_or_default()}
             </div>
             {t.last_error.clone().filter(|_| state == "failed").map(|e| view! { <div class="error small" title=e.clone()>{e.chars().take(120).collect::<String>()}</div> })}
