@@ -120,6 +120,14 @@ for who in SAM ADA; do
 done
 CURL_ARGS=(-H "Cookie: $SAM")
 wrk_row "/roles/710000000001/eng-role-0 (300 eligible)" 50 /roles/710000000001/eng-role-0 -H "Cookie: $SAM"
+# As browsers ask for pages: compressed on the fly (http::assets::compression).
+for enc in br gzip; do
+  CURL_ARGS=(-H "Cookie: $SAM" -H "Accept-Encoding: $enc")
+  for path in / /roles/710000000001/eng-role-0; do
+    wrk_row "$path (300 eligible), Accept-Encoding: $enc" 10 "$path" -H "Cookie: $SAM" -H "Accept-Encoding: $enc"
+  done
+done
+CURL_ARGS=(-H "Cookie: $SAM")
 
 TOKEN=$(curl -sf -H "Cookie: $SAM" -H "Origin: $BASE" -H 'Accept: application/json' \
   --data-urlencode name=bench -d scope=credentials "$BASE/api/create_token" |

@@ -4,7 +4,7 @@ use super::snapshot::{
     tags_json, ResourceSnapshot, KIND_GROUP, KIND_MANAGED_POLICY, KIND_ROLE, KIND_USER,
 };
 use super::{decode::policy_json, AwsError};
-use app::domain::{AccountId, PolicyDocument, RoleName};
+use app::domain::AccountId;
 use aws_sdk_iam::types::{AttachedPolicy, EntityType, PolicyDetail};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -277,21 +277,4 @@ fn group_snapshots(
             })
         })
         .collect()
-}
-
-/// `PutRolePolicy`: creates or replaces one inline policy.
-pub async fn put_role_policy(
-    iam: &aws_sdk_iam::Client,
-    role: &RoleName,
-    policy_name: &str,
-    document: &PolicyDocument,
-) -> Result<(), AwsError> {
-    iam.put_role_policy()
-        .role_name(role.as_str())
-        .policy_name(policy_name)
-        .policy_document(document.to_compact())
-        .send()
-        .await
-        .map_err(AwsError::from_sdk)?;
-    Ok(())
 }
