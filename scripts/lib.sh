@@ -198,7 +198,6 @@ build_site() {
     (cd "$ROOT" && cargo build --package=server --bin=latchkey)
   fi
   split_and_bind "$CARGO_TARGET_DIR/wasm32-unknown-unknown/debug/frontend.wasm" "$site/pkg"
-  mv -f "$site/pkg/web_bg.wasm" "$site/pkg/web.wasm"
   cat "$ROOT/style/stylers.gen.css" "$ROOT/style/base.css" >"$site/pkg/web.css"
   cp -r "$ROOT/public/." "$site/"
 }
@@ -217,7 +216,8 @@ ensure_wasm_split() {
 
 # Splits the linked wasm $1 at its lazy routes (app/src/pages/lazy.rs) into
 # $2: the main module, chunks, their loader and the preload manifest; then
-# wasm-bindgen makes web.js and web_bg.wasm of the main module. The link
+# wasm-bindgen makes web.js and web.wasm of the main module (web.wasm is the
+# name leptos's <HydrationScripts> asks for). The link
 # relocations the splitter needs come from .cargo/config.toml.
 split_and_bind() { # linked.wasm pkg-dir
   ensure_wasm_split
@@ -226,6 +226,7 @@ split_and_bind() { # linked.wasm pkg-dir
   wasm-bindgen --target=web --keep-lld-exports --no-demangle --out-name=web --out-dir="$2" \
     --no-typescript "$2/web_split.wasm"
   rm -f "$2/web_split.wasm"
+  mv -f "$2/web_bg.wasm" "$2/web.wasm"
 }
 
 # The site as it ships: wasm from the size-optimised `wasm-release` profile,
@@ -245,7 +246,6 @@ build_site_release() {
     (cd "$ROOT" && cargo build --release --package=server --bin=latchkey)
   fi
   split_and_bind "$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/frontend.wasm" "$site/pkg"
-  mv -f "$site/pkg/web_bg.wasm" "$site/pkg/web.wasm"
   log "wasm-opt $WASM_OPT_LEVEL (main module and chunks)"
   # binaryen warns of a names subsection it does not know (rustc's); harmless.
   node "$ROOT/scripts/wasm_opt.mjs" "$WASM_OPT_LEVEL" "$site"/pkg/*.wasm 2> >(grep -v "unknown name subsection" >&2)
