@@ -286,5 +286,37 @@ group = "admins"
 roles = ["arn:aws:iam::*:role/*"]
 TOML
 }
+# Runs "$@"; any test binary (under $CARGO_TARGET_DIR/debug/deps) still
+# running after $TEST_BINARY_LIMIT seconds (the slowest takes about one
+# minute) has its threads' stacks printed and is killed, so a test that
+# hangs fails the run with where it hung instead of holding it until CI's
+# own time runs out.
+with_test_watchdog() {
+  local limit=${TEST_BINARY_LIMIT:-600} deps=$CARGO_TARGET_DIR/debug/deps
+  "$@" &
+  local cmd=$!
+  (
+    while kill -0 "$cmd" 2>/dev/null; do
+      sleep 15
+      for pid in $(pgrep -f "^$deps/" || true); do
+        local age
+        age=$(ps -o etimes= -p "$pid" 2>/dev/null | tr -d ' ') || continue
+        [ -n "$age" ] && [ "$age" -gt "$limit" ] || continue
+        echo "!! $(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) ran over ${limit}s: its stacks, then kill" >&2
+        if command -v gdb >/dev/null; then
+          timeout 60 gdb -p "$pid" -batch -ex 'thread apply all bt 40' 2>&1 | grep -E '^(Thread|#)' >&2 || true
+        fi
+        kill -9 "$pid" 2>/dev/null || true
+      done
+    done
+  ) &
+  local watchdog=$!
+  local rc=0
+  wait "$cmd" || rc=$?
+  kill "$watchdog" 2>/dev/null || true
+  wait "$watchdog" 2>/dev/null || true
+  return "$rc"
+}
+
 toml_account() { printf '[[accounts]]\nid = "%s"\nname = "%s"\n' "$1" "$2"; }
 toml_dev_user() { printf '[[auth.dev_users]]\nid = "%s"\ndisplay_name = "%s"\ngroups = ["%s"]\n' "$1" "$2" "$3"; }

@@ -55,7 +55,7 @@ export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
 # features would be unified into leptos and leptos_macro, and the server
 # binary (used below for the e2e run) would not be the one that ships (its
 # lazy routes would not name their chunks for preloading, for one).
-cargo test --workspace --exclude frontend 2>&1 | tee "$RUN/cargo-test.log"
+with_test_watchdog cargo test --workspace --exclude frontend 2>&1 | tee "$RUN/cargo-test.log"
 test "${PIPESTATUS[0]}" -eq 0
 # A private copy at once: on a machine where several worktrees share
 # CARGO_TARGET_DIR, debug/latchkey is whichever branch built last.

@@ -89,10 +89,22 @@ pub fn ports(s: &Services) -> app::ports::Ports {
     }
 }
 
+/// The app's page routes, found once per process. Finding them runs the app
+/// with every resource held back, and Leptos holds them back with one flag
+/// for the whole process: a page rendering on another thread meanwhile
+/// (a second server in the same process, as in the tests) would have its
+/// resource wait forever. Found once, before any router exists to render a
+/// page, that can never happen.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole HTTP surface: Leptos pages and server functions, plain APIs.
 pub fn router(services: Services, mut leptos_options: LeptosOptions) -> Router {
     http::assets::use_hashed_names(&mut leptos_options);
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let ports = ports(&services);
     let csrf = std::sync::Arc::new(http::csrf::CsrfPolicy::from_config(&services.config));
     let mut api: Router<Services> = Router::new()
@@ -159,7 +171,10 @@ pub fn router(services: Services, mut leptos_options: LeptosOptions) -> Router {
         // Only the Leptos routes (pages and server functions), not the API.
         .route_layer(axum::middleware::from_fn(http::pages_need_sign_in))
         .route_layer(axum::middleware::from_fn_with_state(
-            http::PageGate::new(services.config.server.page_concurrency),
+            http::PageGate::new(
+                services.config.server.page_concurrency,
+                std::time::Duration::from_secs(services.config.server.render_timeout_secs),
+            ),
             http::whole_pages,
         ))
         .merge(api)

@@ -120,6 +120,16 @@ impl Aws {
         // spending its retries against the same rate limit.
         loader = loader
             .retry_config(aws_config::retry::RetryConfig::adaptive().with_max_attempts(attempts));
+        // The SDK sets no limit on a call by default: an endpoint that takes
+        // a connection and never answers would hold its caller (a page, a
+        // sync holding its lock, an approval) forever. A try that runs out
+        // of time is retried like a dropped connection.
+        loader = loader.timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(Duration::from_millis(3100))
+                .operation_attempt_timeout(Duration::from_secs(cfg.call_timeout_secs))
+                .build(),
+        );
         let hub = loader.load().await;
         Arc::new(Self {
             hub,

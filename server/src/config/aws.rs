@@ -46,6 +46,13 @@ pub struct AwsConfig {
     /// (e.g. `arn:aws:iam::*:role/OrganizationAccountAccessRole`).
     #[serde(default)]
     pub protected_roles: Vec<String>,
+    /// How long one try of one AWS call may take, in seconds (1 to 300),
+    /// from connecting to the whole answer read; a try that takes longer is
+    /// given up and retried like a dropped connection, so an endpoint that
+    /// stops answering cannot hold a page, a sync or an approval forever.
+    /// Connecting alone may take 3.1 s.
+    #[serde(default = "default_call_timeout")]
+    pub call_timeout_secs: u64,
 }
 
 fn default_region() -> String {
@@ -54,6 +61,10 @@ fn default_region() -> String {
 
 fn default_duration() -> i32 {
     3600
+}
+
+fn default_call_timeout() -> u64 {
+    30
 }
 
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -173,6 +184,12 @@ impl AwsConfig {
                 "aws.credential_duration_secs",
                 "must be at most 3600 when Latchkey runs as a role (aws.hub_role_arn): \
                  assuming users' roles from a role session is role chaining, which AWS caps at one hour",
+            ));
+        }
+        if !(1..=300).contains(&self.call_timeout_secs) {
+            return Err(invalid(
+                "aws.call_timeout_secs",
+                "must be between 1 and 300 seconds",
             ));
         }
         for p in &self.protected_roles {

@@ -21,10 +21,19 @@ pub struct ServerConfig {
     /// turn in arrival order (default: twice the cores).
     #[serde(default)]
     pub page_concurrency: Option<usize>,
+    /// Longest a page may take to render, in seconds (1 to 300). A render
+    /// still going then is answered 503 and gives its turn up, so a page
+    /// that never finishes cannot keep others waiting behind it.
+    #[serde(default = "default_render_timeout")]
+    pub render_timeout_secs: u64,
     /// The address people and Weep reach Latchkey at (`https://latchkey.example.com`),
     /// for links Latchkey hands out; unset: the request's Host.
     #[serde(default)]
     pub public_url: Option<HttpUrl>,
+}
+
+fn default_render_timeout() -> u64 {
+    30
 }
 
 fn default_leptos_file() -> String {
@@ -39,6 +48,7 @@ impl Default for ServerConfig {
             production: false,
             metrics_token: None,
             page_concurrency: None,
+            render_timeout_secs: default_render_timeout(),
             public_url: None,
         }
     }
@@ -54,6 +64,12 @@ impl ServerConfig {
             return Err(invalid(
                 "server.metrics_token",
                 "must be at least 16 characters",
+            ));
+        }
+        if !(1..=300).contains(&self.render_timeout_secs) {
+            return Err(invalid(
+                "server.render_timeout_secs",
+                "must be between 1 and 300 seconds",
             ));
         }
         if self

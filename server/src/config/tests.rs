@@ -63,15 +63,18 @@ fn env_values_of_digits_stay_text_where_the_key_is_text() {
     assert_eq!(c.aws.credential_duration_secs, 1800, "numbers stay numbers");
 }
 
+/// [`BASE`] with `extra` lines added to its `[aws]` table.
+fn with_in_aws(extra: &str) -> Result<Config, ConfigError> {
+    let t = BASE.replace(
+        "spoke_role_name = \"LatchkeySpoke\"",
+        &format!("spoke_role_name = \"LatchkeySpoke\"\n{extra}"),
+    );
+    Config::from_toml(&t, std::iter::empty())
+}
+
 #[test]
 fn credential_lifetimes_are_ones_aws_grants() {
-    let with = |extra: &str| {
-        let t = BASE.replace(
-            "spoke_role_name = \"LatchkeySpoke\"",
-            &format!("spoke_role_name = \"LatchkeySpoke\"\n{extra}"),
-        );
-        Config::from_toml(&t, std::iter::empty())
-    };
+    let with = with_in_aws;
     assert!(with("credential_duration_secs = 43200").is_ok());
     for bad in [
         "credential_duration_secs = 60",
@@ -92,6 +95,23 @@ fn credential_lifetimes_are_ones_aws_grants() {
         e.contains("at most 3600") && e.contains("role chaining"),
         "{e}"
     );
+}
+
+#[test]
+fn aws_calls_get_a_time_limit_within_reason() {
+    let with = with_in_aws;
+    assert_eq!(with("").unwrap().aws.call_timeout_secs, 30);
+    assert_eq!(
+        with("call_timeout_secs = 5").unwrap().aws.call_timeout_secs,
+        5
+    );
+    for bad in ["call_timeout_secs = 0", "call_timeout_secs = 301"] {
+        let e = with(bad).unwrap_err().to_string();
+        assert!(
+            e.contains("aws.call_timeout_secs: must be between 1 and 300 seconds"),
+            "{e}"
+        );
+    }
 }
 
 #[test]

@@ -209,7 +209,11 @@ pub async fn pages_need_sign_in(req: Request, next: Next) -> Response {
 /// few at a time in arrival order, a page waits for those ahead of it and
 /// then renders nearly alone.
 #[derive(Clone)]
-pub struct PageGate(std::sync::Arc<tokio::sync::Semaphore>);
+pub struct PageGate {
+    turns: std::sync::Arc<tokio::sync::Semaphore>,
+    /// `server.render_timeout_secs`.
+    deadline: std::time::Duration,
+}
 
 impl PageGate {
     /// `server.page_concurrency`, by default twice the cores: one render on
@@ -217,10 +221,13 @@ impl PageGate {
     /// rows, /resources p99 went from 38 to 22 ms for a mix of 801 queries
     /// (first page 23 -> 18 ms) at the same throughput; 2 and 8 at once were
     /// a little worse, 1,000 (no gate) was where it started.
-    pub fn new(permits: Option<usize>) -> Self {
+    pub fn new(permits: Option<usize>, deadline: std::time::Duration) -> Self {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let n = permits.unwrap_or(2 * cores).max(1);
-        Self(std::sync::Arc::new(tokio::sync::Semaphore::new(n)))
+        Self {
+            turns: std::sync::Arc::new(tokio::sync::Semaphore::new(n)),
+            deadline,
+        }
     }
 }
 
@@ -254,17 +261,46 @@ pub async fn whole_pages(
     // goes away: dropped half-way, Leptos disposed the page's reactive owner
     // while a resource task still ran, and that task panicked looking for
     // the router.
-    let turn = gate.0.clone().acquire_owned().await.ok();
+    //
+    // A render past its deadline is answered 503 and its turn handed on;
+    // it is left to finish (or not) on its own. The turn is shared so that
+    // whichever comes first, the render's end or the deadline, gives it up.
+    let path = req.uri().path().to_owned();
+    let turn = gate.turns.clone().acquire_owned().await.ok();
+    let turn = std::sync::Arc::new(std::sync::Mutex::new(turn));
+    let held = turn.clone();
     let render = tokio::spawn(async move {
-        let _turn = turn;
-        whole(next.run(req).await).await
+        let res = whole(next.run(req).await).await;
+        give_up(&held);
+        res
     });
-    match render.await {
-        Ok(res) => res,
-        Err(e) => {
+    match tokio::time::timeout(gate.deadline, render).await {
+        Ok(Ok(res)) => res,
+        Ok(Err(e)) => {
             tracing::error!(error = %e, "a page render failed");
             http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
+        Err(_) => {
+            give_up(&turn);
+            tracing::error!(
+                path = %path,
+                deadline_secs = gate.deadline.as_secs(),
+                "a page did not finish rendering in time: answered 503 and its turn handed on"
+            );
+            (
+                http::StatusCode::SERVICE_UNAVAILABLE,
+                [(http::header::RETRY_AFTER, "5")],
+                "This page took too long to render; try again.",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Hands a render's turn at the gate on (once: later calls do nothing).
+fn give_up(turn: &std::sync::Mutex<Option<tokio::sync::OwnedSemaphorePermit>>) {
+    if let Ok(mut t) = turn.lock() {
+        t.take();
     }
 }
 

@@ -33,9 +33,13 @@ pub trait Fetch {
     fn fetch_text(self) -> impl Future<Output = String> + Send;
 }
 
+/// Longer than any request of a test takes: past it, a request that gets
+/// no answer fails its test, naming the URL, instead of holding the run.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
 impl Fetch for RequestBuilder {
     async fn fetch(self) -> Response {
-        let sent = self.send().await;
+        let sent = self.timeout(REQUEST_TIMEOUT).send().await;
         sent.unwrap_or_else(|e| panic!("request not sent: {e}"))
     }
 

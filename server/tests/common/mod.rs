@@ -117,7 +117,22 @@ pub fn config_toml_in(accounts: &[&str], tables: &[(&str, &str)], extra: &str) -
     t
 }
 
+/// The server's log goes to the test's output, shown when the test fails:
+/// warnings and errors, or what `LATCHKEY_TEST_LOG` (an `EnvFilter`) asks.
+pub fn log_to_test_output() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let filter = tracing_subscriber::EnvFilter::try_from_env("LATCHKEY_TEST_LOG")
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .try_init();
+    });
+}
+
 pub async fn services(pool: PgPool, cfg: Config) -> Services {
+    log_to_test_output();
     let accounts: Vec<(String, String, bool)> = cfg
         .accounts
         .iter()
@@ -208,6 +223,7 @@ async fn sign_in(b: reqwest::ClientBuilder, base: &str, user_id: &str) -> reqwes
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(reqwest::header::ORIGIN, base.parse().unwrap());
     let c = b
+        .timeout(REQUEST_TIMEOUT)
         .cookie_store(true)
         .default_headers(headers)
         .user_agent("latchkey-tests")
@@ -234,6 +250,7 @@ pub fn token_client(token: &str) -> reqwest::Client {
     let value = format!("Bearer {token}").parse().unwrap();
     headers.insert(reqwest::header::AUTHORIZATION, value);
     reqwest::Client::builder()
+        .timeout(REQUEST_TIMEOUT)
         .default_headers(headers)
         .build()
         .unwrap()

@@ -108,3 +108,48 @@ async fn a_sync_cut_off_by_aws_going_away_fails_keeps_the_cache_and_the_next_run
     .await;
     assert_eq!(running, 0);
 }
+
+/// AWS takes the connection and never answers (a black-holed endpoint, a
+/// proxy that hangs): each try is given up after `aws.call_timeout_secs`
+/// and retried, then the run fails with the reason and lets go of its lock,
+/// so the next run is not held behind it.
+#[sqlx::test(migrator = "latchkey::db::MIGRATOR")]
+async fn a_call_aws_never_answers_is_given_up_retried_and_the_run_fails_in_time(pool: PgPool) {
+    let a = unique_account();
+    let direct = services(pool.clone(), config(&[&a])).await;
+    create_role(&iam(&direct, &a).await, "eng-one", &[], &[]).await;
+
+    let stub = Arc::new(Stub::default());
+    stub.hang("GetAccountAuthorizationDetails");
+    let mut cfg = config(&[&a]);
+    cfg.aws.endpoint_url = Some(start_stub(stub.clone()).await.try_into().unwrap());
+    cfg.aws.call_timeout_secs = 1;
+    let aws = latchkey::aws::Aws::with_attempts(&cfg.aws, 2).await;
+    let s = latchkey::services::Services::new(pool.clone(), aws, std::sync::Arc::new(cfg));
+    let acct = app::domain::AccountId::parse(&a).unwrap();
+    let run = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        sync_account(&s, Task::Iam, &acct, Trigger::Manual),
+    )
+    .await
+    .expect("the run ends although AWS never answers");
+    let e = run.expect_err("the run fails").to_string();
+    assert!(
+        e.to_lowercase().contains("timeout"),
+        "names the timeout: {e}"
+    );
+    // Both tries reached AWS (and hung there).
+    stub.hung("GetAccountAuthorizationDetails", 2).await;
+    let (outcome, error): (String, Option<String>) = row_of(
+        &pool,
+        "SELECT outcome, error FROM sync_runs WHERE task = 'iam' AND account_id = $1 ORDER BY id DESC LIMIT 1",
+        &a,
+    )
+    .await;
+    assert_eq!(outcome, "failed");
+    assert!(error.is_some_and(|e| !e.is_empty()));
+
+    // The lock is free: a run through a working endpoint goes ahead.
+    let again = sync_account(&direct, Task::Iam, &acct, Trigger::Manual).await;
+    assert!(matches!(again, Ok(Some(_))), "{again:?}");
+}
