@@ -184,6 +184,13 @@ impl Config {
         self.server.validate()?;
         self.aws.validate()?;
         self.console.validate()?;
+        if self.aws.hub_role_arn.is_some() && self.console.session_duration_secs > 3600 {
+            return Err(invalid(
+                "console.session_duration_secs",
+                "must be at most 3600 when Latchkey runs as a role (aws.hub_role_arn): \
+                 a console session from a chained role session lasts at most one hour",
+            ));
+        }
         self.sync.validate()?;
         eligibility::validate(&self.eligibility)?;
         self.role_tags.validate()?;

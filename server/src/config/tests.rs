@@ -95,6 +95,13 @@ fn credential_lifetimes_are_ones_aws_grants() {
         e.contains("at most 3600") && e.contains("role chaining"),
         "{e}"
     );
+    let console = |secs: u32| with(&format!("{hub}\n[console]\nsession_duration_secs = {secs}"));
+    assert!(console(3600).is_ok());
+    let e = console(7200).unwrap_err().to_string();
+    assert!(
+        e.contains("console.session_duration_secs: must be at most 3600"),
+        "{e}"
+    );
 }
 
 #[test]
