@@ -23,6 +23,14 @@ impl schemars::JsonSchema for Cidr {
     }
 }
 
+/// Written back the way config writes it (`10.0.0.0/8`), for the config
+/// reference's defaults.
+impl serde::Serialize for Cidr {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!("{}/{}", self.addr, self.prefix))
+    }
+}
+
 impl TryFrom<String> for Cidr {
     type Error = String;
     fn try_from(s: String) -> Result<Self, String> {

@@ -30,6 +30,13 @@ pub struct ServerConfig {
     /// for links Latchkey hands out; unset: the request's Host.
     #[serde(default)]
     pub public_url: Option<HttpUrl>,
+    /// Load balancers and reverse proxies in front of Latchkey (IP networks,
+    /// e.g. `["10.0.0.0/8"]`). From a peer in them, the client's address
+    /// (what the audit trail records and per-address limits count) is the
+    /// right-most `X-Forwarded-For` address outside them; from anyone else
+    /// the header is ignored, so a client cannot choose its own address.
+    #[serde(default)]
+    pub trusted_proxies: Vec<crate::auth::cidr::Cidr>,
 }
 
 fn default_render_timeout() -> u64 {
@@ -50,6 +57,7 @@ impl Default for ServerConfig {
             page_concurrency: None,
             render_timeout_secs: default_render_timeout(),
             public_url: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }

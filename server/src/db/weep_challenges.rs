@@ -53,6 +53,17 @@ pub async fn live(conn: &mut PgConnection) -> crate::Result<i64> {
     .await?)
 }
 
+/// Challenges from client address `ip` that may still be approved.
+pub async fn live_from(conn: &mut PgConnection, ip: Option<&str>) -> crate::Result<i64> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM weep_challenges
+           WHERE expires_at > now() AND ip IS NOT DISTINCT FROM $1"#,
+        ip
+    )
+    .fetch_one(conn)
+    .await?)
+}
+
 /// Which secret a challenge is looked up by.
 pub enum Secret<'a> {
     /// The challenge page's (its hash).

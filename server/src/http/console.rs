@@ -9,12 +9,11 @@ use app::domain::RoleArn;
 use app::ports::ClientMeta;
 use app::ports::CurrentUser;
 use app::AppError;
-use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 #[derive(Debug, Deserialize)]
 pub struct ConsoleQuery {
@@ -168,18 +167,10 @@ pub async fn signin(
     Extension(CurrentUser(user)): Extension<CurrentUser>,
     Path(rest): Path<String>,
     Query(q): Query<ConsoleQuery>,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    headers: HeaderMap,
+    Extension(client): Extension<ClientMeta>,
 ) -> Response {
     let Some(user) = user else {
         return Redirect::to("/login").into_response();
-    };
-    let client = ClientMeta {
-        ip: peer.map(|Extension(ConnectInfo(a))| a.ip().to_string()),
-        user_agent: headers
-            .get(http::header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.chars().take(256).collect()),
     };
     let role = match resolve(&s, &user, &rest).await {
         Ok(Resolved::Role(r)) => Ok(r),

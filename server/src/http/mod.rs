@@ -5,6 +5,7 @@ pub mod api_v2;
 mod api_v2_body;
 pub mod assets;
 pub mod cli_login;
+pub mod client_addr;
 pub mod console;
 pub mod csrf;
 pub mod csv;
@@ -162,7 +163,8 @@ pub async fn session_layer(State(s): State<Services>, mut req: Request, next: Ne
         )
             .into_response();
     }
-    let peer = peer_addr.map(|ip| ip.to_string());
+    let peer = client_addr::client_addr(peer_addr, req.headers(), &s.config.server.trusted_proxies)
+        .map(|ip| ip.to_string());
     let user_agent = req
         .headers()
         .get(http::header::USER_AGENT)

@@ -5,13 +5,12 @@ use crate::services::Services;
 use app::ports::ClientMeta;
 use app::ports::CurrentUser;
 use app::AppError;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::json;
-use std::net::SocketAddr;
 
 #[derive(Debug, Deserialize)]
 pub struct CredentialsRequest {
@@ -124,21 +123,10 @@ pub(super) fn app_error(e: AppError, role: &str) -> Response {
     error(status, code, e.to_string(), Some(role))
 }
 
-pub fn client_info(headers: &HeaderMap, peer: Option<SocketAddr>) -> ClientMeta {
-    ClientMeta {
-        ip: peer.map(|p| p.ip().to_string()),
-        user_agent: headers
-            .get(http::header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.chars().take(256).collect()),
-    }
-}
-
 pub async fn get_credentials(
     State(s): State<Services>,
     Extension(CurrentUser(user)): Extension<CurrentUser>,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    headers: HeaderMap,
+    Extension(client): Extension<ClientMeta>,
     body: axum::body::Bytes,
 ) -> Response {
     let Some(user) = user else {
@@ -160,7 +148,6 @@ pub async fn get_credentials(
             )
         }
     };
-    let client = client_info(&headers, peer.map(|Extension(ConnectInfo(a))| a));
     // An ARN, `account-name-or-id/role-name`, or a role name: resolved
     // exactly, never by a silent partial match.
     let requested = match s.match_role(&user, &req.requested_role, false).await {
@@ -242,7 +229,7 @@ pub async fn ecs_credentials(
     State(s): State<Services>,
     Extension(CurrentUser(user)): Extension<CurrentUser>,
     axum::extract::Path((account, name)): axum::extract::Path<(String, String)>,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    Extension(client): Extension<ClientMeta>,
     headers: HeaderMap,
 ) -> Response {
     // Only an API token, never the browser's session cookie: a page on
@@ -259,7 +246,6 @@ pub async fn ecs_credentials(
         );
     };
     let label = format!("{account}/{name}");
-    let client = client_info(&headers, peer.map(|Extension(ConnectInfo(a))| a));
     let arn = match s.role_use().resolve_role(&account, &name).await {
         Ok(a) => a,
         Err(e) => return with_candidates(&s, &user, e, &label).await,

@@ -18,6 +18,9 @@ use app::AppError;
 pub const CHALLENGE_TTL_SECS: i64 = 120;
 /// Challenges waiting at once, at most.
 const MAX_LIVE: i64 = 10_000;
+/// Live challenges one client address may hold (an office behind one NAT
+/// address included).
+pub const MAX_LIVE_PER_ADDRESS: i64 = 100;
 /// The cookie Weep sends its token in.
 pub const COOKIE: &str = "latchkey_weep";
 
@@ -136,6 +139,16 @@ impl WeepLogin {
             return Err(WeepLoginError::Internal(AppError::TooMany(
                 "too many Weep sign-ins are waiting; try again in two minutes".into(),
             )));
+        }
+        // One address cannot use the whole bound up and so lock everyone
+        // else out of Weep sign-in.
+        if db::weep_challenges::live_from(&mut tx, client.ip.as_deref()).await?
+            >= MAX_LIVE_PER_ADDRESS
+        {
+            return Err(WeepLoginError::Internal(AppError::TooMany(format!(
+                "too many Weep sign-ins are waiting from your address (at most {MAX_LIVE_PER_ADDRESS}); \
+                 try again in two minutes"
+            ))));
         }
         db::weep_challenges::create(
             &mut tx,

@@ -124,6 +124,7 @@ struct Row {
     expect: Expect,
 }
 
+mod addresses;
 mod fixture;
 mod protected;
 mod role_tags;
