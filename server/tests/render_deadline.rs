@@ -24,7 +24,9 @@ async fn a_page_that_never_finishes_is_answered_503_and_hands_its_turn_on(pool: 
     let r = c.get(format!("{base}/")).fetch().await;
     assert_eq!(r.status(), 503);
     assert_eq!(r.headers()["retry-after"], "5");
-    assert!(r.text().await.unwrap().contains("took too long"));
+    let body = r.text().await.unwrap();
+    assert!(body.contains("This page took too long"), "{body}");
+    assert!(body.contains("Try again"), "{body}");
     drop(held);
 
     // The stuck render handed its turn on: the next page renders in full.

@@ -289,12 +289,19 @@ pub async fn whole_pages(
                 deadline_secs = gate.deadline.as_secs(),
                 "a page did not finish rendering in time: answered 503 and its turn handed on"
             );
-            (
+            let mut res = page::render(
                 http::StatusCode::SERVICE_UNAVAILABLE,
-                [(http::header::RETRY_AFTER, "5")],
-                "This page took too long to render; try again.",
-            )
-                .into_response()
+                "Try again",
+                "<section class=\"card narrow\" data-testid=\"render-timeout\">\
+                 <h1>This page took too long</h1><p class=\"error\" role=\"alert\">\
+                 It did not finish rendering in time. <a href=\"\">Try again</a> in a moment.\
+                 </p></section>",
+            );
+            res.headers_mut().insert(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from_static("5"),
+            );
+            res
         }
     }
 }
