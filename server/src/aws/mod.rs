@@ -96,13 +96,19 @@ struct Regions {
     enabled: Mutex<HashMap<AccountId, (std::time::Instant, Vec<String>)>>,
 }
 
+/// How many times [`Aws::new`]'s clients try each call.
+pub const CALL_ATTEMPTS: u32 = 5;
+
+/// The SDK's longest wait between two tries.
+pub const MAX_BACKOFF_SECS: u64 = 20;
+
 /// Spoke sessions are renewed this long before they expire.
 const SPOKE_REFRESH_MARGIN: Duration = Duration::from_secs(300);
 
 impl Aws {
     /// Hub credentials come from the default chain (environment, profile...).
     pub async fn new(cfg: &AwsConfig) -> Arc<Self> {
-        Self::with_attempts(cfg, 5).await
+        Self::with_attempts(cfg, CALL_ATTEMPTS).await
     }
 
     /// [`Aws::new`] making each call at most `attempts` times.
@@ -118,8 +124,11 @@ impl Aws {
         // throttles them (a token bucket per service and region), so a
         // thousand accounts' passes back off together instead of each
         // spending its retries against the same rate limit.
-        loader = loader
-            .retry_config(aws_config::retry::RetryConfig::adaptive().with_max_attempts(attempts));
+        loader = loader.retry_config(
+            aws_config::retry::RetryConfig::adaptive()
+                .with_max_attempts(attempts)
+                .with_max_backoff(Duration::from_secs(MAX_BACKOFF_SECS)),
+        );
         // The SDK sets no limit on a call by default: an endpoint that takes
         // a connection and never answers would hold its caller (a page, a
         // sync holding its lock, an approval) forever. A try that runs out

@@ -46,11 +46,13 @@ pub struct AwsConfig {
     /// (e.g. `arn:aws:iam::*:role/OrganizationAccountAccessRole`).
     #[serde(default)]
     pub protected_roles: Vec<String>,
-    /// How long one try of one AWS call may take, in seconds (1 to 300),
+    /// How long one try of one AWS call may take, in seconds (1 to 60),
     /// from connecting to the whole answer read; a try that takes longer is
     /// given up and retried like a dropped connection, so an endpoint that
     /// stops answering cannot hold a page, a sync or an approval forever.
-    /// Connecting alone may take 3.1 s.
+    /// Connecting alone may take 3.1 s. At most 60, so that every try of an
+    /// approved change ends well before a change still applying after 10
+    /// minutes is taken for cut off and marked failed.
     #[serde(default = "default_call_timeout")]
     pub call_timeout_secs: u64,
 }
@@ -62,6 +64,9 @@ fn default_region() -> String {
 fn default_duration() -> i32 {
     3600
 }
+
+/// The longest `aws.call_timeout_secs` allowed.
+pub const MAX_CALL_TIMEOUT_SECS: u64 = 60;
 
 fn default_call_timeout() -> u64 {
     30
@@ -186,10 +191,11 @@ impl AwsConfig {
                  assuming users' roles from a role session is role chaining, which AWS caps at one hour",
             ));
         }
-        if !(1..=300).contains(&self.call_timeout_secs) {
+        if !(1..=MAX_CALL_TIMEOUT_SECS).contains(&self.call_timeout_secs) {
             return Err(invalid(
                 "aws.call_timeout_secs",
-                "must be between 1 and 300 seconds",
+                "must be between 1 and 60 seconds (every try of a change must end \
+                 within the 10 minutes after which an unfinished change is marked failed)",
             ));
         }
         for p in &self.protected_roles {

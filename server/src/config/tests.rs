@@ -104,6 +104,21 @@ fn credential_lifetimes_are_ones_aws_grants() {
     );
 }
 
+/// Every try of the longest call allowed, with the longest waits between
+/// them, ends before a change still applying is taken for cut off: an
+/// approval waiting on AWS is never marked failed while it may yet succeed.
+#[test]
+fn the_longest_aws_call_ends_before_an_unfinished_change_is_recovered() {
+    use crate::aws::{CALL_ATTEMPTS, MAX_BACKOFF_SECS};
+    let tries = u64::from(CALL_ATTEMPTS);
+    let worst = tries * super::aws::MAX_CALL_TIMEOUT_SECS + (tries - 1) * MAX_BACKOFF_SECS;
+    let stuck = crate::services::requests::STUCK_AFTER.num_seconds();
+    assert!(
+        i64::try_from(worst).unwrap() < stuck,
+        "{worst} s >= {stuck} s"
+    );
+}
+
 #[test]
 fn aws_calls_get_a_time_limit_within_reason() {
     let with = with_in_aws;
@@ -112,10 +127,10 @@ fn aws_calls_get_a_time_limit_within_reason() {
         with("call_timeout_secs = 5").unwrap().aws.call_timeout_secs,
         5
     );
-    for bad in ["call_timeout_secs = 0", "call_timeout_secs = 301"] {
+    for bad in ["call_timeout_secs = 0", "call_timeout_secs = 61"] {
         let e = with(bad).unwrap_err().to_string();
         assert!(
-            e.contains("aws.call_timeout_secs: must be between 1 and 300 seconds"),
+            e.contains("aws.call_timeout_secs: must be between 1 and 60 seconds"),
             "{e}"
         );
     }
