@@ -59,13 +59,19 @@ impl std::str::FromStr for Cidr {
     }
 }
 
+/// `ip`, written as IPv4 when it is an IPv4 address seen through an IPv6
+/// socket (`::ffff:10.0.0.1`).
+pub fn unmapped(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
 impl Cidr {
     pub fn contains(&self, ip: IpAddr) -> bool {
         // An IPv4 peer may arrive as an IPv4-mapped IPv6 address.
-        let ip = match ip {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-            v4 => v4,
-        };
+        let ip = unmapped(ip);
         match (self.addr, ip) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
                 let mask = u32::MAX

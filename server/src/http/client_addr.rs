@@ -1,6 +1,6 @@
 //! The client's address: the socket peer, or, when the peer is one of
 //! `server.trusted_proxies`, the address the proxies say they forwarded for.
-use crate::auth::cidr::Cidr;
+use crate::auth::cidr::{unmapped, Cidr};
 use axum::http::HeaderMap;
 use std::net::IpAddr;
 
@@ -53,14 +53,6 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
     let (host, port) = hop.rsplit_once(':')?;
     port.parse::<u16>().ok()?;
     host.parse().ok()
-}
-
-/// An IPv4 client seen through an IPv6 socket is written as IPv4.
-fn unmapped(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    }
 }
 
 #[cfg(test)]
